@@ -1,0 +1,272 @@
+import path from 'node:path'
+import { ConfigError } from './core/errors.js'
+
+/**
+ * The whole configuration, validated once at start-up. Only environment variables and command-line
+ * flags configure imgpipe (flags win); no host, bucket or credential is written in code. Passwords come
+ * from IMGPIPE_DATABASE_PASSWORD (or the drivers' own PGPASSWORD / MYSQL_PWD), AWS credentials from the
+ * standard AWS chain, never from a URL.
+ */
+
+/** The defaults, beside the code that validates them. Relative paths are resolved against the cwd. */
+export const DEFAULTS = {
+  databaseUrl: 'sqlite:data/imgpipe.db',
+  objectStoreUrl: 'file:data/objects',
+  brokerUrl: 'memory:',
+  topicPartitions: 3,
+  topicPrefix: '',
+  /** Fraction of changed pixels above which an image is an event: ignores JPEG noise, catches a rotation. */
+  eventThreshold: 0.01,
+  /** A pixel counts as changed when a channel differs by more than this (0..255). */
+  pixelTolerance: 48,
+  /** Decompression-bomb guard: images with more pixels are rejected before decoding. */
+  maxImagePixels: 50_000_000,
+  /** Files larger than this are rejected before reading them whole. */
+  maxImageBytes: 100 * 1024 * 1024,
+  logLevel: 'info',
+} as const
+
+export const ENV = {
+  databaseUrl: 'IMGPIPE_DATABASE_URL',
+  databasePassword: 'IMGPIPE_DATABASE_PASSWORD',
+  objectStoreUrl: 'IMGPIPE_OBJECT_STORE_URL',
+  brokerUrl: 'IMGPIPE_BROKER_URL',
+  topicPartitions: 'IMGPIPE_TOPIC_PARTITIONS',
+  topicPrefix: 'IMGPIPE_TOPIC_PREFIX',
+  eventThreshold: 'IMGPIPE_EVENT_THRESHOLD',
+  pixelTolerance: 'IMGPIPE_PIXEL_TOLERANCE',
+  maxImagePixels: 'IMGPIPE_MAX_IMAGE_PIXELS',
+  maxImageBytes: 'IMGPIPE_MAX_IMAGE_BYTES',
+  logLevel: 'IMGPIPE_LOG_LEVEL',
+} as const
+
+export type DatabaseConfig =
+  | { kind: 'sqlite'; path: string }
+  | {
+      kind: 'mysql' | 'postgres'
+      host: string
+      port: number
+      user: string
+      database: string
+      /** From IMGPIPE_DATABASE_PASSWORD / MYSQL_PWD / PGPASSWORD; never printed. */
+      password: string | undefined
+      ssl: boolean
+    }
+
+export type ObjectStoreConfig =
+  | { kind: 'file'; dir: string }
+  | { kind: 'memory' }
+  | {
+      kind: 's3'
+      bucket: string
+      /** '' or ends with '/'. */
+      prefix: string
+      endpoint: string | undefined
+      region: string | undefined
+      forcePathStyle: boolean
+      /** 'when_required' for S3-compatible servers that reject the SDK's default CRC checksums. */
+      checksums: 'when_supported' | 'when_required'
+    }
+
+export type BrokerConfig = { kind: 'memory' } | { kind: 'kafka'; brokers: string[]; clientId: string }
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+
+export interface AnalysisConfig {
+  eventThreshold: number
+  pixelTolerance: number
+  maxImagePixels: number
+  maxImageBytes: number
+}
+
+export interface Config {
+  database: DatabaseConfig
+  objectStore: ObjectStoreConfig
+  broker: BrokerConfig
+  topicPartitions: number
+  /** Prepended to topic and consumer group names, so tests and tenants can share a cluster. */
+  topicPrefix: string
+  analysis: AnalysisConfig
+  logLevel: LogLevel
+}
+
+/** Flag values from the CLI; each overrides the env var of the same meaning. */
+export type ConfigOverrides = Partial<Record<keyof typeof ENV, string | undefined>>
+
+type Env = Record<string, string | undefined>
+
+export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = {}, cwd = process.cwd()): Config {
+  const read = (key: keyof typeof ENV): string | undefined => {
+    const flag = overrides[key]
+    if (flag !== undefined) return flag
+    const value = env[ENV[key]]
+    return value === undefined || value.trim() === '' ? undefined : value.trim()
+  }
+  const password = env[ENV.databasePassword]
+  return {
+    database: parseDatabaseUrl(read('databaseUrl') ?? DEFAULTS.databaseUrl, cwd, env, password),
+    objectStore: parseObjectStoreUrl(read('objectStoreUrl') ?? DEFAULTS.objectStoreUrl, cwd),
+    broker: parseBrokerUrl(read('brokerUrl') ?? DEFAULTS.brokerUrl),
+    topicPartitions: parseInteger('topicPartitions', read('topicPartitions'), DEFAULTS.topicPartitions, 1, 1000),
+    topicPrefix: parseTopicPrefix(read('topicPrefix') ?? DEFAULTS.topicPrefix),
+    analysis: {
+      eventThreshold: parseNumber('eventThreshold', read('eventThreshold'), DEFAULTS.eventThreshold, 0, 1),
+      pixelTolerance: parseInteger('pixelTolerance', read('pixelTolerance'), DEFAULTS.pixelTolerance, 0, 254),
+      maxImagePixels: parseInteger('maxImagePixels', read('maxImagePixels'), DEFAULTS.maxImagePixels, 1, 2 ** 32),
+      maxImageBytes: parseInteger('maxImageBytes', read('maxImageBytes'), DEFAULTS.maxImageBytes, 1, 2 ** 40),
+    },
+    logLevel: parseLogLevel(read('logLevel') ?? DEFAULTS.logLevel),
+  }
+}
+
+function invalid(key: keyof typeof ENV, value: string, why: string): ConfigError {
+  // Values can hold secrets only in the URL's user part, which is never echoed back.
+  return new ConfigError(`${ENV[key]}=${JSON.stringify(redactUrl(value))} is invalid: ${why}`)
+}
+
+/** Removes a `user:password@` part so that a mistaken URL never reaches a log or terminal intact. */
+export function redactUrl(value: string): string {
+  return value.replace(/\/\/([^/@]*):[^/@]*@/, '//$1:***@')
+}
+
+function localPath(rest: string, cwd: string): string {
+  // file:/abs, file:///abs, file:rel, sqlite:/abs.db, sqlite:///abs.db, sqlite:rel.db
+  const stripped = rest.startsWith('///') ? rest.slice(2) : rest.startsWith('//') ? rest.slice(1) : rest
+  return path.resolve(cwd, decodeURIComponent(stripped))
+}
+
+export function parseDatabaseUrl(value: string, cwd: string, env: Env = {}, password?: string): DatabaseConfig {
+  if (value.startsWith('sqlite:')) {
+    const rest = value.slice('sqlite:'.length)
+    if (rest === '') return { kind: 'sqlite', path: path.resolve(cwd, DEFAULTS.databaseUrl.slice('sqlite:'.length)) }
+    if (rest === ':memory:') return { kind: 'sqlite', path: ':memory:' }
+    return { kind: 'sqlite', path: localPath(rest, cwd) }
+  }
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    throw invalid('databaseUrl', value, 'expected sqlite:<path>, mysql://user@host:port/db or postgres://user@host:port/db')
+  }
+  const scheme = url.protocol.slice(0, -1)
+  const kind = scheme === 'mysql' || scheme === 'mariadb' ? 'mysql' : scheme === 'postgres' || scheme === 'postgresql' ? 'postgres' : null
+  if (kind === null) throw invalid('databaseUrl', value, `unknown scheme "${scheme}:" (use sqlite:, mysql:, mariadb:, postgres:)`)
+  if (url.password !== '') {
+    throw invalid('databaseUrl', value, `put the password in ${ENV.databasePassword}, not in the URL`)
+  }
+  const database = decodeURIComponent(url.pathname.replace(/^\//, ''))
+  if (database === '' || database.includes('/')) throw invalid('databaseUrl', value, 'name one database in the path, e.g. /imgpipe')
+  if (url.hostname === '') throw invalid('databaseUrl', value, 'no host')
+  const defaultPort = kind === 'mysql' ? 3306 : 5432
+  const port = url.port === '' ? defaultPort : Number(url.port)
+  const user = decodeURIComponent(url.username) || (kind === 'mysql' ? 'root' : 'postgres')
+  const ssl = ['true', 'require', 'verify-full', '1'].includes(url.searchParams.get('ssl') ?? url.searchParams.get('sslmode') ?? '')
+  const secret = password ?? (kind === 'mysql' ? env['MYSQL_PWD'] : env['PGPASSWORD'])
+  return { kind, host: url.hostname.replace(/^\[|\]$/g, ''), port, user, database, password: secret, ssl }
+}
+
+export function parseObjectStoreUrl(value: string, cwd: string): ObjectStoreConfig {
+  if (value === 'memory:') return { kind: 'memory' }
+  if (value.startsWith('file:')) {
+    const rest = value.slice('file:'.length)
+    if (rest === '') return { kind: 'file', dir: path.resolve(cwd, DEFAULTS.objectStoreUrl.slice('file:'.length)) }
+    return { kind: 'file', dir: localPath(rest, cwd) }
+  }
+  if (!value.startsWith('s3://')) {
+    throw invalid('objectStoreUrl', value, 'expected file:<dir>, s3://bucket[/prefix][?endpoint=...&region=...&forcePathStyle=true]')
+  }
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    throw invalid('objectStoreUrl', value, 'not a URL')
+  }
+  if (url.username !== '' || url.password !== '') {
+    throw invalid('objectStoreUrl', value, 'credentials come from the AWS chain (AWS_ACCESS_KEY_ID, profile, role), not the URL')
+  }
+  const bucket = url.hostname
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) throw invalid('objectStoreUrl', value, `"${bucket}" is not a valid bucket name`)
+  const prefixPath = decodeURIComponent(url.pathname.replace(/^\/+/, '').replace(/\/+$/, ''))
+  const prefix = prefixPath === '' ? '' : `${prefixPath}/`
+  const known = new Set(['endpoint', 'region', 'forcePathStyle', 'checksums'])
+  for (const key of url.searchParams.keys()) {
+    if (!known.has(key)) throw invalid('objectStoreUrl', value, `unknown option "${key}" (known: ${[...known].join(', ')})`)
+  }
+  const endpoint = url.searchParams.get('endpoint') ?? undefined
+  if (endpoint !== undefined && !/^https?:\/\/[^\s/]+/.test(endpoint)) throw invalid('objectStoreUrl', value, 'endpoint must be an http(s) URL')
+  const forcePathStyle = parseBoolean(url.searchParams.get('forcePathStyle'))
+  if (forcePathStyle === null) throw invalid('objectStoreUrl', value, 'forcePathStyle must be true or false')
+  const checksums = url.searchParams.get('checksums') ?? 'when_supported'
+  if (checksums !== 'when_supported' && checksums !== 'when_required') {
+    throw invalid('objectStoreUrl', value, 'checksums must be when_supported or when_required')
+  }
+  return { kind: 's3', bucket, prefix, endpoint, region: url.searchParams.get('region') ?? undefined, forcePathStyle, checksums }
+}
+
+function parseBoolean(value: string | null): boolean | null {
+  if (value === null || value === 'false' || value === '0') return false
+  if (value === 'true' || value === '1' || value === '') return true
+  return null
+}
+
+export function parseBrokerUrl(value: string): BrokerConfig {
+  if (value === 'memory:') return { kind: 'memory' }
+  const match = /^kafka:\/\/([^/?#]+)\/?(?:\?(.*))?$/.exec(value)
+  if (match === null) throw invalid('brokerUrl', value, 'expected memory: or kafka://host:port[,host:port...]')
+  const brokers = (match[1] ?? '').split(',').map((entry) => entry.trim())
+  for (const broker of brokers) {
+    if (broker.includes('@')) throw invalid('brokerUrl', value, 'credentials do not belong in the URL')
+    if (!/^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/.test(broker)) {
+      throw invalid('brokerUrl', value, `"${broker}" is not host:port`)
+    }
+  }
+  const params = new URLSearchParams(match[2] ?? '')
+  for (const key of params.keys()) {
+    if (key !== 'clientId') throw invalid('brokerUrl', value, `unknown option "${key}" (known: clientId)`)
+  }
+  return { kind: 'kafka', brokers, clientId: params.get('clientId') ?? 'imgpipe' }
+}
+
+function parseTopicPrefix(value: string): string {
+  if (!/^[A-Za-z0-9._-]{0,100}$/.test(value)) throw invalid('topicPrefix', value, 'letters, digits, ".", "_" and "-" only')
+  return value
+}
+
+function parseNumber(key: keyof typeof ENV, value: string | undefined, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback
+  const number = Number(value)
+  if (!Number.isFinite(number) || number < min || number > max) throw invalid(key, value, `expected a number from ${min} to ${max}`)
+  return number
+}
+
+function parseInteger(key: keyof typeof ENV, value: string | undefined, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback
+  if (!/^\d+$/.test(value)) throw invalid(key, value, `expected an integer from ${min} to ${max}`)
+  return parseNumber(key, value, fallback, min, max)
+}
+
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+function parseLogLevel(value: string): LogLevel {
+  if (!(LOG_LEVELS as readonly string[]).includes(value)) throw invalid('logLevel', value, `one of ${LOG_LEVELS.join(', ')}`)
+  return value as LogLevel
+}
+
+/** Where the data is, for summaries and `imgpipe status`: no credentials, ever. */
+export function describeDatabase(database: DatabaseConfig): string {
+  if (database.kind === 'sqlite') return `sqlite:${database.path}`
+  return `${database.kind}://${database.user}@${database.host}:${database.port}/${database.database}`
+}
+
+export function describeObjectStore(store: ObjectStoreConfig): string {
+  if (store.kind === 'memory') return 'memory:'
+  if (store.kind === 'file') return `file:${store.dir}`
+  return `s3://${store.bucket}/${store.prefix}${store.endpoint === undefined ? '' : ` (endpoint ${store.endpoint})`}`
+}
+
+export function describeBroker(broker: BrokerConfig): string {
+  return broker.kind === 'memory' ? 'memory:' : `kafka://${broker.brokers.join(',')}`
+}
+
+export function topicName(config: Pick<Config, 'topicPrefix'>, topic: string): string {
+  return `${config.topicPrefix}${topic}`
+}

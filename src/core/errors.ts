@@ -1,0 +1,171 @@
+/**
+ * One errors module for the whole pipeline (modelled on platformatic/kafka's `src/errors.ts`).
+ *
+ * Every error the pipeline raises on purpose is an {@link ImgpipeError} with
+ * - a stable `code` that scripts, logs and tests can match on (never the message text);
+ * - a `cause` when it wraps a lower-level failure;
+ * - `canRetry`, which tells the worker loop what to do: retry the same message later (`true`), or
+ *   record the failure and move on (`false`). Retries happen only where `canRetry` says so.
+ */
+
+export type ErrorCode =
+  | 'IMGPIPE_CONFIG_INVALID'
+  | 'IMGPIPE_USAGE'
+  | 'IMGPIPE_IMAGE_INVALID'
+  | 'IMGPIPE_IMAGE_TOO_LARGE'
+  | 'IMGPIPE_MESSAGE_INVALID'
+  | 'IMGPIPE_NOT_FOUND'
+  | 'IMGPIPE_OBJECT_NOT_FOUND'
+  | 'IMGPIPE_OBJECT_KEY_INVALID'
+  | 'IMGPIPE_CATALOG_UNAVAILABLE'
+  | 'IMGPIPE_CATALOG_CONFLICT'
+  | 'IMGPIPE_STORE_UNAVAILABLE'
+  | 'IMGPIPE_BUS_UNAVAILABLE'
+  | 'IMGPIPE_DELIVERY_FAILED'
+  | 'IMGPIPE_CLOSED'
+  | 'IMGPIPE_INTERNAL'
+
+export interface ImgpipeErrorOptions {
+  cause?: unknown
+  /** Overrides the class default, e.g. a store error that is permanent (403) rather than transient. */
+  canRetry?: boolean
+}
+
+export class ImgpipeError extends Error {
+  readonly code: ErrorCode
+  readonly canRetry: boolean
+
+  constructor(code: ErrorCode, message: string, canRetry: boolean, options: ImgpipeErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.name = new.target.name
+    this.code = code
+    this.canRetry = options.canRetry ?? canRetry
+  }
+}
+
+/** A configuration value (env var or flag) is missing or malformed. `message` names the variable. */
+export class ConfigError extends ImgpipeError {
+  constructor(message: string, options?: ImgpipeErrorOptions) {
+    super('IMGPIPE_CONFIG_INVALID', message, false, options)
+  }
+}
+
+/** The command line was used wrongly (bad argument, missing --yes). */
+export class UsageError extends ImgpipeError {
+  constructor(message: string, options?: ImgpipeErrorOptions) {
+    super('IMGPIPE_USAGE', message, false, options)
+  }
+}
+
+/** The bytes are not an image we can read: empty, truncated, corrupt, unsupported format. */
+export class InvalidImageError extends ImgpipeError {
+  constructor(message: string, options?: ImgpipeErrorOptions) {
+    super('IMGPIPE_IMAGE_INVALID', message, false, options)
+  }
+}
+
+/** The image (or file) is larger than the configured limits: a decompression bomb or simply too big. */
+export class ImageTooLargeError extends ImgpipeError {
+  constructor(message: string, options?: ImgpipeErrorOptions) {
+    super('IMGPIPE_IMAGE_TOO_LARGE', message, false, options)
+  }
+}
+
+/** A bus message is not one of ours (bad JSON, wrong shape). Retrying cannot help. */
+export class MessageInvalidError extends ImgpipeError {
+  constructor(message: string, options?: ImgpipeErrorOptions) {
+    super('IMGPIPE_MESSAGE_INVALID', message, false, options)
+  }
+}
+
+/** A catalog row the caller named does not exist (unknown image id, alert number...). */
+export class NotFoundError extends ImgpipeError {
+  constructor(message: string, options?: ImgpipeErrorOptions) {
+    super('IMGPIPE_NOT_FOUND', message, false, options)
+  }
+}
+
+/** The object store has no object at that key. */
+export class ObjectNotFoundError extends ImgpipeError {
+  readonly key: string
+  constructor(key: string, options?: ImgpipeErrorOptions) {
+    super('IMGPIPE_OBJECT_NOT_FOUND', `no object at key "${key}"`, false, options)
+    this.key = key
+  }
+}
+
+/** An object key that could escape the store (`..`, absolute path, control characters). */
+export class ObjectKeyInvalidError extends ImgpipeError {
+  constructor(key: string, reason: string) {
+    super('IMGPIPE_OBJECT_KEY_INVALID', `invalid object key ${JSON.stringify(key)}: ${reason}`, false)
+  }
+}
+
+/** The database did not answer or refused a connection; usually transient. */
+export class CatalogUnavailableError extends ImgpipeError {
+  constructor(message: string, options?: ImgpipeErrorOptions) {
+    super('IMGPIPE_CATALOG_UNAVAILABLE', message, true, options)
+  }
+}
+
+/** A write broke a constraint in a way the idempotent paths do not absorb (e.g. a foreign key). */
+export class CatalogConflictError extends ImgpipeError {
+  constructor(message: string, options?: ImgpipeErrorOptions) {
+    super('IMGPIPE_CATALOG_CONFLICT', message, false, options)
+  }
+}
+
+/** The object store did not answer or failed server-side; usually transient. */
+export class StoreUnavailableError extends ImgpipeError {
+  constructor(message: string, options?: ImgpipeErrorOptions) {
+    super('IMGPIPE_STORE_UNAVAILABLE', message, true, options)
+  }
+}
+
+/** The broker did not answer, or a publish was not acknowledged; usually transient. */
+export class BusUnavailableError extends ImgpipeError {
+  constructor(message: string, options?: ImgpipeErrorOptions) {
+    super('IMGPIPE_BUS_UNAVAILABLE', message, true, options)
+  }
+}
+
+/** A delivery channel could not hand an alert over. Retried: the alert stays undelivered until it succeeds. */
+export class DeliveryFailedError extends ImgpipeError {
+  constructor(message: string, options?: ImgpipeErrorOptions) {
+    super('IMGPIPE_DELIVERY_FAILED', message, true, options)
+  }
+}
+
+/** The component was closed (shutdown in progress); the message in hand is not committed and comes back later. */
+export class ClosedError extends ImgpipeError {
+  constructor(what: string) {
+    super('IMGPIPE_CLOSED', `${what} is closed`, false)
+  }
+}
+
+export function isImgpipeError(error: unknown): error is ImgpipeError {
+  return error instanceof ImgpipeError
+}
+
+/**
+ * Wraps anything thrown into an ImgpipeError. Unknown errors are `IMGPIPE_INTERNAL` and not retryable:
+ * a bug does not get better by retrying, and the worker loop must not spin on it forever.
+ */
+export function toImgpipeError(error: unknown): ImgpipeError {
+  if (error instanceof ImgpipeError) return error
+  const message = error instanceof Error ? error.message : String(error)
+  return new ImgpipeError('IMGPIPE_INTERNAL', message, false, { cause: error })
+}
+
+/** A one-line reason for the user: the message and, for wrapped errors, the innermost cause. */
+export function describeError(error: unknown): string {
+  const top = error instanceof Error ? error.message : String(error)
+  let inner: unknown = error instanceof Error ? error.cause : undefined
+  let last: string | undefined
+  for (let depth = 0; inner !== undefined && depth < 5; depth += 1) {
+    last = inner instanceof Error ? inner.message : String(inner)
+    inner = inner instanceof Error ? inner.cause : undefined
+  }
+  const line = last !== undefined && last !== '' && !top.includes(last) ? `${top}: ${last}` : top
+  return line.replace(/\s+/g, ' ').trim()
+}

@@ -1,0 +1,90 @@
+import { ObjectKeyInvalidError } from './errors.js'
+
+/**
+ * Deterministic object keys. A stage that re-runs after a crash computes the same key and overwrites the
+ * same object, so storage never holds orphans of a retried step. Layout, like the original's
+ * `image/image_00001.jpg` with the stream added so several streams can share a bucket:
+ *
+ *   image/<stream>/image_00001.jpg             the received image (extension of its format)
+ *   difference_image/<stream>/image_00003.jpg  the difference image of image 3 with its predecessor
+ */
+
+const STREAM_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
+
+/** Stream names go into object keys and Kafka keys: a conservative, path-safe alphabet. */
+export function isValidStreamName(name: string): boolean {
+  return STREAM_NAME.test(name) && !name.includes('..')
+}
+
+function imageNumber(imageNum: number): string {
+  return String(imageNum).padStart(5, '0')
+}
+
+export function imageFilename(imageNum: number, extension: string): string {
+  return `image_${imageNumber(imageNum)}.${extension}`
+}
+
+export function imageObjectKey(stream: string, imageNum: number, extension: string): string {
+  return `image/${stream}/${imageFilename(imageNum, extension)}`
+}
+
+export function differenceImageObjectKey(stream: string, imageNum: number): string {
+  return `difference_image/${stream}/${imageFilename(imageNum, 'jpg')}`
+}
+
+/** File extension used in keys for a sharp format name. */
+export function extensionForFormat(format: string | null): string {
+  switch (format) {
+    case 'jpeg':
+      return 'jpg'
+    case 'png':
+    case 'webp':
+    case 'gif':
+    case 'avif':
+    case 'tiff':
+      return format
+    case 'heif':
+      return 'heic'
+    default:
+      return 'bin'
+  }
+}
+
+export function contentTypeForKey(key: string): string {
+  const extension = key.slice(key.lastIndexOf('.') + 1).toLowerCase()
+  const types: Record<string, string> = {
+    jpg: 'image/jpeg',
+    jpeg: 'image/jpeg',
+    png: 'image/png',
+    webp: 'image/webp',
+    gif: 'image/gif',
+    avif: 'image/avif',
+    tiff: 'image/tiff',
+    tif: 'image/tiff',
+    heic: 'image/heic',
+  }
+  return types[extension] ?? 'application/octet-stream'
+}
+
+/**
+ * Rejects keys that could escape a store's root or confuse a file system or S3:
+ * empty, absolute, `.`/`..` segments, empty segments, backslashes, control characters, > 1024 bytes.
+ */
+export function assertValidObjectKey(key: string): void {
+  if (key.length === 0) throw new ObjectKeyInvalidError(key, 'empty')
+  if (Buffer.byteLength(key) > 1024) throw new ObjectKeyInvalidError(key, 'longer than 1024 bytes')
+  if (key.startsWith('/')) throw new ObjectKeyInvalidError(key, 'absolute')
+  if (key.includes('\\')) throw new ObjectKeyInvalidError(key, 'contains a backslash')
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(key)) throw new ObjectKeyInvalidError(key, 'contains a control character')
+  for (const segment of key.split('/')) {
+    if (segment === '') throw new ObjectKeyInvalidError(key, 'has an empty path segment')
+    if (segment === '.' || segment === '..') throw new ObjectKeyInvalidError(key, `has a "${segment}" segment`)
+  }
+}
+
+/** Prefixes for listings: '' or a relative path; same rules as keys except that it may end with '/'. */
+export function assertValidPrefix(prefix: string): void {
+  if (prefix === '') return
+  assertValidObjectKey(prefix.endsWith('/') ? prefix.slice(0, -1) : prefix)
+}

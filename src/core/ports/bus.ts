@@ -1,0 +1,73 @@
+/**
+ * The message bus between stages, shaped after Apache Kafka (the original's transport).
+ *
+ * Semantics the stages rely on, and every adapter provides:
+ * - topics split into partitions; messages with the same key go to the same partition and are delivered
+ *   in publish order;
+ * - consumer groups: the partitions of a topic are shared among the group's subscribers, each message
+ *   is handled by one of them;
+ * - at-least-once: a message's offset is committed only after its handler resolved. If the handler
+ *   throws, or the process dies, the message is delivered again (to this or another subscriber);
+ * - `publish` resolves only once the broker acknowledged the messages (acks from all in-sync replicas).
+ *
+ * Implementations: Kafka (@platformatic/kafka) and an in-process bus (memory) for the one-process mode.
+ *
+ * Leaves out: exactly-once transactions (stages are idempotent instead), message headers, seeking,
+ * retention and compaction, and the retry policy: a handler decides itself whether to retry
+ * (see stages' worker loop); the bus only redelivers what was not committed.
+ */
+export interface BusMessage {
+  /** Partitioning key: the stream name, so the images of one stream stay in order. */
+  key: string
+  /** UTF-8 JSON text. */
+  value: string
+}
+
+export interface ReceivedMessage extends BusMessage {
+  topic: string
+  partition: number
+  offset: bigint
+}
+
+export type MessageHandler = (message: ReceivedMessage) => Promise<void>
+
+export interface SubscribeOptions {
+  topic: string
+  /** Consumer group id; the original's were `image_analysis_group` and `image_event_alert_group`. */
+  group: string
+  handler: MessageHandler
+  /**
+   * Called when the handler threw: the subscription stops consuming that partition, the offset stays
+   * uncommitted, and the error is reported here. Defaults to rethrowing into `Subscription.done`.
+   */
+  onError?: (error: unknown, message: ReceivedMessage) => void
+}
+
+export interface Subscription {
+  /**
+   * Stops fetching, lets the message in hand finish, commits what was handled, leaves the group.
+   * Idempotent.
+   */
+  close(): Promise<void>
+  /** Settles when the subscription ended: resolves after close(), rejects on an unrecoverable error. */
+  readonly done: Promise<void>
+}
+
+export interface TopicSpec {
+  name: string
+  partitions: number
+}
+
+export interface Bus {
+  /** Broker location without credentials, e.g. `kafka://127.0.0.1:9092` or `memory:`. */
+  readonly description: string
+
+  /** Creates missing topics (existing ones are left as they are). */
+  ensureTopics(topics: readonly TopicSpec[]): Promise<void>
+  publish(topic: string, messages: readonly BusMessage[]): Promise<void>
+  subscribe(options: SubscribeOptions): Promise<Subscription>
+  /** Throws BusUnavailableError when the broker does not answer. */
+  ping(): Promise<void>
+  /** Closes subscriptions and producers. */
+  close(): Promise<void>
+}

@@ -1,0 +1,99 @@
+import type {
+  AlertRecord,
+  AlertView,
+  AnalysisResult,
+  ImageEventRecord,
+  ImageRecord,
+  ImageStatus,
+  NewImage,
+  NewImageEvent,
+  PipelineCounts,
+} from '../types.js'
+
+/** The original's three tables, in dependency order. */
+export const CATALOG_TABLES = ['image_metadata', 'image_event', 'image_event_alert'] as const
+export type CatalogTable = (typeof CATALOG_TABLES)[number]
+
+export interface Page {
+  limit: number
+  /** Return rows with an id strictly greater than this (ascending listings). */
+  afterId?: number
+}
+
+/**
+ * The relational catalog: image metadata, image events and alerts.
+ *
+ * Every write is idempotent on a natural key so that an at-least-once transport yields exactly-once rows:
+ * an image on (stream, image_num), an event on image_id, an alert on image_event_id. Re-running a write
+ * returns the existing row with `created: false` instead of failing or duplicating.
+ *
+ * Implementations: SQLite, MySQL/MariaDB and PostgreSQL through one Kysely query module.
+ *
+ * Leaves out: arbitrary queries, schema customisation, and cross-row transactions other than
+ * {@link Catalog.recordAnalysis}; callers never see SQL or connections. Transient failures surface as
+ * `CatalogUnavailableError` (canRetry), constraint violations other than the idempotency keys as
+ * `CatalogConflictError`.
+ */
+export interface Catalog {
+  /** Human-readable location without credentials, e.g. `sqlite:/abs/data/imgpipe.db`. */
+  readonly description: string
+
+  /** Creates or upgrades the schema; never drops data. Safe to call concurrently from several processes. */
+  migrate(): Promise<void>
+  /** Cheap round-trip that throws CatalogUnavailableError when the database does not answer. */
+  ping(): Promise<void>
+  close(): Promise<void>
+
+  // receive
+  /** Inserts the image unless (stream, imageNum) exists; either way returns the stored row. */
+  insertImage(image: NewImage): Promise<{ image: ImageRecord; created: boolean }>
+  /** 1 + the largest image_num of the stream (1 for a new stream). */
+  nextImageNum(stream: string): Promise<number>
+  /** An image of the stream with these exact bytes and file name, if one was already ingested. */
+  findIngestedImage(stream: string, contentSha256: string, imageFilename: string): Promise<ImageRecord | null>
+
+  // analyze
+  getImage(imageId: number): Promise<ImageRecord | null>
+  /** The latest image of the same stream before `imageNum` whose status is not `failed`. */
+  findPreviousImage(stream: string, imageNum: number): Promise<ImageRecord | null>
+  /**
+   * In one transaction: stores the analysis on the image row (status → analyzed) and, when given, inserts
+   * the event unless the image already has one. Returns the image's event (new or existing), or null.
+   */
+  recordAnalysis(
+    imageId: number,
+    result: AnalysisResult,
+    event: NewImageEvent | null,
+  ): Promise<{ event: ImageEventRecord | null; created: boolean }>
+  /** Status → failed with a stable error code and a one-line message (kept, never deleted). */
+  markImageFailed(imageId: number, errorCode: string, errorMessage: string): Promise<void>
+  getEvent(imageEventId: number): Promise<ImageEventRecord | null>
+  getEventByImageId(imageId: number): Promise<ImageEventRecord | null>
+
+  // alert
+  /** Inserts the alert unless the event already has one; either way returns the stored row. */
+  insertAlert(imageEventId: number): Promise<{ alert: AlertRecord; created: boolean }>
+  getAlert(imageEventAlertId: number): Promise<AlertRecord | null>
+  markAlertDelivered(imageEventAlertId: number, channels: string[], deliveredAt: Date): Promise<void>
+
+  // recovery: what a stage must (re)publish after a crash
+  listImagesByStatus(status: ImageStatus, page: Page): Promise<ImageRecord[]>
+  listEventsWithoutAlert(page: Page): Promise<ImageEventRecord[]>
+  listUndeliveredAlerts(page: Page): Promise<AlertRecord[]>
+
+  // viewers and operators
+  getAlertView(imageEventAlertId: number): Promise<AlertView | null>
+  /** Newest first; `beforeId` pages backwards. */
+  listAlertViews(options: { limit: number; beforeId?: number }): Promise<AlertView[]>
+  /** True when some row names this key as an image or a difference image (only those may be served). */
+  isReferencedObjectKey(key: string): Promise<boolean>
+  /** Counts over all streams, or over the given ones. */
+  counts(streams?: readonly string[]): Promise<PipelineCounts>
+  /** Raw rows of one table, ascending by id, with the column names as in the database. */
+  tableRows(table: CatalogTable, page: Page): Promise<Record<string, unknown>[]>
+  tableCounts(): Promise<Record<CatalogTable, number>>
+  /** Deletes every row, keeps the schema. */
+  emptyTables(): Promise<void>
+  /** Drops the tables and recreates them: destructive, for `imgpipe db reset --yes`. */
+  reset(): Promise<void>
+}

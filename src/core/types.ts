@@ -1,0 +1,112 @@
+/**
+ * Domain types shared by every stage, adapter and edge.
+ *
+ * Table and field names follow the original pipeline (`image_metadata`, `image_event`,
+ * `image_event_alert`, `image_id`, `image_filename`...), so rows read like the SQL its users already know.
+ */
+
+/** Lifecycle of an image in the catalog. `failed` images are kept (never lost) with the reason. */
+export type ImageStatus = 'received' | 'analyzed' | 'failed'
+
+/** Why an image event was raised. */
+export type EventType = 'changed' | 'size_changed'
+
+/** What the receive stage knows about a new image before it is stored. */
+export interface NewImage {
+  stream: string
+  /** 1-based position of the image in its stream (the original's `image_num`). */
+  imageNum: number
+  imageFilename: string
+  imageObjectKey: string
+  contentSha256: string
+  byteSize: number
+  width: number | null
+  height: number | null
+  /** Lower-case format name as sharp reports it: jpeg, png, tiff, webp... */
+  format: string | null
+  status: 'received' | 'failed'
+  errorCode?: string | null
+  errorMessage?: string | null
+}
+
+export interface ImageRecord {
+  imageId: number
+  imageFilename: string
+  imageObjectKey: string
+  stream: string
+  /** Null only for rows inserted by hand with the original's two columns. */
+  imageNum: number | null
+  contentSha256: string | null
+  byteSize: number | null
+  width: number | null
+  height: number | null
+  format: string | null
+  status: ImageStatus
+  errorCode: string | null
+  errorMessage: string | null
+  receivedAt: Date
+  analyzedAt: Date | null
+  /** The image of the same stream this one was compared with; null for the first image of a stream. */
+  previousImageId: number | null
+  /** Euclidean (L2) norm of the per-pixel, per-channel difference, as the original computed it. */
+  l2Norm: number | null
+  /** Fraction (0..1) of pixels whose largest channel difference exceeds the pixel tolerance. */
+  changedFraction: number | null
+  /** Largest absolute channel difference (0..255). */
+  maxAbsDifference: number | null
+}
+
+/** Result of analysing one image against its predecessor, written to the image's row. */
+export interface AnalysisResult {
+  previousImageId: number | null
+  l2Norm: number | null
+  changedFraction: number | null
+  maxAbsDifference: number | null
+  analyzedAt: Date
+}
+
+export interface NewImageEvent {
+  imageId: number
+  differenceImageObjectKey: string
+  eventType: EventType
+  analyzer: string
+  analyzerVersion: string
+}
+
+export interface ImageEventRecord {
+  imageEventId: number
+  imageId: number
+  differenceImageObjectKey: string
+  eventType: EventType
+  detectedAt: Date
+  analyzer: string | null
+  analyzerVersion: string | null
+}
+
+export interface AlertRecord {
+  imageEventAlertId: number
+  imageEventId: number
+  createdAt: Date
+  /** Set once every delivery channel accepted the alert; null while delivery is pending. */
+  deliveredAt: Date | null
+  /** Comma-separated names of the channels that accepted it. */
+  deliveryChannels: string | null
+}
+
+/** Everything a viewer needs to show one alert: the event, its image and the previous image of the stream. */
+export interface AlertView {
+  alert: AlertRecord
+  event: ImageEventRecord
+  image: ImageRecord
+  previousImage: ImageRecord | null
+}
+
+export interface PipelineCounts {
+  images: number
+  imagesReceived: number
+  imagesAnalyzed: number
+  imagesFailed: number
+  events: number
+  alerts: number
+  alertsUndelivered: number
+}

@@ -1,0 +1,34 @@
+/**
+ * Integration suites run against real servers named by IMGPIPE_TEST_* env vars (set by
+ * `scripts/services.sh env`). Without them a suite is skipped with the reason printed; under CI=true a
+ * missing service is a failure, never a silent skip.
+ */
+import { randomBytes } from 'node:crypto'
+
+export const TEST_ENV = {
+  mysqlUrl: 'IMGPIPE_TEST_MYSQL_URL',
+  mysqlPassword: 'IMGPIPE_TEST_MYSQL_PASSWORD',
+  postgresUrl: 'IMGPIPE_TEST_POSTGRES_URL',
+  postgresPassword: 'IMGPIPE_TEST_POSTGRES_PASSWORD',
+  kafkaUrl: 'IMGPIPE_TEST_KAFKA_URL',
+  s3Url: 'IMGPIPE_TEST_S3_URL',
+} as const
+
+export const inCi = process.env['CI'] === 'true' || process.env['CI'] === '1'
+
+/**
+ * The value of an IMGPIPE_TEST_* variable, or null with a logged skip reason. Under CI it throws instead.
+ */
+export function serviceUrl(variable: string, service: string): string | null {
+  const value = process.env[variable]
+  if (value !== undefined && value !== '') return value
+  const reason = `${service} integration suite skipped: ${variable} is not set (run \`source <(scripts/services.sh env)\` after \`scripts/services.sh up\`)`
+  if (inCi) throw new Error(`CI=true but ${variable} is not set: the ${service} integration suite must run in CI`)
+  console.warn(reason)
+  return null
+}
+
+/** A name no other test (or earlier run) uses: for databases, topics, buckets and prefixes. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}${Date.now().toString(36)}${randomBytes(4).toString('hex')}`
+}
