@@ -35,12 +35,13 @@ export interface SubscribeOptions {
   topic: string
   /** Consumer group id; the original's were `image_analysis_group` and `image_event_alert_group`. */
   group: string
-  handler: MessageHandler
   /**
-   * Called when the handler threw: the subscription stops consuming that partition, the offset stays
-   * uncommitted, and the error is reported here. Defaults to rethrowing into `Subscription.done`.
+   * Handles one message; the offset is committed after it resolves. Handlers retry transient failures
+   * and record permanent ones themselves, so a throw means "stop": the subscription commits what was
+   * handled before, leaves that message uncommitted (it is delivered again later), ends, and
+   * `Subscription.done` rejects with the error. Crash-only: the process exits and a supervisor restarts it.
    */
-  onError?: (error: unknown, message: ReceivedMessage) => void
+  handler: MessageHandler
 }
 
 export interface Subscription {
@@ -49,7 +50,7 @@ export interface Subscription {
    * Idempotent.
    */
   close(): Promise<void>
-  /** Settles when the subscription ended: resolves after close(), rejects on an unrecoverable error. */
+  /** Settles when the subscription ended: resolves after close(), rejects when the handler threw or the bus failed for good. */
   readonly done: Promise<void>
 }
 
