@@ -18,7 +18,8 @@ export interface NewImage {
   imageNum: number
   imageFilename: string
   imageObjectKey: string
-  contentSha256: string
+  /** Null only when the bytes could not be read at all. */
+  contentSha256: string | null
   byteSize: number
   width: number | null
   height: number | null

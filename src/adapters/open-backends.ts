@@ -1,0 +1,70 @@
+import type { BrokerConfig, Config, DatabaseConfig, ObjectStoreConfig } from '../config.js'
+import type { Logger } from '../core/logger.js'
+import type { Bus } from '../core/ports/bus.js'
+import type { Catalog } from '../core/ports/catalog.js'
+import type { ObjectStore } from '../core/ports/object-store.js'
+
+/**
+ * Chooses the adapter for each port from the validated config. Adapters are imported on demand, so a
+ * SQLite + directory run never loads the Kafka, S3, MySQL or PostgreSQL clients.
+ */
+export async function openCatalog(database: DatabaseConfig): Promise<Catalog> {
+  switch (database.kind) {
+    case 'sqlite':
+      return (await import('./sqlite/sqlite-catalog.js')).openSqliteCatalog({ path: database.path })
+    case 'mysql':
+      return (await import('./mysql/mysql-catalog.js')).openMysqlCatalog(database)
+    case 'postgres':
+      return (await import('./postgres/postgres-catalog.js')).openPostgresCatalog(database)
+  }
+}
+
+export async function openObjectStore(store: ObjectStoreConfig): Promise<ObjectStore> {
+  switch (store.kind) {
+    case 'file':
+      return new (await import('./fs/fs-object-store.js')).FsObjectStore(store.dir)
+    case 'memory':
+      return new (await import('./memory/memory-object-store.js')).MemoryObjectStore()
+    case 's3':
+      return new (await import('./s3/s3-object-store.js')).S3ObjectStore(store)
+  }
+}
+
+export async function openBus(broker: BrokerConfig, partitions: number, logger: Logger): Promise<Bus> {
+  switch (broker.kind) {
+    case 'memory':
+      return new (await import('./memory/memory-bus.js')).MemoryBus({ defaultPartitions: partitions })
+    case 'kafka':
+      return new (await import('./kafka/kafka-bus.js')).KafkaBus({
+        brokers: broker.brokers,
+        clientId: broker.clientId,
+        defaultPartitions: partitions,
+        logger,
+      })
+  }
+}
+
+export interface Backends {
+  catalog: Catalog
+  store: ObjectStore
+  bus: Bus
+  /** Closes all three, even when one of them fails to close. */
+  close(): Promise<void>
+}
+
+export async function openBackends(config: Config, logger: Logger): Promise<Backends> {
+  const catalog = await openCatalog(config.database)
+  const store = await openObjectStore(config.objectStore)
+  const bus = await openBus(config.broker, config.topicPartitions, logger)
+  return {
+    catalog,
+    store,
+    bus,
+    async close() {
+      const results = await Promise.allSettled([bus.close(), store.close(), catalog.close()])
+      for (const result of results) {
+        if (result.status === 'rejected') logger.warn({ err: result.reason }, 'closing a backend failed')
+      }
+    },
+  }
+}

@@ -1,0 +1,76 @@
+import type { Command } from 'commander'
+import { openBackends } from '../../adapters/open-backends.js'
+import { describeError } from '../../core/errors.js'
+import { fileSource, listImageFiles } from '../../stages/receive/file-source.js'
+import type { ReceiveOutcome } from '../../stages/receive/receive-stage.js'
+import { cliContext, printJson } from '../cli-context.js'
+import { PipelineProgress } from '../progress.js'
+import { assertStreamName, printSummary } from './pipeline-commands.js'
+import { runPipeline } from '../../stages/run-pipeline.js'
+import { topicsFor } from '../../stages/stage-context.js'
+import { LogChannel } from '../../stages/alert/log-channel.js'
+
+interface IngestOptions {
+  stream: string
+  recursive?: boolean
+  json?: boolean
+}
+
+/** Exit code when some files were bad but the good ones went through: scripts can tell it from success. */
+export const PARTIAL_FAILURE_EXIT_CODE = 3
+
+export function registerIngestCommand(program: Command): void {
+  program
+    .command('ingest')
+    .description('receive real image files (JPEG, PNG, TIFF, WebP, GIF, AVIF) into a stream; bad files are recorded as failed and reported (on the in-process bus, also analyses and alerts them)')
+    .argument('<paths...>', 'files and directories (directory entries in name order)')
+    .option('--stream <name>', 'stream name', 'files')
+    .option('-r, --recursive', 'descend into sub-directories')
+    .option('--json', 'print the result as JSON')
+    .action(async (paths: string[], options: IngestOptions, command: Command) => {
+      assertStreamName(options.stream)
+      const context = cliContext(command, { quietByDefault: true })
+      const { config, logger } = context
+      const files = await listImageFiles(paths, options.recursive === true)
+      const inProcess = config.broker.kind === 'memory'
+      const rejected: { file: string; code: string; reason: string }[] = []
+      const backends = await openBackends(config, logger)
+      const progress = new PipelineProgress(files.length)
+      let received = 0
+      try {
+        const report = await runPipeline({
+          catalog: backends.catalog,
+          store: backends.store,
+          bus: backends.bus,
+          topics: topicsFor(config),
+          analysis: config.analysis,
+          partitions: config.topicPartitions,
+          logger,
+          channels: [new LogChannel(logger)],
+          source: fileSource({ paths, stream: options.stream, recursive: options.recursive === true, maxImageBytes: config.analysis.maxImageBytes }),
+          analyze: inProcess,
+          alert: inProcess,
+          until: 'drained',
+          stop: context.stop,
+          onReceived: (outcome: ReceiveOutcome) => {
+            progress.received(++received)
+            if (outcome.kind === 'failed') {
+              rejected.push({ file: outcome.image.imageFilename, code: outcome.error.code, reason: describeError(outcome.error) })
+            }
+          },
+          onProgress: (counts) => progress.update(counts),
+        })
+        progress.stop()
+        if (options.json === true) {
+          printJson({ files: files.length, ...report, rejected })
+        } else {
+          for (const bad of rejected) process.stderr.write(`imgpipe: rejected ${bad.file}: ${bad.reason} [${bad.code}]\n`)
+          printSummary(context, report, false)
+        }
+        if (rejected.length > 0) process.exitCode = PARTIAL_FAILURE_EXIT_CODE
+      } finally {
+        progress.stop()
+        await backends.close()
+      }
+    })
+}

@@ -1,0 +1,196 @@
+import type { Command } from 'commander'
+import { openBackends } from '../../adapters/open-backends.js'
+import { describeBroker, describeDatabase, describeObjectStore } from '../../config.js'
+import { UsageError } from '../../core/errors.js'
+import { isValidStreamName } from '../../core/object-keys.js'
+import type { PipelineCounts } from '../../core/types.js'
+import { LogChannel } from '../../stages/alert/log-channel.js'
+import type { ImageSource } from '../../stages/receive/image-source.js'
+import { mockSource } from '../../stages/receive/mock-source.js'
+import { runPipeline, type PipelineReport } from '../../stages/run-pipeline.js'
+import { topicsFor } from '../../stages/stage-context.js'
+import { cliContext, nonNegativeInteger, positiveInteger, printJson, type CliContext } from '../cli-context.js'
+import { PipelineProgress } from '../progress.js'
+
+interface MockOptions {
+  count: number
+  changeEvery: number
+  stream: string
+  streams: number
+  interval: number
+  json?: boolean
+}
+
+function addMockOptions(command: Command): Command {
+  return command
+    .option('-n, --count <n>', 'images per stream', positiveInteger, 10)
+    .option('-k, --change-every <k>', 'image n is rotated 90° when n % k == k - 1 (the original: 4)', positiveInteger, 4)
+    .option('--stream <name>', 'stream name', 'mock')
+    .option('--streams <n>', 'number of streams (named <stream>-1, <stream>-2, ...)', positiveInteger, 1)
+    .option('--interval <ms>', 'pause between images, like a camera cadence', nonNegativeInteger, 0)
+    .option('--json', 'print the summary as JSON')
+}
+
+export function streamNames(options: Pick<MockOptions, 'stream' | 'streams'>): string[] {
+  if (options.streams === 1) return [options.stream]
+  return Array.from({ length: options.streams }, (_, index) => `${options.stream}-${index + 1}`)
+}
+
+export function registerPipelineCommands(program: Command): void {
+  addMockOptions(
+    program
+      .command('run')
+      .description('run receive, analyze and alert in this process on the mock image stream, until every image is analysed and every event alerted'),
+  ).action(async (options: MockOptions, command: Command) => {
+    const context = cliContext(command, { quietByDefault: true })
+    const report = await runMock(context, options, { analyze: true, alert: true })
+    printSummary(context, report, options.json === true)
+  })
+
+  addMockOptions(
+    program
+      .command('receive')
+      .description('receive stage: record the mock image stream and publish each image on image_analysis (on the in-process bus, also runs analyze and alert)'),
+  ).action(async (options: MockOptions, command: Command) => {
+    const context = cliContext(command, { quietByDefault: true })
+    const inProcess = context.config.broker.kind === 'memory'
+    const report = await runMock(context, options, { analyze: inProcess, alert: inProcess })
+    printSummary(context, report, options.json === true)
+  })
+
+  for (const stage of ['analyze', 'alert'] as const) {
+    program
+      .command(stage)
+      .description(
+        stage === 'analyze'
+          ? 'analyze stage: consume image_analysis until SIGINT/SIGTERM (on the in-process bus: analyse what the database holds pending, alert it, and exit)'
+          : 'alert stage: consume image_event_alert until SIGINT/SIGTERM (on the in-process bus: alert what the database holds pending and exit)',
+      )
+      .option('--json', 'print the summary as JSON')
+      .action(async (options: { json?: boolean }, command: Command) => {
+        const context = cliContext(command)
+        const report = await runStage(context, stage)
+        printSummary(context, report, options.json === true)
+      })
+  }
+}
+
+async function runMock(context: CliContext, options: MockOptions, stages: { analyze: boolean; alert: boolean }): Promise<PipelineReport> {
+  const streams = streamNames(options)
+  streams.forEach(assertStreamName)
+  const backends = await openBackends(context.config, context.logger)
+  try {
+    await backends.catalog.migrate()
+    // A re-run continues each stream where it stopped instead of regenerating what is already recorded.
+    const startAt = new Map<string, number>()
+    for (const stream of streams) startAt.set(stream, await backends.catalog.nextImageNum(stream))
+    const source = mockSource({
+      streams,
+      count: options.count,
+      changeEvery: options.changeEvery,
+      startAt: (stream) => startAt.get(stream) ?? 1,
+      intervalMs: options.interval,
+      signal: context.stop,
+    })
+    const before = await backends.catalog.counts()
+    const pending = streams.reduce((sum, stream) => sum + Math.max(0, options.count - (startAt.get(stream) ?? 1) + 1), 0)
+    return await runWithProgress(context, backends, source, stages, before.imagesAnalyzed + before.imagesFailed + pending + before.imagesReceived)
+  } finally {
+    await backends.close()
+  }
+}
+
+async function runStage(context: CliContext, stage: 'analyze' | 'alert'): Promise<PipelineReport> {
+  const inProcess = context.config.broker.kind === 'memory'
+  if (inProcess) {
+    context.logger.info(`in-process bus: ${stage} drains what the database holds pending, then exits`)
+  }
+  const backends = await openBackends(context.config, context.logger)
+  try {
+    return await runPipelineWith(context, backends, undefined, {
+      analyze: stage === 'analyze',
+      // On the in-process bus nobody else would consume the alerts this process publishes.
+      alert: stage === 'alert' || inProcess,
+      until: inProcess ? 'drained' : 'stopped',
+    })
+  } finally {
+    await backends.close()
+  }
+}
+
+/** Shared by `run`, `receive` and `ingest`: a source, the downstream stages, a progress bar. */
+export async function runWithProgress(
+  context: CliContext,
+  backends: Awaited<ReturnType<typeof openBackends>>,
+  source: ImageSource,
+  stages: { analyze: boolean; alert: boolean },
+  total: number,
+): Promise<PipelineReport> {
+  const progress = new PipelineProgress(total)
+  let received = 0
+  try {
+    return await runPipelineWith(context, backends, source, { ...stages, until: 'drained' }, {
+      onReceived: () => progress.received(++received),
+      onProgress: (counts: PipelineCounts) => progress.update(counts),
+    })
+  } finally {
+    progress.stop()
+  }
+}
+
+async function runPipelineWith(
+  context: CliContext,
+  backends: Awaited<ReturnType<typeof openBackends>>,
+  source: ImageSource | undefined,
+  stages: { analyze: boolean; alert: boolean; until: 'drained' | 'stopped' },
+  callbacks: { onReceived?: () => void; onProgress?: (counts: PipelineCounts) => void } = {},
+): Promise<PipelineReport> {
+  const { config, logger } = context
+  return runPipeline({
+    catalog: backends.catalog,
+    store: backends.store,
+    bus: backends.bus,
+    topics: topicsFor(config),
+    analysis: config.analysis,
+    partitions: config.topicPartitions,
+    logger,
+    channels: [new LogChannel(logger)],
+    ...(source === undefined ? {} : { source }),
+    analyze: stages.analyze,
+    alert: stages.alert,
+    until: stages.until,
+    stop: context.stop,
+    ...(callbacks.onReceived === undefined ? {} : { onReceived: callbacks.onReceived }),
+    ...(callbacks.onProgress === undefined ? {} : { onProgress: callbacks.onProgress }),
+  })
+}
+
+export function printSummary(context: CliContext, report: PipelineReport, json: boolean): void {
+  const { config } = context
+  const where = {
+    database: describeDatabase(config.database),
+    objectStore: describeObjectStore(config.objectStore),
+    broker: describeBroker(config.broker),
+  }
+  if (json) {
+    printJson({ ...report, where })
+    return
+  }
+  const { counts, outcomes } = report
+  const lines = [
+    report.stopped ? 'stopped before the pipeline drained (signal)' : null,
+    `this run: ${outcomes.received} received, ${outcomes.duplicate} already recorded, ${outcomes.failed} failed`,
+    `catalog:  ${counts.images} images (${counts.imagesAnalyzed} analysed, ${counts.imagesReceived} pending, ${counts.imagesFailed} failed), ${counts.events} image events, ${counts.alerts} alerts`,
+    `database: ${where.database}`,
+    `objects:  ${where.objectStore}`,
+    `broker:   ${where.broker}`,
+  ]
+  process.stdout.write(`${lines.filter((line) => line !== null).join('\n')}\n`)
+}
+
+/** Checked before anything is opened, so a typo costs no connection. */
+export function assertStreamName(name: string): void {
+  if (!isValidStreamName(name)) {
+    throw new UsageError(`invalid stream name ${JSON.stringify(name)}: 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit`)
+  }
+}

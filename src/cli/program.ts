@@ -1,0 +1,39 @@
+import { Command, CommanderError } from 'commander'
+import { describeError, isImgpipeError } from '../core/errors.js'
+import { addGlobalOptions } from './cli-context.js'
+import { registerIngestCommand } from './commands/ingest-command.js'
+import { registerPipelineCommands } from './commands/pipeline-commands.js'
+
+export const VERSION = '0.1.0'
+
+export function buildProgram(): Command {
+  const program = new Command('imgpipe')
+    .description(
+      'A telescope-style image-event pipeline: receive → analyze → alert.\n' +
+        'Runs on SQLite, a local directory and an in-process bus by default; on Kafka, MySQL/PostgreSQL and S3 when configured.',
+    )
+    .version(VERSION)
+    .showHelpAfterError('(run with --help for usage)')
+  addGlobalOptions(program)
+  registerPipelineCommands(program)
+  registerIngestCommand(program)
+  return program
+}
+
+/**
+ * Runs the CLI and returns the exit code: 0 ok, 1 failure, 2 usage or configuration error,
+ * 3 partial failure (some ingested files were bad). Failures print one line: the reason and its code.
+ */
+export async function runCli(argv: readonly string[]): Promise<number> {
+  const program = buildProgram().exitOverride()
+  try {
+    await program.parseAsync([...argv])
+    return typeof process.exitCode === 'number' ? process.exitCode : 0
+  } catch (error) {
+    // Commander has already printed the help text or the usage error.
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2
+    const code = isImgpipeError(error) ? error.code : 'IMGPIPE_INTERNAL'
+    process.stderr.write(`imgpipe: ${describeError(error)} [${code}]\n`)
+    return code === 'IMGPIPE_CONFIG_INVALID' || code === 'IMGPIPE_USAGE' ? 2 : 1
+  }
+}

@@ -1,0 +1,74 @@
+import { NotFoundError } from '../../core/errors.js'
+import { parseImageEventAlertMessage } from '../../core/messages.js'
+import type { ReceivedMessage, Subscription } from '../../core/ports/bus.js'
+import type { DeliveryChannel } from '../../core/ports/delivery-channel.js'
+import type { AlertRecord } from '../../core/types.js'
+import { messageWorker } from '../message-worker.js'
+import { retrying, type StageContext } from '../stage-context.js'
+
+const RECOVERY_PAGE = 500
+
+/**
+ * The alert stage: records one `image_event_alert` row per event (unique on image_event_id, so a
+ * redelivered message finds the existing alert) and hands it to every delivery channel. Delivery is
+ * at-least-once: `delivered_at` is set after all channels accepted, and undelivered alerts are retried
+ * when the stage starts again.
+ */
+export class AlertStage {
+  constructor(
+    private readonly context: StageContext,
+    private readonly channels: readonly DeliveryChannel[],
+  ) {}
+
+  async start(): Promise<Subscription> {
+    await this.recover()
+    const { bus, topics } = this.context
+    return bus.subscribe({
+      topic: topics.imageEventAlert,
+      group: topics.imageEventAlertGroup,
+      handler: messageWorker(this.context, 'alert', (message) => this.handle(message)),
+    })
+  }
+
+  /** Delivers alerts recorded before a crash but never delivered. */
+  async recover(): Promise<number> {
+    let delivered = 0
+    let afterId = 0
+    for (;;) {
+      const page = await retrying(this.context, 'recovery scan', () =>
+        this.context.catalog.listUndeliveredAlerts({ limit: RECOVERY_PAGE, afterId }),
+      )
+      if (page.length === 0) break
+      for (const alert of page) await retrying(this.context, 'delivery', () => this.deliver(alert))
+      delivered += page.length
+      afterId = page[page.length - 1]!.imageEventAlertId
+    }
+    return delivered
+  }
+
+  async handle(message: ReceivedMessage): Promise<void> {
+    const { imageEventId } = parseImageEventAlertMessage(message.value)
+    await this.alertEvent(imageEventId)
+  }
+
+  async alertEvent(imageEventId: number): Promise<AlertRecord> {
+    const event = await this.context.catalog.getEvent(imageEventId)
+    if (event === null) throw new NotFoundError(`image_event_id ${imageEventId} is not in image_event`)
+    const { alert } = await this.context.catalog.insertAlert(imageEventId)
+    if (alert.deliveredAt === null) await this.deliver(alert)
+    return alert
+  }
+
+  private async deliver(alert: AlertRecord): Promise<void> {
+    const { catalog } = this.context
+    const event = await catalog.getEvent(alert.imageEventId)
+    const image = event === null ? null : await catalog.getImage(event.imageId)
+    if (event === null || image === null) throw new NotFoundError(`alert ${alert.imageEventAlertId} has no event or image`)
+    for (const channel of this.channels) await channel.deliver({ alert, event, image })
+    await catalog.markAlertDelivered(
+      alert.imageEventAlertId,
+      this.channels.map((channel) => channel.name),
+      new Date(),
+    )
+  }
+}

@@ -1,0 +1,165 @@
+import { ANALYZER, analyzePair } from '../../analysis/analyze-pair.js'
+import { decodeImage, type RawImage } from '../../analysis/decode-image.js'
+import { describeError, NotFoundError, toImgpipeError } from '../../core/errors.js'
+import {
+  encodeMessage,
+  parseImageAnalysisMessage,
+  SCHEMA_VERSION,
+  type ImageEventAlertMessage,
+} from '../../core/messages.js'
+import { differenceImageObjectKey } from '../../core/object-keys.js'
+import type { ReceivedMessage, Subscription } from '../../core/ports/bus.js'
+import type { ImageEventRecord, ImageRecord } from '../../core/types.js'
+import { messageWorker } from '../message-worker.js'
+import { retrying, type StageContext } from '../stage-context.js'
+import { DecodedImageCache } from './decoded-image-cache.js'
+
+const RECOVERY_PAGE = 500
+
+/**
+ * The analyze stage: for each `image_analysis` message, compares the image with the previous image of
+ * its stream, stores the analysis on the image row and, for an event, the difference image and an
+ * `image_event` row, then publishes on `image_event_alert`.
+ *
+ * Idempotent, so at-least-once delivery gives exactly-once rows: an image already analysed is not
+ * analysed again (its event, if any, is republished in case the crash came before the publish); the
+ * difference image has a deterministic key; the event row is unique per image.
+ */
+export class AnalyzeStage {
+  private readonly cache = new DecodedImageCache()
+
+  constructor(private readonly context: StageContext) {}
+
+  /** Republishes events that never got an alert (a crash between event insert and publish), then consumes. */
+  async start(): Promise<Subscription> {
+    await this.recover()
+    const { bus, topics } = this.context
+    return bus.subscribe({
+      topic: topics.imageAnalysis,
+      group: topics.imageAnalysisGroup,
+      handler: messageWorker(this.context, 'analyze', (message) => this.handle(message)),
+    })
+  }
+
+  async recover(): Promise<number> {
+    let republished = 0
+    let afterId = 0
+    for (;;) {
+      const page = await retrying(this.context, 'recovery scan', () =>
+        this.context.catalog.listEventsWithoutAlert({ limit: RECOVERY_PAGE, afterId }),
+      )
+      if (page.length === 0) break
+      for (const event of page) await retrying(this.context, 'republish', () => this.publishAlert(event))
+      republished += page.length
+      afterId = page[page.length - 1]!.imageEventId
+    }
+    if (republished > 0) this.context.logger.info({ republished }, 'analyze: republished events awaiting an alert')
+    return republished
+  }
+
+  async handle(message: ReceivedMessage): Promise<void> {
+    const { imageId } = parseImageAnalysisMessage(message.value)
+    await this.analyzeImage(imageId)
+  }
+
+  /** Analyses one image by id; safe to call any number of times. */
+  async analyzeImage(imageId: number): Promise<void> {
+    const { catalog, logger } = this.context
+    const image = await catalog.getImage(imageId)
+    if (image === null) throw new NotFoundError(`image_id ${imageId} is not in image_metadata`)
+    if (image.status === 'failed') return
+    if (image.status === 'analyzed') {
+      const event = await catalog.getEventByImageId(imageId)
+      if (event !== null) await this.publishAlert(event, image)
+      return
+    }
+    try {
+      await this.compareWithPrevious(image)
+    } catch (error) {
+      const failure = toImgpipeError(error)
+      if (failure.canRetry || this.context.signal.aborted) throw failure
+      // Permanent (corrupt object, vanished bytes): record it on the image and move on.
+      logger.warn({ imageId, code: failure.code }, `analyze: image ${imageId} failed: ${describeError(failure)}`)
+      await catalog.markImageFailed(imageId, failure.code, describeError(failure).slice(0, 1000))
+    }
+  }
+
+  private async compareWithPrevious(image: ImageRecord): Promise<void> {
+    const { catalog, store, analysis, logger } = this.context
+    // Rows inserted by hand with only the original's two columns have no number: nothing to compare with.
+    const previous = image.imageNum === null ? null : await catalog.findPreviousImage(image.stream, image.imageNum)
+    if (previous === null) {
+      await catalog.recordAnalysis(image.imageId, emptyAnalysis(), null)
+      return
+    }
+    if (image.contentSha256 !== null && image.contentSha256 === previous.contentSha256) {
+      // Byte-identical to its predecessor: the pixels are identical, no need to decode anything.
+      await catalog.recordAnalysis(
+        image.imageId,
+        { previousImageId: previous.imageId, l2Norm: 0, changedFraction: 0, maxAbsDifference: 0, analyzedAt: new Date() },
+        null,
+      )
+      return
+    }
+    const [previousPixels, currentPixels] = await Promise.all([this.pixels(previous), this.pixels(image)])
+    const result = await analyzePair(previousPixels, currentPixels, analysis)
+    const analyzed = {
+      previousImageId: previous.imageId,
+      l2Norm: result.metrics.l2Norm,
+      changedFraction: result.metrics.changedFraction,
+      maxAbsDifference: result.metrics.maxAbsDifference,
+      analyzedAt: new Date(),
+    }
+    if (result.event === null || image.imageNum === null) {
+      await catalog.recordAnalysis(image.imageId, analyzed, null)
+      return
+    }
+    const key = differenceImageObjectKey(image.stream, image.imageNum)
+    await store.put(key, result.event.differenceJpeg, { contentType: 'image/jpeg' })
+    const { event, created } = await catalog.recordAnalysis(image.imageId, analyzed, {
+      imageId: image.imageId,
+      differenceImageObjectKey: key,
+      eventType: result.event.eventType,
+      analyzer: ANALYZER.name,
+      analyzerVersion: ANALYZER.version,
+    })
+    if (event === null) return
+    if (created) {
+      logger.info(
+        { imageEventId: event.imageEventId, stream: image.stream, imageNum: image.imageNum, changedFraction: analyzed.changedFraction },
+        `analyze: image event ${event.imageEventId} (${event.eventType}) on ${image.stream} image ${image.imageNum}`,
+      )
+    }
+    await this.publishAlert(event, image)
+  }
+
+  private async pixels(image: ImageRecord): Promise<RawImage> {
+    const cached = this.cache.get(image.contentSha256)
+    if (cached !== undefined) return cached
+    const bytes = await this.context.store.get(image.imageObjectKey)
+    const decoded = await decodeImage(bytes, this.context.analysis)
+    this.cache.set(image.contentSha256, decoded)
+    return decoded
+  }
+
+  private async publishAlert(event: ImageEventRecord, known?: ImageRecord): Promise<void> {
+    const image = known ?? (await this.context.catalog.getImage(event.imageId))
+    const message: ImageEventAlertMessage = {
+      schema_version: SCHEMA_VERSION,
+      image_event_id: event.imageEventId,
+      image_id: event.imageId,
+      stream: image?.stream ?? 'default',
+      image_num: image?.imageNum ?? null,
+      difference_image_object_key: event.differenceImageObjectKey,
+      event_type: event.eventType,
+      detected_at: event.detectedAt.toISOString(),
+    }
+    await this.context.bus.publish(this.context.topics.imageEventAlert, [
+      { key: message.stream, value: encodeMessage(message) },
+    ])
+  }
+}
+
+function emptyAnalysis() {
+  return { previousImageId: null, l2Norm: null, changedFraction: null, maxAbsDifference: null, analyzedAt: new Date() }
+}

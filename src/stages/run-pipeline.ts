@@ -1,0 +1,141 @@
+import type { AnalysisConfig } from '../config.js'
+import { ClosedError } from '../core/errors.js'
+import type { Logger } from '../core/logger.js'
+import type { Bus, Subscription } from '../core/ports/bus.js'
+import type { Catalog } from '../core/ports/catalog.js'
+import type { DeliveryChannel } from '../core/ports/delivery-channel.js'
+import type { ObjectStore } from '../core/ports/object-store.js'
+import type { PipelineCounts } from '../core/types.js'
+import { AlertStage } from './alert/alert-stage.js'
+import { AnalyzeStage } from './analyze/analyze-stage.js'
+import type { ImageSource } from './receive/image-source.js'
+import { ReceiveStage, type ReceiveOutcome } from './receive/receive-stage.js'
+import type { StageContext, Topics } from './stage-context.js'
+
+export interface PipelineOptions {
+  catalog: Catalog
+  store: ObjectStore
+  bus: Bus
+  topics: Topics
+  analysis: AnalysisConfig
+  partitions: number
+  logger: Logger
+  channels: readonly DeliveryChannel[]
+  /** Images to receive; none for a consumer-only process. */
+  source?: ImageSource
+  analyze: boolean
+  alert: boolean
+  /**
+   * `drained`: return once the source is exhausted and the catalog shows nothing pending (every image
+   * analysed or failed, every event alerted and delivered). `stopped`: consume until `stop` aborts.
+   */
+  until: 'drained' | 'stopped'
+  /** Aborted by SIGINT/SIGTERM: finish the message in hand, commit, and return. */
+  stop: AbortSignal
+  onReceived?: (outcome: ReceiveOutcome) => void
+  onProgress?: (counts: PipelineCounts) => void
+  /** How often the drained check and the progress callback poll the catalog. */
+  pollMs?: number
+  /** How long closing may wait for a message in hand before retry loops are interrupted. */
+  graceMs?: number
+}
+
+export interface PipelineReport {
+  outcomes: { received: number; failed: number; duplicate: number }
+  counts: PipelineCounts
+  /** True when the run ended because of `stop` rather than by draining. */
+  stopped: boolean
+}
+
+/**
+ * Runs any combination of the three stages in this process. The stages only meet through the bus:
+ * the same code runs them as one process on the in-process bus or as three processes on Kafka.
+ */
+export async function runPipeline(options: PipelineOptions): Promise<PipelineReport> {
+  const { catalog, logger } = options
+  // Separate from `stop`: stopping first lets the message in hand finish; this one breaks retry loops.
+  const interrupt = new AbortController()
+  const context: StageContext = {
+    catalog,
+    store: options.store,
+    bus: options.bus,
+    topics: options.topics,
+    analysis: options.analysis,
+    logger,
+    signal: interrupt.signal,
+  }
+  const outcomes = { received: 0, failed: 0, duplicate: 0 }
+  const subscriptions: Subscription[] = []
+  let failure: unknown
+  const failed = new AbortController()
+  const watch = (subscription: Subscription, stage: string): void => {
+    subscription.done.catch((error: unknown) => {
+      if (options.stop.aborted && (error instanceof ClosedError || interrupt.signal.aborted)) return
+      logger.error({ err: error }, `${stage} stage stopped`)
+      failure ??= error
+      failed.abort()
+    })
+  }
+
+  try {
+    await catalog.migrate()
+    await options.store.ensureReady()
+    const receive = new ReceiveStage(context)
+    await receive.start(options.partitions)
+    if (options.alert) {
+      const subscription = await new AlertStage(context, options.channels).start()
+      subscriptions.push(subscription)
+      watch(subscription, 'alert')
+    }
+    if (options.analyze) {
+      const subscription = await new AnalyzeStage(context).start()
+      subscriptions.push(subscription)
+      watch(subscription, 'analyze')
+    }
+    if (options.source !== undefined) {
+      for await (const incoming of options.source) {
+        if (options.stop.aborted || failed.signal.aborted) break
+        const outcome = await receive.receive(incoming)
+        outcomes[outcome.kind] += 1
+        options.onReceived?.(outcome)
+      }
+    }
+    const stopped = await waitUntilDone(options, failed.signal)
+    if (failure !== undefined) throw failure
+    return { outcomes, counts: await catalog.counts(), stopped }
+  } finally {
+    const grace = setTimeout(() => interrupt.abort(), options.graceMs ?? 10_000)
+    await Promise.allSettled(subscriptions.map((subscription) => subscription.close()))
+    clearTimeout(grace)
+    interrupt.abort()
+  }
+}
+
+async function waitUntilDone(options: PipelineOptions, failed: AbortSignal): Promise<boolean> {
+  const pollMs = options.pollMs ?? 100
+  for (;;) {
+    if (options.stop.aborted) return true
+    if (failed.aborted) return false
+    const counts = await options.catalog.counts()
+    options.onProgress?.(counts)
+    if (options.until === 'drained' && isDrained(counts, options)) return false
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, pollMs)
+      options.stop.addEventListener('abort', done, { once: true })
+      failed.addEventListener('abort', done, { once: true })
+      function done(): void {
+        clearTimeout(timer)
+        options.stop.removeEventListener('abort', done)
+        failed.removeEventListener('abort', done)
+        resolve()
+      }
+    })
+  }
+}
+
+/** Nothing left for the stages this process runs. */
+export function isDrained(counts: PipelineCounts, stages: { analyze: boolean; alert: boolean }): boolean {
+  const analysed = !stages.analyze || counts.imagesReceived === 0
+  const alerted = !stages.alert || (counts.alerts === counts.events && counts.alertsUndelivered === 0)
+  return analysed && alerted
+}

@@ -1,0 +1,64 @@
+import type { AnalysisConfig, Config } from '../config.js'
+import { topicName } from '../config.js'
+import type { Logger } from '../core/logger.js'
+import { GROUPS, TOPICS } from '../core/messages.js'
+import type { Bus } from '../core/ports/bus.js'
+import type { Catalog } from '../core/ports/catalog.js'
+import type { ObjectStore } from '../core/ports/object-store.js'
+import { withRetry } from '../core/retry.js'
+import { ClosedError } from '../core/errors.js'
+
+/** Topic and group names after the configured prefix. */
+export interface Topics {
+  imageAnalysis: string
+  imageEventAlert: string
+  imageAnalysisGroup: string
+  imageEventAlertGroup: string
+}
+
+export function topicsFor(config: Pick<Config, 'topicPrefix'>): Topics {
+  return {
+    imageAnalysis: topicName(config, TOPICS.imageAnalysis),
+    imageEventAlert: topicName(config, TOPICS.imageEventAlert),
+    imageAnalysisGroup: topicName(config, GROUPS.imageAnalysis),
+    imageEventAlertGroup: topicName(config, GROUPS.imageEventAlert),
+  }
+}
+
+/** Messages no stage can use (not JSON, unknown ids) are parked here rather than lost or retried forever. */
+export function deadLetterTopic(topic: string): string {
+  return `${topic}_dead_letter`
+}
+
+/** What every stage gets: the three ports, names, settings, a logger and the shutdown signal. */
+export interface StageContext {
+  catalog: Catalog
+  store: ObjectStore
+  bus: Bus
+  topics: Topics
+  analysis: AnalysisConfig
+  logger: Logger
+  /** Aborted on shutdown: retry loops stop and the message in hand stays uncommitted. */
+  signal: AbortSignal
+}
+
+/**
+ * Runs one step, retrying transient failures (canRetry) with backoff until it succeeds or the stage shuts
+ * down: a database or broker restart only delays the pipeline. Permanent errors are rethrown at once.
+ */
+export async function retrying<T>(context: StageContext, what: string, operation: () => Promise<T>): Promise<T> {
+  const result = await withRetry(
+    async () => {
+      if (context.signal.aborted) throw new ClosedError('stage')
+      return operation()
+    },
+    {
+      attempts: Number.POSITIVE_INFINITY,
+      maxDelayMs: 5_000,
+      signal: context.signal,
+      onRetry: (error, attempt, delayMs) =>
+        context.logger.warn({ err: error, attempt, delayMs: Math.round(delayMs) }, `${what} failed, retrying`),
+    },
+  )
+  return result
+}
