@@ -1,0 +1,187 @@
+import sharp from 'sharp'
+import type { Metadata, SharpOptions } from 'sharp'
+import { ImageTooLargeError, ImgpipeError, InvalidImageError, UsageError } from '../core/errors.js'
+
+/**
+ * Reading untrusted image bytes safely: every check that can be made from the header (size, format,
+ * pixel count) is made before any pixel is decoded, and a full decode then proves the data is complete.
+ *
+ * Strictness: sharp's `failOn: 'warning'`. Measured with sharp 0.34.5: 'truncated' and 'error' catch a
+ * truncated JPEG, PNG or GIF, but a JPEG whose entropy-coded data is overwritten decodes silently into
+ * garbage unless warnings fail too, and garbage pixels would raise a false image event. The cost is that
+ * a JPEG with libjpeg's benign "extraneous bytes before marker" warning is rejected as corrupt (it is
+ * kept in the catalog as a failed image with the reason, not lost). Trailing bytes after the end of a
+ * JPEG or PNG are accepted.
+ */
+
+/** Decoded pixels: 8-bit sRGB, 3 interleaved channels, row-major, no padding. */
+export interface RawImage {
+  width: number
+  height: number
+  channels: 3
+  data: Uint8Array
+}
+
+/** Limits applied to every incoming image (from `AnalysisConfig`). */
+export interface ImageLimits {
+  /** Largest accepted width × height, checked from the header before decoding. */
+  maxImagePixels: number
+  /** Largest accepted file size in bytes. */
+  maxImageBytes: number
+}
+
+/** What {@link inspectImage} learns about a valid image. */
+export interface ImageInfo {
+  /** Lower-case format name as in `NewImage.format`: jpeg, png, webp, tiff, gif, avif. */
+  format: string
+  /** Size after applying the EXIF orientation, i.e. as the image is displayed and analysed. */
+  width: number
+  height: number
+}
+
+/** Formats accepted on input. SVG is refused: it is not a captured image and rasterising untrusted SVG is a risk. */
+export const SUPPORTED_FORMATS: readonly string[] = ['jpeg', 'png', 'webp', 'tiff', 'gif', 'avif']
+
+const SUPPORTED_LIST = 'JPEG, PNG, WebP, TIFF, GIF, AVIF'
+
+function decodeOptions(limits: ImageLimits): SharpOptions {
+  // autoOrient: a phone or camera JPEG is compared as it is displayed, not as its sensor stored it.
+  return { failOn: 'warning', limitInputPixels: limits.maxImagePixels, autoOrient: true }
+}
+
+function checkLimits(limits: ImageLimits): void {
+  // Callers pass the whole AnalysisConfig, so only these two fields are ours to check.
+  for (const name of ['maxImagePixels', 'maxImageBytes'] as const) {
+    const value = limits[name]
+    if (typeof value !== 'number' || !(value >= 1)) throw new UsageError(`image limit ${name} must be a positive number, got ${value}`)
+  }
+}
+
+/** The format name we report: sharp calls AVIF "heif"; HEVC-coded HEIF is not decodable by sharp's build. */
+function formatOf(metadata: Metadata): string {
+  if (metadata.format === 'heif') return metadata.compression === 'av1' ? 'avif' : 'heic'
+  return metadata.format
+}
+
+function describeFormat(format: string | undefined): string {
+  return format === undefined ? 'image' : `${format.toUpperCase()} image`
+}
+
+/**
+ * Maps a sharp/libvips error to one of ours. sharp has no error codes, so this matches the messages of
+ * the loaders it bundles; anything unrecognised is reported as corrupt data, which is never retried.
+ */
+function toImageError(error: unknown, format: string | undefined): ImgpipeError {
+  if (error instanceof ImgpipeError) return error
+  const text = error instanceof Error ? error.message : String(error)
+  const what = describeFormat(format)
+  if (/unsupported image format/i.test(text)) {
+    return new InvalidImageError(`not an image: the bytes match no supported format (${SUPPORTED_LIST})`, { cause: error })
+  }
+  if (/exceeds pixel limit/i.test(text)) {
+    return new ImageTooLargeError(`${what} has more pixels than the limit`, { cause: error })
+  }
+  // libjpeg says "premature end of data segment" for damaged data inside a complete file.
+  if (/corrupt JPEG data/i.test(text)) return new InvalidImageError(`corrupt ${what}: its compressed data is damaged`, { cause: error })
+  if (/premature end|end of stream|unexpected end|truncat|end of file|read error/i.test(text)) {
+    return new InvalidImageError(`truncated or corrupt ${what}: the data ends or breaks off before the image is complete`, { cause: error })
+  }
+  if (/corrupt header/i.test(text)) return new InvalidImageError(`corrupt ${what}: its header cannot be read`, { cause: error })
+  return new InvalidImageError(`${what} cannot be decoded: its data is corrupt or uses a feature that is not supported`, { cause: error })
+}
+
+/** Checks everything that can be checked without decoding pixels; returns the header facts. */
+async function readHeader(bytes: Uint8Array, limits: ImageLimits): Promise<ImageInfo> {
+  checkLimits(limits)
+  if (bytes.byteLength === 0) throw new InvalidImageError('image is empty (0 bytes)')
+  if (bytes.byteLength > limits.maxImageBytes) {
+    throw new ImageTooLargeError(`image file is ${bytes.byteLength} bytes, over the limit of ${limits.maxImageBytes} bytes`)
+  }
+  let metadata: Metadata
+  try {
+    // The pixel limit is checked just below with the dimensions in the message; reading a header
+    // allocates nothing in proportion to them.
+    metadata = await sharp(bytes, { failOn: 'warning', limitInputPixels: false }).metadata()
+  } catch (error) {
+    throw toImageError(error, undefined)
+  }
+  const format = formatOf(metadata)
+  if (!SUPPORTED_FORMATS.includes(format)) {
+    throw new InvalidImageError(`unsupported image format "${format}" (supported: ${SUPPORTED_LIST})`)
+  }
+  // Multi-page files (GIF, TIFF) are read as their first page only, and `height` is that page's height.
+  const width = metadata.autoOrient.width
+  const height = metadata.autoOrient.height
+  if (!(width > 0 && height > 0)) throw new InvalidImageError(`corrupt ${describeFormat(format)}: its header gives no size`)
+  const pixels = width * height
+  if (pixels > limits.maxImagePixels) {
+    throw new ImageTooLargeError(
+      `${describeFormat(format)} claims ${width}x${height} = ${pixels} pixels, over the limit of ${limits.maxImagePixels} (rejected before decoding)`,
+    )
+  }
+  return { format, width, height }
+}
+
+async function decodeWithHeader(bytes: Uint8Array, limits: ImageLimits): Promise<{ info: ImageInfo; image: RawImage }> {
+  const info = await readHeader(bytes, limits)
+  try {
+    // Black is what dropping the alpha channel would give for the usual transparent pixels (0,0,0,0),
+    // and it is sharp's default; toColourspace converts grey, CMYK (via its ICC profile), palette and
+    // 16-bit images, and raw uchar forces 8 bits per channel.
+    const { data, info: out } = await sharp(bytes, decodeOptions(limits))
+      .flatten({ background: { r: 0, g: 0, b: 0 } })
+      .toColourspace('srgb')
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true })
+    if (out.channels !== 3) throw new InvalidImageError(`${describeFormat(info.format)} decoded to ${out.channels} channels instead of 3`)
+    return { info, image: { width: out.width, height: out.height, channels: 3, data } }
+  } catch (error) {
+    throw toImageError(error, info.format)
+  }
+}
+
+/**
+ * Fully validates an incoming image: not empty, within `maxImageBytes`, a supported format, within
+ * `maxImagePixels` according to its header (checked before decoding, so a decompression bomb costs
+ * nothing), and decodable to the last pixel. Throws `InvalidImageError` or `ImageTooLargeError`.
+ */
+export async function inspectImage(bytes: Uint8Array, limits: ImageLimits): Promise<ImageInfo> {
+  const { info } = await decodeWithHeader(bytes, limits)
+  return info
+}
+
+/**
+ * Decodes an image with the checks of {@link inspectImage} to 8-bit sRGB with 3 channels: EXIF
+ * orientation applied, alpha flattened onto black, grey/CMYK/palette/16-bit converted, first page only.
+ */
+export async function decodeImage(bytes: Uint8Array, limits: ImageLimits): Promise<RawImage> {
+  const { image } = await decodeWithHeader(bytes, limits)
+  return image
+}
+
+/** Resizes to exactly `width`×`height` (stretching if the aspect ratio differs), staying 8-bit RGB. */
+export async function resizeRaw(image: RawImage, width: number, height: number): Promise<RawImage> {
+  for (const [name, value] of [['width', width], ['height', height]] as const) {
+    if (!Number.isInteger(value) || value < 1) throw new UsageError(`resize ${name} must be a positive integer, got ${value}`)
+  }
+  assertRawImage(image)
+  const { data, info } = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
+    .resize(width, height, { fit: 'fill' })
+    .raw({ depth: 'uchar' })
+    .toBuffer({ resolveWithObject: true })
+  return { width: info.width, height: info.height, channels: 3, data }
+}
+
+/** Throws when `data` does not hold exactly width × height × 3 bytes: a bug upstream, never bad input. */
+export function assertRawImage(image: RawImage): void {
+  if (!Number.isInteger(image.width) || !Number.isInteger(image.height) || image.width < 1 || image.height < 1) {
+    throw new ImgpipeError('IMGPIPE_INTERNAL', `raw image has an invalid size ${image.width}x${image.height}`, false)
+  }
+  if (image.channels !== 3 || image.data.length !== image.width * image.height * 3) {
+    throw new ImgpipeError(
+      'IMGPIPE_INTERNAL',
+      `raw image ${image.width}x${image.height}x${image.channels} holds ${image.data.length} bytes instead of ${image.width * image.height * 3}`,
+      false,
+    )
+  }
+}

@@ -1,0 +1,43 @@
+import sharp from 'sharp'
+import { UsageError } from '../core/errors.js'
+import { assertSameSize } from './compare-images.js'
+import { assertRawImage } from './decode-image.js'
+import type { RawImage } from './decode-image.js'
+
+/**
+ * The original's difference image: the signed difference current − previous, min–max scaled to 0..255
+ * over the whole image (all channels together, so colours keep their relative weight). Where nothing
+ * changed the result is therefore a uniform mid-grey, not black; when the difference is the same
+ * everywhere (max == min, e.g. identical images) the result is all 0.
+ *
+ * Scaling: round((d − min) × 255 / (max − min)), through a 511-entry lookup table so that the second
+ * pass is a table read per byte.
+ */
+export function differenceImage(previous: RawImage, current: RawImage): RawImage {
+  assertSameSize(previous, current)
+  const a = previous.data
+  const b = current.data
+  const length = b.length
+  let min = 255
+  let max = -255
+  for (let i = 0; i < length; i += 1) {
+    const d = b[i]! - a[i]!
+    if (d < min) min = d
+    if (d > max) max = d
+  }
+  const data = new Uint8Array(length)
+  if (length === 0 || max === min) return { width: current.width, height: current.height, channels: 3, data }
+  // Index d + 255 for d in −255..255.
+  const table = new Uint8Array(511)
+  const scale = 255 / (max - min)
+  for (let d = min; d <= max; d += 1) table[d + 255] = Math.round((d - min) * scale)
+  for (let i = 0; i < length; i += 1) data[i] = table[b[i]! - a[i]! + 255]!
+  return { width: current.width, height: current.height, channels: 3, data }
+}
+
+/** Encodes decoded pixels as a baseline JPEG (sharp's defaults: 4:2:0 chroma, no metadata). */
+export async function encodeJpeg(image: RawImage, quality = 90): Promise<Buffer> {
+  if (!Number.isInteger(quality) || quality < 1 || quality > 100) throw new UsageError(`JPEG quality must be an integer from 1 to 100, got ${quality}`)
+  assertRawImage(image)
+  return sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } }).jpeg({ quality }).toBuffer()
+}
