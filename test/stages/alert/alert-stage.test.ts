@@ -1,0 +1,79 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { DeliveryFailedError } from '../../../src/core/errors.js'
+import type { AlertNotice, DeliveryChannel } from '../../../src/core/ports/delivery-channel.js'
+import { AlertStage } from '../../../src/stages/alert/alert-stage.js'
+import { memoryContext, message, type TestContext } from '../../support/memory-context.js'
+
+let context: TestContext
+let eventId: number
+beforeEach(async () => {
+  context = await memoryContext()
+  const { image } = await context.catalog.insertImage({
+    stream: 'mock',
+    imageNum: 3,
+    imageFilename: 'image_00003.jpg',
+    imageObjectKey: 'image/mock/image_00003.jpg',
+    contentSha256: null,
+    byteSize: 1,
+    width: 1,
+    height: 1,
+    format: 'jpeg',
+    status: 'received',
+  })
+  const { event } = await context.catalog.recordAnalysis(
+    image.imageId,
+    { previousImageId: null, l2Norm: 1, changedFraction: 0.5, maxAbsDifference: 200, analyzedAt: new Date() },
+    { imageId: image.imageId, differenceImageObjectKey: 'difference_image/mock/image_00003.jpg', eventType: 'changed', analyzer: 'test', analyzerVersion: '1' },
+  )
+  eventId = event!.imageEventId
+})
+afterEach(async () => {
+  await context.close()
+})
+
+class RecordingChannel implements DeliveryChannel {
+  readonly name = 'recording'
+  readonly notices: AlertNotice[] = []
+  failuresLeft = 0
+  async deliver(notice: AlertNotice): Promise<void> {
+    if (this.failuresLeft > 0) {
+      this.failuresLeft -= 1
+      throw new DeliveryFailedError('receiver unavailable')
+    }
+    this.notices.push(notice)
+  }
+}
+
+describe('AlertStage', () => {
+  it('records one alert per event and delivers it once, however often the message comes', async () => {
+    const channel = new RecordingChannel()
+    const stage = new AlertStage(context, [channel])
+    await stage.handle(message('image_event_alert', JSON.stringify({ image_event_id: eventId })))
+    await stage.handle(message('image_event_alert', String(eventId)))
+    expect((await context.catalog.counts()).alerts).toBe(1)
+    expect(channel.notices).toHaveLength(1)
+    expect(channel.notices[0]).toMatchObject({ event: { imageEventId: eventId }, image: { stream: 'mock', imageNum: 3 } })
+    const [alert] = await context.catalog.listUndeliveredAlerts({ limit: 10 })
+    expect(alert).toBeUndefined()
+    const view = await context.catalog.getAlertView(channel.notices[0]!.alert.imageEventAlertId)
+    expect(view?.alert.deliveryChannels).toBe('recording')
+    expect(view?.alert.deliveredAt).toBeInstanceOf(Date)
+  })
+
+  it('keeps an alert undelivered while a channel fails, and delivers it on recovery', async () => {
+    const channel = new RecordingChannel()
+    channel.failuresLeft = 1
+    const stage = new AlertStage(context, [channel])
+    await expect(stage.alertEvent(eventId)).rejects.toMatchObject({ code: 'IMGPIPE_DELIVERY_FAILED', canRetry: true })
+    expect(await context.catalog.listUndeliveredAlerts({ limit: 10 })).toHaveLength(1)
+    expect(await stage.recover()).toBe(1)
+    expect(channel.notices).toHaveLength(1)
+    expect(await context.catalog.listUndeliveredAlerts({ limit: 10 })).toHaveLength(0)
+  })
+
+  it('rejects an event id that does not exist', async () => {
+    const stage = new AlertStage(context, [new RecordingChannel()])
+    await expect(stage.handle(message('image_event_alert', '{"image_event_id": 12345}'))).rejects.toMatchObject({ code: 'IMGPIPE_NOT_FOUND' })
+    expect((await context.catalog.counts()).alerts).toBe(0)
+  })
+})

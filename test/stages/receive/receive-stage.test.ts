@@ -1,0 +1,97 @@
+import sharp from 'sharp'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { renderTeddyBear } from '../../../src/analysis/teddy-bear.js'
+import { ReceiveStage } from '../../../src/stages/receive/receive-stage.js'
+import { drainTopic, memoryContext, type TestContext } from '../../support/memory-context.js'
+
+let context: TestContext
+let teddy: Buffer
+beforeEach(async () => {
+  context = await memoryContext()
+  teddy ??= await renderTeddyBear(64)
+})
+afterEach(async () => {
+  await context.close()
+})
+
+describe('ReceiveStage', () => {
+  it('stores the bytes, records the row and publishes the original fields keyed by stream', async () => {
+    const stage = new ReceiveStage(context)
+    await stage.start(1)
+    const outcome = await stage.receive({ stream: 'mock', imageNum: 1, filename: 'image_00001.jpg', bytes: teddy, byteSize: teddy.length })
+    expect(outcome.kind).toBe('received')
+    const image = outcome.image
+    expect(image).toMatchObject({ stream: 'mock', imageNum: 1, imageObjectKey: 'image/mock/image_00001.jpg', status: 'received', width: 64, height: 64, format: 'jpeg' })
+    expect(Buffer.compare(await context.store.get(image.imageObjectKey), teddy)).toBe(0)
+
+    const messages = await drainTopic(context.bus, 'image_analysis')
+    expect(messages).toHaveLength(1)
+    expect(messages[0]!.key).toBe('mock')
+    expect(JSON.parse(messages[0]!.value)).toMatchObject({
+      schema_version: 1,
+      image_id: image.imageId,
+      image_num: 1,
+      image_filename: 'image_00001.jpg',
+      stream: 'mock',
+      image_object_key: 'image/mock/image_00001.jpg',
+    })
+  })
+
+  it('receives the same numbered image twice as one row and one message', async () => {
+    const stage = new ReceiveStage(context)
+    const incoming = { stream: 'mock', imageNum: 1, filename: 'image_00001.jpg', bytes: teddy, byteSize: teddy.length }
+    expect((await stage.receive(incoming)).kind).toBe('received')
+    expect((await stage.receive(incoming)).kind).toBe('duplicate')
+    expect((await context.catalog.counts()).images).toBe(1)
+    expect(await drainTopic(context.bus, 'image_analysis')).toHaveLength(1)
+  })
+
+  it('numbers files in arrival order and recognises a file ingested again', async () => {
+    const stage = new ReceiveStage(context)
+    const png = await sharp(teddy).png().toBuffer()
+    const a = await stage.receive({ stream: 'cam', filename: 'a.jpg', bytes: teddy, byteSize: teddy.length })
+    const b = await stage.receive({ stream: 'cam', filename: 'b.png', bytes: png, byteSize: png.length })
+    const again = await stage.receive({ stream: 'cam', filename: 'a.jpg', bytes: teddy, byteSize: teddy.length })
+    expect([a.image.imageNum, b.image.imageNum]).toEqual([1, 2])
+    expect(b.image.imageObjectKey).toBe('image/cam/image_00002.png')
+    expect(again).toMatchObject({ kind: 'duplicate', image: { imageId: a.image.imageId } })
+  })
+
+  it('records bad bytes as a failed image, keeps the bytes, and publishes nothing', async () => {
+    const stage = new ReceiveStage(context)
+    const bad = Buffer.from('not an image at all')
+    const outcome = await stage.receive({ stream: 'cam', filename: 'notes.txt', bytes: bad, byteSize: bad.length })
+    expect(outcome.kind).toBe('failed')
+    expect(outcome.image).toMatchObject({ status: 'failed', errorCode: 'IMGPIPE_IMAGE_INVALID', imageObjectKey: 'image/cam/image_00001.txt' })
+    expect(outcome.image.errorMessage).toBeTruthy()
+    expect((await context.store.get('image/cam/image_00001.txt')).toString()).toBe('not an image at all')
+    expect(await drainTopic(context.bus, 'image_analysis')).toHaveLength(0)
+  })
+
+  it('rejects an unsafe stream name before writing anything', async () => {
+    const stage = new ReceiveStage(context)
+    await expect(stage.receive({ stream: '../etc', imageNum: 1, filename: 'x.jpg', bytes: teddy, byteSize: teddy.length })).rejects.toMatchObject({
+      code: 'IMGPIPE_USAGE',
+    })
+    expect((await context.catalog.counts()).images).toBe(0)
+  })
+
+  it('republishes images recorded but never analysed when it starts (crash between insert and publish)', async () => {
+    const { image } = await context.catalog.insertImage({
+      stream: 'mock',
+      imageNum: 1,
+      imageFilename: 'image_00001.jpg',
+      imageObjectKey: 'image/mock/image_00001.jpg',
+      contentSha256: null,
+      byteSize: 1,
+      width: null,
+      height: null,
+      format: null,
+      status: 'received',
+    })
+    const stage = new ReceiveStage(context)
+    expect(await stage.start(1)).toBe(1)
+    const messages = await drainTopic(context.bus, 'image_analysis')
+    expect(messages.map((entry) => JSON.parse(entry.value).image_id)).toEqual([image.imageId])
+  })
+})

@@ -1,0 +1,68 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { LogChannel } from '../../src/stages/alert/log-channel.js'
+import { mockSource } from '../../src/stages/receive/mock-source.js'
+import { isDrained, runPipeline } from '../../src/stages/run-pipeline.js'
+import { memoryContext, type TestContext } from '../support/memory-context.js'
+
+let context: TestContext
+beforeEach(async () => {
+  context = await memoryContext()
+})
+afterEach(async () => {
+  await context.close()
+})
+
+function options(extra: Partial<Parameters<typeof runPipeline>[0]> = {}): Parameters<typeof runPipeline>[0] {
+  return {
+    catalog: context.catalog,
+    store: context.store,
+    bus: context.bus,
+    topics: context.topics,
+    analysis: context.analysis,
+    partitions: 2,
+    logger: context.logger,
+    channels: [new LogChannel(context.logger)],
+    analyze: true,
+    alert: true,
+    until: 'drained',
+    stop: new AbortController().signal,
+    pollMs: 5,
+    ...extra,
+  }
+}
+
+describe('runPipeline', () => {
+  it('runs the three stages in one process until drained', async () => {
+    const report = await runPipeline(options({ source: mockSource({ streams: ['a', 'b'], count: 8, changeEvery: 4 }) }))
+    expect(report.stopped).toBe(false)
+    expect(report.outcomes).toEqual({ received: 16, failed: 0, duplicate: 0 })
+    expect(report.counts).toMatchObject({ images: 16, imagesAnalyzed: 16, imagesReceived: 0, events: 4, alerts: 4, alertsUndelivered: 0 })
+    const views = await context.catalog.listAlertViews({ limit: 10 })
+    expect(views.map((view) => `${view.image.stream}:${view.image.imageNum}`).sort()).toEqual(['a:3', 'a:7', 'b:3', 'b:7'])
+    for (const view of views) expect(view.previousImage?.imageNum).toBe((view.image.imageNum ?? 0) - 1)
+  })
+
+  it('picks up work left in the database by a crashed run', async () => {
+    // A receive-only run: images recorded and published on a bus that then "dies".
+    await runPipeline(options({ source: mockSource({ streams: ['a'], count: 4, changeEvery: 4 }), analyze: false, alert: false }))
+    expect((await context.catalog.counts()).imagesReceived).toBe(4)
+    const { MemoryBus } = await import('../../src/adapters/memory/memory-bus.js')
+    const report = await runPipeline(options({ bus: new MemoryBus() }))
+    expect(report.counts).toMatchObject({ imagesAnalyzed: 4, events: 1, alerts: 1 })
+  })
+
+  it('returns when stopped, without waiting for a source that never ends', async () => {
+    const stop = new AbortController()
+    const running = runPipeline(options({ until: 'stopped', stop: stop.signal }))
+    setTimeout(() => stop.abort(), 20)
+    expect((await running).stopped).toBe(true)
+  })
+
+  it('knows when a pipeline is drained for the stages it runs', () => {
+    const counts = { images: 3, imagesReceived: 1, imagesAnalyzed: 2, imagesFailed: 0, events: 1, alerts: 0, alertsUndelivered: 0 }
+    expect(isDrained(counts, { analyze: true, alert: true })).toBe(false)
+    expect(isDrained(counts, { analyze: false, alert: false })).toBe(true)
+    expect(isDrained({ ...counts, imagesReceived: 0 }, { analyze: true, alert: false })).toBe(true)
+    expect(isDrained({ ...counts, imagesReceived: 0, alerts: 1, alertsUndelivered: 1 }, { analyze: true, alert: true })).toBe(false)
+  })
+})

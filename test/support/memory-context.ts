@@ -1,0 +1,64 @@
+/**
+ * A StageContext over the embedded adapters — SQLite in memory, the in-memory store and bus — for unit
+ * tests of the stages. Real adapters, no mocks: what the stages write is read back through them.
+ */
+import { MemoryBus } from '../../src/adapters/memory/memory-bus.js'
+import { MemoryObjectStore } from '../../src/adapters/memory/memory-object-store.js'
+import { openSqliteCatalog } from '../../src/adapters/sqlite/sqlite-catalog.js'
+import { DEFAULTS } from '../../src/config.js'
+import { silentLogger } from '../../src/core/logger.js'
+import type { ReceivedMessage } from '../../src/core/ports/bus.js'
+import { topicsFor, type StageContext } from '../../src/stages/stage-context.js'
+
+export interface TestContext extends StageContext {
+  catalog: ReturnType<typeof openSqliteCatalog>
+  store: MemoryObjectStore
+  bus: MemoryBus
+  abort: AbortController
+  close(): Promise<void>
+}
+
+export async function memoryContext(): Promise<TestContext> {
+  const catalog = openSqliteCatalog({ path: ':memory:' })
+  await catalog.migrate()
+  const store = new MemoryObjectStore()
+  await store.ensureReady()
+  const bus = new MemoryBus({ defaultPartitions: 1 })
+  const abort = new AbortController()
+  return {
+    catalog,
+    store,
+    bus,
+    abort,
+    topics: topicsFor({ topicPrefix: '' }),
+    analysis: {
+      eventThreshold: DEFAULTS.eventThreshold,
+      pixelTolerance: DEFAULTS.pixelTolerance,
+      maxImagePixels: DEFAULTS.maxImagePixels,
+      maxImageBytes: DEFAULTS.maxImageBytes,
+    },
+    logger: silentLogger,
+    signal: abort.signal,
+    async close() {
+      abort.abort()
+      await bus.close()
+      await store.close()
+      await catalog.close()
+    },
+  }
+}
+
+/** Everything published on a topic so far, read by a throw-away consumer group. */
+export async function drainTopic(bus: MemoryBus, topic: string): Promise<ReceivedMessage[]> {
+  const seen: ReceivedMessage[] = []
+  const group = `probe-${Math.random().toString(36).slice(2)}`
+  const subscription = await bus.subscribe({ topic, group, handler: async (message) => void seen.push(message) })
+  await bus.whenConsumed(topic, group)
+  await subscription.close()
+  return seen
+}
+
+/** A message as the bus would deliver it, for calling a stage's handler directly. */
+export function message(topic: string, value: string, key = 'mock'): ReceivedMessage {
+  return { topic, partition: 0, offset: 0n, key, value }
+}
