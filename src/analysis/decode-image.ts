@@ -63,8 +63,10 @@ function formatOf(metadata: Metadata): string {
   return metadata.format
 }
 
+const FORMAT_NAMES: Record<string, string> = { webp: 'WebP' }
+
 function describeFormat(format: string | undefined): string {
-  return format === undefined ? 'image' : `${format.toUpperCase()} image`
+  return format === undefined ? 'image' : `${FORMAT_NAMES[format] ?? format.toUpperCase()} image`
 }
 
 /**
@@ -76,6 +78,7 @@ function toImageError(error: unknown, format: string | undefined): ImgpipeError 
   const text = error instanceof Error ? error.message : String(error)
   const what = describeFormat(format)
   if (/unsupported image format/i.test(text)) {
+    if (format !== undefined) return new InvalidImageError(`corrupt or truncated ${what}: its header cannot be read`, { cause: error })
     return new InvalidImageError(`not an image: the bytes match no supported format (${SUPPORTED_LIST})`, { cause: error })
   }
   if (/exceeds pixel limit/i.test(text)) {
@@ -88,6 +91,28 @@ function toImageError(error: unknown, format: string | undefined): ImgpipeError 
   }
   if (/corrupt header/i.test(text)) return new InvalidImageError(`corrupt ${what}: its header cannot be read`, { cause: error })
   return new InvalidImageError(`${what} cannot be decoded: its data is corrupt or uses a feature that is not supported`, { cause: error })
+}
+
+function startsWith(bytes: Uint8Array, offset: number, signature: string): boolean {
+  if (bytes.length < offset + signature.length) return false
+  for (let index = 0; index < signature.length; index += 1) {
+    if (bytes[offset + index] !== signature.charCodeAt(index)) return false
+  }
+  return true
+}
+
+/**
+ * The format a file claims by its magic number, only to word errors: sharp reports a TIFF whose
+ * directory was cut off as "unsupported format", but the user should hear "corrupt TIFF".
+ */
+export function sniffFormat(bytes: Uint8Array): string | undefined {
+  if (startsWith(bytes, 0, '\xff\xd8\xff')) return 'jpeg'
+  if (startsWith(bytes, 0, '\x89PNG\r\n\x1a\n')) return 'png'
+  if (startsWith(bytes, 0, 'GIF87a') || startsWith(bytes, 0, 'GIF89a')) return 'gif'
+  if (startsWith(bytes, 0, 'RIFF') && startsWith(bytes, 8, 'WEBP')) return 'webp'
+  if (startsWith(bytes, 0, 'II*\x00') || startsWith(bytes, 0, 'MM\x00*')) return 'tiff'
+  if (startsWith(bytes, 4, 'ftypavif') || startsWith(bytes, 4, 'ftypavis')) return 'avif'
+  return undefined
 }
 
 /** Checks everything that can be checked without decoding pixels; returns the header facts. */
@@ -103,7 +128,7 @@ async function readHeader(bytes: Uint8Array, limits: ImageLimits): Promise<Image
     // allocates nothing in proportion to them.
     metadata = await sharp(bytes, { failOn: 'warning', limitInputPixels: false }).metadata()
   } catch (error) {
-    throw toImageError(error, undefined)
+    throw toImageError(error, sniffFormat(bytes))
   }
   const format = formatOf(metadata)
   if (!SUPPORTED_FORMATS.includes(format)) {

@@ -3,7 +3,7 @@ import { deflateSync } from 'node:zlib'
 import sharp from 'sharp'
 import { describe, expect, it } from 'vitest'
 import { ImageTooLargeError, InvalidImageError } from '../../src/core/errors.js'
-import { decodeImage, inspectImage, resizeRaw } from '../../src/analysis/decode-image.js'
+import { decodeImage, inspectImage, resizeRaw, sniffFormat } from '../../src/analysis/decode-image.js'
 import type { RawImage } from '../../src/analysis/decode-image.js'
 import { renderTeddyBear } from '../../src/analysis/teddy-bear.js'
 
@@ -169,6 +169,20 @@ describe('decodeImage', () => {
     }
   })
 
+  it('names the format of a file whose header is cut off (TIFF, WebP, GIF)', async () => {
+    const teddy = await renderTeddyBear()
+    const cases = [
+      ['TIFF', await sharp(teddy).tiff({ compression: 'lzw' }).toBuffer()],
+      ['WebP', await sharp(teddy).webp().toBuffer()],
+      ['GIF', await sharp(teddy).gif().toBuffer()],
+    ] as const
+    for (const [name, bytes] of cases) {
+      const error = await failure(bytes.subarray(0, Math.floor(bytes.length / 2)))
+      expect(error).toBeInstanceOf(InvalidImageError)
+      expect(error.message).toMatch(new RegExp(`^(corrupt or truncated|truncated or corrupt|corrupt) ${name} image`))
+    }
+  })
+
   it('rejects a JPEG whose compressed data is overwritten (garbage would otherwise decode silently)', async () => {
     const jpeg = Buffer.from(await renderTeddyBear())
     for (let index = 4000; index < 4400; index += 1) jpeg[index] = (index * 7) & 0xff
@@ -226,6 +240,19 @@ describe('inspectImage', () => {
   it('accepts the whole AnalysisConfig as limits, whatever its other fields', async () => {
     const config = { ...LIMITS, eventThreshold: 0, pixelTolerance: 0 }
     expect(await inspectImage(await card().png().toBuffer(), config)).toEqual({ format: 'png', width: 4, height: 2 })
+  })
+})
+
+describe('sniffFormat', () => {
+  it('recognises the magic numbers of the supported formats', async () => {
+    const formats = ['jpeg', 'png', 'gif', 'webp', 'tiff', 'avif'] as const
+    for (const format of formats) {
+      expect(sniffFormat(await card().toFormat(format).toBuffer())).toBe(format)
+    }
+    expect(sniffFormat(await card().tiff({ bigtiff: false }).toBuffer())).toBe('tiff')
+    expect(sniffFormat(Buffer.from('MM\u0000*'))).toBe('tiff')
+    expect(sniffFormat(Buffer.from('hello'))).toBeUndefined()
+    expect(sniffFormat(new Uint8Array(0))).toBeUndefined()
   })
 })
 
