@@ -1,0 +1,43 @@
+import { Migrator } from 'kysely'
+import type { Kysely, Migration } from 'kysely'
+import { TABLES_CHILDREN_FIRST } from './catalog-schema.js'
+import { initialMigration } from './migrations/0001-initial.js'
+import type { SqlDialectKind } from './sql-dialect.js'
+
+/**
+ * Versioned, forward-only migrations run by Kysely's `Migrator`. Its lock (GET_LOCK on MySQL, an advisory
+ * lock on PostgreSQL, `BEGIN IMMEDIATE` on SQLite, see `sqlite-catalog.ts`) makes concurrent `migrate()`
+ * calls from several processes safe: the second one finds the work done.
+ *
+ * The bookkeeping tables are named after imgpipe, not Kysely's defaults, so that a database shared with
+ * another Kysely application keeps two separate migration histories.
+ */
+export const MIGRATION_TABLE = 'imgpipe_migration'
+export const MIGRATION_LOCK_TABLE = 'imgpipe_migration_lock'
+
+/** Every migration by name; names sort in the order they must run. Never edit one that has shipped. */
+export function catalogMigrations(kind: SqlDialectKind): Record<string, Migration> {
+  return {
+    '0001-initial': initialMigration(kind),
+  }
+}
+
+/** Runs the pending migrations; returns the names of those it applied (none when up to date). */
+export async function migrateCatalog(db: Kysely<unknown>, kind: SqlDialectKind): Promise<string[]> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => catalogMigrations(kind) },
+    migrationTableName: MIGRATION_TABLE,
+    migrationLockTableName: MIGRATION_LOCK_TABLE,
+  })
+  const { error, results } = await migrator.migrateToLatest()
+  if (error !== undefined) throw error
+  return (results ?? []).filter((result) => result.status === 'Success').map((result) => result.migrationName)
+}
+
+/** Drops the catalog's tables (children first) and the migration history: `reset()` migrates again after. */
+export async function dropCatalog(db: Kysely<unknown>): Promise<void> {
+  for (const table of [...TABLES_CHILDREN_FIRST, MIGRATION_TABLE, MIGRATION_LOCK_TABLE]) {
+    await db.schema.dropTable(table).ifExists().execute()
+  }
+}

@@ -1,0 +1,423 @@
+import { sql } from 'kysely'
+import type { Kysely } from 'kysely'
+import { ClosedError, ImgpipeError, NotFoundError } from '../../core/errors.js'
+import { CATALOG_TABLES } from '../../core/ports/catalog.js'
+import type { Catalog, CatalogTable, Page } from '../../core/ports/catalog.js'
+import type {
+  AlertRecord,
+  AlertView,
+  AnalysisResult,
+  ImageEventRecord,
+  ImageRecord,
+  ImageStatus,
+  NewImage,
+  NewImageEvent,
+  PipelineCounts,
+} from '../../core/types.js'
+import { dropCatalog, migrateCatalog } from './catalog-migrations.js'
+import { isReferencedObjectKey, selectAlertViews, selectCounts, selectTableCounts, selectTableRows } from './catalog-reports.js'
+import type { CatalogDatabase } from './catalog-schema.js'
+import { insertAlertOnce, insertEventOnce, insertImageOnce, selectEventByImageId } from './catalog-writes.js'
+import { toAlertRecord, toEventRecord, toImageRecord, toNumber } from './row-mappers.js'
+import { toDbTimestamp } from './sql-dialect.js'
+import type { SqlDialectKind } from './sql-dialect.js'
+import { classifyDriverError, toCatalogError } from './sql-errors.js'
+import type { DriverErrorClassifier } from './sql-errors.js'
+
+/** What an adapter hands the shared query module: a configured Kysely and its driver's error codes. */
+export interface SqlBackend {
+  readonly kind: SqlDialectKind
+  /** Location without credentials. */
+  readonly description: string
+  readonly db: Kysely<CatalogDatabase>
+  readonly classifyError: DriverErrorClassifier
+  /** Releases the connections (or the adapter's share of them). */
+  release(): Promise<void>
+}
+
+/**
+ * The Catalog of the three SQL adapters, with what only a SQL catalog can offer: the dialect, and a raw
+ * statement for tests and operator tooling (the original's hand-written `INSERT`s). `executeSql` takes no
+ * parameters: never pass it user input.
+ */
+export interface SqlCatalog extends Catalog {
+  readonly dialect: SqlDialectKind
+  executeSql(statement: string): Promise<Record<string, unknown>[]>
+}
+
+/** Column widths the catalog truncates to rather than fail a write over an over-long message. */
+const MAX_ERROR_CODE = 64
+const MAX_ERROR_MESSAGE = 1024
+const MAX_CHANNELS = 255
+/** Immediate retries of an idempotent write that lost a deadlock or serialization race. */
+const CONTENTION_ATTEMPTS = 3
+
+function truncate(text: string | null | undefined, max: number): string | null {
+  if (text === null || text === undefined) return null
+  return text.length > max ? text.slice(0, max) : text
+}
+
+function pageLimit(page: Page | { limit: number }): number {
+  if (!Number.isSafeInteger(page.limit) || page.limit < 0) {
+    throw new ImgpipeError('IMGPIPE_INTERNAL', `page limit must be a non-negative integer, got ${page.limit}`, false)
+  }
+  return page.limit
+}
+
+export function createSqlCatalog(backend: SqlBackend): SqlCatalog {
+  return new SqlCatalogImpl(backend)
+}
+
+class SqlCatalogImpl implements SqlCatalog {
+  readonly description: string
+  readonly dialect: SqlDialectKind
+  readonly #backend: SqlBackend
+  #closed = false
+
+  constructor(backend: SqlBackend) {
+    this.#backend = backend
+    this.description = backend.description
+    this.dialect = backend.kind
+  }
+
+  /** Every public method runs here: closed check and mapping of driver errors to ours. */
+  async #run<T>(operation: string, work: (db: Kysely<CatalogDatabase>) => Promise<T>): Promise<T> {
+    if (this.#closed) throw new ClosedError('catalog')
+    try {
+      return await work(this.#backend.db)
+    } catch (error) {
+      throw toCatalogError(error, this.#backend.classifyError, `catalog ${operation} (${this.description})`)
+    }
+  }
+
+  /** For idempotent writes only: a deadlock victim simply runs again and finds or writes the same row. */
+  async #runIdempotent<T>(operation: string, work: (db: Kysely<CatalogDatabase>) => Promise<T>): Promise<T> {
+    return this.#run(operation, async (db) => {
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          return await work(db)
+        } catch (error) {
+          if (attempt >= CONTENTION_ATTEMPTS || classifyDriverError(error, this.#backend.classifyError) !== 'contention') throw error
+        }
+      }
+    })
+  }
+
+  #timestamp(date: Date): Date | string {
+    return toDbTimestamp(this.dialect, date)
+  }
+
+  async migrate(): Promise<void> {
+    await this.#run('migrate', (db) => migrateCatalog(db as Kysely<unknown>, this.dialect))
+  }
+
+  async ping(): Promise<void> {
+    await this.#run('ping', (db) => sql`select 1`.execute(db))
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    await this.#backend.release()
+  }
+
+  async executeSql(statement: string): Promise<Record<string, unknown>[]> {
+    const result = await this.#run('executeSql', (db) => sql.raw<Record<string, unknown>>(statement).execute(db))
+    return result.rows
+  }
+
+  insertImage(image: NewImage): Promise<{ image: ImageRecord; created: boolean }> {
+    return this.#runIdempotent('insertImage', async (db) => {
+      const { row, created } = await insertImageOnce(db, this.dialect, {
+        stream: image.stream,
+        image_num: image.imageNum,
+        image_filename: image.imageFilename,
+        image_object_key: image.imageObjectKey,
+        content_sha256: image.contentSha256,
+        byte_size: image.byteSize,
+        width: image.width,
+        height: image.height,
+        format: image.format,
+        status: image.status,
+        error_code: truncate(image.errorCode, MAX_ERROR_CODE),
+        error_message: truncate(image.errorMessage, MAX_ERROR_MESSAGE),
+        received_at: this.#timestamp(new Date()),
+      })
+      return { image: toImageRecord(row), created }
+    })
+  }
+
+  nextImageNum(stream: string): Promise<number> {
+    return this.#run('nextImageNum', async (db) => {
+      const row = await db
+        .selectFrom('image_metadata')
+        .select((eb) => eb.fn.max('image_num').as('last'))
+        .where('stream', '=', stream)
+        .executeTakeFirst()
+      return (row?.last === null || row?.last === undefined ? 0 : toNumber(row.last)) + 1
+    })
+  }
+
+  findIngestedImage(stream: string, contentSha256: string, imageFilename: string): Promise<ImageRecord | null> {
+    return this.#run('findIngestedImage', async (db) => {
+      const row = await db
+        .selectFrom('image_metadata')
+        .selectAll()
+        .where('stream', '=', stream)
+        .where('content_sha256', '=', contentSha256)
+        .where('image_filename', '=', imageFilename)
+        .orderBy('image_id')
+        .limit(1)
+        .executeTakeFirst()
+      return row === undefined ? null : toImageRecord(row)
+    })
+  }
+
+  getImage(imageId: number): Promise<ImageRecord | null> {
+    return this.#run('getImage', async (db) => {
+      const row = await db.selectFrom('image_metadata').selectAll().where('image_id', '=', imageId).executeTakeFirst()
+      return row === undefined ? null : toImageRecord(row)
+    })
+  }
+
+  findPreviousImage(stream: string, imageNum: number): Promise<ImageRecord | null> {
+    return this.#run('findPreviousImage', async (db) => {
+      const row = await db
+        .selectFrom('image_metadata')
+        .selectAll()
+        .where('stream', '=', stream)
+        .where('image_num', '<', imageNum)
+        .where('status', '<>', 'failed')
+        .orderBy('image_num', 'desc')
+        .limit(1)
+        .executeTakeFirst()
+      return row === undefined ? null : toImageRecord(row)
+    })
+  }
+
+  recordAnalysis(
+    imageId: number,
+    result: AnalysisResult,
+    event: NewImageEvent | null,
+  ): Promise<{ event: ImageEventRecord | null; created: boolean }> {
+    if (event !== null && event.imageId !== imageId) {
+      const message = `recordAnalysis: event of image ${event.imageId} given for image ${imageId}`
+      return Promise.reject(new ImgpipeError('IMGPIPE_INTERNAL', message, false))
+    }
+    return this.#runIdempotent('recordAnalysis', (db) =>
+      db.transaction().execute(async (trx) => {
+        // Updating the image first takes its row lock: two analyses of one image run one after the other.
+        const updated = await trx
+          .updateTable('image_metadata')
+          .set({
+            status: 'analyzed',
+            previous_image_id: result.previousImageId,
+            l2_norm: result.l2Norm,
+            changed_fraction: result.changedFraction,
+            max_abs_difference: result.maxAbsDifference,
+            analyzed_at: this.#timestamp(result.analyzedAt),
+            error_code: null,
+            error_message: null,
+          })
+          .where('image_id', '=', imageId)
+          .executeTakeFirst()
+        await assertUpdated(trx, updated.numUpdatedRows, 'image_metadata', imageId)
+        if (event === null) {
+          const existing = await selectEventByImageId(trx, imageId)
+          return { event: existing === undefined ? null : toEventRecord(existing), created: false }
+        }
+        const { row, created } = await insertEventOnce(trx, this.dialect, {
+          image_id: imageId,
+          difference_image_object_key: event.differenceImageObjectKey,
+          event_type: event.eventType,
+          detected_at: this.#timestamp(result.analyzedAt),
+          analyzer: event.analyzer,
+          analyzer_version: event.analyzerVersion,
+        })
+        return { event: toEventRecord(row), created }
+      }),
+    )
+  }
+
+  markImageFailed(imageId: number, errorCode: string, errorMessage: string): Promise<void> {
+    return this.#run('markImageFailed', async (db) => {
+      const updated = await db
+        .updateTable('image_metadata')
+        .set({
+          status: 'failed',
+          error_code: truncate(errorCode, MAX_ERROR_CODE),
+          error_message: truncate(errorMessage, MAX_ERROR_MESSAGE),
+        })
+        .where('image_id', '=', imageId)
+        .executeTakeFirst()
+      await assertUpdated(db, updated.numUpdatedRows, 'image_metadata', imageId)
+    })
+  }
+
+  getEvent(imageEventId: number): Promise<ImageEventRecord | null> {
+    return this.#run('getEvent', async (db) => {
+      const row = await db.selectFrom('image_event').selectAll().where('image_event_id', '=', imageEventId).executeTakeFirst()
+      return row === undefined ? null : toEventRecord(row)
+    })
+  }
+
+  getEventByImageId(imageId: number): Promise<ImageEventRecord | null> {
+    return this.#run('getEventByImageId', async (db) => {
+      const row = await selectEventByImageId(db, imageId)
+      return row === undefined ? null : toEventRecord(row)
+    })
+  }
+
+  insertAlert(imageEventId: number): Promise<{ alert: AlertRecord; created: boolean }> {
+    return this.#runIdempotent('insertAlert', async (db) => {
+      const { row, created } = await insertAlertOnce(db, this.dialect, {
+        image_event_id: imageEventId,
+        created_at: this.#timestamp(new Date()),
+      })
+      return { alert: toAlertRecord(row), created }
+    })
+  }
+
+  getAlert(imageEventAlertId: number): Promise<AlertRecord | null> {
+    return this.#run('getAlert', async (db) => {
+      const row = await db
+        .selectFrom('image_event_alert')
+        .selectAll()
+        .where('image_event_alert_id', '=', imageEventAlertId)
+        .executeTakeFirst()
+      return row === undefined ? null : toAlertRecord(row)
+    })
+  }
+
+  markAlertDelivered(imageEventAlertId: number, channels: string[], deliveredAt: Date): Promise<void> {
+    return this.#run('markAlertDelivered', async (db) => {
+      const updated = await db
+        .updateTable('image_event_alert')
+        .set({ delivered_at: this.#timestamp(deliveredAt), delivery_channels: truncate(channels.join(','), MAX_CHANNELS) })
+        .where('image_event_alert_id', '=', imageEventAlertId)
+        .executeTakeFirst()
+      await assertUpdated(db, updated.numUpdatedRows, 'image_event_alert', imageEventAlertId)
+    })
+  }
+
+  listImagesByStatus(status: ImageStatus, page: Page): Promise<ImageRecord[]> {
+    return this.#run('listImagesByStatus', async (db) => {
+      const rows = await db
+        .selectFrom('image_metadata')
+        .selectAll()
+        .where('status', '=', status)
+        .where('image_id', '>', page.afterId ?? 0)
+        .orderBy('image_id')
+        .limit(pageLimit(page))
+        .execute()
+      return rows.map(toImageRecord)
+    })
+  }
+
+  listEventsWithoutAlert(page: Page): Promise<ImageEventRecord[]> {
+    return this.#run('listEventsWithoutAlert', async (db) => {
+      const rows = await db
+        .selectFrom('image_event as e')
+        .leftJoin('image_event_alert as a', 'a.image_event_id', 'e.image_event_id')
+        .selectAll('e')
+        .where('a.image_event_alert_id', 'is', null)
+        .where('e.image_event_id', '>', page.afterId ?? 0)
+        .orderBy('e.image_event_id')
+        .limit(pageLimit(page))
+        .execute()
+      return rows.map(toEventRecord)
+    })
+  }
+
+  listUndeliveredAlerts(page: Page): Promise<AlertRecord[]> {
+    return this.#run('listUndeliveredAlerts', async (db) => {
+      const rows = await db
+        .selectFrom('image_event_alert')
+        .selectAll()
+        .where('delivered_at', 'is', null)
+        .where('image_event_alert_id', '>', page.afterId ?? 0)
+        .orderBy('image_event_alert_id')
+        .limit(pageLimit(page))
+        .execute()
+      return rows.map(toAlertRecord)
+    })
+  }
+
+  getAlertView(imageEventAlertId: number): Promise<AlertView | null> {
+    return this.#run('getAlertView', async (db) => {
+      const views = await selectAlertViews(db, (query) => query.where('a.image_event_alert_id', '=', imageEventAlertId))
+      return views[0] ?? null
+    })
+  }
+
+  listAlertViews(options: { limit: number; beforeId?: number }): Promise<AlertView[]> {
+    return this.#run('listAlertViews', (db) => {
+      const limit = pageLimit(options)
+      const beforeId = options.beforeId
+      return selectAlertViews(db, (query) =>
+        query
+          .$if(beforeId !== undefined, (filtered) => filtered.where('a.image_event_alert_id', '<', beforeId ?? 0))
+          .orderBy('a.image_event_alert_id', 'desc')
+          .limit(limit),
+      )
+    })
+  }
+
+  isReferencedObjectKey(key: string): Promise<boolean> {
+    return this.#run('isReferencedObjectKey', (db) => isReferencedObjectKey(db, key))
+  }
+
+  counts(streams?: readonly string[]): Promise<PipelineCounts> {
+    return this.#run('counts', (db) => selectCounts(db, streams))
+  }
+
+  tableRows(table: CatalogTable, page: Page): Promise<Record<string, unknown>[]> {
+    return this.#run('tableRows', (db) => {
+      if (!(CATALOG_TABLES as readonly string[]).includes(table)) throw new NotFoundError(`no catalog table "${String(table)}"`)
+      return selectTableRows(db, table, { ...page, limit: pageLimit(page) })
+    })
+  }
+
+  tableCounts(): Promise<Record<CatalogTable, number>> {
+    return this.#run('tableCounts', (db) => selectTableCounts(db))
+  }
+
+  emptyTables(): Promise<void> {
+    return this.#run('emptyTables', (db) =>
+      db.transaction().execute(async (trx) => {
+        await trx.deleteFrom('image_event_alert').execute()
+        await trx.deleteFrom('image_event').execute()
+        await trx.deleteFrom('image_metadata').execute()
+      }),
+    )
+  }
+
+  reset(): Promise<void> {
+    return this.#run('reset', async (db) => {
+      await dropCatalog(db as Kysely<unknown>)
+      await migrateCatalog(db as Kysely<unknown>, this.dialect)
+    })
+  }
+}
+
+const ID_OF: Record<'image_metadata' | 'image_event_alert', 'image_id' | 'image_event_alert_id'> = {
+  image_metadata: 'image_id',
+  image_event_alert: 'image_event_alert_id',
+}
+
+/**
+ * An UPDATE that touched no row: either the row is missing (NotFoundError) or, on MySQL, whose connection
+ * counts changed rows rather than matched ones (see catalog-writes.ts), it already held these values.
+ */
+async function assertUpdated(
+  db: Kysely<CatalogDatabase>,
+  updatedRows: bigint,
+  table: 'image_metadata' | 'image_event_alert',
+  id: number,
+): Promise<void> {
+  if (updatedRows > 0n) return
+  const column = ID_OF[table]
+  const loose = db as unknown as Kysely<Record<string, Record<string, unknown>>>
+  const found = await loose.selectFrom(table).select(column).where(column, '=', id).executeTakeFirst()
+  if (found === undefined) throw new NotFoundError(`no ${table} row with ${column} ${id}`)
+}

@@ -1,0 +1,98 @@
+import { CatalogConflictError, CatalogUnavailableError, isImgpipeError, toImgpipeError } from '../../core/errors.js'
+import type { ImgpipeError } from '../../core/errors.js'
+
+/**
+ * What a driver error means for the caller. Each adapter classifies its own driver's codes; this module
+ * turns the class into the errors of `core/errors.ts`, keeping the driver error as `cause`.
+ *
+ * - `transient`: connection refused/lost, timeouts, too many connections, busy/locked:
+ *   `CatalogUnavailableError`, retryable.
+ * - `contention`: a deadlock or serialization failure between concurrent transactions: also
+ *   `CatalogUnavailableError`, and the idempotent writes retry it at once themselves.
+ * - `refused`: the database answers but will not serve us (bad credentials, unknown database, read-only
+ *   file): `CatalogUnavailableError`, not retryable, since waiting does not fix a configuration.
+ * - `no-schema`: a catalog table is missing: not retryable, the message says to migrate.
+ * - `conflict`: a constraint the idempotent paths do not absorb (foreign key, NOT NULL, too long).
+ */
+export type DriverErrorClass = 'transient' | 'contention' | 'refused' | 'no-schema' | 'conflict'
+
+export type DriverErrorClassifier = (error: DriverError) => DriverErrorClass | null
+
+/** The fields the three drivers put on their errors (better-sqlite3, mysql2, pg, Node's net). */
+export interface DriverError {
+  message: string
+  code: string | undefined
+  errno: number | undefined
+  sqlState: string | undefined
+  /** mysql2: the connection is unusable after this error. */
+  fatal: boolean
+}
+
+/** The driver error itself and, for wrapped ones (AggregateError, `cause`), those inside it. */
+function driverErrors(error: unknown): DriverError[] {
+  const found: DriverError[] = []
+  const visit = (value: unknown, depth: number): void => {
+    if (depth > 4 || typeof value !== 'object' || value === null) return
+    const record = value as Record<string, unknown>
+    found.push({
+      message: typeof record['message'] === 'string' ? record['message'] : '',
+      code: typeof record['code'] === 'string' ? record['code'] : undefined,
+      errno: typeof record['errno'] === 'number' ? record['errno'] : undefined,
+      sqlState: typeof record['sqlState'] === 'string' ? record['sqlState'] : undefined,
+      fatal: record['fatal'] === true,
+    })
+    if (Array.isArray(record['errors'])) for (const inner of record['errors']) visit(inner, depth + 1)
+    if (record['cause'] !== undefined) visit(record['cause'], depth + 1)
+  }
+  visit(error, 0)
+  return found
+}
+
+/** Node's network error codes: the server is not reachable (yet); always worth a retry. */
+export const NETWORK_ERROR_CODES: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'EHOSTDOWN',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+])
+
+export function classifyDriverError(error: unknown, classify: DriverErrorClassifier): DriverErrorClass | null {
+  for (const candidate of driverErrors(error)) {
+    if (candidate.code !== undefined && NETWORK_ERROR_CODES.has(candidate.code)) return 'transient'
+    const verdict = classify(candidate)
+    if (verdict !== null) return verdict
+  }
+  return null
+}
+
+/**
+ * Maps anything a catalog operation threw to an ImgpipeError. Ours pass through; driver errors are
+ * classified; the rest (a bug such as a syntax error) becomes IMGPIPE_INTERNAL, which is not retried.
+ */
+export function toCatalogError(error: unknown, classify: DriverErrorClassifier, context: string): ImgpipeError {
+  if (isImgpipeError(error)) return error
+  const reason = error instanceof Error ? error.message : String(error)
+  switch (classifyDriverError(error, classify)) {
+    case 'transient':
+    case 'contention':
+      return new CatalogUnavailableError(`${context}: database unavailable: ${reason}`, { cause: error })
+    case 'refused':
+      return new CatalogUnavailableError(`${context}: database refused: ${reason}`, { cause: error, canRetry: false })
+    case 'no-schema':
+      return new CatalogUnavailableError(`${context}: the catalog tables are missing, migrate the database first: ${reason}`, {
+        cause: error,
+        canRetry: false,
+      })
+    case 'conflict':
+      return new CatalogConflictError(`${context}: constraint violated: ${reason}`, { cause: error })
+    case null:
+      return toImgpipeError(error)
+  }
+}
