@@ -1,0 +1,233 @@
+/**
+ * The Bus on Apache Kafka, through @platformatic/kafka (classic consumer group protocol).
+ *
+ * Client calls used (@platformatic/kafka 1.x; consumer calls are listed in kafka-subscription.ts):
+ *   new Admin({ clientId, bootstrapBrokers, retries, retryDelay })
+ *   admin.listTopics(), admin.createTopics({ topics, partitions, replicas: -1 }),
+ *   admin.metadata({ topics, forceUpdate: true }), admin.close()
+ *   new Producer({ clientId, bootstrapBrokers, idempotent: true, acks: ProduceAcks.ALL,
+ *                  serializers: stringSerializers, partitioner: compatibilityPartitioner, retries, retryDelay })
+ *   producer.send({ messages }), producer.close(true)
+ *
+ * Topics are created with the requested partition count and replication factor -1, which the CreateTopics API
+ * (v4+, KIP-464) turns into the broker's `default.replication.factor`. The producer is idempotent with acks from
+ * all in-sync replicas, so `publish` resolves only after the ack and a retried request is not duplicated; keys
+ * go through the Java client's partitioner (positive murmur2), like every Java or Python producer and like
+ * MemoryBus. Publishes are serialised: the idempotent producer numbers its batches per partition, and
+ * concurrent sends could reuse a sequence number.
+ */
+import { Admin, compatibilityPartitioner, ProduceAcks, Producer, stringSerializers } from '@platformatic/kafka'
+import { ClosedError, MessageInvalidError } from '../../core/errors.js'
+import type { Logger } from '../../core/logger.js'
+import type { Bus, BusMessage, SubscribeOptions, Subscription, TopicSpec } from '../../core/ports/bus.js'
+import { sleep } from '../../core/retry.js'
+import { describeKafkaError, hasKafkaApiError, toBusError } from './kafka-errors.js'
+import { clientRetryDelay, KafkaSubscription } from './kafka-subscription.js'
+
+/** Options of {@link KafkaBus}. */
+export interface KafkaBusOptions {
+  /** Bootstrap brokers as `host:port`. */
+  brokers: string[]
+  clientId: string
+  /** Partitions of a topic created implicitly by `publish` or `subscribe`. */
+  defaultPartitions: number
+  logger: Logger
+}
+
+/**
+ * How often one produce request is retried: with {@link clientRetryDelay} about 50 s of broker downtime
+ * (a restart) before `publish` gives up with a retryable BusUnavailableError.
+ */
+const PRODUCE_RETRIES = 28
+/** Admin requests (ping, ensureTopics) fail fast: callers decide whether to retry. */
+const ADMIN_RETRIES = 2
+/** A new topic's partitions need a leader before producing to them; wait at most this many metadata rounds. */
+const LEADER_WAIT_ROUNDS = 50
+
+type StringProducer = Producer<string, string, string, string>
+
+export class KafkaBus implements Bus {
+  readonly description: string
+  private readonly options: KafkaBusOptions
+  private readonly logger: Logger
+  private admin: Admin | null = null
+  private producer: StringProducer | null = null
+  private publishQueue: Promise<unknown> = Promise.resolve()
+  /** Topics known to exist, so publish and subscribe create a missing topic once per process. */
+  private readonly knownTopics = new Set<string>()
+  private readonly subscriptions = new Set<KafkaSubscription>()
+  private closing: Promise<void> | null = null
+
+  constructor(options: KafkaBusOptions) {
+    if (options.brokers.length === 0) throw new RangeError('KafkaBus needs at least one broker')
+    if (!Number.isInteger(options.defaultPartitions) || options.defaultPartitions < 1) {
+      throw new RangeError(`defaultPartitions must be a positive integer, got ${options.defaultPartitions}`)
+    }
+    this.options = options
+    this.description = `kafka://${options.brokers.join(',')}`
+    this.logger = options.logger.child({ bus: this.description })
+  }
+
+  async ensureTopics(topics: readonly TopicSpec[]): Promise<void> {
+    this.assertOpen()
+    for (const spec of topics) {
+      if (!Number.isInteger(spec.partitions) || spec.partitions < 1) {
+        throw new RangeError(`topic ${spec.name}: partitions must be a positive integer, got ${spec.partitions}`)
+      }
+    }
+    const missing = topics.filter((spec) => !this.knownTopics.has(spec.name))
+    if (missing.length === 0) return
+    const admin = this.adminClient()
+    try {
+      const existing = new Set(await admin.listTopics())
+      for (const spec of missing) {
+        if (!existing.has(spec.name)) await this.createTopic(admin, spec)
+        this.knownTopics.add(spec.name)
+      }
+    } catch (error) {
+      throw toBusError('ensureTopics', error)
+    }
+  }
+
+  async publish(topic: string, messages: readonly BusMessage[]): Promise<void> {
+    this.assertOpen()
+    for (const message of messages) {
+      if (typeof message.key !== 'string' || typeof message.value !== 'string') {
+        throw new MessageInvalidError(`a message for ${topic} needs a string key and a string value`)
+      }
+    }
+    if (messages.length === 0) return
+    await this.ensureTopics([{ name: topic, partitions: this.options.defaultPartitions }])
+    const records = messages.map(({ key, value }) => ({ topic, key, value }))
+    const send = async (): Promise<void> => {
+      this.assertOpen()
+      const producer = this.producerClient()
+      try {
+        await producer.send({ messages: records })
+      } catch (error) {
+        // After an ambiguous failure the broker and this producer may disagree on the batch sequence; a fresh
+        // producer (new producer id) makes a retried publish a possible duplicate instead of a silent drop.
+        this.discardProducer(producer)
+        throw toBusError(`publish to ${topic}`, error)
+      }
+    }
+    const result = this.publishQueue.then(send)
+    this.publishQueue = result.catch(() => undefined)
+    await result
+  }
+
+  async subscribe(options: SubscribeOptions): Promise<Subscription> {
+    this.assertOpen()
+    await this.ensureTopics([{ name: options.topic, partitions: this.options.defaultPartitions }])
+    const subscription = new KafkaSubscription({
+      brokers: this.options.brokers,
+      clientId: this.options.clientId,
+      topic: options.topic,
+      group: options.group,
+      handler: options.handler,
+      logger: this.logger,
+      onEnd: (ended) => this.subscriptions.delete(ended),
+    })
+    this.subscriptions.add(subscription)
+    try {
+      await subscription.start()
+    } catch (error) {
+      this.subscriptions.delete(subscription)
+      throw error
+    }
+    if (this.closing !== null) await subscription.close()
+    return subscription
+  }
+
+  async ping(): Promise<void> {
+    this.assertOpen()
+    try {
+      await this.adminClient().metadata({ topics: [], forceUpdate: true })
+    } catch (error) {
+      throw toBusError('metadata request (ping)', error)
+    }
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.shutdown()
+    return this.closing
+  }
+
+  private async shutdown(): Promise<void> {
+    await Promise.all([...this.subscriptions].map((subscription) => subscription.close()))
+    await this.publishQueue
+    const producer = this.producer
+    const admin = this.admin
+    this.producer = null
+    this.admin = null
+    await Promise.all([
+      producer === null ? null : forceClose(producer).catch((error: unknown) => this.logger.warn({ err: describeKafkaError(error) }, 'Kafka producer close failed')),
+      admin?.close().catch((error: unknown) => this.logger.warn({ err: describeKafkaError(error) }, 'Kafka admin close failed')),
+    ])
+  }
+
+  private assertOpen(): void {
+    if (this.closing !== null) throw new ClosedError('Kafka bus')
+  }
+
+  private adminClient(): Admin {
+    this.admin ??= new Admin({
+      clientId: this.options.clientId,
+      bootstrapBrokers: this.options.brokers,
+      retries: ADMIN_RETRIES,
+      retryDelay: clientRetryDelay,
+    })
+    return this.admin
+  }
+
+  private producerClient(): StringProducer {
+    this.producer ??= new Producer({
+      clientId: this.options.clientId,
+      bootstrapBrokers: this.options.brokers,
+      idempotent: true,
+      acks: ProduceAcks.ALL,
+      serializers: stringSerializers,
+      partitioner: compatibilityPartitioner,
+      retries: PRODUCE_RETRIES,
+      retryDelay: clientRetryDelay,
+    })
+    return this.producer
+  }
+
+  private discardProducer(producer: StringProducer): void {
+    if (this.producer === producer) this.producer = null
+    forceClose(producer).catch((error: unknown) => this.logger.debug({ err: describeKafkaError(error) }, 'Kafka producer close failed'))
+  }
+
+  private async createTopic(admin: Admin, spec: TopicSpec): Promise<void> {
+    try {
+      await admin.createTopics({ topics: [spec.name], partitions: spec.partitions, replicas: -1 })
+      this.logger.info({ topic: spec.name, partitions: spec.partitions }, 'Kafka topic created')
+    } catch (error) {
+      // Another process may have created it between our listing and our request.
+      if (!hasKafkaApiError(error, 'TOPIC_ALREADY_EXISTS')) throw error
+    }
+    await this.waitForLeaders(admin, spec.name)
+  }
+
+  /** A topic just created has no partition leaders for a moment; producing then fails with "unknown topic". */
+  private async waitForLeaders(admin: Admin, topic: string): Promise<void> {
+    let lastError: unknown = null
+    for (let round = 1; round <= LEADER_WAIT_ROUNDS; round += 1) {
+      try {
+        const metadata = await admin.metadata({ topics: [topic], forceUpdate: true })
+        const partitions = metadata.topics.get(topic)?.partitions ?? []
+        if (partitions.length > 0 && partitions.every((partition) => partition !== undefined && partition.leader >= 0)) return
+      } catch (error) {
+        lastError = error
+      }
+      await sleep(Math.min(20 * round, 200))
+    }
+    throw toBusError(`waiting for the leaders of new topic ${topic}`, lastError ?? new Error('no partition leader elected'))
+  }
+}
+
+/** The typings pick the callback overload of close(force); called without a callback it returns a promise. */
+function forceClose(client: StringProducer): Promise<void> {
+  return Promise.resolve(client.close(true) as unknown as Promise<void>)
+}

@@ -1,0 +1,385 @@
+/**
+ * The in-process bus of the one-process mode, with the Kafka semantics the stages rely on: partitioned
+ * append-only logs, the partition chosen by the key's hash (Kafka's murmur2, so a key lands on the same
+ * partition number as with the Java client and `KafkaBus`), consumer groups with committed offsets that start
+ * at the earliest offset, partitions divided among a group's live subscriptions (round robin, re-divided when
+ * one joins or leaves), one message at a time per partition, and commit after the handler resolved.
+ *
+ * Stronger than Kafka on one point, because it is cheap here: when a partition moves to another subscription,
+ * the new owner waits for the previous owner's message in hand to finish (and commit) before it starts from
+ * the committed offset, so a clean rebalance redelivers nothing. A handler that throws still leaves its
+ * message uncommitted for the next owner.
+ *
+ * Everything is driven by promises: an idle partition worker sleeps until a publish wakes it, so nothing
+ * polls and nothing holds the event loop open (an idle subscription alone does not keep a process alive).
+ * Leaves out: retention (logs only grow; fine for a process's lifetime), and persistence across processes.
+ */
+import { ClosedError, MessageInvalidError } from '../../core/errors.js'
+import type {
+  Bus,
+  BusMessage,
+  MessageHandler,
+  ReceivedMessage,
+  SubscribeOptions,
+  Subscription,
+  TopicSpec,
+} from '../../core/ports/bus.js'
+
+/** Options of {@link MemoryBus}. */
+export interface MemoryBusOptions {
+  /** Partitions of a topic created implicitly by `publish` or `subscribe` (default 1). */
+  defaultPartitions?: number
+}
+
+/** Messages handled by one partition worker before it yields to the event loop, so I/O is never starved. */
+const YIELD_EVERY = 256
+
+/** Kafka's murmur2 (the Java client's `Utils.murmur2`), on the UTF-8 bytes of the key. */
+export function murmur2(key: string): number {
+  const data = Buffer.from(key, 'utf8')
+  const length = data.length
+  const m = 0x5bd1e995
+  let h = (0x9747b28c ^ length) | 0
+  const length4 = length >>> 2
+  for (let i = 0; i < length4; i += 1) {
+    const i4 = i * 4
+    let k = (data[i4]! & 0xff) | ((data[i4 + 1]! & 0xff) << 8) | ((data[i4 + 2]! & 0xff) << 16) | ((data[i4 + 3]! & 0xff) << 24)
+    k = Math.imul(k, m)
+    k ^= k >>> 24
+    k = Math.imul(k, m)
+    h = Math.imul(h, m) ^ k
+  }
+  const tail = length & ~3
+  const rest = length % 4
+  if (rest === 3) h ^= (data[tail + 2]! & 0xff) << 16
+  if (rest >= 2) h ^= (data[tail + 1]! & 0xff) << 8
+  if (rest >= 1) {
+    h ^= data[tail]! & 0xff
+    h = Math.imul(h, m)
+  }
+  h ^= h >>> 13
+  h = Math.imul(h, m)
+  h ^= h >>> 15
+  return h | 0
+}
+
+/** The partition of a key, as Kafka's default (Java) partitioner computes it: positive murmur2 modulo count. */
+export function partitionForKey(key: string, partitions: number): number {
+  return (murmur2(key) & 0x7fffffff) % partitions
+}
+
+class PartitionLog {
+  readonly entries: BusMessage[] = []
+  /** Workers waiting for the next message of this partition. */
+  readonly sleepers = new Set<PartitionWorker>()
+
+  wakeSleepers(): void {
+    for (const worker of this.sleepers) worker.wake()
+    this.sleepers.clear()
+  }
+}
+
+interface TopicState {
+  name: string
+  partitions: PartitionLog[]
+}
+
+/** One consumer group's state on one topic. Offsets are the next offset to consume (Kafka's convention). */
+class GroupTopic {
+  readonly committed: number[]
+  readonly owner: (MemorySubscription | null)[]
+  /** The message in hand on each partition, committed when it settles; a new owner waits for it. */
+  readonly inFlight: (Promise<boolean> | null)[]
+  /** Live subscriptions in join order; the round-robin assignment follows this order. */
+  readonly members: MemorySubscription[] = []
+  readonly drainWaiters: (() => void)[] = []
+
+  constructor(readonly topic: TopicState) {
+    const count = topic.partitions.length
+    this.committed = new Array<number>(count).fill(0)
+    this.owner = new Array<MemorySubscription | null>(count).fill(null)
+    this.inFlight = new Array<Promise<boolean> | null>(count).fill(null)
+  }
+
+  lag(): number {
+    let lag = 0
+    this.topic.partitions.forEach((log, partition) => {
+      lag += log.entries.length - (this.committed[partition] ?? 0)
+    })
+    return lag
+  }
+
+  notifyIfDrained(): void {
+    if (this.drainWaiters.length === 0 || this.lag() > 0) return
+    for (const resolve of this.drainWaiters.splice(0)) resolve()
+  }
+}
+
+/** A sleeping worker is a pending promise and nothing else: no timer, no handle. */
+class PartitionWorker {
+  private wakeUp: (() => void) | null = null
+
+  constructor(readonly partition: number) {}
+
+  sleep(): Promise<void> {
+    return new Promise((resolve) => {
+      this.wakeUp = resolve
+    })
+  }
+
+  wake(): void {
+    const wakeUp = this.wakeUp
+    this.wakeUp = null
+    wakeUp?.()
+  }
+}
+
+class MemorySubscription implements Subscription {
+  readonly done: Promise<void>
+  readonly workers = new Map<number, PartitionWorker>()
+  state: 'active' | 'stopping' | 'ended' = 'active'
+  private failure: { error: unknown } | null = null
+  private readonly ended: Promise<void>
+  private resolveEnded!: () => void
+  private settleDone!: (failure: { error: unknown } | null) => void
+
+  constructor(
+    readonly group: GroupTopic,
+    readonly handler: MessageHandler,
+    private readonly onStop: (subscription: MemorySubscription) => void,
+    private readonly onEnd: (subscription: MemorySubscription) => void,
+  ) {
+    this.ended = new Promise((resolve) => {
+      this.resolveEnded = resolve
+    })
+    this.done = new Promise<void>((resolve, reject) => {
+      this.settleDone = (failure) => (failure === null ? resolve() : reject(failure.error))
+    })
+  }
+
+  close(): Promise<void> {
+    this.stop()
+    return this.ended
+  }
+
+  /** A handler threw: remember the first error, stop taking messages, let the others in hand finish. */
+  fail(error: unknown): void {
+    this.failure ??= { error }
+    this.stop()
+  }
+
+  stop(): void {
+    if (this.state !== 'active') return
+    this.state = 'stopping'
+    this.onStop(this)
+    for (const worker of this.workers.values()) worker.wake()
+    this.endIfIdle()
+  }
+
+  workerExited(partition: number): void {
+    this.workers.delete(partition)
+    this.endIfIdle()
+  }
+
+  private endIfIdle(): void {
+    if (this.state !== 'stopping' || this.workers.size > 0) return
+    this.state = 'ended'
+    this.onEnd(this)
+    this.settleDone(this.failure)
+    this.resolveEnded()
+  }
+}
+
+/** In-process {@link Bus}; see the module comment for the semantics. */
+export class MemoryBus implements Bus {
+  readonly description = 'memory:'
+  private readonly defaultPartitions: number
+  private readonly topics = new Map<string, TopicState>()
+  private readonly groups = new Map<string, GroupTopic>()
+  private readonly subscriptions = new Set<MemorySubscription>()
+  private closed = false
+
+  constructor(options: MemoryBusOptions = {}) {
+    const partitions = options.defaultPartitions ?? 1
+    if (!Number.isInteger(partitions) || partitions < 1) throw new RangeError(`defaultPartitions must be a positive integer, got ${partitions}`)
+    this.defaultPartitions = partitions
+  }
+
+  async ensureTopics(topics: readonly TopicSpec[]): Promise<void> {
+    this.assertOpen()
+    for (const spec of topics) {
+      if (!Number.isInteger(spec.partitions) || spec.partitions < 1) {
+        throw new RangeError(`topic ${spec.name}: partitions must be a positive integer, got ${spec.partitions}`)
+      }
+    }
+    for (const spec of topics) this.topic(spec.name, spec.partitions)
+  }
+
+  async publish(topic: string, messages: readonly BusMessage[]): Promise<void> {
+    this.assertOpen()
+    for (const message of messages) {
+      if (typeof message.key !== 'string' || typeof message.value !== 'string') {
+        throw new MessageInvalidError(`a message for ${topic} needs a string key and a string value`)
+      }
+    }
+    const state = this.topic(topic, this.defaultPartitions)
+    const touched = new Set<PartitionLog>()
+    for (const { key, value } of messages) {
+      const log = state.partitions[partitionForKey(key, state.partitions.length)]!
+      log.entries.push({ key, value })
+      touched.add(log)
+    }
+    for (const log of touched) log.wakeSleepers()
+  }
+
+  async subscribe(options: SubscribeOptions): Promise<Subscription> {
+    this.assertOpen()
+    const group = this.groupTopic(options.topic, options.group)
+    const subscription = new MemorySubscription(
+      group,
+      options.handler,
+      (stopping) => this.leave(stopping),
+      (ended) => this.subscriptions.delete(ended),
+    )
+    this.subscriptions.add(subscription)
+    group.members.push(subscription)
+    this.rebalance(group)
+    return subscription
+  }
+
+  async ping(): Promise<void> {
+    this.assertOpen()
+  }
+
+  async close(): Promise<void> {
+    this.closed = true
+    await Promise.all([...this.subscriptions].map((subscription) => subscription.close()))
+  }
+
+  /** Messages of the topic that the group has not committed yet (a message in hand counts). */
+  lag(topic: string, group: string): number {
+    const state = this.groups.get(groupKey(topic, group))
+    if (state !== undefined) return state.lag()
+    const log = this.topics.get(topic)
+    return log === undefined ? 0 : log.partitions.reduce((sum, partition) => sum + partition.entries.length, 0)
+  }
+
+  /** Resolves once the group has committed everything published to the topic so far (lag 0). */
+  whenConsumed(topic: string, group: string): Promise<void> {
+    const state = this.groupTopic(topic, group)
+    if (state.lag() === 0) return Promise.resolve()
+    return new Promise((resolve) => state.drainWaiters.push(resolve))
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new ClosedError('memory bus')
+  }
+
+  private topic(name: string, partitions: number): TopicState {
+    let state = this.topics.get(name)
+    if (state === undefined) {
+      state = { name, partitions: Array.from({ length: partitions }, () => new PartitionLog()) }
+      this.topics.set(name, state)
+    }
+    return state
+  }
+
+  private groupTopic(topic: string, group: string): GroupTopic {
+    const key = groupKey(topic, group)
+    let state = this.groups.get(key)
+    if (state === undefined) {
+      state = new GroupTopic(this.topic(topic, this.defaultPartitions))
+      this.groups.set(key, state)
+    }
+    return state
+  }
+
+  private leave(subscription: MemorySubscription): void {
+    const group = subscription.group
+    const index = group.members.indexOf(subscription)
+    if (index >= 0) group.members.splice(index, 1)
+    this.rebalance(group)
+  }
+
+  /** Round robin over the live members; revoked workers finish their message in hand and exit. */
+  private rebalance(group: GroupTopic): void {
+    const members = group.members
+    for (let partition = 0; partition < group.owner.length; partition += 1) {
+      const next = members.length === 0 ? null : members[partition % members.length]!
+      const previous = group.owner[partition] ?? null
+      if (next === previous) continue
+      group.owner[partition] = next
+      previous?.workers.get(partition)?.wake()
+      if (next !== null) this.startWorker(next, partition)
+    }
+  }
+
+  private startWorker(subscription: MemorySubscription, partition: number): void {
+    // A worker of this subscription that is still finishing its message simply carries on as owner.
+    if (subscription.workers.has(partition)) return
+    const worker = new PartitionWorker(partition)
+    subscription.workers.set(partition, worker)
+    void this.runWorker(subscription, worker)
+  }
+
+  private async runWorker(subscription: MemorySubscription, worker: PartitionWorker): Promise<void> {
+    const { group } = subscription
+    const { partition } = worker
+    const log = group.topic.partitions[partition]!
+    const owns = (): boolean => subscription.state === 'active' && group.owner[partition] === subscription
+    try {
+      // Never call a handler from inside subscribe() or publish(); and let the previous owner finish first.
+      await Promise.resolve()
+      const previous = group.inFlight[partition]
+      if (previous !== null && previous !== undefined) await previous
+      let handled = 0
+      while (owns()) {
+        const offset = group.committed[partition]!
+        const entry = log.entries[offset]
+        if (entry === undefined) {
+          log.sleepers.add(worker)
+          await worker.sleep()
+          log.sleepers.delete(worker)
+          continue
+        }
+        const message: ReceivedMessage = {
+          topic: group.topic.name,
+          partition,
+          offset: BigInt(offset),
+          key: entry.key,
+          value: entry.value,
+        }
+        const task = this.deliver(subscription, message, offset)
+        group.inFlight[partition] = task
+        const ok = await task
+        if (group.inFlight[partition] === task) group.inFlight[partition] = null
+        if (!ok) break
+        handled += 1
+        if (handled % YIELD_EVERY === 0) await new Promise<void>((resolve) => setImmediate(resolve))
+      }
+    } catch (error) {
+      subscription.fail(error)
+    } finally {
+      log.sleepers.delete(worker)
+      subscription.workerExited(partition)
+    }
+  }
+
+  /** Runs the handler; commits on success (even if the partition was revoked meanwhile: the new owner waits). */
+  private async deliver(subscription: MemorySubscription, message: ReceivedMessage, offset: number): Promise<boolean> {
+    try {
+      await subscription.handler(message)
+    } catch (error) {
+      subscription.fail(error)
+      return false
+    }
+    const { group } = subscription
+    group.committed[message.partition] = Math.max(group.committed[message.partition]!, offset + 1)
+    group.notifyIfDrained()
+    return true
+  }
+}
+
+function groupKey(topic: string, group: string): string {
+  return `${group}\u0000${topic}`
+}
