@@ -9,6 +9,7 @@ import path from 'node:path'
 import { FsObjectStore } from '../../src/adapters/fs/fs-object-store.js'
 import { MemoryObjectStore } from '../../src/adapters/memory/memory-object-store.js'
 import { S3ObjectStore } from '../../src/adapters/s3/s3-object-store.js'
+import type { S3ObjectStoreOptions } from '../../src/adapters/s3/s3-object-store.js'
 import { parseObjectStoreUrl } from '../../src/config.js'
 import type { ObjectStoreConfig } from '../../src/config.js'
 import type { ObjectStore } from '../../src/core/ports/object-store.js'
@@ -76,7 +77,7 @@ export function uniqueS3Config(url: string, label = 'test'): S3Config {
 }
 
 /** Deletes every object under the config's prefix, with a store of its own (the test's may be closed). */
-export async function deleteS3Prefix(config: S3Config): Promise<void> {
+export async function deleteS3Prefix(config: S3ObjectStoreOptions): Promise<void> {
   const store = new S3ObjectStore(config)
   try {
     const keys: string[] = []

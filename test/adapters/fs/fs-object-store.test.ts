@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -161,7 +161,6 @@ describe('FsObjectStore', () => {
   })
 
   it.skipIf(process.getuid?.() === 0)('maps EACCES to a non-retryable StoreUnavailableError (skipped as root)', async () => {
-    const { chmod } = await import('node:fs/promises')
     await mkdir(path.join(dir, 'locked'))
     await chmod(path.join(dir, 'locked'), 0o500)
     try {
@@ -180,6 +179,12 @@ describe('FsObjectStore', () => {
     await fast.put('fast/a.bin', Buffer.alloc(10_000, 7))
     expect((await store.get('fast/a.bin')).equals(Buffer.alloc(10_000, 7))).toBe(true)
     await fast.close()
+  })
+
+  it('lists astral characters after U+E000..U+FFFF, in UTF-8 byte order like AWS S3', async () => {
+    await store.put('u/\u{1f600}', Buffer.from('emoji'))
+    await store.put('u/\uff5e', Buffer.from('tilde'))
+    expect(await collectKeys(store)).toEqual(['u/\uff5e', 'u/\u{1f600}'])
   })
 
   it('lists a wide directory tree in key order', async () => {

@@ -17,6 +17,15 @@ describe('MemoryObjectStore', () => {
     expect(await two.stat('a.bin')).toBeNull()
   })
 
+  it('lists astral characters after U+E000..U+FFFF, in UTF-8 byte order like AWS S3', async () => {
+    const store = new MemoryObjectStore()
+    await store.put('u/\u{1f600}', Buffer.from('emoji'))
+    await store.put('u/\uff5e', Buffer.from('tilde'))
+    const keys: string[] = []
+    for await (const item of store.list()) keys.push(item.key)
+    expect(keys).toEqual(['u/\uff5e', 'u/\u{1f600}'])
+  })
+
   it('lists a snapshot: puts during iteration do not appear in it', async () => {
     const store = new MemoryObjectStore()
     await store.put('a', Buffer.from('a'))
