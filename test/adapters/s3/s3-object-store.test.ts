@@ -180,6 +180,23 @@ describe.skipIf(backend === null)('S3ObjectStore against IMGPIPE_TEST_S3_URL', (
     }
   })
 
+  it('works with checksums=when_required (for servers that reject the default CRC headers)', async () => {
+    const store = open({ ...uniqueS3Config(url, 'crc'), checksums: 'when_required' })
+    const bytes = Buffer.from('checksum options')
+    await store.put('image/a.jpg', bytes)
+    expect((await store.get('image/a.jpg')).equals(bytes)).toBe(true)
+    await store.delete(['image/a.jpg'])
+    expect(await collectKeys(store)).toEqual([])
+  })
+
+  it('falls back to us-east-1 for a custom endpoint when the chain has no region', async () => {
+    const store = open({ ...uniqueS3Config(url, 'region'), region: undefined })
+    await withEnv({ AWS_REGION: undefined, AWS_DEFAULT_REGION: undefined, AWS_PROFILE: undefined }, async () => {
+      await store.put('a.bin', Buffer.from('a'))
+      expect((await store.get('a.bin')).toString()).toBe('a')
+    })
+  })
+
   it('builds store URLs for spawned CLIs that parse back to the same config', () => {
     const config = uniqueS3Config(url, 'url')
     expect(parseObjectStoreUrl(s3StoreUrl(config), process.cwd())).toEqual(config)
