@@ -87,6 +87,10 @@ export class FsObjectStore implements ObjectStore {
         if (codeOf(error) === 'EISDIR' || codeOf(error) === 'ENOTEMPTY') {
           throw new ObjectKeyInvalidError(key, 'a directory of other objects already has this name')
         }
+        if (codeOf(error) === 'ENOTDIR') {
+          this.verifiedDirs.delete(parent)
+          throw new ObjectKeyInvalidError(key, 'an object already has the name of one of its directories')
+        }
         throw this.unavailable('write', key, error)
       }
     }

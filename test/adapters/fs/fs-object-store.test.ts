@@ -121,6 +121,10 @@ describe('FsObjectStore', () => {
   it('cannot hold both a key and keys under it, and says so with a non-retryable error', async () => {
     await store.put('a', Buffer.from('file'))
     await expect(store.put('a/b', Buffer.from('x'))).rejects.toMatchObject({ code: 'IMGPIPE_OBJECT_KEY_INVALID', canRetry: false })
+    // Also after a listing or a get looked at "a/" as if it were a directory.
+    expect(await collectKeys(store, 'a/')).toEqual([])
+    await expect(store.get('a/b')).rejects.toMatchObject({ code: 'IMGPIPE_OBJECT_NOT_FOUND' })
+    await expect(store.put('a/b', Buffer.from('x'))).rejects.toMatchObject({ code: 'IMGPIPE_OBJECT_KEY_INVALID', canRetry: false })
     await store.put('c/d', Buffer.from('x'))
     await expect(store.put('c', Buffer.from('x'))).rejects.toMatchObject({ code: 'IMGPIPE_OBJECT_KEY_INVALID', canRetry: false })
     expect(await collectKeys(store)).toEqual(['a', 'c/d'])
