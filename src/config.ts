@@ -1,5 +1,6 @@
 import path from 'node:path'
 import { ConfigError } from './core/errors.js'
+import { assertValidObjectKey } from './core/object-keys.js'
 
 /**
  * The whole configuration, validated once at start-up. Only environment variables and command-line
@@ -17,7 +18,7 @@ export const DEFAULTS = {
   topicPrefix: '',
   /** Fraction of changed pixels above which an image is an event: ignores JPEG noise, catches a rotation. */
   eventThreshold: 0.01,
-  /** A pixel counts as changed when a channel differs by more than this (0..255). */
+  /** A pixel counts as changed when a channel differs by more than this (0..254; 255 could never be exceeded). */
   pixelTolerance: 48,
   /** Decompression-bomb guard: images with more pixels are rejected before decoding. */
   maxImagePixels: 50_000_000,
@@ -102,7 +103,8 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     const value = env[ENV[key]]
     return value === undefined || value.trim() === '' ? undefined : value.trim()
   }
-  const password = env[ENV.databasePassword]
+  // Unset when empty, like every other variable; otherwise taken exactly as given (spaces may be part of it).
+  const password = env[ENV.databasePassword] === '' ? undefined : env[ENV.databasePassword]
   return {
     database: parseDatabaseUrl(read('databaseUrl') ?? DEFAULTS.databaseUrl, cwd, env, password),
     objectStore: parseObjectStoreUrl(read('objectStoreUrl') ?? DEFAULTS.objectStoreUrl, cwd),
@@ -124,23 +126,41 @@ function invalid(key: keyof typeof ENV, value: string, why: string): ConfigError
   return new ConfigError(`${ENV[key]}=${JSON.stringify(redactUrl(value))} is invalid: ${why}`)
 }
 
-/** Removes a `user:password@` part so that a mistaken URL never reaches a log or terminal intact. */
+/**
+ * Removes a `user:password@` part, and the values of query options that look like secrets, so that a
+ * mistaken URL never reaches a log or terminal intact. The password runs to the last `@`: passwords
+ * that are not percent-encoded may hold `@`, `/` or `:` themselves.
+ */
 export function redactUrl(value: string): string {
-  return value.replace(/\/\/([^/@]*):[^/@]*@/, '//$1:***@')
+  return value
+    .replace(/\/\/([^/?#:]*):[^]*@/, '//$1:***@')
+    .replace(/([?&][^=&#]*(?:pass|pwd|secret|token|key)[^=&#]*=)[^&#]*/gi, '$1***')
 }
 
-function localPath(rest: string, cwd: string): string {
+/** decodeURIComponent that reports a malformed escape as a ConfigError of `key` instead of a URIError. */
+function decode(key: keyof typeof ENV, value: string, part: string): string {
+  try {
+    return decodeURIComponent(part)
+  } catch {
+    throw invalid(key, value, `malformed percent-escape in ${JSON.stringify(part)}`)
+  }
+}
+
+function localPath(key: keyof typeof ENV, value: string, rest: string, cwd: string): string {
   // file:/abs, file:///abs, file:rel, sqlite:/abs.db, sqlite:///abs.db, sqlite:rel.db
   const stripped = rest.startsWith('///') ? rest.slice(2) : rest.startsWith('//') ? rest.slice(1) : rest
-  return path.resolve(cwd, decodeURIComponent(stripped))
+  return path.resolve(cwd, decode(key, value, stripped))
 }
+
+const SSL_ON: readonly string[] = ['true', '1', 'require', 'verify-ca', 'verify-full']
+const SSL_OFF: readonly string[] = ['', 'false', '0', 'disable', 'allow', 'prefer']
 
 export function parseDatabaseUrl(value: string, cwd: string, env: Env = {}, password?: string): DatabaseConfig {
   if (value.startsWith('sqlite:')) {
     const rest = value.slice('sqlite:'.length)
     if (rest === '') return { kind: 'sqlite', path: path.resolve(cwd, DEFAULTS.databaseUrl.slice('sqlite:'.length)) }
     if (rest === ':memory:') return { kind: 'sqlite', path: ':memory:' }
-    return { kind: 'sqlite', path: localPath(rest, cwd) }
+    return { kind: 'sqlite', path: localPath('databaseUrl', value, rest, cwd) }
   }
   let url: URL
   try {
@@ -151,16 +171,21 @@ export function parseDatabaseUrl(value: string, cwd: string, env: Env = {}, pass
   const scheme = url.protocol.slice(0, -1)
   const kind = scheme === 'mysql' || scheme === 'mariadb' ? 'mysql' : scheme === 'postgres' || scheme === 'postgresql' ? 'postgres' : null
   if (kind === null) throw invalid('databaseUrl', value, `unknown scheme "${scheme}:" (use sqlite:, mysql:, mariadb:, postgres:)`)
-  if (url.password !== '') {
+  if (url.password !== '' || url.searchParams.has('password')) {
     throw invalid('databaseUrl', value, `put the password in ${ENV.databasePassword}, not in the URL`)
   }
-  const database = decodeURIComponent(url.pathname.replace(/^\//, ''))
+  const database = decode('databaseUrl', value, url.pathname.replace(/^\//, ''))
   if (database === '' || database.includes('/')) throw invalid('databaseUrl', value, 'name one database in the path, e.g. /imgpipe')
   if (url.hostname === '') throw invalid('databaseUrl', value, 'no host')
   const defaultPort = kind === 'mysql' ? 3306 : 5432
   const port = url.port === '' ? defaultPort : Number(url.port)
-  const user = decodeURIComponent(url.username) || (kind === 'mysql' ? 'root' : 'postgres')
-  const ssl = ['true', 'require', 'verify-full', '1'].includes(url.searchParams.get('ssl') ?? url.searchParams.get('sslmode') ?? '')
+  const user = decode('databaseUrl', value, url.username) || (kind === 'mysql' ? 'root' : 'postgres')
+  const sslValue = url.searchParams.get('ssl') ?? url.searchParams.get('sslmode') ?? ''
+  // An unrecognised value is an error rather than a silent plain-text connection.
+  if (!SSL_ON.includes(sslValue) && !SSL_OFF.includes(sslValue)) {
+    throw invalid('databaseUrl', value, `ssl/sslmode must be one of ${[...SSL_ON, ...SSL_OFF.slice(1)].join(', ')}`)
+  }
+  const ssl = SSL_ON.includes(sslValue)
   const secret = password ?? (kind === 'mysql' ? env['MYSQL_PWD'] : env['PGPASSWORD'])
   return { kind, host: url.hostname.replace(/^\[|\]$/g, ''), port, user, database, password: secret, ssl }
 }
@@ -170,7 +195,7 @@ export function parseObjectStoreUrl(value: string, cwd: string): ObjectStoreConf
   if (value.startsWith('file:')) {
     const rest = value.slice('file:'.length)
     if (rest === '') return { kind: 'file', dir: path.resolve(cwd, DEFAULTS.objectStoreUrl.slice('file:'.length)) }
-    return { kind: 'file', dir: localPath(rest, cwd) }
+    return { kind: 'file', dir: localPath('objectStoreUrl', value, rest, cwd) }
   }
   if (!value.startsWith('s3://')) {
     throw invalid('objectStoreUrl', value, 'expected file:<dir>, s3://bucket[/prefix][?endpoint=...&region=...&forcePathStyle=true]')
@@ -181,19 +206,37 @@ export function parseObjectStoreUrl(value: string, cwd: string): ObjectStoreConf
   } catch {
     throw invalid('objectStoreUrl', value, 'not a URL')
   }
-  if (url.username !== '' || url.password !== '') {
-    throw invalid('objectStoreUrl', value, 'credentials come from the AWS chain (AWS_ACCESS_KEY_ID, profile, role), not the URL')
-  }
+  const noCredentials = 'credentials come from the AWS chain (AWS_ACCESS_KEY_ID, profile, role), not the URL'
+  if (url.username !== '' || url.password !== '') throw invalid('objectStoreUrl', value, noCredentials)
   const bucket = url.hostname
-  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) throw invalid('objectStoreUrl', value, `"${bucket}" is not a valid bucket name`)
-  const prefixPath = decodeURIComponent(url.pathname.replace(/^\/+/, '').replace(/\/+$/, ''))
+  if (!isBucketName(bucket)) throw invalid('objectStoreUrl', value, `${JSON.stringify(bucket)} is not a valid bucket name`)
+  if (url.port !== '') throw invalid('objectStoreUrl', value, 'no port after the bucket name; give the server as ?endpoint=http://host:port')
+  const prefixPath = decode('objectStoreUrl', value, url.pathname.replace(/^\/+/, '').replace(/\/+$/, ''))
+  if (prefixPath !== '') {
+    try {
+      assertValidObjectKey(prefixPath)
+    } catch (error) {
+      throw invalid('objectStoreUrl', value, `bad prefix: ${error instanceof Error ? error.message : String(error)}`)
+    }
+  }
   const prefix = prefixPath === '' ? '' : `${prefixPath}/`
   const known = new Set(['endpoint', 'region', 'forcePathStyle', 'checksums'])
   for (const key of url.searchParams.keys()) {
-    if (!known.has(key)) throw invalid('objectStoreUrl', value, `unknown option "${key}" (known: ${[...known].join(', ')})`)
+    if (!known.has(key)) throw invalid('objectStoreUrl', value, `unknown option ${JSON.stringify(key)} (known: ${[...known].join(', ')})`)
   }
   const endpoint = url.searchParams.get('endpoint') ?? undefined
-  if (endpoint !== undefined && !/^https?:\/\/[^\s/]+/.test(endpoint)) throw invalid('objectStoreUrl', value, 'endpoint must be an http(s) URL')
+  if (endpoint !== undefined) {
+    let parsed: URL | undefined
+    try {
+      parsed = new URL(endpoint)
+    } catch {
+      parsed = undefined
+    }
+    if (parsed === undefined || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || !/^https?:\/\/[^\s/?#]+(?:[/?#]\S*)?$/.test(endpoint)) {
+      throw invalid('objectStoreUrl', value, 'endpoint must be an http(s) URL such as http://127.0.0.1:9000')
+    }
+    if (parsed.username !== '' || parsed.password !== '') throw invalid('objectStoreUrl', value, noCredentials)
+  }
   const forcePathStyle = parseBoolean(url.searchParams.get('forcePathStyle'))
   if (forcePathStyle === null) throw invalid('objectStoreUrl', value, 'forcePathStyle must be true or false')
   const checksums = url.searchParams.get('checksums') ?? 'when_supported'
@@ -201,6 +244,11 @@ export function parseObjectStoreUrl(value: string, cwd: string): ObjectStoreConf
     throw invalid('objectStoreUrl', value, 'checksums must be when_supported or when_required')
   }
   return { kind: 's3', bucket, prefix, endpoint, region: url.searchParams.get('region') ?? undefined, forcePathStyle, checksums }
+}
+
+/** S3's rules: 3-63 of a-z 0-9 . -, a letter or digit at each end, no "..", not an IPv4 address. */
+function isBucketName(bucket: string): boolean {
+  return /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket) && !bucket.includes('..') && !/^\d+\.\d+\.\d+\.\d+$/.test(bucket)
 }
 
 function parseBoolean(value: string | null): boolean | null {
@@ -216,15 +264,18 @@ export function parseBrokerUrl(value: string): BrokerConfig {
   const brokers = (match[1] ?? '').split(',').map((entry) => entry.trim())
   for (const broker of brokers) {
     if (broker.includes('@')) throw invalid('brokerUrl', value, 'credentials do not belong in the URL')
-    if (!/^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/.test(broker)) {
-      throw invalid('brokerUrl', value, `"${broker}" is not host:port`)
+    const port = /^(?:[A-Za-z0-9.-]+|\[[0-9a-fA-F:]+\]):(\d{1,5})$/.exec(broker)?.[1]
+    if (port === undefined || Number(port) < 1 || Number(port) > 65535) {
+      throw invalid('brokerUrl', value, `${JSON.stringify(broker)} is not host:port (port 1 to 65535)`)
     }
   }
   const params = new URLSearchParams(match[2] ?? '')
   for (const key of params.keys()) {
-    if (key !== 'clientId') throw invalid('brokerUrl', value, `unknown option "${key}" (known: clientId)`)
+    if (key !== 'clientId') throw invalid('brokerUrl', value, `unknown option ${JSON.stringify(key)} (known: clientId)`)
   }
-  return { kind: 'kafka', brokers, clientId: params.get('clientId') ?? 'imgpipe' }
+  const clientId = params.get('clientId') ?? 'imgpipe'
+  if (clientId === '') throw invalid('brokerUrl', value, 'clientId must not be empty')
+  return { kind: 'kafka', brokers, clientId }
 }
 
 function parseTopicPrefix(value: string): string {
@@ -234,7 +285,8 @@ function parseTopicPrefix(value: string): string {
 
 function parseNumber(key: keyof typeof ENV, value: string | undefined, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback
-  const number = Number(value)
+  // Decimal notation only: Number() would read '' as 0 and accept '0x1f' or ' '.
+  const number = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/.test(value) ? Number(value) : Number.NaN
   if (!Number.isFinite(number) || number < min || number > max) throw invalid(key, value, `expected a number from ${min} to ${max}`)
   return number
 }
@@ -254,7 +306,8 @@ function parseLogLevel(value: string): LogLevel {
 /** Where the data is, for summaries and `imgpipe status`: no credentials, ever. */
 export function describeDatabase(database: DatabaseConfig): string {
   if (database.kind === 'sqlite') return `sqlite:${database.path}`
-  return `${database.kind}://${database.user}@${database.host}:${database.port}/${database.database}`
+  const host = database.host.includes(':') ? `[${database.host}]` : database.host
+  return `${database.kind}://${database.user}@${host}:${database.port}/${database.database}`
 }
 
 export function describeObjectStore(store: ObjectStoreConfig): string {

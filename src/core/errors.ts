@@ -153,19 +153,37 @@ export function isImgpipeError(error: unknown): error is ImgpipeError {
  */
 export function toImgpipeError(error: unknown): ImgpipeError {
   if (error instanceof ImgpipeError) return error
-  const message = error instanceof Error ? error.message : String(error)
-  return new ImgpipeError('IMGPIPE_INTERNAL', message, false, { cause: error })
+  return new ImgpipeError('IMGPIPE_INTERNAL', messageOf(error), false, { cause: error })
 }
 
 /** A one-line reason for the user: the message and, for wrapped errors, the innermost cause. */
 export function describeError(error: unknown): string {
-  const top = error instanceof Error ? error.message : String(error)
+  const top = oneLine(messageOf(error))
   let inner: unknown = error instanceof Error ? error.cause : undefined
   let last: string | undefined
   for (let depth = 0; inner !== undefined && depth < 5; depth += 1) {
-    last = inner instanceof Error ? inner.message : String(inner)
+    last = oneLine(messageOf(inner))
     inner = inner instanceof Error ? inner.cause : undefined
   }
-  const line = last !== undefined && last !== '' && !top.includes(last) ? `${top}: ${last}` : top
-  return line.replace(/\s+/g, ' ').trim()
+  if (last === undefined || last === '' || top.includes(last)) return top
+  return top === '' ? last : `${top}: ${last}`
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim()
+}
+
+/**
+ * An error's message; for an AggregateError without one (what Node's `net` throws when every address of
+ * `localhost` refuses a connection), the messages of the errors it holds.
+ */
+function messageOf(error: unknown): string {
+  if (!(error instanceof Error)) return String(error)
+  if (error.message === '' && error instanceof AggregateError && Array.isArray(error.errors)) {
+    return (error.errors as unknown[])
+      .slice(0, 3)
+      .map((inner) => (inner instanceof Error ? inner.message : String(inner)))
+      .join('; ')
+  }
+  return error.message
 }

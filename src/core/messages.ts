@@ -57,13 +57,31 @@ function parseJson(text: string, topic: string): unknown {
   }
 }
 
+/**
+ * The start of a payload for an error message, JSON-quoted: at most ~80 characters once escaped (control
+ * characters would otherwise grow sixfold), never splitting a character, "…" where cut.
+ */
 function preview(text: string): string {
-  return JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text)
+  const limit = 80
+  let shown = ''
+  for (const char of text) {
+    const escaped = JSON.stringify(char).slice(1, -1)
+    if (shown.length + escaped.length > limit) return `"${shown}…"`
+    shown += escaped
+  }
+  return `"${shown}"`
+}
+
+/** Short JSON text (which holds no raw control characters) for an error message; "…" where cut. */
+function clip(json: string): string {
+  if (json.length <= 40) return json
+  const end = /[\uD800-\uDBFF]/.test(json.charAt(39)) ? 39 : 40
+  return `${json.slice(0, end)}…`
 }
 
 function positiveId(value: unknown): number | null {
   if (typeof value === 'number' && Number.isSafeInteger(value) && value > 0) return value
-  if (typeof value === 'string' && /^[1-9][0-9]{0,15}$/.test(value)) return Number(value)
+  if (typeof value === 'string' && /^[1-9][0-9]{0,15}$/.test(value) && Number.isSafeInteger(Number(value))) return Number(value)
   return null
 }
 
@@ -75,7 +93,7 @@ function readId(text: string, topic: string, field: string): number {
     const record = parsed as Record<string, unknown>
     const version = record['schema_version']
     if (version !== undefined && version !== SCHEMA_VERSION) {
-      throw new MessageInvalidError(`${topic} message has unsupported schema_version ${JSON.stringify(version)}`)
+      throw new MessageInvalidError(`${topic} message has unsupported schema_version ${clip(JSON.stringify(version))}`)
     }
     const id = positiveId(record[field])
     if (id !== null) return id

@@ -50,25 +50,29 @@ export function extensionForFormat(format: string | null): string {
   }
 }
 
+const CONTENT_TYPES: ReadonlyMap<string, string> = new Map([
+  ['jpg', 'image/jpeg'],
+  ['jpeg', 'image/jpeg'],
+  ['png', 'image/png'],
+  ['webp', 'image/webp'],
+  ['gif', 'image/gif'],
+  ['avif', 'image/avif'],
+  ['tiff', 'image/tiff'],
+  ['tif', 'image/tiff'],
+  ['heic', 'image/heic'],
+])
+
+/** The MIME type for a key's file extension (after the last dot of its last segment); octet-stream otherwise. */
 export function contentTypeForKey(key: string): string {
-  const extension = key.slice(key.lastIndexOf('.') + 1).toLowerCase()
-  const types: Record<string, string> = {
-    jpg: 'image/jpeg',
-    jpeg: 'image/jpeg',
-    png: 'image/png',
-    webp: 'image/webp',
-    gif: 'image/gif',
-    avif: 'image/avif',
-    tiff: 'image/tiff',
-    tif: 'image/tiff',
-    heic: 'image/heic',
-  }
-  return types[extension] ?? 'application/octet-stream'
+  const name = key.slice(key.lastIndexOf('/') + 1)
+  const dot = name.lastIndexOf('.')
+  if (dot === -1) return 'application/octet-stream'
+  return CONTENT_TYPES.get(name.slice(dot + 1).toLowerCase()) ?? 'application/octet-stream'
 }
 
 /**
  * Rejects keys that could escape a store's root or confuse a file system or S3:
- * empty, absolute, `.`/`..` segments, empty segments, backslashes, control characters, > 1024 bytes.
+ * empty, absolute, `.`/`..` segments, empty segments, backslashes, control characters (C0, DEL, C1), > 1024 bytes.
  */
 export function assertValidObjectKey(key: string): void {
   if (key.length === 0) throw new ObjectKeyInvalidError(key, 'empty')
@@ -76,7 +80,7 @@ export function assertValidObjectKey(key: string): void {
   if (key.startsWith('/')) throw new ObjectKeyInvalidError(key, 'absolute')
   if (key.includes('\\')) throw new ObjectKeyInvalidError(key, 'contains a backslash')
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(key)) throw new ObjectKeyInvalidError(key, 'contains a control character')
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(key)) throw new ObjectKeyInvalidError(key, 'contains a control character')
   for (const segment of key.split('/')) {
     if (segment === '') throw new ObjectKeyInvalidError(key, 'has an empty path segment')
     if (segment === '.' || segment === '..') throw new ObjectKeyInvalidError(key, `has a "${segment}" segment`)

@@ -21,12 +21,18 @@ export async function withRetry<T>(operation: (attempt: number) => Promise<T>, o
     try {
       return await operation(attempt)
     } catch (error) {
-      if (!toImgpipeError(error).canRetry || attempt >= options.attempts || options.signal?.aborted === true) throw error
+      if (!toImgpipeError(error).canRetry || attempt >= options.attempts || isAborted(options.signal)) throw error
       const delay = Math.min(max, initial * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2)
       options.onRetry?.(error, attempt, delay)
       await sleep(delay, options.signal)
+      // Aborted while waiting (shutdown): no further attempt; the caller gets the last failure.
+      if (isAborted(options.signal)) throw error
     }
   }
+}
+
+function isAborted(signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true
 }
 
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
