@@ -65,19 +65,18 @@ export async function selectAlertViews(db: Kysely<CatalogDatabase>, filter: (que
   })
 }
 
+/**
+ * Compared in JS as well: MySQL's utf8mb4_bin (like every MySQL 8/MariaDB collation both ship) is PAD SPACE,
+ * so `key = 'a.jpg '` would match 'a.jpg' there. The index finds the candidates; equality is exact.
+ */
 export async function isReferencedObjectKey(db: Kysely<CatalogDatabase>, key: string): Promise<boolean> {
-  const row = await db
-    .selectNoFrom((eb) =>
-      eb
-        .or([
-          eb.exists(eb.selectFrom('image_metadata').select('image_id').where('image_object_key', '=', key)),
-          eb.exists(eb.selectFrom('image_event').select('image_event_id').where('difference_image_object_key', '=', key)),
-        ])
-        .as('referenced'),
-    )
-    .executeTakeFirstOrThrow()
-  // 1/0 from SQLite and MySQL, true/false from PostgreSQL.
-  return Number(row.referenced) === 1
+  const rows = await db
+    .selectFrom('image_metadata')
+    .select('image_object_key as key')
+    .where('image_object_key', '=', key)
+    .unionAll(db.selectFrom('image_event').select('difference_image_object_key as key').where('difference_image_object_key', '=', key))
+    .execute()
+  return rows.some((row) => row.key === key)
 }
 
 const NO_COUNTS: PipelineCounts = {

@@ -35,6 +35,24 @@ export interface SqlBackend {
   release(): Promise<void>
 }
 
+/** Where a MySQL/MariaDB or PostgreSQL catalog lives: the server fields of `DatabaseConfig`. */
+export interface SqlServerOptions {
+  host: string
+  port: number
+  user: string
+  /** Never logged nor part of `description`. */
+  password: string | undefined
+  database: string
+  /** TLS with certificate verification (Node's CAs plus NODE_EXTRA_CA_CERTS, e.g. the RDS bundle). */
+  ssl: boolean
+}
+
+/** `mysql://user@host:port/db`: where the catalog is, without the password. */
+export function describeServer(scheme: 'mysql' | 'postgres', options: SqlServerOptions): string {
+  const host = options.host.includes(':') ? `[${options.host}]` : options.host
+  return `${scheme}://${options.user}@${host}:${options.port}/${options.database}`
+}
+
 /**
  * The Catalog of the three SQL adapters, with what only a SQL catalog can offer: the dialect, and a raw
  * statement for tests and operator tooling (the original's hand-written `INSERT`s). `executeSql` takes no
@@ -160,15 +178,17 @@ class SqlCatalogImpl implements SqlCatalog {
 
   findIngestedImage(stream: string, contentSha256: string, imageFilename: string): Promise<ImageRecord | null> {
     return this.#run('findIngestedImage', async (db) => {
-      const row = await db
+      const rows = await db
         .selectFrom('image_metadata')
         .selectAll()
         .where('stream', '=', stream)
         .where('content_sha256', '=', contentSha256)
         .where('image_filename', '=', imageFilename)
         .orderBy('image_id')
-        .limit(1)
-        .executeTakeFirst()
+        .limit(10)
+        .execute()
+      // Exact in JS too: MySQL's PAD SPACE collation would match 'bear.jpg ' to 'bear.jpg'.
+      const row = rows.find((candidate) => candidate.image_filename === imageFilename && candidate.stream === stream)
       return row === undefined ? null : toImageRecord(row)
     })
   }

@@ -63,9 +63,22 @@ export const NETWORK_ERROR_CODES: ReadonlySet<string> = new Set([
   'ENOTFOUND',
 ])
 
+/** TLS failures: retrying cannot fix a certificate or a server without TLS. */
+export const TLS_ERROR_CODES: ReadonlySet<string> = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'HANDSHAKE_NO_SSL_SUPPORT',
+  'HANDSHAKE_SSL_ERROR',
+])
+
 export function classifyDriverError(error: unknown, classify: DriverErrorClassifier): DriverErrorClass | null {
   for (const candidate of driverErrors(error)) {
     if (candidate.code !== undefined && NETWORK_ERROR_CODES.has(candidate.code)) return 'transient'
+    if (candidate.code !== undefined && TLS_ERROR_CODES.has(candidate.code)) return 'refused'
     const verdict = classify(candidate)
     if (verdict !== null) return verdict
   }
