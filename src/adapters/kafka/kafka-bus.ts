@@ -39,8 +39,8 @@ export interface KafkaBusOptions {
  * (a restart) before `publish` gives up with a retryable BusUnavailableError.
  */
 const PRODUCE_RETRIES = 28
-/** Admin requests (ping, ensureTopics) fail fast: callers decide whether to retry. */
-const ADMIN_RETRIES = 2
+/** Admin requests (ping, ensureTopics) ride out a blip of about 3 s, then fail: callers decide whether to retry. */
+const ADMIN_RETRIES = 5
 /** A new topic's partitions need a leader before producing to them; wait at most this many metadata rounds. */
 const LEADER_WAIT_ROUNDS = 50
 

@@ -94,6 +94,8 @@ export class KafkaSubscription implements Subscription {
       await this.openStream()
     } catch (error) {
       await this.closeConsumer()
+      // Never handed out, so `done` resolves quietly; a concurrent close() must not wait forever.
+      this.settle()
       throw toBusError(`subscribe to ${this.options.topic}`, error)
     }
     void this.run()
