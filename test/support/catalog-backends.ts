@@ -9,10 +9,15 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import Database from 'better-sqlite3'
+import { Kysely, SqliteDialect } from 'kysely'
+import type { KyselyPlugin } from 'kysely'
 import mysql from 'mysql2/promise'
 import pg from 'pg'
 import { openMysqlCatalog } from '../../src/adapters/mysql/mysql-catalog.js'
 import { openPostgresCatalog } from '../../src/adapters/postgres/postgres-catalog.js'
+import { migrateCatalog } from '../../src/adapters/sql/catalog-migrations.js'
+import type { CatalogDatabase } from '../../src/adapters/sql/catalog-schema.js'
 import type { SqlCatalog } from '../../src/adapters/sql/sql-catalog.js'
 import { openSqliteCatalog } from '../../src/adapters/sqlite/sqlite-catalog.js'
 import { parseDatabaseUrl } from '../../src/config.js'
@@ -218,4 +223,30 @@ export async function freshDatabaseUrl(kind: 'sqlite' | 'mysql' | 'postgres'): P
     openCatalog: () => openServerCatalog(config),
     cleanup: () => created.drop(),
   }
+}
+
+/** A bare Kysely on the catalog schema that records every statement it runs: for the query modules' tests. */
+export interface RecordingKysely {
+  db: Kysely<CatalogDatabase>
+  /** SQL of each statement run since the last `clear()`. */
+  statements: string[]
+  clear(): void
+  close(): Promise<void>
+}
+
+/** A private in-memory SQLite database, migrated, with foreign keys on, recording its statements. */
+export async function recordingMemoryKysely(plugins: KyselyPlugin[] = []): Promise<RecordingKysely> {
+  const raw = new Database(':memory:')
+  raw.pragma('foreign_keys = ON')
+  const statements: string[] = []
+  const db = new Kysely<CatalogDatabase>({
+    dialect: new SqliteDialect({ database: raw }),
+    plugins,
+    log: (event) => {
+      statements.push(event.query.sql)
+    },
+  })
+  await migrateCatalog(db as Kysely<unknown>, 'sqlite')
+  statements.length = 0
+  return { db, statements, clear: () => void (statements.length = 0), close: () => db.destroy() }
 }

@@ -1,8 +1,10 @@
 import { Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
 import type { CatalogDatabase } from '../sql/catalog-schema.js'
-import { createSqlCatalog, describeServer } from '../sql/sql-catalog.js'
-import type { SqlCatalog, SqlServerOptions } from '../sql/sql-catalog.js'
+import { createSqlCatalog } from '../sql/sql-catalog.js'
+import { describeServer } from '../sql/sql-server-options.js'
+import type { SqlServerOptions } from '../sql/sql-server-options.js'
+import type { SqlCatalog } from '../sql/sql-catalog.js'
 import type { DriverError, DriverErrorClass } from '../sql/sql-errors.js'
 
 /**

@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
 import type { Insertable, Kysely } from 'kysely'
-import { CatalogUnavailableError } from '../../core/errors.js'
+import { CatalogUnavailableError, NotFoundError } from '../../core/errors.js'
 import type { CatalogDatabase, ImageEventAlertRow, ImageEventRow, ImageMetadataRow } from './catalog-schema.js'
 import type { SqlDialectKind } from './sql-dialect.js'
 
@@ -110,4 +110,26 @@ export async function insertAlertOnce(
     .executeTakeFirst()
   if (inserted !== undefined) return { row: inserted, created: true }
   return { row: mustExist(await selectAlertByEventId(db, values.image_event_id), what), created: false }
+}
+
+const ID_OF: Record<'image_metadata' | 'image_event_alert', 'image_id' | 'image_event_alert_id'> = {
+  image_metadata: 'image_id',
+  image_event_alert: 'image_event_alert_id',
+}
+
+/**
+ * An UPDATE that touched no row: either the row is missing (NotFoundError) or, on MySQL, whose connection
+ * counts changed rows rather than matched ones (see catalog-writes.ts), it already held these values.
+ */
+export async function assertUpdated(
+  db: Kysely<CatalogDatabase>,
+  updatedRows: bigint,
+  table: 'image_metadata' | 'image_event_alert',
+  id: number,
+): Promise<void> {
+  if (updatedRows > 0n) return
+  const column = ID_OF[table]
+  const loose = db as unknown as Kysely<Record<string, Record<string, unknown>>>
+  const found = await loose.selectFrom(table).select(column).where(column, '=', id).executeTakeFirst()
+  if (found === undefined) throw new NotFoundError(`no ${table} row with ${column} ${id}`)
 }

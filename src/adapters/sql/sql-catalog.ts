@@ -17,7 +17,7 @@ import type {
 import { dropCatalog, migrateCatalog } from './catalog-migrations.js'
 import { isReferencedObjectKey, selectAlertViews, selectCounts, selectTableCounts, selectTableRows } from './catalog-reports.js'
 import type { CatalogDatabase } from './catalog-schema.js'
-import { insertAlertOnce, insertEventOnce, insertImageOnce, selectEventByImageId } from './catalog-writes.js'
+import { assertUpdated, insertAlertOnce, insertEventOnce, insertImageOnce, selectEventByImageId } from './catalog-writes.js'
 import { toAlertRecord, toEventRecord, toImageRecord, toNumber } from './row-mappers.js'
 import { toDbTimestamp } from './sql-dialect.js'
 import type { SqlDialectKind } from './sql-dialect.js'
@@ -33,24 +33,6 @@ export interface SqlBackend {
   readonly classifyError: DriverErrorClassifier
   /** Releases the connections (or the adapter's share of them). */
   release(): Promise<void>
-}
-
-/** Where a MySQL/MariaDB or PostgreSQL catalog lives: the server fields of `DatabaseConfig`. */
-export interface SqlServerOptions {
-  host: string
-  port: number
-  user: string
-  /** Never logged nor part of `description`. */
-  password: string | undefined
-  database: string
-  /** TLS with certificate verification (Node's CAs plus NODE_EXTRA_CA_CERTS, e.g. the RDS bundle). */
-  ssl: boolean
-}
-
-/** `mysql://user@host:port/db`: where the catalog is, without the password. */
-export function describeServer(scheme: 'mysql' | 'postgres', options: SqlServerOptions): string {
-  const host = options.host.includes(':') ? `[${options.host}]` : options.host
-  return `${scheme}://${options.user}@${host}:${options.port}/${options.database}`
 }
 
 /**
@@ -418,26 +400,4 @@ class SqlCatalogImpl implements SqlCatalog {
       await migrateCatalog(db as Kysely<unknown>, this.dialect)
     })
   }
-}
-
-const ID_OF: Record<'image_metadata' | 'image_event_alert', 'image_id' | 'image_event_alert_id'> = {
-  image_metadata: 'image_id',
-  image_event_alert: 'image_event_alert_id',
-}
-
-/**
- * An UPDATE that touched no row: either the row is missing (NotFoundError) or, on MySQL, whose connection
- * counts changed rows rather than matched ones (see catalog-writes.ts), it already held these values.
- */
-async function assertUpdated(
-  db: Kysely<CatalogDatabase>,
-  updatedRows: bigint,
-  table: 'image_metadata' | 'image_event_alert',
-  id: number,
-): Promise<void> {
-  if (updatedRows > 0n) return
-  const column = ID_OF[table]
-  const loose = db as unknown as Kysely<Record<string, Record<string, unknown>>>
-  const found = await loose.selectFrom(table).select(column).where(column, '=', id).executeTakeFirst()
-  if (found === undefined) throw new NotFoundError(`no ${table} row with ${column} ${id}`)
 }
