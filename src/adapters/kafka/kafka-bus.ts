@@ -17,10 +17,10 @@
  * concurrent sends could reuse a sequence number.
  */
 import { Admin, compatibilityPartitioner, ProduceAcks, Producer, stringSerializers } from '@platformatic/kafka'
-import { ClosedError, MessageInvalidError } from '../../core/errors.js'
+import { ClosedError, describeError, MessageInvalidError } from '../../core/errors.js'
 import type { Logger } from '../../core/logger.js'
 import type { Bus, BusMessage, SubscribeOptions, Subscription, TopicSpec } from '../../core/ports/bus.js'
-import { sleep } from '../../core/retry.js'
+import { sleep, withRetry } from '../../core/retry.js'
 import { describeKafkaError, hasKafkaApiError, toBusError } from './kafka-errors.js'
 import { clientRetryDelay, KafkaSubscription } from './kafka-subscription.js'
 
@@ -39,8 +39,10 @@ export interface KafkaBusOptions {
  * (a restart) before `publish` gives up with a retryable BusUnavailableError.
  */
 const PRODUCE_RETRIES = 28
-/** Admin requests (ping, ensureTopics) ride out a blip of about 3 s, then fail: callers decide whether to retry. */
-const ADMIN_RETRIES = 5
+/** Admin requests fail within about a second, so that ping() reports a broker that does not answer. */
+const ADMIN_RETRIES = 2
+/** ensureTopics (also run by the first publish or subscribe of a topic) retries for about 20 s. */
+const ENSURE_TOPICS_ATTEMPTS = 8
 /** A new topic's partitions need a leader before producing to them; wait at most this many metadata rounds. */
 const LEADER_WAIT_ROUNDS = 50
 
@@ -57,6 +59,8 @@ export class KafkaBus implements Bus {
   private readonly knownTopics = new Set<string>()
   private readonly subscriptions = new Set<KafkaSubscription>()
   private closing: Promise<void> | null = null
+  /** Aborts the retry waits of ensureTopics when the bus closes. */
+  private readonly shutdownSignal = new AbortController()
 
   constructor(options: KafkaBusOptions) {
     if (options.brokers.length === 0) throw new RangeError('KafkaBus needs at least one broker')
@@ -77,6 +81,18 @@ export class KafkaBus implements Bus {
     }
     const missing = topics.filter((spec) => !this.knownTopics.has(spec.name))
     if (missing.length === 0) return
+    // Patient like publish: a stage starting (or subscribing) while the broker restarts waits for it.
+    await withRetry(() => this.createMissingTopics(missing), {
+      attempts: ENSURE_TOPICS_ATTEMPTS,
+      initialDelayMs: 250,
+      maxDelayMs: 4_000,
+      signal: this.shutdownSignal.signal,
+      onRetry: (error, attempt, delayMs) =>
+        this.logger.warn({ err: describeError(error), attempt, delayMs: Math.round(delayMs) }, 'Kafka topics cannot be checked yet; retrying'),
+    })
+  }
+
+  private async createMissingTopics(missing: readonly TopicSpec[]): Promise<void> {
     const admin = this.adminClient()
     try {
       const existing = new Set(await admin.listTopics())
@@ -149,6 +165,7 @@ export class KafkaBus implements Bus {
   }
 
   close(): Promise<void> {
+    this.shutdownSignal.abort()
     this.closing ??= this.shutdown()
     return this.closing
   }

@@ -4,10 +4,11 @@
  * Client calls used: none; reads the library's error fields only (`code`, `canRetry`, `apiId`, `closed`,
  * the `errors` of its MultipleErrors and the `cause` chain).
  *
- * The library marks a few failures as not retryable that are transient for a long-running stage (its
- * client-side request timeout, the "Client is closed" of a client we are replacing), so retryability is
- * decided here: permanent are only misuse (`PLT_KFK_USER`), authentication, unsupported features, and broker
- * answers the library itself calls final (authorization, message too large, invalid topic...).
+ * The library calls some failures final that are transient for a long-running stage: its client-side request
+ * timeout, group errors that a rejoin fixes, producer-sequence errors that a fresh producer fixes (KafkaBus
+ * replaces its producer after a failed send), a broker that is restarting. So retryability is decided here:
+ * permanent are only misuse (`PLT_KFK_USER`), authentication, unsupported features, and the broker answers
+ * that stay final (authorization, message too large, invalid topic, offset out of range...).
  */
 import { BusUnavailableError, ImgpipeError } from '../../core/errors.js'
 
@@ -18,6 +19,27 @@ const PERMANENT_CODES = new Set([
   'PLT_KFK_UNSUPPORTED_COMPRESSION',
   'PLT_KFK_UNSUPPORTED_FORMAT',
   'PLT_KFK_UNSUPPORTED',
+])
+
+/** Broker answers the library does not retry, but that a retry with a new stream, member or producer resolves. */
+const TRANSIENT_API_ERRORS = new Set([
+  'UNKNOWN_SERVER_ERROR',
+  'BROKER_NOT_AVAILABLE',
+  'STALE_CONTROLLER_EPOCH',
+  'STALE_BROKER_EPOCH',
+  'NEW_LEADER_ELECTED',
+  'REASSIGNMENT_IN_PROGRESS',
+  'ILLEGAL_GENERATION',
+  'UNKNOWN_MEMBER_ID',
+  'MEMBER_ID_REQUIRED',
+  'REBALANCE_IN_PROGRESS',
+  'FENCED_MEMBER_EPOCH',
+  'STALE_MEMBER_EPOCH',
+  'OUT_OF_ORDER_SEQUENCE_NUMBER',
+  'DUPLICATE_SEQUENCE_NUMBER',
+  'INVALID_PRODUCER_EPOCH',
+  'UNKNOWN_PRODUCER_ID',
+  'PRODUCER_FENCED',
 ])
 
 interface ErrorFields {
@@ -51,7 +73,9 @@ export function isPermanentKafkaError(error: unknown): boolean {
   return chain(error).some(
     (node) =>
       (typeof node.code === 'string' && PERMANENT_CODES.has(node.code)) ||
-      (node.code === 'PLT_KFK_PROTOCOL' && node.canRetry === false),
+      (node.code === 'PLT_KFK_PROTOCOL' &&
+        node.canRetry === false &&
+        !(typeof node.apiId === 'string' && TRANSIENT_API_ERRORS.has(node.apiId))),
   )
 }
 
