@@ -266,6 +266,37 @@ export function busContract(name: string, open: () => Promise<BusFixture>): void
       expectKeyOrder(inbox.messages)
     })
 
+    it('lets the message in hand finish, publishing included, while the bus closes; then refuses work', async () => {
+      const topic = fixture.topic('closing-in')
+      const downstream = fixture.topic('closing-out')
+      await bus.ensureTopics([
+        { name: topic, partitions: 1 },
+        { name: downstream, partitions: 1 },
+      ])
+      await bus.publish(topic, messagesFor(['only'], 1))
+      const entered = gate()
+      const release = gate()
+      const outcomes: string[] = []
+      const subscription = await subscribe(topic, fixture.topic('group'), async (message) => {
+        entered.open()
+        await release.wait
+        await bus.publish(downstream, [{ key: message.key, value: 'forwarded' }]).then(
+          () => outcomes.push('published'),
+          (error: unknown) => outcomes.push(`publish failed: ${String(error)}`),
+        )
+      })
+      await entered.wait
+      const closing = bus.close()
+      await expect(bus.subscribe({ topic, group: fixture.topic('late'), handler: async () => {} })).rejects.toMatchObject({
+        code: 'IMGPIPE_CLOSED',
+      })
+      release.open()
+      await closing
+      await subscription.done
+      expect(outcomes).toEqual(['published'])
+      await expect(bus.publish(downstream, [{ key: 'k', value: 'v' }])).rejects.toMatchObject({ code: 'IMGPIPE_CLOSED' })
+    })
+
     it('ends its subscriptions when the bus closes', async () => {
       const topic = fixture.topic('shutdown')
       const subscription = await subscribe(topic, fixture.topic('group'), async () => {})

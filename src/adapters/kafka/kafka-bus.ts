@@ -58,7 +58,10 @@ export class KafkaBus implements Bus {
   /** Topics known to exist, so publish and subscribe create a missing topic once per process. */
   private readonly knownTopics = new Set<string>()
   private readonly subscriptions = new Set<KafkaSubscription>()
+  /** Set by close(): no new subscriptions. */
   private closing: Promise<void> | null = null
+  /** Set once the subscriptions have ended: handlers in hand may publish until then. */
+  private closed = false
   /** Aborts the retry waits of ensureTopics when the bus closes. */
   private readonly shutdownSignal = new AbortController()
 
@@ -134,6 +137,7 @@ export class KafkaBus implements Bus {
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
     this.assertOpen()
+    if (this.closing !== null) throw new ClosedError('Kafka bus')
     await this.ensureTopics([{ name: options.topic, partitions: this.options.defaultPartitions }])
     const subscription = new KafkaSubscription({
       brokers: this.options.brokers,
@@ -170,8 +174,10 @@ export class KafkaBus implements Bus {
     return this.closing
   }
 
+  /** Ends the subscriptions (their messages in hand finish, and may still publish), then the clients. */
   private async shutdown(): Promise<void> {
     await Promise.all([...this.subscriptions].map((subscription) => subscription.close()))
+    this.closed = true
     await this.publishQueue
     const producer = this.producer
     const admin = this.admin
@@ -184,7 +190,7 @@ export class KafkaBus implements Bus {
   }
 
   private assertOpen(): void {
-    if (this.closing !== null) throw new ClosedError('Kafka bus')
+    if (this.closed) throw new ClosedError('Kafka bus')
   }
 
   private adminClient(): Admin {

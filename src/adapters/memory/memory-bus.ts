@@ -197,6 +197,9 @@ export class MemoryBus implements Bus {
   private readonly topics = new Map<string, TopicState>()
   private readonly groups = new Map<string, GroupTopic>()
   private readonly subscriptions = new Set<MemorySubscription>()
+  /** close() was called: no new subscriptions. */
+  private closing = false
+  /** Every subscription has ended: nothing at all. Handlers in hand may publish until then. */
   private closed = false
 
   constructor(options: MemoryBusOptions = {}) {
@@ -234,6 +237,7 @@ export class MemoryBus implements Bus {
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
     this.assertOpen()
+    if (this.closing) throw new ClosedError('memory bus')
     const group = this.groupTopic(options.topic, options.group)
     const subscription = new MemorySubscription(
       group,
@@ -251,9 +255,11 @@ export class MemoryBus implements Bus {
     this.assertOpen()
   }
 
+  /** Ends the subscriptions (their messages in hand finish, and may still publish), then refuses everything. */
   async close(): Promise<void> {
-    this.closed = true
+    this.closing = true
     await Promise.all([...this.subscriptions].map((subscription) => subscription.close()))
+    this.closed = true
   }
 
   /** Messages of the topic that the group has not committed yet (a message in hand counts). */
