@@ -86,6 +86,8 @@ class SqlCatalogImpl implements SqlCatalog {
     try {
       return await work(this.#backend.db)
     } catch (error) {
+      // An operation still running when close() destroyed the pool: report the shutdown, not a driver error.
+      if (this.#closed) throw new ClosedError('catalog')
       throw toCatalogError(error, this.#backend.classifyError, `catalog ${operation} (${this.description})`)
     }
   }
