@@ -243,7 +243,7 @@ ensure_tools() {
   local logfile=$STATE/apt.log
   # Another apt-get (the machine's or a colleague's) may hold the dpkg lock: wait for it rather than fail.
   if ! { apt-get -o DPkg::Lock::Timeout=600 update -q &&
-    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends "${missing[@]}"; } \
+    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q "${missing[@]}"; } \
     </dev/null >"$logfile" 2>&1 9>&-; then
     fail_service "tools" "$logfile" "apt-get could not install ${missing[*]}"
   fi
@@ -441,8 +441,9 @@ s3proxy_buckets() {
   done
   ((${#missing[@]} == 0)) && return 0
   if command -v node >/dev/null && [[ -d $ROOT/node_modules/@aws-sdk/client-s3 ]]; then
+    # NODE_NO_WARNINGS: the AWS SDK's notice about Node 20 support would be the only thing in the log.
     if ! AWS_ACCESS_KEY_ID=$SVC_S3_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$SVC_S3_SECRET_KEY AWS_REGION=$S3_REGION \
-      node "$HERE/create-buckets.mjs" "$S3_ENDPOINT" "${missing[@]}" >>"$S3PROXY_LOG" 2>&1 9>&-; then
+      NODE_NO_WARNINGS=1 node "$HERE/create-buckets.mjs" "$S3_ENDPOINT" "${missing[@]}" >>"$S3PROXY_LOG" 2>&1 9>&-; then
       fail_service s3proxy "$S3PROXY_LOG" "creating the buckets ${missing[*]} failed"
     fi
   else
@@ -695,7 +696,7 @@ cmd_check() {
   [[ -d $ROOT/node_modules/@platformatic/kafka && -d $ROOT/node_modules/@aws-sdk/client-s3 ]] ||
     die "check needs node_modules (npm ci) for @platformatic/kafka and @aws-sdk/client-s3"
   eval "$(cmd_env)"
-  node "$HERE/smoke.mjs"
+  NODE_NO_WARNINGS=1 node "$HERE/smoke.mjs"
 }
 
 usage() {
