@@ -14,6 +14,8 @@ export function buildProgram(): Command {
     )
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
+    // Before the subcommands are added: they copy it, and runCli turns usage errors into exit code 2.
+    .exitOverride()
   addGlobalOptions(program)
   registerPipelineCommands(program)
   registerIngestCommand(program)
@@ -25,7 +27,7 @@ export function buildProgram(): Command {
  * 3 partial failure (some ingested files were bad). Failures print one line: the reason and its code.
  */
 export async function runCli(argv: readonly string[]): Promise<number> {
-  const program = buildProgram().exitOverride()
+  const program = buildProgram()
   try {
     await program.parseAsync([...argv])
     return typeof process.exitCode === 'number' ? process.exitCode : 0
