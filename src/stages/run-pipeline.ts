@@ -41,7 +41,10 @@ export interface PipelineOptions {
 }
 
 export interface PipelineReport {
+  /** What the receive stage of this process did with each incoming image. */
   outcomes: { received: number; failed: number; duplicate: number }
+  /** What the analyze and alert stages of this process did (several processes share the work). */
+  processed: { analyzed: number; failed: number; events: number; delivered: number }
   counts: PipelineCounts
   /** True when the run ended because of `stop` rather than by draining. */
   stopped: boolean
@@ -66,6 +69,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRep
   }
   const outcomes = { received: 0, failed: 0, duplicate: 0 }
   const subscriptions: Subscription[] = []
+  const stages: { analyze?: AnalyzeStage; alert?: AlertStage } = {}
   let failure: unknown
   const failed = new AbortController()
   const watch = (subscription: Subscription, stage: string): void => {
@@ -82,13 +86,18 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRep
     await options.store.ensureReady()
     const receive = new ReceiveStage(context)
     await receive.start(options.partitions)
+    // Only a receiving process, or one whose bus forgets, rebuilds the analysis queue from the catalog:
+    // consumers on Kafka would otherwise each re-queue the whole backlog at start-up.
+    if (options.source !== undefined || !options.bus.durable) await receive.recover()
     if (options.alert) {
-      const subscription = await new AlertStage(context, options.channels).start()
+      stages.alert = new AlertStage(context, options.channels)
+      const subscription = await stages.alert.start()
       subscriptions.push(subscription)
       watch(subscription, 'alert')
     }
     if (options.analyze) {
-      const subscription = await new AnalyzeStage(context).start()
+      stages.analyze = new AnalyzeStage(context)
+      const subscription = await stages.analyze.start()
       subscriptions.push(subscription)
       watch(subscription, 'analyze')
     }
@@ -102,7 +111,13 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRep
     }
     const stopped = await waitUntilDone(options, failed.signal)
     if (failure !== undefined) throw failure
-    return { outcomes, counts: await catalog.counts(), stopped }
+    const processed = {
+      analyzed: stages.analyze?.stats.analyzed ?? 0,
+      failed: stages.analyze?.stats.failed ?? 0,
+      events: stages.analyze?.stats.events ?? 0,
+      delivered: stages.alert?.stats.delivered ?? 0,
+    }
+    return { outcomes, processed, counts: await catalog.counts(), stopped }
   } finally {
     const grace = setTimeout(() => interrupt.abort(), options.graceMs ?? 10_000)
     await Promise.allSettled(subscriptions.map((subscription) => subscription.close()))

@@ -50,6 +50,7 @@ type StringProducer = Producer<string, string, string, string>
 
 export class KafkaBus implements Bus {
   readonly description: string
+  readonly durable = true
   private readonly options: KafkaBusOptions
   private readonly logger: Logger
   private admin: Admin | null = null

@@ -193,6 +193,7 @@ class MemorySubscription implements Subscription {
 /** In-process {@link Bus}; see the module comment for the semantics. */
 export class MemoryBus implements Bus {
   readonly description = 'memory:'
+  readonly durable = false
   private readonly defaultPartitions: number
   private readonly topics = new Map<string, TopicState>()
   private readonly groups = new Map<string, GroupTopic>()

@@ -176,10 +176,16 @@ export function printSummary(context: CliContext, report: PipelineReport, json: 
     printJson({ ...report, where })
     return
   }
-  const { counts, outcomes } = report
+  const { counts, outcomes, processed } = report
+  const received = outcomes.received + outcomes.duplicate + outcomes.failed
   const lines = [
-    report.stopped ? 'stopped before the pipeline drained (signal)' : null,
-    `this run: ${outcomes.received} received, ${outcomes.duplicate} already recorded, ${outcomes.failed} failed`,
+    report.stopped ? 'stopped by signal' : null,
+    received > 0 || (processed.analyzed === 0 && processed.delivered === 0)
+      ? `received: ${outcomes.received} new, ${outcomes.duplicate} already recorded, ${outcomes.failed} failed`
+      : null,
+    processed.analyzed + processed.failed + processed.delivered > 0
+      ? `processed: ${processed.analyzed} analysed, ${processed.failed} failed, ${processed.events} events, ${processed.delivered} alerts delivered`
+      : null,
     `catalog:  ${counts.images} images (${counts.imagesAnalyzed} analysed, ${counts.imagesReceived} pending, ${counts.imagesFailed} failed), ${counts.events} image events, ${counts.alerts} alerts`,
     `database: ${where.database}`,
     `objects:  ${where.objectStore}`,

@@ -62,6 +62,11 @@ export interface TopicSpec {
 export interface Bus {
   /** Broker location without credentials, e.g. `kafka://127.0.0.1:9092` or `memory:`. */
   readonly description: string
+  /**
+   * Whether published messages outlive this process (Kafka) or die with it (in-process bus). Stages use it
+   * to decide whether a restart must rebuild pending work from the catalog.
+   */
+  readonly durable: boolean
 
   /** Creates missing topics (existing ones are left as they are). */
   ensureTopics(topics: readonly TopicSpec[]): Promise<void>

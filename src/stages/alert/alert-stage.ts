@@ -15,6 +15,9 @@ const RECOVERY_PAGE = 500
  * when the stage starts again.
  */
 export class AlertStage {
+  /** Alerts this process delivered (not the catalog's totals). */
+  readonly stats = { delivered: 0 }
+
   constructor(
     private readonly context: StageContext,
     private readonly channels: readonly DeliveryChannel[],
@@ -22,12 +25,14 @@ export class AlertStage {
 
   async start(): Promise<Subscription> {
     await this.recover()
-    const { bus, topics } = this.context
-    return bus.subscribe({
+    const { bus, topics, logger } = this.context
+    const subscription = await bus.subscribe({
       topic: topics.imageEventAlert,
       group: topics.imageEventAlertGroup,
       handler: messageWorker(this.context, 'alert', (message) => this.handle(message)),
     })
+    logger.info({ topic: topics.imageEventAlert, group: topics.imageEventAlertGroup }, 'alert: consuming')
+    return subscription
   }
 
   /** Delivers alerts recorded before a crash but never delivered. */
@@ -70,5 +75,6 @@ export class AlertStage {
       this.channels.map((channel) => channel.name),
       new Date(),
     )
+    this.stats.delivered += 1
   }
 }

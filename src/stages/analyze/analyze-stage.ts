@@ -27,18 +27,22 @@ const RECOVERY_PAGE = 500
  */
 export class AnalyzeStage {
   private readonly cache = new DecodedImageCache()
+  /** What this process did (not the catalog's totals): how several analyzers shared the work. */
+  readonly stats = { analyzed: 0, failed: 0, events: 0 }
 
   constructor(private readonly context: StageContext) {}
 
   /** Republishes events that never got an alert (a crash between event insert and publish), then consumes. */
   async start(): Promise<Subscription> {
     await this.recover()
-    const { bus, topics } = this.context
-    return bus.subscribe({
+    const { bus, topics, logger } = this.context
+    const subscription = await bus.subscribe({
       topic: topics.imageAnalysis,
       group: topics.imageAnalysisGroup,
       handler: messageWorker(this.context, 'analyze', (message) => this.handle(message)),
     })
+    logger.info({ topic: topics.imageAnalysis, group: topics.imageAnalysisGroup }, 'analyze: consuming')
+    return subscription
   }
 
   async recover(): Promise<number> {
@@ -75,12 +79,14 @@ export class AnalyzeStage {
     }
     try {
       await this.compareWithPrevious(image)
+      this.stats.analyzed += 1
     } catch (error) {
       const failure = toImgpipeError(error)
       if (failure.canRetry || this.context.signal.aborted) throw failure
       // Permanent (corrupt object, vanished bytes): record it on the image and move on.
       logger.warn({ imageId, code: failure.code }, `analyze: image ${imageId} failed: ${describeError(failure)}`)
       await catalog.markImageFailed(imageId, failure.code, describeError(failure).slice(0, 1000))
+      this.stats.failed += 1
     }
   }
 
@@ -125,6 +131,7 @@ export class AnalyzeStage {
     })
     if (event === null) return
     if (created) {
+      this.stats.events += 1
       logger.info(
         { imageEventId: event.imageEventId, stream: image.stream, imageNum: image.imageNum, changedFraction: analyzed.changedFraction },
         `analyze: image event ${event.imageEventId} (${event.eventType}) on ${image.stream} image ${image.imageNum}`,

@@ -30,8 +30,8 @@ const RECOVERY_PAGE = 500
 export class ReceiveStage {
   constructor(private readonly context: StageContext) {}
 
-  /** Creates topics, then republishes images recorded but never analysed (a crash between insert and publish). */
-  async start(partitions: number): Promise<number> {
+  /** Creates the pipeline's topics when missing. */
+  async start(partitions: number): Promise<void> {
     const { bus, topics } = this.context
     await retrying(this.context, 'topic creation', () =>
       bus.ensureTopics([
@@ -39,9 +39,12 @@ export class ReceiveStage {
         { name: topics.imageEventAlert, partitions },
       ]),
     )
-    return this.recover()
   }
 
+  /**
+   * Republishes images recorded but never analysed: after a crash between insert and publish, or when the
+   * bus lost its messages with the process (in-process bus). Duplicates are harmless (idempotent analysis).
+   */
   async recover(): Promise<number> {
     let republished = 0
     let afterId = 0

@@ -90,7 +90,8 @@ describe('ReceiveStage', () => {
       status: 'received',
     })
     const stage = new ReceiveStage(context)
-    expect(await stage.start(1)).toBe(1)
+    await stage.start(1)
+    expect(await stage.recover()).toBe(1)
     const messages = await drainTopic(context.bus, 'image_analysis')
     expect(messages.map((entry) => JSON.parse(entry.value).image_id)).toEqual([image.imageId])
   })

@@ -1,0 +1,184 @@
+import { existsSync } from 'node:fs'
+import type { Command } from 'commander'
+import { openBus, openCatalog, openObjectStore } from '../../adapters/open-backends.js'
+import { describeBroker, describeDatabase, describeObjectStore } from '../../config.js'
+import type { Config } from '../../config.js'
+import {
+  BusUnavailableError,
+  CatalogUnavailableError,
+  describeError,
+  ImgpipeError,
+  StoreUnavailableError,
+  toImgpipeError,
+} from '../../core/errors.js'
+import type { ErrorCode } from '../../core/errors.js'
+import type { Logger } from '../../core/logger.js'
+import type { PipelineCounts } from '../../core/types.js'
+import { cliContext, positiveInteger, printJson } from '../cli-context.js'
+import { safeText } from '../table-format.js'
+import { formatDuration, withTimeLimit } from '../time-limit.js'
+import { describePipelineCounts } from './db-command.js'
+import { CHECK_PREFIX } from './store-command.js'
+
+/**
+ * `imgpipe status`: where imgpipe is configured to keep its data and send its messages, whether each
+ * service answers, and what the catalog holds. Every probe runs under a time limit and all run at once,
+ * so the command ends within a few seconds even when a service is dead or a firewall drops packets.
+ */
+
+/** Per service: a healthy one answers in milliseconds; a dead one should not keep an operator waiting. */
+const DEFAULT_TIMEOUT_MS = 5_000
+/** Closing a client whose server vanished can wait on that server too. */
+const CLOSE_TIMEOUT_MS = 2_000
+
+export type Component = 'database' | 'store' | 'broker'
+
+export interface ComponentStatus {
+  /** The location, without credentials. */
+  target: string
+  answers: boolean
+  /** Milliseconds the probe took (until it failed, for one that does not answer). */
+  ms: number
+  /** What was found: how it answered, or why it does not. */
+  detail: string
+  /** The error's stable code, when it does not answer. */
+  code?: ErrorCode
+}
+
+export interface StatusReport {
+  /** Every service answers. */
+  ok: boolean
+  database: ComponentStatus
+  store: ComponentStatus
+  broker: ComponentStatus
+  /** The catalog's counts, when the database answered and holds the tables. */
+  counts: PipelineCounts | null
+  /** Why there are no counts, when there are none. */
+  countsDetail?: string
+}
+
+const COMPONENTS: readonly Component[] = ['database', 'store', 'broker']
+
+export function registerStatusCommand(program: Command): void {
+  program
+    .command('status')
+    .description('show the configured database, object store and broker, whether each answers, and the pipeline counts; exit code 1 when one does not answer')
+    .option('--json', 'print the status as JSON')
+    .option('--timeout <ms>', 'time limit for each service to answer', positiveInteger, DEFAULT_TIMEOUT_MS)
+    .action(async (options: { json?: boolean; timeout: number }, command: Command) => {
+      const { config, logger } = cliContext(command, { quietByDefault: true })
+      const report = await collectStatus(config, logger, options.timeout)
+      if (options.json === true) printJson(report)
+      else process.stdout.write(`${renderStatus(report).join('\n')}\n`)
+      if (!report.ok) throw statusError(report)
+    })
+}
+
+/** Probes the three services at once; never throws for a service that does not answer (that is the report). */
+export async function collectStatus(config: Config, logger: Logger, timeoutMs: number): Promise<StatusReport> {
+  let counts: PipelineCounts | null = null
+  let countsDetail: string | undefined
+  const limited = <T>(work: Promise<T>, unavailable: (message: string) => ImgpipeError): Promise<T> =>
+    withTimeLimit(work, timeoutMs, () => unavailable(`no answer within ${formatDuration(timeoutMs)}`))
+
+  const database = probe(describeDatabase(config.database), async () => {
+    const { database: settings } = config
+    // Opening a SQLite catalog creates the file: a status query must not leave one behind.
+    if (settings.kind === 'sqlite' && settings.path !== ':memory:' && !existsSync(settings.path)) {
+      countsDetail = 'no data yet'
+      return 'no database file yet (the first run or imgpipe db create makes it)'
+    }
+    const catalog = await openCatalog(settings)
+    try {
+      await limited(catalog.ping(), (message) => new CatalogUnavailableError(message))
+      try {
+        counts = await limited(catalog.counts(), (message) => new CatalogUnavailableError(message))
+      } catch (error) {
+        // The server answers; tables that are missing or unreadable are worth saying, not a dead service.
+        countsDetail = `counts unavailable: ${describeError(error)}`
+      }
+      return null
+    } finally {
+      await closeQuietly(catalog.close())
+    }
+  })
+
+  const store = probe(describeObjectStore(config.objectStore), async () => {
+    const opened = await openObjectStore(config.objectStore)
+    try {
+      // A listing (not a stat) of a small prefix: S3 answers a HEAD on a missing bucket like a missing key.
+      await limited(firstOf(opened.list(CHECK_PREFIX)), (message) => new StoreUnavailableError(message))
+      return null
+    } finally {
+      await closeQuietly(opened.close())
+    }
+  })
+
+  const broker = probe(describeBroker(config.broker), async () => {
+    const bus = await openBus(config.broker, config.topicPartitions, logger)
+    try {
+      await limited(bus.ping(), (message) => new BusUnavailableError(message))
+      return config.broker.kind === 'memory' ? 'in-process bus: answers by construction' : null
+    } finally {
+      await closeQuietly(bus.close())
+    }
+  })
+
+  const [databaseStatus, storeStatus, brokerStatus] = await Promise.all([database, store, broker])
+  if (!databaseStatus.answers) countsDetail = 'unknown: the database does not answer'
+  return {
+    ok: databaseStatus.answers && storeStatus.answers && brokerStatus.answers,
+    database: databaseStatus,
+    store: storeStatus,
+    broker: brokerStatus,
+    counts,
+    ...(counts === null && countsDetail !== undefined ? { countsDetail } : {}),
+  }
+}
+
+/** Runs one probe: a string it returns is the detail of a service that answers (null: "answered in N ms"). */
+async function probe(target: string, work: () => Promise<string | null>): Promise<ComponentStatus> {
+  const started = performance.now()
+  const elapsed = (): number => Math.round(performance.now() - started)
+  try {
+    const detail = await work()
+    const ms = elapsed()
+    return { target, answers: true, ms, detail: detail ?? `answered in ${ms} ms` }
+  } catch (error) {
+    const failure = toImgpipeError(error)
+    return { target, answers: false, ms: elapsed(), detail: describeError(failure), code: failure.code }
+  }
+}
+
+async function firstOf<T>(items: AsyncIterable<T>): Promise<T | undefined> {
+  // Returning from the loop ends the iterator, so only the first page is ever fetched.
+  for await (const item of items) return item
+  return undefined
+}
+
+async function closeQuietly(closing: Promise<void>): Promise<void> {
+  await withTimeLimit(closing, CLOSE_TIMEOUT_MS, () => new Error('close timed out')).catch(() => undefined)
+}
+
+/** The report as lines for a terminal: one per service, then the counts. */
+export function renderStatus(report: StatusReport): string[] {
+  const lines = COMPONENTS.map((component) => {
+    const status = report[component]
+    return `${component.padEnd(9)}${(status.answers ? 'up' : 'DOWN').padEnd(6)}${safeText(status.target)} — ${safeText(status.detail)}`
+  })
+  const pipeline = report.counts === null ? (report.countsDetail ?? 'unknown') : describePipelineCounts(report.counts)
+  lines.push(`${'pipeline'.padEnd(15)}${safeText(pipeline)}`)
+  return lines
+}
+
+/** One line naming what does not answer, with the error code of the first of them. */
+function statusError(report: StatusReport): ImgpipeError {
+  const down = COMPONENTS.filter((component) => !report[component].answers)
+  const first = report[down[0] ?? 'database']
+  const names = down.map((component) => `${component} ${report[component].target}`)
+  const message =
+    down.length === 1
+      ? `${names[0]} does not answer: ${first.detail}`
+      : `${names.slice(0, -1).join(', ')} and ${names.at(-1)} do not answer`
+  return new ImgpipeError(first.code ?? 'IMGPIPE_INTERNAL', safeText(message), true)
+}

@@ -1,0 +1,222 @@
+/**
+ * Plain-text tables for operator commands (`imgpipe db show`, `imgpipe store list`): aligned columns,
+ * long values cut with '…', and, when a width is given (the terminal's), only the columns that fit, in
+ * the caller's order of importance, or a vertical "record" layout when too few would.
+ *
+ * Values may come from anyone who could write a row or an object key, so every cell is made inert:
+ * control characters and bidirectional overrides are shown escaped, never sent to the terminal.
+ */
+
+export interface TableColumn {
+  header: string
+  align?: 'left' | 'right'
+}
+
+export interface TableOptions {
+  /** Total width to fit in, e.g. the terminal's columns; unlimited when absent. */
+  maxWidth?: number | undefined
+  /** Longest a cell may be before it is cut with '…' (default {@link DEFAULT_MAX_CELL_WIDTH}). */
+  maxCellWidth?: number
+  /** Column indices in the order they are kept when not all fit; unlisted columns come last. Default: left to right. */
+  priority?: readonly number[]
+}
+
+export interface FormattedTable {
+  lines: string[]
+  /** Headers of the columns left out to fit `maxWidth`, most important first. */
+  omitted: string[]
+}
+
+export const DEFAULT_MAX_CELL_WIDTH = 40
+/** A column is never squeezed below this (or its natural width, when smaller). */
+const MIN_COLUMN_WIDTH = 8
+/** Share of its natural width a column keeps at least when squeezed into a terminal. */
+const SQUEEZE = 0.75
+const GAP = '  '
+const ELLIPSIS = '…'
+
+// eslint-disable-next-line no-control-regex
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g
+const NAMED_ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' }
+
+/** Text that cannot move the cursor, change colours or reorder what follows it on a terminal. */
+export function safeText(text: string): string {
+  return text.replace(UNSAFE, (char) => NAMED_ESCAPES[char] ?? `\\u{${(char.codePointAt(0) ?? 0).toString(16)}}`)
+}
+
+/**
+ * How one value reads in a table: NULL for SQL nulls, ISO-8601 for dates, fractions to 6 significant
+ * digits (full precision is what `--json` is for), JSON for anything structured.
+ */
+export function cellText(value: unknown): string {
+  if (value === null || value === undefined) return 'NULL'
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'Invalid Date' : value.toISOString()
+  if (typeof value === 'number') return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(6)))
+  if (typeof value === 'string') return safeText(value)
+  if (typeof value === 'bigint' || typeof value === 'boolean') return String(value)
+  if (Buffer.isBuffer(value)) return `<${value.length} bytes>`
+  return safeText(JSON.stringify(value) ?? String(value))
+}
+
+/** Columns a code point takes on a terminal: 0 for combining marks, 2 for East Asian wide characters and emoji. */
+function charWidth(codePoint: number): number {
+  if ((codePoint >= 0x300 && codePoint <= 0x36f) || (codePoint >= 0xfe00 && codePoint <= 0xfe0f) || codePoint === 0x200d) return 0
+  if (
+    (codePoint >= 0x1100 && codePoint <= 0x115f) ||
+    (codePoint >= 0x2e80 && codePoint <= 0xa4cf) ||
+    (codePoint >= 0xac00 && codePoint <= 0xd7a3) ||
+    (codePoint >= 0xf900 && codePoint <= 0xfaff) ||
+    (codePoint >= 0xfe30 && codePoint <= 0xfe4f) ||
+    (codePoint >= 0xff00 && codePoint <= 0xff60) ||
+    (codePoint >= 0xffe0 && codePoint <= 0xffe6) ||
+    (codePoint >= 0x1f300 && codePoint <= 0x1faff) ||
+    (codePoint >= 0x20000 && codePoint <= 0x3fffd)
+  ) {
+    return 2
+  }
+  return 1
+}
+
+/** Width of a text on a terminal (see charWidth); `.length` would count UTF-16 units instead. */
+export function displayWidth(text: string): number {
+  let width = 0
+  for (const char of text) width += charWidth(char.codePointAt(0) ?? 0)
+  return width
+}
+
+/** The text cut to `width` terminal columns, ending in '…' when something was cut. */
+export function truncateText(text: string, width: number): string {
+  if (displayWidth(text) <= width) return text
+  if (width <= 0) return ''
+  let kept = ''
+  let used = 0
+  for (const char of text) {
+    const next = charWidth(char.codePointAt(0) ?? 0)
+    if (used + next > width - 1) break
+    kept += char
+    used += next
+  }
+  return kept + ELLIPSIS
+}
+
+function pad(text: string, width: number, align: 'left' | 'right'): string {
+  const fill = ' '.repeat(Math.max(0, width - displayWidth(text)))
+  return align === 'right' ? fill + text : text + fill
+}
+
+/**
+ * Lays out `rows` (already turned into text, see cellText) under `columns`. Without `maxWidth` every
+ * column is shown; with it, columns are kept in priority order while each can still get most of its
+ * natural width (lesser ones that do not fit are left out), then the widest are narrowed until it fits.
+ */
+export function formatTable(columns: readonly TableColumn[], rows: readonly (readonly string[])[], options: TableOptions = {}): FormattedTable {
+  const cap = options.maxCellWidth ?? DEFAULT_MAX_CELL_WIDTH
+  const headers = columns.map((column) => safeText(column.header))
+  const natural = columns.map((_, index) =>
+    Math.min(cap, rows.reduce((widest, row) => Math.max(widest, displayWidth(row[index] ?? '')), displayWidth(headers[index] ?? ''))),
+  )
+  const order = priorityOrder(columns.length, options.priority)
+  // The narrowest a kept column may become: most of its natural width, so that fewer columns show
+  // readable values rather than many show stubs.
+  const floors = natural.map((width) => Math.min(width, Math.max(MIN_COLUMN_WIDTH, Math.ceil(width * SQUEEZE))))
+  const kept = new Set<number>()
+  const maxWidth = options.maxWidth
+  if (maxWidth === undefined) {
+    order.forEach((index) => kept.add(index))
+  } else {
+    let used = 0
+    for (const index of order) {
+      const need = (floors[index] ?? 0) + (kept.size === 0 ? 0 : GAP.length)
+      // The most important column is always shown, cut to the width if it must be.
+      if (kept.size > 0 && used + need > maxWidth) continue
+      kept.add(index)
+      used += need
+    }
+  }
+  const shown = columns.map((_, index) => index).filter((index) => kept.has(index))
+  const widths = new Map(shown.map((index) => [index, natural[index] ?? 0]))
+  if (maxWidth !== undefined) narrowToFit(widths, maxWidth, (index) => (shown.length === 1 ? 1 : (floors[index] ?? 1)))
+
+  const render = (cells: readonly string[]): string =>
+    shown
+      .map((index) => {
+        const width = widths.get(index) ?? 0
+        return pad(truncateText(cells[index] ?? '', width), width, columns[index]?.align ?? 'left')
+      })
+      .join(GAP)
+      .trimEnd()
+  const lines = [render(headers), shown.map((index) => '-'.repeat(widths.get(index) ?? 0)).join(GAP)]
+  for (const row of rows) lines.push(render(row))
+  const omitted = order.filter((index) => !kept.has(index)).map((index) => headers[index] ?? '')
+  return { lines, omitted }
+}
+
+/** Narrows the widest column that can still give until the total fits (or nothing can give any more). */
+function narrowToFit(widths: Map<number, number>, maxWidth: number, floor: (index: number) => number): void {
+  let total = [...widths.values()].reduce((sum, width) => sum + width, 0) + GAP.length * Math.max(0, widths.size - 1)
+  while (total > maxWidth) {
+    let widest: number | undefined
+    for (const [index, width] of widths) {
+      if (width > floor(index) && (widest === undefined || width > (widths.get(widest) ?? 0))) widest = index
+    }
+    if (widest === undefined) return
+    widths.set(widest, (widths.get(widest) ?? 0) - 1)
+    total -= 1
+  }
+}
+
+function priorityOrder(count: number, priority: readonly number[] | undefined): number[] {
+  const order: number[] = []
+  for (const index of priority ?? []) {
+    if (index >= 0 && index < count && !order.includes(index)) order.push(index)
+  }
+  for (let index = 0; index < count; index += 1) if (!order.includes(index)) order.push(index)
+  return order
+}
+
+/**
+ * The vertical layout (one "label  value" line per column, a title line per row), for terminals too
+ * narrow for a table or when every column is wanted. Values are cut only to fit `maxWidth`.
+ */
+export function formatRecords(
+  columns: readonly string[],
+  rows: readonly (readonly string[])[],
+  options: { maxWidth?: number | undefined; title: (rowIndex: number) => string },
+): string[] {
+  const labels = columns.map(safeText)
+  const labelWidth = labels.reduce((widest, label) => Math.max(widest, displayWidth(label)), 0)
+  const valueWidth = options.maxWidth === undefined ? Number.POSITIVE_INFINITY : Math.max(8, options.maxWidth - labelWidth - GAP.length)
+  const lines: string[] = []
+  rows.forEach((row, rowIndex) => {
+    const title = `-[ ${safeText(options.title(rowIndex))} ]`
+    lines.push(options.maxWidth === undefined ? title : truncateText(title + '-'.repeat(Math.max(0, options.maxWidth - displayWidth(title))), options.maxWidth))
+    labels.forEach((label, index) => {
+      const value = row[index] ?? ''
+      lines.push(`${pad(label, labelWidth, 'left')}${GAP}${Number.isFinite(valueWidth) ? truncateText(value, valueWidth) : value}`.trimEnd())
+    })
+  })
+  return lines
+}
+
+/** Whether a table should give way to records: it would show fewer than `minColumns` of its columns. */
+export function tooNarrowForTable(table: FormattedTable, columnCount: number, minColumns = 3): boolean {
+  return table.omitted.length > 0 && columnCount - table.omitted.length < Math.min(minColumns, columnCount)
+}
+
+/** Byte counts for people: 1023 B, 1.0 KiB, 12.3 MiB... */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB']
+  let value = bytes
+  let unit = 0
+  while (Math.abs(value) >= 1024 && unit < units.length - 1) {
+    value /= 1024
+    unit += 1
+  }
+  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`
+}
+
+/** The width to fit output to: the explicit one, else the terminal's when stdout is one, else unlimited. */
+export function outputWidth(explicit?: number): number | undefined {
+  if (explicit !== undefined) return explicit
+  return process.stdout.isTTY === true && process.stdout.columns > 0 ? process.stdout.columns : undefined
+}

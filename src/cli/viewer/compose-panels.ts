@@ -1,0 +1,95 @@
+import { ImgpipeError } from '../../core/errors.js'
+
+/** One column of the viewer: a picture's text rows (may hold ANSI escapes) and the caption under it. */
+export interface Panel {
+  lines: string[]
+  caption: string
+  /** Width in terminal columns; no line may be wider, shorter lines and the caption are padded to it. */
+  width: number
+}
+
+// CSI sequences (colours, cursor moves) and OSC sequences (titles, links): all zero-width on screen.
+const ANSI_PATTERN = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)/g
+
+/** The text without its ANSI escape sequences, i.e. what the terminal shows. */
+export function stripAnsi(text: string): string {
+  return text.replace(ANSI_PATTERN, '')
+}
+
+/**
+ * Columns the text takes on screen: one per code point once escapes are removed. Right for everything
+ * the viewer prints (ASCII, `▀`, `…`); East Asian wide characters in a stream name would count as one.
+ */
+export function visibleWidth(text: string): number {
+  let count = 0
+  for (const _ of stripAnsi(text)) count += 1
+  return count
+}
+
+/** Cuts plain text to `width` columns, ending with `…` when something was cut. */
+export function truncate(text: string, width: number): string {
+  const chars = [...text]
+  if (chars.length <= width) return text
+  if (width <= 0) return ''
+  return `${chars.slice(0, width - 1).join('')}…`
+}
+
+/** Plain text padded with spaces (or cut) to exactly `width` columns. */
+export function padTo(text: string, width: number): string {
+  const cut = truncate(text, width)
+  return cut + ' '.repeat(Math.max(0, width - visibleWidth(cut)))
+}
+
+/**
+ * Joins `segments` with `separator` into as few lines of at most `width` columns as it can, breaking only
+ * between segments (a segment longer than a line is cut), so a header never depends on the terminal
+ * wrapping it mid-word.
+ */
+export function wrapSegments(segments: readonly string[], separator: string, width: number): string[] {
+  const lines: string[] = []
+  let current = ''
+  for (const segment of segments) {
+    const candidate = current === '' ? segment : `${current}${separator}${segment}`
+    if (visibleWidth(candidate) <= width || current === '') {
+      current = candidate
+    } else {
+      lines.push(current)
+      current = segment
+    }
+  }
+  if (current !== '') lines.push(current)
+  return lines.map((line) => truncate(line, width))
+}
+
+/**
+ * Lays panels out side by side, `gap` spaces apart, top-aligned, each caption on one row under the
+ * tallest picture and starting in its panel's first column (cut with `…` when longer than the panel).
+ * Shorter pictures are padded with blank rows and narrower lines with spaces, so panel i always starts
+ * in the same column; trailing spaces are dropped. Returns the lines joined by `\n`, without a final newline.
+ */
+export function composePanels(panels: readonly Panel[], gap: number): string {
+  if (!Number.isInteger(gap) || gap < 0) throw new ImgpipeError('IMGPIPE_INTERNAL', `panel gap must be an integer >= 0, got ${gap}`, false)
+  for (const [index, panel] of panels.entries()) {
+    if (!Number.isInteger(panel.width) || panel.width < 1) {
+      throw new ImgpipeError('IMGPIPE_INTERNAL', `panel ${index} has an invalid width ${panel.width}`, false)
+    }
+    for (const line of panel.lines) {
+      // A wider line would push every panel to its right out of place: a bug in the caller, not input.
+      if (visibleWidth(line) > panel.width) {
+        throw new ImgpipeError('IMGPIPE_INTERNAL', `panel ${index} has a line of ${visibleWidth(line)} columns, wider than ${panel.width}`, false)
+      }
+    }
+  }
+  const spacer = ' '.repeat(gap)
+  const height = Math.max(0, ...panels.map((panel) => panel.lines.length))
+  const rows: string[] = []
+  for (let row = 0; row < height; row += 1) {
+    const cells = panels.map((panel) => {
+      const line = panel.lines[row] ?? ''
+      return line + ' '.repeat(panel.width - visibleWidth(line))
+    })
+    rows.push(cells.join(spacer).trimEnd())
+  }
+  rows.push(panels.map((panel) => padTo(panel.caption, panel.width)).join(spacer).trimEnd())
+  return rows.join('\n')
+}

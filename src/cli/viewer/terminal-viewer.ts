@@ -1,0 +1,166 @@
+import { createInterface } from 'node:readline'
+import type { Readable, Writable } from 'node:stream'
+import { decodeImage, type ImageLimits } from '../../analysis/decode-image.js'
+import {
+  describeError,
+  ImageTooLargeError,
+  InvalidImageError,
+  isImgpipeError,
+  NotFoundError,
+  ObjectKeyInvalidError,
+  ObjectNotFoundError,
+} from '../../core/errors.js'
+import type { Catalog } from '../../core/ports/catalog.js'
+import type { ObjectStore } from '../../core/ports/object-store.js'
+import type { AlertView } from '../../core/types.js'
+import { renderAlertView, type AlertImages, type PanelPicture } from './alert-panel.js'
+
+/**
+ * The terminal image event viewer: reads the catalog and the object store directly (no broker, no web
+ * server), shows one alert, and in interactive mode keeps asking for the next alert number.
+ */
+
+/** Where the viewer reads from. */
+export interface ViewerBackends {
+  catalog: Catalog
+  store: ObjectStore
+  /** Decoding limits from the config: stored objects are read as untrusted as incoming ones. */
+  limits: ImageLimits
+}
+
+export interface ViewOptions {
+  /** Terminal columns the three pictures share. */
+  width: number
+  /** Most text rows per picture; unlimited when absent. */
+  maxRows?: number
+  /** Print the AlertView as JSON instead of pictures. */
+  json: boolean
+}
+
+export const PROMPT = 'alert number (q to quit): '
+
+/** The alert, or NotFoundError with the message users (and scripts) see. */
+export async function loadAlertView(catalog: Catalog, alertNumber: number): Promise<AlertView> {
+  const view = await catalog.getAlertView(alertNumber)
+  if (view === null) throw new NotFoundError(`no image event for alert ${alertNumber}`)
+  return view
+}
+
+/**
+ * One stored image, decoded; a missing or unreadable object becomes the reason shown in its panel
+ * rather than failing the whole alert. An unreachable store still throws: that is not about the image.
+ */
+export async function loadPicture(store: ObjectStore, key: string, limits: ImageLimits): Promise<PanelPicture> {
+  try {
+    return await decodeImage(await store.get(key), limits)
+  } catch (error) {
+    const perImage = [ObjectNotFoundError, ObjectKeyInvalidError, InvalidImageError, ImageTooLargeError]
+    if (perImage.some((kind) => error instanceof kind)) return { unavailable: describeError(error) }
+    throw error
+  }
+}
+
+/** The three pictures of an alert, read and decoded in parallel. */
+export async function loadAlertImages(store: ObjectStore, view: AlertView, limits: ImageLimits): Promise<AlertImages> {
+  const [previous, image, difference] = await Promise.all([
+    view.previousImage === null ? null : loadPicture(store, view.previousImage.imageObjectKey, limits),
+    loadPicture(store, view.image.imageObjectKey, limits),
+    loadPicture(store, view.event.differenceImageObjectKey, limits),
+  ])
+  return { previous, image, difference }
+}
+
+/** What to print for an alert: its pictures, or its AlertView as JSON. Throws NotFoundError for an unknown number. */
+export async function showAlert(backends: ViewerBackends, alertNumber: number, options: ViewOptions): Promise<string> {
+  const view = await loadAlertView(backends.catalog, alertNumber)
+  if (options.json) return `${JSON.stringify(view, null, 2)}\n`
+  const images = await loadAlertImages(backends.store, view, backends.limits)
+  return renderAlertView(view, images, options.maxRows === undefined ? { width: options.width } : { width: options.width, maxRows: options.maxRows })
+}
+
+/** A parsed answer to {@link PROMPT}. */
+export type PromptAnswer = { kind: 'quit' } | { kind: 'alert'; alertNumber: number } | { kind: 'invalid'; message: string }
+
+const QUIT_WORDS: ReadonlySet<string> = new Set(['', 'q', 'quit', 'exit'])
+
+export function parsePromptAnswer(answer: string): PromptAnswer {
+  const text = answer.trim()
+  if (QUIT_WORDS.has(text.toLowerCase())) return { kind: 'quit' }
+  const value = Number(text)
+  if (/^\d+$/.test(text) && value >= 1 && Number.isSafeInteger(value)) return { kind: 'alert', alertNumber: value }
+  const shown = text.length > 40 ? `${text.slice(0, 39)}…` : text
+  return { kind: 'invalid', message: `not an alert number: ${JSON.stringify(shown)} (a positive integer, or q to quit)` }
+}
+
+export interface InteractiveOptions {
+  backends: ViewerBackends
+  view: ViewOptions
+  input: Readable
+  output: Writable
+  /** An alert to show before the first prompt. */
+  first?: number
+  /** Aborting it (SIGTERM, or SIGINT when the input is not a terminal) ends the viewer like `q`. */
+  signal?: AbortSignal
+}
+
+/**
+ * Shows `first` (if any), then prompts for alert numbers until `q`, an empty answer, end of input or
+ * Ctrl-C. Unknown numbers, invalid answers and failures of one alert (a catalog that went away) print
+ * one line and prompt again; only a bug ends the loop with an error.
+ */
+export async function runInteractiveViewer(options: InteractiveOptions): Promise<void> {
+  const { input, output, backends, view } = options
+  const terminal = (input as { isTTY?: boolean }).isTTY === true && (output as { isTTY?: boolean }).isTTY === true
+  const reader = createInterface({ input, output, terminal, prompt: PROMPT })
+  // Taken at once, so that lines typed while the first alert loads are buffered, not dropped.
+  const lines = reader[Symbol.asyncIterator]()
+  // Readline closes itself at the end of the input; lines read before that are still answered.
+  let inputEnded = false
+  reader.once('close', () => {
+    inputEnded = true
+  })
+  // Ctrl-C or the stop signal: quit at once, without answering what is buffered.
+  let stopped = false
+  const close = (): void => {
+    stopped = true
+    reader.close()
+  }
+  // In terminal mode Ctrl-C arrives as input, not as a signal: it quits, like `q`.
+  reader.on('SIGINT', close)
+  options.signal?.addEventListener('abort', close, { once: true })
+  if (options.signal?.aborted === true) close()
+
+  const show = async (alertNumber: number): Promise<void> => {
+    try {
+      output.write(await showAlert(backends, alertNumber, view))
+    } catch (error) {
+      if (error instanceof NotFoundError) output.write(`${error.message}\n`)
+      else if (isImgpipeError(error)) output.write(`imgpipe: ${describeError(error)} [${error.code}]\n`)
+      else throw error
+    }
+  }
+
+  let quit = false
+  try {
+    if (options.first !== undefined && !stopped) await show(options.first)
+    while (!stopped) {
+      // A closed readline refuses to prompt, but a line it read before the end of the input still gets one.
+      if (inputEnded) output.write(PROMPT)
+      else reader.prompt()
+      const next = await lines.next()
+      if (next.done === true || stopped) break
+      const answer = parsePromptAnswer(String(next.value))
+      if (answer.kind === 'quit') {
+        quit = true
+        break
+      }
+      if (answer.kind === 'invalid') output.write(`${answer.message}\n`)
+      else await show(answer.alertNumber)
+    }
+  } finally {
+    options.signal?.removeEventListener('abort', close)
+    reader.close()
+    // After Ctrl-C or the end of the input the cursor still follows the prompt: leave the shell a clean line.
+    if (!quit) output.write('\n')
+  }
+}
