@@ -1,0 +1,187 @@
+import { PassThrough, type Readable } from 'node:stream'
+import { ClosedError, describeError } from '../core/errors.js'
+import type { Logger } from '../core/logger.js'
+import type { Catalog } from '../core/ports/catalog.js'
+import type { AlertView } from '../core/types.js'
+import { alertJson } from './alert-json.js'
+
+/**
+ * Server-Sent Events for new alerts (`GET /events`), written by hand: the format is four lines of text, and
+ * no SSE plugin for Fastify 5 is installed. One poller per app, whatever the number of open pages, asks the
+ * catalog for the newest alerts every `pollIntervalMs` while at least one client listens, and writes
+ * each client the alerts it has not seen (`event: alert`, `id:` the alert number, `data:` the alert as JSON).
+ *
+ * Ids come from an auto-increment, but on MySQL/PostgreSQL a transaction holding a lower id can commit after a
+ * higher one; a client therefore keeps looking {@link LATE_COMMIT_WINDOW} ids below the newest it saw and
+ * remembers what it was sent, so a late alert still arrives once and only once.
+ */
+
+export interface AlertFeedOptions {
+  catalog: Catalog
+  logger: Logger
+  /** How often the catalog is asked for new alerts while clients listen. */
+  pollIntervalMs: number
+  /** A comment line this often keeps proxies from closing an idle stream. */
+  heartbeatMs?: number
+}
+
+/** Alerts per catalog query, and the most queries per poll (a burst larger than both is skipped over). */
+const PAGE_SIZE = 50
+const MAX_PAGES_PER_POLL = 20
+const LATE_COMMIT_WINDOW = 50
+/** A client that does not read its stream is dropped before it holds this many bytes of ours. */
+const MAX_BUFFERED_BYTES = 1 << 20
+
+interface Client {
+  stream: PassThrough
+  /** Alerts with a number at or below this are not for this client. */
+  floor: number
+  /** Numbers above `floor` already written. */
+  sent: Set<number>
+}
+
+export class AlertFeed {
+  readonly #options: AlertFeedOptions
+  readonly #clients = new Set<Client>()
+  #pollTimer: NodeJS.Timeout | undefined
+  #heartbeatTimer: NodeJS.Timeout | undefined
+  #polling = false
+  #closed = false
+  #failing = false
+
+  constructor(options: AlertFeedOptions) {
+    this.#options = options
+  }
+
+  /** Open streams, for tests and health views. */
+  get clientCount(): number {
+    return this.#clients.size
+  }
+
+  /**
+   * A stream of SSE text for one client, carrying alerts numbered above `after` (the newest alert now when
+   * undefined). It ends when the feed closes; destroying it (the client went away) unsubscribes it.
+   */
+  async open(after: number | undefined): Promise<Readable> {
+    if (this.#closed) throw new ClosedError('alert event stream')
+    const floor = after ?? (await this.#newestNumber())
+    if (this.#closed) throw new ClosedError('alert event stream')
+    const client: Client = { stream: new PassThrough(), floor, sent: new Set() }
+    this.#clients.add(client)
+    client.stream.on('close', () => this.#remove(client))
+    // Sent at once so the response headers go out and the browser reports the stream open.
+    client.stream.write(`retry: 3000\n: alerts after ${floor}\n\n`)
+    this.#start()
+    return client.stream
+  }
+
+  /** Ends every stream and stops polling; `app.close()` then finds no request in flight. */
+  close(): void {
+    this.#closed = true
+    clearTimeout(this.#pollTimer)
+    clearInterval(this.#heartbeatTimer)
+    for (const client of this.#clients) client.stream.end()
+    this.#clients.clear()
+  }
+
+  #remove(client: Client): void {
+    this.#clients.delete(client)
+    if (this.#clients.size === 0) this.#stop()
+  }
+
+  #start(): void {
+    if (this.#heartbeatTimer === undefined) {
+      this.#heartbeatTimer = setInterval(() => this.#writeAll(': keep-alive\n\n'), this.#options.heartbeatMs ?? 15_000)
+      this.#heartbeatTimer.unref()
+    }
+    this.#schedule()
+  }
+
+  #stop(): void {
+    clearTimeout(this.#pollTimer)
+    clearInterval(this.#heartbeatTimer)
+    this.#pollTimer = undefined
+    this.#heartbeatTimer = undefined
+  }
+
+  #schedule(): void {
+    // One poll at a time: a slow database delays the next poll instead of stacking queries.
+    if (this.#closed || this.#polling || this.#pollTimer !== undefined || this.#clients.size === 0) return
+    this.#pollTimer = setTimeout(() => {
+      this.#pollTimer = undefined
+      this.#polling = true
+      void this.#poll().finally(() => {
+        this.#polling = false
+        this.#schedule()
+      })
+    }, this.#options.pollIntervalMs)
+    this.#pollTimer.unref()
+  }
+
+  async #poll(): Promise<void> {
+    if (this.#clients.size === 0) return
+    let views: AlertView[]
+    try {
+      views = await this.#alertsAbove(Math.min(...[...this.#clients].map((client) => client.floor)))
+    } catch (error) {
+      if (this.#closed) return
+      // Logged once per outage, not once a second; clients keep their place and catch up afterwards.
+      if (!this.#failing) this.#options.logger.warn({ err: error }, `alert event stream: reading new alerts failed: ${describeError(error)}`)
+      this.#failing = true
+      return
+    }
+    if (this.#failing) this.#options.logger.info('alert event stream: reading new alerts works again')
+    this.#failing = false
+    if (this.#closed || views.length === 0) return
+    const ascending = [...views].reverse()
+    const newest = ascending.at(-1)?.alert.imageEventAlertId ?? 0
+    for (const client of this.#clients) this.#deliver(client, ascending, newest)
+  }
+
+  #deliver(client: Client, ascending: readonly AlertView[], newest: number): void {
+    for (const view of ascending) {
+      const number = view.alert.imageEventAlertId
+      if (number <= client.floor || client.sent.has(number)) continue
+      client.sent.add(number)
+      this.#write(client, `id: ${number}\nevent: alert\ndata: ${JSON.stringify(alertJson(view))}\n\n`)
+    }
+    const floor = Math.max(client.floor, newest - LATE_COMMIT_WINDOW)
+    if (floor !== client.floor) {
+      client.floor = floor
+      for (const number of client.sent) if (number <= floor) client.sent.delete(number)
+    }
+  }
+
+  /** Alerts numbered above `floor`, newest first, in pages, up to the per-poll cap. */
+  async #alertsAbove(floor: number): Promise<AlertView[]> {
+    const found: AlertView[] = []
+    let beforeId: number | undefined
+    for (let page = 0; page < MAX_PAGES_PER_POLL; page += 1) {
+      const views = await this.#options.catalog.listAlertViews(beforeId === undefined ? { limit: PAGE_SIZE } : { limit: PAGE_SIZE, beforeId })
+      const above = views.filter((view) => view.alert.imageEventAlertId > floor)
+      found.push(...above)
+      if (views.length < PAGE_SIZE || above.length < views.length) break
+      beforeId = views.at(-1)?.alert.imageEventAlertId
+    }
+    return found
+  }
+
+  async #newestNumber(): Promise<number> {
+    const [newest] = await this.#options.catalog.listAlertViews({ limit: 1 })
+    return newest?.alert.imageEventAlertId ?? 0
+  }
+
+  #writeAll(text: string): void {
+    for (const client of this.#clients) this.#write(client, text)
+  }
+
+  #write(client: Client, text: string): void {
+    const { stream } = client
+    if (stream.destroyed || stream.writableEnded) return
+    if (stream.writableLength > MAX_BUFFERED_BYTES) {
+      stream.destroy()
+      return
+    }
+    stream.write(text)
+  }
+}

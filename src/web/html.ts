@@ -1,0 +1,53 @@
+/**
+ * HTML that escapes by default: every value interpolated into an {@link html} template is escaped unless it
+ * is itself the result of an `html` template. Pages are built only from these templates, so forgetting to
+ * escape a value takes an explicit `trustedHtml()` call instead of being the easy path.
+ */
+
+/** A fragment of markup that is safe to insert as is. Only `html` and `trustedHtml` create one. */
+export class SafeHtml {
+  readonly #markup: string
+  constructor(markup: string) {
+    this.#markup = markup
+  }
+  toString(): string {
+    return this.#markup
+  }
+}
+
+/** What a template accepts: nothing (`null`, `undefined`, `false` render as ''), text, numbers, fragments, lists. */
+export type HtmlValue = SafeHtml | string | number | boolean | null | undefined | readonly HtmlValue[]
+
+const ESCAPES: Readonly<Record<string, string>> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+}
+
+/** Escapes the five characters that matter in element content and in quoted attribute values. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (character) => ESCAPES[character] ?? character)
+}
+
+function render(value: HtmlValue): string {
+  if (value === null || value === undefined || value === false) return ''
+  if (value instanceof SafeHtml) return value.toString()
+  if (Array.isArray(value)) return value.map(render).join('')
+  return escapeHtml(String(value))
+}
+
+/** Tagged template: `html\`<p>${userText}</p>\`` escapes `userText`; nested `html` fragments pass through. */
+export function html(strings: TemplateStringsArray, ...values: readonly HtmlValue[]): SafeHtml {
+  let markup = strings[0] ?? ''
+  for (let index = 0; index < values.length; index += 1) {
+    markup += render(values[index]) + (strings[index + 1] ?? '')
+  }
+  return new SafeHtml(markup)
+}
+
+/** Marks markup written by this program (never user input) as safe. */
+export function trustedHtml(markup: string): SafeHtml {
+  return new SafeHtml(markup)
+}

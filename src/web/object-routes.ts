@@ -1,0 +1,70 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { isImgpipeError } from '../core/errors.js'
+import { contentTypeForKey } from '../core/object-keys.js'
+import type { Catalog } from '../core/ports/catalog.js'
+import type { ObjectStore } from '../core/ports/object-store.js'
+import { parsePositiveId } from './web-params.js'
+import { contentDisposition, IMMUTABLE, sendError, wantsDownload } from './web-responses.js'
+
+/**
+ * `GET /images/:imageId` and `GET /difference/:imageEventId`. The object key always comes from the row the
+ * id names, never from the URL, so only objects the catalog references can be fetched: there is no path
+ * to traverse and no key to guess.
+ */
+export function registerObjectRoutes(app: FastifyInstance, deps: { catalog: Catalog; store: ObjectStore }): void {
+  const { catalog, store } = deps
+
+  app.get<{ Params: { imageId: string }; Querystring: { download?: string } }>('/images/:imageId', async (request, reply) => {
+    const imageId = parsePositiveId(request.params.imageId)
+    if (imageId === null) return sendError(request, reply, 400, 'an image id is a whole number of 1 or more')
+    const image = await catalog.getImage(imageId)
+    if (image === null) return sendError(request, reply, 404, `no image ${imageId}`)
+    return sendObject(request, reply, deps.store, {
+      key: image.imageObjectKey,
+      what: `image ${imageId}`,
+      filename: image.imageFilename,
+      download: wantsDownload(request.query.download),
+    })
+  })
+
+  app.get<{ Params: { imageEventId: string }; Querystring: { download?: string } }>('/difference/:imageEventId', async (request, reply) => {
+    const imageEventId = parsePositiveId(request.params.imageEventId)
+    if (imageEventId === null) return sendError(request, reply, 400, 'an image event id is a whole number of 1 or more')
+    const event = await catalog.getEvent(imageEventId)
+    if (event === null) return sendError(request, reply, 404, `no image event ${imageEventId}`)
+    const key = event.differenceImageObjectKey
+    return sendObject(request, reply, store, {
+      key,
+      what: `the difference image of image event ${imageEventId}`,
+      filename: `difference_${key.slice(key.lastIndexOf('/') + 1)}`,
+      download: wantsDownload(request.query.download),
+    })
+  })
+}
+
+async function sendObject(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  store: ObjectStore,
+  object: { key: string; what: string; filename: string; download: boolean },
+): Promise<FastifyReply> {
+  let bytes: Buffer
+  try {
+    bytes = await store.get(object.key)
+  } catch (error) {
+    if (isImgpipeError(error) && error.code === 'IMGPIPE_OBJECT_NOT_FOUND') {
+      return sendError(request, reply, 404, `${object.what} is missing from the object store`)
+    }
+    if (isImgpipeError(error) && error.code === 'IMGPIPE_OBJECT_KEY_INVALID') {
+      // Only a row written by hand can hold such a key; the store refuses it, and so do we.
+      request.log.warn({ key: object.key }, `${object.what} names an invalid object key`)
+      return sendError(request, reply, 404, `${object.what} has no servable object`)
+    }
+    throw error
+  }
+  const type = contentTypeForKey(object.key)
+  reply.header('cache-control', IMMUTABLE).type(type)
+  // Bytes of an unknown type are never rendered inline, whatever they contain.
+  if (object.download || type === 'application/octet-stream') reply.header('content-disposition', contentDisposition(object.filename))
+  return reply.send(bytes)
+}

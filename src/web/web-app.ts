@@ -1,0 +1,160 @@
+import Fastify, { LogController, type FastifyInstance } from 'fastify'
+import { describeError } from '../core/errors.js'
+import { silentLogger, type Logger } from '../core/logger.js'
+import type { Catalog } from '../core/ports/catalog.js'
+import type { ObjectStore } from '../core/ports/object-store.js'
+import type { AlertView } from '../core/types.js'
+import { AlertFeed } from './alert-events.js'
+import { registerApiRoutes } from './api-routes.js'
+import { VIEWER_CSS } from './assets/viewer-css.js'
+import { VIEWER_JS } from './assets/viewer-js.js'
+import { registerObjectRoutes } from './object-routes.js'
+import type { AlertListOptions } from './render-alert-list.js'
+import { renderViewerPage, type ViewerContent } from './render-page.js'
+import { DEFAULT_PAGE_SIZE, parseAlertNumber, parseOptionalId } from './web-params.js'
+import { ASSET_VERSIONS, IMMUTABLE, isUnavailable, SECURITY_HEADERS, sendError } from './web-responses.js'
+
+export interface WebAppOptions {
+  catalog: Catalog
+  store: ObjectStore
+  /** Request errors and the event stream's outages are logged here; silent by default. */
+  logger?: Logger
+  /** How often `/events` asks the catalog for new alerts while pages listen (ms, default 1000). */
+  pollIntervalMs?: number
+  /** Interval of the keep-alive comments on `/events` (ms, default 15000). */
+  heartbeatMs?: number
+}
+
+/**
+ * The image event viewer: the page at `/`, the images at `/images/:imageId` and
+ * `/difference/:imageEventId`, the JSON API under `/api/`, `/health`, and live alerts on `/events`.
+ * The catalog and the store stay the caller's: `app.close()` ends the event streams but closes neither.
+ */
+export async function buildWebApp(options: WebAppOptions): Promise<FastifyInstance> {
+  const { catalog, store } = options
+  const logger = options.logger ?? silentLogger
+  // The cast only widens pino's Logger to Fastify's base logger type, which it implements.
+  // Fastify's per-request lines at info would drown the log; the onResponse hook below logs at debug.
+  const app = Fastify({
+    loggerInstance: logger,
+    logController: new LogController({ disableRequestLogging: true }),
+  }) as unknown as FastifyInstance
+  const feed = new AlertFeed({
+    catalog,
+    logger,
+    pollIntervalMs: options.pollIntervalMs ?? 1000,
+    ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
+  })
+
+  app.addHook('onRequest', async (_request, reply) => {
+    reply.headers(SECURITY_HEADERS)
+  })
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.debug({ method: request.method, url: request.url, statusCode: reply.statusCode }, 'request')
+  })
+  // Open event streams would otherwise keep `close()` waiting for requests that never finish.
+  app.addHook('preClose', async () => {
+    feed.close()
+  })
+
+  app.setNotFoundHandler((request, reply) => sendError(request, reply, 404, 'there is no such page here'))
+  app.setErrorHandler((error, request, reply) => {
+    const statusCode = (error as { statusCode?: unknown }).statusCode
+    if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
+      return sendError(request, reply, statusCode, describeError(error))
+    }
+    if (isUnavailable(error)) {
+      request.log.warn({ err: error, url: request.url }, 'web request failed: a backend is unavailable')
+      return sendError(request, reply, 503, `temporarily unavailable: ${describeError(error)}`)
+    }
+    request.log.error({ err: error, url: request.url }, 'web request failed')
+    return sendError(request, reply, 500, 'internal error (logged on the server)')
+  })
+
+  app.get<{ Querystring: { alert_num?: unknown; before?: unknown } }>('/', async (request, reply) => {
+    const input = parseAlertNumber(request.query.alert_num)
+    // An unusable `before` from a hand-edited link shows the newest page rather than an error.
+    const before = parseOptionalId(request.query.before) ?? undefined
+    const current = input.kind === 'valid' ? input.number : null
+    let list: AlertListOptions | null = null
+    let content: ViewerContent
+    try {
+      list = await listPage(catalog, before, current)
+      content = await contentFor(catalog, input)
+    } catch (error) {
+      if (!isUnavailable(error)) throw error
+      request.log.warn({ err: error }, 'viewer page: catalog unavailable')
+      content = { kind: 'unavailable', reason: describeError(error) }
+    }
+    const statusCode = { intro: 200, alert: 200, invalid: 400, unknown: 404, unavailable: 503 }[content.kind]
+    return reply
+      .code(statusCode)
+      .header('cache-control', 'no-cache')
+      .type('text/html; charset=utf-8')
+      .send(renderViewerPage({ content, list, assets: ASSET_VERSIONS }).toString())
+  })
+
+  registerAsset(app, '/assets/viewer.css', 'text/css; charset=utf-8', VIEWER_CSS, ASSET_VERSIONS.css)
+  registerAsset(app, '/assets/viewer.js', 'text/javascript; charset=utf-8', VIEWER_JS, ASSET_VERSIONS.js)
+
+  app.get<{ Querystring: { after?: string } }>('/events', async (request, reply) => {
+    // A reconnecting EventSource says where it stopped; a first connection says what its page shows.
+    const lastEventId = request.headers['last-event-id']
+    const raw = typeof lastEventId === 'string' && lastEventId !== '' ? lastEventId : request.query.after
+    let after: number | undefined
+    if (raw !== undefined && raw !== '') {
+      if (!/^\d{1,16}$/.test(raw) || !Number.isSafeInteger(Number(raw))) {
+        return sendError(request, reply, 400, 'after must be an alert number (a whole number of 0 or more)')
+      }
+      after = Number(raw)
+    }
+    const stream = await feed.open(after)
+    return reply
+      .header('content-type', 'text/event-stream; charset=utf-8')
+      .header('cache-control', 'no-cache, no-transform')
+      // nginx buffers proxied responses unless told not to, which would hold events back.
+      .header('x-accel-buffering', 'no')
+      .send(stream)
+  })
+
+  registerObjectRoutes(app, { catalog, store })
+  registerApiRoutes(app, { catalog })
+  await app.ready()
+  return app
+}
+
+function registerAsset(app: FastifyInstance, path: string, type: string, body: string, version: string): void {
+  app.get<{ Querystring: { v?: string } }>(path, async (request, reply) => {
+    // The page links `?v=<hash of this content>`, so such a URL can be cached for good.
+    const cache = request.query.v === version ? IMMUTABLE : 'no-cache'
+    reply.header('cache-control', cache).header('etag', `"${version}"`)
+    if (request.headers['if-none-match'] === `"${version}"`) return reply.code(304).send()
+    return reply.type(type).send(body)
+  })
+}
+
+/** One page of the recent-alerts list, plus whether an older page exists. */
+async function listPage(catalog: Catalog, before: number | undefined, current: number | null): Promise<AlertListOptions> {
+  const limit = DEFAULT_PAGE_SIZE
+  const views: AlertView[] = await catalog.listAlertViews(before === undefined ? { limit: limit + 1 } : { limit: limit + 1, beforeId: before })
+  return {
+    views: views.slice(0, limit),
+    before,
+    hasOlder: views.length > limit,
+    current,
+    alertNum: current === null ? null : String(current),
+  }
+}
+
+async function contentFor(catalog: Catalog, input: ReturnType<typeof parseAlertNumber>): Promise<ViewerContent> {
+  switch (input.kind) {
+    case 'absent':
+      return { kind: 'intro' }
+    case 'invalid':
+      return { kind: 'invalid', text: input.text, reason: input.reason }
+    case 'valid': {
+      const view = await catalog.getAlertView(input.number)
+      return view === null ? { kind: 'unknown', number: input.number } : { kind: 'alert', view }
+    }
+  }
+}
