@@ -18,8 +18,8 @@ interface ViewFlags {
 export const DEFAULT_WIDTH = 120
 /** Picture rows used when neither `--height` nor the terminal says; only very tall images reach it. */
 export const DEFAULT_MAX_ROWS = 100
-/** Terminal rows kept free for the header, the captions and the prompt. */
-const CHROME_ROWS = 7
+/** Terminal rows kept free for the header (up to 3 lines), a blank line, the captions (1-2) and the prompts. */
+const CHROME_ROWS = 8
 
 /** `--width`, else the terminal's width, else {@link DEFAULT_WIDTH}. */
 export function viewWidth(flag: number | undefined, columns: number | undefined): number {

@@ -61,11 +61,18 @@ export function wrapSegments(segments: readonly string[], separator: string, wid
   return lines.map((line) => truncate(line, width))
 }
 
+/** A caption's lines: wrapped between words to the panel's width, a word longer than that cut with `…`. */
+export function wrapCaption(caption: string, width: number): string[] {
+  const words = caption.split(' ').filter((word) => word !== '')
+  return wrapSegments(words, ' ', width)
+}
+
 /**
- * Lays panels out side by side, `gap` spaces apart, top-aligned, each caption on one row under the
- * tallest picture and starting in its panel's first column (cut with `…` when longer than the panel).
- * Shorter pictures are padded with blank rows and narrower lines with spaces, so panel i always starts
- * in the same column; trailing spaces are dropped. Returns the lines joined by `\n`, without a final newline.
+ * Lays panels out side by side, `gap` spaces apart, top-aligned, each caption under the tallest picture
+ * and starting in its panel's first column, wrapped between words when longer than the panel (so a
+ * narrow terminal loses no part of it). Shorter pictures are padded with blank rows and narrower lines
+ * with spaces, so panel i always starts in the same column; trailing spaces are dropped. Returns the
+ * lines joined by `\n`, without a final newline.
  */
 export function composePanels(panels: readonly Panel[], gap: number): string {
   if (!Number.isInteger(gap) || gap < 0) throw new ImgpipeError('IMGPIPE_INTERNAL', `panel gap must be an integer >= 0, got ${gap}`, false)
@@ -80,16 +87,18 @@ export function composePanels(panels: readonly Panel[], gap: number): string {
       }
     }
   }
+  const captionLines = panels.map((panel) => wrapCaption(panel.caption, panel.width))
+  const pictureHeight = Math.max(0, ...panels.map((panel) => panel.lines.length))
+  const captionHeight = Math.max(1, ...captionLines.map((lines) => lines.length))
   const spacer = ' '.repeat(gap)
-  const height = Math.max(0, ...panels.map((panel) => panel.lines.length))
   const rows: string[] = []
-  for (let row = 0; row < height; row += 1) {
-    const cells = panels.map((panel) => {
-      const line = panel.lines[row] ?? ''
+  for (let row = 0; row < pictureHeight + captionHeight; row += 1) {
+    const cells = panels.map((panel, index) => {
+      // Captions start on the same row for every panel, right under the tallest picture.
+      const line = row < pictureHeight ? (panel.lines[row] ?? '') : (captionLines[index]?.[row - pictureHeight] ?? '')
       return line + ' '.repeat(panel.width - visibleWidth(line))
     })
     rows.push(cells.join(spacer).trimEnd())
   }
-  rows.push(panels.map((panel) => padTo(panel.caption, panel.width)).join(spacer).trimEnd())
   return rows.join('\n')
 }
