@@ -57,11 +57,18 @@ export function registerViewCommand(program: Command): void {
       if (!interactive && alertNumber === undefined) {
         throw new UsageError('an alert number is required with --once or when stdout is not a terminal (e.g. imgpipe view 1 --once)')
       }
+      // Getters: a terminal resized between two alerts gets the next one at its new size.
       const options: ViewOptions = {
-        width: viewWidth(flags.width, process.stdout.columns),
-        maxRows: viewMaxRows(flags.height, process.stdout.isTTY === true ? process.stdout.rows : undefined),
+        get width() {
+          return viewWidth(flags.width, process.stdout.columns)
+        },
+        get maxRows() {
+          return viewMaxRows(flags.height, process.stdout.isTTY === true ? process.stdout.rows : undefined)
+        },
         json: flags.json === true,
       }
+      // A --width that is too narrow is a usage error before anything is opened.
+      viewWidth(flags.width, process.stdout.columns)
       const { database } = context.config
       // A viewer must not leave an empty database behind where the user mistyped the path.
       if (database.kind === 'sqlite' && database.path !== ':memory:' && !existsSync(database.path)) {

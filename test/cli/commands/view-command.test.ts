@@ -266,6 +266,19 @@ describe.skipIf(!tmuxInstalled && !inCi)('imgpipe view in a real terminal (tmux)
     expect(await waitForExit()).toBe(0)
   })
 
+  it('fits each alert to the terminal size at the time it is asked for', async () => {
+    startViewer([])
+    await waitForScreen('the prompt', (screen) => stripAnsi(screen).startsWith(SHOWN_PROMPT))
+    tmux('resize-window', '-t', 'view', '-x', '100', '-y', '60')
+    await waitForScreen('the narrower window', () => tmux('display-message', '-p', '-t', 'view', '#{pane_width}').trim() === '100')
+    tmux('send-keys', '-t', 'view', '1', 'Enter')
+    const screen = await waitForScreen('alert 1 and a second prompt', (text) => occurrences(text, SHOWN_PROMPT) === 2)
+    // 100 columns: three panels of 32.
+    expectAlertOnePicture(screen.slice(screen.indexOf('\n') + 1), 32)
+    tmux('send-keys', '-t', 'view', 'q', 'Enter')
+    expect(await waitForExit()).toBe(0)
+  })
+
   it('quits at the end of the input (Ctrl-D)', async () => {
     startViewer([])
     await waitForScreen('the prompt', (screen) => stripAnsi(screen).startsWith(SHOWN_PROMPT))

@@ -48,34 +48,3 @@ export function parseCells(line: string, state: { fg: string | null; bg: string 
   }
   return cells
 }
-
-/** Counts of each `fg/bg` pair among the half blocks of the given cells. */
-export function colourHistogram(cells: readonly Cell[]): Map<string, number> {
-  const counts = new Map<string, number>()
-  for (const cell of cells) {
-    if (cell.char !== '▀') continue
-    for (const colour of [cell.fg, cell.bg]) {
-      const key = colour ?? 'default'
-      counts.set(key, (counts.get(key) ?? 0) + 1)
-    }
-  }
-  return counts
-}
-
-/** The mean of the pixel colours (both halves) of the half blocks in the cells, as [r, g, b]. */
-export function meanColour(cells: readonly Cell[]): [number, number, number] {
-  const sum = [0, 0, 0]
-  let count = 0
-  for (const cell of cells) {
-    if (cell.char !== '▀') continue
-    for (const colour of [cell.fg, cell.bg]) {
-      if (colour === null || colour.startsWith('palette')) continue
-      const [r = 0, g = 0, b = 0] = colour.split(',').map(Number)
-      sum[0] = (sum[0] ?? 0) + r
-      sum[1] = (sum[1] ?? 0) + g
-      sum[2] = (sum[2] ?? 0) + b
-      count += 1
-    }
-  }
-  return [(sum[0] ?? 0) / Math.max(count, 1), (sum[1] ?? 0) / Math.max(count, 1), (sum[2] ?? 0) / Math.max(count, 1)]
-}
