@@ -68,3 +68,16 @@ export async function openBackends(config: Config, logger: Logger): Promise<Back
     },
   }
 }
+
+/** Backends a stage can use at once: schema created or migrated, bucket or directory there. */
+export async function openReadyBackends(config: Config, logger: Logger): Promise<Backends> {
+  const backends = await openBackends(config, logger)
+  try {
+    await backends.catalog.migrate()
+    await backends.store.ensureReady()
+    return backends
+  } catch (error) {
+    await backends.close()
+    throw error
+  }
+}

@@ -7,9 +7,18 @@ import type { PipelineCounts } from '../core/types.js'
  */
 export class PipelineProgress {
   private readonly bar: cliProgress.SingleBar | null
-  private total: number
+  private readonly total: number
 
-  constructor(total: number, enabled = process.stderr.isTTY === true) {
+  /**
+   * @param total new images expected
+   * @param analysedBefore images already analysed or failed when the run started, when this process analyses
+   *   (the bar then follows the analysis); null when it only receives (the bar follows what it received)
+   */
+  constructor(
+    total: number,
+    private readonly analysedBefore: number | null,
+    enabled = process.stderr.isTTY === true,
+  ) {
     this.total = total
     this.bar = enabled
       ? new cliProgress.SingleBar(
@@ -31,17 +40,17 @@ export class PipelineProgress {
   }
 
   received(count: number): void {
-    this.bar?.update({ received: count })
+    if (this.analysedBefore === null) this.bar?.update(Math.min(count, this.total), { received: count })
+    else this.bar?.update({ received: count })
   }
 
   update(counts: PipelineCounts): void {
     if (this.bar === null) return
-    const done = counts.imagesAnalyzed + counts.imagesFailed
-    if (done > this.total) {
-      this.total = done
-      this.bar.setTotal(done)
-    }
-    this.bar.update(done, { events: counts.events, alerts: counts.alerts, failed: counts.imagesFailed })
+    const payload = { events: counts.events, alerts: counts.alerts, failed: counts.imagesFailed }
+    if (this.analysedBefore === null) return this.bar.update(payload)
+    // Images re-queued from an earlier run count too, so the bar may reach its end a little early.
+    const done = Math.min(this.total, counts.imagesAnalyzed + counts.imagesFailed - this.analysedBefore)
+    this.bar.update(Math.max(0, done), payload)
   }
 
   stop(): void {

@@ -51,7 +51,8 @@ export interface PipelineReport {
 }
 
 /**
- * Runs any combination of the three stages in this process. The stages only meet through the bus:
+ * Runs any combination of the three stages in this process, on a migrated catalog and a ready store
+ * (`openReadyBackends`). The stages only meet through the bus:
  * the same code runs them as one process on the in-process bus or as three processes on Kafka.
  */
 export async function runPipeline(options: PipelineOptions): Promise<PipelineReport> {
@@ -82,8 +83,6 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRep
   }
 
   try {
-    await catalog.migrate()
-    await options.store.ensureReady()
     const receive = new ReceiveStage(context)
     await receive.start(options.partitions)
     // Only a receiving process, or one whose bus forgets, rebuilds the analysis queue from the catalog:

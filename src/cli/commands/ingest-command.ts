@@ -1,14 +1,9 @@
 import type { Command } from 'commander'
-import { openBackends } from '../../adapters/open-backends.js'
+import { openReadyBackends } from '../../adapters/open-backends.js'
 import { describeError } from '../../core/errors.js'
 import { fileSource, listImageFiles } from '../../stages/receive/file-source.js'
-import type { ReceiveOutcome } from '../../stages/receive/receive-stage.js'
 import { cliContext, printJson } from '../cli-context.js'
-import { PipelineProgress } from '../progress.js'
-import { assertStreamName, printSummary } from './pipeline-commands.js'
-import { runPipeline } from '../../stages/run-pipeline.js'
-import { topicsFor } from '../../stages/stage-context.js'
-import { LogChannel } from '../../stages/alert/log-channel.js'
+import { assertStreamName, printSummary, runWithProgress } from './pipeline-commands.js'
 
 interface IngestOptions {
   stream: string
@@ -34,33 +29,14 @@ export function registerIngestCommand(program: Command): void {
       const files = await listImageFiles(paths, options.recursive === true)
       const inProcess = config.broker.kind === 'memory'
       const rejected: { file: string; code: string; reason: string }[] = []
-      const backends = await openBackends(config, logger)
-      const progress = new PipelineProgress(files.length)
-      let received = 0
+      const backends = await openReadyBackends(config, logger)
       try {
-        const report = await runPipeline({
-          catalog: backends.catalog,
-          store: backends.store,
-          bus: backends.bus,
-          topics: topicsFor(config),
-          analysis: config.analysis,
-          partitions: config.topicPartitions,
-          logger,
-          channels: [new LogChannel(logger)],
-          source: fileSource({ paths, stream: options.stream, recursive: options.recursive === true, maxImageBytes: config.analysis.maxImageBytes }),
-          analyze: inProcess,
-          alert: inProcess,
-          until: 'drained',
-          stop: context.stop,
-          onReceived: (outcome: ReceiveOutcome) => {
-            progress.received(++received)
-            if (outcome.kind === 'failed') {
-              rejected.push({ file: outcome.image.imageFilename, code: outcome.error.code, reason: describeError(outcome.error) })
-            }
-          },
-          onProgress: (counts) => progress.update(counts),
+        const source = fileSource({ files, stream: options.stream, maxImageBytes: config.analysis.maxImageBytes })
+        const report = await runWithProgress(context, backends, source, { analyze: inProcess, alert: inProcess }, files.length, (outcome) => {
+          if (outcome.kind === 'failed') {
+            rejected.push({ file: outcome.image.imageFilename, code: outcome.error.code, reason: describeError(outcome.error) })
+          }
         })
-        progress.stop()
         if (options.json === true) {
           printJson({ files: files.length, ...report, rejected })
         } else {
@@ -69,7 +45,6 @@ export function registerIngestCommand(program: Command): void {
         }
         if (rejected.length > 0) process.exitCode = PARTIAL_FAILURE_EXIT_CODE
       } finally {
-        progress.stop()
         await backends.close()
       }
     })

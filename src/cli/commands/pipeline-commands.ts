@@ -1,11 +1,12 @@
 import type { Command } from 'commander'
-import { openBackends } from '../../adapters/open-backends.js'
+import { openReadyBackends, type Backends } from '../../adapters/open-backends.js'
 import { describeBroker, describeDatabase, describeObjectStore } from '../../config.js'
 import { UsageError } from '../../core/errors.js'
 import { isValidStreamName } from '../../core/object-keys.js'
 import type { PipelineCounts } from '../../core/types.js'
 import { LogChannel } from '../../stages/alert/log-channel.js'
 import type { ImageSource } from '../../stages/receive/image-source.js'
+import type { ReceiveOutcome } from '../../stages/receive/receive-stage.js'
 import { mockSource } from '../../stages/receive/mock-source.js'
 import { runPipeline, type PipelineReport } from '../../stages/run-pipeline.js'
 import { topicsFor } from '../../stages/stage-context.js'
@@ -78,9 +79,8 @@ export function registerPipelineCommands(program: Command): void {
 async function runMock(context: CliContext, options: MockOptions, stages: { analyze: boolean; alert: boolean }): Promise<PipelineReport> {
   const streams = streamNames(options)
   streams.forEach(assertStreamName)
-  const backends = await openBackends(context.config, context.logger)
+  const backends = await openReadyBackends(context.config, context.logger)
   try {
-    await backends.catalog.migrate()
     // A re-run continues each stream where it stopped instead of regenerating what is already recorded.
     const startAt = new Map<string, number>()
     for (const stream of streams) startAt.set(stream, await backends.catalog.nextImageNum(stream))
@@ -92,9 +92,8 @@ async function runMock(context: CliContext, options: MockOptions, stages: { anal
       intervalMs: options.interval,
       signal: context.stop,
     })
-    const before = await backends.catalog.counts()
-    const pending = streams.reduce((sum, stream) => sum + Math.max(0, options.count - (startAt.get(stream) ?? 1) + 1), 0)
-    return await runWithProgress(context, backends, source, stages, before.imagesAnalyzed + before.imagesFailed + pending + before.imagesReceived)
+    const expected = streams.reduce((sum, stream) => sum + Math.max(0, options.count - (startAt.get(stream) ?? 1) + 1), 0)
+    return await runWithProgress(context, backends, source, stages, expected)
   } finally {
     await backends.close()
   }
@@ -105,7 +104,7 @@ async function runStage(context: CliContext, stage: 'analyze' | 'alert'): Promis
   if (inProcess) {
     context.logger.info(`in-process bus: ${stage} drains what the database holds pending, then exits`)
   }
-  const backends = await openBackends(context.config, context.logger)
+  const backends = await openReadyBackends(context.config, context.logger)
   try {
     return await runPipelineWith(context, backends, undefined, {
       analyze: stage === 'analyze',
@@ -118,19 +117,27 @@ async function runStage(context: CliContext, stage: 'analyze' | 'alert'): Promis
   }
 }
 
-/** Shared by `run`, `receive` and `ingest`: a source, the downstream stages, a progress bar. */
+/**
+ * Shared by `run`, `receive` and `ingest`: a source, the stages downstream of it that run in this process,
+ * and a progress bar over the `expected` new images (analysed ones when this process analyses, else received).
+ */
 export async function runWithProgress(
   context: CliContext,
-  backends: Awaited<ReturnType<typeof openBackends>>,
+  backends: Backends,
   source: ImageSource,
   stages: { analyze: boolean; alert: boolean },
-  total: number,
+  expected: number,
+  onReceived?: (outcome: ReceiveOutcome) => void,
 ): Promise<PipelineReport> {
-  const progress = new PipelineProgress(total)
+  const before = await backends.catalog.counts()
+  const progress = new PipelineProgress(expected, stages.analyze ? before.imagesAnalyzed + before.imagesFailed : null)
   let received = 0
   try {
     return await runPipelineWith(context, backends, source, { ...stages, until: 'drained' }, {
-      onReceived: () => progress.received(++received),
+      onReceived: (outcome) => {
+        progress.received(++received)
+        onReceived?.(outcome)
+      },
       onProgress: (counts: PipelineCounts) => progress.update(counts),
     })
   } finally {
@@ -140,10 +147,10 @@ export async function runWithProgress(
 
 async function runPipelineWith(
   context: CliContext,
-  backends: Awaited<ReturnType<typeof openBackends>>,
+  backends: Backends,
   source: ImageSource | undefined,
   stages: { analyze: boolean; alert: boolean; until: 'drained' | 'stopped' },
-  callbacks: { onReceived?: () => void; onProgress?: (counts: PipelineCounts) => void } = {},
+  callbacks: { onReceived?: (outcome: ReceiveOutcome) => void; onProgress?: (counts: PipelineCounts) => void } = {},
 ): Promise<PipelineReport> {
   const { config, logger } = context
   return runPipeline({

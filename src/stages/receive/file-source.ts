@@ -7,9 +7,9 @@ import { ImageTooLargeError, InvalidImageError, UsageError } from '../../core/er
 import type { ImageSource } from './image-source.js'
 
 export interface FileSourceOptions {
-  paths: readonly string[]
+  /** The files, as `listImageFiles` lists them. */
+  files: readonly string[]
   stream: string
-  recursive: boolean
   maxImageBytes: number
 }
 
@@ -45,7 +45,7 @@ async function listDirectory(dir: string, recursive: boolean): Promise<string[]>
  * failed with its size); unreadable files are recorded as failed too, so an operator sees every file.
  */
 export async function* fileSource(options: FileSourceOptions): ImageSource {
-  for (const file of await listImageFiles(options.paths, options.recursive)) {
+  for (const file of options.files) {
     const filename = path.basename(file)
     let handle
     try {
