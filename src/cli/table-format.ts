@@ -106,8 +106,7 @@ function pad(text: string, width: number, align: 'left' | 'right'): string {
 
 /**
  * Lays out `rows` (already turned into text, see cellText) under `columns`. Without `maxWidth` every
- * column is shown; with it, columns are kept in priority order while each can still get most of its
- * natural width (lesser ones that do not fit are left out), then the widest are narrowed until it fits.
+ * column is shown; with it, see fitColumns.
  */
 export function formatTable(columns: readonly TableColumn[], rows: readonly (readonly string[])[], options: TableOptions = {}): FormattedTable {
   const cap = options.maxCellWidth ?? DEFAULT_MAX_CELL_WIDTH
@@ -116,26 +115,14 @@ export function formatTable(columns: readonly TableColumn[], rows: readonly (rea
     Math.min(cap, rows.reduce((widest, row) => Math.max(widest, displayWidth(row[index] ?? '')), displayWidth(headers[index] ?? ''))),
   )
   const order = priorityOrder(columns.length, options.priority)
-  // The narrowest a kept column may become: most of its natural width, so that fewer columns show
-  // readable values rather than many show stubs.
-  const floors = natural.map((width) => Math.min(width, Math.max(MIN_COLUMN_WIDTH, Math.ceil(width * SQUEEZE))))
-  const kept = new Set<number>()
+  const widths = new Map<number, number>()
   const maxWidth = options.maxWidth
   if (maxWidth === undefined) {
-    order.forEach((index) => kept.add(index))
+    order.forEach((index) => widths.set(index, natural[index] ?? 0))
   } else {
-    let used = 0
-    for (const index of order) {
-      const need = (floors[index] ?? 0) + (kept.size === 0 ? 0 : GAP.length)
-      // The most important column is always shown, cut to the width if it must be.
-      if (kept.size > 0 && used + need > maxWidth) continue
-      kept.add(index)
-      used += need
-    }
+    fitColumns(order, natural, maxWidth, widths)
   }
-  const shown = columns.map((_, index) => index).filter((index) => kept.has(index))
-  const widths = new Map(shown.map((index) => [index, natural[index] ?? 0]))
-  if (maxWidth !== undefined) narrowToFit(widths, maxWidth, (index) => (shown.length === 1 ? 1 : (floors[index] ?? 1)))
+  const shown = columns.map((_, index) => index).filter((index) => widths.has(index))
 
   const render = (cells: readonly string[]): string =>
     shown
@@ -147,21 +134,27 @@ export function formatTable(columns: readonly TableColumn[], rows: readonly (rea
       .trimEnd()
   const lines = [render(headers), shown.map((index) => '-'.repeat(widths.get(index) ?? 0)).join(GAP)]
   for (const row of rows) lines.push(render(row))
-  const omitted = order.filter((index) => !kept.has(index)).map((index) => headers[index] ?? '')
+  const omitted = order.filter((index) => !widths.has(index)).map((index) => headers[index] ?? '')
   return { lines, omitted }
 }
 
-/** Narrows the widest column that can still give until the total fits (or nothing can give any more). */
-function narrowToFit(widths: Map<number, number>, maxWidth: number, floor: (index: number) => number): void {
-  let total = [...widths.values()].reduce((sum, width) => sum + width, 0) + GAP.length * Math.max(0, widths.size - 1)
-  while (total > maxWidth) {
-    let widest: number | undefined
-    for (const [index, width] of widths) {
-      if (width > floor(index) && (widest === undefined || width > (widths.get(widest) ?? 0))) widest = index
-    }
-    if (widest === undefined) return
-    widths.set(widest, (widths.get(widest) ?? 0) - 1)
-    total -= 1
+/**
+ * Chooses the columns for `maxWidth` in priority order: each that fits whole is kept whole; one that
+ * does not is kept cut to the room left if that is most of its width, else left out (and a lesser,
+ * narrower one may still fit). So a column is only ever cut in favour of more important ones.
+ */
+function fitColumns(order: readonly number[], natural: readonly number[], maxWidth: number, widths: Map<number, number>): void {
+  let used = 0
+  for (const index of order) {
+    const width = natural[index] ?? 0
+    const gap = widths.size === 0 ? 0 : GAP.length
+    const room = maxWidth - used - gap
+    const floor = Math.min(width, Math.max(MIN_COLUMN_WIDTH, Math.ceil(width * SQUEEZE)))
+    // The most important column is always shown, cut to the width if it must be.
+    if (room < floor && widths.size > 0) continue
+    const kept = Math.max(1, Math.min(width, room))
+    widths.set(index, kept)
+    used += gap + kept
   }
 }
 

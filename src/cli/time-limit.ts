@@ -25,3 +25,14 @@ export function withTimeLimit<T>(work: Promise<T>, ms: number, onTimeout: () => 
 export function formatDuration(ms: number): string {
   return ms < 1000 ? `${ms} ms` : `${Number((ms / 1000).toFixed(1))} s`
 }
+
+/**
+ * Once a command gave up on work it cannot cancel (a request to a server that accepted the connection
+ * and never answers), that request can keep the process alive until the server or a driver timeout ends
+ * it, long after the command's answer was printed. This exits (with `process.exitCode`) if the process
+ * is still running `graceMs` from now; the timer is unreferenced, so a process with nothing else pending
+ * exits on its own before it fires. For command actions only: never call it from library code or tests.
+ */
+export function exitIfStillRunningAfter(graceMs: number): void {
+  setTimeout(() => process.exit(), graceMs).unref()
+}
