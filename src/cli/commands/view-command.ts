@@ -42,6 +42,7 @@ export function viewMaxRows(flag: number | undefined, rows: number | undefined):
 export function registerViewCommand(program: Command): void {
   program
     .command('view')
+    .summary('show an image event alert in the terminal: previous image, image and difference image')
     .description(
       'show an image event alert in the terminal: the previous image, the image and the difference image side by side ' +
         'in 24-bit colour; without --once on a terminal, asks for the next alert number until q',
