@@ -188,8 +188,12 @@ describe.skipIf(!tmuxInstalled && !inCi)('imgpipe view in a real terminal (tmux)
     })
     expect((await runCli(['run'], env)).code).toBe(0)
   })
-  afterEach(() => {
-    if (socket !== undefined) spawnSync('tmux', ['-L', socket, 'kill-server'], { stdio: 'ignore' })
+  afterEach(async () => {
+    if (socket === undefined) return
+    const socketPath = spawnSync('tmux', ['-L', socket, 'display-message', '-p', '#{socket_path}'], { encoding: 'utf8' }).stdout.trim()
+    spawnSync('tmux', ['-L', socket, 'kill-server'], { stdio: 'ignore' })
+    // tmux leaves the socket file behind.
+    if (socketPath !== '') await rm(socketPath, { force: true })
     socket = undefined
   })
   afterAll(async () => {
