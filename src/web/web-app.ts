@@ -5,6 +5,7 @@ import type { Catalog } from '../core/ports/catalog.js'
 import type { ObjectStore } from '../core/ports/object-store.js'
 import type { AlertView } from '../core/types.js'
 import { AlertFeed } from './alert-events.js'
+import { ConnectionDrain } from './connection-drain.js'
 import { registerApiRoutes } from './api-routes.js'
 import { VIEWER_CSS } from './assets/viewer-css.js'
 import { VIEWER_JS } from './assets/viewer-js.js'
@@ -52,9 +53,12 @@ export async function buildWebApp(options: WebAppOptions): Promise<FastifyInstan
   app.addHook('onResponse', async (request, reply) => {
     request.log.debug({ method: request.method, url: request.url, statusCode: reply.statusCode }, 'request')
   })
-  // Open event streams would otherwise keep `close()` waiting for requests that never finish.
+  const drain = new ConnectionDrain(app.server)
+  // Open event streams would otherwise keep `close()` waiting for requests that never finish, and spare
+  // connections that never sent a request would keep it waiting for the client.
   app.addHook('preClose', async () => {
     feed.close()
+    drain.drain()
   })
 
   app.setNotFoundHandler((request, reply) => sendError(request, reply, 404, 'there is no such page here'))
