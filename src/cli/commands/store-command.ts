@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto'
+import { rmdir } from 'node:fs/promises'
+import path from 'node:path'
 import type { Command } from 'commander'
 import { openObjectStore } from '../../adapters/open-backends.js'
 import { describeObjectStore } from '../../config.js'
@@ -9,7 +11,7 @@ import type { ObjectStore, StoredObject } from '../../core/ports/object-store.js
 import { cliContext, positiveInteger, printJson } from '../cli-context.js'
 import { CountProgress } from '../count-progress.js'
 import { cellText, formatBytes, formatTable, outputWidth } from '../table-format.js'
-import { formatDuration, withTimeLimit } from '../time-limit.js'
+import { exitIfStillRunningAfter, formatDuration, withTimeLimit } from '../time-limit.js'
 
 /**
  * `imgpipe store list|empty|check`: the original's object_storage_utility_scripts (show_bucket_contents,
@@ -24,6 +26,8 @@ export const CHECK_PREFIX = 'imgpipe-check/'
 
 /** Per step of `store check`: generous for a slow link, short enough that a stalled server cannot hang it. */
 const DEFAULT_CHECK_TIMEOUT_MS = 15_000
+/** After a step timed out: time for the answer to be written before an abandoned request is cut off. */
+const EXIT_GRACE_MS = 500
 
 export function registerStoreCommand(program: Command): void {
   const store = program
@@ -98,7 +102,15 @@ export function registerStoreCommand(program: Command): void {
     .action(async (options: { timeout: number }, command: Command) => {
       const { config } = cliContext(command, { quietByDefault: true })
       const where = describeObjectStore(config.objectStore)
-      await withStore(config, (opened) => checkStore(opened, where, options.timeout))
+      let abandoned = false
+      try {
+        await withStore(config, (opened) => checkStore(opened, where, options.timeout, () => (abandoned = true)))
+      } finally {
+        // A step that timed out may still hold a socket to a silent server: do not wait for it.
+        if (abandoned) exitIfStillRunningAfter(EXIT_GRACE_MS)
+        // A directory store keeps the probe's directory once empty; S3 has no directories to leave behind.
+        if (config.objectStore.kind === 'file') await rmdir(path.join(config.objectStore.dir, CHECK_PREFIX)).catch(() => undefined)
+      }
       process.stdout.write(`store check passed (put, list, get, delete) on ${where}\n`)
     })
 }
@@ -177,14 +189,18 @@ type CheckStep = 'put' | 'list' | 'get' | 'delete'
 /**
  * The round trip the pipeline depends on, each step under a time limit, on a probe key of its own. The
  * probe is deleted whatever failed (a failure of that clean-up is not reported over the real one).
+ * `onTimeout` hears of each step given up on while its request was still in flight.
  */
-export async function checkStore(store: ObjectStore, where: string, timeoutMs: number): Promise<void> {
+export async function checkStore(store: ObjectStore, where: string, timeoutMs: number, onTimeout?: () => void): Promise<void> {
   const key = `${CHECK_PREFIX}${randomBytes(12).toString('hex')}`
   // Random bytes, so a store that returned some other object (or a cached one) cannot pass by accident.
   const bytes = randomBytes(4096 + (randomBytes(1)[0] ?? 0))
   let step: CheckStep = 'put'
   const limited = <T>(work: Promise<T>): Promise<T> =>
-    withTimeLimit(work, timeoutMs, () => new StoreUnavailableError(`no answer within ${formatDuration(timeoutMs)}`))
+    withTimeLimit(work, timeoutMs, () => {
+      onTimeout?.()
+      return new StoreUnavailableError(`no answer within ${formatDuration(timeoutMs)}`)
+    })
   let deleted = false
   try {
     await limited(store.put(key, bytes, { contentType: 'application/octet-stream' }))
@@ -201,7 +217,7 @@ export async function checkStore(store: ObjectStore, where: string, timeoutMs: n
     deleted = true
     if ((await limited(store.stat(key))) !== null) throw new StoreUnavailableError(`the probe ${key} is still there after its delete`)
   } catch (error) {
-    if (!deleted) await withTimeLimit(store.delete([key]), timeoutMs, () => new Error('timeout')).catch(() => undefined)
+    if (!deleted) await limited(store.delete([key])).catch(() => undefined)
     const cause = toImgpipeError(error)
     throw new StoreUnavailableError(`store check failed at ${step} on ${where}: ${describeError(cause)}`, { cause, canRetry: cause.canRetry })
   }
