@@ -3,6 +3,7 @@ import { describeError, isImgpipeError } from '../core/errors.js'
 import { addGlobalOptions } from './cli-context.js'
 import { registerIngestCommand } from './commands/ingest-command.js'
 import { registerPipelineCommands } from './commands/pipeline-commands.js'
+import { registerViewCommand } from './commands/view-command.js'
 
 export const VERSION = '0.1.0'
 
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   addGlobalOptions(program)
   registerPipelineCommands(program)
   registerIngestCommand(program)
+  registerViewCommand(program)
   return program
 }
 

@@ -8,11 +8,10 @@ import { DEFAULT_MAX_ROWS, DEFAULT_WIDTH, viewMaxRows, viewWidth } from '../../.
 import { stripAnsi, visibleWidth } from '../../../src/cli/viewer/compose-panels.js'
 import { PROMPT } from '../../../src/cli/viewer/terminal-viewer.js'
 import { freshDatabaseUrl, testServerConfig, type FreshDatabase } from '../../support/catalog-backends.js'
-import { cleanEnv, runCli } from '../../support/cli.js'
+import { cleanEnv, cliPath, runCli } from '../../support/cli.js'
 import { inCi, uniqueName } from '../../support/integration.js'
 import { freshStoreUrl, s3TestUrl, type FreshStoreUrl } from '../../support/store-backends.js'
 import { parseCells, type Cell } from '../viewer/support/ansi-cells.js'
-import { runViewCli, viewCliEntry } from '../viewer/support/view-cli.js'
 
 const TRUE_COLOUR = /\x1b\[(?:[0-9;]*;)?38;2;\d{1,3};\d{1,3};\d{1,3}(?:;[0-9;]*)?m/
 
@@ -104,7 +103,7 @@ describe('imgpipe view on SQLite and a directory', () => {
   })
 
   it('shows alert 1 once: the three pictures in 24-bit colour half blocks, captions under them', async () => {
-    const result = await runViewCli(['view', '1', '--once', '--width', '120'], env)
+    const result = await runCli(['view', '1', '--once', '--width', '120'], env)
     expect(result.stderr).toBe('')
     expect(result.code).toBe(0)
     expectAlertOnePicture(result.stdout, 38)
@@ -112,7 +111,7 @@ describe('imgpipe view on SQLite and a directory', () => {
   })
 
   it('fits a narrower --width, and shows one alert without --once when stdout is not a terminal', async () => {
-    const result = await runViewCli(['view', '1', '--width', '64'], env)
+    const result = await runCli(['view', '1', '--width', '64'], env)
     expect(result.code).toBe(0)
     expectAlertOnePicture(result.stdout, 20)
     for (const line of result.stdout.split('\n')) expect(visibleWidth(line)).toBeLessThanOrEqual(64)
@@ -120,7 +119,7 @@ describe('imgpipe view on SQLite and a directory', () => {
   })
 
   it('prints the alert view as JSON with --json', async () => {
-    const result = await runViewCli(['view', '2', '--once', '--json'], env)
+    const result = await runCli(['view', '2', '--once', '--json'], env)
     expect(result.code).toBe(0)
     const view = JSON.parse(result.stdout)
     expect(Object.keys(view).sort()).toEqual(['alert', 'event', 'image', 'previousImage'])
@@ -133,7 +132,7 @@ describe('imgpipe view on SQLite and a directory', () => {
   })
 
   it('fails with exit code 1 and one line for an unknown alert', async () => {
-    const result = await runViewCli(['view', '99', '--once'], env)
+    const result = await runCli(['view', '99', '--once'], env)
     expect(result.code).toBe(1)
     expect(result.stdout).toBe('')
     expect(result.stderr.trim().split('\n')).toHaveLength(1)
@@ -142,24 +141,24 @@ describe('imgpipe view on SQLite and a directory', () => {
 
   it('rejects a bad number, a missing number and a too narrow width with exit code 2', async () => {
     for (const args of [['view', 'abc', '--once'], ['view', '0', '--once'], ['view', '--once'], ['view'], ['view', '1', '--width', '20']]) {
-      const result = await runViewCli(args, env)
+      const result = await runCli(args, env)
       expect({ args, code: result.code }).toEqual({ args, code: 2 })
       expect(result.stdout).toBe('')
     }
-    expect((await runViewCli(['view', 'abc', '--once'], env)).stderr).toContain('positive integer')
-    expect((await runViewCli(['view', '--once'], env)).stderr).toContain('an alert number is required')
+    expect((await runCli(['view', 'abc', '--once'], env)).stderr).toContain('positive integer')
+    expect((await runCli(['view', '--once'], env)).stderr).toContain('an alert number is required')
   })
 
   it('fails without creating a database where there is none', async () => {
     const missing = path.join(dir, 'nowhere', 'imgpipe.db')
-    const result = await runViewCli(['view', '1', '--once'], { ...env, IMGPIPE_DATABASE_URL: `sqlite:${missing}` })
+    const result = await runCli(['view', '1', '--once'], { ...env, IMGPIPE_DATABASE_URL: `sqlite:${missing}` })
     expect(result.code).toBe(1)
     expect(result.stderr).toContain(`no catalog at sqlite:${missing}`)
     expect(existsSync(path.dirname(missing))).toBe(false)
   })
 
   it('has --help', async () => {
-    const result = await runViewCli(['view', '--help'], cleanEnv())
+    const result = await runCli(['view', '--help'], cleanEnv())
     expect(result.code).toBe(0)
     expect(result.stdout).toContain('Usage: imgpipe view [options] [number]')
     for (const option of ['--once', '--width <cols>', '--height <rows>', '--json']) expect(result.stdout).toContain(option)
@@ -210,7 +209,7 @@ describe.skipIf(!tmuxInstalled && !inCi)('imgpipe view in a real terminal (tmux)
   /** Starts `imgpipe view <args>` in a detached 160×60 pane that stays (dead) after the process exits. */
   function startViewer(args: string[]): void {
     socket = uniqueName('imgpipe-view-')
-    const command = [process.execPath, viewCliEntry(), 'view', ...args].map(shellQuote).join(' ')
+    const command = [process.execPath, cliPath, 'view', ...args].map(shellQuote).join(' ')
     const pass = ['IMGPIPE_DATABASE_URL', 'IMGPIPE_OBJECT_STORE_URL'].flatMap((key) => ['-e', `${key}=${env[key]}`])
     // remain-on-exit in the same tmux call: the exit status must be kept even if the viewer ended at once.
     tmux('-f', '/dev/null', 'new-session', '-d', '-x', '160', '-y', '60', '-s', 'view', ...pass, command, ';', 'set-option', '-t', 'view', 'remain-on-exit', 'on')
@@ -316,17 +315,17 @@ describe.skipIf(!onServers)('imgpipe view on MariaDB and S3', () => {
   })
 
   it('shows alert 1 from the database and the bucket', async () => {
-    const result = await runViewCli(['view', '1', '--once', '--width', '120'], env)
+    const result = await runCli(['view', '1', '--once', '--width', '120'], env)
     expect(result.stderr).toBe('')
     expect(result.code).toBe(0)
     expectAlertOnePicture(result.stdout, 38)
   })
 
   it('reports an unknown alert and prints JSON there too', async () => {
-    const missing = await runViewCli(['view', '99', '--once'], env)
+    const missing = await runCli(['view', '99', '--once'], env)
     expect(missing.code).toBe(1)
     expect(missing.stderr).toContain('no image event for alert 99')
-    const json = await runViewCli(['view', '2', '--once', '--json'], env)
+    const json = await runCli(['view', '2', '--once', '--json'], env)
     expect(json.code).toBe(0)
     expect(JSON.parse(json.stdout).image).toMatchObject({ stream: 'mock', imageNum: 7 })
   })
