@@ -16,7 +16,7 @@ import type { Logger } from '../../core/logger.js'
 import type { PipelineCounts } from '../../core/types.js'
 import { cliContext, positiveInteger, printJson } from '../cli-context.js'
 import { safeText } from '../table-format.js'
-import { formatDuration, withTimeLimit } from '../time-limit.js'
+import { exitIfStillRunningAfter, formatDuration, withTimeLimit } from '../time-limit.js'
 import { describePipelineCounts } from './db-command.js'
 import { CHECK_PREFIX } from './store-command.js'
 
@@ -29,7 +29,9 @@ import { CHECK_PREFIX } from './store-command.js'
 /** Per service: a healthy one answers in milliseconds; a dead one should not keep an operator waiting. */
 const DEFAULT_TIMEOUT_MS = 5_000
 /** Closing a client whose server vanished can wait on that server too. */
-const CLOSE_TIMEOUT_MS = 2_000
+const CLOSE_TIMEOUT_MS = 1_000
+/** After a probe timed out: time for the answer to be written before an abandoned request is cut off. */
+const EXIT_GRACE_MS = 500
 
 export type Component = 'database' | 'store' | 'broker'
 
@@ -67,19 +69,28 @@ export function registerStatusCommand(program: Command): void {
     .option('--timeout <ms>', 'time limit for each service to answer', positiveInteger, DEFAULT_TIMEOUT_MS)
     .action(async (options: { json?: boolean; timeout: number }, command: Command) => {
       const { config, logger } = cliContext(command, { quietByDefault: true })
-      const report = await collectStatus(config, logger, options.timeout)
+      let abandoned = false
+      const report = await collectStatus(config, logger, options.timeout, () => (abandoned = true))
       if (options.json === true) printJson(report)
       else process.stdout.write(`${renderStatus(report).join('\n')}\n`)
+      // A probe that timed out may still hold a socket to its silent server: do not wait for it.
+      if (abandoned) exitIfStillRunningAfter(EXIT_GRACE_MS)
       if (!report.ok) throw statusError(report)
     })
 }
 
-/** Probes the three services at once; never throws for a service that does not answer (that is the report). */
-export async function collectStatus(config: Config, logger: Logger, timeoutMs: number): Promise<StatusReport> {
+/**
+ * Probes the three services at once; never throws for a service that does not answer (that is the
+ * report). `onTimeout` hears of each probe given up on while its request was still in flight.
+ */
+export async function collectStatus(config: Config, logger: Logger, timeoutMs: number, onTimeout?: () => void): Promise<StatusReport> {
   let counts: PipelineCounts | null = null
   let countsDetail: string | undefined
   const limited = <T>(work: Promise<T>, unavailable: (message: string) => ImgpipeError): Promise<T> =>
-    withTimeLimit(work, timeoutMs, () => unavailable(`no answer within ${formatDuration(timeoutMs)}`))
+    withTimeLimit(work, timeoutMs, () => {
+      onTimeout?.()
+      return unavailable(`no answer within ${formatDuration(timeoutMs)}`)
+    })
 
   const database = probe(describeDatabase(config.database), async () => {
     const { database: settings } = config
@@ -99,7 +110,7 @@ export async function collectStatus(config: Config, logger: Logger, timeoutMs: n
       }
       return null
     } finally {
-      await closeQuietly(catalog.close())
+      await closeQuietly(catalog.close(), onTimeout)
     }
   })
 
@@ -110,7 +121,7 @@ export async function collectStatus(config: Config, logger: Logger, timeoutMs: n
       await limited(firstOf(opened.list(CHECK_PREFIX)), (message) => new StoreUnavailableError(message))
       return null
     } finally {
-      await closeQuietly(opened.close())
+      await closeQuietly(opened.close(), onTimeout)
     }
   })
 
@@ -120,7 +131,7 @@ export async function collectStatus(config: Config, logger: Logger, timeoutMs: n
       await limited(bus.ping(), (message) => new BusUnavailableError(message))
       return config.broker.kind === 'memory' ? 'in-process bus: answers by construction' : null
     } finally {
-      await closeQuietly(bus.close())
+      await closeQuietly(bus.close(), onTimeout)
     }
   })
 
@@ -156,8 +167,11 @@ async function firstOf<T>(items: AsyncIterable<T>): Promise<T | undefined> {
   return undefined
 }
 
-async function closeQuietly(closing: Promise<void>): Promise<void> {
-  await withTimeLimit(closing, CLOSE_TIMEOUT_MS, () => new Error('close timed out')).catch(() => undefined)
+async function closeQuietly(closing: Promise<void>, onTimeout: (() => void) | undefined): Promise<void> {
+  await withTimeLimit(closing, CLOSE_TIMEOUT_MS, () => {
+    onTimeout?.()
+    return new Error('close timed out')
+  }).catch(() => undefined)
 }
 
 /** The report as lines for a terminal: one per service, then the counts. */
@@ -178,7 +192,7 @@ function statusError(report: StatusReport): ImgpipeError {
   const names = down.map((component) => `${component} ${report[component].target}`)
   const message =
     down.length === 1
-      ? `${names[0]} does not answer: ${first.detail}`
-      : `${names.slice(0, -1).join(', ')} and ${names.at(-1)} do not answer`
+      ? `${names[0]} is not available: ${first.detail}`
+      : `${names.slice(0, -1).join(', ')} and ${names.at(-1)} are not available`
   return new ImgpipeError(first.code ?? 'IMGPIPE_INTERNAL', safeText(message), true)
 }
