@@ -7,7 +7,7 @@ import type { Catalog } from '../../src/core/ports/catalog.js'
 import type { AlertView } from '../../src/core/types.js'
 import { AlertFeed } from '../../src/web/alert-events.js'
 import type { AlertJson } from '../../src/web/alert-json.js'
-import { runMock, webFixture, type WebFixture } from './web-fixture.js'
+import { fakeView, runMock, webFixture, type WebFixture } from './web-fixture.js'
 
 interface SseEvent {
   id?: string
@@ -176,21 +176,6 @@ function listingCatalog(alerts: AlertView[], failures: { next: number }): Catalo
         .slice(0, options.limit)
     },
   } as Partial<Catalog> as Catalog
-}
-
-function fakeView(number: number): AlertView {
-  const at = new Date(0)
-  const image = {
-    imageId: number, imageFilename: 'x.jpg', imageObjectKey: `image/s/${number}.jpg`, stream: 's', imageNum: number,
-    contentSha256: null, byteSize: 1, width: 1, height: 1, format: 'jpeg', status: 'analyzed' as const, errorCode: null,
-    errorMessage: null, receivedAt: at, analyzedAt: at, previousImageId: null, l2Norm: 1, changedFraction: 1, maxAbsDifference: 1,
-  }
-  return {
-    alert: { imageEventAlertId: number, imageEventId: number, createdAt: at, deliveredAt: null, deliveryChannels: null },
-    event: { imageEventId: number, imageId: number, differenceImageObjectKey: `difference_image/s/${number}.jpg`, eventType: 'changed', detectedAt: at, analyzer: null, analyzerVersion: null },
-    image,
-    previousImage: null,
-  }
 }
 
 describe('AlertFeed', () => {

@@ -197,3 +197,33 @@ describe('an alert on the first image of a stream', () => {
     }
   })
 })
+
+describe('the recent-alerts list on the page', () => {
+  it('pages backwards 20 at a time, keeping the alert being looked at', async () => {
+    const many = await webFixture({ empty: true })
+    try {
+      const numbers: number[] = []
+      for (let imageNum = 1; imageNum <= 45; imageNum += 1) {
+        numbers.push((await insertAlert(many.context, { stream: 'm', imageNum })).alertNumber)
+      }
+      numbers.reverse()
+      const listed = (page: string) => [...page.matchAll(/<li data-alert="(\d+)">/g)].map((match) => Number(match[1]))
+      let url = `/?alert_num=${numbers[30]}`
+      const pages: number[][] = []
+      for (let guard = 0; guard < 5; guard += 1) {
+        const page = (await many.app.inject({ method: 'GET', url })).body
+        expect(page).toContain(`data-alert-view="${numbers[30]}"`)
+        pages.push(listed(page))
+        expect(page).toContain(`data-live="${pages.length === 1}"`)
+        const older = /<a href="\?([^"]+)" data-page="older">/.exec(page)?.[1]
+        if (older === undefined) break
+        url = `/?${older.replace(/&amp;/g, '&')}`
+        expect(url).toBe(`/?alert_num=${numbers[30]}&before=${pages.at(-1)?.at(-1)}`)
+      }
+      expect(pages.map((page) => page.length)).toEqual([20, 20, 5])
+      expect(pages.flat()).toEqual(numbers)
+    } finally {
+      await many.close()
+    }
+  })
+})

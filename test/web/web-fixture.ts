@@ -3,6 +3,7 @@
  * events and alerts, and a web app over it.
  */
 import type { FastifyInstance } from 'fastify'
+import type { AlertView } from '../../src/core/types.js'
 import { LogChannel } from '../../src/stages/alert/log-channel.js'
 import { mockSource } from '../../src/stages/receive/mock-source.js'
 import { runPipeline } from '../../src/stages/run-pipeline.js'
@@ -99,4 +100,20 @@ export async function insertAlert(
   if (event === null) throw new Error('no event recorded')
   const { alert } = await catalog.insertAlert(event.imageEventId)
   return { alertNumber: alert.imageEventAlertId, imageId: image.imageId, imageEventId: event.imageEventId }
+}
+
+/** An AlertView built in memory (stream `s`, every id equal to `number`), for code that only reads views. */
+export function fakeView(number: number): AlertView {
+  const at = new Date(0)
+  const image = {
+    imageId: number, imageFilename: 'x.jpg', imageObjectKey: `image/s/${number}.jpg`, stream: 's', imageNum: number,
+    contentSha256: null, byteSize: 1, width: 1, height: 1, format: 'jpeg', status: 'analyzed' as const, errorCode: null,
+    errorMessage: null, receivedAt: at, analyzedAt: at, previousImageId: null, l2Norm: 1, changedFraction: 1, maxAbsDifference: 1,
+  }
+  return {
+    alert: { imageEventAlertId: number, imageEventId: number, createdAt: at, deliveredAt: null, deliveryChannels: null },
+    event: { imageEventId: number, imageId: number, differenceImageObjectKey: `difference_image/s/${number}.jpg`, eventType: 'changed', detectedAt: at, analyzer: null, analyzerVersion: null },
+    image,
+    previousImage: null,
+  }
 }

@@ -69,8 +69,8 @@ async function listen(app: Awaited<ReturnType<typeof buildWebApp>>, host: string
   } catch (error) {
     // The fix is another --port or --host, so these are reported like a bad setting (exit code 2).
     const code = (error as NodeJS.ErrnoException).code
-    if (code === 'EADDRINUSE') throw new ConfigError(`--port ${port}: address ${serverUrl(host, port)} already in use`, { cause: error })
-    if (code === 'EACCES') throw new ConfigError(`--port ${port}: not allowed to listen on ${serverUrl(host, port)}`, { cause: error })
+    if (code === 'EADDRINUSE') throw new ConfigError(`--port ${port}: address ${serverUrl(host, port)} already in use`)
+    if (code === 'EACCES') throw new ConfigError(`--port ${port}: not allowed to listen on ${serverUrl(host, port)}`)
     if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
       throw new ConfigError(`--host ${host}: not an address of this machine`, { cause: error })
     }

@@ -1,0 +1,104 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { createServer, type Server } from 'node:net'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { portNumber, serverUrl } from '../../../src/cli/commands/web-command.js'
+import { cleanEnv, collect } from '../../support/cli.js'
+import { spawnWeb, startWeb, type WebProcess } from '../../web/web-process.js'
+
+let dir: string
+let running: WebProcess | undefined
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'imgpipe-web-'))
+})
+afterEach(async () => {
+  await running?.stop('SIGKILL')
+  running = undefined
+  await rm(dir, { recursive: true, force: true })
+})
+
+function env(): Record<string, string> {
+  return cleanEnv({
+    IMGPIPE_DATABASE_URL: `sqlite:${path.join(dir, 'imgpipe.db')}`,
+    IMGPIPE_OBJECT_STORE_URL: `file:${path.join(dir, 'objects')}`,
+  })
+}
+
+function run(args: readonly string[]) {
+  return collect(spawnWeb(args, env()), 60_000)
+}
+
+describe('imgpipe web', () => {
+  it('prints its help', async () => {
+    const result = await run(['web', '--help'])
+    expect(result.code).toBe(0)
+    expect(result.stdout).toContain('Usage: imgpipe web [options]')
+    for (const option of ['--port <port>', '--host <host>', '--poll-interval <ms>']) expect(result.stdout).toContain(option)
+  })
+
+  it('starts on a free port, prints its URL, answers /health and stops on SIGTERM with exit code 0', async () => {
+    running = await startWeb(['--port', '0'], env())
+    expect(running.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/)
+    expect(running.url).not.toBe('http://127.0.0.1:0/')
+    const health = await fetch(new URL('health', running.url))
+    expect(health.status).toBe(200)
+    expect(await health.json()).toEqual({ status: 'ok' })
+    // The database was created and migrated: the page lists no alert yet.
+    const page = await (await fetch(running.url)).text()
+    expect(page).toContain('No alerts yet.')
+    // An open event stream must not keep the server from stopping.
+    const events = await fetch(new URL('events', running.url))
+    expect(events.status).toBe(200)
+    const result = await running.stop('SIGTERM')
+    running = undefined
+    expect(result.code).toBe(0)
+    expect(result.stdout.trim().split('\n')).toHaveLength(1)
+    await expect(fetch(new URL('health', 'http://127.0.0.1:1/'))).rejects.toThrow()
+  })
+
+  it('stops on SIGINT too', async () => {
+    running = await startWeb(['--port', '0', '--host', '127.0.0.1'], env())
+    const result = await running.stop('SIGINT')
+    running = undefined
+    expect(result.code).toBe(0)
+  })
+
+  it.each([['abc'], ['-1'], ['65536'], ['1.5']])('rejects --port %s with exit code 2', async (port) => {
+    const result = await run(['web', '--port', port])
+    expect(result.code).toBe(2)
+    expect(result.stderr).toContain('port number')
+  })
+
+  it('reports a port in use in one line with exit code 2', async () => {
+    const blocker: Server = createServer()
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve))
+    try {
+      const { port } = blocker.address() as AddressInfo
+      const result = await run(['web', '--port', String(port)])
+      expect(result.code).toBe(2)
+      expect(result.stderr.trim().split('\n').filter((line) => line.startsWith('imgpipe:'))).toEqual([
+        `imgpipe: --port ${port}: address http://127.0.0.1:${port}/ already in use [IMGPIPE_CONFIG_INVALID]`,
+      ])
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve))
+    }
+  })
+
+  it('reports a bad database setting with exit code 2', async () => {
+    const result = await collect(spawnWeb(['web', '--port', '0'], cleanEnv({ IMGPIPE_DATABASE_URL: 'oracle://db/x' })), 60_000)
+    expect(result.code).toBe(2)
+    expect(result.stderr).toContain('IMGPIPE_DATABASE_URL')
+  })
+})
+
+describe('portNumber and serverUrl', () => {
+  it('accept 0-65535 and bracket IPv6 hosts', () => {
+    expect(portNumber('0')).toBe(0)
+    expect(portNumber('65535')).toBe(65535)
+    expect(() => portNumber('65536')).toThrow('port number')
+    expect(serverUrl('127.0.0.1', 8000)).toBe('http://127.0.0.1:8000/')
+    expect(serverUrl('::1', 8000)).toBe('http://[::1]:8000/')
+  })
+})
