@@ -115,7 +115,10 @@ export async function collectStatus(config: Config, logger: Logger, timeoutMs: n
   })
 
   const store = probe(describeObjectStore(config.objectStore), async () => {
-    const opened = await openObjectStore(config.objectStore)
+    const { objectStore: settings } = config
+    // Not an error: the first run creates it (a listing of a missing directory finds nothing either).
+    if (settings.kind === 'file' && !existsSync(settings.dir)) return 'no directory yet (the first run makes it)'
+    const opened = await openObjectStore(settings)
     try {
       // A listing (not a stat) of a small prefix: S3 answers a HEAD on a missing bucket like a missing key.
       await limited(firstOf(opened.list(CHECK_PREFIX)), (message) => new StoreUnavailableError(message))

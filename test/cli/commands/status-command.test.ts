@@ -84,6 +84,7 @@ describe('imgpipe status on SQLite + directory + in-process bus', () => {
     const report = JSON.parse(result.stdout) as StatusReport
     expect(report).toMatchObject({ ok: true, counts: null, countsDetail: 'no data yet' })
     expect(report.database.detail).toContain('no database file yet')
+    expect(report.store).toMatchObject({ answers: true, detail: 'no directory yet (the first run makes it)' })
     expect(existsSync(db.url.slice('sqlite:'.length))).toBe(false)
   })
 
