@@ -34,10 +34,10 @@ export function formatChannelDifference(value: number | null): string {
   return value === null ? '—' : `${value} / 255`
 }
 
-/** 34567 → "33.8 KiB". */
+/** 34567 → "33.8 KiB" (with a no-break space, so the unit never wraps away from its number). */
 export function formatBytes(bytes: number | null): string {
   if (bytes === null) return '—'
-  if (bytes < 1024) return `${bytes} B`
+  if (bytes < 1024) return `${bytes}\u00a0B`
   const units = ['KiB', 'MiB', 'GiB']
   let value = bytes / 1024
   let unit = 0
@@ -45,7 +45,7 @@ export function formatBytes(bytes: number | null): string {
     value /= 1024
     unit += 1
   }
-  return `${decimal.format(value)} ${units[unit]}`
+  return `${decimal.format(value)}\u00a0${units[unit]}`
 }
 
 /** `changed` → `changed`, `size_changed` → `size changed`. */

@@ -38,7 +38,7 @@ ${renderPager(options, oldest)}
 function renderAlertItem(view: AlertView, current: number | null): SafeHtml {
   const number = view.alert.imageEventAlertId
   const { image, event } = view
-  return html`<li data-alert="${number}"><a href="?alert_num=${number}"${number === current ? html` aria-current="page"` : ''}><span class="num">#${number}</span><span class="what">${image.stream} · image ${image.imageNum ?? '?'} · ${formatEventType(event.eventType)}</span>${timeElement(view.alert.createdAt, 'when')}</a></li>
+  return html`<li data-alert="${number}"><a href="?alert_num=${number}"${number === current ? html` aria-current="page"` : ''}><span class="num">#${number}</span><span class="what">${image.stream} · image ${image.imageNum ?? '?'}</span><span class="when">${formatEventType(event.eventType)} · ${timeElement(view.alert.createdAt)}</span></a></li>
 `
 }
 

@@ -4,6 +4,7 @@ import { html, type HtmlValue, type SafeHtml } from './html.js'
 export interface AssetVersions {
   css: string
   js: string
+  icon: string
 }
 
 export interface DocumentParts {
@@ -27,6 +28,7 @@ export function renderDocument(parts: DocumentParts): SafeHtml {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>${parts.title}</title>
+<link rel="icon" type="image/svg+xml" href="${root}assets/favicon.svg?v=${assets.icon}">
 <link rel="stylesheet" href="${root}assets/viewer.css?v=${assets.css}">
 <script src="${root}assets/viewer.js?v=${assets.js}" defer></script>
 </head>

@@ -7,6 +7,7 @@ import type { AlertView } from '../core/types.js'
 import { AlertFeed } from './alert-events.js'
 import { ConnectionDrain } from './connection-drain.js'
 import { registerApiRoutes } from './api-routes.js'
+import { FAVICON_SVG } from './assets/favicon-svg.js'
 import { VIEWER_CSS } from './assets/viewer-css.js'
 import { VIEWER_JS } from './assets/viewer-js.js'
 import { registerObjectRoutes } from './object-routes.js'
@@ -100,6 +101,7 @@ export async function buildWebApp(options: WebAppOptions): Promise<FastifyInstan
 
   registerAsset(app, '/assets/viewer.css', 'text/css; charset=utf-8', VIEWER_CSS, ASSET_VERSIONS.css)
   registerAsset(app, '/assets/viewer.js', 'text/javascript; charset=utf-8', VIEWER_JS, ASSET_VERSIONS.js)
+  registerAsset(app, '/assets/favicon.svg', 'image/svg+xml', FAVICON_SVG, ASSET_VERSIONS.icon)
 
   app.get<{ Querystring: { after?: string } }>('/events', async (request, reply) => {
     // A reconnecting EventSource says where it stopped; a first connection says what its page shows.

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { isImgpipeError } from '../core/errors.js'
+import { FAVICON_SVG } from './assets/favicon-svg.js'
 import { VIEWER_CSS } from './assets/viewer-css.js'
 import { VIEWER_JS } from './assets/viewer-js.js'
 import { renderErrorDocument, rootFor, type AssetVersions } from './render-layout.js'
@@ -40,7 +41,7 @@ function hashOf(text: string): string {
 }
 
 /** Versions for the asset URLs; they change whenever the asset does. */
-export const ASSET_VERSIONS: AssetVersions = { css: hashOf(VIEWER_CSS), js: hashOf(VIEWER_JS) }
+export const ASSET_VERSIONS: AssetVersions = { css: hashOf(VIEWER_CSS), js: hashOf(VIEWER_JS), icon: hashOf(FAVICON_SVG) }
 
 /** A browser navigating here (it asks for HTML); scripts, `fetch` and `<img>` get JSON. */
 export function wantsHtml(request: FastifyRequest): boolean {

@@ -18,9 +18,9 @@ describe('format', () => {
   })
 
   it('writes sizes in binary units and event types in words', () => {
-    expect(formatBytes(512)).toBe('512 B')
-    expect(formatBytes(34_567)).toBe('33.8 KiB')
-    expect(formatBytes(5 * 1024 ** 3)).toBe('5 GiB')
+    expect(formatBytes(512)).toBe('512\u00a0B')
+    expect(formatBytes(34_567)).toBe('33.8\u00a0KiB')
+    expect(formatBytes(5 * 1024 ** 3)).toBe('5\u00a0GiB')
     expect(formatEventType('size_changed')).toBe('size changed')
   })
 })

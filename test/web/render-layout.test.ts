@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { html } from '../../src/web/html.js'
 import { renderDocument, renderErrorDocument, renderMessage, rootFor } from '../../src/web/render-layout.js'
 
-const assets = { css: 'c1', js: 'j1' }
+const assets = { css: 'c1', js: 'j1', icon: 'i1' }
 
 describe('rootFor', () => {
   it('leads back to the viewer root from any depth', () => {

@@ -139,6 +139,7 @@ describe('the viewer page', () => {
     for (const [pattern, type] of [
       [/href="\.\/(assets\/viewer\.css\?v=[0-9a-f]+)"/, 'text/css; charset=utf-8'],
       [/src="\.\/(assets\/viewer\.js\?v=[0-9a-f]+)"/, 'text/javascript; charset=utf-8'],
+      [/href="\.\/(assets\/favicon\.svg\?v=[0-9a-f]+)"/, 'image/svg+xml'],
     ] as const) {
       const url = pattern.exec(page)?.[1]
       expect(url).toBeDefined()

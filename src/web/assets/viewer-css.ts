@@ -46,6 +46,7 @@ body {
   color: var(--text);
 }
 a { color: var(--accent); }
+time { white-space: nowrap; }
 code, .typed { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, "DejaVu Sans Mono", monospace; font-size: 0.92em; }
 .top {
   display: flex; flex-wrap: wrap; align-items: center; justify-content: space-between; gap: 0.75rem 2rem;
@@ -67,7 +68,7 @@ button, .button {
 }
 @media (prefers-color-scheme: dark) { button, .button { color: #0d1424; } }
 .layout {
-  display: grid; grid-template-columns: minmax(0, 1fr) 19rem; gap: 1.5rem; align-items: start;
+  display: grid; grid-template-columns: minmax(0, 1fr) 22rem; gap: 1.5rem; align-items: start;
   max-width: 92rem; margin: 0 auto; padding: 1.5rem clamp(1rem, 3vw, 2rem) 3rem;
 }
 @media (max-width: 64rem) { .layout { grid-template-columns: minmax(0, 1fr); } }
@@ -96,10 +97,10 @@ figcaption strong { display: block; color: var(--text); font-size: 0.98rem; }
 .metrics li { flex: 1 1 9rem; background: var(--bg); border-radius: 10px; padding: 0.7rem 1rem; }
 .metrics .value { display: block; font-size: 1.3rem; font-weight: 650; font-variant-numeric: tabular-nums; }
 .metrics .label { font-size: 0.85rem; color: var(--muted); }
-.columns { display: grid; grid-template-columns: minmax(0, 22rem) minmax(0, 1fr); gap: 0 2rem; }
+.columns { display: grid; grid-template-columns: minmax(0, 19rem) minmax(0, 1fr); gap: 0 2rem; }
 @media (max-width: 46rem) { .columns { grid-template-columns: minmax(0, 1fr); } }
 .blink-stage {
-  position: relative; max-width: 22rem; aspect-ratio: 1 / 1; border-radius: 10px; overflow: hidden;
+  position: relative; max-width: 19rem; aspect-ratio: 1 / 1; border-radius: 10px; overflow: hidden;
   border: 1px solid var(--line);
 }
 .blink-stage .layer { position: absolute; inset: 0; background: var(--bg); }
@@ -131,6 +132,7 @@ dl.facts dd { margin: 0; font-variant-numeric: tabular-nums; overflow-wrap: anyw
   white-space: pre-wrap; overflow-wrap: anywhere;
 }
 .intro p { max-width: 42rem; }
+.panel.recent { padding: 1.25rem; }
 .recent h2 { margin: 0 0 0.75rem; display: flex; align-items: center; gap: 0.5rem; }
 .live {
   font-size: 0.7rem; font-weight: 700; letter-spacing: 0.06em; text-transform: uppercase;
@@ -142,14 +144,14 @@ dl.facts dd { margin: 0; font-variant-numeric: tabular-nums; overflow-wrap: anyw
 .alert-list li.fresh { animation: fresh 2.5s ease-out; }
 @keyframes fresh { from { background: var(--fresh); } to { background: transparent; } }
 .alert-list a {
-  display: grid; grid-template-columns: 3.25rem minmax(0, 1fr); column-gap: 0.5rem;
+  display: grid; grid-template-columns: 2.6rem minmax(0, 1fr); column-gap: 0.4rem;
   padding: 0.45rem 0.6rem; border-radius: 8px; color: inherit; text-decoration: none;
 }
 .alert-list a:hover { background: var(--bg); }
 .alert-list a[aria-current="page"] { background: var(--accent-soft); }
 .alert-list .num { grid-row: span 2; font-weight: 700; color: var(--accent); font-variant-numeric: tabular-nums; }
 .alert-list .what { overflow-wrap: anywhere; }
-.alert-list .when { font-size: 0.8rem; color: var(--muted); }
+.alert-list .when { font-size: 0.78rem; color: var(--muted); }
 .empty { color: var(--muted); margin: 0; }
 .pager { display: flex; justify-content: space-between; gap: 1rem; margin-top: 0.75rem; font-size: 0.92rem; }
 .pager a:only-child { margin-left: auto; }
