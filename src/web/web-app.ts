@@ -36,9 +36,9 @@ export async function buildWebApp(options: WebAppOptions): Promise<FastifyInstan
   const { catalog, store } = options
   const logger = options.logger ?? silentLogger
   // The cast only widens pino's Logger to Fastify's base logger type, which it implements.
-  // Fastify's per-request lines at info would drown the log; the onResponse hook below logs at debug.
   const app = Fastify({
     loggerInstance: logger,
+    // Fastify's per-request lines at info would drown the log; the onResponse hook below logs at debug.
     logController: new LogController({ disableRequestLogging: true }),
   }) as unknown as FastifyInstance
   const feed = new AlertFeed({
@@ -103,7 +103,8 @@ export async function buildWebApp(options: WebAppOptions): Promise<FastifyInstan
   registerAsset(app, '/assets/viewer.js', 'text/javascript; charset=utf-8', VIEWER_JS, ASSET_VERSIONS.js)
   registerAsset(app, '/assets/favicon.svg', 'image/svg+xml', FAVICON_SVG, ASSET_VERSIONS.icon)
 
-  app.get<{ Querystring: { after?: string } }>('/events', async (request, reply) => {
+  // No automatic HEAD route: it would open a stream only to throw its body away.
+  app.get<{ Querystring: { after?: string } }>('/events', { exposeHeadRoute: false }, async (request, reply) => {
     // A reconnecting EventSource says where it stopped; a first connection says what its page shows.
     const lastEventId = request.headers['last-event-id']
     const raw = typeof lastEventId === 'string' && lastEventId !== '' ? lastEventId : request.query.after

@@ -141,8 +141,9 @@ describe('GET /events', () => {
     resumed.abort.abort()
   })
 
-  it('rejects a bad `after`', async () => {
+  it('rejects a bad `after`, and HEAD', async () => {
     const { base } = await listening()
+    expect((await fetch(`${base}/events`, { method: 'HEAD' })).status).toBe(404)
     for (const after of ['x', '-1', '1.5']) {
       const response = await fetch(`${base}/events?after=${after}`)
       expect(response.status).toBe(400)
