@@ -1,8 +1,11 @@
 import { Command, CommanderError } from 'commander'
 import { describeError, isImgpipeError } from '../core/errors.js'
 import { addGlobalOptions } from './cli-context.js'
+import { registerDbCommand } from './commands/db-command.js'
 import { registerIngestCommand } from './commands/ingest-command.js'
 import { registerPipelineCommands } from './commands/pipeline-commands.js'
+import { registerStatusCommand } from './commands/status-command.js'
+import { registerStoreCommand } from './commands/store-command.js'
 import { registerViewCommand } from './commands/view-command.js'
 
 export const VERSION = '0.1.0'
@@ -21,6 +24,9 @@ export function buildProgram(): Command {
   registerPipelineCommands(program)
   registerIngestCommand(program)
   registerViewCommand(program)
+  registerDbCommand(program)
+  registerStoreCommand(program)
+  registerStatusCommand(program)
   return program
 }
 

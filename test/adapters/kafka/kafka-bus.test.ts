@@ -4,21 +4,18 @@
  * kafka-bus-restart.serial.test.ts: it stops the shared broker, so it runs alone, after the other suites.
  */
 import { execFile } from 'node:child_process'
-import path from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { KafkaBus } from '../../../src/adapters/kafka/kafka-bus.js'
 import { partitionForKey } from '../../../src/adapters/memory/memory-bus.js'
 import { BusUnavailableError } from '../../../src/core/errors.js'
 import { silentLogger } from '../../../src/core/logger.js'
-import type { ReceivedMessage } from '../../../src/core/ports/bus.js'
 import { busContract, Inbox, messagesFor } from '../../contracts/bus-contract.js'
 import { deleteKafkaNames, kafkaBackend, kafkaTestBrokers } from '../../support/bus-backends.js'
 import { inCi, uniqueName } from '../../support/integration.js'
 
 const run = promisify(execFile)
 const brokers = kafkaTestBrokers()
-const ROOT = path.resolve(import.meta.dirname, '../../..')
 
 if (brokers === null) {
   describe.skip('KafkaBus (IMGPIPE_TEST_KAFKA_URL is not set)', () => {

@@ -1,57 +1,15 @@
-import { spawn } from 'node:child_process'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { describeDatabase } from '../../../src/config.js'
 import { CATALOG_TABLES } from '../../../src/core/ports/catalog.js'
 import { freshDatabaseUrl, testServerConfig } from '../../support/catalog-backends.js'
 import type { FreshDatabase } from '../../support/catalog-backends.js'
-import { cleanEnv, collect, repoRoot, runCli } from '../../support/cli.js'
+import { cleanEnv, runCli } from '../../support/cli.js'
 import type { CliResult } from '../../support/cli.js'
 import { freshStoreUrl, s3TestUrl } from '../../support/store-backends.js'
 import type { FreshStoreUrl } from '../../support/store-backends.js'
 
-/**
- * Runs the built CLI with the db command. Until src/cli/program.ts registers it, a wrapper adds it to the
- * built program and handles errors as runCli does; once it is registered, the wrapper changes nothing.
- */
-let wrapperDir: string
-let wrapper: string
-beforeAll(async () => {
-  wrapperDir = await mkdtemp(path.join(tmpdir(), 'imgpipe-db-cli-'))
-  wrapper = path.join(wrapperDir, 'imgpipe.mjs')
-  const dist = (file: string): string => JSON.stringify(pathToFileURL(path.join(repoRoot, 'dist', file)).href)
-  const commander = JSON.stringify(pathToFileURL(path.join(repoRoot, 'node_modules/commander/esm.mjs')).href)
-  await writeFile(
-    wrapper,
-    `import { CommanderError } from ${commander}
-import { buildProgram } from ${dist('cli/program.js')}
-import { describeError, isImgpipeError } from ${dist('core/errors.js')}
-import { registerDbCommand } from ${dist('cli/commands/db-command.js')}
-const program = buildProgram()
-if (!program.commands.some((command) => command.name() === 'db')) registerDbCommand(program)
-try {
-  await program.parseAsync(process.argv)
-} catch (error) {
-  if (error instanceof CommanderError) process.exitCode = error.exitCode === 0 ? 0 : 2
-  else {
-    const code = isImgpipeError(error) ? error.code : 'IMGPIPE_INTERNAL'
-    process.stderr.write('imgpipe: ' + describeError(error) + ' [' + code + ']\\n')
-    process.exitCode = code === 'IMGPIPE_CONFIG_INVALID' || code === 'IMGPIPE_USAGE' ? 2 : 1
-  }
-}
-`,
-  )
-})
-afterAll(async () => {
-  await rm(wrapperDir, { recursive: true, force: true })
-})
-
-function imgpipe(args: readonly string[], env: Record<string, string>): Promise<CliResult> {
-  return collect(spawn(process.execPath, [wrapper, ...args], { env, cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] }), 120_000)
-}
+/** The built CLI, run as a user would. */
+const imgpipe = (args: readonly string[], env: Record<string, string>): Promise<CliResult> => runCli(args, env)
 
 /** The lines the CLI itself wrote on stderr (Node may add its own warnings). */
 function reasonLines(stderr: string): string[] {
