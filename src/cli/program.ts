@@ -7,6 +7,7 @@ import { registerPipelineCommands } from './commands/pipeline-commands.js'
 import { registerStatusCommand } from './commands/status-command.js'
 import { registerStoreCommand } from './commands/store-command.js'
 import { registerViewCommand } from './commands/view-command.js'
+import { registerWebCommand } from './commands/web-command.js'
 
 export const VERSION = '0.1.0'
 
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerPipelineCommands(program)
   registerIngestCommand(program)
   registerViewCommand(program)
+  registerWebCommand(program)
   registerDbCommand(program)
   registerStoreCommand(program)
   registerStatusCommand(program)

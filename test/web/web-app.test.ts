@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { AlertView } from '../../src/core/types.js'
-import { MAX_PAGE_SIZE } from '../../src/web/web-params.js'
 import { CONTENT_SECURITY_POLICY } from '../../src/web/web-responses.js'
 import { insertAlert, webFixture, type WebFixture } from './web-fixture.js'
 

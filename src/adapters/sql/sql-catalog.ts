@@ -109,8 +109,8 @@ class SqlCatalogImpl implements SqlCatalog {
     return toDbTimestamp(this.dialect, date)
   }
 
-  async migrate(): Promise<void> {
-    await this.#run('migrate', (db) => migrateCatalog(db as Kysely<unknown>, this.dialect))
+  async migrate(): Promise<string[]> {
+    return this.#run('migrate', (db) => migrateCatalog(db as Kysely<unknown>, this.dialect))
   }
 
   async ping(): Promise<void> {

@@ -90,18 +90,13 @@ export function registerDbCommand(program: Command): void {
       const where = describeDatabase(config.database)
       await withCatalog(config, async (catalog) => {
         await catalog.ping()
-        // migrate() does not say whether it did anything: tables that answer a count were already there.
-        const existed = await catalog.tableCounts().then(
-          () => true,
-          () => false,
-        )
-        await catalog.migrate()
+        const applied = await catalog.migrate()
         const counts = await catalog.tableCounts()
         const rows = CATALOG_TABLES.map((table) => `${table} ${counts[table]}`).join(', ')
         process.stdout.write(
-          existed
+          applied.length === 0
             ? `schema up to date in ${where} (rows: ${rows})\n`
-            : `created the tables ${TABLE_LIST} in ${where}\n`,
+            : `applied ${applied.join(', ')} to ${where}: tables ${TABLE_LIST} (rows: ${rows})\n`,
         )
       })
     })

@@ -38,8 +38,11 @@ export interface Catalog {
   /** Human-readable location without credentials, e.g. `sqlite:/abs/data/imgpipe.db`. */
   readonly description: string
 
-  /** Creates or upgrades the schema; never drops data. Safe to call concurrently from several processes. */
-  migrate(): Promise<void>
+  /**
+   * Creates or upgrades the schema; never drops data. Safe to call concurrently from several processes.
+   * Returns the names of the migrations it applied (none when the schema was up to date).
+   */
+  migrate(): Promise<string[]>
   /** Cheap round-trip that throws CatalogUnavailableError when the database does not answer. */
   ping(): Promise<void>
   close(): Promise<void>

@@ -78,7 +78,8 @@ for (const backend of backends) {
       const first = await imgpipe(['db', 'create'], fixture.env)
       expect(first.stderr).toBe('')
       expect(first.code).toBe(0)
-      expect(first.stdout).toBe(`created the tables image_metadata, image_event, image_event_alert in ${fixture.where}\n`)
+      expect(first.stdout).toMatch(/^applied 0001-initial to .*: tables image_metadata, image_event, image_event_alert \(rows: image_metadata 0, image_event 0, image_event_alert 0\)\n$/)
+      expect(first.stdout).toContain(fixture.where)
       expect(await tableCounts(fixture)).toEqual(EMPTY)
 
       const again = await imgpipe(['db', 'create'], fixture.env)

@@ -113,7 +113,7 @@ describe('imgpipe command line', () => {
   it('prints help for the program and every command', async () => {
     const help = await runCli(['--help'], cleanEnv())
     expect(help.code).toBe(0)
-    for (const command of ['run', 'receive', 'analyze', 'alert', 'ingest']) {
+    for (const command of ['run', 'receive', 'analyze', 'alert', 'ingest', 'view', 'web', 'db', 'store', 'status']) {
       expect(help.stdout).toContain(command)
       const sub = await runCli([command, '--help'], cleanEnv())
       expect(sub.code).toBe(0)
