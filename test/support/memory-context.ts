@@ -5,9 +5,12 @@
 import { MemoryBus } from '../../src/adapters/memory/memory-bus.js'
 import { MemoryObjectStore } from '../../src/adapters/memory/memory-object-store.js'
 import { openSqliteCatalog } from '../../src/adapters/sqlite/sqlite-catalog.js'
-import { DEFAULTS } from '../../src/config.js'
+import { loadConfig } from '../../src/config.js'
 import { silentLogger } from '../../src/core/logger.js'
 import type { ReceivedMessage } from '../../src/core/ports/bus.js'
+import { LogChannel } from '../../src/stages/alert/log-channel.js'
+import { mockSource } from '../../src/stages/receive/mock-source.js'
+import { runPipeline, type PipelineReport } from '../../src/stages/run-pipeline.js'
 import { topicsFor, type StageContext } from '../../src/stages/stage-context.js'
 
 export interface TestContext extends StageContext {
@@ -31,12 +34,7 @@ export async function memoryContext(): Promise<TestContext> {
     bus,
     abort,
     topics: topicsFor({ topicPrefix: '' }),
-    analysis: {
-      eventThreshold: DEFAULTS.eventThreshold,
-      pixelTolerance: DEFAULTS.pixelTolerance,
-      maxImagePixels: DEFAULTS.maxImagePixels,
-      maxImageBytes: DEFAULTS.maxImageBytes,
-    },
+    analysis: loadConfig({}).analysis,
     logger: silentLogger,
     signal: abort.signal,
     async close() {
@@ -61,4 +59,32 @@ export async function drainTopic(bus: MemoryBus, topic: string): Promise<Receive
 /** A message as the bus would deliver it, for calling a stage's handler directly. */
 export function message(topic: string, value: string, key = 'mock'): ReceivedMessage {
   return { topic, partition: 0, offset: 0n, key, value }
+}
+
+/**
+ * The real pipeline over the context until drained: images `from`..`count` of each stream of the mock source
+ * (the teddy bear, rotated when n % changeEvery == changeEvery - 1).
+ */
+export async function runMockPipeline(
+  context: Omit<StageContext, 'signal'>,
+  options: { streams: readonly string[]; count: number; changeEvery?: number; from?: number },
+): Promise<PipelineReport> {
+  const report = await runPipeline({
+    catalog: context.catalog,
+    store: context.store,
+    bus: context.bus,
+    topics: context.topics,
+    analysis: context.analysis,
+    partitions: 1,
+    logger: context.logger,
+    channels: [new LogChannel(context.logger)],
+    source: mockSource({ streams: options.streams, count: options.count, changeEvery: options.changeEvery ?? 4, startAt: () => options.from ?? 1 }),
+    analyze: true,
+    alert: true,
+    until: 'drained',
+    stop: new AbortController().signal,
+    pollMs: 5,
+  })
+  if (report.outcomes.failed > 0) throw new Error(`mock run failed for ${report.outcomes.failed} images`)
+  return report
 }

@@ -6,16 +6,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { MemoryBus } from '../../src/adapters/memory/memory-bus.js'
 import { openCatalog } from '../../src/adapters/open-backends.js'
-import { DEFAULTS } from '../../src/config.js'
+import { loadConfig } from '../../src/config.js'
 import { silentLogger } from '../../src/core/logger.js'
 import type { Catalog } from '../../src/core/ports/catalog.js'
 import type { ObjectStore } from '../../src/core/ports/object-store.js'
-import { LogChannel } from '../../src/stages/alert/log-channel.js'
-import { mockSource } from '../../src/stages/receive/mock-source.js'
-import { runPipeline } from '../../src/stages/run-pipeline.js'
 import { topicsFor } from '../../src/stages/stage-context.js'
 import { buildWebApp } from '../../src/web/web-app.js'
 import { freshDatabaseUrl, type FreshDatabase } from '../support/catalog-backends.js'
+import { runMockPipeline } from '../support/memory-context.js'
 import { freshStoreUrl, type FreshStoreUrl } from '../support/store-backends.js'
 
 const database = await freshDatabaseUrl('mysql')
@@ -34,27 +32,10 @@ describe.skipIf(database === null || bucket === null)('the viewer on MariaDB and
     await catalog.migrate()
     const bus = new MemoryBus({ defaultPartitions: 1 })
     try {
-      const report = await runPipeline({
-        catalog,
-        store,
-        bus,
-        topics: topicsFor({ topicPrefix: '' }),
-        analysis: {
-          eventThreshold: DEFAULTS.eventThreshold,
-          pixelTolerance: DEFAULTS.pixelTolerance,
-          maxImagePixels: DEFAULTS.maxImagePixels,
-          maxImageBytes: DEFAULTS.maxImageBytes,
-        },
-        partitions: 1,
-        logger: silentLogger,
-        channels: [new LogChannel(silentLogger)],
-        source: mockSource({ streams: ['cam-1', 'cam-2'], count: 4, changeEvery: 4 }),
-        analyze: true,
-        alert: true,
-        until: 'drained',
-        stop: new AbortController().signal,
-        pollMs: 20,
-      })
+      const report = await runMockPipeline(
+        { catalog, store, bus, topics: topicsFor({ topicPrefix: '' }), analysis: loadConfig({}).analysis, logger: silentLogger },
+        { streams: ['cam-1', 'cam-2'], count: 4 },
+      )
       expect(report.counts).toMatchObject({ images: 8, events: 2, alerts: 2 })
     } finally {
       await bus.close()

@@ -4,31 +4,12 @@
  */
 import type { FastifyInstance } from 'fastify'
 import type { AlertView } from '../../src/core/types.js'
-import { LogChannel } from '../../src/stages/alert/log-channel.js'
-import { mockSource } from '../../src/stages/receive/mock-source.js'
-import { runPipeline } from '../../src/stages/run-pipeline.js'
 import { buildWebApp, type WebAppOptions } from '../../src/web/web-app.js'
-import { memoryContext, type TestContext } from '../support/memory-context.js'
+import { memoryContext, runMockPipeline, type TestContext } from '../support/memory-context.js'
 
 /** Runs receive → analyze → alert over the context until drained, for images `from`..`count` of each stream. */
 export async function runMock(context: TestContext, streams: readonly string[], count: number, from = 1): Promise<void> {
-  const report = await runPipeline({
-    catalog: context.catalog,
-    store: context.store,
-    bus: context.bus,
-    topics: context.topics,
-    analysis: context.analysis,
-    partitions: 1,
-    logger: context.logger,
-    channels: [new LogChannel(context.logger)],
-    source: mockSource({ streams, count, changeEvery: 4, startAt: () => from }),
-    analyze: true,
-    alert: true,
-    until: 'drained',
-    stop: new AbortController().signal,
-    pollMs: 5,
-  })
-  if (report.outcomes.failed > 0) throw new Error(`mock run failed for ${report.outcomes.failed} images`)
+  await runMockPipeline(context, { streams, count, from })
 }
 
 export interface WebFixture {

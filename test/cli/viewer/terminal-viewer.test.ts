@@ -12,10 +12,7 @@ import {
 } from '../../../src/cli/viewer/terminal-viewer.js'
 import { CatalogUnavailableError } from '../../../src/core/errors.js'
 import type { Catalog } from '../../../src/core/ports/catalog.js'
-import { LogChannel } from '../../../src/stages/alert/log-channel.js'
-import { mockSource } from '../../../src/stages/receive/mock-source.js'
-import { runPipeline } from '../../../src/stages/run-pipeline.js'
-import { memoryContext, type TestContext } from '../../support/memory-context.js'
+import { memoryContext, runMockPipeline, type TestContext } from '../../support/memory-context.js'
 
 let context: TestContext
 let backends: ViewerBackends
@@ -23,22 +20,7 @@ let backends: ViewerBackends
 beforeAll(async () => {
   context = await memoryContext()
   // The real pipeline on the embedded adapters: 10 teddy bears, events and alerts for images 3 and 7.
-  await runPipeline({
-    catalog: context.catalog,
-    store: context.store,
-    bus: context.bus,
-    topics: context.topics,
-    analysis: context.analysis,
-    partitions: 1,
-    logger: context.logger,
-    channels: [new LogChannel(context.logger)],
-    source: mockSource({ streams: ['mock'], count: 10, changeEvery: 4 }),
-    analyze: true,
-    alert: true,
-    until: 'drained',
-    stop: new AbortController().signal,
-    pollMs: 5,
-  })
+  await runMockPipeline(context, { streams: ['mock'], count: 10 })
   backends = { catalog: context.catalog, store: context.store, limits: context.analysis }
 })
 afterAll(async () => {
