@@ -60,7 +60,7 @@ function stopSignal(): AbortSignal {
       process.stderr.write(`imgpipe: ${signal} again, exiting now\n`)
       process.exit(130)
     }
-    process.stderr.write(`imgpipe: ${signal} received, finishing the message in hand (again to force)\n`)
+    process.stderr.write(`imgpipe: ${signal} received, stopping cleanly (send it again to stop at once)\n`)
     controller.abort()
   }
   process.on('SIGINT', onSignal)
