@@ -92,3 +92,23 @@ export function assertValidPrefix(prefix: string): void {
   if (prefix === '') return
   assertValidObjectKey(prefix.endsWith('/') ? prefix.slice(0, -1) : prefix)
 }
+
+/**
+ * Orders keys by Unicode code point, which is the UTF-8 byte order S3 lists in. Plain `<` compares
+ * UTF-16 code units and puts astral characters (emoji) before U+E000..U+FFFF.
+ */
+export function compareObjectKeys(a: string, b: string): number {
+  const length = Math.min(a.length, b.length)
+  for (let index = 0; index < length; index += 1) {
+    let x = a.charCodeAt(index)
+    let y = b.charCodeAt(index)
+    if (x === y) continue
+    if (x >= 0xd800 && y >= 0xd800) {
+      // Surrogates (astral code points) move above U+FFFF; U+E000..U+FFFF move down to make room.
+      x = x >= 0xe000 ? x - 0x800 : x + 0x2000
+      y = y >= 0xe000 ? y - 0x800 : y + 0x2000
+    }
+    return x - y
+  }
+  return a.length - b.length
+}

@@ -3,6 +3,7 @@ import { ObjectKeyInvalidError } from '../../src/core/errors.js'
 import {
   assertValidObjectKey,
   assertValidPrefix,
+  compareObjectKeys,
   contentTypeForKey,
   differenceImageObjectKey,
   extensionForFormat,
@@ -186,4 +187,13 @@ describe('contentTypeForKey', () => {
       expect(contentTypeForKey(key)).toBe('application/octet-stream')
     },
   )
+})
+
+describe('compareObjectKeys', () => {
+  it('orders by code point like UTF-8 bytes, not by UTF-16 units', () => {
+    const values = ['b', 'a/b', 'a-c', '\uff5e', '\u{1f600}', 'é', 'a', '']
+    const expected = [...values].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
+    expect([...values].sort(compareObjectKeys)).toEqual(expected)
+    expect(compareObjectKeys('x', 'x')).toBe(0)
+  })
 })

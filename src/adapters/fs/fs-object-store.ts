@@ -4,7 +4,7 @@ import type { Dirent } from 'node:fs'
 import { lstat, mkdir, open, readdir, readFile, realpath, rename, rm, unlink } from 'node:fs/promises'
 import path from 'node:path'
 import { ClosedError, ObjectKeyInvalidError, ObjectNotFoundError, StoreUnavailableError } from '../../core/errors.js'
-import { assertValidObjectKey, assertValidPrefix } from '../../core/object-keys.js'
+import { assertValidObjectKey, assertValidPrefix, compareObjectKeys } from '../../core/object-keys.js'
 import type { ObjectStore, StoredObject } from '../../core/ports/object-store.js'
 
 /**
@@ -334,24 +334,4 @@ function codeOf(error: unknown): string | undefined {
 function isAbsent(error: unknown): boolean {
   const code = codeOf(error)
   return code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR'
-}
-
-/**
- * Orders keys by Unicode code point, which is the UTF-8 byte order S3 lists in. Plain `<` compares
- * UTF-16 code units and puts astral characters (emoji) before U+E000..U+FFFF.
- */
-export function compareObjectKeys(a: string, b: string): number {
-  const length = Math.min(a.length, b.length)
-  for (let index = 0; index < length; index += 1) {
-    let x = a.charCodeAt(index)
-    let y = b.charCodeAt(index)
-    if (x === y) continue
-    if (x >= 0xd800 && y >= 0xd800) {
-      // Surrogates (astral code points) move above U+FFFF; U+E000..U+FFFF move down to make room.
-      x = x >= 0xe000 ? x - 0x800 : x + 0x2000
-      y = y >= 0xe000 ? y - 0x800 : y + 0x2000
-    }
-    return x - y
-  }
-  return a.length - b.length
 }

@@ -1,7 +1,6 @@
 import { ClosedError, ObjectNotFoundError } from '../../core/errors.js'
-import { assertValidObjectKey, assertValidPrefix } from '../../core/object-keys.js'
+import { assertValidObjectKey, assertValidPrefix, compareObjectKeys } from '../../core/object-keys.js'
 import type { ObjectStore, StoredObject } from '../../core/ports/object-store.js'
-import { compareObjectKeys } from '../fs/fs-object-store.js'
 
 interface Entry {
   bytes: Buffer

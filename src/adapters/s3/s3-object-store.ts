@@ -295,7 +295,7 @@ function classify(error: unknown, where: { bucket: string; store: string }): Cla
   const code = (error as { code?: unknown } | null)?.code
   const text = error instanceof Error ? error.message : String(error)
   if (name === 'NoSuchBucket') {
-    return { canRetry: false, message: `bucket "${where.bucket}" does not exist (create it with \`imgpipe init\`, or check the bucket name in the store URL)` }
+    return { canRetry: false, message: `bucket "${where.bucket}" does not exist (imgpipe creates it when a pipeline stage starts; or check the bucket name in the store URL)` }
   }
   if (ACCESS_ERRORS.has(name) || status === 403) {
     return {

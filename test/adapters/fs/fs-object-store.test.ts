@@ -2,7 +2,7 @@ import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile 
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { compareObjectKeys, FS_TEMP_FILE_PREFIX, FsObjectStore } from '../../../src/adapters/fs/fs-object-store.js'
+import { FS_TEMP_FILE_PREFIX, FsObjectStore } from '../../../src/adapters/fs/fs-object-store.js'
 import { objectStoreContract } from '../../contracts/object-store-contract.js'
 import { directoryBackend } from '../../support/store-backends.js'
 
@@ -204,11 +204,3 @@ describe('FsObjectStore', () => {
   })
 })
 
-describe('compareObjectKeys', () => {
-  it('orders by code point like UTF-8 bytes, not by UTF-16 units', () => {
-    const values = ['b', 'a/b', 'a-c', '\uff5e', '\u{1f600}', 'é', 'a', '']
-    const expected = [...values].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
-    expect([...values].sort(compareObjectKeys)).toEqual(expected)
-    expect(compareObjectKeys('x', 'x')).toBe(0)
-  })
-})
