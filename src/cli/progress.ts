@@ -13,17 +13,19 @@ export class PipelineProgress {
    * @param total new images expected
    * @param analysedBefore images already analysed or failed when the run started, when this process analyses
    *   (the bar then follows the analysis); null when it only receives (the bar follows what it received)
+   * @param stream where to draw: stderr when it is a terminal, else nowhere
    */
   constructor(
     total: number,
     private readonly analysedBefore: number | null,
-    enabled = process.stderr.isTTY === true,
+    stream: NodeJS.WriteStream | null = process.stderr.isTTY === true ? process.stderr : null,
   ) {
     this.total = total
-    this.bar = enabled
+    this.bar =
+      stream !== null
       ? new cliProgress.SingleBar(
           {
-            stream: process.stderr,
+            stream,
             format: ' {bar} {percentage}% | {value}/{total} done | received {received} | events {events} | alerts {alerts} | failed {failed}',
             hideCursor: true,
             clearOnComplete: false,
