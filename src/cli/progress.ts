@@ -22,18 +22,18 @@ export class PipelineProgress {
   ) {
     this.total = total
     this.bar =
-      stream !== null
-      ? new cliProgress.SingleBar(
-          {
-            stream,
-            format: ' {bar} {percentage}% | {value}/{total} done | received {received} | events {events} | alerts {alerts} | failed {failed}',
-            hideCursor: true,
-            clearOnComplete: false,
-            etaBuffer: 50,
-          },
-          cliProgress.Presets.shades_classic,
-        )
-      : null
+      stream === null
+        ? null
+        : new cliProgress.SingleBar(
+            {
+              stream,
+              format: ' {bar} {percentage}% | {value}/{total} done | received {received} | events {events} | alerts {alerts} | failed {failed}',
+              hideCursor: true,
+              clearOnComplete: false,
+              etaBuffer: 50,
+            },
+            cliProgress.Presets.shades_classic,
+          )
     this.bar?.start(Math.max(total, 1), 0, { received: 0, events: 0, alerts: 0, failed: 0 })
   }
 
