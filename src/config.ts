@@ -24,7 +24,8 @@ export const DEFAULTS = {
   maxImagePixels: 50_000_000,
   /** Files larger than this are rejected before reading them whole. */
   maxImageBytes: 100 * 1024 * 1024,
-  logLevel: 'info',
+  /** Commands a person runs log warnings only; `imgpipe analyze` and `alert` log at info (src/cli/cli-context.ts). */
+  logLevel: 'warn',
 } as const
 
 export const ENV = {

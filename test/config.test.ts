@@ -45,7 +45,7 @@ describe('loadConfig defaults', () => {
     expect(config.broker).toEqual({ kind: 'memory' })
     expect(config.topicPartitions).toBe(3)
     expect(config.topicPrefix).toBe('')
-    expect(config.logLevel).toBe('info')
+    expect(config.logLevel).toBe('warn')
     expect(config.analysis).toEqual({
       eventThreshold: 0.01,
       pixelTolerance: 48,

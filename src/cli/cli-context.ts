@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander'
-import { loadConfig, type Config, type ConfigOverrides } from '../config.js'
+import { loadConfig, type Config, type ConfigOverrides, type LogLevel } from '../config.js'
 import { createLogger, type Logger } from '../core/logger.js'
 
 /** Options every command accepts; each overrides the env var named in its help. */
@@ -30,10 +30,11 @@ export interface CliContext {
 }
 
 /**
- * Loads and validates the configuration once, from env vars and the command's flags.
- * `quietByDefault` lowers the default log level (not an explicit one) so a progress bar stays readable.
+ * Loads and validates the configuration once, from env vars and the command's flags. Without an explicit
+ * level, commands a person runs log warnings only (their output and progress bar stay readable); the
+ * long-running stages pass `defaultLogLevel: 'info'` to log what they do.
  */
-export function cliContext(command: Command, options: { quietByDefault?: boolean } = {}): CliContext {
+export function cliContext(command: Command, options: { defaultLogLevel?: LogLevel } = {}): CliContext {
   const flags = command.optsWithGlobals<GlobalOptions>()
   const overrides: ConfigOverrides = {
     databaseUrl: flags.databaseUrl,
@@ -44,7 +45,7 @@ export function cliContext(command: Command, options: { quietByDefault?: boolean
     logLevel: flags.logLevel,
   }
   const explicitLevel = flags.logLevel !== undefined || (process.env['IMGPIPE_LOG_LEVEL'] ?? '') !== ''
-  if (options.quietByDefault === true && !explicitLevel) overrides.logLevel = 'warn'
+  if (!explicitLevel && options.defaultLogLevel !== undefined) overrides.logLevel = options.defaultLogLevel
   const config = loadConfig(process.env, overrides)
   return { config, logger: createLogger(config.logLevel), stop: stopSignal() }
 }

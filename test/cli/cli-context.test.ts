@@ -20,12 +20,12 @@ describe('cli context', () => {
     const program = addGlobalOptions(new Command('imgpipe')).exitOverride()
     let seen: ReturnType<typeof cliContext> | undefined
     program.command('probe').action((_options: unknown, command: Command) => {
-      seen = cliContext(command, { quietByDefault: true })
+      seen = cliContext(command)
     })
     await program.parseAsync(['node', 'imgpipe', '--database-url', 'sqlite::memory:', '--partitions', '7', 'probe'])
     expect(seen?.config.database).toEqual({ kind: 'sqlite', path: ':memory:' })
     expect(seen?.config.topicPartitions).toBe(7)
-    // No level set anywhere: a command with a progress bar logs warnings only.
+    // No level set anywhere: a command a person runs logs warnings only.
     if (process.env['IMGPIPE_LOG_LEVEL'] === undefined) expect(seen?.config.logLevel).toBe('warn')
     expect(seen?.stop.aborted).toBe(false)
   })

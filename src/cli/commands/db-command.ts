@@ -86,7 +86,7 @@ export function registerDbCommand(program: Command): void {
   db.command('create')
     .description('create the catalog tables, or upgrade them to the current schema; never deletes data')
     .action(async (_options: unknown, command: Command) => {
-      const { config } = cliContext(command, { quietByDefault: true })
+      const { config } = cliContext(command)
       const where = describeDatabase(config.database)
       await withCatalog(config, async (catalog) => {
         await catalog.ping()
@@ -105,7 +105,7 @@ export function registerDbCommand(program: Command): void {
     .description('drop the catalog tables and create them again, empty (destructive: needs --yes)')
     .option('--yes', `confirm: delete every row of ${TABLE_LIST}`)
     .action(async (options: { yes?: boolean }, command: Command) => {
-      const { config } = cliContext(command, { quietByDefault: true })
+      const { config } = cliContext(command)
       const where = describeDatabase(config.database)
       if (options.yes !== true) {
         throw new UsageError(`db reset would delete every row of ${TABLE_LIST} in ${where} and recreate the tables; run it again with --yes to do so`)
@@ -122,7 +122,7 @@ export function registerDbCommand(program: Command): void {
     .description('delete every row of the catalog tables, keeping the schema (destructive: needs --yes)')
     .option('--yes', `confirm: delete every row of ${TABLE_LIST}`)
     .action(async (options: { yes?: boolean }, command: Command) => {
-      const { config } = cliContext(command, { quietByDefault: true })
+      const { config } = cliContext(command)
       const where = describeDatabase(config.database)
       if (options.yes !== true) {
         throw new UsageError(`db empty would delete every row of ${TABLE_LIST} in ${where}; run it again with --yes to do so`)
@@ -147,7 +147,7 @@ export function registerDbCommand(program: Command): void {
     .option('--width <columns>', 'fit the output to this many columns (default: the terminal width on a terminal, unlimited otherwise)', positiveInteger)
     .addHelpText('after', `\nTables: ${TABLE_LIST}.\nOn a narrow terminal the table keeps the most telling columns and lists the others; --vertical or --json show them all.`)
     .action(async (options: ShowOptions, command: Command) => {
-      const { config } = cliContext(command, { quietByDefault: true })
+      const { config } = cliContext(command)
       const where = describeDatabase(config.database)
       const tables = options.table === undefined ? CATALOG_TABLES : [options.table]
       const shown = await withCatalog(config, (catalog) => showTables(catalog, tables, options.limit, options.after))
@@ -169,7 +169,7 @@ export function registerDbCommand(program: Command): void {
     .description('rows per catalog table and the pipeline counts (images by status, events, alerts)')
     .option('--json', 'print the counts as JSON')
     .action(async (options: { json?: boolean }, command: Command) => {
-      const { config } = cliContext(command, { quietByDefault: true })
+      const { config } = cliContext(command)
       const where = describeDatabase(config.database)
       const { tables, counts } = await withCatalog(config, async (catalog) => ({
         tables: await catalog.tableCounts(),

@@ -24,7 +24,7 @@ export function registerIngestCommand(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (paths: string[], options: IngestOptions, command: Command) => {
       assertStreamName(options.stream)
-      const context = cliContext(command, { quietByDefault: true })
+      const context = cliContext(command)
       const { config, logger } = context
       const files = await listImageFiles(paths, options.recursive === true)
       const inProcess = config.broker.kind === 'memory'

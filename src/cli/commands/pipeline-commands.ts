@@ -43,7 +43,7 @@ export function registerPipelineCommands(program: Command): void {
       .command('run')
       .description('run receive, analyze and alert in this process on the mock image stream, until every image is analysed and every event alerted'),
   ).action(async (options: MockOptions, command: Command) => {
-    const context = cliContext(command, { quietByDefault: true })
+    const context = cliContext(command)
     const report = await runMock(context, options, { analyze: true, alert: true })
     printSummary(context, report, options.json === true)
   })
@@ -53,7 +53,7 @@ export function registerPipelineCommands(program: Command): void {
       .command('receive')
       .description('receive stage: record the mock image stream and publish each image on image_analysis (on the in-process bus, also runs analyze and alert)'),
   ).action(async (options: MockOptions, command: Command) => {
-    const context = cliContext(command, { quietByDefault: true })
+    const context = cliContext(command)
     const inProcess = context.config.broker.kind === 'memory'
     const report = await runMock(context, options, { analyze: inProcess, alert: inProcess })
     printSummary(context, report, options.json === true)
@@ -69,7 +69,7 @@ export function registerPipelineCommands(program: Command): void {
       )
       .option('--json', 'print the summary as JSON')
       .action(async (options: { json?: boolean }, command: Command) => {
-        const context = cliContext(command)
+        const context = cliContext(command, { defaultLogLevel: 'info' })
         const report = await runStage(context, stage)
         printSummary(context, report, options.json === true)
       })

@@ -68,7 +68,7 @@ export function registerStatusCommand(program: Command): void {
     .option('--json', 'print the status as JSON')
     .option('--timeout <ms>', 'time limit for each service to answer', positiveInteger, DEFAULT_TIMEOUT_MS)
     .action(async (options: { json?: boolean; timeout: number }, command: Command) => {
-      const { config, logger } = cliContext(command, { quietByDefault: true })
+      const { config, logger } = cliContext(command)
       let abandoned = false
       const report = await collectStatus(config, logger, options.timeout, () => (abandoned = true))
       if (options.json === true) printJson(report)

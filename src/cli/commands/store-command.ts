@@ -42,7 +42,7 @@ export function registerStoreCommand(program: Command): void {
     .option('--width <columns>', 'fit the output to this many columns (default: the terminal width on a terminal, unlimited otherwise)', positiveInteger)
     .action(async (options: { prefix?: string; json?: boolean; width?: number }, command: Command) => {
       const prefix = checkedPrefix(options.prefix)
-      const { config } = cliContext(command, { quietByDefault: true })
+      const { config } = cliContext(command)
       const where = describeObjectStore(config.objectStore)
       const objects = await withStore(config, (opened) => listAll(opened, prefix))
       const totalBytes = objects.reduce((sum, object) => sum + object.size, 0)
@@ -78,7 +78,7 @@ export function registerStoreCommand(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (options: { yes?: boolean; prefix?: string; json?: boolean }, command: Command) => {
       const prefix = checkedPrefix(options.prefix)
-      const context = cliContext(command, { quietByDefault: true })
+      const context = cliContext(command)
       const where = describeObjectStore(context.config.objectStore)
       const under = prefix === '' ? '' : ` under ${JSON.stringify(prefix)}`
       if (options.yes !== true) {
@@ -100,7 +100,7 @@ export function registerStoreCommand(program: Command): void {
     .description(`write, list, read back (comparing bytes) and delete a probe object under ${CHECK_PREFIX}: does the store work for imgpipe?`)
     .option('--timeout <ms>', 'time limit per step', positiveInteger, DEFAULT_CHECK_TIMEOUT_MS)
     .action(async (options: { timeout: number }, command: Command) => {
-      const { config } = cliContext(command, { quietByDefault: true })
+      const { config } = cliContext(command)
       const where = describeObjectStore(config.objectStore)
       let abandoned = false
       try {

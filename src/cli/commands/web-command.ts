@@ -35,7 +35,7 @@ export function registerWebCommand(program: Command): void {
     .option('--host <host>', 'address to listen on (0.0.0.0 or :: for every interface)', '127.0.0.1')
     .option('--poll-interval <ms>', 'how often live pages are checked for new alerts', positiveInteger, 1000)
     .action(async (options: WebOptions, command: Command) => {
-      const context = cliContext(command, { quietByDefault: true })
+      const context = cliContext(command)
       const { config, logger, stop } = context
       let catalog: Catalog | undefined
       let store: ObjectStore | undefined
