@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { ConfigError } from './core/errors.js'
 import { assertValidObjectKey } from './core/object-keys.js'
@@ -40,6 +41,11 @@ export const ENV = {
   maxImagePixels: 'IMGPIPE_MAX_IMAGE_PIXELS',
   maxImageBytes: 'IMGPIPE_MAX_IMAGE_BYTES',
   logLevel: 'IMGPIPE_LOG_LEVEL',
+  /** Kafka security: env only, so that a password never sits in a URL, a flag or a shell history. */
+  kafkaCaFile: 'IMGPIPE_KAFKA_CA_FILE',
+  kafkaSaslMechanism: 'IMGPIPE_KAFKA_SASL_MECHANISM',
+  kafkaSaslUsername: 'IMGPIPE_KAFKA_SASL_USERNAME',
+  kafkaSaslPassword: 'IMGPIPE_KAFKA_SASL_PASSWORD',
 } as const
 
 export type DatabaseConfig =
@@ -70,7 +76,30 @@ export type ObjectStoreConfig =
       checksums: 'when_supported' | 'when_required'
     }
 
-export type BrokerConfig = { kind: 'memory' } | { kind: 'kafka'; brokers: string[]; clientId: string }
+/** The SASL mechanisms @platformatic/kafka implements itself (OAUTHBEARER and GSSAPI need code of their own). */
+export const KAFKA_SASL_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'] as const
+export type KafkaSaslMechanism = (typeof KAFKA_SASL_MECHANISMS)[number]
+
+/** TLS to every broker (`kafkas://`); the certificate is always verified, and its name checked against the host. */
+export interface KafkaTlsConfig {
+  /**
+   * PEM bundle read from IMGPIPE_KAFKA_CA_FILE: these CAs, and only these, are trusted (as with a Java client's
+   * truststore). Undefined: Node's CAs plus NODE_EXTRA_CA_CERTS.
+   */
+  ca?: string
+}
+
+export interface KafkaSaslConfig {
+  mechanism: KafkaSaslMechanism
+  username: string
+  /** From IMGPIPE_KAFKA_SASL_PASSWORD; never printed. */
+  password: string
+}
+
+/** `tls` and `sasl` are undefined for a plaintext listener without authentication (`kafka://`, no SASL env). */
+export type BrokerConfig =
+  | { kind: 'memory' }
+  | { kind: 'kafka'; brokers: string[]; clientId: string; tls: KafkaTlsConfig | undefined; sasl: KafkaSaslConfig | undefined }
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
 
@@ -92,13 +121,13 @@ export interface Config {
   logLevel: LogLevel
 }
 
-/** Flag values from the CLI; each overrides the env var of the same meaning. */
-export type ConfigOverrides = Partial<Record<keyof typeof ENV, string | undefined>>
+/** Flag values from the CLI; each overrides the env var of the same meaning. Kafka security has no flags. */
+export type ConfigOverrides = Partial<Record<Exclude<keyof typeof ENV, `kafka${string}`>, string | undefined>>
 
 type Env = Record<string, string | undefined>
 
 export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = {}, cwd = process.cwd()): Config {
-  const read = (key: keyof typeof ENV): string | undefined => {
+  const read = (key: keyof ConfigOverrides): string | undefined => {
     const flag = overrides[key]
     if (flag !== undefined) return flag
     const value = env[ENV[key]]
@@ -109,7 +138,7 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
   return {
     database: parseDatabaseUrl(read('databaseUrl') ?? DEFAULTS.databaseUrl, cwd, env, password),
     objectStore: parseObjectStoreUrl(read('objectStoreUrl') ?? DEFAULTS.objectStoreUrl, cwd),
-    broker: parseBrokerUrl(read('brokerUrl') ?? DEFAULTS.brokerUrl),
+    broker: parseBrokerUrl(read('brokerUrl') ?? DEFAULTS.brokerUrl, env, cwd),
     topicPartitions: parseInteger('topicPartitions', read('topicPartitions'), DEFAULTS.topicPartitions, 1, 1000),
     topicPrefix: parseTopicPrefix(read('topicPrefix') ?? DEFAULTS.topicPrefix),
     analysis: {
@@ -258,11 +287,15 @@ function parseBoolean(value: string | null): boolean | null {
   return null
 }
 
-export function parseBrokerUrl(value: string): BrokerConfig {
+/**
+ * `memory:`, `kafka://host:port,...` (plaintext) or `kafkas://host:port,...` (TLS). SASL and the CA bundle come
+ * from `env` (IMGPIPE_KAFKA_*), read only for a Kafka URL; a relative CA path is resolved against `cwd`.
+ */
+export function parseBrokerUrl(value: string, env: Env = {}, cwd = process.cwd()): BrokerConfig {
   if (value === 'memory:') return { kind: 'memory' }
-  const match = /^kafka:\/\/([^/?#]+)\/?(?:\?(.*))?$/.exec(value)
-  if (match === null) throw invalid('brokerUrl', value, 'expected memory: or kafka://host:port[,host:port...]')
-  const brokers = (match[1] ?? '').split(',').map((entry) => entry.trim())
+  const match = /^(kafkas?):\/\/([^/?#]+)\/?(?:\?(.*))?$/.exec(value)
+  if (match === null) throw invalid('brokerUrl', value, 'expected memory:, kafka://host:port[,host:port...] or kafkas://host:port[,...] (TLS)')
+  const brokers = (match[2] ?? '').split(',').map((entry) => entry.trim())
   for (const broker of brokers) {
     if (broker.includes('@')) throw invalid('brokerUrl', value, 'credentials do not belong in the URL')
     const port = /^(?:[A-Za-z0-9.-]+|\[[0-9a-fA-F:]+\]):(\d{1,5})$/.exec(broker)?.[1]
@@ -270,13 +303,66 @@ export function parseBrokerUrl(value: string): BrokerConfig {
       throw invalid('brokerUrl', value, `${JSON.stringify(broker)} is not host:port (port 1 to 65535)`)
     }
   }
-  const params = new URLSearchParams(match[2] ?? '')
+  const params = new URLSearchParams(match[3] ?? '')
   for (const key of params.keys()) {
     if (key !== 'clientId') throw invalid('brokerUrl', value, `unknown option ${JSON.stringify(key)} (known: clientId)`)
   }
   const clientId = params.get('clientId') ?? 'imgpipe'
   if (clientId === '') throw invalid('brokerUrl', value, 'clientId must not be empty')
-  return { kind: 'kafka', brokers, clientId }
+  const tls = match[1] === 'kafkas' ? parseKafkaTls(env, cwd) : undefined
+  if (tls === undefined && envValue(env, 'kafkaCaFile') !== undefined) {
+    // A CA bundle for a plaintext URL means TLS was meant: connecting without it would be a silent downgrade.
+    throw new ConfigError(`${ENV.kafkaCaFile} is set but ${ENV.brokerUrl} is kafka://, which is plaintext: use kafkas:// for TLS`)
+  }
+  return { kind: 'kafka', brokers, clientId, tls, sasl: parseKafkaSasl(env) }
+}
+
+/** An env variable, trimmed; undefined when unset or blank (like loadConfig's own reads). */
+function envValue(env: Env, key: keyof typeof ENV): string | undefined {
+  const value = env[ENV[key]]?.trim()
+  return value === undefined || value === '' ? undefined : value
+}
+
+function parseKafkaTls(env: Env, cwd: string): KafkaTlsConfig {
+  const file = envValue(env, 'kafkaCaFile')
+  if (file === undefined) return {}
+  // Read now, so a wrong path stops the process at start-up rather than at its first connection.
+  let ca: string
+  try {
+    ca = readFileSync(path.resolve(cwd, file), 'utf8')
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.message : String(error))
+    throw new ConfigError(`${ENV.kafkaCaFile}=${JSON.stringify(file)} cannot be read (${reason})`)
+  }
+  if (!ca.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new ConfigError(`${ENV.kafkaCaFile}=${JSON.stringify(file)} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`)
+  }
+  return { ca }
+}
+
+/** SASL from IMGPIPE_KAFKA_SASL_*: all three or none. Messages name variables, never echo the password. */
+function parseKafkaSasl(env: Env): KafkaSaslConfig | undefined {
+  const mechanismValue = envValue(env, 'kafkaSaslMechanism')
+  const username = envValue(env, 'kafkaSaslUsername')
+  // Taken exactly as given (spaces may be part of it); empty means unset, like IMGPIPE_DATABASE_PASSWORD.
+  const rawPassword = env[ENV.kafkaSaslPassword]
+  const password = rawPassword === '' ? undefined : rawPassword
+  if (mechanismValue === undefined) {
+    if (username === undefined && password === undefined) return undefined
+    const given = username === undefined ? ENV.kafkaSaslPassword : ENV.kafkaSaslUsername
+    throw new ConfigError(`${given} is set but ${ENV.kafkaSaslMechanism} is not: set it to one of ${KAFKA_SASL_MECHANISMS.join(', ')}`)
+  }
+  const mechanism = KAFKA_SASL_MECHANISMS.find((known) => known === mechanismValue.toUpperCase())
+  if (mechanism === undefined) {
+    throw new ConfigError(
+      `${ENV.kafkaSaslMechanism}=${JSON.stringify(mechanismValue)} is invalid: expected one of ${KAFKA_SASL_MECHANISMS.join(', ')}`,
+    )
+  }
+  if (username === undefined || password === undefined) {
+    const missing = [...(username === undefined ? [ENV.kafkaSaslUsername] : []), ...(password === undefined ? [ENV.kafkaSaslPassword] : [])]
+    throw new ConfigError(`${ENV.kafkaSaslMechanism}=${mechanism} needs ${missing.join(' and ')} too`)
+  }
+  return { mechanism, username, password }
 }
 
 function parseTopicPrefix(value: string): string {
@@ -318,7 +404,9 @@ export function describeObjectStore(store: ObjectStoreConfig): string {
 }
 
 export function describeBroker(broker: BrokerConfig): string {
-  return broker.kind === 'memory' ? 'memory:' : `kafka://${broker.brokers.join(',')}`
+  if (broker.kind === 'memory') return 'memory:'
+  const url = `${broker.tls === undefined ? 'kafka' : 'kafkas'}://${broker.brokers.join(',')}`
+  return broker.sasl === undefined ? url : `${url} (SASL ${broker.sasl.mechanism} as ${broker.sasl.username})`
 }
 
 export function topicName(config: Pick<Config, 'topicPrefix'>, topic: string): string {

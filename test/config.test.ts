@@ -1,5 +1,7 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
-import { describe, it, expect } from 'vitest'
+import { afterAll, describe, it, expect } from 'vitest'
 import { ConfigError } from '../src/core/errors.js'
 import {
   DEFAULTS,
@@ -569,5 +571,155 @@ describe('describe*', () => {
       expect(text).not.toContain(SECRET)
       expect(config.database).toMatchObject({ password: SECRET })
     }
+  })
+})
+
+describe('Kafka TLS and SASL', () => {
+  const dirs: string[] = []
+  const tempDir = (): string => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'imgpipe-config-'))
+    dirs.push(dir)
+    return dir
+  }
+  afterAll(() => {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
+  })
+  const pemFile = (): string => {
+    const dir = tempDir()
+    const file = path.join(dir, 'ca.pem')
+    writeFileSync(file, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n')
+    return file
+  }
+  const saslEnv = { IMGPIPE_KAFKA_SASL_MECHANISM: 'SCRAM-SHA-256', IMGPIPE_KAFKA_SASL_USERNAME: 'app', IMGPIPE_KAFKA_SASL_PASSWORD: SECRET }
+
+  it('names its variables IMGPIPE_KAFKA_*', () => {
+    expect([ENV.kafkaCaFile, ENV.kafkaSaslMechanism, ENV.kafkaSaslUsername, ENV.kafkaSaslPassword]).toEqual([
+      'IMGPIPE_KAFKA_CA_FILE',
+      'IMGPIPE_KAFKA_SASL_MECHANISM',
+      'IMGPIPE_KAFKA_SASL_USERNAME',
+      'IMGPIPE_KAFKA_SASL_PASSWORD',
+    ])
+  })
+
+  it('kafka:// without SASL variables is plaintext without authentication, as before', () => {
+    const broker = parseBrokerUrl('kafka://h:1')
+    expect(broker).toMatchObject({ kind: 'kafka', brokers: ['h:1'], clientId: 'imgpipe' })
+    expect(broker.kind === 'kafka' && broker.tls === undefined && broker.sasl === undefined).toBe(true)
+  })
+
+  it.each([
+    ['kafkas://h:9093', ['h:9093'], 'imgpipe'],
+    ['kafkas://b-1.example.kafka.us-east-1.amazonaws.com:9096,b-2.example.kafka.us-east-1.amazonaws.com:9096', ['b-1.example.kafka.us-east-1.amazonaws.com:9096', 'b-2.example.kafka.us-east-1.amazonaws.com:9096'], 'imgpipe'],
+    ['kafkas://[::1]:9093/?clientId=app', ['[::1]:9093'], 'app'],
+  ])('%s is TLS with Node’s CAs', (url, brokers, clientId) => {
+    expect(parseBrokerUrl(url)).toEqual({ kind: 'kafka', brokers, clientId, tls: {}, sasl: undefined })
+  })
+
+  it('reads the CA bundle of IMGPIPE_KAFKA_CA_FILE at start-up, relative to the cwd argument', () => {
+    const file = pemFile()
+    const absolute = load({ IMGPIPE_BROKER_URL: 'kafkas://h:9093', IMGPIPE_KAFKA_CA_FILE: file }).broker
+    expect(absolute).toMatchObject({ kind: 'kafka', tls: { ca: readFileSync(file, 'utf8') } })
+    const relative = loadConfig({ IMGPIPE_BROKER_URL: 'kafkas://h:9093', IMGPIPE_KAFKA_CA_FILE: path.basename(file) }, {}, path.dirname(file))
+    expect(relative).toMatchObject({ broker: { tls: { ca: readFileSync(file, 'utf8') } } })
+  })
+
+  it('rejects a CA file that is missing, or holds no PEM certificate, naming IMGPIPE_KAFKA_CA_FILE', () => {
+    const missing = configError(() => load({ IMGPIPE_BROKER_URL: 'kafkas://h:9093', IMGPIPE_KAFKA_CA_FILE: '/nonexistent/ca.pem' }))
+    expect(missing.message).toContain('IMGPIPE_KAFKA_CA_FILE="/nonexistent/ca.pem" cannot be read (ENOENT)')
+    const dir = tempDir()
+    writeFileSync(path.join(dir, 'key.pem'), '-----BEGIN PRIVATE KEY-----\n')
+    const notCa = configError(() => loadConfig({ IMGPIPE_BROKER_URL: 'kafkas://h:9093', IMGPIPE_KAFKA_CA_FILE: 'key.pem' }, {}, dir))
+    expect(notCa.message).toContain('IMGPIPE_KAFKA_CA_FILE')
+    expect(notCa.message).toContain('no PEM certificate')
+    expect(configError(() => loadConfig({ IMGPIPE_BROKER_URL: 'kafkas://h:9093', IMGPIPE_KAFKA_CA_FILE: '.' }, {}, dir)).message).toContain(
+      'IMGPIPE_KAFKA_CA_FILE="." cannot be read (EISDIR)',
+    )
+  })
+
+  it('rejects a CA file with a plaintext kafka:// URL rather than silently not using TLS', () => {
+    const error = configError(() => load({ IMGPIPE_BROKER_URL: 'kafka://h:9092', IMGPIPE_KAFKA_CA_FILE: pemFile() }))
+    expect(error.message).toContain('IMGPIPE_KAFKA_CA_FILE is set but IMGPIPE_BROKER_URL is kafka://')
+    expect(error.message).toContain('kafkas://')
+  })
+
+  it('ignores the Kafka variables for the in-memory broker, which has no connection', () => {
+    expect(load({ ...saslEnv, IMGPIPE_KAFKA_SASL_MECHANISM: 'nonsense', IMGPIPE_KAFKA_CA_FILE: '/nonexistent' }).broker).toEqual({ kind: 'memory' })
+  })
+
+  it.each(['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'])('takes SASL %s from the environment, with kafka:// and kafkas://', (mechanism) => {
+    const env = { ...saslEnv, IMGPIPE_KAFKA_SASL_MECHANISM: mechanism }
+    expect(load({ ...env, IMGPIPE_BROKER_URL: 'kafka://h:9094' }).broker).toEqual({
+      kind: 'kafka',
+      brokers: ['h:9094'],
+      clientId: 'imgpipe',
+      tls: undefined,
+      sasl: { mechanism, username: 'app', password: SECRET },
+    })
+    expect(parseBrokerUrl('kafkas://h:9096', env)).toMatchObject({ tls: {}, sasl: { mechanism, username: 'app', password: SECRET } })
+  })
+
+  it('accepts the mechanism in any case, trims the user name and keeps the password exactly as given', () => {
+    const broker = parseBrokerUrl('kafka://h:1', {
+      IMGPIPE_KAFKA_SASL_MECHANISM: ' scram-sha-512 ',
+      IMGPIPE_KAFKA_SASL_USERNAME: ' app ',
+      IMGPIPE_KAFKA_SASL_PASSWORD: ` ${SECRET} `,
+    })
+    expect(broker).toMatchObject({ sasl: { mechanism: 'SCRAM-SHA-512', username: 'app', password: ` ${SECRET} ` } })
+  })
+
+  it.each([
+    ['no user name', { IMGPIPE_KAFKA_SASL_USERNAME: undefined }, 'IMGPIPE_KAFKA_SASL_MECHANISM=SCRAM-SHA-256 needs IMGPIPE_KAFKA_SASL_USERNAME too'],
+    ['a blank user name', { IMGPIPE_KAFKA_SASL_USERNAME: '  ' }, 'needs IMGPIPE_KAFKA_SASL_USERNAME too'],
+    ['no password', { IMGPIPE_KAFKA_SASL_PASSWORD: undefined }, 'IMGPIPE_KAFKA_SASL_MECHANISM=SCRAM-SHA-256 needs IMGPIPE_KAFKA_SASL_PASSWORD too'],
+    ['an empty password', { IMGPIPE_KAFKA_SASL_PASSWORD: '' }, 'needs IMGPIPE_KAFKA_SASL_PASSWORD too'],
+    [
+      'neither',
+      { IMGPIPE_KAFKA_SASL_USERNAME: undefined, IMGPIPE_KAFKA_SASL_PASSWORD: undefined },
+      'needs IMGPIPE_KAFKA_SASL_USERNAME and IMGPIPE_KAFKA_SASL_PASSWORD too',
+    ],
+    ['an unknown mechanism', { IMGPIPE_KAFKA_SASL_MECHANISM: 'SCRAM-SHA-1' }, 'IMGPIPE_KAFKA_SASL_MECHANISM="SCRAM-SHA-1" is invalid: expected one of PLAIN, SCRAM-SHA-256, SCRAM-SHA-512'],
+    ['OAUTHBEARER, which needs a token provider', { IMGPIPE_KAFKA_SASL_MECHANISM: 'OAUTHBEARER' }, 'IMGPIPE_KAFKA_SASL_MECHANISM="OAUTHBEARER" is invalid'],
+    ['GSSAPI (Kerberos)', { IMGPIPE_KAFKA_SASL_MECHANISM: 'GSSAPI' }, 'IMGPIPE_KAFKA_SASL_MECHANISM="GSSAPI" is invalid'],
+    ['a user name without mechanism', { IMGPIPE_KAFKA_SASL_MECHANISM: undefined }, 'IMGPIPE_KAFKA_SASL_USERNAME is set but IMGPIPE_KAFKA_SASL_MECHANISM is not'],
+    [
+      'a password without mechanism',
+      { IMGPIPE_KAFKA_SASL_MECHANISM: undefined, IMGPIPE_KAFKA_SASL_USERNAME: undefined },
+      'IMGPIPE_KAFKA_SASL_PASSWORD is set but IMGPIPE_KAFKA_SASL_MECHANISM is not',
+    ],
+  ])('rejects %s in one line naming the variable, never showing the password', (_label, change, message) => {
+    const error = configError(() => load({ ...saslEnv, ...change, IMGPIPE_BROKER_URL: 'kafkas://h:9096' }))
+    expect(error.message).toContain(message)
+    expect(error.message).not.toContain(SECRET)
+  })
+
+  it('keeps a mechanism with a line break on one line', () => {
+    const error = configError(() => load({ ...saslEnv, IMGPIPE_KAFKA_SASL_MECHANISM: 'PLAIN\nx', IMGPIPE_BROKER_URL: 'kafka://h:1' }))
+    expect(error.message).toContain('IMGPIPE_KAFKA_SASL_MECHANISM')
+  })
+
+  it('still rejects credentials in a kafkas:// URL without echoing them', () => {
+    for (const url of [`kafkas://user:${SECRET}@h:1`, `kafkas://h:1,user:${SECRET}@h2:2`]) {
+      const error = configError(() => load({ IMGPIPE_BROKER_URL: url }))
+      expect(error.message).toContain('IMGPIPE_BROKER_URL')
+      expect(error.message).not.toContain(SECRET)
+    }
+  })
+
+  it.each([
+    ['kafkas with a path', 'kafkas://h:1/topic'],
+    ['kafkas without port', 'kafkas://h'],
+    ['kafkas with an unknown option', 'kafkas://h:1?ssl=true'],
+    ['a kafka+ssl scheme', 'kafka+ssl://h:1'],
+    ['an upper-case scheme', 'KAFKAS://h:1'],
+  ])('rejects %s naming IMGPIPE_BROKER_URL', (_label, url) => {
+    expect(configError(() => load({ IMGPIPE_BROKER_URL: url })).message).toContain('IMGPIPE_BROKER_URL')
+  })
+
+  it('describes TLS and the SASL user, never the password', () => {
+    expect(describeBroker(parseBrokerUrl('kafkas://h:1,h2:2?clientId=x'))).toBe('kafkas://h:1,h2:2')
+    const text = describeBroker(load({ ...saslEnv, IMGPIPE_BROKER_URL: 'kafkas://h:9096' }).broker)
+    expect(text).toBe('kafkas://h:9096 (SASL SCRAM-SHA-256 as app)')
+    expect(text).not.toContain(SECRET)
+    expect(describeBroker(parseBrokerUrl('kafka://h:9094', { ...saslEnv, IMGPIPE_KAFKA_SASL_MECHANISM: 'PLAIN' }))).toBe('kafka://h:9094 (SASL PLAIN as app)')
   })
 })
