@@ -38,6 +38,8 @@ export async function openBus(broker: BrokerConfig, partitions: number, logger: 
       return new (await import('./kafka/kafka-bus.js')).KafkaBus({
         brokers: broker.brokers,
         clientId: broker.clientId,
+        tls: broker.tls,
+        sasl: broker.sasl,
         defaultPartitions: partitions,
         logger,
       })

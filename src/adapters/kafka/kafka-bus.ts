@@ -1,7 +1,8 @@
 /**
  * The Bus on Apache Kafka, through @platformatic/kafka (classic consumer group protocol).
  *
- * Client calls used (@platformatic/kafka 1.x; consumer calls are listed in kafka-subscription.ts):
+ * Client calls used (@platformatic/kafka 1.x; consumer calls are listed in kafka-subscription.ts, connection
+ * options (bootstrapBrokers, tls, tlsServerName, sasl) in kafka-connection.ts):
  *   new Admin({ clientId, bootstrapBrokers, retries, retryDelay })
  *   admin.listTopics(), admin.createTopics({ topics, partitions, replicas: -1 }),
  *   admin.metadata({ topics, forceUpdate: true }), admin.close()
@@ -17,10 +18,14 @@
  * concurrent sends could reuse a sequence number.
  */
 import { Admin, compatibilityPartitioner, ProduceAcks, Producer, stringSerializers } from '@platformatic/kafka'
+import type { KafkaSaslConfig, KafkaTlsConfig } from '../../config.js'
+import { describeBroker } from '../../config.js'
 import { ClosedError, describeError, MessageInvalidError } from '../../core/errors.js'
 import type { Logger } from '../../core/logger.js'
 import type { Bus, BusMessage, SubscribeOptions, Subscription, TopicSpec } from '../../core/ports/bus.js'
 import { sleep, withRetry } from '../../core/retry.js'
+import { kafkaClientConnection } from './kafka-connection.js'
+import type { KafkaClientConnection } from './kafka-connection.js'
 import { describeKafkaError, hasKafkaApiError, toBusError } from './kafka-errors.js'
 import { clientRetryDelay, KafkaSubscription } from './kafka-subscription.js'
 
@@ -29,6 +34,10 @@ export interface KafkaBusOptions {
   /** Bootstrap brokers as `host:port`. */
   brokers: string[]
   clientId: string
+  /** TLS to every broker (`kafkas://`); undefined for plaintext. */
+  tls?: KafkaTlsConfig | undefined
+  /** SASL authentication; undefined for none. */
+  sasl?: KafkaSaslConfig | undefined
   /** Partitions of a topic created implicitly by `publish` or `subscribe`. */
   defaultPartitions: number
   logger: Logger
@@ -52,6 +61,8 @@ export class KafkaBus implements Bus {
   readonly description: string
   readonly durable = true
   private readonly options: KafkaBusOptions
+  /** Brokers, TLS and SASL: the same for every client this bus creates. */
+  private readonly connection: KafkaClientConnection
   private readonly logger: Logger
   private admin: Admin | null = null
   private producer: StringProducer | null = null
@@ -72,7 +83,9 @@ export class KafkaBus implements Bus {
       throw new RangeError(`defaultPartitions must be a positive integer, got ${options.defaultPartitions}`)
     }
     this.options = options
-    this.description = `kafka://${options.brokers.join(',')}`
+    this.connection = kafkaClientConnection(options)
+    const { brokers, clientId, tls, sasl } = options
+    this.description = describeBroker({ kind: 'kafka', brokers, clientId, tls, sasl })
     this.logger = options.logger.child({ bus: this.description })
   }
 
@@ -105,7 +118,7 @@ export class KafkaBus implements Bus {
         this.knownTopics.add(spec.name)
       }
     } catch (error) {
-      throw toBusError('ensureTopics', error)
+      throw toBusError('ensureTopics', error, this.connection)
     }
   }
 
@@ -128,7 +141,7 @@ export class KafkaBus implements Bus {
         // After an ambiguous failure the broker and this producer may disagree on the batch sequence; a fresh
         // producer (new producer id) makes a retried publish a possible duplicate instead of a silent drop.
         this.discardProducer(producer)
-        throw toBusError(`publish to ${topic}`, error)
+        throw toBusError(`publish to ${topic}`, error, this.connection)
       }
     }
     const result = this.publishQueue.then(send)
@@ -141,7 +154,7 @@ export class KafkaBus implements Bus {
     if (this.closing !== null) throw new ClosedError('Kafka bus')
     await this.ensureTopics([{ name: options.topic, partitions: this.options.defaultPartitions }])
     const subscription = new KafkaSubscription({
-      brokers: this.options.brokers,
+      connection: this.connection,
       clientId: this.options.clientId,
       topic: options.topic,
       group: options.group,
@@ -165,7 +178,7 @@ export class KafkaBus implements Bus {
     try {
       await this.adminClient().metadata({ topics: [], forceUpdate: true })
     } catch (error) {
-      throw toBusError('metadata request (ping)', error)
+      throw toBusError('metadata request (ping)', error, this.connection)
     }
   }
 
@@ -196,8 +209,8 @@ export class KafkaBus implements Bus {
 
   private adminClient(): Admin {
     this.admin ??= new Admin({
+      ...this.connection,
       clientId: this.options.clientId,
-      bootstrapBrokers: this.options.brokers,
       retries: ADMIN_RETRIES,
       retryDelay: clientRetryDelay,
     })
@@ -206,8 +219,8 @@ export class KafkaBus implements Bus {
 
   private producerClient(): StringProducer {
     this.producer ??= new Producer({
+      ...this.connection,
       clientId: this.options.clientId,
-      bootstrapBrokers: this.options.brokers,
       idempotent: true,
       acks: ProduceAcks.ALL,
       serializers: stringSerializers,
@@ -247,7 +260,7 @@ export class KafkaBus implements Bus {
       }
       await sleep(Math.min(20 * round, 200))
     }
-    throw toBusError(`waiting for the leaders of new topic ${topic}`, lastError ?? new Error('no partition leader elected'))
+    throw toBusError(`waiting for the leaders of new topic ${topic}`, lastError ?? new Error('no partition leader elected'), this.connection)
   }
 }
 

@@ -7,10 +7,17 @@
  * The library calls some failures final that are transient for a long-running stage: its client-side request
  * timeout, group errors that a rejoin fixes, producer-sequence errors that a fresh producer fixes (KafkaBus
  * replaces its producer after a failed send), a broker that is restarting. So retryability is decided here:
- * permanent are only misuse (`PLT_KFK_USER`), authentication, unsupported features, and the broker answers
- * that stay final (authorization, message too large, invalid topic, offset out of range...).
+ * permanent are only misuse (`PLT_KFK_USER`), authentication, unsupported features, the broker answers
+ * that stay final (authorization, message too large, invalid topic, offset out of range...), and TLS that
+ * cannot work: a certificate that fails verification, or a handshake the server refused.
+ *
+ * Security failures get a hint naming the setting to check. The library wraps a refused login in a retryable
+ * NetworkError (and a certificate error is a plain Node error), so it retries them a few times itself; the
+ * bus does not retry them again.
  */
+import { ENV } from '../../config.js'
 import { BusUnavailableError, ImgpipeError } from '../../core/errors.js'
+import type { KafkaClientConnection } from './kafka-connection.js'
 
 const PERMANENT_CODES = new Set([
   'PLT_KFK_USER',
@@ -41,6 +48,46 @@ const TRANSIENT_API_ERRORS = new Set([
   'UNKNOWN_PRODUCER_ID',
   'PRODUCER_FENCED',
 ])
+
+/**
+ * Node's codes for a broker certificate that fails verification: OpenSSL's X509_V_ERR_* names, and the
+ * host-name check. None of them changes on retry.
+ */
+const TLS_CERTIFICATE_CODES = new Set([
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_DECRYPT_CERT_SIGNATURE',
+  'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_NOT_YET_VALID',
+  'CERT_HAS_EXPIRED',
+  'ERROR_IN_CERT_NOT_BEFORE_FIELD',
+  'ERROR_IN_CERT_NOT_AFTER_FIELD',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'CERT_CHAIN_TOO_LONG',
+  'CERT_REVOKED',
+  'INVALID_CA',
+  'PATH_LENGTH_EXCEEDED',
+  'INVALID_PURPOSE',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'HOSTNAME_MISMATCH',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+])
+
+/**
+ * OpenSSL handshake failures a retry cannot fix: the server does not speak TLS (WRONG_VERSION_NUMBER), or it
+ * refused ours with an alert (e.g. it wants a client certificate, or shares no protocol version with us).
+ */
+function isTlsHandshakeCode(code: string): boolean {
+  return code === 'ERR_SSL_WRONG_VERSION_NUMBER' || (code.startsWith('ERR_SSL_') && code.includes('ALERT'))
+}
+
+function isTlsFailureCode(code: unknown): code is string {
+  return typeof code === 'string' && (TLS_CERTIFICATE_CODES.has(code) || isTlsHandshakeCode(code))
+}
 
 interface ErrorFields {
   code?: unknown
@@ -73,6 +120,7 @@ export function isPermanentKafkaError(error: unknown): boolean {
   return chain(error).some(
     (node) =>
       (typeof node.code === 'string' && PERMANENT_CODES.has(node.code)) ||
+      isTlsFailureCode(node.code) ||
       (node.code === 'PLT_KFK_PROTOCOL' &&
         node.canRetry === false &&
         !(typeof node.apiId === 'string' && TRANSIENT_API_ERRORS.has(node.apiId))),
@@ -100,10 +148,55 @@ export function describeKafkaError(error: unknown): string {
   return parts.join(': ').replace(/\s+/g, ' ').trim()
 }
 
-/** Wraps a client error as BusUnavailableError (retryable unless permanent) with the client error as cause. */
-export function toBusError(action: string, error: unknown): ImgpipeError {
+const SASL_VARIABLES = `${ENV.kafkaSaslMechanism}, ${ENV.kafkaSaslUsername} and ${ENV.kafkaSaslPassword}`
+
+/**
+ * What to check, when the failure says it: refused credentials, a listener that speaks another protocol, a
+ * certificate that is not trusted. `connection` (what the client was configured with) makes the advice for
+ * a connection the broker just closes specific; without it there is none, as such a close is also what a
+ * restarting broker does.
+ */
+export function kafkaSecurityHint(error: unknown, connection?: KafkaClientConnection): string | null {
+  const nodes = chain(error)
+  const apiIds = new Set(nodes.map((node) => node.apiId))
+  const messages = nodes.map((node) => (typeof node.message === 'string' ? node.message : ''))
+  if (apiIds.has('SASL_AUTHENTICATION_FAILED') || messages.includes('SASL authentication failed.')) {
+    return `the broker rejected the SASL login: check ${SASL_VARIABLES}`
+  }
+  if (apiIds.has('UNSUPPORTED_SASL_MECHANISM')) {
+    return `the broker does not offer this SASL mechanism: check ${ENV.kafkaSaslMechanism}`
+  }
+  if (apiIds.has('ILLEGAL_SASL_STATE')) {
+    return `this listener does not use SASL: connect to the broker's SASL port, or unset ${ENV.kafkaSaslMechanism}`
+  }
+  const tlsCode = nodes.map((node) => node.code).find(isTlsFailureCode)
+  if (tlsCode === 'ERR_TLS_CERT_ALTNAME_INVALID' || tlsCode === 'HOSTNAME_MISMATCH') {
+    return `the broker's TLS certificate is not for the host connected to (${tlsCode}): use the broker name its certificate holds`
+  }
+  if (tlsCode !== undefined && TLS_CERTIFICATE_CODES.has(tlsCode)) {
+    return `the broker's TLS certificate was not accepted (${tlsCode}): if a private CA signed it, set ${ENV.kafkaCaFile} to that CA's PEM file (or NODE_EXTRA_CA_CERTS)`
+  }
+  if (tlsCode !== undefined || messages.some((message) => message.startsWith('TLS handshake failed'))) {
+    return `no TLS handshake with this port${tlsCode === undefined ? '' : ` (${tlsCode})`}: kafkas:// needs a TLS (SSL or SASL_SSL) listener, kafka:// is for PLAINTEXT and SASL_PLAINTEXT ones`
+  }
+  if (connection !== undefined && messages.some((message) => message.startsWith('Connection closed'))) {
+    const missing = [
+      ...(connection.tls === undefined ? ['TLS (kafkas://)'] : []),
+      ...(connection.sasl === undefined ? ['SASL (IMGPIPE_KAFKA_SASL_*)'] : []),
+    ]
+    if (missing.length > 0) return `the broker closed the connection: does this listener need ${missing.join(' or ')}?`
+  }
+  return null
+}
+
+/**
+ * Wraps a client error as BusUnavailableError (retryable unless permanent) with the client error as cause; a
+ * security hint, when there is one, comes first.
+ */
+export function toBusError(action: string, error: unknown, connection?: KafkaClientConnection): ImgpipeError {
   if (error instanceof ImgpipeError) return error
-  return new BusUnavailableError(`Kafka ${action} failed: ${describeKafkaError(error)}`, {
+  const hint = kafkaSecurityHint(error, connection)
+  return new BusUnavailableError(`Kafka ${action} failed: ${hint === null ? '' : `${hint}: `}${describeKafkaError(error)}`, {
     cause: error,
     canRetry: !isPermanentKafkaError(error),
   })

@@ -2,7 +2,8 @@
  * One Bus subscription on Kafka: a consumer group member that handles its messages one at a time and
  * commits each offset after the handler resolved.
  *
- * Client calls used (@platformatic/kafka 1.x):
+ * Client calls used (@platformatic/kafka 1.x; connection options (bootstrapBrokers, tls, tlsServerName, sasl)
+ * in kafka-connection.ts):
  *   new Consumer({ clientId, bootstrapBrokers, groupId, autocommit: false, deserializers: stringDeserializers,
  *                  sessionTimeout, heartbeatInterval, rebalanceTimeout, maxWaitTime, highWaterMark, retries, retryDelay })
  *   consumer.consume({ topics, mode: 'committed', fallbackMode: 'earliest' })  joins the group (classic protocol)
@@ -24,6 +25,7 @@ import { Base, Consumer, MessagesStreamFallbackModes, MessagesStreamModes, strin
 import type { Message, MessagesStream } from '@platformatic/kafka'
 import type { Logger } from '../../core/logger.js'
 import type { MessageHandler, Subscription } from '../../core/ports/bus.js'
+import type { KafkaClientConnection } from './kafka-connection.js'
 import { describeKafkaError, isPermanentKafkaError, toBusError } from './kafka-errors.js'
 
 type StringConsumer = Consumer<string, string, string, string>
@@ -32,7 +34,8 @@ type StringMessage = Message<string, string, string, string>
 
 /** Options of {@link KafkaSubscription}. */
 export interface KafkaSubscriptionOptions {
-  brokers: string[]
+  /** Brokers, TLS and SASL, as the bus's other clients use them. */
+  connection: KafkaClientConnection
   clientId: string
   topic: string
   group: string
@@ -96,7 +99,7 @@ export class KafkaSubscription implements Subscription {
       await this.closeConsumer()
       // Never handed out, so `done` resolves quietly; a concurrent close() must not wait forever.
       this.settle()
-      throw toBusError(`subscribe to ${this.options.topic}`, error)
+      throw toBusError(`subscribe to ${this.options.topic}`, error, this.options.connection)
     }
     void this.run()
   }
@@ -125,10 +128,10 @@ export class KafkaSubscription implements Subscription {
   }
 
   private createConsumer(): StringConsumer {
-    const { brokers, clientId, group } = this.options
+    const { connection, clientId, group } = this.options
     const consumer: StringConsumer = new Consumer({
+      ...connection,
       clientId,
-      bootstrapBrokers: brokers,
       groupId: group,
       autocommit: false,
       deserializers: stringDeserializers,
@@ -177,7 +180,7 @@ export class KafkaSubscription implements Subscription {
             await this.openStream()
             this.logger.info('Kafka consumer stream reopened')
           } catch (error) {
-            if (isPermanentKafkaError(error)) throw toBusError(`consume ${this.options.topic}`, error)
+            if (isPermanentKafkaError(error)) throw toBusError(`consume ${this.options.topic}`, error, this.options.connection)
             failures += 1
             this.logger.warn({ err: describeKafkaError(error), failures }, 'Kafka consumer cannot join yet; retrying')
             await this.sleep(reconnectDelay(failures))
@@ -186,7 +189,7 @@ export class KafkaSubscription implements Subscription {
         }
         const broken = await this.consumeStream(this.stream!)
         if (broken === null) break
-        if (isPermanentKafkaError(broken)) throw toBusError(`consume ${this.options.topic}`, broken)
+        if (isPermanentKafkaError(broken)) throw toBusError(`consume ${this.options.topic}`, broken, this.options.connection)
         failures += 1
         this.logger.warn({ err: describeKafkaError(broken), failures }, 'Kafka consumer stream failed; reconnecting')
         await this.closeStream()
