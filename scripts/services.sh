@@ -10,6 +10,9 @@
 #   scripts/services.sh start|stop|restart kafka|s3proxy
 #   scripts/services.sh check              smoke test through the application's client libraries
 #
+# Kafka listens on three ports: plaintext (what the suites use), SASL_PLAINTEXT and SASL_SSL (TLS with a CA
+# generated here); the SASL user and its generated password are in `env`.
+#
 #   source <(scripts/services.sh env)      or   eval "$(scripts/services.sh env)"
 #
 # Everything this script makes (jars, data, logs, pid files, generated passwords) lives in .services/ at the
@@ -26,6 +29,11 @@ HOST=127.0.0.1
 # Fixed, non-default ports, so a developer's own Kafka or S3 emulator on the usual ports is left alone.
 KAFKA_PORT=19092
 KAFKA_CONTROLLER_PORT=19093
+# The same broker behind SASL (SCRAM-SHA-256/512 and PLAIN), and behind TLS + SASL, for the secured-cluster tests.
+KAFKA_SASL_PORT=19094
+KAFKA_TLS_PORT=19095
+KAFKA_SASL_USER=imgpipe
+KAFKA_SASL_MECHANISM=SCRAM-SHA-256
 S3PROXY_PORT=18080
 MYSQL_PORT=3306
 POSTGRES_PORT=5432
@@ -84,14 +92,15 @@ SECRETS=$STATE/secrets.env
 # SQL, URLs or properties files.
 ensure_secrets() {
   # Only the file decides: a variable of the same name in the caller's environment must not leak in.
-  unset SVC_MYSQL_PASSWORD SVC_POSTGRES_PASSWORD SVC_S3_ACCESS_KEY SVC_S3_SECRET_KEY
+  unset SVC_MYSQL_PASSWORD SVC_POSTGRES_PASSWORD SVC_S3_ACCESS_KEY SVC_S3_SECRET_KEY SVC_KAFKA_SASL_PASSWORD SVC_KAFKA_TLS_PASSWORD
   mkdir -p "$STATE"
   touch "$SECRETS"
   chmod 600 "$SECRETS"
   # shellcheck source=/dev/null
   source "$SECRETS"
   local name length
-  for name in SVC_MYSQL_PASSWORD:16 SVC_POSTGRES_PASSWORD:16 SVC_S3_ACCESS_KEY:10 SVC_S3_SECRET_KEY:20; do
+  for name in SVC_MYSQL_PASSWORD:16 SVC_POSTGRES_PASSWORD:16 SVC_S3_ACCESS_KEY:10 SVC_S3_SECRET_KEY:20 \
+    SVC_KAFKA_SASL_PASSWORD:16 SVC_KAFKA_TLS_PASSWORD:16; do
     length=${name#*:}
     name=${name%%:*}
     if [[ -z ${!name:-} ]]; then
@@ -103,7 +112,7 @@ ensure_secrets() {
 }
 
 load_secrets() {
-  unset SVC_MYSQL_PASSWORD SVC_POSTGRES_PASSWORD SVC_S3_ACCESS_KEY SVC_S3_SECRET_KEY
+  unset SVC_MYSQL_PASSWORD SVC_POSTGRES_PASSWORD SVC_S3_ACCESS_KEY SVC_S3_SECRET_KEY SVC_KAFKA_SASL_PASSWORD SVC_KAFKA_TLS_PASSWORD
   [[ -s $SECRETS ]] || die "no generated credentials yet in $SECRETS: run scripts/services.sh up first"
   # shellcheck source=/dev/null
   source "$SECRETS"
@@ -288,13 +297,55 @@ kafka_answers() {
 # Renders server.properties as it should be into $1.
 kafka_render() {
   render "$HERE/kafka-server.properties.in" "$1" \
-    HOST="$HOST" PORT="$KAFKA_PORT" CONTROLLER_PORT="$KAFKA_CONTROLLER_PORT" LOG_DIR="$KAFKA_DIR/data"
+    HOST="$HOST" PORT="$KAFKA_PORT" CONTROLLER_PORT="$KAFKA_CONTROLLER_PORT" LOG_DIR="$KAFKA_DIR/data" \
+    SASL_PORT="$KAFKA_SASL_PORT" TLS_PORT="$KAFKA_TLS_PORT" SASL_USER="$KAFKA_SASL_USER" \
+    SASL_PASSWORD="$SVC_KAFKA_SASL_PASSWORD" TLS_KEYSTORE="$KAFKA_TLS_DIR/broker.p12" TLS_PASSWORD="$SVC_KAFKA_TLS_PASSWORD"
+}
+
+# The TLS listener's certificates, made once with the JDK's keytool: a CA (its certificate exported as PEM for
+# clients: $KAFKA_CA_FILE) and a broker key whose certificate that CA signs for $HOST and localhost. The marker
+# holds a hash of what they were made for, so a regenerated keystore password or host remakes them. Passwords
+# reach keytool through its environment (-storepass:env), never its command line.
+KAFKA_TLS_DIR=$KAFKA_DIR/tls
+KAFKA_CA_FILE=$KAFKA_TLS_DIR/ca.pem
+
+kafka_tls_ensure() {
+  local want tmp=$KAFKA_TLS_DIR.tmp logfile=$KAFKA_DIR/keytool.log
+  want=$(printf '%s\n' "$HOST" "$SVC_KAFKA_TLS_PASSWORD" | sha256sum | cut -d' ' -f1)
+  if [[ -f $KAFKA_TLS_DIR/.complete && $(<"$KAFKA_TLS_DIR/.complete") == "$want" && -s $KAFKA_CA_FILE ]]; then return 0; fi
+  command -v keytool >/dev/null || die "keytool (part of the JDK) is not installed: it makes the Kafka TLS certificates"
+  log "making the Kafka TLS certificates with keytool (first run only) ..."
+  rm -rf "$tmp"
+  mkdir -p "$tmp"
+  : >"$logfile"
+  # Ten years: test certificates that expire in the middle of someone's work help nobody.
+  local days=3650 san="SAN=ip:$HOST,dns:localhost"
+  kt() { KT_PASSWORD=$SVC_KAFKA_TLS_PASSWORD keytool "$@" -storepass:env KT_PASSWORD </dev/null >>"$logfile" 2>&1 9>&-; }
+  if ! {
+    kt -genkeypair -alias ca -keyalg RSA -keysize 2048 -validity "$days" -dname "CN=imgpipe test CA" \
+      -ext bc:c -ext ku:c=keyCertSign,cRLSign -keystore "$tmp/ca.p12" -storetype PKCS12 &&
+      kt -exportcert -rfc -alias ca -keystore "$tmp/ca.p12" -file "$tmp/ca.pem" &&
+      kt -genkeypair -alias broker -keyalg RSA -keysize 2048 -validity "$days" -dname "CN=$HOST" \
+        -ext "$san" -keystore "$tmp/broker.p12" -storetype PKCS12 &&
+      kt -certreq -alias broker -keystore "$tmp/broker.p12" -file "$tmp/broker.csr" &&
+      kt -gencert -alias ca -keystore "$tmp/ca.p12" -infile "$tmp/broker.csr" -outfile "$tmp/broker.pem" -rfc \
+        -validity "$days" -ext "$san" -ext ku:c=digitalSignature,keyEncipherment -ext eku=serverAuth &&
+      kt -importcert -noprompt -alias ca -file "$tmp/ca.pem" -keystore "$tmp/broker.p12" &&
+      kt -importcert -noprompt -alias broker -file "$tmp/broker.pem" -keystore "$tmp/broker.p12"
+  }; then
+    fail_service kafka "$logfile" "keytool could not make the TLS certificates in $tmp"
+  fi
+  rm -f "$tmp/broker.csr"
+  printf '%s\n' "$want" >"$tmp/.complete"
+  rm -rf "$KAFKA_TLS_DIR"
+  mv "$tmp" "$KAFKA_TLS_DIR"
 }
 
 kafka_prepare() {
   require_java
   mkdir -p "$KAFKA_DIR/data"
   fetch_libs kafka "$HERE/kafka-pom.xml" "$KAFKA_DIR/libs"
+  kafka_tls_ensure
   kafka_render "$KAFKA_PROPERTIES"
   # Formatting costs a JVM start: only a log dir that was never formatted needs it.
   if [[ ! -f $KAFKA_DIR/data/meta.properties ]]; then
@@ -312,6 +363,8 @@ kafka_prepare() {
       </dev/null >>"$KAFKA_LOG" 2>&1 9>&-; then
       fail_service kafka "$KAFKA_LOG" "formatting the log dir $KAFKA_DIR/data failed"
     fi
+    # A new log dir has no SCRAM users: kafka_users creates them once the broker answers.
+    rm -f "$KAFKA_USERS_DONE"
   fi
 }
 
@@ -321,6 +374,8 @@ kafka_launch() {
   kafka_prepare
   require_port_free "$KAFKA_PORT" kafka
   require_port_free "$KAFKA_CONTROLLER_PORT" "kafka (controller)"
+  require_port_free "$KAFKA_SASL_PORT" "kafka (SASL listener)"
+  require_port_free "$KAFKA_TLS_PORT" "kafka (TLS listener)"
   KAFKA_LOG_OFFSET=$(stat -c %s "$KAFKA_LOG" 2>/dev/null || echo 0)
   printf '\n===== scripts/services.sh: starting Kafka %s at %s =====\n' "$(kafka_version)" "$(date -Is)" >>"$KAFKA_LOG"
   local cds=()
@@ -361,12 +416,42 @@ kafka_cds_in_background() {
     kafka-cds "$snapshot" "$KAFKA_CDS" "$KAFKA_DIR/libs/*" >"$KAFKA_DIR/cds-dump.pid"
 }
 
+# SCRAM users live in the cluster metadata, so a log dir formatted before the SASL listeners existed (an
+# upgraded .services/) needs them as much as a new one: they are created through the AlterUserScramCredentials
+# API (node + @platformatic/kafka from node_modules; the password goes through the environment, not argv),
+# once per log dir and password, and the script then logs in on both secured listeners to prove it.
+KAFKA_USERS_DONE=$KAFKA_DIR/users.done
+
+kafka_users() {
+  local want cluster
+  cluster=$(sed -n 's/^cluster\.id=//p' "$KAFKA_DIR/data/meta.properties" 2>/dev/null)
+  want=$(printf '%s\n' "$KAFKA_SASL_USER" "$SVC_KAFKA_SASL_PASSWORD" "$cluster" | sha256sum | cut -d' ' -f1)
+  if [[ -f $KAFKA_USERS_DONE && $(<"$KAFKA_USERS_DONE") == "$want" ]]; then return 0; fi
+  if ! command -v node >/dev/null || [[ ! -d $ROOT/node_modules/@platformatic/kafka ]]; then
+    log "warning: node_modules/@platformatic/kafka is not installed (npm ci): the Kafka SASL user $KAFKA_SASL_USER" \
+      "is not created yet; run scripts/services.sh up again after npm ci"
+    return 0
+  fi
+  local logfile=$KAFKA_DIR/users.log
+  if ! KAFKA_SASL_PASSWORD=$SVC_KAFKA_SASL_PASSWORD NODE_NO_WARNINGS=1 node "$HERE/kafka-users.mjs" \
+    "$HOST:$KAFKA_PORT" "$HOST:$KAFKA_SASL_PORT" "$HOST:$KAFKA_TLS_PORT" "$KAFKA_CA_FILE" "$KAFKA_SASL_USER" \
+    </dev/null >"$logfile" 2>&1 9>&-; then
+    fail_service kafka "$logfile" "creating or checking the SCRAM user $KAFKA_SASL_USER failed"
+  fi
+  printf '%s\n' "$want" >"$KAFKA_USERS_DONE"
+  log "kafka: SASL user $KAFKA_SASL_USER ready (SASL_PLAINTEXT $HOST:$KAFKA_SASL_PORT, SASL_SSL $HOST:$KAFKA_TLS_PORT)"
+}
+
 kafka_start() {
   local started
   started=$(now_ms)
-  if kafka_pid >/dev/null && kafka_answers; then return 0; fi
+  if kafka_pid >/dev/null && kafka_answers; then
+    kafka_users
+    return 0
+  fi
   kafka_launch
   kafka_wait
+  kafka_users
   kafka_cds_in_background
   log "kafka up on $HOST:$KAFKA_PORT (pid $(kafka_pid)) in $(($(now_ms) - started)) ms"
 }
@@ -604,6 +689,7 @@ cmd_up() {
   mariadb_setup
   postgres_setup
   ((kafka_was_up)) || kafka_wait
+  kafka_users
   kafka_cds_in_background
   ((s3_was_up)) || s3proxy_wait
   s3proxy_buckets
@@ -622,7 +708,8 @@ cmd_status() {
   local all_up=0 pid
   line() { printf '%-11s %-5s %s\n' "$1" "$2" "$3"; }
   if pid=$(kafka_pid) && kafka_answers; then
-    line kafka up "kafka://$HOST:$KAFKA_PORT (Kafka $(kafka_version), pid $pid, log ${KAFKA_LOG#"$ROOT"/})"
+    line kafka up "kafka://$HOST:$KAFKA_PORT (Kafka $(kafka_version), pid $pid, log ${KAFKA_LOG#"$ROOT"/};" \
+      "SASL on :$KAFKA_SASL_PORT, TLS + SASL on :$KAFKA_TLS_PORT)"
   elif pid=$(kafka_pid); then
     line kafka down "kafka://$HOST:$KAFKA_PORT (pid $pid running but not answering; log ${KAFKA_LOG#"$ROOT"/})"
     all_up=1
@@ -659,6 +746,17 @@ cmd_env() {
       export_line IMGPIPE_TEST_POSTGRES_URL "postgres://$DB_USER@$HOST:$POSTGRES_PORT/$DB_NAME"
       export_line IMGPIPE_TEST_POSTGRES_PASSWORD "$SVC_POSTGRES_PASSWORD"
       export_line IMGPIPE_TEST_KAFKA_URL "kafka://$HOST:$KAFKA_PORT"
+      # Secrets files from before the SASL listeners have no Kafka password: `up` adds it (and the user).
+      if [[ -n ${SVC_KAFKA_SASL_PASSWORD:-} ]]; then
+        export_line IMGPIPE_TEST_KAFKA_SASL_URL "kafka://$HOST:$KAFKA_SASL_PORT"
+        export_line IMGPIPE_TEST_KAFKA_SASL_MECHANISM "$KAFKA_SASL_MECHANISM"
+        export_line IMGPIPE_TEST_KAFKA_SASL_USERNAME "$KAFKA_SASL_USER"
+        export_line IMGPIPE_TEST_KAFKA_SASL_PASSWORD "$SVC_KAFKA_SASL_PASSWORD"
+        export_line IMGPIPE_TEST_KAFKA_TLS_URL "kafkas://$HOST:$KAFKA_TLS_PORT"
+        export_line IMGPIPE_TEST_KAFKA_CA_FILE "$KAFKA_CA_FILE"
+      else
+        log "warning: no Kafka SASL password in $SECRETS yet: run scripts/services.sh up"
+      fi
       export_line IMGPIPE_TEST_S3_URL "s3://$TEST_BUCKET?$s3_options"
       ;;
     --app)
