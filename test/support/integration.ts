@@ -11,6 +11,14 @@ export const TEST_ENV = {
   postgresUrl: 'IMGPIPE_TEST_POSTGRES_URL',
   postgresPassword: 'IMGPIPE_TEST_POSTGRES_PASSWORD',
   kafkaUrl: 'IMGPIPE_TEST_KAFKA_URL',
+  /** The same broker's SASL_PLAINTEXT listener (kafka://), and the credentials for it and the TLS one. */
+  kafkaSaslUrl: 'IMGPIPE_TEST_KAFKA_SASL_URL',
+  kafkaSaslMechanism: 'IMGPIPE_TEST_KAFKA_SASL_MECHANISM',
+  kafkaSaslUsername: 'IMGPIPE_TEST_KAFKA_SASL_USERNAME',
+  kafkaSaslPassword: 'IMGPIPE_TEST_KAFKA_SASL_PASSWORD',
+  /** Its SASL_SSL listener (kafkas://), whose certificate the CA in IMGPIPE_TEST_KAFKA_CA_FILE signed. */
+  kafkaTlsUrl: 'IMGPIPE_TEST_KAFKA_TLS_URL',
+  kafkaCaFile: 'IMGPIPE_TEST_KAFKA_CA_FILE',
   s3Url: 'IMGPIPE_TEST_S3_URL',
 } as const
 
