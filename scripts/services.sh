@@ -92,7 +92,8 @@ SECRETS=$STATE/secrets.env
 # SQL, URLs or properties files.
 ensure_secrets() {
   # Only the file decides: a variable of the same name in the caller's environment must not leak in.
-  unset SVC_MYSQL_PASSWORD SVC_POSTGRES_PASSWORD SVC_S3_ACCESS_KEY SVC_S3_SECRET_KEY SVC_KAFKA_SASL_PASSWORD SVC_KAFKA_TLS_PASSWORD
+  unset SVC_MYSQL_PASSWORD SVC_POSTGRES_PASSWORD SVC_S3_ACCESS_KEY SVC_S3_SECRET_KEY \
+    SVC_KAFKA_SASL_PASSWORD SVC_KAFKA_TLS_PASSWORD
   mkdir -p "$STATE"
   touch "$SECRETS"
   chmod 600 "$SECRETS"
@@ -112,7 +113,8 @@ ensure_secrets() {
 }
 
 load_secrets() {
-  unset SVC_MYSQL_PASSWORD SVC_POSTGRES_PASSWORD SVC_S3_ACCESS_KEY SVC_S3_SECRET_KEY SVC_KAFKA_SASL_PASSWORD SVC_KAFKA_TLS_PASSWORD
+  unset SVC_MYSQL_PASSWORD SVC_POSTGRES_PASSWORD SVC_S3_ACCESS_KEY SVC_S3_SECRET_KEY \
+    SVC_KAFKA_SASL_PASSWORD SVC_KAFKA_TLS_PASSWORD
   [[ -s $SECRETS ]] || die "no generated credentials yet in $SECRETS: run scripts/services.sh up first"
   # shellcheck source=/dev/null
   source "$SECRETS"
@@ -708,8 +710,8 @@ cmd_status() {
   local all_up=0 pid
   line() { printf '%-11s %-5s %s\n' "$1" "$2" "$3"; }
   if pid=$(kafka_pid) && kafka_answers; then
-    line kafka up "kafka://$HOST:$KAFKA_PORT (Kafka $(kafka_version), pid $pid, log ${KAFKA_LOG#"$ROOT"/};" \
-      "SASL on :$KAFKA_SASL_PORT, TLS + SASL on :$KAFKA_TLS_PORT)"
+    local secured="SASL on :$KAFKA_SASL_PORT, TLS + SASL on :$KAFKA_TLS_PORT"
+    line kafka up "kafka://$HOST:$KAFKA_PORT (Kafka $(kafka_version), pid $pid, log ${KAFKA_LOG#"$ROOT"/}; $secured)"
   elif pid=$(kafka_pid); then
     line kafka down "kafka://$HOST:$KAFKA_PORT (pid $pid running but not answering; log ${KAFKA_LOG#"$ROOT"/})"
     all_up=1
