@@ -162,9 +162,7 @@ function invalid(key: keyof typeof ENV, value: string, why: string): ConfigError
  * that are not percent-encoded may hold `@`, `/` or `:` themselves.
  */
 export function redactUrl(value: string): string {
-  return value
-    .replace(/\/\/([^/?#:]*):[^]*@/, '//$1:***@')
-    .replace(/([?&][^=&#]*(?:pass|pwd|secret|token|key)[^=&#]*=)[^&#]*/gi, '$1***')
+  return value.replace(/\/\/([^/?#:]*):[^]*@/, '//$1:***@').replace(/([?&][^=&#]*(?:pass|pwd|secret|token|key)[^=&#]*=)[^&#]*/gi, '$1***')
 }
 
 /** decodeURIComponent that reports a malformed escape as a ConfigError of `key` instead of a URIError. */
@@ -240,7 +238,8 @@ export function parseObjectStoreUrl(value: string, cwd: string): ObjectStoreConf
   if (url.username !== '' || url.password !== '') throw invalid('objectStoreUrl', value, noCredentials)
   const bucket = url.hostname
   if (!isBucketName(bucket)) throw invalid('objectStoreUrl', value, `${JSON.stringify(bucket)} is not a valid bucket name`)
-  if (url.port !== '') throw invalid('objectStoreUrl', value, 'no port after the bucket name; give the server as ?endpoint=http://host:port')
+  if (url.port !== '')
+    throw invalid('objectStoreUrl', value, 'no port after the bucket name; give the server as ?endpoint=http://host:port')
   const prefixPath = decode('objectStoreUrl', value, url.pathname.replace(/^\/+/, '').replace(/\/+$/, ''))
   if (prefixPath !== '') {
     try {
@@ -262,7 +261,11 @@ export function parseObjectStoreUrl(value: string, cwd: string): ObjectStoreConf
     } catch {
       parsed = undefined
     }
-    if (parsed === undefined || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || !/^https?:\/\/[^\s/?#]+(?:[/?#]\S*)?$/.test(endpoint)) {
+    if (
+      parsed === undefined ||
+      (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') ||
+      !/^https?:\/\/[^\s/?#]+(?:[/?#]\S*)?$/.test(endpoint)
+    ) {
       throw invalid('objectStoreUrl', value, 'endpoint must be an http(s) URL such as http://127.0.0.1:9000')
     }
     if (parsed.username !== '' || parsed.password !== '') throw invalid('objectStoreUrl', value, noCredentials)
@@ -294,7 +297,8 @@ function parseBoolean(value: string | null): boolean | null {
 export function parseBrokerUrl(value: string, env: Env = {}, cwd = process.cwd()): BrokerConfig {
   if (value === 'memory:') return { kind: 'memory' }
   const match = /^(kafkas?):\/\/([^/?#]+)\/?(?:\?(.*))?$/.exec(value)
-  if (match === null) throw invalid('brokerUrl', value, 'expected memory:, kafka://host:port[,host:port...] or kafkas://host:port[,...] (TLS)')
+  if (match === null)
+    throw invalid('brokerUrl', value, 'expected memory:, kafka://host:port[,host:port...] or kafkas://host:port[,...] (TLS)')
   const brokers = (match[2] ?? '').split(',').map((entry) => entry.trim())
   for (const broker of brokers) {
     if (broker.includes('@')) throw invalid('brokerUrl', value, 'credentials do not belong in the URL')

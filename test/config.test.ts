@@ -183,18 +183,36 @@ describe('database URL', () => {
     ['mysql://db.example:3307/imgpipe', { kind: 'mysql', host: 'db.example', port: 3307, user: 'root', database: 'imgpipe', ssl: false }],
     ['mysql://db.example/imgpipe', { kind: 'mysql', host: 'db.example', port: 3306, user: 'root', database: 'imgpipe', ssl: false }],
     ['mariadb://app@db/imgpipe', { kind: 'mysql', host: 'db', port: 3306, user: 'app', database: 'imgpipe', ssl: false }],
-    ['postgres://db.example/imgpipe', { kind: 'postgres', host: 'db.example', port: 5432, user: 'postgres', database: 'imgpipe', ssl: false }],
+    [
+      'postgres://db.example/imgpipe',
+      { kind: 'postgres', host: 'db.example', port: 5432, user: 'postgres', database: 'imgpipe', ssl: false },
+    ],
     ['postgresql://app@db:6543/imgpipe', { kind: 'postgres', host: 'db', port: 6543, user: 'app', database: 'imgpipe', ssl: false }],
-    ['postgres://127.0.0.1/imgpipe', { kind: 'postgres', host: '127.0.0.1', port: 5432, user: 'postgres', database: 'imgpipe', ssl: false }],
+    [
+      'postgres://127.0.0.1/imgpipe',
+      { kind: 'postgres', host: '127.0.0.1', port: 5432, user: 'postgres', database: 'imgpipe', ssl: false },
+    ],
     ['postgres://[::1]:5433/imgpipe', { kind: 'postgres', host: '::1', port: 5433, user: 'postgres', database: 'imgpipe', ssl: false }],
     ['mysql://us%40er@db/my%20db', { kind: 'mysql', host: 'db', port: 3306, user: 'us@er', database: 'my db', ssl: false }],
     ['mysql://db/imgpipe?ssl=true', { kind: 'mysql', host: 'db', port: 3306, user: 'root', database: 'imgpipe', ssl: true }],
     ['mysql://db/imgpipe?ssl=1', { kind: 'mysql', host: 'db', port: 3306, user: 'root', database: 'imgpipe', ssl: true }],
     ['mysql://db/imgpipe?ssl=false', { kind: 'mysql', host: 'db', port: 3306, user: 'root', database: 'imgpipe', ssl: false }],
-    ['postgres://db/imgpipe?sslmode=require', { kind: 'postgres', host: 'db', port: 5432, user: 'postgres', database: 'imgpipe', ssl: true }],
-    ['postgres://db/imgpipe?sslmode=verify-full', { kind: 'postgres', host: 'db', port: 5432, user: 'postgres', database: 'imgpipe', ssl: true }],
-    ['postgres://db/imgpipe?sslmode=verify-ca', { kind: 'postgres', host: 'db', port: 5432, user: 'postgres', database: 'imgpipe', ssl: true }],
-    ['postgres://db/imgpipe?sslmode=disable', { kind: 'postgres', host: 'db', port: 5432, user: 'postgres', database: 'imgpipe', ssl: false }],
+    [
+      'postgres://db/imgpipe?sslmode=require',
+      { kind: 'postgres', host: 'db', port: 5432, user: 'postgres', database: 'imgpipe', ssl: true },
+    ],
+    [
+      'postgres://db/imgpipe?sslmode=verify-full',
+      { kind: 'postgres', host: 'db', port: 5432, user: 'postgres', database: 'imgpipe', ssl: true },
+    ],
+    [
+      'postgres://db/imgpipe?sslmode=verify-ca',
+      { kind: 'postgres', host: 'db', port: 5432, user: 'postgres', database: 'imgpipe', ssl: true },
+    ],
+    [
+      'postgres://db/imgpipe?sslmode=disable',
+      { kind: 'postgres', host: 'db', port: 5432, user: 'postgres', database: 'imgpipe', ssl: false },
+    ],
   ])('%s', (url, expected) => {
     expect(parseDatabaseUrl(url, CWD)).toEqual({ ...expected, password: undefined })
   })
@@ -215,9 +233,7 @@ describe('database URL', () => {
       expect(error.message).not.toContain(SECRET)
       expect(error.message).not.toContain('S3cr3t')
     }
-    expect(configError(() => parseDatabaseUrl(`mysql://app:${SECRET}@db/imgpipe`, CWD)).message).toContain(
-      'IMGPIPE_DATABASE_PASSWORD',
-    )
+    expect(configError(() => parseDatabaseUrl(`mysql://app:${SECRET}@db/imgpipe`, CWD)).message).toContain('IMGPIPE_DATABASE_PASSWORD')
   })
 
   it('rejects a password passed as a query option without echoing it', () => {
@@ -237,7 +253,9 @@ describe('database URL', () => {
     expect(load({ ...env, IMGPIPE_DATABASE_URL: 'mariadb://db/imgpipe' }).database).toMatchObject({ password: 'mysql-secret' })
     expect(load({ ...env, IMGPIPE_DATABASE_URL: 'postgres://db/imgpipe' }).database).toMatchObject({ password: 'pg-secret' })
     expect(load({ PGPASSWORD: 'pg-secret', IMGPIPE_DATABASE_URL: 'mysql://db/imgpipe' }).database).toMatchObject({ password: undefined })
-    expect(load({ MYSQL_PWD: 'mysql-secret', IMGPIPE_DATABASE_URL: 'postgres://db/imgpipe' }).database).toMatchObject({ password: undefined })
+    expect(load({ MYSQL_PWD: 'mysql-secret', IMGPIPE_DATABASE_URL: 'postgres://db/imgpipe' }).database).toMatchObject({
+      password: undefined,
+    })
     expect(parseDatabaseUrl('postgres://db/imgpipe', CWD, { PGPASSWORD: 'direct' })).toMatchObject({ password: 'direct' })
   })
 
@@ -566,7 +584,11 @@ describe('describe*', () => {
       { IMGPIPE_DATABASE_URL: 'mysql://app@db/imgpipe', MYSQL_PWD: SECRET },
       { IMGPIPE_DATABASE_URL: 'postgres://app@db/imgpipe', PGPASSWORD: SECRET },
     ]) {
-      const config = load({ ...env, IMGPIPE_OBJECT_STORE_URL: 's3://bucket?endpoint=http://127.0.0.1:9000', IMGPIPE_BROKER_URL: 'kafka://h:1' })
+      const config = load({
+        ...env,
+        IMGPIPE_OBJECT_STORE_URL: 's3://bucket?endpoint=http://127.0.0.1:9000',
+        IMGPIPE_BROKER_URL: 'kafka://h:1',
+      })
       const text = [describeDatabase(config.database), describeObjectStore(config.objectStore), describeBroker(config.broker)].join(' ')
       expect(text).not.toContain(SECRET)
       expect(config.database).toMatchObject({ password: SECRET })
@@ -609,7 +631,11 @@ describe('Kafka TLS and SASL', () => {
 
   it.each([
     ['kafkas://h:9093', ['h:9093'], 'imgpipe'],
-    ['kafkas://b-1.example.kafka.us-east-1.amazonaws.com:9096,b-2.example.kafka.us-east-1.amazonaws.com:9096', ['b-1.example.kafka.us-east-1.amazonaws.com:9096', 'b-2.example.kafka.us-east-1.amazonaws.com:9096'], 'imgpipe'],
+    [
+      'kafkas://b-1.example.kafka.us-east-1.amazonaws.com:9096,b-2.example.kafka.us-east-1.amazonaws.com:9096',
+      ['b-1.example.kafka.us-east-1.amazonaws.com:9096', 'b-2.example.kafka.us-east-1.amazonaws.com:9096'],
+      'imgpipe',
+    ],
     ['kafkas://[::1]:9093/?clientId=app', ['[::1]:9093'], 'app'],
   ])('%s is TLS with Node’s CAs', (url, brokers, clientId) => {
     expect(parseBrokerUrl(url)).toEqual({ kind: 'kafka', brokers, clientId, tls: {}, sasl: undefined })
@@ -619,7 +645,11 @@ describe('Kafka TLS and SASL', () => {
     const file = pemFile()
     const absolute = load({ IMGPIPE_BROKER_URL: 'kafkas://h:9093', IMGPIPE_KAFKA_CA_FILE: file }).broker
     expect(absolute).toMatchObject({ kind: 'kafka', tls: { ca: readFileSync(file, 'utf8') } })
-    const relative = loadConfig({ IMGPIPE_BROKER_URL: 'kafkas://h:9093', IMGPIPE_KAFKA_CA_FILE: path.basename(file) }, {}, path.dirname(file))
+    const relative = loadConfig(
+      { IMGPIPE_BROKER_URL: 'kafkas://h:9093', IMGPIPE_KAFKA_CA_FILE: path.basename(file) },
+      {},
+      path.dirname(file),
+    )
     expect(relative).toMatchObject({ broker: { tls: { ca: readFileSync(file, 'utf8') } } })
   })
 
@@ -643,7 +673,9 @@ describe('Kafka TLS and SASL', () => {
   })
 
   it('ignores the Kafka variables for the in-memory broker, which has no connection', () => {
-    expect(load({ ...saslEnv, IMGPIPE_KAFKA_SASL_MECHANISM: 'nonsense', IMGPIPE_KAFKA_CA_FILE: '/nonexistent' }).broker).toEqual({ kind: 'memory' })
+    expect(load({ ...saslEnv, IMGPIPE_KAFKA_SASL_MECHANISM: 'nonsense', IMGPIPE_KAFKA_CA_FILE: '/nonexistent' }).broker).toEqual({
+      kind: 'memory',
+    })
   })
 
   it.each(['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'])('takes SASL %s from the environment, with kafka:// and kafkas://', (mechanism) => {
@@ -668,19 +700,39 @@ describe('Kafka TLS and SASL', () => {
   })
 
   it.each([
-    ['no user name', { IMGPIPE_KAFKA_SASL_USERNAME: undefined }, 'IMGPIPE_KAFKA_SASL_MECHANISM=SCRAM-SHA-256 needs IMGPIPE_KAFKA_SASL_USERNAME too'],
+    [
+      'no user name',
+      { IMGPIPE_KAFKA_SASL_USERNAME: undefined },
+      'IMGPIPE_KAFKA_SASL_MECHANISM=SCRAM-SHA-256 needs IMGPIPE_KAFKA_SASL_USERNAME too',
+    ],
     ['a blank user name', { IMGPIPE_KAFKA_SASL_USERNAME: '  ' }, 'needs IMGPIPE_KAFKA_SASL_USERNAME too'],
-    ['no password', { IMGPIPE_KAFKA_SASL_PASSWORD: undefined }, 'IMGPIPE_KAFKA_SASL_MECHANISM=SCRAM-SHA-256 needs IMGPIPE_KAFKA_SASL_PASSWORD too'],
+    [
+      'no password',
+      { IMGPIPE_KAFKA_SASL_PASSWORD: undefined },
+      'IMGPIPE_KAFKA_SASL_MECHANISM=SCRAM-SHA-256 needs IMGPIPE_KAFKA_SASL_PASSWORD too',
+    ],
     ['an empty password', { IMGPIPE_KAFKA_SASL_PASSWORD: '' }, 'needs IMGPIPE_KAFKA_SASL_PASSWORD too'],
     [
       'neither',
       { IMGPIPE_KAFKA_SASL_USERNAME: undefined, IMGPIPE_KAFKA_SASL_PASSWORD: undefined },
       'needs IMGPIPE_KAFKA_SASL_USERNAME and IMGPIPE_KAFKA_SASL_PASSWORD too',
     ],
-    ['an unknown mechanism', { IMGPIPE_KAFKA_SASL_MECHANISM: 'SCRAM-SHA-1' }, 'IMGPIPE_KAFKA_SASL_MECHANISM="SCRAM-SHA-1" is invalid: expected one of PLAIN, SCRAM-SHA-256, SCRAM-SHA-512'],
-    ['OAUTHBEARER, which needs a token provider', { IMGPIPE_KAFKA_SASL_MECHANISM: 'OAUTHBEARER' }, 'IMGPIPE_KAFKA_SASL_MECHANISM="OAUTHBEARER" is invalid'],
+    [
+      'an unknown mechanism',
+      { IMGPIPE_KAFKA_SASL_MECHANISM: 'SCRAM-SHA-1' },
+      'IMGPIPE_KAFKA_SASL_MECHANISM="SCRAM-SHA-1" is invalid: expected one of PLAIN, SCRAM-SHA-256, SCRAM-SHA-512',
+    ],
+    [
+      'OAUTHBEARER, which needs a token provider',
+      { IMGPIPE_KAFKA_SASL_MECHANISM: 'OAUTHBEARER' },
+      'IMGPIPE_KAFKA_SASL_MECHANISM="OAUTHBEARER" is invalid',
+    ],
     ['GSSAPI (Kerberos)', { IMGPIPE_KAFKA_SASL_MECHANISM: 'GSSAPI' }, 'IMGPIPE_KAFKA_SASL_MECHANISM="GSSAPI" is invalid'],
-    ['a user name without mechanism', { IMGPIPE_KAFKA_SASL_MECHANISM: undefined }, 'IMGPIPE_KAFKA_SASL_USERNAME is set but IMGPIPE_KAFKA_SASL_MECHANISM is not'],
+    [
+      'a user name without mechanism',
+      { IMGPIPE_KAFKA_SASL_MECHANISM: undefined },
+      'IMGPIPE_KAFKA_SASL_USERNAME is set but IMGPIPE_KAFKA_SASL_MECHANISM is not',
+    ],
     [
       'a password without mechanism',
       { IMGPIPE_KAFKA_SASL_MECHANISM: undefined, IMGPIPE_KAFKA_SASL_USERNAME: undefined },
@@ -720,6 +772,8 @@ describe('Kafka TLS and SASL', () => {
     const text = describeBroker(load({ ...saslEnv, IMGPIPE_BROKER_URL: 'kafkas://h:9096' }).broker)
     expect(text).toBe('kafkas://h:9096 (SASL SCRAM-SHA-256 as app)')
     expect(text).not.toContain(SECRET)
-    expect(describeBroker(parseBrokerUrl('kafka://h:9094', { ...saslEnv, IMGPIPE_KAFKA_SASL_MECHANISM: 'PLAIN' }))).toBe('kafka://h:9094 (SASL PLAIN as app)')
+    expect(describeBroker(parseBrokerUrl('kafka://h:9094', { ...saslEnv, IMGPIPE_KAFKA_SASL_MECHANISM: 'PLAIN' }))).toBe(
+      'kafka://h:9094 (SASL PLAIN as app)',
+    )
   })
 })

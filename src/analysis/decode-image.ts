@@ -186,7 +186,10 @@ export async function decodeImage(bytes: Uint8Array, limits: ImageLimits): Promi
 
 /** Resizes to exactly `width`×`height` (stretching if the aspect ratio differs), staying 8-bit RGB. */
 export async function resizeRaw(image: RawImage, width: number, height: number): Promise<RawImage> {
-  for (const [name, value] of [['width', width], ['height', height]] as const) {
+  for (const [name, value] of [
+    ['width', width],
+    ['height', height],
+  ] as const) {
     if (!Number.isInteger(value) || value < 1) throw new UsageError(`resize ${name} must be a positive integer, got ${value}`)
   }
   assertRawImage(image)

@@ -37,7 +37,10 @@ export function differenceImage(previous: RawImage, current: RawImage): RawImage
 
 /** Encodes decoded pixels as a baseline JPEG (sharp's defaults: 4:2:0 chroma, no metadata). */
 export async function encodeJpeg(image: RawImage, quality = 90): Promise<Buffer> {
-  if (!Number.isInteger(quality) || quality < 1 || quality > 100) throw new UsageError(`JPEG quality must be an integer from 1 to 100, got ${quality}`)
+  if (!Number.isInteger(quality) || quality < 1 || quality > 100)
+    throw new UsageError(`JPEG quality must be an integer from 1 to 100, got ${quality}`)
   assertRawImage(image)
-  return sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } }).jpeg({ quality }).toBuffer()
+  return sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
+    .jpeg({ quality })
+    .toBuffer()
 }

@@ -78,7 +78,10 @@ export async function renderTeddyBear(size = VIEW, quarterTurns = 0): Promise<Bu
   if (!Number.isInteger(quarterTurns)) throw new UsageError(`quarterTurns must be an integer, got ${quarterTurns}`)
   const turns = ((quarterTurns % 4) + 4) % 4
   // Rasterise first, then rotate the pixels: rotating the SVG itself would resample the curves differently.
-  const raster = await sharp(Buffer.from(teddyBearSvg(size))).flatten({ background: '#ffffff' }).raw().toBuffer({ resolveWithObject: true })
+  const raster = await sharp(Buffer.from(teddyBearSvg(size)))
+    .flatten({ background: '#ffffff' })
+    .raw()
+    .toBuffer({ resolveWithObject: true })
   return sharp(raster.data, { raw: { width: raster.info.width, height: raster.info.height, channels: raster.info.channels } })
     .rotate(turns * 90)
     .jpeg({ quality: TEDDY_JPEG_QUALITY })

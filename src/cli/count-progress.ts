@@ -28,7 +28,10 @@ export class CountProgress {
         ? ` ${options.label} {value} ${options.unit}…`
         : ` ${options.label} {bar} {percentage}% | {value}/{total} ${options.unit}`
     this.bar = enabled
-      ? new cliProgress.SingleBar({ stream: process.stderr, format, hideCursor: true, clearOnComplete: options.clearWhenDone === true }, cliProgress.Presets.shades_classic)
+      ? new cliProgress.SingleBar(
+          { stream: process.stderr, format, hideCursor: true, clearOnComplete: options.clearWhenDone === true },
+          cliProgress.Presets.shades_classic,
+        )
       : null
     this.bar?.start(Math.max(options.total ?? 0, 1), 0)
   }

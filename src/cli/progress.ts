@@ -27,7 +27,8 @@ export class PipelineProgress {
         : new cliProgress.SingleBar(
             {
               stream,
-              format: ' {bar} {percentage}% | {value}/{total} done | received {received} | events {events} | alerts {alerts} | failed {failed}',
+              format:
+                ' {bar} {percentage}% | {value}/{total} done | received {received} | events {events} | alerts {alerts} | failed {failed}',
               hideCursor: true,
               clearOnComplete: false,
               etaBuffer: 50,

@@ -108,11 +108,18 @@ function pad(text: string, width: number, align: 'left' | 'right'): string {
  * Lays out `rows` (already turned into text, see cellText) under `columns`. Without `maxWidth` every
  * column is shown; with it, see fitColumns.
  */
-export function formatTable(columns: readonly TableColumn[], rows: readonly (readonly string[])[], options: TableOptions = {}): FormattedTable {
+export function formatTable(
+  columns: readonly TableColumn[],
+  rows: readonly (readonly string[])[],
+  options: TableOptions = {},
+): FormattedTable {
   const cap = options.maxCellWidth ?? DEFAULT_MAX_CELL_WIDTH
   const headers = columns.map((column) => safeText(column.header))
   const natural = columns.map((_, index) =>
-    Math.min(cap, rows.reduce((widest, row) => Math.max(widest, displayWidth(row[index] ?? '')), displayWidth(headers[index] ?? ''))),
+    Math.min(
+      cap,
+      rows.reduce((widest, row) => Math.max(widest, displayWidth(row[index] ?? '')), displayWidth(headers[index] ?? '')),
+    ),
   )
   const order = priorityOrder(columns.length, options.priority)
   const widths = new Map<number, number>()
@@ -182,10 +189,16 @@ export function formatRecords(
   const lines: string[] = []
   rows.forEach((row, rowIndex) => {
     const title = `-[ ${safeText(options.title(rowIndex))} ]`
-    lines.push(options.maxWidth === undefined ? title : truncateText(title + '-'.repeat(Math.max(0, options.maxWidth - displayWidth(title))), options.maxWidth))
+    lines.push(
+      options.maxWidth === undefined
+        ? title
+        : truncateText(title + '-'.repeat(Math.max(0, options.maxWidth - displayWidth(title))), options.maxWidth),
+    )
     labels.forEach((label, index) => {
       const value = row[index] ?? ''
-      lines.push(`${pad(label, labelWidth, 'left')}${GAP}${Number.isFinite(valueWidth) ? truncateText(value, valueWidth) : value}`.trimEnd())
+      lines.push(
+        `${pad(label, labelWidth, 'left')}${GAP}${Number.isFinite(valueWidth) ? truncateText(value, valueWidth) : value}`.trimEnd(),
+      )
     })
   })
   return lines

@@ -9,11 +9,7 @@ import { deadLetterTopic, retrying, type StageContext } from './stage-context.js
  *   on `<topic>_dead_letter` with the reason and the message is committed: never lost, never retried forever;
  * - on shutdown the message in hand is left uncommitted, to be delivered again.
  */
-export function messageWorker(
-  context: StageContext,
-  stage: string,
-  handle: (message: ReceivedMessage) => Promise<void>,
-): MessageHandler {
+export function messageWorker(context: StageContext, stage: string, handle: (message: ReceivedMessage) => Promise<void>): MessageHandler {
   return async (message) => {
     try {
       await retrying(context, `${stage} of ${message.topic}@${message.partition}:${message.offset}`, () => handle(message))

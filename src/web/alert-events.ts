@@ -126,7 +126,8 @@ export class AlertFeed {
     } catch (error) {
       if (this.#closed) return
       // Logged once per outage, not once a second; clients keep their place and catch up afterwards.
-      if (!this.#failing) this.#options.logger.warn({ err: error }, `alert event stream: reading new alerts failed: ${describeError(error)}`)
+      if (!this.#failing)
+        this.#options.logger.warn({ err: error }, `alert event stream: reading new alerts failed: ${describeError(error)}`)
       this.#failing = true
       return
     }
@@ -157,7 +158,9 @@ export class AlertFeed {
     const found: AlertView[] = []
     let beforeId: number | undefined
     for (let page = 0; page < MAX_PAGES_PER_POLL; page += 1) {
-      const views = await this.#options.catalog.listAlertViews(beforeId === undefined ? { limit: PAGE_SIZE } : { limit: PAGE_SIZE, beforeId })
+      const views = await this.#options.catalog.listAlertViews(
+        beforeId === undefined ? { limit: PAGE_SIZE } : { limit: PAGE_SIZE, beforeId },
+      )
       const above = views.filter((view) => view.alert.imageEventAlertId > floor)
       found.push(...above)
       if (views.length < PAGE_SIZE || above.length < views.length) break

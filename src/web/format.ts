@@ -7,7 +7,10 @@ import { html, type SafeHtml } from './html.js'
 
 /** `2025-06-01 12:34:56 UTC` */
 export function formatTime(date: Date): string {
-  return `${date.toISOString().replace('T', ' ').replace(/\.\d+Z$|Z$/, '')} UTC`
+  return `${date
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$|Z$/, '')} UTC`
 }
 
 /** A `<time>` element with the machine-readable instant and the UTC text. */

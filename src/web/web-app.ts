@@ -116,12 +116,14 @@ export async function buildWebApp(options: WebAppOptions): Promise<FastifyInstan
       after = Number(raw)
     }
     const stream = await feed.open(after)
-    return reply
-      .header('content-type', 'text/event-stream; charset=utf-8')
-      .header('cache-control', 'no-cache, no-transform')
-      // nginx buffers proxied responses unless told not to, which would hold events back.
-      .header('x-accel-buffering', 'no')
-      .send(stream)
+    return (
+      reply
+        .header('content-type', 'text/event-stream; charset=utf-8')
+        .header('cache-control', 'no-cache, no-transform')
+        // nginx buffers proxied responses unless told not to, which would hold events back.
+        .header('x-accel-buffering', 'no')
+        .send(stream)
+    )
   })
 
   registerObjectRoutes(app, { catalog, store })
@@ -143,7 +145,9 @@ function registerAsset(app: FastifyInstance, path: string, type: string, body: s
 /** One page of the recent-alerts list, plus whether an older page exists. */
 async function listPage(catalog: Catalog, before: number | undefined, current: number | null): Promise<AlertListOptions> {
   const limit = DEFAULT_PAGE_SIZE
-  const views: AlertView[] = await catalog.listAlertViews(before === undefined ? { limit: limit + 1 } : { limit: limit + 1, beforeId: before })
+  const views: AlertView[] = await catalog.listAlertViews(
+    before === undefined ? { limit: limit + 1 } : { limit: limit + 1, beforeId: before },
+  )
   return {
     views: views.slice(0, limit),
     before,

@@ -19,10 +19,7 @@ export function parsePositiveId(text: string): number | null {
   return value >= 1 && Number.isSafeInteger(value) ? value : null
 }
 
-export type AlertNumberInput =
-  | { kind: 'absent' }
-  | { kind: 'invalid'; text: string; reason: string }
-  | { kind: 'valid'; number: number }
+export type AlertNumberInput = { kind: 'absent' } | { kind: 'invalid'; text: string; reason: string } | { kind: 'valid'; number: number }
 
 /**
  * The form's `alert_num`: absent when not in the query at all; otherwise a positive integer (surrounding

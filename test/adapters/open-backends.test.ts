@@ -40,7 +40,10 @@ describe('open-backends', () => {
   })
 
   it('opens ready backends: schema migrated and store created, closed together', async () => {
-    const config = loadConfig({ IMGPIPE_DATABASE_URL: `sqlite:${path.join(dir, 'b.db')}`, IMGPIPE_OBJECT_STORE_URL: `file:${path.join(dir, 'objects')}` })
+    const config = loadConfig({
+      IMGPIPE_DATABASE_URL: `sqlite:${path.join(dir, 'b.db')}`,
+      IMGPIPE_OBJECT_STORE_URL: `file:${path.join(dir, 'objects')}`,
+    })
     const backends = await openReadyBackends(config, silentLogger)
     expect(await backends.catalog.tableCounts()).toEqual({ image_metadata: 0, image_event: 0, image_event_alert: 0 })
     await backends.store.put('x/y', Buffer.from('z'))

@@ -38,7 +38,11 @@ describe('compareImages', () => {
   })
 
   it('gives zeros for identical images', () => {
-    const image = raw(3, 2, Array.from({ length: 18 }, (_, index) => index * 14))
+    const image = raw(
+      3,
+      2,
+      Array.from({ length: 18 }, (_, index) => index * 14),
+    )
     const copy = raw(3, 2, [...image.data])
     expect(compareImages(image, copy, { pixelTolerance: 0 })).toEqual({ l2Norm: 0, changedFraction: 0, maxAbsDifference: 0 })
   })

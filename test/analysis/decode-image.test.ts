@@ -10,10 +10,7 @@ import { renderTeddyBear } from '../../src/analysis/teddy-bear.js'
 const LIMITS = { maxImagePixels: 50_000_000, maxImageBytes: 100 * 1024 * 1024 }
 
 /** 4x2 test card: red, green, blue, white / black, grey, yellow, cyan. */
-const CARD = Uint8Array.from([
-  255, 0, 0, 0, 255, 0, 0, 0, 255, 255, 255, 255,
-  0, 0, 0, 128, 128, 128, 255, 255, 0, 0, 255, 255,
-])
+const CARD = Uint8Array.from([255, 0, 0, 0, 255, 0, 0, 0, 255, 255, 255, 255, 0, 0, 0, 128, 128, 128, 255, 255, 0, 0, 255, 255])
 
 function card(): sharp.Sharp {
   return sharp(CARD, { raw: { width: 4, height: 2, channels: 3 } })
@@ -46,7 +43,12 @@ function pngClaiming(width: number, height: number): Buffer {
   header[8] = 8 // bit depth
   header[9] = 2 // colour type RGB
   const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])
-  return Buffer.concat([signature, pngChunk('IHDR', header), pngChunk('IDAT', deflateSync(Buffer.alloc(7))), pngChunk('IEND', Buffer.alloc(0))])
+  return Buffer.concat([
+    signature,
+    pngChunk('IHDR', header),
+    pngChunk('IDAT', deflateSync(Buffer.alloc(7))),
+    pngChunk('IEND', Buffer.alloc(0)),
+  ])
 }
 
 function expectClose(actual: Uint8Array, expected: Uint8Array, tolerance: number): void {
@@ -71,7 +73,9 @@ describe('decodeImage', () => {
 
   it('decodes a JPEG to RGB close to the original', async () => {
     const grey = new Uint8Array(16 * 16 * 3).fill(200)
-    const jpeg = await sharp(grey, { raw: { width: 16, height: 16, channels: 3 } }).jpeg({ quality: 90 }).toBuffer()
+    const jpeg = await sharp(grey, { raw: { width: 16, height: 16, channels: 3 } })
+      .jpeg({ quality: 90 })
+      .toBuffer()
     const image = await decodeImage(jpeg, LIMITS)
     expect(image).toMatchObject({ width: 16, height: 16, channels: 3 })
     expectClose(image.data, grey, 2)
@@ -85,7 +89,10 @@ describe('decodeImage', () => {
 
   it('converts a grey image to three equal channels', async () => {
     const grey = Uint8Array.from([0, 50, 100, 255])
-    const png = await sharp(grey, { raw: { width: 2, height: 2, channels: 1 } }).toColourspace('b-w').png().toBuffer()
+    const png = await sharp(grey, { raw: { width: 2, height: 2, channels: 1 } })
+      .toColourspace('b-w')
+      .png()
+      .toBuffer()
     expect((await sharp(png).metadata()).channels).toBe(1)
     const image = await decodeImage(png, LIMITS)
     expect([...image.data]).toEqual([0, 0, 0, 50, 50, 50, 100, 100, 100, 255, 255, 255])
@@ -93,7 +100,9 @@ describe('decodeImage', () => {
 
   it('flattens alpha onto black', async () => {
     const rgba = Uint8Array.from([200, 100, 50, 255, 200, 100, 50, 0, 255, 255, 255, 51])
-    const png = await sharp(rgba, { raw: { width: 3, height: 1, channels: 4 } }).png().toBuffer()
+    const png = await sharp(rgba, { raw: { width: 3, height: 1, channels: 4 } })
+      .png()
+      .toBuffer()
     const image = await decodeImage(png, LIMITS)
     // Opaque unchanged; transparent black; 20 % white over black is 51.
     expect([...image.data]).toEqual([200, 100, 50, 0, 0, 0, 51, 51, 51])
@@ -108,7 +117,10 @@ describe('decodeImage', () => {
 
   it('converts a CMYK JPEG to sRGB', async () => {
     const red = new Uint8Array(8 * 8 * 3).map((_, index) => (index % 3 === 0 ? 220 : 30))
-    const cmyk = await sharp(red, { raw: { width: 8, height: 8, channels: 3 } }).toColourspace('cmyk').jpeg().toBuffer()
+    const cmyk = await sharp(red, { raw: { width: 8, height: 8, channels: 3 } })
+      .toColourspace('cmyk')
+      .jpeg()
+      .toBuffer()
     expect((await sharp(cmyk).metadata()).space).toBe('cmyk')
     const image = await decodeImage(cmyk, LIMITS)
     expect(image.channels).toBe(3)
@@ -161,7 +173,9 @@ describe('decodeImage', () => {
   })
 
   it('rejects a truncated PNG', async () => {
-    const png = await sharp(await renderTeddyBear()).png().toBuffer()
+    const png = await sharp(await renderTeddyBear())
+      .png()
+      .toBuffer()
     for (const length of [Math.floor(png.length / 2), 100]) {
       const error = await failure(png.subarray(0, length))
       expect(error).toBeInstanceOf(InvalidImageError)

@@ -11,7 +11,8 @@ afterAll(() => {
 describe('cli context', () => {
   it('parses counts strictly', () => {
     expect(positiveInteger('12')).toBe(12)
-    for (const bad of ['0', '-1', '1.5', 'abc', '', '1e3', '99999999999999999999']) expect(() => positiveInteger(bad)).toThrow('positive integer')
+    for (const bad of ['0', '-1', '1.5', 'abc', '', '1e3', '99999999999999999999'])
+      expect(() => positiveInteger(bad)).toThrow('positive integer')
     expect(nonNegativeInteger('0')).toBe(0)
     expect(() => nonNegativeInteger('-3')).toThrow('integer >= 0')
   })

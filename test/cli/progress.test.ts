@@ -23,7 +23,15 @@ function fakeTerminal(): NodeJS.WriteStream & { text(): string } {
   return stream
 }
 
-const counts = (analysed: number) => ({ images: 12, imagesReceived: 0, imagesAnalyzed: analysed, imagesFailed: 0, events: 1, alerts: 1, alertsUndelivered: 0 })
+const counts = (analysed: number) => ({
+  images: 12,
+  imagesReceived: 0,
+  imagesAnalyzed: analysed,
+  imagesFailed: 0,
+  events: 1,
+  alerts: 1,
+  alertsUndelivered: 0,
+})
 
 describe('PipelineProgress', () => {
   it('follows the analysis of the new images when this process analyses', () => {

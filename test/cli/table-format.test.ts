@@ -106,7 +106,13 @@ describe('formatTable', () => {
   })
 
   it('aligns wide characters by their terminal width', () => {
-    const { lines } = formatTable([{ header: 'name' }, { header: 'n' }], [['日本', '1'], ['ab', '2']])
+    const { lines } = formatTable(
+      [{ header: 'name' }, { header: 'n' }],
+      [
+        ['日本', '1'],
+        ['ab', '2'],
+      ],
+    )
     expect(displayWidth(lines[2]!.slice(0, lines[2]!.indexOf('1')))).toBe(displayWidth(lines[3]!.slice(0, lines[3]!.indexOf('2'))))
   })
 
@@ -122,7 +128,14 @@ describe('formatTable', () => {
 
 describe('formatRecords', () => {
   it('prints one line per column under a title per row, labels aligned', () => {
-    const lines = formatRecords(['image_id', 'status'], [['1', 'analyzed'], ['2', 'failed']], { title: (index) => `row ${index + 1}` })
+    const lines = formatRecords(
+      ['image_id', 'status'],
+      [
+        ['1', 'analyzed'],
+        ['2', 'failed'],
+      ],
+      { title: (index) => `row ${index + 1}` },
+    )
     expect(lines).toEqual(['-[ row 1 ]', 'image_id  1', 'status    analyzed', '-[ row 2 ]', 'image_id  2', 'status    failed'])
   })
 

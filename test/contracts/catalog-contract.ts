@@ -122,7 +122,13 @@ export function catalogContract(name: string, open: () => Promise<OpenedCatalog>
         await catalog.executeSql("INSERT INTO image_metadata (image_filename, image_object_key) VALUES ('b.jpg', 'image/b.jpg')")
         const [row] = await catalog.tableRows('image_metadata', { limit: 1 })
         const image = await catalog.getImage(Number(row?.['image_id']))
-        expect(image).toMatchObject({ imageFilename: 'a.jpg', imageObjectKey: 'image/a.jpg', stream: 'default', imageNum: null, status: 'received' })
+        expect(image).toMatchObject({
+          imageFilename: 'a.jpg',
+          imageObjectKey: 'image/a.jpg',
+          stream: 'default',
+          imageNum: null,
+          status: 'received',
+        })
         // The column default is the server's clock: allow a little skew, but it must be a real, recent UTC time.
         expect(Math.abs(image!.receivedAt.getTime() - before)).toBeLessThan(60_000)
         expect((await catalog.tableCounts()).image_metadata).toBe(2)
@@ -246,14 +252,25 @@ export function catalogContract(name: string, open: () => Promise<OpenedCatalog>
 
       it('keeps failed images with their code and message (truncated to the column), and lists by status', async () => {
         const { image: failed } = await catalog.insertImage(
-          newImage('s', 1, { status: 'failed', errorCode: 'IMGPIPE_IMAGE_TOO_LARGE', errorMessage: 'x'.repeat(3000), width: null, height: null, format: null }),
+          newImage('s', 1, {
+            status: 'failed',
+            errorCode: 'IMGPIPE_IMAGE_TOO_LARGE',
+            errorMessage: 'x'.repeat(3000),
+            width: null,
+            height: null,
+            format: null,
+          }),
         )
         expect(failed).toMatchObject({ status: 'failed', errorCode: 'IMGPIPE_IMAGE_TOO_LARGE', width: null, format: null })
         expect(failed.errorMessage).toHaveLength(1024)
         const [second] = (await Promise.all([catalog.insertImage(newImage('s', 2))])).map((result) => result.image.imageId)
         await catalog.markImageFailed(second!, 'IMGPIPE_IMAGE_INVALID', 'not an image')
         await catalog.markImageFailed(second!, 'IMGPIPE_IMAGE_INVALID', 'not an image') // same values again
-        expect(await catalog.getImage(second!)).toMatchObject({ status: 'failed', errorCode: 'IMGPIPE_IMAGE_INVALID', errorMessage: 'not an image' })
+        expect(await catalog.getImage(second!)).toMatchObject({
+          status: 'failed',
+          errorCode: 'IMGPIPE_IMAGE_INVALID',
+          errorMessage: 'not an image',
+        })
         expect(await failure(catalog.markImageFailed(999_999, 'X', 'y'))).toBeInstanceOf(NotFoundError)
         expect((await catalog.listImagesByStatus('failed', { limit: 10 })).map((image) => image.imageNum)).toEqual([1, 2])
         expect(await catalog.listImagesByStatus('received', { limit: 10 })).toEqual([])
@@ -312,7 +329,9 @@ export function catalogContract(name: string, open: () => Promise<OpenedCatalog>
 
       it('lets exactly one of racing analyses of an image create its event', async () => {
         const [first, second] = (await stream('s', 2)) as [number, number]
-        const results = await Promise.all(Array.from({ length: 5 }, () => catalog.recordAnalysis(second, analysis(first), newEvent(second))))
+        const results = await Promise.all(
+          Array.from({ length: 5 }, () => catalog.recordAnalysis(second, analysis(first), newEvent(second))),
+        )
         expect(results.filter((result) => result.created)).toHaveLength(1)
         expect(new Set(results.map((result) => result.event?.imageEventId)).size).toBe(1)
         expect((await catalog.tableCounts()).image_event).toBe(1)
@@ -448,9 +467,25 @@ export function catalogContract(name: string, open: () => Promise<OpenedCatalog>
         const images = await catalog.tableRows('image_metadata', { limit: 10 })
         expect(images.map((row) => row['image_num'])).toEqual([1, 2])
         expect(Object.keys(images[0]!)).toEqual([
-          'image_id', 'image_filename', 'image_object_key', 'stream', 'image_num', 'content_sha256', 'byte_size', 'width',
-          'height', 'format', 'status', 'error_code', 'error_message', 'received_at', 'analyzed_at', 'previous_image_id',
-          'l2_norm', 'changed_fraction', 'max_abs_difference',
+          'image_id',
+          'image_filename',
+          'image_object_key',
+          'stream',
+          'image_num',
+          'content_sha256',
+          'byte_size',
+          'width',
+          'height',
+          'format',
+          'status',
+          'error_code',
+          'error_message',
+          'received_at',
+          'analyzed_at',
+          'previous_image_id',
+          'l2_norm',
+          'changed_fraction',
+          'max_abs_difference',
         ])
         expect(images[1]).toMatchObject({ byte_size: 1002, previous_image_id: images[0]!['image_id'], l2_norm: 1234.5 })
         expect(images[1]!['received_at']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/)
@@ -458,7 +493,13 @@ export function catalogContract(name: string, open: () => Promise<OpenedCatalog>
         const [alert] = await catalog.tableRows('image_event_alert', { limit: 10 })
         expect(alert).toMatchObject({ image_event_alert_id: alertId, delivered_at: '2026-03-04T05:06:07.089Z', delivery_channels: 'log' })
         expect(Object.keys((await catalog.tableRows('image_event', { limit: 1 }))[0]!)).toEqual([
-          'image_event_id', 'image_id', 'difference_image_object_key', 'event_type', 'detected_at', 'analyzer', 'analyzer_version',
+          'image_event_id',
+          'image_id',
+          'difference_image_object_key',
+          'event_type',
+          'detected_at',
+          'analyzer',
+          'analyzer_version',
         ])
       })
     })

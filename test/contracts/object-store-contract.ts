@@ -109,7 +109,7 @@ export function objectStoreContract(name: string, open: () => Promise<OpenedStor
         'difference_image/a/image_00002.jpg': 5,
         'a-c': 6,
         'a/b': 7,
-        'Z': 8,
+        Z: 8,
       }
       // Put in a shuffled order so that insertion order cannot pass for key order.
       for (const key of Object.keys(contents).reverse()) await store.put(key, Buffer.alloc(contents[key] ?? 0, 1))

@@ -202,10 +202,7 @@ describe('describeError', () => {
 
   it('describes an AggregateError with an empty message by the errors it holds', () => {
     // What Node's net module throws when every address of "localhost" refuses the connection.
-    const aggregate = new AggregateError(
-      [new Error('connect ECONNREFUSED ::1:5432'), new Error('connect ECONNREFUSED 127.0.0.1:5432')],
-      '',
-    )
+    const aggregate = new AggregateError([new Error('connect ECONNREFUSED ::1:5432'), new Error('connect ECONNREFUSED 127.0.0.1:5432')], '')
     const line = describeError(new CatalogUnavailableError('cannot reach the catalog', { cause: aggregate }))
     expect(line).toContain('cannot reach the catalog: ')
     expect(line).toContain('ECONNREFUSED')

@@ -1,10 +1,5 @@
 import { describe, it, expect } from 'vitest'
-import {
-  BusUnavailableError,
-  CatalogUnavailableError,
-  InvalidImageError,
-  StoreUnavailableError,
-} from '../../src/core/errors.js'
+import { BusUnavailableError, CatalogUnavailableError, InvalidImageError, StoreUnavailableError } from '../../src/core/errors.js'
 import { sleep, withRetry } from '../../src/core/retry.js'
 
 /** Rejects if `promise` does not settle within `ms`: a hang fails the test quickly instead of at the suite timeout. */
@@ -23,108 +18,153 @@ async function within<T>(promise: Promise<T>, ms = 5_000): Promise<T> {
 describe('withRetry', () => {
   it('returns the first success without retrying', async () => {
     let calls = 0
-    const result = await withRetry(async (attempt) => {
-      calls += 1
-      return `ok on ${attempt}`
-    }, { attempts: 5, initialDelayMs: 1 })
+    const result = await withRetry(
+      async (attempt) => {
+        calls += 1
+        return `ok on ${attempt}`
+      },
+      { attempts: 5, initialDelayMs: 1 },
+    )
     expect(result).toBe('ok on 1')
     expect(calls).toBe(1)
   })
 
   it('retries retryable errors until it succeeds, numbering the attempts', async () => {
     const seen: number[] = []
-    const result = await withRetry(async (attempt) => {
-      seen.push(attempt)
-      if (attempt < 3) throw new StoreUnavailableError('503')
-      return 'done'
-    }, { attempts: 5, initialDelayMs: 1, maxDelayMs: 2 })
+    const result = await withRetry(
+      async (attempt) => {
+        seen.push(attempt)
+        if (attempt < 3) throw new StoreUnavailableError('503')
+        return 'done'
+      },
+      { attempts: 5, initialDelayMs: 1, maxDelayMs: 2 },
+    )
     expect(result).toBe('done')
     expect(seen).toEqual([1, 2, 3])
   })
 
   it('stops after `attempts` and rethrows the last failure', async () => {
     let calls = 0
-    const promise = withRetry(async () => {
-      calls += 1
-      throw new CatalogUnavailableError(`down ${calls}`)
-    }, { attempts: 4, initialDelayMs: 1, maxDelayMs: 2 })
+    const promise = withRetry(
+      async () => {
+        calls += 1
+        throw new CatalogUnavailableError(`down ${calls}`)
+      },
+      { attempts: 4, initialDelayMs: 1, maxDelayMs: 2 },
+    )
     await expect(promise).rejects.toThrow(/^down 4$/)
     expect(calls).toBe(4)
   })
 
   it('rethrows the same error object it caught last', async () => {
     let last: Error | undefined
-    const caught = await withRetry(async () => {
-      last = new BusUnavailableError('no ack')
-      throw last
-    }, { attempts: 3, initialDelayMs: 1 }).catch((error: unknown) => error)
+    const caught = await withRetry(
+      async () => {
+        last = new BusUnavailableError('no ack')
+        throw last
+      },
+      { attempts: 3, initialDelayMs: 1 },
+    ).catch((error: unknown) => error)
     expect(caught).toBe(last)
   })
 
   it('throws a non-retryable error at once', async () => {
     let calls = 0
     const error = new InvalidImageError('corrupt')
-    await expect(withRetry(async () => {
-      calls += 1
-      throw error
-    }, { attempts: 10, initialDelayMs: 1 })).rejects.toBe(error)
+    await expect(
+      withRetry(
+        async () => {
+          calls += 1
+          throw error
+        },
+        { attempts: 10, initialDelayMs: 1 },
+      ),
+    ).rejects.toBe(error)
     expect(calls).toBe(1)
   })
 
   it('honours a canRetry override on a normally retryable class', async () => {
     let calls = 0
-    await expect(withRetry(async () => {
-      calls += 1
-      throw new StoreUnavailableError('403 forbidden', { canRetry: false })
-    }, { attempts: 10, initialDelayMs: 1 })).rejects.toThrow('403 forbidden')
+    await expect(
+      withRetry(
+        async () => {
+          calls += 1
+          throw new StoreUnavailableError('403 forbidden', { canRetry: false })
+        },
+        { attempts: 10, initialDelayMs: 1 },
+      ),
+    ).rejects.toThrow('403 forbidden')
     expect(calls).toBe(1)
   })
 
   it('does not retry unknown errors (bugs) or thrown non-errors', async () => {
     let calls = 0
-    await expect(withRetry(async () => {
-      calls += 1
-      throw new TypeError('undefined is not a function')
-    }, { attempts: 10, initialDelayMs: 1 })).rejects.toBeInstanceOf(TypeError)
+    await expect(
+      withRetry(
+        async () => {
+          calls += 1
+          throw new TypeError('undefined is not a function')
+        },
+        { attempts: 10, initialDelayMs: 1 },
+      ),
+    ).rejects.toBeInstanceOf(TypeError)
     expect(calls).toBe(1)
 
     calls = 0
-    await expect(withRetry(async () => {
-      calls += 1
-      throw 'a string'
-    }, { attempts: 10, initialDelayMs: 1 })).rejects.toBe('a string')
+    await expect(
+      withRetry(
+        async () => {
+          calls += 1
+          throw 'a string'
+        },
+        { attempts: 10, initialDelayMs: 1 },
+      ),
+    ).rejects.toBe('a string')
     expect(calls).toBe(1)
   })
 
   it('retries a non-retryable class whose canRetry was overridden to true', async () => {
     let calls = 0
-    const result = await withRetry(async () => {
-      calls += 1
-      if (calls === 1) throw new InvalidImageError('partial upload', { canRetry: true })
-      return calls
-    }, { attempts: 2, initialDelayMs: 1 })
+    const result = await withRetry(
+      async () => {
+        calls += 1
+        if (calls === 1) throw new InvalidImageError('partial upload', { canRetry: true })
+        return calls
+      },
+      { attempts: 2, initialDelayMs: 1 },
+    )
     expect(result).toBe(2)
   })
 
   it('makes a single attempt when attempts is 1', async () => {
     let calls = 0
-    await expect(withRetry(async () => {
-      calls += 1
-      throw new StoreUnavailableError('x')
-    }, { attempts: 1, initialDelayMs: 1 })).rejects.toThrow('x')
+    await expect(
+      withRetry(
+        async () => {
+          calls += 1
+          throw new StoreUnavailableError('x')
+        },
+        { attempts: 1, initialDelayMs: 1 },
+      ),
+    ).rejects.toThrow('x')
     expect(calls).toBe(1)
   })
 
   it('calls onRetry before each wait with the error, attempt and a bounded delay', async () => {
     const calls: Array<{ message: string; attempt: number; delay: number }> = []
-    await expect(withRetry(async () => {
-      throw new StoreUnavailableError('flaky')
-    }, {
-      attempts: 4,
-      initialDelayMs: 2,
-      maxDelayMs: 5,
-      onRetry: (error, attempt, delay) => calls.push({ message: (error as Error).message, attempt, delay }),
-    })).rejects.toThrow('flaky')
+    await expect(
+      withRetry(
+        async () => {
+          throw new StoreUnavailableError('flaky')
+        },
+        {
+          attempts: 4,
+          initialDelayMs: 2,
+          maxDelayMs: 5,
+          onRetry: (error, attempt, delay) => calls.push({ message: (error as Error).message, attempt, delay }),
+        },
+      ),
+    ).rejects.toThrow('flaky')
     expect(calls.map((call) => call.attempt)).toEqual([1, 2, 3])
     expect(calls.every((call) => call.message === 'flaky')).toBe(true)
     // Exponential with 50-100 % jitter, capped by maxDelayMs: 2 -> [1, 2], 4 -> [2, 4], 8 -> capped 5 -> [2.5, 5].
@@ -139,11 +179,14 @@ describe('withRetry', () => {
 
   it('with Infinity attempts, keeps retrying until it succeeds', async () => {
     let calls = 0
-    const result = await withRetry(async () => {
-      calls += 1
-      if (calls < 20) throw new BusUnavailableError('not yet')
-      return 'finally'
-    }, { attempts: Infinity, initialDelayMs: 1, maxDelayMs: 1 })
+    const result = await withRetry(
+      async () => {
+        calls += 1
+        if (calls < 20) throw new BusUnavailableError('not yet')
+        return 'finally'
+      },
+      { attempts: Infinity, initialDelayMs: 1, maxDelayMs: 1 },
+    )
     expect(result).toBe('finally')
     expect(calls).toBe(20)
   })
@@ -151,16 +194,19 @@ describe('withRetry', () => {
   it('an abort during the wait ends the retries promptly with the last error, without another attempt', async () => {
     const controller = new AbortController()
     let calls = 0
-    const promise = withRetry(async () => {
-      calls += 1
-      throw new StoreUnavailableError(`down ${calls}`)
-    }, {
-      attempts: Infinity,
-      initialDelayMs: 60_000,
-      maxDelayMs: 60_000,
-      signal: controller.signal,
-      onRetry: () => setImmediate(() => controller.abort()),
-    })
+    const promise = withRetry(
+      async () => {
+        calls += 1
+        throw new StoreUnavailableError(`down ${calls}`)
+      },
+      {
+        attempts: Infinity,
+        initialDelayMs: 60_000,
+        maxDelayMs: 60_000,
+        signal: controller.signal,
+        onRetry: () => setImmediate(() => controller.abort()),
+      },
+    )
     await expect(within(promise)).rejects.toThrow('down 1')
     expect(calls).toBe(1)
   })
@@ -168,11 +214,14 @@ describe('withRetry', () => {
   it('with Infinity attempts, an abort ends a fast retry loop', async () => {
     const controller = new AbortController()
     let calls = 0
-    const promise = withRetry(async () => {
-      calls += 1
-      if (calls === 5) controller.abort()
-      throw new CatalogUnavailableError('down')
-    }, { attempts: Infinity, initialDelayMs: 1, maxDelayMs: 1, signal: controller.signal })
+    const promise = withRetry(
+      async () => {
+        calls += 1
+        if (calls === 5) controller.abort()
+        throw new CatalogUnavailableError('down')
+      },
+      { attempts: Infinity, initialDelayMs: 1, maxDelayMs: 1, signal: controller.signal },
+    )
     await expect(within(promise)).rejects.toThrow('down')
     expect(calls).toBe(5)
   })
@@ -181,10 +230,17 @@ describe('withRetry', () => {
     const controller = new AbortController()
     controller.abort()
     let calls = 0
-    await expect(within(withRetry(async () => {
-      calls += 1
-      throw new BusUnavailableError('down')
-    }, { attempts: 10, initialDelayMs: 1, signal: controller.signal }))).rejects.toThrow('down')
+    await expect(
+      within(
+        withRetry(
+          async () => {
+            calls += 1
+            throw new BusUnavailableError('down')
+          },
+          { attempts: 10, initialDelayMs: 1, signal: controller.signal },
+        ),
+      ),
+    ).rejects.toThrow('down')
     expect(calls).toBe(1)
   })
 

@@ -33,7 +33,11 @@ describe.skipIf(!ready)('a broker restart in the middle of a run', () => {
 
       const receiveResult = await received
       expect(receiveResult.code, receiveResult.stderr.slice(-2000)).toBe(0)
-      await waitForCounts(catalog, (counts) => counts.imagesAnalyzed === 60 && counts.alerts === 12 && counts.alertsUndelivered === 0, 300_000)
+      await waitForCounts(
+        catalog,
+        (counts) => counts.imagesAnalyzed === 60 && counts.alerts === 12 && counts.alertsUndelivered === 0,
+        300_000,
+      )
       const [analyzed] = await Promise.all([stopStage(analyze), stopStage(alert)])
       expect(analyzed.processed['analyzed']).toBeGreaterThanOrEqual(60)
       expect(await catalogRows(catalog)).toEqual(await embeddedRows(args))

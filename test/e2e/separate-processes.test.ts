@@ -34,8 +34,22 @@ describe.skipIf(!ready)('three stages as separate processes on Kafka + MariaDB +
 
       // A client we did not write reads our topics: the documented JSON, keyed by stream.
       const consume = async (topic: string) => {
-        const { stdout } = await run('kcat', ['-b', deployment.brokers.join(','), '-C', '-t', `${deployment.prefix}${topic}`, '-o', 'beginning', '-e', '-q', '-J'])
-        return stdout.trim().split('\n').map((line) => JSON.parse(line) as { key: string; payload: string })
+        const { stdout } = await run('kcat', [
+          '-b',
+          deployment.brokers.join(','),
+          '-C',
+          '-t',
+          `${deployment.prefix}${topic}`,
+          '-o',
+          'beginning',
+          '-e',
+          '-q',
+          '-J',
+        ])
+        return stdout
+          .trim()
+          .split('\n')
+          .map((line) => JSON.parse(line) as { key: string; payload: string })
       }
       const analysis = await consume('image_analysis')
       expect(analysis).toHaveLength(10)
@@ -56,8 +70,19 @@ describe.skipIf(!ready)('three stages as separate processes on Kafka + MariaDB +
       if (config.kind !== 'mysql') throw new Error('expected MariaDB')
       const { stdout } = await run(
         'mariadb',
-        ['--protocol=TCP', '-h', config.host, '-P', String(config.port), '-u', config.user, '--batch', config.database, '-e',
-          'SELECT image_id, image_filename, image_object_key FROM image_metadata ORDER BY image_id; SELECT image_event_id, image_id, difference_image_object_key FROM image_event ORDER BY image_id; SELECT COUNT(*) AS alerts FROM image_event_alert'],
+        [
+          '--protocol=TCP',
+          '-h',
+          config.host,
+          '-P',
+          String(config.port),
+          '-u',
+          config.user,
+          '--batch',
+          config.database,
+          '-e',
+          'SELECT image_id, image_filename, image_object_key FROM image_metadata ORDER BY image_id; SELECT image_event_id, image_id, difference_image_object_key FROM image_event ORDER BY image_id; SELECT COUNT(*) AS alerts FROM image_event_alert',
+        ],
         { env: { ...process.env, MYSQL_PWD: deployment.database.password ?? '' } },
       )
       expect(stdout).toContain('image_id\timage_filename\timage_object_key\n1\timage_00001.jpg\timage/mock/image_00001.jpg\n')
@@ -80,7 +105,10 @@ describe.skipIf(!ready)('three stages as separate processes on Kafka + MariaDB +
       await Promise.all([alert.consuming, ...analyzers.map((stage) => stage.consuming)])
       const received = await runCli(['receive', '--streams', '3', '--count', '50', '--interval', '10'], deployment.env)
       expect(received.code, received.stderr).toBe(0)
-      const counts = await waitForCounts(catalog, (counts) => counts.imagesAnalyzed === 150 && counts.alerts === 36 && counts.alertsUndelivered === 0)
+      const counts = await waitForCounts(
+        catalog,
+        (counts) => counts.imagesAnalyzed === 150 && counts.alerts === 36 && counts.alertsUndelivered === 0,
+      )
       expect(counts).toMatchObject({ images: 150, imagesFailed: 0, events: 36 })
       const summaries = await Promise.all(analyzers.map(stopStage))
       await stopStage(alert)
@@ -115,4 +143,3 @@ describe.skipIf(!ready)('three stages as separate processes on Kafka + MariaDB +
     }
   })
 })
-

@@ -52,7 +52,8 @@ export type KafkaSecurity = Omit<KafkaConnectionSettings, 'brokers'>
 export function kafkaSecurityEnv(withCa: boolean): Record<string, string> {
   const required = (variable: string): string => {
     const value = process.env[variable]
-    if (value === undefined || value === '') throw new Error(`${variable} is not set: scripts/services.sh env prints it with the Kafka SASL URL`)
+    if (value === undefined || value === '')
+      throw new Error(`${variable} is not set: scripts/services.sh env prints it with the Kafka SASL URL`)
     return value
   }
   return {

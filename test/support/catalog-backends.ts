@@ -131,7 +131,9 @@ async function administer(config: ServerDatabaseConfig, statement: string): Prom
 }
 
 /** Creates `imgpipe_t_<unique>` on the test server; the name is generated, so quoting it is safe. */
-export async function createServerDatabase(kind: 'mysql' | 'postgres'): Promise<{ config: ServerDatabaseConfig; drop(): Promise<void> } | null> {
+export async function createServerDatabase(
+  kind: 'mysql' | 'postgres',
+): Promise<{ config: ServerDatabaseConfig; drop(): Promise<void> } | null> {
   const server = testServerConfig(kind)
   if (server === null) return null
   const database = uniqueName('imgpipe_t_')

@@ -65,7 +65,11 @@ export async function catalogRows(catalog: Catalog) {
 }
 
 /** Polls until the catalog's counts satisfy `done`, or throws with the last counts seen. */
-export async function waitForCounts(catalog: Catalog, done: (counts: PipelineCounts) => boolean, timeoutMs = 120_000): Promise<PipelineCounts> {
+export async function waitForCounts(
+  catalog: Catalog,
+  done: (counts: PipelineCounts) => boolean,
+  timeoutMs = 120_000,
+): Promise<PipelineCounts> {
   const deadline = Date.now() + timeoutMs
   let counts = await catalog.counts()
   while (!done(counts)) {

@@ -34,7 +34,11 @@ export function spawnCli(args: readonly string[], env: Record<string, string>, c
   return spawn(process.execPath, [cliPath, ...args], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] })
 }
 
-export function runCli(args: readonly string[], env: Record<string, string>, options: { cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+export function runCli(
+  args: readonly string[],
+  env: Record<string, string>,
+  options: { cwd?: string; timeoutMs?: number } = {},
+): Promise<CliResult> {
   const child = spawnCli(args, env, options.cwd)
   return collect(child, options.timeoutMs ?? 120_000)
 }

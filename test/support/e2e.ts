@@ -31,7 +31,10 @@ export function embeddedRows(args: string[]): Promise<Awaited<ReturnType<typeof 
       const dir = await scratchDir()
       const name = uniqueName('ref')
       const dbPath = path.join(dir, `${name}.db`)
-      const result = await runCli(['run', ...args], cleanEnv({ IMGPIPE_DATABASE_URL: `sqlite:${dbPath}`, IMGPIPE_OBJECT_STORE_URL: `file:${path.join(dir, name)}` }))
+      const result = await runCli(
+        ['run', ...args],
+        cleanEnv({ IMGPIPE_DATABASE_URL: `sqlite:${dbPath}`, IMGPIPE_OBJECT_STORE_URL: `file:${path.join(dir, name)}` }),
+      )
       expect(result.code, result.stderr).toBe(0)
       const catalog = openSqliteCatalog({ path: dbPath })
       try {

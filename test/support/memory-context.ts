@@ -78,7 +78,12 @@ export async function runMockPipeline(
     partitions: 1,
     logger: context.logger,
     channels: [new LogChannel(context.logger)],
-    source: mockSource({ streams: options.streams, count: options.count, changeEvery: options.changeEvery ?? 4, startAt: () => options.from ?? 1 }),
+    source: mockSource({
+      streams: options.streams,
+      count: options.count,
+      changeEvery: options.changeEvery ?? 4,
+      startAt: () => options.from ?? 1,
+    }),
     analyze: true,
     alert: true,
     until: 'drained',

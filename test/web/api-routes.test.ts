@@ -44,7 +44,11 @@ describe('GET /api/alerts', () => {
     const [first] = body.alerts
     const [view] = views
     expect(first).toMatchObject({
-      alert: { imageEventAlertId: view?.alert.imageEventAlertId, imageEventId: view?.event.imageEventId, createdAt: view?.alert.createdAt.toISOString() },
+      alert: {
+        imageEventAlertId: view?.alert.imageEventAlertId,
+        imageEventId: view?.event.imageEventId,
+        createdAt: view?.alert.createdAt.toISOString(),
+      },
       event: { imageEventId: view?.event.imageEventId, imageId: view?.image.imageId, eventType: 'changed' },
       image: { imageId: view?.image.imageId, stream: view?.image.stream, imageNum: view?.image.imageNum },
       previousImage: { imageId: view?.previousImage?.imageId },

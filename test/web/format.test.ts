@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest'
-import { formatBytes, formatChannelDifference, formatDecimal, formatEventType, formatPercent, formatTime, timeElement } from '../../src/web/format.js'
+import {
+  formatBytes,
+  formatChannelDifference,
+  formatDecimal,
+  formatEventType,
+  formatPercent,
+  formatTime,
+  timeElement,
+} from '../../src/web/format.js'
 
 describe('format', () => {
   it('writes times in UTC with the zone spelled out', () => {

@@ -110,7 +110,12 @@ describe('GET /images/:imageId and /difference/:imageEventId', () => {
     const difference = await get(`/difference/${missing.imageEventId}`)
     expect(difference.statusCode).toBe(404)
 
-    const bad = await insertAlert(fixture.context, { stream: 'bad', imageNum: 1, imageObjectKey: '../outside.jpg', differenceKey: '/etc/passwd' })
+    const bad = await insertAlert(fixture.context, {
+      stream: 'bad',
+      imageNum: 1,
+      imageObjectKey: '../outside.jpg',
+      differenceKey: '/etc/passwd',
+    })
     expect((await get(`/images/${bad.imageId}`)).statusCode).toBe(404)
     expect((await get(`/difference/${bad.imageEventId}`)).statusCode).toBe(404)
   })

@@ -13,7 +13,9 @@ describe('renderAlertList', () => {
     expect(list).toContain(
       '<a href="?alert_num=8" aria-current="page"><span class="num">#8</span><span class="what">s · image 8</span><span class="when">changed · <time datetime="1970-01-01T00:00:00.000Z">1970-01-01 00:00:00 UTC</time></span></a>',
     )
-    expect(list).toContain('<nav class="pager" aria-label="Alert pages"><a href="?alert_num=8&amp;before=7" data-page="older">Older →</a></nav>')
+    expect(list).toContain(
+      '<nav class="pager" aria-label="Alert pages"><a href="?alert_num=8&amp;before=7" data-page="older">Older →</a></nav>',
+    )
     expect(list).toContain('<p class="empty" data-empty hidden>')
   })
 

@@ -15,7 +15,14 @@ describe('rootFor', () => {
 
 describe('renderDocument', () => {
   it('links assets relatively with their versions, and has no inline script or style', () => {
-    const page = renderDocument({ title: 'T <x>', root: '../', assets, typed: '"><script>', main: html`<p>main</p>`, aside: 'side <b>' }).toString()
+    const page = renderDocument({
+      title: 'T <x>',
+      root: '../',
+      assets,
+      typed: '"><script>',
+      main: html`<p>main</p>`,
+      aside: 'side <b>',
+    }).toString()
     expect(page).toContain('<title>T &lt;x&gt;</title>')
     expect(page).toContain('<link rel="stylesheet" href="../assets/viewer.css?v=c1">')
     expect(page).toContain('<script src="../assets/viewer.js?v=j1" defer></script>')

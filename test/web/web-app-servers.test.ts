@@ -59,7 +59,9 @@ describe.skipIf(database === null || bucket === null)('the viewer on MariaDB and
       expect(page.statusCode).toBe(200)
       const previous = view.previousImage
       expect(previous).toMatchObject({ stream: view.image.stream, imageNum: 2 })
-      const sources = [...page.body.matchAll(/<figure data-role="[a-z]+">\s*<a class="frame" href="[^"]+"><img src="([^"]+)"/g)].map((match) => match[1])
+      const sources = [...page.body.matchAll(/<figure data-role="[a-z]+">\s*<a class="frame" href="[^"]+"><img src="([^"]+)"/g)].map(
+        (match) => match[1],
+      )
       expect(sources).toEqual([`images/${previous?.imageId}`, `images/${view.image.imageId}`, `difference/${view.event.imageEventId}`])
       for (const [source, key] of [
         [sources[0], previous?.imageObjectKey],

@@ -22,7 +22,10 @@ function figures(page: string): { role: string; src: string | null; caption: str
   return [...page.matchAll(/<figure data-role="([^"]+)">([\s\S]*?)<\/figure>/g)].map((match) => ({
     role: match[1] ?? '',
     src: /<img src="([^"]+)"/.exec(match[2] ?? '')?.[1] ?? null,
-    caption: (/<figcaption>([\s\S]*?)<\/figcaption>/.exec(match[2] ?? '')?.[1] ?? '').replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim(),
+    caption: (/<figcaption>([\s\S]*?)<\/figcaption>/.exec(match[2] ?? '')?.[1] ?? '')
+      .replace(/<[^>]+>/g, ' ')
+      .replace(/\s+/g, ' ')
+      .trim(),
   }))
 }
 
@@ -42,7 +45,10 @@ describe('the viewer page', () => {
     const page = response.body
     expect(page).toMatch(/<form class="lookup" method="get" action="\.\/"/)
     expect(page).toContain('<input id="alert_num" name="alert_num"')
-    const listed = [...page.matchAll(/<li data-alert="(\d+)"><a href="\?alert_num=(\d+)"/g)].map((match) => [Number(match[1]), Number(match[2])])
+    const listed = [...page.matchAll(/<li data-alert="(\d+)"><a href="\?alert_num=(\d+)"/g)].map((match) => [
+      Number(match[1]),
+      Number(match[2]),
+    ])
     expect(views).toHaveLength(4)
     expect(listed).toEqual(views.map((view) => [view.alert.imageEventAlertId, view.alert.imageEventAlertId]))
     expect(page).toContain('data-live="true"')
@@ -51,7 +57,12 @@ describe('the viewer page', () => {
 
   it('shows the previous image of the same stream, the image and the difference image, with captions', async () => {
     // Ids interleave (a1=1, b1=2, a2=3...): the previous image of a:3 is a:2 (id 3), not id − 1.
-    for (const [stream, imageNum] of [['a', 3], ['b', 3], ['a', 7], ['b', 7]] as const) {
+    for (const [stream, imageNum] of [
+      ['a', 3],
+      ['b', 3],
+      ['a', 7],
+      ['b', 7],
+    ] as const) {
       const view = viewFor(stream, imageNum)
       const previous = view.previousImage
       expect(previous?.stream).toBe(stream)
@@ -91,14 +102,17 @@ describe('the viewer page', () => {
     expect(page).toContain(`<dt>Image event</dt><dd>${view.event.imageEventId} · changed</dd>`)
   })
 
-  it.each(['', '   ', 'abc', '-1', '0', '1.5', '1e3', '0x10', '99999999999999999999'])('explains that %j is not an alert number', async (typed) => {
-    const response = await get(`/?alert_num=${encodeURIComponent(typed)}`)
-    expect(response.statusCode).toBe(400)
-    expect(response.body).toContain('data-message="error"')
-    expect(response.body).toContain(typed.trim() === '' ? 'Enter an alert number' : 'Not an alert number')
-    expect(response.body).toContain(`<span class="typed" data-typed>${typed}</span>`)
-    expect(figures(response.body)).toEqual([])
-  })
+  it.each(['', '   ', 'abc', '-1', '0', '1.5', '1e3', '0x10', '99999999999999999999'])(
+    'explains that %j is not an alert number',
+    async (typed) => {
+      const response = await get(`/?alert_num=${encodeURIComponent(typed)}`)
+      expect(response.statusCode).toBe(400)
+      expect(response.body).toContain('data-message="error"')
+      expect(response.body).toContain(typed.trim() === '' ? 'Enter an alert number' : 'Not an alert number')
+      expect(response.body).toContain(`<span class="typed" data-typed>${typed}</span>`)
+      expect(figures(response.body)).toEqual([])
+    },
+  )
 
   it('shows typed markup as text, escaped in the message and in the form', async () => {
     const typed = `<script>alert(1)</script>"'><img src=x onerror=alert(2)>`

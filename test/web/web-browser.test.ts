@@ -39,7 +39,16 @@ beforeAll(async () => {
   web = await startWeb(['--port', '0', '--poll-interval', '200'], env)
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   })
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
   page.on('console', (message) => {
@@ -130,8 +139,16 @@ describe.skipIf(!available)('the image event viewer in chromium', () => {
     await page.waitForSelector('#alert-list li[data-alert="5"]')
     await page.waitForFunction(`document.querySelectorAll('#alert-list li').length === 5`)
     expect(await page.evaluate('window.__sameDocument')).toBe(true)
-    expect(await page.evaluate(`[...document.querySelectorAll('#alert-list li')].map((item) => item.dataset.alert)`)).toEqual(['5', '4', '3', '2', '1'])
-    expect(await page.locator('#alert-list li[data-alert="4"]').innerText()).toMatch(/^#4\s+mock · image 15\s+changed · \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/)
+    expect(await page.evaluate(`[...document.querySelectorAll('#alert-list li')].map((item) => item.dataset.alert)`)).toEqual([
+      '5',
+      '4',
+      '3',
+      '2',
+      '1',
+    ])
+    expect(await page.locator('#alert-list li[data-alert="4"]').innerText()).toMatch(
+      /^#4\s+mock · image 15\s+changed · \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/,
+    )
 
     // The script builds the same markup as the server renders for these alerts after a reload.
     const itemsHtml = `[...document.querySelectorAll('#alert-list li')].map((item) => item.innerHTML)`

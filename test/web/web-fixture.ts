@@ -75,7 +75,13 @@ export async function insertAlert(
   })
   const { event } = await catalog.recordAnalysis(
     image.imageId,
-    { previousImageId: options.previousImageId ?? null, l2Norm: 1234.5, changedFraction: 0.25, maxAbsDifference: 200, analyzedAt: new Date() },
+    {
+      previousImageId: options.previousImageId ?? null,
+      l2Norm: 1234.5,
+      changedFraction: 0.25,
+      maxAbsDifference: 200,
+      analyzedAt: new Date(),
+    },
     { imageId: image.imageId, differenceImageObjectKey: differenceKey, eventType: 'changed', analyzer: 'test', analyzerVersion: '0' },
   )
   if (event === null) throw new Error('no event recorded')
@@ -87,13 +93,37 @@ export async function insertAlert(
 export function fakeView(number: number): AlertView {
   const at = new Date(0)
   const image = {
-    imageId: number, imageFilename: 'x.jpg', imageObjectKey: `image/s/${number}.jpg`, stream: 's', imageNum: number,
-    contentSha256: null, byteSize: 1, width: 1, height: 1, format: 'jpeg', status: 'analyzed' as const, errorCode: null,
-    errorMessage: null, receivedAt: at, analyzedAt: at, previousImageId: null, l2Norm: 1, changedFraction: 1, maxAbsDifference: 1,
+    imageId: number,
+    imageFilename: 'x.jpg',
+    imageObjectKey: `image/s/${number}.jpg`,
+    stream: 's',
+    imageNum: number,
+    contentSha256: null,
+    byteSize: 1,
+    width: 1,
+    height: 1,
+    format: 'jpeg',
+    status: 'analyzed' as const,
+    errorCode: null,
+    errorMessage: null,
+    receivedAt: at,
+    analyzedAt: at,
+    previousImageId: null,
+    l2Norm: 1,
+    changedFraction: 1,
+    maxAbsDifference: 1,
   }
   return {
     alert: { imageEventAlertId: number, imageEventId: number, createdAt: at, deliveredAt: null, deliveryChannels: null },
-    event: { imageEventId: number, imageId: number, differenceImageObjectKey: `difference_image/s/${number}.jpg`, eventType: 'changed', detectedAt: at, analyzer: null, analyzerVersion: null },
+    event: {
+      imageEventId: number,
+      imageId: number,
+      differenceImageObjectKey: `difference_image/s/${number}.jpg`,
+      eventType: 'changed',
+      detectedAt: at,
+      analyzer: null,
+      analyzerVersion: null,
+    },
     image,
     previousImage: null,
   }

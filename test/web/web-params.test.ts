@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest'
-import { DEFAULT_PAGE_SIZE, echoText, MAX_PAGE_SIZE, parseAlertNumber, parseLimit, parseOptionalId, parsePositiveId } from '../../src/web/web-params.js'
+import {
+  DEFAULT_PAGE_SIZE,
+  echoText,
+  MAX_PAGE_SIZE,
+  parseAlertNumber,
+  parseLimit,
+  parseOptionalId,
+  parsePositiveId,
+} from '../../src/web/web-params.js'
 
 describe('parsePositiveId', () => {
   it('accepts plain positive integers that a number holds exactly', () => {

@@ -31,7 +31,10 @@ export async function startWeb(args: readonly string[], env: Record<string, stri
       if (match?.[1] !== undefined) resolve(match[1])
     })
     finished.then(
-      (result) => reject(new Error(`imgpipe web exited (${result.code}) before printing its URL\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`)),
+      (result) =>
+        reject(
+          new Error(`imgpipe web exited (${result.code}) before printing its URL\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`),
+        ),
       reject,
     )
   })

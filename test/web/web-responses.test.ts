@@ -15,7 +15,9 @@ describe('web responses', () => {
     expect(contentDisposition('a"b\\c/d\r\nX-Injected: 1.jpg')).toBe(
       `attachment; filename="a_b_c_d__X-Injected_ 1.jpg"; filename*=UTF-8''a%22b_c_d__X-Injected%3A%201.jpg`,
     )
-    expect(contentDisposition("nuit d'été.jpg")).toBe(`attachment; filename="nuit d__t_.jpg"; filename*=UTF-8''nuit%20d%27%C3%A9t%C3%A9.jpg`)
+    expect(contentDisposition("nuit d'été.jpg")).toBe(
+      `attachment; filename="nuit d__t_.jpg"; filename*=UTF-8''nuit%20d%27%C3%A9t%C3%A9.jpg`,
+    )
     expect(contentDisposition('')).toBe(`attachment; filename="download"; filename*=UTF-8''download`)
   })
 

@@ -205,7 +205,7 @@ export class FsObjectStore implements ObjectStore {
       .filter((entry) => entry.isFile() || entry.isDirectory())
       .map((entry) => ({ sortName: entry.isDirectory() ? `${entry.name}/` : entry.name, entry }))
       .sort((a, b) => compareObjectKeys(a.sortName, b.sortName))
-    for (let index = 0; index < items.length; ) {
+    for (let index = 0; index < items.length;) {
       // Stat a run of consecutive files in parallel; directories are walked in order between runs.
       const first = items[index]
       if (first === undefined) break

@@ -105,7 +105,10 @@ export class KafkaBus implements Bus {
       maxDelayMs: 4_000,
       signal: this.shutdownSignal.signal,
       onRetry: (error, attempt, delayMs) =>
-        this.logger.warn({ err: describeError(error), attempt, delayMs: Math.round(delayMs) }, 'Kafka topics cannot be checked yet; retrying'),
+        this.logger.warn(
+          { err: describeError(error), attempt, delayMs: Math.round(delayMs) },
+          'Kafka topics cannot be checked yet; retrying',
+        ),
     })
   }
 
@@ -198,7 +201,11 @@ export class KafkaBus implements Bus {
     this.producer = null
     this.admin = null
     await Promise.all([
-      producer === null ? null : forceClose(producer).catch((error: unknown) => this.logger.warn({ err: describeKafkaError(error) }, 'Kafka producer close failed')),
+      producer === null
+        ? null
+        : forceClose(producer).catch((error: unknown) =>
+            this.logger.warn({ err: describeKafkaError(error) }, 'Kafka producer close failed'),
+          ),
       admin?.close().catch((error: unknown) => this.logger.warn({ err: describeKafkaError(error) }, 'Kafka admin close failed')),
     ])
   }
@@ -260,7 +267,11 @@ export class KafkaBus implements Bus {
       }
       await sleep(Math.min(20 * round, 200))
     }
-    throw toBusError(`waiting for the leaders of new topic ${topic}`, lastError ?? new Error('no partition leader elected'), this.connection)
+    throw toBusError(
+      `waiting for the leaders of new topic ${topic}`,
+      lastError ?? new Error('no partition leader elected'),
+      this.connection,
+    )
   }
 }
 

@@ -15,15 +15,7 @@
  * Leaves out: retention (logs only grow; fine for a process's lifetime), and persistence across processes.
  */
 import { ClosedError, MessageInvalidError } from '../../core/errors.js'
-import type {
-  Bus,
-  BusMessage,
-  MessageHandler,
-  ReceivedMessage,
-  SubscribeOptions,
-  Subscription,
-  TopicSpec,
-} from '../../core/ports/bus.js'
+import type { Bus, BusMessage, MessageHandler, ReceivedMessage, SubscribeOptions, Subscription, TopicSpec } from '../../core/ports/bus.js'
 
 /** Options of {@link MemoryBus}. */
 export interface MemoryBusOptions {
@@ -205,7 +197,8 @@ export class MemoryBus implements Bus {
 
   constructor(options: MemoryBusOptions = {}) {
     const partitions = options.defaultPartitions ?? 1
-    if (!Number.isInteger(partitions) || partitions < 1) throw new RangeError(`defaultPartitions must be a positive integer, got ${partitions}`)
+    if (!Number.isInteger(partitions) || partitions < 1)
+      throw new RangeError(`defaultPartitions must be a positive integer, got ${partitions}`)
     this.defaultPartitions = partitions
   }
 

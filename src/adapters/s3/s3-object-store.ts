@@ -17,7 +17,14 @@ import {
 } from '@aws-sdk/client-s3'
 import type { BucketLocationConstraint, S3ClientConfig } from '@aws-sdk/client-s3'
 import { redactUrl } from '../../config.js'
-import { ClosedError, ConfigError, ImgpipeError, ObjectKeyInvalidError, ObjectNotFoundError, StoreUnavailableError } from '../../core/errors.js'
+import {
+  ClosedError,
+  ConfigError,
+  ImgpipeError,
+  ObjectKeyInvalidError,
+  ObjectNotFoundError,
+  StoreUnavailableError,
+} from '../../core/errors.js'
 import { assertValidObjectKey, assertValidPrefix, contentTypeForKey } from '../../core/object-keys.js'
 import type { ObjectStore, StoredObject } from '../../core/ports/object-store.js'
 
@@ -160,7 +167,7 @@ export class S3ObjectStore implements ObjectStore {
         // DeleteObjects answers 200 even when single keys failed; those are listed in Errors.
         errors = (response.Errors ?? []).filter((entry) => entry.Code !== 'NoSuchKey')
       } catch (error) {
-        throw this.mapError(error, 'delete', batch.length === 1 ? keys[index] ?? '' : `${batch.length} keys`)
+        throw this.mapError(error, 'delete', batch.length === 1 ? (keys[index] ?? '') : `${batch.length} keys`)
       }
       const first = errors[0]
       if (first !== undefined) {
@@ -295,7 +302,10 @@ function classify(error: unknown, where: { bucket: string; store: string }): Cla
   const code = (error as { code?: unknown } | null)?.code
   const text = error instanceof Error ? error.message : String(error)
   if (name === 'NoSuchBucket') {
-    return { canRetry: false, message: `bucket "${where.bucket}" does not exist (imgpipe creates it when a pipeline stage starts; or check the bucket name in the store URL)` }
+    return {
+      canRetry: false,
+      message: `bucket "${where.bucket}" does not exist (imgpipe creates it when a pipeline stage starts; or check the bucket name in the store URL)`,
+    }
   }
   if (ACCESS_ERRORS.has(name) || status === 403) {
     return {
@@ -319,7 +329,10 @@ function classify(error: unknown, where: { bucket: string; store: string }): Cla
     return { canRetry: true, message: `${name}${status === undefined ? '' : ` (HTTP ${status})`}: ${text}` }
   }
   if (status === 501 || name === 'NotImplemented') {
-    return { canRetry: false, message: `the server does not implement this request (${text}); for an older S3-compatible server try ?checksums=when_required` }
+    return {
+      canRetry: false,
+      message: `the server does not implement this request (${text}); for an older S3-compatible server try ?checksums=when_required`,
+    }
   }
   return { canRetry: false, message: `${name}${status === undefined ? '' : ` (HTTP ${status})`}: ${text}` }
 }

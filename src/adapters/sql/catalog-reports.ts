@@ -46,7 +46,11 @@ export async function selectAlertViews(db: Kysely<CatalogDatabase>, filter: (que
     if (row.previous_image_id !== null) imageIds.add(toNumber(row.previous_image_id))
   }
   const images = new Map<number, ImageRecord>()
-  const imageRows = await db.selectFrom('image_metadata').selectAll().where('image_id', 'in', [...imageIds]).execute()
+  const imageRows = await db
+    .selectFrom('image_metadata')
+    .selectAll()
+    .where('image_id', 'in', [...imageIds])
+    .execute()
   for (const imageRow of imageRows) {
     const image = toImageRecord(imageRow)
     images.set(image.imageId, image)

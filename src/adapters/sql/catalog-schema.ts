@@ -76,13 +76,7 @@ export const ID_COLUMNS: Readonly<Record<CatalogTable, string>> = {
 }
 
 /** Timestamp columns, normalised to ISO strings in raw listings so every dialect prints the same. */
-export const TIMESTAMP_COLUMNS: ReadonlySet<string> = new Set([
-  'received_at',
-  'analyzed_at',
-  'detected_at',
-  'created_at',
-  'delivered_at',
-])
+export const TIMESTAMP_COLUMNS: ReadonlySet<string> = new Set(['received_at', 'analyzed_at', 'detected_at', 'created_at', 'delivered_at'])
 
 /** Integer columns some drivers return as strings (PostgreSQL `bigint`). */
 export const INTEGER_COLUMNS: ReadonlySet<string> = new Set([

@@ -108,13 +108,17 @@ export function registerDbCommand(program: Command): void {
       const { config } = cliContext(command)
       const where = describeDatabase(config.database)
       if (options.yes !== true) {
-        throw new UsageError(`db reset would delete every row of ${TABLE_LIST} in ${where} and recreate the tables; run it again with --yes to do so`)
+        throw new UsageError(
+          `db reset would delete every row of ${TABLE_LIST} in ${where} and recreate the tables; run it again with --yes to do so`,
+        )
       }
       await withCatalog(config, async (catalog) => {
         // Only for the report: a database without the tables yet is what reset is sometimes for.
         const before = await catalog.tableCounts().catch(() => null)
         await catalog.reset()
-        process.stdout.write(`dropped and recreated ${TABLE_LIST} in ${where}${before === null ? '' : ` (${describeRowCounts(before)} deleted)`}\n`)
+        process.stdout.write(
+          `dropped and recreated ${TABLE_LIST} in ${where}${before === null ? '' : ` (${describeRowCounts(before)} deleted)`}\n`,
+        )
       })
     })
 
@@ -144,8 +148,15 @@ export function registerDbCommand(program: Command): void {
     .option('--after <id>', 'only rows with a larger id (the next page)', nonNegativeInteger)
     .option('--json', 'print the rows as JSON, with full values')
     .option('--vertical', 'one "column  value" line per column instead of a table: every column, values cut only to fit')
-    .option('--width <columns>', 'fit the output to this many columns (default: the terminal width on a terminal, unlimited otherwise)', positiveInteger)
-    .addHelpText('after', `\nTables: ${TABLE_LIST}.\nOn a narrow terminal the table keeps the most telling columns and lists the others; --vertical or --json show them all.`)
+    .option(
+      '--width <columns>',
+      'fit the output to this many columns (default: the terminal width on a terminal, unlimited otherwise)',
+      positiveInteger,
+    )
+    .addHelpText(
+      'after',
+      `\nTables: ${TABLE_LIST}.\nOn a narrow terminal the table keeps the most telling columns and lists the others; --vertical or --json show them all.`,
+    )
     .action(async (options: ShowOptions, command: Command) => {
       const { config } = cliContext(command)
       const where = describeDatabase(config.database)
@@ -160,7 +171,11 @@ export function registerDbCommand(program: Command): void {
       for (const table of tables) {
         const page = shown[table]
         if (page === undefined) continue
-        lines.push('', pageHeading(table, page, options.after), ...renderRows(table, page.rows, { width, vertical: options.vertical === true }))
+        lines.push(
+          '',
+          pageHeading(table, page, options.after),
+          ...renderRows(table, page.rows, { width, vertical: options.vertical === true }),
+        )
       }
       process.stdout.write(`${lines.join('\n')}\n`)
     })
@@ -207,7 +222,10 @@ async function showTables(
   const shown: Partial<Record<CatalogTable, ShownTable>> = {}
   for (const table of tables) {
     // One row more than asked says whether there is a next page without a second query.
-    const fetched = await catalog.tableRows(table, { limit: limit < Number.MAX_SAFE_INTEGER ? limit + 1 : limit, ...(afterId === undefined ? {} : { afterId }) })
+    const fetched = await catalog.tableRows(table, {
+      limit: limit < Number.MAX_SAFE_INTEGER ? limit + 1 : limit,
+      ...(afterId === undefined ? {} : { afterId }),
+    })
     const rows = fetched.slice(0, limit)
     const last = rows.at(-1)?.[ID_COLUMN[table]]
     shown[table] = { total: totals[table], rows, nextAfter: fetched.length > limit && typeof last === 'number' ? last : null }
@@ -224,7 +242,11 @@ function pageHeading(table: CatalogTable, page: ShownTable, afterId: number | un
 }
 
 /** A table (or records) of raw rows; an empty list for no rows, since the heading already says 0. */
-export function renderRows(table: CatalogTable, rows: readonly Record<string, unknown>[], options: { width: number | undefined; vertical: boolean }): string[] {
+export function renderRows(
+  table: CatalogTable,
+  rows: readonly Record<string, unknown>[],
+  options: { width: number | undefined; vertical: boolean },
+): string[] {
   const first = rows[0]
   if (first === undefined) return []
   const names = Object.keys(first)

@@ -17,7 +17,9 @@ export const PARTIAL_FAILURE_EXIT_CODE = 3
 export function registerIngestCommand(program: Command): void {
   program
     .command('ingest')
-    .description('receive real image files (JPEG, PNG, TIFF, WebP, GIF, AVIF) into a stream; bad files are recorded as failed and reported (on the in-process bus, also analyses and alerts them)')
+    .description(
+      'receive real image files (JPEG, PNG, TIFF, WebP, GIF, AVIF) into a stream; bad files are recorded as failed and reported (on the in-process bus, also analyses and alerts them)',
+    )
     .argument('<paths...>', 'files and directories (directory entries in name order)')
     .option('--stream <name>', 'stream name', 'files')
     .option('-r, --recursive', 'descend into sub-directories')
@@ -32,11 +34,18 @@ export function registerIngestCommand(program: Command): void {
       const backends = await openReadyBackends(config, logger)
       try {
         const source = fileSource({ files, stream: options.stream, maxImageBytes: config.analysis.maxImageBytes })
-        const report = await runWithProgress(context, backends, source, { analyze: inProcess, alert: inProcess }, files.length, (outcome) => {
-          if (outcome.kind === 'failed') {
-            rejected.push({ file: outcome.image.imageFilename, code: outcome.error.code, reason: describeError(outcome.error) })
-          }
-        })
+        const report = await runWithProgress(
+          context,
+          backends,
+          source,
+          { analyze: inProcess, alert: inProcess },
+          files.length,
+          (outcome) => {
+            if (outcome.kind === 'failed') {
+              rejected.push({ file: outcome.image.imageFilename, code: outcome.error.code, reason: describeError(outcome.error) })
+            }
+          },
+        )
         if (options.json === true) {
           printJson({ files: files.length, ...report, rejected })
         } else {

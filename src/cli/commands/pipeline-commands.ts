@@ -41,7 +41,9 @@ export function registerPipelineCommands(program: Command): void {
   addMockOptions(
     program
       .command('run')
-      .description('run receive, analyze and alert in this process on the mock image stream, until every image is analysed and every event alerted'),
+      .description(
+        'run receive, analyze and alert in this process on the mock image stream, until every image is analysed and every event alerted',
+      ),
   ).action(async (options: MockOptions, command: Command) => {
     const context = cliContext(command)
     const report = await runMock(context, options, { analyze: true, alert: true })
@@ -51,7 +53,9 @@ export function registerPipelineCommands(program: Command): void {
   addMockOptions(
     program
       .command('receive')
-      .description('receive stage: record the mock image stream and publish each image on image_analysis (on the in-process bus, also runs analyze and alert)'),
+      .description(
+        'receive stage: record the mock image stream and publish each image on image_analysis (on the in-process bus, also runs analyze and alert)',
+      ),
   ).action(async (options: MockOptions, command: Command) => {
     const context = cliContext(command)
     const inProcess = context.config.broker.kind === 'memory'
@@ -133,13 +137,19 @@ export async function runWithProgress(
   const progress = new PipelineProgress(expected, stages.analyze ? before.imagesAnalyzed + before.imagesFailed : null)
   let received = 0
   try {
-    return await runPipelineWith(context, backends, source, { ...stages, until: 'drained' }, {
-      onReceived: (outcome) => {
-        progress.received(++received)
-        onReceived?.(outcome)
+    return await runPipelineWith(
+      context,
+      backends,
+      source,
+      { ...stages, until: 'drained' },
+      {
+        onReceived: (outcome) => {
+          progress.received(++received)
+          onReceived?.(outcome)
+        },
+        onProgress: (counts: PipelineCounts) => progress.update(counts),
       },
-      onProgress: (counts: PipelineCounts) => progress.update(counts),
-    })
+    )
   } finally {
     progress.stop()
   }
@@ -204,6 +214,8 @@ export function printSummary(context: CliContext, report: PipelineReport, json: 
 /** Checked before anything is opened, so a typo costs no connection. */
 export function assertStreamName(name: string): void {
   if (!isValidStreamName(name)) {
-    throw new UsageError(`invalid stream name ${JSON.stringify(name)}: 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit`)
+    throw new UsageError(
+      `invalid stream name ${JSON.stringify(name)}: 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit`,
+    )
   }
 }

@@ -64,7 +64,9 @@ const COMPONENTS: readonly Component[] = ['database', 'store', 'broker']
 export function registerStatusCommand(program: Command): void {
   program
     .command('status')
-    .description('show the configured database, object store and broker, whether each answers, and the pipeline counts; exit code 1 when one does not answer')
+    .description(
+      'show the configured database, object store and broker, whether each answers, and the pipeline counts; exit code 1 when one does not answer',
+    )
     .option('--json', 'print the status as JSON')
     .option('--timeout <ms>', 'time limit for each service to answer', positiveInteger, DEFAULT_TIMEOUT_MS)
     .action(async (options: { json?: boolean; timeout: number }, command: Command) => {

@@ -30,16 +30,18 @@ const DEFAULT_CHECK_TIMEOUT_MS = 15_000
 const EXIT_GRACE_MS = 500
 
 export function registerStoreCommand(program: Command): void {
-  const store = program
-    .command('store')
-    .description('the object store: list, empty, check (the original object_storage_utility_scripts)')
+  const store = program.command('store').description('the object store: list, empty, check (the original object_storage_utility_scripts)')
 
   store
     .command('list')
     .description('list the objects (key, size, modification time) and their total')
     .option('--prefix <prefix>', 'only keys that start with this, e.g. difference_image/')
     .option('--json', 'print the listing as JSON')
-    .option('--width <columns>', 'fit the output to this many columns (default: the terminal width on a terminal, unlimited otherwise)', positiveInteger)
+    .option(
+      '--width <columns>',
+      'fit the output to this many columns (default: the terminal width on a terminal, unlimited otherwise)',
+      positiveInteger,
+    )
     .action(async (options: { prefix?: string; json?: boolean; width?: number }, command: Command) => {
       const prefix = checkedPrefix(options.prefix)
       const { config } = cliContext(command)
@@ -52,7 +54,11 @@ export function registerStoreCommand(program: Command): void {
           prefix,
           count: objects.length,
           totalBytes,
-          objects: objects.map((object) => ({ key: object.key, size: object.size, lastModified: object.lastModified?.toISOString() ?? null })),
+          objects: objects.map((object) => ({
+            key: object.key,
+            size: object.size,
+            lastModified: object.lastModified?.toISOString() ?? null,
+          })),
         })
         return
       }
@@ -97,7 +103,9 @@ export function registerStoreCommand(program: Command): void {
 
   store
     .command('check')
-    .description(`write, list, read back (comparing bytes) and delete a probe object under ${CHECK_PREFIX}: does the store work for imgpipe?`)
+    .description(
+      `write, list, read back (comparing bytes) and delete a probe object under ${CHECK_PREFIX}: does the store work for imgpipe?`,
+    )
     .option('--timeout <ms>', 'time limit per step', positiveInteger, DEFAULT_CHECK_TIMEOUT_MS)
     .action(async (options: { timeout: number }, command: Command) => {
       const { config } = cliContext(command)
@@ -208,10 +216,14 @@ export async function checkStore(store: ObjectStore, where: string, timeoutMs: n
     const listed = await limited(collect(store.list(key)))
     const entry = listed.find((object) => object.key === key)
     if (entry === undefined) throw new StoreUnavailableError(`the probe ${key} is missing from a listing of its own prefix`)
-    if (entry.size !== bytes.length) throw new StoreUnavailableError(`the listing gives the probe ${entry.size} bytes, ${bytes.length} were written`)
+    if (entry.size !== bytes.length)
+      throw new StoreUnavailableError(`the listing gives the probe ${entry.size} bytes, ${bytes.length} were written`)
     step = 'get'
     const read = await limited(store.get(key))
-    if (!read.equals(bytes)) throw new StoreUnavailableError(`the probe read back differs from what was written (${read.length} bytes read, ${bytes.length} written)`)
+    if (!read.equals(bytes))
+      throw new StoreUnavailableError(
+        `the probe read back differs from what was written (${read.length} bytes read, ${bytes.length} written)`,
+      )
     step = 'delete'
     await limited(store.delete([key]))
     deleted = true
@@ -219,7 +231,10 @@ export async function checkStore(store: ObjectStore, where: string, timeoutMs: n
   } catch (error) {
     if (!deleted) await limited(store.delete([key])).catch(() => undefined)
     const cause = toImgpipeError(error)
-    throw new StoreUnavailableError(`store check failed at ${step} on ${where}: ${describeError(cause)}`, { cause, canRetry: cause.canRetry })
+    throw new StoreUnavailableError(`store check failed at ${step} on ${where}: ${describeError(cause)}`, {
+      cause,
+      canRetry: cause.canRetry,
+    })
   }
 }
 

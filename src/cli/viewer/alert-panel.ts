@@ -104,7 +104,8 @@ async function pictureLines(picture: PanelPicture | null, columns: number, maxRo
   if (picture === null) return []
   if (!isRawImage(picture)) return wrapSegments(`unavailable: ${picture.unavailable}`.split(' '), ' ', columns)
   const size = fitWithin(picture.width, picture.height, columns, maxRows * 2)
-  const scaled = size.width === picture.width && size.height === picture.height ? picture : await resizeRaw(picture, size.width, size.height)
+  const scaled =
+    size.width === picture.width && size.height === picture.height ? picture : await resizeRaw(picture, size.width, size.height)
   return renderHalfBlocks(scaled)
 }
 

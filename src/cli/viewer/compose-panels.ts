@@ -83,7 +83,11 @@ export function composePanels(panels: readonly Panel[], gap: number): string {
     for (const line of panel.lines) {
       // A wider line would push every panel to its right out of place: a bug in the caller, not input.
       if (visibleWidth(line) > panel.width) {
-        throw new ImgpipeError('IMGPIPE_INTERNAL', `panel ${index} has a line of ${visibleWidth(line)} columns, wider than ${panel.width}`, false)
+        throw new ImgpipeError(
+          'IMGPIPE_INTERNAL',
+          `panel ${index} has a line of ${visibleWidth(line)} columns, wider than ${panel.width}`,
+          false,
+        )
       }
     }
   }

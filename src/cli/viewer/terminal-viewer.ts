@@ -75,7 +75,11 @@ export async function showAlert(backends: ViewerBackends, alertNumber: number, o
   const view = await loadAlertView(backends.catalog, alertNumber)
   if (options.json) return `${JSON.stringify(view, null, 2)}\n`
   const images = await loadAlertImages(backends.store, view, backends.limits)
-  return renderAlertView(view, images, options.maxRows === undefined ? { width: options.width } : { width: options.width, maxRows: options.maxRows })
+  return renderAlertView(
+    view,
+    images,
+    options.maxRows === undefined ? { width: options.width } : { width: options.width, maxRows: options.maxRows },
+  )
 }
 
 /** A parsed answer to {@link PROMPT}. */

@@ -1,12 +1,7 @@
 import { ANALYZER, analyzePair } from '../../analysis/analyze-pair.js'
 import { decodeImage, type RawImage } from '../../analysis/decode-image.js'
 import { describeError, NotFoundError, toImgpipeError } from '../../core/errors.js'
-import {
-  encodeMessage,
-  parseImageAnalysisMessage,
-  SCHEMA_VERSION,
-  type ImageEventAlertMessage,
-} from '../../core/messages.js'
+import { encodeMessage, parseImageAnalysisMessage, SCHEMA_VERSION, type ImageEventAlertMessage } from '../../core/messages.js'
 import { differenceImageObjectKey } from '../../core/object-keys.js'
 import type { ReceivedMessage, Subscription } from '../../core/ports/bus.js'
 import type { ImageEventRecord, ImageRecord } from '../../core/types.js'
@@ -161,9 +156,7 @@ export class AnalyzeStage {
       event_type: event.eventType,
       detected_at: event.detectedAt.toISOString(),
     }
-    await this.context.bus.publish(this.context.topics.imageEventAlert, [
-      { key: message.stream, value: encodeMessage(message) },
-    ])
+    await this.context.bus.publish(this.context.topics.imageEventAlert, [{ key: message.stream, value: encodeMessage(message) }])
   }
 }
 

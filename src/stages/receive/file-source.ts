@@ -59,7 +59,9 @@ export async function* fileSource(options: FileSourceOptions): ImageSource {
           byteSize: size,
           // Hashed as a stream, never held whole, so that ingesting the same file again is recognised.
           contentSha256: await hashFile(file),
-          readError: new ImageTooLargeError(`${filename}: ${size} bytes is over the limit of ${options.maxImageBytes} (IMGPIPE_MAX_IMAGE_BYTES)`),
+          readError: new ImageTooLargeError(
+            `${filename}: ${size} bytes is over the limit of ${options.maxImageBytes} (IMGPIPE_MAX_IMAGE_BYTES)`,
+          ),
         }
         continue
       }

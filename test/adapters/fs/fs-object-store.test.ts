@@ -203,4 +203,3 @@ describe('FsObjectStore', () => {
     for (const item of listed) expect(item.size).toBe(Buffer.byteLength(item.key))
   })
 })
-

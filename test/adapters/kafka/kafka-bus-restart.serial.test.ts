@@ -76,7 +76,9 @@ describe.skipIf(brokers === null)('KafkaBus through a broker restart', () => {
     )
     for (const message of duplicated) expect(failedCommits).toContain(`${message.partition}@${message.offset}`)
     for (const key of keys) {
-      const indexes = handled.filter((message) => message.key === key).map((message) => (JSON.parse(message.value) as { index: number }).index)
+      const indexes = handled
+        .filter((message) => message.key === key)
+        .map((message) => (JSON.parse(message.value) as { index: number }).index)
       const firsts = indexes.filter((index, position) => indexes.indexOf(index) === position)
       expect(firsts, `first deliveries of key ${key} in order`).toEqual([...firsts].sort((a, b) => a - b))
     }

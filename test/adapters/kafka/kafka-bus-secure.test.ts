@@ -131,7 +131,9 @@ function saslOnly(listener: KafkaConnectionSettings): void {
       const { error, ms } = await failure(() => own.ping())
       // The broker just closes the connection, as it also does while it shuts down: retryable, with the question.
       expect(error.canRetry).toBe(true)
-      expect(error.message).toContain('the broker closed the connection: does this listener need TLS (kafkas://) or SASL (IMGPIPE_KAFKA_SASL_*)?')
+      expect(error.message).toContain(
+        'the broker closed the connection: does this listener need TLS (kafkas://) or SASL (IMGPIPE_KAFKA_SASL_*)?',
+      )
       expect(ms).toBeLessThan(QUICKLY_MS)
     })
 
@@ -184,7 +186,8 @@ function tlsOnly(listener: KafkaConnectionSettings): void {
         (found) => found.address,
         () => null,
       )
-      if (other === 'localhost' || address !== '127.0.0.1') context.skip(`no other name than localhost resolves to 127.0.0.1 here (${other} → ${address})`)
+      if (other === 'localhost' || address !== '127.0.0.1')
+        context.skip(`no other name than localhost resolves to 127.0.0.1 here (${other} → ${address})`)
       const port = listener.brokers[0]!.split(':').pop()
       const own = bus({ ...listener, brokers: [`${other}:${port}`] })
       const { error, ms } = await failure(() => own.ping())

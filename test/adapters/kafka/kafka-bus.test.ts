@@ -100,9 +100,13 @@ function kafkaOnly(brokers: string[]): void {
         { key: 'camera-7', value: JSON.stringify({ schema_version: 1, image_id: 2, text: 'ünïcode ✓' }) },
       ]
       await bus.publish(topic, messages)
-      const { stdout } = await run('kcat', ['-C', '-b', brokers.join(','), '-t', topic, '-o', 'beginning', '-e', '-q', '-f', '%p\t%k\t%s\n'], {
-        encoding: 'utf8',
-      })
+      const { stdout } = await run(
+        'kcat',
+        ['-C', '-b', brokers.join(','), '-t', topic, '-o', 'beginning', '-e', '-q', '-f', '%p\t%k\t%s\n'],
+        {
+          encoding: 'utf8',
+        },
+      )
       const lines = stdout
         .trim()
         .split('\n')
@@ -112,6 +116,5 @@ function kafkaOnly(brokers: string[]): void {
       )
       for (const [partition, key] of lines) expect(Number(partition)).toBe(partitionForKey(key!, 3))
     })
-
   })
 }

@@ -15,7 +15,10 @@ describe('kafkaClientConnection', () => {
 
   it('verifies TLS with Node’s CAs, or with only the configured ones', () => {
     expect(kafkaClientConnection({ brokers: ['kafka.example:9093'], tls: {} }).tls).toEqual({ rejectUnauthorized: true })
-    expect(kafkaClientConnection({ brokers: ['kafka.example:9093'], tls: { ca: 'PEM' } }).tls).toEqual({ rejectUnauthorized: true, ca: 'PEM' })
+    expect(kafkaClientConnection({ brokers: ['kafka.example:9093'], tls: { ca: 'PEM' } }).tls).toEqual({
+      rejectUnauthorized: true,
+      ca: 'PEM',
+    })
   })
 
   it('sends SNI for broker names but not for IP addresses', () => {

@@ -1,7 +1,21 @@
-import { AuthenticationError, MultipleErrors, NetworkError, ProtocolError, ResponseError, TimeoutError, UserError } from '@platformatic/kafka'
+import {
+  AuthenticationError,
+  MultipleErrors,
+  NetworkError,
+  ProtocolError,
+  ResponseError,
+  TimeoutError,
+  UserError,
+} from '@platformatic/kafka'
 import { describe, expect, it } from 'vitest'
 import { kafkaClientConnection } from '../../../src/adapters/kafka/kafka-connection.js'
-import { describeKafkaError, hasKafkaApiError, isPermanentKafkaError, kafkaSecurityHint, toBusError } from '../../../src/adapters/kafka/kafka-errors.js'
+import {
+  describeKafkaError,
+  hasKafkaApiError,
+  isPermanentKafkaError,
+  kafkaSecurityHint,
+  toBusError,
+} from '../../../src/adapters/kafka/kafka-errors.js'
 import { BusUnavailableError, ClosedError } from '../../../src/core/errors.js'
 
 const refused = new NetworkError('Connection to 127.0.0.1:19092 failed.', { cause: new Error('connect ECONNREFUSED 127.0.0.1:19092') })
@@ -15,7 +29,13 @@ describe('isPermanentKafkaError', () => {
   })
 
   it('treats group and producer-sequence errors the library calls final as transient', () => {
-    for (const id of ['REBALANCE_IN_PROGRESS', 'UNKNOWN_MEMBER_ID', 'ILLEGAL_GENERATION', 'OUT_OF_ORDER_SEQUENCE_NUMBER', 'BROKER_NOT_AVAILABLE']) {
+    for (const id of [
+      'REBALANCE_IN_PROGRESS',
+      'UNKNOWN_MEMBER_ID',
+      'ILLEGAL_GENERATION',
+      'OUT_OF_ORDER_SEQUENCE_NUMBER',
+      'BROKER_NOT_AVAILABLE',
+    ]) {
       expect(new ProtocolError(id).canRetry, `${id} is final for the library`).toBe(false)
       expect(isPermanentKafkaError(new ProtocolError(id)), id).toBe(false)
     }
@@ -89,7 +109,10 @@ describe('TLS and SASL failures', () => {
     }),
   )
   const alert = failedConnection(nodeError('ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED', 'tlsv13 alert certificate required'))
-  const closed = new MultipleErrors('metadata failed 3 times.', [new NetworkError('Connection closed'), new NetworkError('Connection closed')])
+  const closed = new MultipleErrors('metadata failed 3 times.', [
+    new NetworkError('Connection closed'),
+    new NetworkError('Connection closed'),
+  ])
 
   it('makes a refused login, an untrusted certificate and a refused handshake permanent, also when wrapped in retryable errors', () => {
     for (const error of [saslRejected, untrusted, wrongName, expired, notTls, alert]) {
@@ -115,8 +138,12 @@ describe('TLS and SASL failures', () => {
       "the broker's TLS certificate was not accepted (SELF_SIGNED_CERT_IN_CHAIN): if a private CA signed it, set IMGPIPE_KAFKA_CA_FILE",
     )
     expect(toBusError('ping', expired).message).toContain("the broker's TLS certificate was not accepted (CERT_HAS_EXPIRED)")
-    expect(toBusError('ping', wrongName).message).toContain("the broker's TLS certificate is not for the host connected to (ERR_TLS_CERT_ALTNAME_INVALID)")
-    expect(toBusError('ping', notTls).message).toContain('no TLS handshake with this port: kafkas:// needs a TLS (SSL or SASL_SSL) listener')
+    expect(toBusError('ping', wrongName).message).toContain(
+      "the broker's TLS certificate is not for the host connected to (ERR_TLS_CERT_ALTNAME_INVALID)",
+    )
+    expect(toBusError('ping', notTls).message).toContain(
+      'no TLS handshake with this port: kafkas:// needs a TLS (SSL or SASL_SSL) listener',
+    )
     expect(toBusError('ping', alert).message).toContain('no TLS handshake with this port (ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED)')
   })
 

@@ -14,7 +14,9 @@ import { uniqueName } from '../../support/integration.js'
 
 describe('clientRetryDelay', () => {
   it('doubles from 100 ms and stays at 2 s', () => {
-    expect([1, 2, 3, 4, 5, 6, 30].map((attempt) => clientRetryDelay(null, 'produce', attempt))).toEqual([100, 200, 400, 800, 1600, 2000, 2000])
+    expect([1, 2, 3, 4, 5, 6, 30].map((attempt) => clientRetryDelay(null, 'produce', attempt))).toEqual([
+      100, 200, 400, 800, 1600, 2000, 2000,
+    ])
   })
 })
 
@@ -63,7 +65,9 @@ describe.skipIf(brokers === null)('KafkaSubscription in a changing consumer grou
     expect(byMember.second.length).toBeGreaterThan(0)
     for (const member of ['first', 'second'] as const) {
       for (const key of keys) {
-        const indexes = byMember[member].filter((message) => message.key === key).map((message) => (JSON.parse(message.value) as { index: number }).index)
+        const indexes = byMember[member]
+          .filter((message) => message.key === key)
+          .map((message) => (JSON.parse(message.value) as { index: number }).index)
         expect(indexes, `${member} sees ${key} in order`).toEqual([...indexes].sort((a, b) => a - b))
       }
     }

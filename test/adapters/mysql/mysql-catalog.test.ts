@@ -90,7 +90,9 @@ if (backend === null) {
       const [zone] = await catalog.executeSql('SELECT @@session.time_zone AS tz')
       expect(zone?.['tz']).toBe('+00:00')
       await catalog.executeSql("INSERT INTO image_metadata (image_filename, image_object_key) VALUES ('a.jpg', 'image/a.jpg')")
-      const [row] = await catalog.executeSql('SELECT DATE_FORMAT(received_at, "%Y-%m-%dT%H:%i:%s") AS text, received_at FROM image_metadata')
+      const [row] = await catalog.executeSql(
+        'SELECT DATE_FORMAT(received_at, "%Y-%m-%dT%H:%i:%s") AS text, received_at FROM image_metadata',
+      )
       // The server's text and the Date mysql2 made of it name the same UTC instant.
       expect((row?.['received_at'] as Date).toISOString().slice(0, 19)).toBe(row?.['text'])
     })

@@ -83,10 +83,22 @@ if (backend === null) {
       const at = new Date('2024-07-01T10:20:30.456Z')
       await catalog.executeSql("SET TIME ZONE 'America/Los_Angeles'")
       const { image } = await catalog.insertImage({
-        stream: 's', imageNum: 1, imageFilename: 'a.jpg', imageObjectKey: 'image/s/a.jpg', contentSha256: 'a'.repeat(64),
-        byteSize: 2 ** 40, width: 1, height: 1, format: 'jpeg', status: 'received',
+        stream: 's',
+        imageNum: 1,
+        imageFilename: 'a.jpg',
+        imageObjectKey: 'image/s/a.jpg',
+        contentSha256: 'a'.repeat(64),
+        byteSize: 2 ** 40,
+        width: 1,
+        height: 1,
+        format: 'jpeg',
+        status: 'received',
       })
-      await catalog.recordAnalysis(image.imageId, { previousImageId: null, l2Norm: 0, changedFraction: 0, maxAbsDifference: 0, analyzedAt: at }, null)
+      await catalog.recordAnalysis(
+        image.imageId,
+        { previousImageId: null, l2Norm: 0, changedFraction: 0, maxAbsDifference: 0, analyzedAt: at },
+        null,
+      )
       const stored = await catalog.getImage(image.imageId)
       expect(stored?.analyzedAt?.toISOString()).toBe('2024-07-01T10:20:30.456Z')
       expect(stored?.byteSize).toBe(2 ** 40) // bigint arrives as a string and is converted

@@ -98,20 +98,23 @@ describe.skipIf(backend === null)('S3ObjectStore against IMGPIPE_TEST_S3_URL', (
   it('gives a non-retryable StoreUnavailableError naming the credential chain for wrong credentials', async () => {
     const store = open(uniqueS3Config(url, 'creds'))
     const secret = 'definitely-not-the-secret-key-0123456789'
-    await withEnv({ AWS_ACCESS_KEY_ID: 'wrong-key', AWS_SECRET_ACCESS_KEY: secret, AWS_SESSION_TOKEN: undefined, AWS_PROFILE: undefined }, async () => {
-      for (const attempt of [() => store.put('a.jpg', Buffer.from('a')), () => store.get('a.jpg'), () => collectKeys(store)]) {
-        const error = await attempt().then(
-          () => null,
-          (caught: unknown) => caught as Error & { code: string; canRetry: boolean },
-        )
-        expect(error).toMatchObject({ name: 'StoreUnavailableError', code: 'IMGPIPE_STORE_UNAVAILABLE', canRetry: false })
-        expect(error?.message).toMatch(/credentials/)
-        expect(error?.message).toMatch(/AWS_ACCESS_KEY_ID/)
-        // Neither the message nor the cause carries the secret or the raw signature details.
-        expect(JSON.stringify({ message: error?.message, cause: String(error?.cause) })).not.toContain(secret)
-        expect(Object.keys(error?.cause ?? {})).not.toContain('StringToSign')
-      }
-    })
+    await withEnv(
+      { AWS_ACCESS_KEY_ID: 'wrong-key', AWS_SECRET_ACCESS_KEY: secret, AWS_SESSION_TOKEN: undefined, AWS_PROFILE: undefined },
+      async () => {
+        for (const attempt of [() => store.put('a.jpg', Buffer.from('a')), () => store.get('a.jpg'), () => collectKeys(store)]) {
+          const error = await attempt().then(
+            () => null,
+            (caught: unknown) => caught as Error & { code: string; canRetry: boolean },
+          )
+          expect(error).toMatchObject({ name: 'StoreUnavailableError', code: 'IMGPIPE_STORE_UNAVAILABLE', canRetry: false })
+          expect(error?.message).toMatch(/credentials/)
+          expect(error?.message).toMatch(/AWS_ACCESS_KEY_ID/)
+          // Neither the message nor the cause carries the secret or the raw signature details.
+          expect(JSON.stringify({ message: error?.message, cause: String(error?.cause) })).not.toContain(secret)
+          expect(Object.keys(error?.cause ?? {})).not.toContain('StringToSign')
+        }
+      },
+    )
   })
 
   it('keeps prefixes apart: each store sees only its own keys, without the prefix', async () => {

@@ -14,9 +14,11 @@ describe('catalog migrations', () => {
   let db: Kysely<unknown>
 
   const tables = (): string[] =>
-    (raw.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as { name: string }[]).map(
-      (row) => row.name,
-    )
+    (
+      raw.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as {
+        name: string
+      }[]
+    ).map((row) => row.name)
 
   beforeEach(() => {
     raw = new Database(':memory:')

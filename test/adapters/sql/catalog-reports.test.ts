@@ -26,7 +26,12 @@ describe('catalog reports', () => {
     const alerts: number[] = []
     for (let index = 0; index < count; index += 1) {
       const stream = `s${index}`
-      const first = await insertImageOnce(recording.db, 'sqlite', { stream, image_num: 1, image_filename: 'a', image_object_key: `image/${stream}/1.jpg` })
+      const first = await insertImageOnce(recording.db, 'sqlite', {
+        stream,
+        image_num: 1,
+        image_filename: 'a',
+        image_object_key: `image/${stream}/1.jpg`,
+      })
       const second = await insertImageOnce(recording.db, 'sqlite', {
         stream,
         image_num: 2,
@@ -35,7 +40,10 @@ describe('catalog reports', () => {
         previous_image_id: first.row.image_id,
         status: 'analyzed',
       })
-      const event = await insertEventOnce(recording.db, 'sqlite', { image_id: second.row.image_id, difference_image_object_key: `difference_image/${stream}/2.jpg` })
+      const event = await insertEventOnce(recording.db, 'sqlite', {
+        image_id: second.row.image_id,
+        difference_image_object_key: `difference_image/${stream}/2.jpg`,
+      })
       alerts.push((await insertAlertOnce(recording.db, 'sqlite', { image_event_id: event.row.image_event_id })).row.image_event_alert_id)
     }
     recording.clear()

@@ -17,7 +17,9 @@ describe('catalog schema constants', () => {
   })
 
   async function columns(table: string): Promise<{ name: string; type: string; pk: number }[]> {
-    const result = await sql<{ name: string; type: string; pk: number }>`select name, type, pk from pragma_table_info(${table})`.execute(recording.db)
+    const result = await sql<{ name: string; type: string; pk: number }>`select name, type, pk from pragma_table_info(${table})`.execute(
+      recording.db,
+    )
     return result.rows
   }
 

@@ -16,7 +16,13 @@ describe('idempotent inserts (RETURNING dialects)', () => {
     await recording.close()
   })
 
-  const image = { stream: 's', image_num: 1, image_filename: 'a.jpg', image_object_key: 'image/s/a.jpg', received_at: '2024-01-01T00:00:00.000Z' }
+  const image = {
+    stream: 's',
+    image_num: 1,
+    image_filename: 'a.jpg',
+    image_object_key: 'image/s/a.jpg',
+    received_at: '2024-01-01T00:00:00.000Z',
+  }
 
   it('inserts a new row in one statement and returns it', async () => {
     const { row, created } = await insertImageOnce(recording.db, 'sqlite', image)
@@ -39,10 +45,19 @@ describe('idempotent inserts (RETURNING dialects)', () => {
     const event = { image_id: 1, difference_image_object_key: 'difference_image/s/a.jpg', detected_at: '2024-01-01T00:00:00.000Z' }
     const first = await insertEventOnce(recording.db, 'sqlite', event)
     expect(first.created).toBe(true)
-    expect(await insertEventOnce(recording.db, 'sqlite', { ...event, difference_image_object_key: 'other' })).toEqual({ row: first.row, created: false })
-    const alert = await insertAlertOnce(recording.db, 'sqlite', { image_event_id: first.row.image_event_id, created_at: '2024-01-01T00:00:00.000Z' })
+    expect(await insertEventOnce(recording.db, 'sqlite', { ...event, difference_image_object_key: 'other' })).toEqual({
+      row: first.row,
+      created: false,
+    })
+    const alert = await insertAlertOnce(recording.db, 'sqlite', {
+      image_event_id: first.row.image_event_id,
+      created_at: '2024-01-01T00:00:00.000Z',
+    })
     expect(alert.created).toBe(true)
-    expect(await insertAlertOnce(recording.db, 'sqlite', { image_event_id: first.row.image_event_id })).toEqual({ row: alert.row, created: false })
+    expect(await insertAlertOnce(recording.db, 'sqlite', { image_event_id: first.row.image_event_id })).toEqual({
+      row: alert.row,
+      created: false,
+    })
   })
 })
 

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest'
-import { normalizeRawRow, toAlertRecord, toDate, toDateOrNull, toEventRecord, toImageRecord, toNumber } from '../../../src/adapters/sql/row-mappers.js'
+import {
+  normalizeRawRow,
+  toAlertRecord,
+  toDate,
+  toDateOrNull,
+  toEventRecord,
+  toImageRecord,
+  toNumber,
+} from '../../../src/adapters/sql/row-mappers.js'
 
 describe('toDate', () => {
   it('keeps Dates and parses ISO text with a zone', () => {

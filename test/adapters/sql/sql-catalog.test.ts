@@ -36,8 +36,16 @@ function classify(error: DriverError): DriverErrorClass | null {
 }
 
 const image: NewImage = {
-  stream: 's', imageNum: 1, imageFilename: 'a.jpg', imageObjectKey: 'image/s/a.jpg', contentSha256: 'a'.repeat(64),
-  byteSize: 1, width: 1, height: 1, format: 'jpeg', status: 'received',
+  stream: 's',
+  imageNum: 1,
+  imageFilename: 'a.jpg',
+  imageObjectKey: 'image/s/a.jpg',
+  contentSha256: 'a'.repeat(64),
+  byteSize: 1,
+  width: 1,
+  height: 1,
+  format: 'jpeg',
+  status: 'received',
 }
 
 describe('createSqlCatalog', () => {
@@ -47,7 +55,13 @@ describe('createSqlCatalog', () => {
   async function open(): Promise<void> {
     plugin = new DeadlockPlugin()
     const recording = await recordingMemoryKysely([plugin])
-    catalog = createSqlCatalog({ kind: 'sqlite', description: 'sqlite::memory:', db: recording.db, classifyError: classify, release: recording.close })
+    catalog = createSqlCatalog({
+      kind: 'sqlite',
+      description: 'sqlite::memory:',
+      db: recording.db,
+      classifyError: classify,
+      release: recording.close,
+    })
     plugin.attempts = 0 // the migration's own inserts do not count
   }
 
@@ -77,7 +91,13 @@ describe('createSqlCatalog', () => {
     await open()
     const { image: stored } = await catalog.insertImage(image)
     const analysis = { previousImageId: null, l2Norm: 0, changedFraction: 0, maxAbsDifference: 0, analyzedAt: new Date() }
-    const event = { imageId: stored.imageId + 1, differenceImageObjectKey: 'd.jpg', eventType: 'changed' as const, analyzer: 'a', analyzerVersion: '1' }
+    const event = {
+      imageId: stored.imageId + 1,
+      differenceImageObjectKey: 'd.jpg',
+      eventType: 'changed' as const,
+      analyzer: 'a',
+      analyzerVersion: '1',
+    }
     const mismatch = await catalog.recordAnalysis(stored.imageId, analysis, event).catch((caught: unknown) => caught)
     expect(mismatch).toBeInstanceOf(ImgpipeError)
     expect((mismatch as ImgpipeError).code).toBe('IMGPIPE_INTERNAL')

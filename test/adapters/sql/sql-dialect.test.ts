@@ -1,7 +1,25 @@
-import { DummyDriver, Kysely, MysqlAdapter, MysqlIntrospector, MysqlQueryCompiler, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler } from 'kysely'
+import {
+  DummyDriver,
+  Kysely,
+  MysqlAdapter,
+  MysqlIntrospector,
+  MysqlQueryCompiler,
+  PostgresAdapter,
+  PostgresIntrospector,
+  PostgresQueryCompiler,
+  SqliteAdapter,
+  SqliteIntrospector,
+  SqliteQueryCompiler,
+} from 'kysely'
 import type { Dialect } from 'kysely'
 import { describe, expect, it } from 'vitest'
-import { autoIncrementPrimaryKey, tableOptions, timestampDefault, timestampType, toDbTimestamp } from '../../../src/adapters/sql/sql-dialect.js'
+import {
+  autoIncrementPrimaryKey,
+  tableOptions,
+  timestampDefault,
+  timestampType,
+  toDbTimestamp,
+} from '../../../src/adapters/sql/sql-dialect.js'
 import type { SqlDialectKind } from '../../../src/adapters/sql/sql-dialect.js'
 
 /** A Kysely that only compiles (no connection), to read the DDL each dialect gets. */

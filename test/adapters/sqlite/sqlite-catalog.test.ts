@@ -60,8 +60,16 @@ describe('openSqliteCatalog', () => {
     await catalog.migrate()
     await catalog.executeSql("INSERT INTO image_metadata (image_filename, image_object_key) VALUES ('a.jpg', 'image/a.jpg')")
     await catalog.insertImage({
-      stream: 's', imageNum: 1, imageFilename: 'b.jpg', imageObjectKey: 'image/s/b.jpg', contentSha256: 'f'.repeat(64),
-      byteSize: 1, width: 1, height: 1, format: 'jpeg', status: 'received',
+      stream: 's',
+      imageNum: 1,
+      imageFilename: 'b.jpg',
+      imageObjectKey: 'image/s/b.jpg',
+      contentSha256: 'f'.repeat(64),
+      byteSize: 1,
+      width: 1,
+      height: 1,
+      format: 'jpeg',
+      status: 'received',
     })
     const rows = await catalog.executeSql('SELECT received_at, typeof(received_at) AS type FROM image_metadata ORDER BY image_id')
     for (const row of rows) {
@@ -89,8 +97,16 @@ describe('openSqliteCatalog', () => {
     const second = openSqliteCatalog({ path: file })
     await Promise.all([first.migrate(), second.migrate()])
     const { image } = await first.insertImage({
-      stream: 's', imageNum: 1, imageFilename: 'b.jpg', imageObjectKey: 'image/s/b.jpg', contentSha256: 'f'.repeat(64),
-      byteSize: 1, width: 1, height: 1, format: 'jpeg', status: 'received',
+      stream: 's',
+      imageNum: 1,
+      imageFilename: 'b.jpg',
+      imageObjectKey: 'image/s/b.jpg',
+      contentSha256: 'f'.repeat(64),
+      byteSize: 1,
+      width: 1,
+      height: 1,
+      format: 'jpeg',
+      status: 'received',
     })
     await first.close()
     expect(await second.getImage(image.imageId)).toEqual(image)
@@ -118,8 +134,16 @@ describe('openSqliteCatalog', () => {
     const catalog = openSqliteCatalog({ path: file })
     await catalog.migrate()
     const { created } = await catalog.insertImage({
-      stream: 's', imageNum: 1, imageFilename: 'b.jpg', imageObjectKey: 'image/s/b.jpg', contentSha256: 'f'.repeat(64),
-      byteSize: 1, width: 1, height: 1, format: 'jpeg', status: 'received',
+      stream: 's',
+      imageNum: 1,
+      imageFilename: 'b.jpg',
+      imageObjectKey: 'image/s/b.jpg',
+      contentSha256: 'f'.repeat(64),
+      byteSize: 1,
+      width: 1,
+      height: 1,
+      format: 'jpeg',
+      status: 'received',
     })
     expect(created).toBe(true)
     expect((await catalog.tableCounts()).image_metadata).toBe(2)

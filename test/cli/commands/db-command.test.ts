@@ -59,8 +59,18 @@ const EMPTY = { image_metadata: 0, image_event: 0, image_event_alert: 0 }
 
 const backends = [
   { name: 'SQLite + directory', database: 'sqlite' as const, store: 'directory' as const, available: true },
-  { name: 'MariaDB + S3', database: 'mysql' as const, store: 's3' as const, available: testServerConfig('mysql') !== null && s3TestUrl() !== null },
-  { name: 'PostgreSQL + directory', database: 'postgres' as const, store: 'directory' as const, available: testServerConfig('postgres') !== null },
+  {
+    name: 'MariaDB + S3',
+    database: 'mysql' as const,
+    store: 's3' as const,
+    available: testServerConfig('mysql') !== null && s3TestUrl() !== null,
+  },
+  {
+    name: 'PostgreSQL + directory',
+    database: 'postgres' as const,
+    store: 'directory' as const,
+    available: testServerConfig('postgres') !== null,
+  },
 ]
 
 for (const backend of backends) {
@@ -78,7 +88,9 @@ for (const backend of backends) {
       const first = await imgpipe(['db', 'create'], fixture.env)
       expect(first.stderr).toBe('')
       expect(first.code).toBe(0)
-      expect(first.stdout).toMatch(/^applied 0001-initial to .*: tables image_metadata, image_event, image_event_alert \(rows: image_metadata 0, image_event 0, image_event_alert 0\)\n$/)
+      expect(first.stdout).toMatch(
+        /^applied 0001-initial to .*: tables image_metadata, image_event, image_event_alert \(rows: image_metadata 0, image_event 0, image_event_alert 0\)\n$/,
+      )
       expect(first.stdout).toContain(fixture.where)
       expect(await tableCounts(fixture)).toEqual(EMPTY)
 
@@ -94,13 +106,24 @@ for (const backend of backends) {
       const output = JSON.parse(result.stdout) as { database: string; tables: Record<string, number>; counts: Record<string, number> }
       expect(output.database).toBe(fixture.where)
       expect(output.tables).toEqual(FULL)
-      expect(output.counts).toEqual({ images: 10, imagesReceived: 0, imagesAnalyzed: 10, imagesFailed: 0, events: 2, alerts: 2, alertsUndelivered: 0 })
+      expect(output.counts).toEqual({
+        images: 10,
+        imagesReceived: 0,
+        imagesAnalyzed: 10,
+        imagesFailed: 0,
+        events: 2,
+        alerts: 2,
+        alertsUndelivered: 0,
+      })
     })
 
     it('db show --json gives every row as the database holds it, with the original column names', async () => {
       const result = await imgpipe(['db', 'show', '--json'], fixture.env)
       expect(result.code).toBe(0)
-      const output = JSON.parse(result.stdout) as { database: string; tables: Record<string, { total: number; rows: Record<string, unknown>[]; nextAfter: number | null }> }
+      const output = JSON.parse(result.stdout) as {
+        database: string
+        tables: Record<string, { total: number; rows: Record<string, unknown>[]; nextAfter: number | null }>
+      }
       expect(Object.keys(output.tables)).toEqual([...CATALOG_TABLES])
       const catalog = fixture.db.openCatalog()
       try {
@@ -136,7 +159,9 @@ for (const backend of backends) {
         expect(result.code).toBe(2)
         const lines = reasonLines(result.stderr)
         expect(lines).toHaveLength(1)
-        expect(lines[0]).toContain(`db ${command} would delete every row of image_metadata, image_event, image_event_alert in ${fixture.where}`)
+        expect(lines[0]).toContain(
+          `db ${command} would delete every row of image_metadata, image_event, image_event_alert in ${fixture.where}`,
+        )
         expect(lines[0]).toContain('--yes')
         expect(lines[0]).toContain('[IMGPIPE_USAGE]')
         expect(result.stdout).toBe('')
@@ -156,7 +181,9 @@ for (const backend of backends) {
     it('db reset --yes drops and recreates the tables: empty, and a later run works', async () => {
       const result = await imgpipe(['db', 'reset', '--yes'], fixture.env)
       expect(result.code).toBe(0)
-      expect(result.stdout).toBe(`dropped and recreated image_metadata, image_event, image_event_alert in ${fixture.where} (14 rows: image_metadata 10, image_event 2, image_event_alert 2 deleted)\n`)
+      expect(result.stdout).toBe(
+        `dropped and recreated image_metadata, image_event, image_event_alert in ${fixture.where} (14 rows: image_metadata 10, image_event 2, image_event_alert 2 deleted)\n`,
+      )
       expect(await tableCounts(fixture)).toEqual(EMPTY)
       expect((await runCli(['run'], fixture.env)).code).toBe(0)
       expect(await tableCounts(fixture)).toEqual(FULL)
@@ -185,7 +212,10 @@ describe('imgpipe db show as text (SQLite)', () => {
   it('aligns every value under its column header when nothing limits the width', async () => {
     const result = await imgpipe(['db', 'show'], fixture.env)
     expect(result.code).toBe(0)
-    const [header, rule, first, last] = [...section(result.stdout, 'image_metadata').slice(0, 3), section(result.stdout, 'image_metadata')[11]]
+    const [header, rule, first, last] = [
+      ...section(result.stdout, 'image_metadata').slice(0, 3),
+      section(result.stdout, 'image_metadata')[11],
+    ]
     for (const column of ['image_filename', 'image_object_key', 'stream', 'status', 'content_sha256']) expect(header).toContain(column)
     expect(rule).toMatch(/^-+( {2}-+)+$/)
     expect(first!.indexOf('image_00001.jpg')).toBe(header!.indexOf('image_filename'))
@@ -219,7 +249,9 @@ describe('imgpipe db show as text (SQLite)', () => {
 
   it('pages with --limit and --after, and says how to get the next page', async () => {
     const first = await imgpipe(['db', 'show', '--table', 'image_metadata', '--limit', '4', '--json'], fixture.env)
-    const page = JSON.parse(first.stdout) as { tables: { image_metadata: { rows: { image_id: number }[]; nextAfter: number | null; total: number } } }
+    const page = JSON.parse(first.stdout) as {
+      tables: { image_metadata: { rows: { image_id: number }[]; nextAfter: number | null; total: number } }
+    }
     expect(page.tables.image_metadata.rows.map((row) => row.image_id)).toEqual([1, 2, 3, 4])
     expect(page.tables.image_metadata).toMatchObject({ nextAfter: 4, total: 10 })
     const last = await imgpipe(['db', 'show', '--table', 'image_metadata', '--limit', '4', '--after', '8', '--json'], fixture.env)

@@ -75,7 +75,9 @@ describe('imgpipe ingest', () => {
   it('rejects a decompression bomb from its header and a file over the byte limit, without stopping', async () => {
     const bombs = path.join(dir, 'bombs')
     await mkdir(bombs)
-    const big = await sharp({ create: { width: 2000, height: 2000, channels: 3, background: '#123456' } }).png().toBuffer()
+    const big = await sharp({ create: { width: 2000, height: 2000, channels: 3, background: '#123456' } })
+      .png()
+      .toBuffer()
     await writeFile(path.join(bombs, '1-big.png'), big)
     await writeFile(path.join(bombs, '2-small.jpg'), await renderTeddyBear(100))
     await writeFile(path.join(bombs, '3-heavy.jpg'), Buffer.concat([await renderTeddyBear(100), Buffer.alloc(200_000)]))

@@ -56,7 +56,15 @@ describe('imgpipe status on SQLite + directory + in-process bus', () => {
     expect(report.database).toMatchObject({ target: describeDatabase(db.config), answers: true })
     expect(report.store).toMatchObject({ target: describeObjectStore(parseObjectStoreUrl(store.url, repoRoot)), answers: true })
     expect(report.broker).toMatchObject({ target: 'memory:', answers: true })
-    expect(report.counts).toEqual({ images: 10, imagesReceived: 0, imagesAnalyzed: 10, imagesFailed: 0, events: 2, alerts: 2, alertsUndelivered: 0 })
+    expect(report.counts).toEqual({
+      images: 10,
+      imagesReceived: 0,
+      imagesAnalyzed: 10,
+      imagesFailed: 0,
+      events: 2,
+      alerts: 2,
+      alertsUndelivered: 0,
+    })
 
     const text = await imgpipe(['status'], env)
     expect(text.code).toBe(0)
@@ -170,7 +178,13 @@ describe.skipIf(!serversAvailable)('imgpipe status on MariaDB + S3 + Kafka', () 
     const before = await imgpipe(['status', '--json'], env)
     expect(before.code).toBe(0)
     const empty = JSON.parse(before.stdout) as StatusReport
-    expect(empty).toMatchObject({ ok: true, database: { answers: true }, store: { answers: true }, broker: { answers: true }, counts: null })
+    expect(empty).toMatchObject({
+      ok: true,
+      database: { answers: true },
+      store: { answers: true },
+      broker: { answers: true },
+      counts: null,
+    })
     // The server answers; the missing tables are said, not counted as a dead database.
     expect(empty.countsDetail).toContain('counts unavailable')
 

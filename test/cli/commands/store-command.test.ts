@@ -33,7 +33,12 @@ const ALL_KEYS = [...DIFFERENCE_KEYS, ...IMAGE_KEYS]
 
 const backends = [
   { name: 'SQLite + directory', database: 'sqlite' as const, store: 'directory' as const, available: true },
-  { name: 'MariaDB + S3', database: 'mysql' as const, store: 's3' as const, available: testServerConfig('mysql') !== null && s3TestUrl() !== null },
+  {
+    name: 'MariaDB + S3',
+    database: 'mysql' as const,
+    store: 's3' as const,
+    available: testServerConfig('mysql') !== null && s3TestUrl() !== null,
+  },
 ]
 
 for (const backend of backends) {
@@ -50,7 +55,12 @@ for (const backend of backends) {
       store = storeUrl.openStore()
       where = describeObjectStore(parseObjectStoreUrl(storeUrl.url, repoRoot))
       // Node 20's AWS SDK prints a support notice on stderr; the reason line is what these tests read.
-      env = cleanEnv({ IMGPIPE_DATABASE_URL: db.url, IMGPIPE_DATABASE_PASSWORD: db.password, IMGPIPE_OBJECT_STORE_URL: storeUrl.url, NODE_NO_WARNINGS: '1' })
+      env = cleanEnv({
+        IMGPIPE_DATABASE_URL: db.url,
+        IMGPIPE_DATABASE_PASSWORD: db.password,
+        IMGPIPE_OBJECT_STORE_URL: storeUrl.url,
+        NODE_NO_WARNINGS: '1',
+      })
       const run = await runCli(['run'], env)
       expect(run.code).toBe(0)
     })
@@ -62,7 +72,13 @@ for (const backend of backends) {
     it('store list --json shows the 10 images and 2 difference images with their sizes and times', async () => {
       const result = await imgpipe(['store', 'list', '--json'], env)
       expect(result.code).toBe(0)
-      const listing = JSON.parse(result.stdout) as { store: string; prefix: string; count: number; totalBytes: number; objects: { key: string; size: number; lastModified: string | null }[] }
+      const listing = JSON.parse(result.stdout) as {
+        store: string
+        prefix: string
+        count: number
+        totalBytes: number
+        objects: { key: string; size: number; lastModified: string | null }[]
+      }
       expect(listing.store).toBe(where)
       expect(listing.objects.map((object) => object.key)).toEqual(ALL_KEYS)
       expect(listing.count).toBe(12)
@@ -87,17 +103,23 @@ for (const backend of backends) {
         // Sizes are right-aligned under their header.
         expect(line.slice(0, sizeEnd)).toMatch(/\d$/)
       }
-      expect(lines.at(-1)).toMatch(new RegExp(`^12 objects, \\d+ bytes \\(\\d+\\.\\d KiB\\) in ${where.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`))
+      expect(lines.at(-1)).toMatch(
+        new RegExp(`^12 objects, \\d+ bytes \\(\\d+\\.\\d KiB\\) in ${where.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`),
+      )
 
       const differences = await imgpipe(['store', 'list', '--prefix', 'difference_image/', '--json'], env)
-      expect((JSON.parse(differences.stdout) as { objects: { key: string }[] }).objects.map((object) => object.key)).toEqual(DIFFERENCE_KEYS)
+      expect((JSON.parse(differences.stdout) as { objects: { key: string }[] }).objects.map((object) => object.key)).toEqual(
+        DIFFERENCE_KEYS,
+      )
     })
 
     it('store empty refuses without --yes and deletes nothing', async () => {
       const result = await imgpipe(['store', 'empty'], env)
       expect(result.code).toBe(2)
       const lines = reasonLines(result.stderr)
-      expect(lines).toEqual([`imgpipe: store empty would delete every object in ${where}; run it again with --yes to do so [IMGPIPE_USAGE]`])
+      expect(lines).toEqual([
+        `imgpipe: store empty would delete every object in ${where}; run it again with --yes to do so [IMGPIPE_USAGE]`,
+      ])
       expect(await keysIn(store)).toEqual(ALL_KEYS)
     })
 
@@ -142,7 +164,9 @@ describe('imgpipe store failures', () => {
     expect(result.code).toBe(1)
     const lines = reasonLines(result.stderr)
     expect(lines).toHaveLength(1)
-    expect(lines[0]).toMatch(/^imgpipe: store check failed at put on s3:\/\/imgpipe-test\/ \(endpoint http:\/\/127\.0\.0\.1:1\): .*\[IMGPIPE_STORE_UNAVAILABLE\]$/)
+    expect(lines[0]).toMatch(
+      /^imgpipe: store check failed at put on s3:\/\/imgpipe-test\/ \(endpoint http:\/\/127\.0\.0\.1:1\): .*\[IMGPIPE_STORE_UNAVAILABLE\]$/,
+    )
     expect(result.stdout).toBe('')
   })
 
@@ -216,7 +240,8 @@ class FaultyStore extends MemoryObjectStore {
 
 async function filled(count: number): Promise<FaultyStore> {
   const store = new FaultyStore()
-  for (let index = 0; index < count; index += 1) await store.put(`image/s/image_${String(index).padStart(5, '0')}.jpg`, Buffer.from([index % 256]))
+  for (let index = 0; index < count; index += 1)
+    await store.put(`image/s/image_${String(index).padStart(5, '0')}.jpg`, Buffer.from([index % 256]))
   await store.put('other/x.bin', Buffer.from('x'))
   return store
 }
@@ -274,7 +299,9 @@ describe('checkStore', () => {
     const store = new FaultyStore()
     store.stallPut = true
     let timeouts = 0
-    await expect(checkStore(store, 'memory:', 20, () => (timeouts += 1))).rejects.toThrow('store check failed at put on memory:: no answer within 20 ms')
+    await expect(checkStore(store, 'memory:', 20, () => (timeouts += 1))).rejects.toThrow(
+      'store check failed at put on memory:: no answer within 20 ms',
+    )
     expect(timeouts).toBe(1)
     // The put landed before it stalled: the clean-up removed it all the same.
     store.heal()

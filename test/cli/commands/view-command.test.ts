@@ -39,7 +39,10 @@ function captionsUnder(text: string, width: number): string[] {
   return [0, 1, 2].map((panel) => {
     const start = panel * (width + 2)
     expect(rows[0]?.[start]).toMatch(/\S/)
-    return rows.map((row) => row.slice(start, start + width).trim()).filter((part) => part !== '').join(' ')
+    return rows
+      .map((row) => row.slice(start, start + width).trim())
+      .filter((part) => part !== '')
+      .join(' ')
   })
 }
 
@@ -64,8 +67,9 @@ function expectAlertOnePicture(text: string, width: number): void {
   expect(captionsUnder(text, width)).toEqual(['previous image (stream mock #2)', 'image (#3)', 'difference image'])
   // Three different pictures: the difference image is not the image, and image 3 (rotated) is not image 2.
   const [previous, image, difference] = [0, 1, 2].map((panel) => panelCells(rows, panel, width).flat())
-  const sameCells = (a: Cell[] = [], b: Cell[] = []): number => a.filter((cell, index) => cell.fg === b[index]?.fg && cell.bg === b[index]?.bg).length
-  expect(image?.length).toBe(width * width / 2)
+  const sameCells = (a: Cell[] = [], b: Cell[] = []): number =>
+    a.filter((cell, index) => cell.fg === b[index]?.fg && cell.bg === b[index]?.bg).length
+  expect(image?.length).toBe((width * width) / 2)
   expect(sameCells(image, difference)).toBeLessThan((image?.length ?? 0) / 2)
   expect(sameCells(previous, image)).toBeLessThan((image?.length ?? 0) / 2)
 }
@@ -124,8 +128,17 @@ describe('imgpipe view on SQLite and a directory', () => {
     const view = JSON.parse(result.stdout)
     expect(Object.keys(view).sort()).toEqual(['alert', 'event', 'image', 'previousImage'])
     expect(view.alert).toMatchObject({ imageEventAlertId: 2, imageEventId: 2, deliveryChannels: 'log' })
-    expect(view.event).toMatchObject({ imageEventId: 2, eventType: 'changed', differenceImageObjectKey: 'difference_image/mock/image_00007.jpg' })
-    expect(view.image).toMatchObject({ stream: 'mock', imageNum: 7, imageFilename: 'image_00007.jpg', imageObjectKey: 'image/mock/image_00007.jpg' })
+    expect(view.event).toMatchObject({
+      imageEventId: 2,
+      eventType: 'changed',
+      differenceImageObjectKey: 'difference_image/mock/image_00007.jpg',
+    })
+    expect(view.image).toMatchObject({
+      stream: 'mock',
+      imageNum: 7,
+      imageFilename: 'image_00007.jpg',
+      imageObjectKey: 'image/mock/image_00007.jpg',
+    })
     expect(view.image.changedFraction).toBeGreaterThan(0.01)
     expect(view.previousImage).toMatchObject({ stream: 'mock', imageNum: 6, imageId: view.image.previousImageId })
     expect(Number.isNaN(Date.parse(view.event.detectedAt))).toBe(false)
@@ -212,7 +225,26 @@ describe.skipIf(!tmuxInstalled && !inCi)('imgpipe view in a real terminal (tmux)
     const command = [process.execPath, cliPath, 'view', ...args].map(shellQuote).join(' ')
     const pass = ['IMGPIPE_DATABASE_URL', 'IMGPIPE_OBJECT_STORE_URL'].flatMap((key) => ['-e', `${key}=${env[key]}`])
     // remain-on-exit in the same tmux call: the exit status must be kept even if the viewer ended at once.
-    tmux('-f', '/dev/null', 'new-session', '-d', '-x', '160', '-y', '60', '-s', 'view', ...pass, command, ';', 'set-option', '-t', 'view', 'remain-on-exit', 'on')
+    tmux(
+      '-f',
+      '/dev/null',
+      'new-session',
+      '-d',
+      '-x',
+      '160',
+      '-y',
+      '60',
+      '-s',
+      'view',
+      ...pass,
+      command,
+      ';',
+      'set-option',
+      '-t',
+      'view',
+      'remain-on-exit',
+      'on',
+    )
   }
 
   function capture(): string {
@@ -264,7 +296,9 @@ describe.skipIf(!tmuxInstalled && !inCi)('imgpipe view in a real terminal (tmux)
     await waitForScreen('the invalid-input message', (screen) => occurrences(screen, SHOWN_PROMPT) === 2)
     tmux('send-keys', '-t', 'view', '99', 'Enter')
     const screen = stripAnsi(await waitForScreen('the not-found message', (text) => occurrences(text, SHOWN_PROMPT) === 3))
-    expect(screen).toContain(`${PROMPT}abc\nnot an alert number: "abc" (a positive integer, or q to quit)\n${PROMPT}99\nno image event for alert 99\n${SHOWN_PROMPT}`)
+    expect(screen).toContain(
+      `${PROMPT}abc\nnot an alert number: "abc" (a positive integer, or q to quit)\n${PROMPT}99\nno image event for alert 99\n${SHOWN_PROMPT}`,
+    )
     tmux('send-keys', '-t', 'view', 'C-c')
     expect(await waitForExit()).toBe(0)
   })

@@ -78,9 +78,12 @@ describe('imgpipe web', () => {
       const { port } = blocker.address() as AddressInfo
       const result = await run(['web', '--port', String(port)])
       expect(result.code).toBe(2)
-      expect(result.stderr.trim().split('\n').filter((line) => line.startsWith('imgpipe:'))).toEqual([
-        `imgpipe: --port ${port}: address http://127.0.0.1:${port}/ already in use [IMGPIPE_CONFIG_INVALID]`,
-      ])
+      expect(
+        result.stderr
+          .trim()
+          .split('\n')
+          .filter((line) => line.startsWith('imgpipe:')),
+      ).toEqual([`imgpipe: --port ${port}: address http://127.0.0.1:${port}/ already in use [IMGPIPE_CONFIG_INVALID]`])
     } finally {
       await new Promise((resolve) => blocker.close(resolve))
     }

@@ -84,7 +84,9 @@ describe('renderAlertView', () => {
       expect(visibleWidth(row)).toBeLessThanOrEqual(120)
       const cells = parseCells(row).filter((cell) => cell.char === '▀')
       expect(new Set(cells.filter((cell) => cell.column < 38).map((cell) => cell.fg))).toEqual(new Set([RED.join(',')]))
-      expect(new Set(cells.filter((cell) => cell.column >= 40 && cell.column < 78).map((cell) => cell.fg))).toEqual(new Set([GREEN.join(',')]))
+      expect(new Set(cells.filter((cell) => cell.column >= 40 && cell.column < 78).map((cell) => cell.fg))).toEqual(
+        new Set([GREEN.join(',')]),
+      )
       expect(new Set(cells.filter((cell) => cell.column >= 80).map((cell) => cell.bg))).toEqual(new Set([BLUE.join(',')]))
     }
     const plainCaptions = stripAnsi(captionRow)
@@ -116,7 +118,11 @@ describe('renderAlertView', () => {
     const { pictureRows, captionRow } = layout(text)
     expect(pictureRows).toHaveLength(19)
     for (const row of pictureRows) {
-      expect(parseCells(row).filter((cell) => cell.column < 40).every((cell) => cell.char === ' ')).toBe(true)
+      expect(
+        parseCells(row)
+          .filter((cell) => cell.column < 40)
+          .every((cell) => cell.char === ' '),
+      ).toBe(true)
       expect(parseCells(row).find((cell) => cell.char === '▀')?.column).toBe(40)
     }
     expect(stripAnsi(captionRow).startsWith('no previous image')).toBe(true)
@@ -133,7 +139,11 @@ describe('renderAlertView', () => {
     expect(plain).toContain('unavailable: no object at key')
     const { pictureRows, captionRow } = layout(text)
     expect(pictureRows).toHaveLength(19)
-    expect(parseCells(pictureRows[0] ?? '').filter((cell) => cell.char === '▀').every((cell) => cell.column < 78)).toBe(true)
+    expect(
+      parseCells(pictureRows[0] ?? '')
+        .filter((cell) => cell.char === '▀')
+        .every((cell) => cell.column < 78),
+    ).toBe(true)
     expect(stripAnsi(captionRow).indexOf('difference image')).toBe(80)
   })
 

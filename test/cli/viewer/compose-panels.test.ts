@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest'
-import { composePanels, padTo, stripAnsi, truncate, visibleWidth, wrapCaption, wrapSegments } from '../../../src/cli/viewer/compose-panels.js'
+import {
+  composePanels,
+  padTo,
+  stripAnsi,
+  truncate,
+  visibleWidth,
+  wrapCaption,
+  wrapSegments,
+} from '../../../src/cli/viewer/compose-panels.js'
 import { renderHalfBlocks } from '../../../src/cli/viewer/half-block-renderer.js'
 
 function solid(width: number, height: number, rgb: [number, number, number]): string[] {
@@ -26,15 +34,26 @@ describe('truncate, padTo and wrapSegments', () => {
   })
 
   it('break between segments to fit the width', () => {
-    expect(wrapSegments(['alert 1', 'image event 1 (changed)', 'stream mock'], ' · ', 80)).toEqual(['alert 1 · image event 1 (changed) · stream mock'])
-    expect(wrapSegments(['alert 1', 'image event 1 (changed)', 'stream mock'], ' · ', 34)).toEqual(['alert 1 · image event 1 (changed)', 'stream mock'])
+    expect(wrapSegments(['alert 1', 'image event 1 (changed)', 'stream mock'], ' · ', 80)).toEqual([
+      'alert 1 · image event 1 (changed) · stream mock',
+    ])
+    expect(wrapSegments(['alert 1', 'image event 1 (changed)', 'stream mock'], ' · ', 34)).toEqual([
+      'alert 1 · image event 1 (changed)',
+      'stream mock',
+    ])
     expect(wrapSegments(['a-very-long-segment'], ' · ', 10)).toEqual(['a-very-lo…'])
     expect(wrapSegments([], ' · ', 10)).toEqual([])
   })
 
   it('wrap captions between words, cutting only a word longer than the panel', () => {
     expect(wrapCaption('previous image (stream mock #2)', 20)).toEqual(['previous image', '(stream mock #2)'])
-    expect(wrapCaption('previous image (stream camera-with-a-long-name #2)', 12)).toEqual(['previous', 'image', '(stream', 'camera-with…', '#2)'])
+    expect(wrapCaption('previous image (stream camera-with-a-long-name #2)', 12)).toEqual([
+      'previous',
+      'image',
+      '(stream',
+      'camera-with…',
+      '#2)',
+    ])
     expect(wrapCaption('', 12)).toEqual([])
   })
 })
@@ -74,7 +93,15 @@ describe('composePanels', () => {
   })
 
   it('returns only the caption row when no panel has a picture', () => {
-    expect(composePanels([{ lines: [], caption: 'a', width: 3 }, { lines: [], caption: 'b', width: 3 }], 1)).toBe('a   b')
+    expect(
+      composePanels(
+        [
+          { lines: [], caption: 'a', width: 3 },
+          { lines: [], caption: 'b', width: 3 },
+        ],
+        1,
+      ),
+    ).toBe('a   b')
   })
 
   it('refuses a line wider than its panel, which would shift every panel to its right', () => {

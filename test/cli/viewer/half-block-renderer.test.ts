@@ -10,18 +10,22 @@ function raw(width: number, height: number, pixels: number[][]): RawImage {
 describe('renderHalfBlocks', () => {
   it('renders a 2×2 image as one row: upper pixel in the foreground, lower pixel in the background', () => {
     const image = raw(2, 2, [
-      [255, 0, 0], [0, 255, 0],
-      [0, 0, 255], [10, 20, 30],
+      [255, 0, 0],
+      [0, 255, 0],
+      [0, 0, 255],
+      [10, 20, 30],
     ])
-    expect(renderHalfBlocks(image)).toEqual([
-      '\x1b[38;2;255;0;0m\x1b[48;2;0;0;255m▀\x1b[38;2;0;255;0m\x1b[48;2;10;20;30m▀\x1b[0m',
-    ])
+    expect(renderHalfBlocks(image)).toEqual(['\x1b[38;2;255;0;0m\x1b[48;2;0;0;255m▀\x1b[38;2;0;255;0m\x1b[48;2;10;20;30m▀\x1b[0m'])
   })
 
   it('writes a colour only when it changes from the previous cell', () => {
     const image = raw(3, 2, [
-      [1, 2, 3], [1, 2, 3], [9, 9, 9],
-      [4, 5, 6], [7, 7, 7], [7, 7, 7],
+      [1, 2, 3],
+      [1, 2, 3],
+      [9, 9, 9],
+      [4, 5, 6],
+      [7, 7, 7],
+      [7, 7, 7],
     ])
     expect(renderHalfBlocks(image)).toEqual([
       `${foreground(1, 2, 3)}${background(4, 5, 6)}▀${background(7, 7, 7)}▀${foreground(9, 9, 9)}▀${RESET}`,
@@ -30,15 +34,21 @@ describe('renderHalfBlocks', () => {
 
   it('pads an odd last row with the terminal background under the upper pixels', () => {
     const image = raw(2, 3, [
-      [255, 255, 255], [0, 0, 0],
-      [128, 128, 128], [64, 64, 64],
-      [200, 100, 50], [50, 100, 200],
+      [255, 255, 255],
+      [0, 0, 0],
+      [128, 128, 128],
+      [64, 64, 64],
+      [200, 100, 50],
+      [50, 100, 200],
     ])
     const rows = renderHalfBlocks(image)
     expect(rows).toHaveLength(2)
     expect(rows[1]).toBe('\x1b[38;2;200;100;50m\x1b[49m▀\x1b[38;2;50;100;200m▀\x1b[0m')
     const cells = parseCells(rows[1] ?? '')
-    expect(cells.map((cell) => [cell.fg, cell.bg])).toEqual([['200,100,50', null], ['50,100,200', null]])
+    expect(cells.map((cell) => [cell.fg, cell.bg])).toEqual([
+      ['200,100,50', null],
+      ['50,100,200', null],
+    ])
   })
 
   it('renders a 1×1 image, and ⌈height/2⌉ rows of exactly width half blocks, each ending with a reset', () => {

@@ -23,7 +23,13 @@ beforeEach(async () => {
   const { event } = await context.catalog.recordAnalysis(
     image.imageId,
     { previousImageId: null, l2Norm: 1, changedFraction: 0.5, maxAbsDifference: 200, analyzedAt: new Date() },
-    { imageId: image.imageId, differenceImageObjectKey: 'difference_image/mock/image_00003.jpg', eventType: 'changed', analyzer: 'test', analyzerVersion: '1' },
+    {
+      imageId: image.imageId,
+      differenceImageObjectKey: 'difference_image/mock/image_00003.jpg',
+      eventType: 'changed',
+      analyzer: 'test',
+      analyzerVersion: '1',
+    },
   )
   eventId = event!.imageEventId
 })
@@ -73,7 +79,9 @@ describe('AlertStage', () => {
 
   it('rejects an event id that does not exist', async () => {
     const stage = new AlertStage(context, [new RecordingChannel()])
-    await expect(stage.handle(message('image_event_alert', '{"image_event_id": 12345}'))).rejects.toMatchObject({ code: 'IMGPIPE_NOT_FOUND' })
+    await expect(stage.handle(message('image_event_alert', '{"image_event_id": 12345}'))).rejects.toMatchObject({
+      code: 'IMGPIPE_NOT_FOUND',
+    })
     expect((await context.catalog.counts()).alerts).toBe(0)
   })
 })

@@ -18,7 +18,13 @@ afterEach(async () => {
 })
 
 async function receive(imageNum: number, bytes: Buffer, stream = 'mock') {
-  const outcome = await new ReceiveStage(context).receive({ stream, imageNum, filename: `image_${imageNum}.jpg`, bytes, byteSize: bytes.length })
+  const outcome = await new ReceiveStage(context).receive({
+    stream,
+    imageNum,
+    filename: `image_${imageNum}.jpg`,
+    bytes,
+    byteSize: bytes.length,
+  })
   return outcome.image
 }
 
@@ -47,7 +53,11 @@ describe('AnalyzeStage', () => {
     await stage.analyzeImage(second.imageId)
 
     const event = await context.catalog.getEventByImageId(second.imageId)
-    expect(event).toMatchObject({ differenceImageObjectKey: 'difference_image/mock/image_00002.jpg', eventType: 'changed', analyzer: 'imgpipe-pixel-diff' })
+    expect(event).toMatchObject({
+      differenceImageObjectKey: 'difference_image/mock/image_00002.jpg',
+      eventType: 'changed',
+      analyzer: 'imgpipe-pixel-diff',
+    })
     const difference = await sharp(await context.store.get('difference_image/mock/image_00002.jpg')).metadata()
     expect([difference.format, difference.width, difference.height]).toEqual(['jpeg', 64, 64])
     const analysed = await context.catalog.getImage(second.imageId)
@@ -56,7 +66,13 @@ describe('AnalyzeStage', () => {
 
     const alerts = await drainTopic(context.bus, 'image_event_alert')
     expect(alerts.map((entry) => JSON.parse(entry.value))).toEqual([
-      expect.objectContaining({ schema_version: 1, image_event_id: event?.imageEventId, image_id: second.imageId, stream: 'mock', image_num: 2 }),
+      expect.objectContaining({
+        schema_version: 1,
+        image_event_id: event?.imageEventId,
+        image_id: second.imageId,
+        stream: 'mock',
+        image_num: 2,
+      }),
     ])
   })
 
@@ -97,7 +113,10 @@ describe('AnalyzeStage', () => {
 
   it('rejects a message naming an image that does not exist, and one that is not ours', async () => {
     const stage = new AnalyzeStage(context)
-    await expect(stage.handle(message('image_analysis', '{"image_id": 999}'))).rejects.toMatchObject({ code: 'IMGPIPE_NOT_FOUND', canRetry: false })
+    await expect(stage.handle(message('image_analysis', '{"image_id": 999}'))).rejects.toMatchObject({
+      code: 'IMGPIPE_NOT_FOUND',
+      canRetry: false,
+    })
     await expect(stage.handle(message('image_analysis', 'hello'))).rejects.toMatchObject({ code: 'IMGPIPE_MESSAGE_INVALID' })
   })
 

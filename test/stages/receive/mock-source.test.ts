@@ -23,7 +23,9 @@ describe('mockSource', () => {
 
   it('resumes each stream where it stopped, in the order an uninterrupted run would use', async () => {
     const full = await collect(mockSource({ streams: ['a', 'b'], count: 4, changeEvery: 4 }))
-    const resumed = await collect(mockSource({ streams: ['a', 'b'], count: 4, changeEvery: 4, startAt: (stream) => (stream === 'a' ? 3 : 2) }))
+    const resumed = await collect(
+      mockSource({ streams: ['a', 'b'], count: 4, changeEvery: 4, startAt: (stream) => (stream === 'a' ? 3 : 2) }),
+    )
     const tail = full.slice(3)
     expect(resumed.map((image) => `${image.stream}:${image.imageNum}`)).toEqual(tail.map((image) => `${image.stream}:${image.imageNum}`))
     resumed.forEach((image, index) => expect(Buffer.compare(image.bytes!, tail[index]!.bytes!)).toBe(0))

@@ -21,7 +21,15 @@ describe('ReceiveStage', () => {
     const outcome = await stage.receive({ stream: 'mock', imageNum: 1, filename: 'image_00001.jpg', bytes: teddy, byteSize: teddy.length })
     expect(outcome.kind).toBe('received')
     const image = outcome.image
-    expect(image).toMatchObject({ stream: 'mock', imageNum: 1, imageObjectKey: 'image/mock/image_00001.jpg', status: 'received', width: 64, height: 64, format: 'jpeg' })
+    expect(image).toMatchObject({
+      stream: 'mock',
+      imageNum: 1,
+      imageObjectKey: 'image/mock/image_00001.jpg',
+      status: 'received',
+      width: 64,
+      height: 64,
+      format: 'jpeg',
+    })
     expect(Buffer.compare(await context.store.get(image.imageObjectKey), teddy)).toBe(0)
 
     const messages = await drainTopic(context.bus, 'image_analysis')
@@ -62,7 +70,11 @@ describe('ReceiveStage', () => {
     const bad = Buffer.from('not an image at all')
     const outcome = await stage.receive({ stream: 'cam', filename: 'notes.txt', bytes: bad, byteSize: bad.length })
     expect(outcome.kind).toBe('failed')
-    expect(outcome.image).toMatchObject({ status: 'failed', errorCode: 'IMGPIPE_IMAGE_INVALID', imageObjectKey: 'image/cam/image_00001.txt' })
+    expect(outcome.image).toMatchObject({
+      status: 'failed',
+      errorCode: 'IMGPIPE_IMAGE_INVALID',
+      imageObjectKey: 'image/cam/image_00001.txt',
+    })
     expect(outcome.image.errorMessage).toBeTruthy()
     expect((await context.store.get('image/cam/image_00001.txt')).toString()).toBe('not an image at all')
     expect(await drainTopic(context.bus, 'image_analysis')).toHaveLength(0)
@@ -70,7 +82,9 @@ describe('ReceiveStage', () => {
 
   it('rejects an unsafe stream name before writing anything', async () => {
     const stage = new ReceiveStage(context)
-    await expect(stage.receive({ stream: '../etc', imageNum: 1, filename: 'x.jpg', bytes: teddy, byteSize: teddy.length })).rejects.toMatchObject({
+    await expect(
+      stage.receive({ stream: '../etc', imageNum: 1, filename: 'x.jpg', bytes: teddy, byteSize: teddy.length }),
+    ).rejects.toMatchObject({
       code: 'IMGPIPE_USAGE',
     })
     expect((await context.catalog.counts()).images).toBe(0)

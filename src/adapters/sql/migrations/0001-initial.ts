@@ -59,11 +59,7 @@ export function initialMigration(kind: SqlDialectKind): Migration {
         .addForeignKeyConstraint('image_event_image_id_fkey', ['image_id'], 'image_metadata', ['image_id'])
         .$call(tableOptions(kind))
         .execute()
-      await db.schema
-        .createIndex('image_event_difference_key_idx')
-        .on('image_event')
-        .column('difference_image_object_key')
-        .execute()
+      await db.schema.createIndex('image_event_difference_key_idx').on('image_event').column('difference_image_object_key').execute()
 
       await db.schema
         .createTable('image_event_alert')

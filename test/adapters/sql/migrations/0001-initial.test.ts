@@ -48,9 +48,25 @@ describe('0001-initial migration', () => {
   it("keeps the original's columns and makes every added one nullable or defaulted", () => {
     const image = columns('image_metadata')
     expect(Object.keys(image)).toEqual([
-      'image_id', 'image_filename', 'image_object_key', 'stream', 'image_num', 'content_sha256', 'byte_size', 'width', 'height',
-      'format', 'status', 'error_code', 'error_message', 'received_at', 'analyzed_at', 'previous_image_id', 'l2_norm',
-      'changed_fraction', 'max_abs_difference',
+      'image_id',
+      'image_filename',
+      'image_object_key',
+      'stream',
+      'image_num',
+      'content_sha256',
+      'byte_size',
+      'width',
+      'height',
+      'format',
+      'status',
+      'error_code',
+      'error_message',
+      'received_at',
+      'analyzed_at',
+      'previous_image_id',
+      'l2_norm',
+      'changed_fraction',
+      'max_abs_difference',
     ])
     expect(image['image_id']).toMatchObject({ type: 'INTEGER', pk: 1 })
     expect(image['image_filename']).toMatchObject({ type: 'varchar(255)', notnull: 1 })
@@ -65,11 +81,21 @@ describe('0001-initial migration', () => {
       }
     }
     expect(Object.keys(columns('image_event'))).toEqual([
-      'image_event_id', 'image_id', 'difference_image_object_key', 'event_type', 'detected_at', 'analyzer', 'analyzer_version',
+      'image_event_id',
+      'image_id',
+      'difference_image_object_key',
+      'event_type',
+      'detected_at',
+      'analyzer',
+      'analyzer_version',
     ])
     expect(columns('image_event')['event_type']).toMatchObject({ notnull: 1, dflt_value: "'changed'" })
     expect(Object.keys(columns('image_event_alert'))).toEqual([
-      'image_event_alert_id', 'image_event_id', 'created_at', 'delivered_at', 'delivery_channels',
+      'image_event_alert_id',
+      'image_event_id',
+      'created_at',
+      'delivered_at',
+      'delivery_channels',
     ])
   })
 
@@ -92,7 +118,9 @@ describe('0001-initial migration', () => {
       )
     expect(keys('image_metadata')).toEqual([{ target: 'image_metadata', from: 'previous_image_id', to: 'image_id', on_delete: 'SET NULL' }])
     expect(keys('image_event')).toEqual([{ target: 'image_metadata', from: 'image_id', to: 'image_id', on_delete: 'NO ACTION' }])
-    expect(keys('image_event_alert')).toEqual([{ target: 'image_event', from: 'image_event_id', to: 'image_event_id', on_delete: 'NO ACTION' }])
+    expect(keys('image_event_alert')).toEqual([
+      { target: 'image_event', from: 'image_event_id', to: 'image_event_id', on_delete: 'NO ACTION' },
+    ])
 
     raw.exec("INSERT INTO image_metadata (image_filename, image_object_key) VALUES ('a.jpg', 'image/a.jpg')")
     raw.exec("INSERT INTO image_metadata (image_filename, image_object_key, previous_image_id) VALUES ('b.jpg', 'image/b.jpg', 1)")
@@ -105,6 +133,8 @@ describe('0001-initial migration', () => {
       raw.exec("INSERT INTO image_metadata (image_filename, image_object_key) VALUES ('a.jpg', 'image/a.jpg')")
     }
     expect(() => raw.exec("INSERT INTO image_metadata (image_filename, image_object_key, image_num) VALUES ('a', 'k', 1)")).not.toThrow()
-    expect(() => raw.exec("INSERT INTO image_metadata (image_filename, image_object_key, image_num) VALUES ('b', 'k', 1)")).toThrow(/UNIQUE/)
+    expect(() => raw.exec("INSERT INTO image_metadata (image_filename, image_object_key, image_num) VALUES ('b', 'k', 1)")).toThrow(
+      /UNIQUE/,
+    )
   })
 })
