@@ -2,6 +2,11 @@ import sharp from 'sharp'
 import type { Metadata, SharpOptions } from 'sharp'
 import { ImageTooLargeError, ImgpipeError, InvalidImageError, UsageError } from '../core/errors.js'
 
+// sharp's operation cache serves programs that re-read the same files; the pipeline never does, and with it
+// on, decoding a 350×350 JPEG measured 5.4 ms instead of 3.6 ms. Set here, where every pipeline process that
+// touches pixels passes, rather than in one entry point.
+sharp.cache(false)
+
 /**
  * Reading untrusted image bytes safely: every check that can be made from the header (size, format,
  * pixel count) is made before any pixel is decoded, and a full decode then proves the data is complete.
