@@ -26,28 +26,20 @@ export function renderAlertList(options: AlertListOptions): SafeHtml {
   const newest = views[0]?.alert.imageEventAlertId ?? 0
   const oldest = views.at(-1)?.alert.imageEventAlertId
   return html`<section class="panel recent" aria-labelledby="recent-title">
-    <h2 id="recent-title">
-      ${live ? 'Recent alerts' : 'Older alerts'}${live ? html` <span class="live offline" data-live-status hidden>connecting</span>` : ''}
-    </h2>
-    <ol class="alert-list" id="alert-list" data-live="${live ? 'true' : 'false'}" data-after="${newest}" data-current="${current ?? ''}">
-      ${views.map((view) => renderAlertItem(view, current))}
-    </ol>
-    <p class="empty" data-empty${views.length === 0 ? '' : html` hidden`}>
-      ${live ? 'No alerts yet. New ones appear here as the pipeline records them.' : 'No older alerts.'}
-    </p>
-    ${renderPager(options, oldest)}
-  </section>`
+<h2 id="recent-title">${live ? 'Recent alerts' : 'Older alerts'}${live ? html` <span class="live offline" data-live-status hidden>connecting</span>` : ''}</h2>
+<ol class="alert-list" id="alert-list" data-live="${live ? 'true' : 'false'}" data-after="${newest}" data-current="${current ?? ''}">
+${views.map((view) => renderAlertItem(view, current))}
+</ol>
+<p class="empty" data-empty${views.length === 0 ? '' : html` hidden`}>${live ? 'No alerts yet. New ones appear here as the pipeline records them.' : 'No older alerts.'}</p>
+${renderPager(options, oldest)}
+</section>`
 }
 
 function renderAlertItem(view: AlertView, current: number | null): SafeHtml {
   const number = view.alert.imageEventAlertId
   const { image, event } = view
-  return html`<li data-alert="${number}">
-    <a href="?alert_num=${number}" ${number === current ? html` aria-current="page"` : ''}
-      ><span class="num">#${number}</span><span class="what">${image.stream} · image ${image.imageNum ?? '?'}</span
-      ><span class="when">${formatEventType(event.eventType)} · ${timeElement(view.alert.createdAt)}</span></a
-    >
-  </li> `
+  return html`<li data-alert="${number}"><a href="?alert_num=${number}"${number === current ? html` aria-current="page"` : ''}><span class="num">#${number}</span><span class="what">${image.stream} · image ${image.imageNum ?? '?'}</span><span class="when">${formatEventType(event.eventType)} · ${timeElement(view.alert.createdAt)}</span></a></li>
+`
 }
 
 function renderPager(options: AlertListOptions, oldest: number | undefined): SafeHtml {

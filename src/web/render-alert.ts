@@ -13,93 +13,66 @@ export function renderAlert(view: AlertView): SafeHtml {
   const urls = alertUrls(view)
   const number = alert.imageEventAlertId
   return html`<article class="panel alert" data-alert-view="${number}">
-    <h1>Alert ${number}: ${formatEventType(event.eventType)} in stream ${image.stream}</h1>
-    <p class="subtitle">
-      Image ${imageLabel(image)} compared with ${previousImage === null ? 'no previous image' : html`image ${imageLabel(previousImage)}`} ·
-      detected ${timeElement(event.detectedAt)}
-    </p>
-    <div class="figures">
-      ${
-        previousImage === null
-          ? html`<figure data-role="previous">
-              <div class="frame placeholder">
-                No previous image: image ${imageLabel(image)} is the first image of stream ${image.stream}.
-              </div>
-              <figcaption><strong>Previous image</strong>none in stream ${image.stream}</figcaption>
-            </figure>`
-          : renderFigure('previous', 'Previous image', previousImage, urls.previousImage ?? '')
-      }
-      ${renderFigure('image', 'Image', image, urls.image)}
-      <figure data-role="difference">
-        <a class="frame" href="${urls.difference}"><img src="${urls.difference}" alt="Difference image of alert ${number}" /></a>
-        <figcaption><strong>Difference image</strong>image event ${event.imageEventId} · ${formatEventType(event.eventType)}</figcaption>
-      </figure>
-    </div>
-    <ul class="metrics">
-      <li>
-        <span class="value" data-metric="l2">${formatDecimal(image.l2Norm)}</span><span class="label">L2 norm of the difference</span>
-      </li>
-      <li>
-        <span class="value" data-metric="changed">${formatPercent(image.changedFraction)}</span><span class="label">pixels changed</span>
-      </li>
-      <li>
-        <span class="value" data-metric="max">${formatChannelDifference(image.maxAbsDifference)}</span
-        ><span class="label">largest channel difference</span>
-      </li>
-    </ul>
-    <div class="columns">
-      <section class="blink" data-blink>
-        <h2>Blink comparison</h2>
-        ${
-          previousImage === null
-            ? html`<p>Nothing to blink against: this is the first image of its stream.</p>`
-            : html`<div class="blink-stage">
-                  <div class="layer">
-                    <img src="${urls.previousImage ?? ''}" alt="Previous image ${imageLabel(previousImage)}" /><span class="tag"
-                      >previous · ${imageLabel(previousImage)}</span
-                    >
-                  </div>
-                  <div class="layer blink-top">
-                    <img src="${urls.image}" alt="Image ${imageLabel(image)}" /><span class="tag">image · ${imageLabel(image)}</span>
-                  </div>
-                </div>
-                <p>Alternates between the previous image and this image.</p>
-                <button type="button" data-blink-toggle aria-pressed="false" hidden>Pause</button>`
-        }
-      </section>
-      <section class="facts">
-        <h2>Details</h2>
-        <dl class="facts">
-          <dt>Alert</dt>
-          <dd>${number} · created ${timeElement(alert.createdAt)}</dd>
-          <dt>Delivered</dt>
-          <dd>
-            ${alert.deliveredAt === null ? 'pending' : html`${timeElement(alert.deliveredAt)}${alert.deliveryChannels === null ? '' : ` via ${alert.deliveryChannels}`}`}
-          </dd>
-          <dt>Image event</dt>
-          <dd>${event.imageEventId} · ${formatEventType(event.eventType)}</dd>
-          <dt>Analyzer</dt>
-          <dd>${event.analyzer ?? 'unknown'}${event.analyzerVersion === null ? '' : ` ${event.analyzerVersion}`}</dd>
-          <dt>Stream</dt>
-          <dd>${image.stream}</dd>
-          <dt>Image</dt>
-          <dd>${imageFacts(image)}</dd>
-          <dt>Previous image</dt>
-          <dd>${previousImage === null ? 'none (first image of the stream)' : imageFacts(previousImage)}</dd>
-          <dt>Received</dt>
-          <dd>${timeElement(image.receivedAt)}</dd>
-          <dt>Analyzed</dt>
-          <dd>${timeElement(image.analyzedAt)}</dd>
-        </dl>
-        <h2>Downloads</h2>
-        <ul class="downloads">
-          ${previousImage === null ? '' : html`<li><a href="${urls.previousImageDownload ?? ''}" download>Previous image</a></li>`}
-          <li><a href="${urls.imageDownload}" download>Image</a></li>
-          <li><a href="${urls.differenceDownload}" download>Difference image</a></li>
-        </ul>
-      </section>
-    </div>
-  </article>`
+<h1>Alert ${number}: ${formatEventType(event.eventType)} in stream ${image.stream}</h1>
+<p class="subtitle">Image ${imageLabel(image)} compared with ${
+    previousImage === null ? 'no previous image' : html`image ${imageLabel(previousImage)}`
+  } · detected ${timeElement(event.detectedAt)}</p>
+<div class="figures">
+${
+  previousImage === null
+    ? html`<figure data-role="previous">
+  <div class="frame placeholder">No previous image: image ${imageLabel(image)} is the first image of stream ${image.stream}.</div>
+  <figcaption><strong>Previous image</strong>none in stream ${image.stream}</figcaption>
+</figure>`
+    : renderFigure('previous', 'Previous image', previousImage, urls.previousImage ?? '')
+}
+${renderFigure('image', 'Image', image, urls.image)}
+<figure data-role="difference">
+  <a class="frame" href="${urls.difference}"><img src="${urls.difference}" alt="Difference image of alert ${number}"></a>
+  <figcaption><strong>Difference image</strong>image event ${event.imageEventId} · ${formatEventType(event.eventType)}</figcaption>
+</figure>
+</div>
+<ul class="metrics">
+  <li><span class="value" data-metric="l2">${formatDecimal(image.l2Norm)}</span><span class="label">L2 norm of the difference</span></li>
+  <li><span class="value" data-metric="changed">${formatPercent(image.changedFraction)}</span><span class="label">pixels changed</span></li>
+  <li><span class="value" data-metric="max">${formatChannelDifference(image.maxAbsDifference)}</span><span class="label">largest channel difference</span></li>
+</ul>
+<div class="columns">
+<section class="blink" data-blink>
+<h2>Blink comparison</h2>
+${
+  previousImage === null
+    ? html`<p>Nothing to blink against: this is the first image of its stream.</p>`
+    : html`<div class="blink-stage">
+  <div class="layer"><img src="${urls.previousImage ?? ''}" alt="Previous image ${imageLabel(previousImage)}"><span class="tag">previous · ${imageLabel(previousImage)}</span></div>
+  <div class="layer blink-top"><img src="${urls.image}" alt="Image ${imageLabel(image)}"><span class="tag">image · ${imageLabel(image)}</span></div>
+</div>
+<p>Alternates between the previous image and this image.</p>
+<button type="button" data-blink-toggle aria-pressed="false" hidden>Pause</button>`
+}
+</section>
+<section class="facts">
+<h2>Details</h2>
+<dl class="facts">
+  <dt>Alert</dt><dd>${number} · created ${timeElement(alert.createdAt)}</dd>
+  <dt>Delivered</dt><dd>${alert.deliveredAt === null ? 'pending' : html`${timeElement(alert.deliveredAt)}${alert.deliveryChannels === null ? '' : ` via ${alert.deliveryChannels}`}`}</dd>
+  <dt>Image event</dt><dd>${event.imageEventId} · ${formatEventType(event.eventType)}</dd>
+  <dt>Analyzer</dt><dd>${event.analyzer ?? 'unknown'}${event.analyzerVersion === null ? '' : ` ${event.analyzerVersion}`}</dd>
+  <dt>Stream</dt><dd>${image.stream}</dd>
+  <dt>Image</dt><dd>${imageFacts(image)}</dd>
+  <dt>Previous image</dt><dd>${previousImage === null ? 'none (first image of the stream)' : imageFacts(previousImage)}</dd>
+  <dt>Received</dt><dd>${timeElement(image.receivedAt)}</dd>
+  <dt>Analyzed</dt><dd>${timeElement(image.analyzedAt)}</dd>
+</dl>
+<h2>Downloads</h2>
+<ul class="downloads">
+  ${previousImage === null ? '' : html`<li><a href="${urls.previousImageDownload ?? ''}" download>Previous image</a></li>`}
+  <li><a href="${urls.imageDownload}" download>Image</a></li>
+  <li><a href="${urls.differenceDownload}" download>Difference image</a></li>
+</ul>
+</section>
+</div>
+</article>`
 }
 
 /** `7 (id 12)`: the image number in its stream, and the database id when it differs. */
@@ -110,8 +83,9 @@ function imageLabel(image: ImageRecord): string {
 
 function imageFacts(image: ImageRecord): SafeHtml {
   const size = image.width === null || image.height === null ? null : `${image.width}×${image.height}`
-  return html`${image.imageFilename} · number ${image.imageNum ?? '—'} · id
-  ${image.imageId}${size === null ? '' : ` · ${size}`}${image.format === null ? '' : ` · ${image.format}`} · ${formatBytes(image.byteSize)}`
+  return html`${image.imageFilename} · number ${image.imageNum ?? '—'} · id ${image.imageId}${size === null ? '' : ` · ${size}`}${
+    image.format === null ? '' : ` · ${image.format}`
+  } · ${formatBytes(image.byteSize)}`
 }
 
 /** Width and height attributes, so the layout does not jump while images load. */
@@ -121,11 +95,7 @@ function dimensions(image: ImageRecord): SafeHtml {
 
 function renderFigure(role: string, title: string, image: ImageRecord, url: string): SafeHtml {
   return html`<figure data-role="${role}">
-    <a class="frame" href="${url}"
-      ><img src="${url}" alt="${title} ${imageLabel(image)} of stream ${image.stream}" ${dimensions(image)}
-    /></a>
-    <figcaption>
-      <strong>${title}</strong>${image.stream} · image ${imageLabel(image)} · received ${timeElement(image.receivedAt)}
-    </figcaption>
-  </figure>`
+  <a class="frame" href="${url}"><img src="${url}" alt="${title} ${imageLabel(image)} of stream ${image.stream}"${dimensions(image)}></a>
+  <figcaption><strong>${title}</strong>${image.stream} · image ${imageLabel(image)} · received ${timeElement(image.receivedAt)}</figcaption>
+</figure>`
 }

@@ -22,39 +22,40 @@ export interface DocumentParts {
 export function renderDocument(parts: DocumentParts): SafeHtml {
   const { root, assets } = parts
   return html`<!doctype html>
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="referrer" content="no-referrer" />
-        <title>${parts.title}</title>
-        <link rel="icon" type="image/svg+xml" href="${root}assets/favicon.svg?v=${assets.icon}" />
-        <link rel="stylesheet" href="${root}assets/viewer.css?v=${assets.css}" />
-        <script src="${root}assets/viewer.js?v=${assets.js}" defer></script>
-      </head>
-      <body>
-        <header class="top">
-          <a class="brand" href="${root}">imgpipe <span>image event viewer</span></a>
-          <form class="lookup" method="get" action="${root}" role="search">
-            <label for="alert_num">Image event alert number</label>
-            <input
-              id="alert_num"
-              name="alert_num"
-              type="text"
-              inputmode="numeric"
-              autocomplete="off"
-              spellcheck="false"
-              value="${parts.typed ?? ''}"
-            />
-            <button type="submit">Show</button>
-          </form>
-        </header>
-        <div class="layout">
-          <main>${parts.main}</main>
-          ${parts.aside === undefined ? '' : html`<aside>${parts.aside}</aside>`}
-        </div>
-      </body>
-    </html> `
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>${parts.title}</title>
+<link rel="icon" type="image/svg+xml" href="${root}assets/favicon.svg?v=${assets.icon}">
+<link rel="stylesheet" href="${root}assets/viewer.css?v=${assets.css}">
+<script src="${root}assets/viewer.js?v=${assets.js}" defer></script>
+</head>
+<body>
+<header class="top">
+  <a class="brand" href="${root}">imgpipe <span>image event viewer</span></a>
+  <form class="lookup" method="get" action="${root}" role="search">
+    <label for="alert_num">Image event alert number</label>
+    <input id="alert_num" name="alert_num" type="text" inputmode="numeric" autocomplete="off" spellcheck="false" value="${parts.typed ?? ''}">
+    <button type="submit">Show</button>
+  </form>
+</header>
+<div class="layout">
+<main>
+${parts.main}
+</main>
+${
+  parts.aside === undefined
+    ? ''
+    : html`<aside>
+${parts.aside}
+</aside>`
+}
+</div>
+</body>
+</html>
+`
 }
 
 /** A boxed message: `error` for something the visitor should fix or that failed, `notice` otherwise. */
@@ -69,10 +70,10 @@ export function renderErrorDocument(options: { root: string; assets: AssetVersio
     root: options.root,
     assets: options.assets,
     main: html`<section class="panel">
-      <h1>${options.title}</h1>
-      ${renderMessage('error', html`<p>${options.message}</p>`)}
-      <p><a href="${options.root}">Back to the image event viewer</a></p>
-    </section>`,
+<h1>${options.title}</h1>
+${renderMessage('error', html`<p>${options.message}</p>`)}
+<p><a href="${options.root}">Back to the image event viewer</a></p>
+</section>`,
   })
 }
 

@@ -62,29 +62,20 @@ function renderMain(content: ViewerContent): SafeHtml {
     case 'alert':
       return renderAlert(content.view)
     case 'invalid':
-      return html`<section class="panel">
-        ${renderMessage(
-          'error',
-          html`<p><strong>Not an alert number:</strong> <span class="typed" data-typed>${echoText(content.text)}</span></p>
-            <p>${capitalize(content.reason)}, e.g. 1.</p>`,
-        )}${intro()}
-      </section>`
+      return html`<section class="panel">${renderMessage(
+        'error',
+        html`<p><strong>Not an alert number:</strong> <span class="typed" data-typed>${echoText(content.text)}</span></p><p>${capitalize(content.reason)}, e.g. 1.</p>`,
+      )}${intro()}</section>`
     case 'unknown':
-      return html`<section class="panel">
-        ${renderMessage(
-          'error',
-          html`<p>No image event for alert ${content.number}.</p>
-            <p>Pick one from the recent alerts.</p>`,
-        )}
-      </section>`
+      return html`<section class="panel">${renderMessage(
+        'error',
+        html`<p>No image event for alert ${content.number}.</p><p>Pick one from the recent alerts.</p>`,
+      )}</section>`
     case 'unavailable':
-      return html`<section class="panel">
-        ${renderMessage(
-          'error',
-          html`<p><strong>The catalog database does not answer.</strong> Try again in a moment.</p>
-            <p>${content.reason}</p>`,
-        )}
-      </section>`
+      return html`<section class="panel">${renderMessage(
+        'error',
+        html`<p><strong>The catalog database does not answer.</strong> Try again in a moment.</p><p>${content.reason}</p>`,
+      )}</section>`
     case 'intro':
       return html`<section class="panel">${intro()}</section>`
   }
@@ -92,13 +83,10 @@ function renderMain(content: ViewerContent): SafeHtml {
 
 function intro(): SafeHtml {
   return html`<div class="intro">
-    <h1>Image event viewer</h1>
-    <p>
-      Enter an image event alert number to see the image event behind it: the previous image of the stream, the image, and their difference
-      image, with the event's metrics.
-    </p>
-    <p>New alerts appear in the list as the pipeline records them.</p>
-  </div>`
+<h1>Image event viewer</h1>
+<p>Enter an image event alert number to see the image event behind it: the previous image of the stream, the image, and their difference image, with the event's metrics.</p>
+<p>New alerts appear in the list as the pipeline records them.</p>
+</div>`
 }
 
 function capitalize(text: string): string {

@@ -19,12 +19,8 @@ describe('html', () => {
 
   it('passes nested fragments through, and escapes lists item by item', () => {
     const items = ['<a>', 'b&c'].map((item) => html`<li>${item}</li>`)
-    expect(
-      html`<ul>
-        ${items}
-      </ul>`.toString(),
-    ).toBe('<ul><li>&lt;a&gt;</li><li>b&amp;c</li></ul>')
-    expect(html`${['<', html`<br />`]}`.toString()).toBe('&lt;<br>')
+    expect(html`<ul>${items}</ul>`.toString()).toBe('<ul><li>&lt;a&gt;</li><li>b&amp;c</li></ul>')
+    expect(html`${['<', html`<br>`]}`.toString()).toBe('&lt;<br>')
   })
 
   it('renders nothing for null, undefined and false, and numbers and true as text', () => {
