@@ -1,10 +1,11 @@
+import { createHash } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { isImgpipeError } from '../core/errors.js'
 import { contentTypeForKey } from '../core/object-keys.js'
 import type { Catalog } from '../core/ports/catalog.js'
 import type { ObjectStore } from '../core/ports/object-store.js'
 import { parsePositiveId } from './web-params.js'
-import { contentDisposition, IMMUTABLE, sendError, wantsDownload } from './web-responses.js'
+import { contentDisposition, sendError, wantsDownload } from './web-responses.js'
 
 /**
  * `GET /images/:imageId` and `GET /difference/:imageEventId`. The object key always comes from the row the
@@ -62,8 +63,13 @@ async function sendObject(
     }
     throw error
   }
+  // Not `immutable`: `db reset` and `store empty` start the ids again, so /images/1 can later be another image.
+  // Browsers revalidate instead, and an unchanged image costs a 304 without its bytes.
+  const etag = `"${createHash('sha256').update(bytes).digest('base64url').slice(0, 27)}"`
+  reply.header('etag', etag).header('cache-control', 'no-cache')
+  if (request.headers['if-none-match'] === etag) return reply.code(304).send()
   const type = contentTypeForKey(object.key)
-  reply.header('cache-control', IMMUTABLE).type(type)
+  reply.type(type)
   // Bytes of an unknown type are never rendered inline, whatever they contain.
   if (object.download || type === 'application/octet-stream') reply.header('content-disposition', contentDisposition(object.filename))
   return reply.send(bytes)

@@ -33,7 +33,7 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'cross-origin-opener-policy': 'same-origin',
 }
 
-/** Keys are deterministic and never rewritten with other content, so a response for an id never changes. */
+/** For the versioned assets (`?v=<hash>`): a URL's content never changes. */
 export const IMMUTABLE = 'public, max-age=31536000, immutable'
 
 function hashOf(text: string): string {
