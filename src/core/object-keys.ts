@@ -1,4 +1,4 @@
-import { ObjectKeyInvalidError } from './errors.js'
+import { ObjectKeyInvalidError, UsageError } from './errors.js'
 
 /**
  * Deterministic object keys. A stage that re-runs after a crash computes the same key and overwrites the
@@ -14,6 +14,15 @@ const STREAM_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
 /** Stream names go into object keys and Kafka keys: a conservative, path-safe alphabet. */
 export function isValidStreamName(name: string): boolean {
   return STREAM_NAME.test(name) && !name.includes('..')
+}
+
+/** The one wording of a bad stream name, for the CLI (before anything is opened) and the receive stage. */
+export function assertValidStreamName(name: string): void {
+  if (!isValidStreamName(name)) {
+    throw new UsageError(
+      `invalid stream name ${JSON.stringify(name)}: 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit`,
+    )
+  }
 }
 
 function imageNumber(imageNum: number): string {

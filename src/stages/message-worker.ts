@@ -1,5 +1,5 @@
 import { ClosedError, describeError, toImgpipeError } from '../core/errors.js'
-import type { MessageHandler, ReceivedMessage } from '../core/ports/bus.js'
+import type { MessageHandler, ReceivedMessage, Subscription } from '../core/ports/bus.js'
 import { deadLetterTopic, retrying, type StageContext } from './stage-context.js'
 
 /**
@@ -35,4 +35,16 @@ export function messageWorker(context: StageContext, stage: string, handle: (mes
       )
     }
   }
+}
+
+/** Subscribes a stage's handler, under the worker policy above, and says so in the log. */
+export async function consumeTopic(
+  context: StageContext,
+  stage: string,
+  source: { topic: string; group: string },
+  handle: (message: ReceivedMessage) => Promise<void>,
+): Promise<Subscription> {
+  const subscription = await context.bus.subscribe({ ...source, handler: messageWorker(context, stage, handle) })
+  context.logger.info(source, `${stage}: consuming`)
+  return subscription
 }

@@ -62,3 +62,28 @@ export async function retrying<T>(context: StageContext, what: string, operation
   )
   return result
 }
+
+/** Rows a resumed stage reads per catalog query. */
+const RECOVERY_PAGE = 500
+
+/**
+ * The shape of every stage's recovery: page through what the catalog shows unfinished, ascending by id, and
+ * hand each page over. Returns how many rows there were. The scan retries transient failures; `handle` retries
+ * its own steps, per row, so that a retry never repeats a row that already went through.
+ */
+export async function forEachPendingPage<T>(
+  context: StageContext,
+  list: (page: { limit: number; afterId: number }) => Promise<T[]>,
+  idOf: (row: T) => number,
+  handle: (rows: T[]) => Promise<void>,
+): Promise<number> {
+  let total = 0
+  let afterId = 0
+  for (;;) {
+    const rows = await retrying(context, 'recovery scan', () => list({ limit: RECOVERY_PAGE, afterId }))
+    if (rows.length === 0) return total
+    await handle(rows)
+    total += rows.length
+    afterId = idOf(rows[rows.length - 1]!)
+  }
+}

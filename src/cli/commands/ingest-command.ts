@@ -1,9 +1,10 @@
 import type { Command } from 'commander'
 import { openReadyBackends } from '../../adapters/open-backends.js'
 import { describeError } from '../../core/errors.js'
+import { assertValidStreamName } from '../../core/object-keys.js'
 import { fileSource, listImageFiles } from '../../stages/receive/file-source.js'
 import { cliContext, printJson } from '../cli-context.js'
-import { assertStreamName, printSummary, runWithProgress } from './pipeline-commands.js'
+import { printSummary, runWithProgress } from './pipeline-commands.js'
 
 interface IngestOptions {
   stream: string
@@ -25,7 +26,7 @@ export function registerIngestCommand(program: Command): void {
     .option('-r, --recursive', 'descend into sub-directories')
     .option('--json', 'print the result as JSON')
     .action(async (paths: string[], options: IngestOptions, command: Command) => {
-      assertStreamName(options.stream)
+      assertValidStreamName(options.stream)
       const context = cliContext(command)
       const { config, logger } = context
       const files = await listImageFiles(paths, options.recursive === true)

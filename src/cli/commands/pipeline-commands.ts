@@ -1,8 +1,7 @@
 import type { Command } from 'commander'
 import { openReadyBackends, type Backends } from '../../adapters/open-backends.js'
 import { describeBroker, describeDatabase, describeObjectStore } from '../../config.js'
-import { UsageError } from '../../core/errors.js'
-import { isValidStreamName } from '../../core/object-keys.js'
+import { assertValidStreamName } from '../../core/object-keys.js'
 import type { PipelineCounts } from '../../core/types.js'
 import { LogChannel } from '../../stages/alert/log-channel.js'
 import type { ImageSource } from '../../stages/receive/image-source.js'
@@ -82,7 +81,8 @@ export function registerPipelineCommands(program: Command): void {
 
 async function runMock(context: CliContext, options: MockOptions, stages: { analyze: boolean; alert: boolean }): Promise<PipelineReport> {
   const streams = streamNames(options)
-  streams.forEach(assertStreamName)
+  // Checked before anything is opened, so a typo costs no connection.
+  streams.forEach(assertValidStreamName)
   const backends = await openReadyBackends(context.config, context.logger)
   try {
     // A re-run continues each stream where it stopped instead of regenerating what is already recorded.
@@ -209,13 +209,4 @@ export function printSummary(context: CliContext, report: PipelineReport, json: 
     `broker:   ${where.broker}`,
   ]
   process.stdout.write(`${lines.filter((line) => line !== null).join('\n')}\n`)
-}
-
-/** Checked before anything is opened, so a typo costs no connection. */
-export function assertStreamName(name: string): void {
-  if (!isValidStreamName(name)) {
-    throw new UsageError(
-      `invalid stream name ${JSON.stringify(name)}: 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit`,
-    )
-  }
 }

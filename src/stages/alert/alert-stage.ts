@@ -3,10 +3,8 @@ import { parseImageEventAlertMessage } from '../../core/messages.js'
 import type { ReceivedMessage, Subscription } from '../../core/ports/bus.js'
 import type { DeliveryChannel } from '../../core/ports/delivery-channel.js'
 import type { AlertRecord } from '../../core/types.js'
-import { messageWorker } from '../message-worker.js'
-import { retrying, type StageContext } from '../stage-context.js'
-
-const RECOVERY_PAGE = 500
+import { consumeTopic } from '../message-worker.js'
+import { forEachPendingPage, retrying, type StageContext } from '../stage-context.js'
 
 /**
  * The alert stage: records one `image_event_alert` row per event (unique on image_event_id, so a
@@ -25,30 +23,22 @@ export class AlertStage {
 
   async start(): Promise<Subscription> {
     await this.recover()
-    const { bus, topics, logger } = this.context
-    const subscription = await bus.subscribe({
-      topic: topics.imageEventAlert,
-      group: topics.imageEventAlertGroup,
-      handler: messageWorker(this.context, 'alert', (message) => this.handle(message)),
-    })
-    logger.info({ topic: topics.imageEventAlert, group: topics.imageEventAlertGroup }, 'alert: consuming')
-    return subscription
+    const { topics } = this.context
+    return consumeTopic(this.context, 'alert', { topic: topics.imageEventAlert, group: topics.imageEventAlertGroup }, (message) =>
+      this.handle(message),
+    )
   }
 
   /** Delivers alerts recorded before a crash but never delivered. */
   async recover(): Promise<number> {
-    let delivered = 0
-    let afterId = 0
-    for (;;) {
-      const page = await retrying(this.context, 'recovery scan', () =>
-        this.context.catalog.listUndeliveredAlerts({ limit: RECOVERY_PAGE, afterId }),
-      )
-      if (page.length === 0) break
-      for (const alert of page) await retrying(this.context, 'delivery', () => this.deliver(alert))
-      delivered += page.length
-      afterId = page[page.length - 1]!.imageEventAlertId
-    }
-    return delivered
+    return forEachPendingPage(
+      this.context,
+      (page) => this.context.catalog.listUndeliveredAlerts(page),
+      (alert) => alert.imageEventAlertId,
+      async (alerts) => {
+        for (const alert of alerts) await retrying(this.context, 'delivery', () => this.deliver(alert))
+      },
+    )
   }
 
   async handle(message: ReceivedMessage): Promise<void> {

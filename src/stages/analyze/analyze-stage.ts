@@ -5,11 +5,9 @@ import { encodeMessage, parseImageAnalysisMessage, SCHEMA_VERSION, type ImageEve
 import { differenceImageObjectKey } from '../../core/object-keys.js'
 import type { ReceivedMessage, Subscription } from '../../core/ports/bus.js'
 import type { ImageEventRecord, ImageRecord } from '../../core/types.js'
-import { messageWorker } from '../message-worker.js'
-import { retrying, type StageContext } from '../stage-context.js'
+import { consumeTopic } from '../message-worker.js'
+import { forEachPendingPage, retrying, type StageContext } from '../stage-context.js'
 import { DecodedImageCache } from './decoded-image-cache.js'
-
-const RECOVERY_PAGE = 500
 
 /**
  * The analyze stage: for each `image_analysis` message, compares the image with the previous image of
@@ -30,28 +28,21 @@ export class AnalyzeStage {
   /** Republishes events that never got an alert (a crash between event insert and publish), then consumes. */
   async start(): Promise<Subscription> {
     await this.recover()
-    const { bus, topics, logger } = this.context
-    const subscription = await bus.subscribe({
-      topic: topics.imageAnalysis,
-      group: topics.imageAnalysisGroup,
-      handler: messageWorker(this.context, 'analyze', (message) => this.handle(message)),
-    })
-    logger.info({ topic: topics.imageAnalysis, group: topics.imageAnalysisGroup }, 'analyze: consuming')
-    return subscription
+    const { topics } = this.context
+    return consumeTopic(this.context, 'analyze', { topic: topics.imageAnalysis, group: topics.imageAnalysisGroup }, (message) =>
+      this.handle(message),
+    )
   }
 
   async recover(): Promise<number> {
-    let republished = 0
-    let afterId = 0
-    for (;;) {
-      const page = await retrying(this.context, 'recovery scan', () =>
-        this.context.catalog.listEventsWithoutAlert({ limit: RECOVERY_PAGE, afterId }),
-      )
-      if (page.length === 0) break
-      for (const event of page) await retrying(this.context, 'republish', () => this.publishAlert(event))
-      republished += page.length
-      afterId = page[page.length - 1]!.imageEventId
-    }
+    const republished = await forEachPendingPage(
+      this.context,
+      (page) => this.context.catalog.listEventsWithoutAlert(page),
+      (event) => event.imageEventId,
+      async (events) => {
+        for (const event of events) await retrying(this.context, 'republish', () => this.publishAlert(event))
+      },
+    )
     if (republished > 0) this.context.logger.info({ republished }, 'analyze: republished events awaiting an alert')
     return republished
   }

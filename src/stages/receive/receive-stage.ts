@@ -2,10 +2,9 @@ import { createHash } from 'node:crypto'
 import { inspectImage } from '../../analysis/decode-image.js'
 import { describeError, ImgpipeError, toImgpipeError } from '../../core/errors.js'
 import { encodeMessage, SCHEMA_VERSION, type ImageAnalysisMessage } from '../../core/messages.js'
-import { contentTypeForKey, extensionForFormat, imageObjectKey, isValidStreamName } from '../../core/object-keys.js'
+import { contentTypeForKey, extensionForFormat, imageObjectKey, assertValidStreamName } from '../../core/object-keys.js'
 import type { ImageRecord, NewImage } from '../../core/types.js'
-import { UsageError } from '../../core/errors.js'
-import { retrying, type StageContext } from '../stage-context.js'
+import { forEachPendingPage, retrying, type StageContext } from '../stage-context.js'
 import type { IncomingImage } from './image-source.js'
 
 export type ReceiveOutcome =
@@ -15,9 +14,6 @@ export type ReceiveOutcome =
   | { kind: 'failed'; image: ImageRecord; error: ImgpipeError }
   /** Already in the catalog (a re-run, or the same file ingested again): nothing written. */
   | { kind: 'duplicate'; image: ImageRecord }
-
-/** Images a resumed stage republishes per catalog query. */
-const RECOVERY_PAGE = 500
 
 /**
  * The receive stage: records each incoming image (bytes in the object store under a deterministic key,
@@ -46,26 +42,19 @@ export class ReceiveStage {
    * bus lost its messages with the process (in-process bus). Duplicates are harmless (idempotent analysis).
    */
   async recover(): Promise<number> {
-    let republished = 0
-    let afterId = 0
-    for (;;) {
-      const page = await retrying(this.context, 'recovery scan', () =>
-        this.context.catalog.listImagesByStatus('received', { limit: RECOVERY_PAGE, afterId }),
-      )
-      if (page.length === 0) break
-      await this.publish(page)
-      republished += page.length
-      afterId = page[page.length - 1]!.imageId
-    }
+    const republished = await forEachPendingPage(
+      this.context,
+      (page) => this.context.catalog.listImagesByStatus('received', page),
+      (image) => image.imageId,
+      (images) => this.publish(images),
+    )
     if (republished > 0) this.context.logger.info({ republished }, 'receive: republished images awaiting analysis')
     return republished
   }
 
   async receive(incoming: IncomingImage): Promise<ReceiveOutcome> {
     const { catalog, logger } = this.context
-    if (!isValidStreamName(incoming.stream)) {
-      throw new UsageError(`invalid stream name ${JSON.stringify(incoming.stream)}: letters, digits, ".", "_", "-", up to 64`)
-    }
+    assertValidStreamName(incoming.stream)
     const bytes = incoming.bytes
     const contentSha256 = incoming.contentSha256 ?? (bytes === null ? null : createHash('sha256').update(bytes).digest('hex'))
 
