@@ -21,7 +21,11 @@ export interface ChildResult {
 }
 
 /** Runs `imgpipe <args>` through the built CLI in a child process; resolves with its time and peak RSS. */
-export function runCliChild(args: readonly string[], env: Record<string, string>): Promise<ChildResult> {
+export function runCliChild(
+  args: readonly string[],
+  env: Record<string, string>,
+  onSpawn?: (child: ReturnType<typeof spawn>) => void,
+): Promise<ChildResult> {
   const program = path.join(root, 'dist/cli/program.js')
   const script = [
     `import { runCli } from ${JSON.stringify(program)}`,
@@ -34,6 +38,7 @@ export function runCliChild(args: readonly string[], env: Record<string, string>
     env: { ...process.env, IMGPIPE_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
+  onSpawn?.(child)
   let stdout = ''
   let stderr = ''
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
@@ -46,6 +51,37 @@ export function runCliChild(args: readonly string[], env: Record<string, string>
       resolve({ seconds, maxRssKb: Number(rss[1]), stdout })
     })
   })
+}
+
+/** A long-running stage (`imgpipe analyze`/`alert`) in a child process, stopped with SIGTERM. */
+export interface RunningChild {
+  name: string
+  /** Resolves when the stage says it consumes. */
+  consuming: Promise<void>
+  stop(): Promise<ChildResult>
+}
+
+export function startCliChild(name: string, args: readonly string[], env: Record<string, string>): RunningChild {
+  let child: ReturnType<typeof spawn> | undefined
+  let announce!: () => void
+  const consuming = new Promise<void>((resolve) => (announce = resolve))
+  const finished = runCliChild(args, { IMGPIPE_LOG_LEVEL: 'info', ...env }, (spawned) => {
+    child = spawned
+    let seen = ''
+    spawned.stderr?.on('data', (chunk: Buffer) => {
+      if (seen.length < 100_000) seen += chunk.toString()
+      if (seen.includes(': consuming"')) announce()
+    })
+  })
+  finished.catch(() => undefined)
+  return {
+    name,
+    consuming,
+    async stop() {
+      child?.kill('SIGTERM')
+      return finished
+    },
+  }
 }
 
 export function percentiles(values: number[]): { n: number; p50: number; p99: number; max: number } {
