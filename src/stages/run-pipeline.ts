@@ -1,4 +1,4 @@
-import type { AnalysisConfig } from '../config.js'
+import type { AnalysisOptions } from '../core/analysis-options.js'
 import { ClosedError } from '../core/errors.js'
 import type { Logger } from '../core/logger.js'
 import type { Bus, Subscription } from '../core/ports/bus.js'
@@ -17,7 +17,7 @@ export interface PipelineOptions {
   store: ObjectStore
   bus: Bus
   topics: Topics
-  analysis: AnalysisConfig
+  analysis: AnalysisOptions
   partitions: number
   logger: Logger
   channels: readonly DeliveryChannel[]

@@ -1,7 +1,7 @@
 import { Option } from 'commander'
 import type { Command } from 'commander'
 import { openCatalog } from '../../adapters/open-backends.js'
-import { describeDatabase } from '../../config.js'
+import { describeCatalog } from '../../adapters/backend-options.js'
 import type { Config } from '../../config.js'
 import { UsageError } from '../../core/errors.js'
 import { CATALOG_TABLES } from '../../core/ports/catalog.js'
@@ -87,7 +87,7 @@ export function registerDbCommand(program: Command): void {
     .description('create the catalog tables, or upgrade them to the current schema; never deletes data')
     .action(async (_options: unknown, command: Command) => {
       const { config } = cliContext(command)
-      const where = describeDatabase(config.database)
+      const where = describeCatalog(config.database)
       await withCatalog(config, async (catalog) => {
         await catalog.ping()
         const applied = await catalog.migrate()
@@ -106,7 +106,7 @@ export function registerDbCommand(program: Command): void {
     .option('--yes', `confirm: delete every row of ${TABLE_LIST}`)
     .action(async (options: { yes?: boolean }, command: Command) => {
       const { config } = cliContext(command)
-      const where = describeDatabase(config.database)
+      const where = describeCatalog(config.database)
       if (options.yes !== true) {
         throw new UsageError(
           `db reset would delete every row of ${TABLE_LIST} in ${where} and recreate the tables; run it again with --yes to do so`,
@@ -127,7 +127,7 @@ export function registerDbCommand(program: Command): void {
     .option('--yes', `confirm: delete every row of ${TABLE_LIST}`)
     .action(async (options: { yes?: boolean }, command: Command) => {
       const { config } = cliContext(command)
-      const where = describeDatabase(config.database)
+      const where = describeCatalog(config.database)
       if (options.yes !== true) {
         throw new UsageError(`db empty would delete every row of ${TABLE_LIST} in ${where}; run it again with --yes to do so`)
       }
@@ -159,7 +159,7 @@ export function registerDbCommand(program: Command): void {
     )
     .action(async (options: ShowOptions, command: Command) => {
       const { config } = cliContext(command)
-      const where = describeDatabase(config.database)
+      const where = describeCatalog(config.database)
       const tables = options.table === undefined ? CATALOG_TABLES : [options.table]
       const shown = await withCatalog(config, (catalog) => showTables(catalog, tables, options.limit, options.after))
       if (options.json === true) {
@@ -185,7 +185,7 @@ export function registerDbCommand(program: Command): void {
     .option('--json', 'print the counts as JSON')
     .action(async (options: { json?: boolean }, command: Command) => {
       const { config } = cliContext(command)
-      const where = describeDatabase(config.database)
+      const where = describeCatalog(config.database)
       const { tables, counts } = await withCatalog(config, async (catalog) => ({
         tables: await catalog.tableCounts(),
         counts: await catalog.counts(),

@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
 import { openReadyBackends, type Backends } from '../../adapters/open-backends.js'
-import { describeBroker, describeDatabase, describeObjectStore } from '../../config.js'
+import { describeBus, describeCatalog, describeObjectStore } from '../../adapters/backend-options.js'
 import { assertValidStreamName } from '../../core/object-keys.js'
 import type { PipelineCounts } from '../../core/types.js'
 import { LogChannel } from '../../stages/alert/log-channel.js'
@@ -185,9 +185,9 @@ async function runPipelineWith(
 export function printSummary(context: CliContext, report: PipelineReport, json: boolean): void {
   const { config } = context
   const where = {
-    database: describeDatabase(config.database),
+    database: describeCatalog(config.database),
     objectStore: describeObjectStore(config.objectStore),
-    broker: describeBroker(config.broker),
+    broker: describeBus(config.broker),
   }
   if (json) {
     printJson({ ...report, where })

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import type { Command } from 'commander'
 import { openBus, openCatalog, openObjectStore } from '../../adapters/open-backends.js'
-import { describeBroker, describeDatabase, describeObjectStore } from '../../config.js'
+import { describeBus, describeCatalog, describeObjectStore } from '../../adapters/backend-options.js'
 import type { Config } from '../../config.js'
 import {
   BusUnavailableError,
@@ -94,7 +94,7 @@ export async function collectStatus(config: Config, logger: Logger, timeoutMs: n
       return unavailable(`no answer within ${formatDuration(timeoutMs)}`)
     })
 
-  const database = probe(describeDatabase(config.database), async () => {
+  const database = probe(describeCatalog(config.database), async () => {
     const { database: settings } = config
     // Opening a SQLite catalog creates the file: a status query must not leave one behind.
     if (settings.kind === 'sqlite' && settings.path !== ':memory:' && !existsSync(settings.path)) {
@@ -130,7 +130,7 @@ export async function collectStatus(config: Config, logger: Logger, timeoutMs: n
     }
   })
 
-  const broker = probe(describeBroker(config.broker), async () => {
+  const broker = probe(describeBus(config.broker), async () => {
     const bus = await openBus(config.broker, config.topicPartitions, logger)
     try {
       await limited(bus.ping(), (message) => new BusUnavailableError(message))

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import type { Command } from 'commander'
 import { openCatalog, openObjectStore } from '../../adapters/open-backends.js'
-import { describeDatabase } from '../../config.js'
+import { describeCatalog } from '../../adapters/backend-options.js'
 import { NotFoundError, UsageError } from '../../core/errors.js'
 import { cliContext, positiveInteger } from '../cli-context.js'
 import { MIN_VIEW_WIDTH } from '../viewer/alert-panel.js'
@@ -73,7 +73,7 @@ export function registerViewCommand(program: Command): void {
       const { database } = context.config
       // A viewer must not leave an empty database behind where the user mistyped the path.
       if (database.kind === 'sqlite' && database.path !== ':memory:' && !existsSync(database.path)) {
-        throw new NotFoundError(`no catalog at ${describeDatabase(database)}: run \`imgpipe run\` first or set IMGPIPE_DATABASE_URL`)
+        throw new NotFoundError(`no catalog at ${describeCatalog(database)}: run \`imgpipe run\` first or set IMGPIPE_DATABASE_URL`)
       }
       const catalog = await openCatalog(database)
       try {
