@@ -1,6 +1,16 @@
+import { existsSync } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { describeBus, describeCatalog, describeObjectStore } from '../../src/adapters/backend-options.js'
+import {
+  describeBus,
+  describeCatalog,
+  describeObjectStore,
+  isCatalogMissing,
+  isObjectStoreMissing,
+  removeEmptyPrefix,
+} from '../../src/adapters/backend-options.js'
 import { FsObjectStore } from '../../src/adapters/fs/fs-object-store.js'
 import { KafkaBus } from '../../src/adapters/kafka/kafka-bus.js'
 import { MemoryBus } from '../../src/adapters/memory/memory-bus.js'
@@ -59,5 +69,40 @@ describe('where the data lives is described once, by the adapter', () => {
     const text = describeObjectStore({ kind: 's3', ...options })
     expect(text).toBe('s3://pics/ (endpoint http://h:9000/?token=***)')
     expect(new S3ObjectStore(options).description).toBe(text)
+  })
+})
+
+describe('adapter facts a command asks', () => {
+  it('knows a SQLite file or store directory that is not there, and never claims so of a server', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'imgpipe-facts-'))
+    try {
+      expect(isCatalogMissing({ kind: 'sqlite', path: path.join(dir, 'none.db') })).toBe(true)
+      expect(isCatalogMissing({ kind: 'sqlite', path: ':memory:' })).toBe(false)
+      const server = { host: 'db', port: 5432, user: 'app', database: 'imgpipe', password: undefined, ssl: false }
+      expect(isCatalogMissing({ kind: 'postgres', ...server })).toBe(false)
+      expect(isObjectStoreMissing({ kind: 'file', dir: path.join(dir, 'objects') })).toBe(true)
+      expect(isObjectStoreMissing({ kind: 'file', dir })).toBe(false)
+      expect(isObjectStoreMissing({ kind: 'memory' })).toBe(false)
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('removes the empty directory a deleted prefix leaves in a directory store, and keeps one that holds objects', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'imgpipe-prefix-'))
+    try {
+      const store = new FsObjectStore(dir)
+      await store.put('probe/a', new Uint8Array([1]))
+      await store.put('kept/b', new Uint8Array([2]))
+      await store.delete(['probe/a'])
+      await removeEmptyPrefix({ kind: 'file', dir }, 'probe/')
+      await removeEmptyPrefix({ kind: 'file', dir }, 'kept/')
+      expect(existsSync(path.join(dir, 'probe'))).toBe(false)
+      expect(await store.get('kept/b')).toEqual(Buffer.from([2]))
+      await removeEmptyPrefix({ kind: 'memory' }, 'probe/')
+      await store.close()
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 })

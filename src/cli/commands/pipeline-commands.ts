@@ -1,5 +1,4 @@
 import type { Command } from 'commander'
-import { openReadyBackends, type Backends } from '../../adapters/open-backends.js'
 import { describeBus, describeCatalog, describeObjectStore } from '../../adapters/backend-options.js'
 import { assertValidStreamName } from '../../core/object-keys.js'
 import type { PipelineCounts } from '../../core/types.js'
@@ -11,6 +10,7 @@ import { runPipeline, type PipelineReport } from '../../stages/run-pipeline.js'
 import { topicsFor } from '../../stages/stage-context.js'
 import { cliContext, nonNegativeInteger, positiveInteger, printJson, type CliContext } from '../cli-context.js'
 import { PipelineProgress } from '../progress.js'
+import { withBackends, type OpenedBackends } from '../with-backends.js'
 
 interface MockOptions {
   count: number
@@ -30,6 +30,10 @@ function addMockOptions(command: Command): Command {
     .option('--interval <ms>', 'pause between images, like a camera cadence', nonNegativeInteger, 0)
     .option('--json', 'print the summary as JSON')
 }
+
+/** What a pipeline process opens: the three ports, the schema migrated and the bucket or directory there. */
+export const PIPELINE_BACKENDS = { catalog: 'ready', store: 'ready', bus: 'open' } as const
+export type PipelineBackends = OpenedBackends<typeof PIPELINE_BACKENDS>
 
 export function streamNames(options: Pick<MockOptions, 'stream' | 'streams'>): string[] {
   if (options.streams === 1) return [options.stream]
@@ -83,8 +87,7 @@ async function runMock(context: CliContext, options: MockOptions, stages: { anal
   const streams = streamNames(options)
   // Checked before anything is opened, so a typo costs no connection.
   streams.forEach(assertValidStreamName)
-  const backends = await openReadyBackends(context.config, context.logger)
-  try {
+  return withBackends(context, PIPELINE_BACKENDS, async (backends) => {
     // A re-run continues each stream where it stopped instead of regenerating what is already recorded.
     const startAt = new Map<string, number>()
     for (const stream of streams) startAt.set(stream, await backends.catalog.nextImageNum(stream))
@@ -97,10 +100,8 @@ async function runMock(context: CliContext, options: MockOptions, stages: { anal
       signal: context.stop,
     })
     const expected = streams.reduce((sum, stream) => sum + Math.max(0, options.count - (startAt.get(stream) ?? 1) + 1), 0)
-    return await runWithProgress(context, backends, source, stages, expected)
-  } finally {
-    await backends.close()
-  }
+    return runWithProgress(context, backends, source, stages, expected)
+  })
 }
 
 async function runStage(context: CliContext, stage: 'analyze' | 'alert'): Promise<PipelineReport> {
@@ -108,17 +109,14 @@ async function runStage(context: CliContext, stage: 'analyze' | 'alert'): Promis
   if (inProcess) {
     context.logger.info(`in-process bus: ${stage} drains what the database holds pending, then exits`)
   }
-  const backends = await openReadyBackends(context.config, context.logger)
-  try {
-    return await runPipelineWith(context, backends, undefined, {
+  return withBackends(context, PIPELINE_BACKENDS, (backends) =>
+    runPipelineWith(context, backends, undefined, {
       analyze: stage === 'analyze',
       // On the in-process bus nobody else would consume the alerts this process publishes.
       alert: stage === 'alert' || inProcess,
       until: inProcess ? 'drained' : 'stopped',
-    })
-  } finally {
-    await backends.close()
-  }
+    }),
+  )
 }
 
 /**
@@ -127,7 +125,7 @@ async function runStage(context: CliContext, stage: 'analyze' | 'alert'): Promis
  */
 export async function runWithProgress(
   context: CliContext,
-  backends: Backends,
+  backends: PipelineBackends,
   source: ImageSource,
   stages: { analyze: boolean; alert: boolean },
   expected: number,
@@ -157,7 +155,7 @@ export async function runWithProgress(
 
 async function runPipelineWith(
   context: CliContext,
-  backends: Backends,
+  backends: PipelineBackends,
   source: ImageSource | undefined,
   stages: { analyze: boolean; alert: boolean; until: 'drained' | 'stopped' },
   callbacks: { onReceived?: (outcome: ReceiveOutcome) => void; onProgress?: (counts: PipelineCounts) => void } = {},
