@@ -6,7 +6,7 @@ import { LogChannel } from '../../stages/alert/log-channel.js'
 import type { ImageSource } from '../../stages/receive/image-source.js'
 import type { ReceiveOutcome } from '../../stages/receive/receive-stage.js'
 import { mockSource } from '../../stages/receive/mock-source.js'
-import { runPipeline, type PipelineReport } from '../../stages/run-pipeline.js'
+import { runPipeline, type PipelineContext, type PipelinePlan, type PipelineReport } from '../../stages/run-pipeline.js'
 import { topicsFor } from '../../stages/stage-context.js'
 import { cliContext, nonNegativeInteger, positiveInteger, printJson, type CliContext } from '../cli-context.js'
 import { PipelineProgress } from '../progress.js'
@@ -110,7 +110,7 @@ async function runStage(context: CliContext, stage: 'analyze' | 'alert'): Promis
     context.logger.info(`in-process bus: ${stage} drains what the database holds pending, then exits`)
   }
   return withBackends(context, PIPELINE_BACKENDS, (backends) =>
-    runPipelineWith(context, backends, undefined, {
+    runPipelineWith(context, backends, {
       analyze: stage === 'analyze',
       // On the in-process bus nobody else would consume the alerts this process publishes.
       alert: stage === 'alert' || inProcess,
@@ -135,49 +135,36 @@ export async function runWithProgress(
   const progress = new PipelineProgress(expected, stages.analyze ? before.imagesAnalyzed + before.imagesFailed : null)
   let received = 0
   try {
-    return await runPipelineWith(
-      context,
-      backends,
+    return await runPipelineWith(context, backends, {
       source,
-      { ...stages, until: 'drained' },
-      {
-        onReceived: (outcome) => {
-          progress.received(++received)
-          onReceived?.(outcome)
-        },
-        onProgress: (counts: PipelineCounts) => progress.update(counts),
+      ...stages,
+      until: 'drained',
+      onReceived: (outcome) => {
+        progress.received(++received)
+        onReceived?.(outcome)
       },
-    )
+      onProgress: (counts: PipelineCounts) => progress.update(counts),
+    })
   } finally {
     progress.stop()
   }
 }
 
-async function runPipelineWith(
+/** The command's pipeline: its backends and settings as the stages' context, a log channel, its stop signal. */
+function runPipelineWith(
   context: CliContext,
   backends: PipelineBackends,
-  source: ImageSource | undefined,
-  stages: { analyze: boolean; alert: boolean; until: 'drained' | 'stopped' },
-  callbacks: { onReceived?: (outcome: ReceiveOutcome) => void; onProgress?: (counts: PipelineCounts) => void } = {},
+  plan: Omit<PipelinePlan, 'channels' | 'stop'>,
 ): Promise<PipelineReport> {
   const { config, logger } = context
-  return runPipeline({
-    catalog: backends.catalog,
-    store: backends.store,
-    bus: backends.bus,
+  const pipeline: PipelineContext = {
+    ...backends,
     topics: topicsFor(config),
     analysis: config.analysis,
     partitions: config.topicPartitions,
     logger,
-    channels: [new LogChannel(logger)],
-    ...(source === undefined ? {} : { source }),
-    analyze: stages.analyze,
-    alert: stages.alert,
-    until: stages.until,
-    stop: context.stop,
-    ...(callbacks.onReceived === undefined ? {} : { onReceived: callbacks.onReceived }),
-    ...(callbacks.onProgress === undefined ? {} : { onProgress: callbacks.onProgress }),
-  })
+  }
+  return runPipeline(pipeline, { ...plan, channels: [new LogChannel(logger)], stop: context.stop })
 }
 
 export function printSummary(context: CliContext, report: PipelineReport, json: boolean): void {
