@@ -40,6 +40,19 @@ describe('withBackends', () => {
     await expect(kept?.counts()).rejects.toBeInstanceOf(ClosedError)
   })
 
+  it('ready: schema migrated and store created, all three closed together; open again finds what was written', async () => {
+    const ready = context('all', { kind: 'file', dir: path.join(dir, 'objects') })
+    const kept = await withBackends(ready, { catalog: 'ready', store: 'ready', bus: 'open' }, async (backends) => {
+      expect(await backends.catalog.tableCounts()).toEqual({ image_metadata: 0, image_event: 0, image_event_alert: 0 })
+      await backends.store.put('x/y', Buffer.from('z'))
+      return backends
+    })
+    await expect(kept.catalog.ping()).rejects.toMatchObject({ code: 'IMGPIPE_CLOSED' })
+    await expect(kept.store.get('x/y')).rejects.toMatchObject({ code: 'IMGPIPE_CLOSED' })
+    const again = await withBackends(ready, { store: 'open' }, async ({ store }) => (await store.get('x/y')).toString())
+    expect(again).toBe('z')
+  })
+
   it('closes what it opened when the work fails, and reports the work’s error', async () => {
     let kept: Catalog | undefined
     const failure = new Error('work failed')
