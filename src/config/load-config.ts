@@ -1,5 +1,6 @@
 import type { BusOptions, CatalogOptions, ObjectStoreOptions } from '../adapters/backend-options.js'
 import type { AnalysisOptions } from '../core/analysis-options.js'
+import type { ConsumerOptions } from '../core/consumer-options.js'
 import type { LogLevel } from '../core/logger.js'
 import { busFromUrl } from './broker-url.js'
 import { catalogFromUrl } from './database-url.js'
@@ -17,6 +18,7 @@ export interface Config {
   /** Prepended to topic and consumer group names, so tests and tenants can share a cluster. */
   topicPrefix: string
   analysis: AnalysisOptions
+  consumer: ConsumerOptions
   logLevel: LogLevel
 }
 
@@ -43,6 +45,7 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
       maxImagePixels: value.maxImagePixels,
       maxImageBytes: value.maxImageBytes,
     },
+    consumer: { batchSize: value.consumerBatchSize, concurrency: value.consumerConcurrency },
     logLevel: value.logLevel,
   }
 }

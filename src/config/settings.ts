@@ -1,4 +1,5 @@
 import { KAFKA_SECURITY_VARIABLES } from '../adapters/kafka/kafka-options.js'
+import { DEFAULT_CONSUMER_OPTIONS } from '../core/consumer-options.js'
 import { LOG_LEVELS } from '../core/logger.js'
 import { busFromUrl } from './broker-url.js'
 import { catalogFromUrl, DEFAULT_SQLITE_FILE } from './database-url.js'
@@ -116,6 +117,20 @@ export const SETTINGS = {
     default: 100 * 1024 * 1024,
     help: 'larger files are rejected without being read',
     parse: integer(1, 2 ** 40),
+  },
+  consumerBatchSize: {
+    env: 'IMGPIPE_CONSUMER_BATCH_SIZE',
+    arg: 'n',
+    default: DEFAULT_CONSUMER_OPTIONS.batchSize,
+    help: 'messages analyze and alert take from the bus at once; offsets are committed once per batch',
+    parse: integer(1, 10_000),
+  },
+  consumerConcurrency: {
+    env: 'IMGPIPE_CONSUMER_CONCURRENCY',
+    arg: 'n',
+    default: DEFAULT_CONSUMER_OPTIONS.concurrency,
+    help: 'messages analyze and alert handle at once (about the cores of the machine; see Performance)',
+    parse: integer(1, 256),
   },
   logLevel: {
     env: 'IMGPIPE_LOG_LEVEL',

@@ -67,6 +67,7 @@ export async function runPipeline(pipeline: PipelineContext, plan: PipelinePlan)
     bus: pipeline.bus,
     topics: pipeline.topics,
     analysis: pipeline.analysis,
+    consumer: pipeline.consumer,
     logger,
     signal: interrupt.signal,
   }

@@ -1,4 +1,5 @@
 import type { AnalysisOptions } from '../core/analysis-options.js'
+import type { ConsumerOptions } from '../core/consumer-options.js'
 import type { Logger } from '../core/logger.js'
 import { GROUPS, TOPICS, topicName } from '../core/messages.js'
 import type { Bus } from '../core/ports/bus.js'
@@ -36,6 +37,8 @@ export interface StageContext {
   bus: Bus
   topics: Topics
   analysis: AnalysisOptions
+  /** How analyze and alert consume (batch size, handlers in flight); the defaults when absent. */
+  consumer?: ConsumerOptions
   logger: Logger
   /** Aborted on shutdown: retry loops stop and the message in hand stays uncommitted. */
   signal: AbortSignal

@@ -179,6 +179,7 @@ function runPipelineWith(
     ...backends,
     topics: topicsFor(config),
     analysis: config.analysis,
+    consumer: config.consumer,
     partitions: config.topicPartitions,
     logger,
   }
