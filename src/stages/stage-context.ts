@@ -30,7 +30,11 @@ export function deadLetterTopic(topic: string): string {
   return `${topic}_dead_letter`
 }
 
-/** What every stage gets: the three ports, names, settings, a logger and the shutdown signal. */
+/**
+ * What every stage gets: the three ports, names, settings, a logger and the shutdown signal. The stages share
+ * one shape: `recover()` republishes what the catalog shows unfinished; a consuming stage's `start()` recovers
+ * and then subscribes. Topics are created by whoever assembles the stages (run-pipeline.ts), not by a stage.
+ */
 export interface StageContext {
   catalog: Catalog
   store: ObjectStore

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { LogChannel } from '../../src/stages/alert/log-channel.js'
 import { mockSource } from '../../src/stages/receive/mock-source.js'
 import { isDrained, runPipeline, type PipelineContext, type PipelinePlan } from '../../src/stages/run-pipeline.js'
@@ -38,6 +38,17 @@ describe('runPipeline', () => {
     const views = await context.catalog.listAlertViews({ limit: 10 })
     expect(views.map((view) => `${view.image.stream}:${view.image.imageNum}`).sort()).toEqual(['a:3', 'a:7', 'b:3', 'b:7'])
     for (const view of views) expect(view.previousImage?.imageNum).toBe((view.image.imageNum ?? 0) - 1)
+  })
+
+  it('creates both topics with the pipeline’s partitions before a stage publishes, also for a consumer-only process', async () => {
+    const ensureTopics = vi.spyOn(context.bus, 'ensureTopics')
+    const publish = vi.spyOn(context.bus, 'publish')
+    await runPipeline(pipeline({ partitions: 3 }), plan({ analyze: false }))
+    expect(ensureTopics.mock.calls[0]?.[0]).toEqual([
+      { name: 'image_analysis', partitions: 3 },
+      { name: 'image_event_alert', partitions: 3 },
+    ])
+    expect(ensureTopics.mock.invocationCallOrder[0]).toBeLessThan(publish.mock.invocationCallOrder[0] ?? Number.POSITIVE_INFINITY)
   })
 
   it('picks up work left in the database by a crashed run', async () => {
