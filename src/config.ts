@@ -46,6 +46,13 @@ export const ENV = {
   kafkaSaslMechanism: 'IMGPIPE_KAFKA_SASL_MECHANISM',
   kafkaSaslUsername: 'IMGPIPE_KAFKA_SASL_USERNAME',
   kafkaSaslPassword: 'IMGPIPE_KAFKA_SASL_PASSWORD',
+  /** `imgpipe web` only (see {@link loadWebSettings}); env only, so the token never sits in a shell history. */
+  webToken: 'IMGPIPE_WEB_TOKEN',
+  webAuth: 'IMGPIPE_WEB_AUTH',
+  webAllowedHosts: 'IMGPIPE_WEB_ALLOWED_HOSTS',
+  webMaxConnections: 'IMGPIPE_WEB_MAX_CONNECTIONS',
+  webMaxEventStreams: 'IMGPIPE_WEB_MAX_EVENT_STREAMS',
+  webMaxEventStreamsPerClient: 'IMGPIPE_WEB_MAX_EVENT_STREAMS_PER_CLIENT',
 } as const
 
 export type DatabaseConfig =
@@ -122,7 +129,7 @@ export interface Config {
 }
 
 /** Flag values from the CLI; each overrides the env var of the same meaning. Kafka security has no flags. */
-export type ConfigOverrides = Partial<Record<Exclude<keyof typeof ENV, `kafka${string}`>, string | undefined>>
+export type ConfigOverrides = Partial<Record<Exclude<keyof typeof ENV, `kafka${string}` | `web${string}`>, string | undefined>>
 
 type Env = Record<string, string | undefined>
 
@@ -415,4 +422,56 @@ export function describeBroker(broker: BrokerConfig): string {
 
 export function topicName(config: Pick<Config, 'topicPrefix'>, topic: string): string {
   return `${config.topicPrefix}${topic}`
+}
+
+/** The viewer's exposure and limits (`imgpipe web`), read apart from {@link Config} as no other command needs them. */
+export interface WebSettings {
+  /** From IMGPIPE_WEB_TOKEN: asked for by every route but /health when set; never printed. */
+  token: string | undefined
+  /**
+   * `auto`: a token is required to listen beyond loopback. `off` (IMGPIPE_WEB_AUTH=off): serve without one
+   * anyway, e.g. behind a proxy that authenticates.
+   */
+  auth: 'auto' | 'off'
+  /** Host names the viewer answers to besides localhost and the address it is bound to; `*` for any. */
+  allowedHosts: string[]
+  maxConnections: number
+  /** Open `/events` streams, in all and per client address. */
+  maxEventStreams: number
+  maxEventStreamsPerClient: number
+}
+
+export const WEB_DEFAULTS = { maxConnections: 256, maxEventStreams: 100, maxEventStreamsPerClient: 8 } as const
+
+export function loadWebSettings(env: Env = process.env): WebSettings {
+  const read = (key: keyof typeof ENV): string | undefined => {
+    const value = env[ENV[key]]
+    return value === undefined || value.trim() === '' ? undefined : value.trim()
+  }
+  const auth = read('webAuth') ?? 'auto'
+  if (auth !== 'auto' && auth !== 'off') throw invalid('webAuth', auth, 'auto or off')
+  const hosts = (read('webAllowedHosts') ?? '').split(',').map((host) => host.trim().toLowerCase())
+  for (const host of hosts) {
+    if (host !== '' && host !== '*' && !/^[a-z0-9.:[\]_-]{1,253}$/.test(host))
+      throw invalid('webAllowedHosts', host, 'comma-separated host names')
+  }
+  const token = env[ENV.webToken]
+  // Checked without echoing it: invalid() would print the value.
+  if (token !== undefined && token !== '' && (token.length < 16 || /\s/.test(token))) {
+    throw new ConfigError(`${ENV.webToken} is invalid: at least 16 characters, no spaces`)
+  }
+  return {
+    token: token === '' ? undefined : token,
+    auth,
+    allowedHosts: hosts.filter((host) => host !== ''),
+    maxConnections: parseInteger('webMaxConnections', read('webMaxConnections'), WEB_DEFAULTS.maxConnections, 1, 1_000_000),
+    maxEventStreams: parseInteger('webMaxEventStreams', read('webMaxEventStreams'), WEB_DEFAULTS.maxEventStreams, 0, 1_000_000),
+    maxEventStreamsPerClient: parseInteger(
+      'webMaxEventStreamsPerClient',
+      read('webMaxEventStreamsPerClient'),
+      WEB_DEFAULTS.maxEventStreamsPerClient,
+      0,
+      1_000_000,
+    ),
+  }
 }

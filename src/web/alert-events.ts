@@ -31,6 +31,7 @@ const MAX_PAGES_PER_POLL = 20
 const LATE_COMMIT_WINDOW = 50
 /** A client that does not read its stream is dropped before it holds this many bytes of ours. */
 const MAX_BUFFERED_BYTES = 1 << 20
+const KEEP_ALIVE = Buffer.from(': keep-alive\n\n')
 
 interface Client {
   stream: PassThrough
@@ -91,7 +92,7 @@ export class AlertFeed {
 
   #start(): void {
     if (this.#heartbeatTimer === undefined) {
-      this.#heartbeatTimer = setInterval(() => this.#writeAll(': keep-alive\n\n'), this.#options.heartbeatMs ?? 15_000)
+      this.#heartbeatTimer = setInterval(() => this.#writeAll(KEEP_ALIVE), this.#options.heartbeatMs ?? 15_000)
       this.#heartbeatTimer.unref()
     }
     this.#schedule()
@@ -134,17 +135,20 @@ export class AlertFeed {
     if (this.#failing) this.#options.logger.info('alert event stream: reading new alerts works again')
     this.#failing = false
     if (this.#closed || views.length === 0) return
-    const ascending = [...views].reverse()
-    const newest = ascending.at(-1)?.alert.imageEventAlertId ?? 0
-    for (const client of this.#clients) this.#deliver(client, ascending, newest)
+    // Encoded once and shared: a thousand clients catching up hold one copy of each alert, not a thousand.
+    const frames = [...views].reverse().map((view) => {
+      const number = view.alert.imageEventAlertId
+      return { number, bytes: Buffer.from(`id: ${number}\nevent: alert\ndata: ${JSON.stringify(alertJson(view))}\n\n`) }
+    })
+    const newest = frames.at(-1)?.number ?? 0
+    for (const client of this.#clients) this.#deliver(client, frames, newest)
   }
 
-  #deliver(client: Client, ascending: readonly AlertView[], newest: number): void {
-    for (const view of ascending) {
-      const number = view.alert.imageEventAlertId
+  #deliver(client: Client, frames: readonly { number: number; bytes: Buffer }[], newest: number): void {
+    for (const { number, bytes } of frames) {
       if (number <= client.floor || client.sent.has(number)) continue
       client.sent.add(number)
-      this.#write(client, `id: ${number}\nevent: alert\ndata: ${JSON.stringify(alertJson(view))}\n\n`)
+      this.#write(client, bytes)
     }
     const floor = Math.max(client.floor, newest - LATE_COMMIT_WINDOW)
     if (floor !== client.floor) {
@@ -174,11 +178,11 @@ export class AlertFeed {
     return newest?.alert.imageEventAlertId ?? 0
   }
 
-  #writeAll(text: string): void {
+  #writeAll(text: Buffer): void {
     for (const client of this.#clients) this.#write(client, text)
   }
 
-  #write(client: Client, text: string): void {
+  #write(client: Client, text: Buffer): void {
     const { stream } = client
     if (stream.destroyed || stream.writableEnded) return
     if (stream.writableLength > MAX_BUFFERED_BYTES) {

@@ -11,6 +11,7 @@ import { FAVICON_SVG } from './assets/favicon-svg.js'
 import { VIEWER_CSS } from './assets/viewer-css.js'
 import { VIEWER_JS } from './assets/viewer-js.js'
 import { registerObjectRoutes } from './object-routes.js'
+import { clientErrorHandler, registerWebGuard } from './web-guard.js'
 import type { AlertListOptions } from './render-alert-list.js'
 import { renderViewerPage, type ViewerContent } from './render-page.js'
 import { DEFAULT_PAGE_SIZE, parseAlertNumber, parseOptionalId } from './web-params.js'
@@ -25,6 +26,35 @@ export interface WebAppOptions {
   pollIntervalMs?: number
   /** Interval of the keep-alive comments on `/events` (ms, default 15000). */
   heartbeatMs?: number
+  /** Host names answered besides localhost ones (`*`: any); others get 421. */
+  allowedHosts?: readonly string[]
+  /** When set, every route but `/health` asks for this token (HTTP Basic password or Bearer). */
+  token?: string
+  /** Bounds on connections, event streams and time; see {@link DEFAULT_WEB_LIMITS}. */
+  limits?: Partial<WebLimits>
+}
+
+export interface WebLimits {
+  /** Open TCP connections; more are dropped at once by Node. */
+  maxConnections: number
+  /** Open `/events` streams in all, and per client address; more get 503. */
+  maxEventStreams: number
+  maxEventStreamsPerClient: number
+  /** Time to receive a request's headers, and the whole request. */
+  headersTimeoutMs: number
+  requestTimeoutMs: number
+  /** A connection with no bytes moving either way for this long is closed (a stalled download, a silent client). */
+  idleTimeoutMs: number
+}
+
+/** Event streams send a comment every 15 s, so they stay well within the idle timeout. */
+export const DEFAULT_WEB_LIMITS: WebLimits = {
+  maxConnections: 256,
+  maxEventStreams: 100,
+  maxEventStreamsPerClient: 8,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  idleTimeoutMs: 120_000,
 }
 
 /**
@@ -35,9 +65,16 @@ export interface WebAppOptions {
 export async function buildWebApp(options: WebAppOptions): Promise<FastifyInstance> {
   const { catalog, store } = options
   const logger = options.logger ?? silentLogger
+  const limits = { ...DEFAULT_WEB_LIMITS, ...options.limits }
   // The cast only widens pino's Logger to Fastify's base logger type, which it implements.
   const app = Fastify({
     loggerInstance: logger,
+    requestTimeout: limits.requestTimeoutMs,
+    connectionTimeout: limits.idleTimeoutMs,
+    // Node enforces the two timeouts on this tick (30 s by default), so short ones are checked more often.
+    http: { connectionsCheckingInterval: Math.max(100, Math.min(30_000, limits.headersTimeoutMs / 2)) },
+    // Node's own answers to malformed requests, with the security headers.
+    clientErrorHandler,
     // Fastify's per-request lines at info would drown the log; the onResponse hook below logs at debug.
     logController: new LogController({ disableRequestLogging: true }),
   }) as unknown as FastifyInstance
@@ -48,8 +85,14 @@ export async function buildWebApp(options: WebAppOptions): Promise<FastifyInstan
     ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
   })
 
+  app.server.maxConnections = limits.maxConnections
+  app.server.headersTimeout = Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs)
   app.addHook('onRequest', async (_request, reply) => {
     reply.headers(SECURITY_HEADERS)
+  })
+  registerWebGuard(app, {
+    ...(options.allowedHosts === undefined ? {} : { allowedHosts: options.allowedHosts }),
+    ...(options.token === undefined ? {} : { token: options.token }),
   })
   app.addHook('onResponse', async (request, reply) => {
     request.log.debug({ method: request.method, url: request.url, statusCode: reply.statusCode }, 'request')
@@ -103,6 +146,7 @@ export async function buildWebApp(options: WebAppOptions): Promise<FastifyInstan
   registerAsset(app, '/assets/viewer.js', 'text/javascript; charset=utf-8', VIEWER_JS, ASSET_VERSIONS.js)
   registerAsset(app, '/assets/favicon.svg', 'image/svg+xml', FAVICON_SVG, ASSET_VERSIONS.icon)
 
+  const streamsPerClient = new Map<string, number>()
   // No automatic HEAD route: it would open a stream only to throw its body away.
   app.get<{ Querystring: { after?: string } }>('/events', { exposeHeadRoute: false }, async (request, reply) => {
     // A reconnecting EventSource says where it stopped; a first connection says what its page shows.
@@ -115,7 +159,21 @@ export async function buildWebApp(options: WebAppOptions): Promise<FastifyInstan
       }
       after = Number(raw)
     }
-    const stream = await feed.open(after)
+    const client = request.ip
+    const mine = streamsPerClient.get(client) ?? 0
+    if (feed.clientCount >= limits.maxEventStreams || mine >= limits.maxEventStreamsPerClient) {
+      reply.header('retry-after', '30')
+      return sendError(request, reply, 503, 'too many live alert streams are open; try again later')
+    }
+    streamsPerClient.set(client, mine + 1)
+    let stream: Awaited<ReturnType<AlertFeed['open']>>
+    try {
+      stream = await feed.open(after)
+    } catch (error) {
+      release(streamsPerClient, client)
+      throw error
+    }
+    stream.once('close', () => release(streamsPerClient, client))
     return (
       reply
         .header('content-type', 'text/event-stream; charset=utf-8')
@@ -130,6 +188,12 @@ export async function buildWebApp(options: WebAppOptions): Promise<FastifyInstan
   registerApiRoutes(app, { catalog })
   await app.ready()
   return app
+}
+
+function release(counts: Map<string, number>, client: string): void {
+  const left = (counts.get(client) ?? 1) - 1
+  if (left <= 0) counts.delete(client)
+  else counts.set(client, left)
 }
 
 function registerAsset(app: FastifyInstance, path: string, type: string, body: string, version: string): void {

@@ -1,6 +1,8 @@
 import type { AddressInfo } from 'node:net'
+import { hostname, networkInterfaces } from 'node:os'
 import { InvalidArgumentError, type Command } from 'commander'
 import { openCatalog, openObjectStore } from '../../adapters/open-backends.js'
+import { ENV, loadWebSettings, type WebSettings } from '../../config.js'
 import { ConfigError } from '../../core/errors.js'
 import type { Catalog } from '../../core/ports/catalog.js'
 import type { ObjectStore } from '../../core/ports/object-store.js'
@@ -42,8 +44,23 @@ export function registerWebCommand(program: Command): void {
       try {
         catalog = await openCatalog(config.database)
         store = await openObjectStore(config.objectStore)
+        const web = loadWebSettings(process.env)
+        const exposure = checkExposure(options.host, web)
+        if (exposure.warning !== null) logger.warn(exposure.warning)
         await catalog.migrate()
-        const app = await buildWebApp({ catalog, store, logger, pollIntervalMs: options.pollInterval })
+        const app = await buildWebApp({
+          catalog,
+          store,
+          logger,
+          pollIntervalMs: options.pollInterval,
+          allowedHosts: exposure.allowedHosts,
+          ...(web.token === undefined ? {} : { token: web.token }),
+          limits: {
+            maxConnections: web.maxConnections,
+            maxEventStreams: web.maxEventStreams,
+            maxEventStreamsPerClient: web.maxEventStreamsPerClient,
+          },
+        })
         try {
           if (stop.aborted) return
           await listen(app, options.host, options.port)
@@ -61,6 +78,38 @@ export function registerWebCommand(program: Command): void {
         await Promise.allSettled([store?.close(), catalog?.close()])
       }
     })
+}
+
+/** True for addresses only this machine can reach. */
+export function isLoopback(host: string): boolean {
+  const name = host.toLowerCase().replace(/^\[|\]$/g, '')
+  return name === 'localhost' || name === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name) || name.endsWith('.localhost')
+}
+
+/**
+ * Host names to answer to, and a warning for a bind beyond loopback; refuses such a bind without a token
+ * unless IMGPIPE_WEB_AUTH=off says another layer authenticates.
+ */
+export function checkExposure(host: string, web: WebSettings): { allowedHosts: string[]; warning: string | null } {
+  const wildcard = host === '0.0.0.0' || host === '::' || host === '[::]'
+  // Bound to every interface: the machine's name and addresses are what a user would type.
+  const own = wildcard
+    ? [
+        hostname(),
+        ...Object.values(networkInterfaces())
+          .flat()
+          .map((address) => address?.address ?? ''),
+      ]
+    : [host]
+  const allowedHosts = [...own, ...web.allowedHosts].filter((name) => name !== '')
+  if (isLoopback(host)) return { allowedHosts, warning: null }
+  if (web.token === undefined && web.auth !== 'off') {
+    throw new ConfigError(
+      `--host ${host}: listening beyond this machine needs ${ENV.webToken} (a secret of 16 or more characters), or ${ENV.webAuth}=off when a proxy in front authenticates`,
+    )
+  }
+  const how = web.token === undefined ? `without authentication (${ENV.webAuth}=off)` : `with ${ENV.webToken} required`
+  return { allowedHosts, warning: `imgpipe web listens on ${host}, reachable from other machines, ${how}` }
 }
 
 async function listen(app: Awaited<ReturnType<typeof buildWebApp>>, host: string, port: number): Promise<void> {
