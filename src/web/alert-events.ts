@@ -141,16 +141,37 @@ export class AlertFeed {
       return { number, bytes: Buffer.from(`id: ${number}\nevent: alert\ndata: ${JSON.stringify(alertJson(view))}\n\n`) }
     })
     const newest = frames.at(-1)?.number ?? 0
-    for (const client of this.#clients) this.#deliver(client, frames, newest)
+    // Clients that need the same run of alerts share one buffer for it, written at once: a write per alert
+    // would queue a thousand small writes on each socket of a thousand catching-up clients.
+    const runs = new Map<string, Buffer>()
+    for (const client of this.#clients) this.#deliver(client, frames, newest, runs)
   }
 
-  #deliver(client: Client, frames: readonly { number: number; bytes: Buffer }[], newest: number): void {
-    for (const { number, bytes } of frames) {
-      if (number <= client.floor || client.sent.has(number)) continue
-      client.sent.add(number)
-      this.#write(client, bytes)
-    }
+  #deliver(client: Client, frames: readonly { number: number; bytes: Buffer }[], newest: number, runs: Map<string, Buffer>): void {
+    const wanted: number[] = []
+    frames.forEach(({ number }, index) => {
+      if (number > client.floor && !client.sent.has(number)) wanted.push(index)
+    })
+    // Only numbers above the new floor are remembered: a Set never shrinks its table, so a client catching up
+    // on a thousand alerts would otherwise keep room for a thousand numbers while it stays connected.
     const floor = Math.max(client.floor, newest - LATE_COMMIT_WINDOW)
+    for (const index of wanted) {
+      const number = frames[index]?.number ?? 0
+      if (number > floor) client.sent.add(number)
+    }
+    const first = wanted[0]
+    const last = wanted.at(-1)
+    if (first !== undefined && last !== undefined && last - first + 1 === wanted.length) {
+      const key = `${first}-${last}`
+      let run = runs.get(key)
+      if (run === undefined) {
+        run = Buffer.concat(frames.slice(first, last + 1).map((frame) => frame.bytes))
+        runs.set(key, run)
+      }
+      this.#write(client, run)
+    } else {
+      for (const index of wanted) this.#write(client, frames[index]?.bytes ?? Buffer.alloc(0))
+    }
     if (floor !== client.floor) {
       client.floor = floor
       for (const number of client.sent) if (number <= floor) client.sent.delete(number)
