@@ -1,3 +1,4 @@
+import swagger from '@fastify/swagger'
 import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import { describeError } from '../core/errors.js'
 import { silentLogger, type Logger } from '../core/logger.js'
@@ -16,6 +17,9 @@ import type { AlertListOptions } from './render-alert-list.js'
 import { renderViewerPage, type ViewerContent } from './render-page.js'
 import { DEFAULT_PAGE_SIZE, parseAlertNumber, parseOptionalId } from './web-params.js'
 import { ASSET_VERSIONS, IMMUTABLE, isUnavailable, SECURITY_HEADERS, sendError } from './web-responses.js'
+
+/** The JSON API's version in its OpenAPI document: changes when a response loses or changes a field. */
+const API_VERSION = '1.0.0'
 
 export interface WebAppOptions {
   catalog: Catalog
@@ -85,6 +89,16 @@ export async function buildWebApp(options: WebAppOptions): Promise<FastifyInstan
     ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
   })
 
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'imgpipe viewer API', version: API_VERSION, description: 'Image event alerts of the imgpipe catalog, read-only.' },
+    },
+    // Components named by their $id (Alert, Error) rather than def-0, def-1.
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+    // Only the JSON API is documented; pages, images and the event stream are for the browser.
+    transform: ({ schema, url }) => ({ schema: (url.startsWith('/api/') ? schema : { ...schema, hide: true }) as typeof schema, url }),
+  })
   app.server.maxConnections = limits.maxConnections
   app.server.headersTimeout = Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs)
   app.addHook('onRequest', async (_request, reply) => {
