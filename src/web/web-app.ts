@@ -5,6 +5,7 @@ import { silentLogger, type Logger } from '../core/logger.js'
 import type { Catalog } from '../core/ports/catalog.js'
 import type { ObjectStore } from '../core/ports/object-store.js'
 import type { AlertView } from '../core/types.js'
+import type { Registry } from 'prom-client'
 import { AlertFeed } from './alert-events.js'
 import { ConnectionDrain } from './connection-drain.js'
 import { registerApiRoutes } from './api-routes.js'
@@ -12,6 +13,7 @@ import { FAVICON_SVG } from './assets/favicon-svg.js'
 import { VIEWER_CSS } from './assets/viewer-css.js'
 import { VIEWER_JS } from './assets/viewer-js.js'
 import { registerObjectRoutes } from './object-routes.js'
+import { registerWebMetrics } from './web-metrics.js'
 import { clientErrorHandler, registerWebGuard } from './web-guard.js'
 import type { AlertListOptions } from './render-alert-list.js'
 import { renderViewerPage, type ViewerContent } from './render-page.js'
@@ -34,6 +36,11 @@ export interface WebAppOptions {
   allowedHosts?: readonly string[]
   /** When set, every route but `/health` asks for this token (HTTP Basic password or Bearer). */
   token?: string
+  /**
+   * A prom-client registry: the app adds its HTTP series to it and serves all of it at `/metrics`
+   * (no `/metrics` without one).
+   */
+  metrics?: Registry
   /** Bounds on connections, event streams and time; see {@link DEFAULT_WEB_LIMITS}. */
   limits?: Partial<WebLimits>
 }
@@ -111,6 +118,7 @@ export async function buildWebApp(options: WebAppOptions): Promise<FastifyInstan
   app.addHook('onResponse', async (request, reply) => {
     request.log.debug({ method: request.method, url: request.url, statusCode: reply.statusCode }, 'request')
   })
+  if (options.metrics !== undefined) registerWebMetrics(app, options.metrics, () => feed.clientCount)
   const drain = new ConnectionDrain(app.server)
   // Open event streams would otherwise keep `close()` waiting for requests that never finish, and spare
   // connections that never sent a request would keep it waiting for the client.

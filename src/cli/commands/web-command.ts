@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net'
 import { hostname, networkInterfaces } from 'node:os'
 import { InvalidArgumentError, type Command } from 'commander'
+import { collectDefaultMetrics, Registry } from 'prom-client'
 import { openCatalog, openObjectStore } from '../../adapters/open-backends.js'
 import { ENV, loadWebSettings, type WebSettings } from '../../config.js'
 import { ConfigError } from '../../core/errors.js'
@@ -53,6 +54,7 @@ export function registerWebCommand(program: Command): void {
           store,
           logger,
           pollIntervalMs: options.pollInterval,
+          metrics: webRegistry(),
           allowedHosts: exposure.allowedHosts,
           ...(web.token === undefined ? {} : { token: web.token }),
           limits: {
@@ -78,6 +80,13 @@ export function registerWebCommand(program: Command): void {
         await Promise.allSettled([store?.close(), catalog?.close()])
       }
     })
+}
+
+/** The registry `/metrics` serves: Node's process metrics, and the viewer's own series added by the app. */
+export function webRegistry(): Registry {
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry })
+  return registry
 }
 
 /** True for addresses only this machine can reach. */

@@ -49,6 +49,9 @@ describe('imgpipe web', () => {
     // The database was created and migrated: the page lists no alert yet.
     const page = await (await fetch(running.url)).text()
     expect(page).toContain('No alerts yet.')
+    const metrics = await (await fetch(new URL('metrics', running.url))).text()
+    expect(metrics).toMatch(/^imgpipe_web_http_requests_total\{method="GET",route="\/",status_code="200"\} 1$/m)
+    expect(metrics).toContain('process_resident_memory_bytes')
     // An open event stream must not keep the server from stopping.
     const events = await fetch(new URL('events', running.url))
     expect(events.status).toBe(200)
