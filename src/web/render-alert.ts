@@ -17,6 +17,7 @@ export function renderAlert(view: AlertView): SafeHtml {
 <p class="subtitle">Image ${imageLabel(image)} compared with ${
     previousImage === null ? 'no previous image' : html`image ${imageLabel(previousImage)}`
   } · detected ${timeElement(event.detectedAt)}</p>
+<p class="stream-link"><a href="streams/${encodeURIComponent(image.stream)}" data-stream-link>Stream ${image.stream} over time</a></p>
 <div class="figures">
 ${
   previousImage === null

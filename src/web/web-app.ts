@@ -10,15 +10,15 @@ import { AlertFeed } from './alert-events.js'
 import { ConnectionDrain } from './connection-drain.js'
 import { registerApiRoutes } from './api-routes.js'
 import { FAVICON_SVG } from './assets/favicon-svg.js'
-import { VIEWER_CSS } from './assets/viewer-css.js'
 import { VIEWER_JS } from './assets/viewer-js.js'
 import { registerObjectRoutes } from './object-routes.js'
+import { registerPictureRoutes } from './picture-routes.js'
 import { registerWebMetrics } from './web-metrics.js'
 import { clientErrorHandler, registerWebGuard } from './web-guard.js'
 import type { AlertListOptions } from './render-alert-list.js'
 import { renderViewerPage, type ViewerContent } from './render-page.js'
 import { DEFAULT_PAGE_SIZE, parseAlertNumber, parseOptionalId } from './web-params.js'
-import { ASSET_VERSIONS, IMMUTABLE, isUnavailable, SECURITY_HEADERS, sendError } from './web-responses.js'
+import { ASSET_VERSIONS, IMMUTABLE, isUnavailable, SECURITY_HEADERS, sendError, STYLESHEET } from './web-responses.js'
 
 /** The JSON API's version in its OpenAPI document: changes when a response loses or changes a field. */
 const API_VERSION = '1.0.0'
@@ -164,7 +164,7 @@ export async function buildWebApp(options: WebAppOptions): Promise<FastifyInstan
       .send(renderViewerPage({ content, list, assets: ASSET_VERSIONS }).toString())
   })
 
-  registerAsset(app, '/assets/viewer.css', 'text/css; charset=utf-8', VIEWER_CSS, ASSET_VERSIONS.css)
+  registerAsset(app, '/assets/viewer.css', 'text/css; charset=utf-8', STYLESHEET, ASSET_VERSIONS.css)
   registerAsset(app, '/assets/viewer.js', 'text/javascript; charset=utf-8', VIEWER_JS, ASSET_VERSIONS.js)
   registerAsset(app, '/assets/favicon.svg', 'image/svg+xml', FAVICON_SVG, ASSET_VERSIONS.icon)
 
@@ -207,6 +207,7 @@ export async function buildWebApp(options: WebAppOptions): Promise<FastifyInstan
   })
 
   registerObjectRoutes(app, { catalog, store })
+  registerPictureRoutes(app, { catalog, store })
   registerApiRoutes(app, { catalog })
   await app.ready()
   return app
