@@ -23,8 +23,7 @@ export function niceCeiling(value: number): number {
 const fixed = (value: number) => Number(value.toFixed(1))
 
 function percentLabel(fraction: number): string {
-  const percent = fraction * 100
-  return `${percent >= 10 || percent === 0 ? percent.toFixed(0) : percent.toFixed(1)} %`
+  return `${Number((fraction * 100).toFixed(1))} %`
 }
 
 function compact(value: number): string {
