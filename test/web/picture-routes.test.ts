@@ -5,7 +5,7 @@
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { thumbnailKey } from '../../src/web/thumbnails.js'
-import { webFixture, type WebFixture } from './web-fixture.js'
+import { insertAlert, webFixture, type WebFixture } from './web-fixture.js'
 
 let fixture: WebFixture
 beforeAll(async () => {
@@ -93,5 +93,18 @@ describe('GET /streams/:stream', () => {
     const [view] = await fixture.context.catalog.listAlertViews({ limit: 1 })
     const page = (await get(`/?alert_num=${view?.alert.imageEventAlertId}`)).body
     expect(page).toContain(`<a href="streams/${view?.image.stream}" data-stream-link>`)
+  })
+})
+
+describe('an event whose difference image is not made yet', () => {
+  it('shows "not available yet" on the alert page and at /difference/:id', async () => {
+    // The catalog of this branch keeps the key NOT NULL; an empty key stands for the null that is coming.
+    const alert = await insertAlert(fixture.context, { stream: 'pending', imageNum: 1, differenceKey: '' })
+    const page = (await get(`/?alert_num=${alert.alertNumber}`)).body
+    expect(page).toContain('The difference image is not available yet.')
+    expect(page).not.toContain(`difference/${alert.imageEventId}"`)
+    const difference = await fixture.app.inject({ url: `/difference/${alert.imageEventId}` })
+    expect(difference.statusCode).toBe(404)
+    expect(difference.json<{ message: string }>().message).toContain('not available yet')
   })
 })
