@@ -19,7 +19,12 @@ export const STREAM_PAGE_POINTS = 720
  */
 export function registerPictureRoutes(app: FastifyInstance, deps: { catalog: Catalog; store: ObjectStore }): void {
   const { catalog } = deps
-  const thumbnails = new Thumbnails(deps.store)
+  let warned = false
+  const thumbnails = new Thumbnails(deps.store, (error) => {
+    // Once per process: a read-only store would otherwise log a line per thumbnail shown.
+    if (!warned) app.log.warn({ err: error }, 'thumbnails cannot be kept in the object store; they are made on every request')
+    warned = true
+  })
 
   app.get<{ Params: { imageId: string } }>('/thumbnails/:imageId', async (request, reply) => {
     const imageId = parsePositiveId(request.params.imageId)

@@ -29,8 +29,12 @@ export class Thumbnails {
   readonly #waiting: (() => void)[] = []
   #active = 0
 
-  constructor(store: ObjectStore) {
+  readonly #onCacheError: (error: unknown) => void
+
+  /** `onCacheError` hears of thumbnails that could not be kept in the store (they are served all the same). */
+  constructor(store: ObjectStore, onCacheError: (error: unknown) => void = () => undefined) {
     this.#store = store
+    this.#onCacheError = onCacheError
   }
 
   /** The thumbnail's JPEG bytes; rejects with the store's ObjectNotFoundError when the image's object is gone. */
@@ -47,7 +51,12 @@ export class Thumbnails {
     if (making === undefined) {
       making = this.#bounded(async () => {
         const bytes = await this.#make(image)
-        await this.#store.put(key, bytes, { contentType: 'image/jpeg' })
+        try {
+          await this.#store.put(key, bytes, { contentType: 'image/jpeg' })
+        } catch (error) {
+          // A viewer may well have read-only credentials: the thumbnail is still shown, made again next time.
+          this.#onCacheError(error)
+        }
         return bytes
       }).finally(() => this.#making.delete(key))
       this.#making.set(key, making)

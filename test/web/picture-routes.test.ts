@@ -108,3 +108,29 @@ describe('an event whose difference image is not made yet', () => {
     expect(difference.json<{ message: string }>().message).toContain('not available yet')
   })
 })
+
+describe('thumbnails on a store the viewer may not write', () => {
+  it('are still served, made on each request', async () => {
+    const { buildWebApp } = await import('../../src/web/web-app.js')
+    const store = fixture.context.store
+    const readOnly = new Proxy(store, {
+      get(target, property, receiver) {
+        if (property === 'put') return () => Promise.reject(new Error('AccessDenied'))
+        const value: unknown = Reflect.get(target, property, receiver)
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value
+      },
+    })
+    const app = await buildWebApp({ catalog: fixture.context.catalog, store: readOnly })
+    try {
+      const image = await fixture.context.catalog.getImage(13)
+      const key = thumbnailKey(image ?? { contentSha256: null }) ?? 'x'
+      expect(await store.stat(key)).toBeNull()
+      const response = await app.inject({ url: '/thumbnails/13' })
+      expect(response.statusCode).toBe(200)
+      expect((await sharp(response.rawPayload).metadata()).format).toBe('jpeg')
+      expect(await store.stat(key)).toBeNull()
+    } finally {
+      await app.close()
+    }
+  })
+})
