@@ -70,7 +70,10 @@ export const DEFAULT_WEB_LIMITS: WebLimits = {
 
 /**
  * The image event viewer: the page at `/`, the images at `/images/:imageId` and
- * `/difference/:imageEventId`, the JSON API under `/api/`, `/health`, and live alerts on `/events`.
+ * `/difference/:imageEventId`, thumbnails at `/thumbnails/:imageId`, a page per stream at `/streams/:stream`,
+ * the JSON API under `/api/` (its OpenAPI document at `/api/openapi.json`), `/health`, `/metrics` when given
+ * a registry, and live alerts on `/events`. Host names, an optional token, connections, event streams and
+ * request time are bounded (see {@link WebAppOptions}).
  * The catalog and the store stay the caller's: `app.close()` ends the event streams but closes neither.
  */
 export async function buildWebApp(options: WebAppOptions): Promise<FastifyInstance> {
