@@ -2,13 +2,12 @@ import type { AddressInfo } from 'node:net'
 import { hostname, networkInterfaces } from 'node:os'
 import { InvalidArgumentError, type Command } from 'commander'
 import { collectDefaultMetrics, Registry } from 'prom-client'
-import { openCatalog, openObjectStore } from '../../adapters/open-backends.js'
 import { ENV, loadWebSettings, type WebSettings } from '../../config.js'
 import { ConfigError } from '../../core/errors.js'
-import type { Catalog } from '../../core/ports/catalog.js'
-import type { ObjectStore } from '../../core/ports/object-store.js'
 import { buildWebApp } from '../../web/web-app.js'
 import { cliContext, positiveInteger } from '../cli-context.js'
+import { settingOverrides } from '../setting-options.js'
+import { withBackends } from '../with-backends.js'
 
 interface WebOptions {
   port: number
@@ -39,16 +38,12 @@ export function registerWebCommand(program: Command): void {
     .option('--poll-interval <ms>', 'how often live pages are checked for new alerts', positiveInteger, 1000)
     .action(async (options: WebOptions, command: Command) => {
       const context = cliContext(command)
-      const { config, logger, stop } = context
-      let catalog: Catalog | undefined
-      let store: ObjectStore | undefined
-      try {
-        catalog = await openCatalog(config.database)
-        store = await openObjectStore(config.objectStore)
-        const web = loadWebSettings(process.env)
-        const exposure = checkExposure(options.host, web)
-        if (exposure.warning !== null) logger.warn(exposure.warning)
-        await catalog.migrate()
+      const { logger, stop } = context
+      // Before anything is opened: a bad setting or an unsafe bind stops the command at once.
+      const web = loadWebSettings(process.env, settingOverrides(command.optsWithGlobals()))
+      const exposure = checkExposure(options.host, web)
+      if (exposure.warning !== null) logger.warn(exposure.warning)
+      await withBackends(context, { catalog: 'ready', store: 'open' }, async ({ catalog, store }) => {
         const app = await buildWebApp({
           catalog,
           store,
@@ -76,9 +71,7 @@ export function registerWebCommand(program: Command): void {
         } finally {
           await app.close()
         }
-      } finally {
-        await Promise.allSettled([store?.close(), catalog?.close()])
-      }
+      })
     })
 }
 
