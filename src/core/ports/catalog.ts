@@ -20,6 +20,27 @@ export interface Page {
   afterId?: number
 }
 
+/** One image of a stream, as the viewer's stream page charts it. */
+export interface StreamPoint {
+  imageId: number
+  imageNum: number | null
+  status: ImageStatus
+  changedFraction: number | null
+  l2Norm: number | null
+  receivedAt: Date
+  /** The alert number when the image's event was alerted, else null. */
+  alertNumber: number | null
+}
+
+export interface StreamActivity {
+  stream: string
+  /** The newest images of the stream (up to the limit asked), ascending by image number. */
+  points: StreamPoint[]
+  /** Receive times of the stream's images, and creation times of its alerts, since the moment asked (newest first, bounded). */
+  imageTimes: Date[]
+  alertTimes: Date[]
+}
+
 /**
  * The relational catalog: image metadata, image events and alerts.
  *
@@ -88,6 +109,8 @@ export interface Catalog {
   getAlertView(imageEventAlertId: number): Promise<AlertView | null>
   /** Newest first; `beforeId` pages backwards. */
   listAlertViews(options: { limit: number; beforeId?: number }): Promise<AlertView[]>
+  /** One stream's newest images with metrics and alerts, and its receive and alert times since `since`. */
+  streamActivity(stream: string, options: { limit: number; since: Date }): Promise<StreamActivity>
   /** True when some row names this key as an image or a difference image (only those may be served). */
   isReferencedObjectKey(key: string): Promise<boolean>
   /** Counts over all streams, or over the given ones. */
