@@ -27,6 +27,8 @@ export const DEFAULTS = {
   maxImageBytes: 100 * 1024 * 1024,
   /** Commands a person runs log warnings only; `imgpipe analyze` and `alert` log at info (src/cli/cli-context.ts). */
   logLevel: 'warn',
+  /** The stages' metrics endpoint listens on loopback unless told otherwise (a container sets 0.0.0.0). */
+  metricsHost: '127.0.0.1',
 } as const
 
 export const ENV = {
@@ -41,6 +43,9 @@ export const ENV = {
   maxImagePixels: 'IMGPIPE_MAX_IMAGE_PIXELS',
   maxImageBytes: 'IMGPIPE_MAX_IMAGE_BYTES',
   logLevel: 'IMGPIPE_LOG_LEVEL',
+  /** `/metrics`, `/health` and `/ready` of receive, analyze and alert; unset: no endpoint. */
+  metricsPort: 'IMGPIPE_METRICS_PORT',
+  metricsHost: 'IMGPIPE_METRICS_HOST',
   /** Kafka security: env only, so that a password never sits in a URL, a flag or a shell history. */
   kafkaCaFile: 'IMGPIPE_KAFKA_CA_FILE',
   kafkaSaslMechanism: 'IMGPIPE_KAFKA_SASL_MECHANISM',
@@ -119,6 +124,8 @@ export interface Config {
   topicPrefix: string
   analysis: AnalysisConfig
   logLevel: LogLevel
+  /** The stages' Prometheus endpoint: port null = none; 0 = a free port. */
+  metrics: { port: number | null; host: string }
 }
 
 /** Flag values from the CLI; each overrides the env var of the same meaning. Kafka security has no flags. */
@@ -148,6 +155,10 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
       maxImageBytes: parseInteger('maxImageBytes', read('maxImageBytes'), DEFAULTS.maxImageBytes, 1, 2 ** 40),
     },
     logLevel: parseLogLevel(read('logLevel') ?? DEFAULTS.logLevel),
+    metrics: {
+      port: read('metricsPort') === undefined ? null : parseInteger('metricsPort', read('metricsPort'), 0, 0, 65535),
+      host: read('metricsHost') ?? DEFAULTS.metricsHost,
+    },
   }
 }
 

@@ -20,6 +20,8 @@ interface GlobalOptions {
   topicPrefix?: string
   partitions?: string
   logLevel?: string
+  /** Only on the stage commands (`--metrics-port`). */
+  metricsPort?: string
 }
 
 export interface CliContext {
@@ -43,6 +45,7 @@ export function cliContext(command: Command, options: { defaultLogLevel?: LogLev
     topicPrefix: flags.topicPrefix,
     topicPartitions: flags.partitions,
     logLevel: flags.logLevel,
+    metricsPort: flags.metricsPort,
   }
   const explicitLevel = flags.logLevel !== undefined || (process.env['IMGPIPE_LOG_LEVEL'] ?? '') !== ''
   if (!explicitLevel && options.defaultLogLevel !== undefined) overrides.logLevel = options.defaultLogLevel

@@ -4,10 +4,12 @@ import type { Logger } from '../core/logger.js'
 import type { Bus, Subscription } from '../core/ports/bus.js'
 import type { Catalog } from '../core/ports/catalog.js'
 import type { DeliveryChannel } from '../core/ports/delivery-channel.js'
+import type { Metrics } from '../core/ports/metrics.js'
 import type { ObjectStore } from '../core/ports/object-store.js'
 import type { PipelineCounts } from '../core/types.js'
 import { AlertStage } from './alert/alert-stage.js'
 import { AnalyzeStage } from './analyze/analyze-stage.js'
+import { measuredChannels } from './measured-channel.js'
 import type { ImageSource } from './receive/image-source.js'
 import { ReceiveStage, type ReceiveOutcome } from './receive/receive-stage.js'
 import type { StageContext, Topics } from './stage-context.js'
@@ -38,6 +40,8 @@ export interface PipelineOptions {
   pollMs?: number
   /** How long closing may wait for a message in hand before retry loops are interrupted. */
   graceMs?: number
+  /** Where the stages count what they do (a Prometheus registry); nothing is counted without it. */
+  metrics?: Metrics
 }
 
 export interface PipelineReport {
@@ -67,6 +71,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRep
     analysis: options.analysis,
     logger,
     signal: interrupt.signal,
+    metrics: options.metrics,
   }
   const outcomes = { received: 0, failed: 0, duplicate: 0 }
   const subscriptions: Subscription[] = []
@@ -89,7 +94,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRep
     // consumers on Kafka would otherwise each re-queue the whole backlog at start-up.
     if (options.source !== undefined || !options.bus.durable) await receive.recover()
     if (options.alert) {
-      stages.alert = new AlertStage(context, options.channels)
+      stages.alert = new AlertStage(context, measuredChannels(options.channels, options.metrics))
       const subscription = await stages.alert.start()
       subscriptions.push(subscription)
       watch(subscription, 'alert')
@@ -105,6 +110,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRep
         if (options.stop.aborted || failed.signal.aborted) break
         const outcome = await receive.receive(incoming)
         outcomes[outcome.kind] += 1
+        options.metrics?.increment('imgpipe_images_received_total', { outcome: outcome.kind })
         options.onReceived?.(outcome)
       }
     }

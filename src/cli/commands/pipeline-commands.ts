@@ -2,6 +2,7 @@ import type { Command } from 'commander'
 import { openReadyBackends, type Backends } from '../../adapters/open-backends.js'
 import { describeBroker, describeDatabase, describeObjectStore } from '../../config.js'
 import { assertValidStreamName } from '../../core/object-keys.js'
+import type { Metrics } from '../../core/ports/metrics.js'
 import type { PipelineCounts } from '../../core/types.js'
 import { LogChannel } from '../../stages/alert/log-channel.js'
 import type { ImageSource } from '../../stages/receive/image-source.js'
@@ -11,6 +12,7 @@ import { runPipeline, type PipelineReport } from '../../stages/run-pipeline.js'
 import { topicsFor } from '../../stages/stage-context.js'
 import { cliContext, nonNegativeInteger, positiveInteger, printJson, type CliContext } from '../cli-context.js'
 import { PipelineProgress } from '../progress.js'
+import { startStageMetrics, type StageMetrics } from '../stage-metrics.js'
 
 interface MockOptions {
   count: number
@@ -29,6 +31,19 @@ function addMockOptions(command: Command): Command {
     .option('--streams <n>', 'number of streams (named <stream>-1, <stream>-2, ...)', positiveInteger, 1)
     .option('--interval <ms>', 'pause between images, like a camera cadence', nonNegativeInteger, 0)
     .option('--json', 'print the summary as JSON')
+}
+
+const METRICS_FLAG = '--metrics-port <port>'
+const METRICS_HELP =
+  'serve /metrics, /health and /ready on this port, 0 for a free one (env IMGPIPE_METRICS_PORT; host: IMGPIPE_METRICS_HOST)'
+
+/** Both consumer groups: whichever stage this process runs, the operator wants to see the lag downstream too. */
+function pipelineConsumers(context: CliContext): { group: string; topic: string }[] {
+  const topics = topicsFor(context.config)
+  return [
+    { group: topics.imageAnalysisGroup, topic: topics.imageAnalysis },
+    { group: topics.imageEventAlertGroup, topic: topics.imageEventAlert },
+  ]
 }
 
 export function streamNames(options: Pick<MockOptions, 'stream' | 'streams'>): string[] {
@@ -55,12 +70,14 @@ export function registerPipelineCommands(program: Command): void {
       .description(
         'receive stage: record the mock image stream and publish each image on image_analysis (on the in-process bus, also runs analyze and alert)',
       ),
-  ).action(async (options: MockOptions, command: Command) => {
-    const context = cliContext(command)
-    const inProcess = context.config.broker.kind === 'memory'
-    const report = await runMock(context, options, { analyze: inProcess, alert: inProcess })
-    printSummary(context, report, options.json === true)
-  })
+  )
+    .option(METRICS_FLAG, METRICS_HELP)
+    .action(async (options: MockOptions, command: Command) => {
+      const context = cliContext(command)
+      const inProcess = context.config.broker.kind === 'memory'
+      const report = await runMock(context, options, { analyze: inProcess, alert: inProcess })
+      printSummary(context, report, options.json === true)
+    })
 
   for (const stage of ['analyze', 'alert'] as const) {
     program
@@ -71,6 +88,7 @@ export function registerPipelineCommands(program: Command): void {
           : 'alert stage: consume image_event_alert until SIGINT/SIGTERM (on the in-process bus: alert what the database holds pending and exit)',
       )
       .option('--json', 'print the summary as JSON')
+      .option(METRICS_FLAG, METRICS_HELP)
       .action(async (options: { json?: boolean }, command: Command) => {
         const context = cliContext(command, { defaultLogLevel: 'info' })
         const report = await runStage(context, stage)
@@ -84,7 +102,9 @@ async function runMock(context: CliContext, options: MockOptions, stages: { anal
   // Checked before anything is opened, so a typo costs no connection.
   streams.forEach(assertValidStreamName)
   const backends = await openReadyBackends(context.config, context.logger)
+  let endpoint: StageMetrics | null = null
   try {
+    endpoint = await startStageMetrics(context, backends, pipelineConsumers(context))
     // A re-run continues each stream where it stopped instead of regenerating what is already recorded.
     const startAt = new Map<string, number>()
     for (const stream of streams) startAt.set(stream, await backends.catalog.nextImageNum(stream))
@@ -97,8 +117,9 @@ async function runMock(context: CliContext, options: MockOptions, stages: { anal
       signal: context.stop,
     })
     const expected = streams.reduce((sum, stream) => sum + Math.max(0, options.count - (startAt.get(stream) ?? 1) + 1), 0)
-    return await runWithProgress(context, backends, source, stages, expected)
+    return await runWithProgress(context, backends, source, { ...stages, metrics: endpoint?.metrics }, expected)
   } finally {
+    await endpoint?.close()
     await backends.close()
   }
 }
@@ -109,14 +130,18 @@ async function runStage(context: CliContext, stage: 'analyze' | 'alert'): Promis
     context.logger.info(`in-process bus: ${stage} drains what the database holds pending, then exits`)
   }
   const backends = await openReadyBackends(context.config, context.logger)
+  let endpoint: StageMetrics | null = null
   try {
+    endpoint = await startStageMetrics(context, backends, pipelineConsumers(context))
     return await runPipelineWith(context, backends, undefined, {
+      metrics: endpoint?.metrics,
       analyze: stage === 'analyze',
       // On the in-process bus nobody else would consume the alerts this process publishes.
       alert: stage === 'alert' || inProcess,
       until: inProcess ? 'drained' : 'stopped',
     })
   } finally {
+    await endpoint?.close()
     await backends.close()
   }
 }
@@ -129,7 +154,7 @@ export async function runWithProgress(
   context: CliContext,
   backends: Backends,
   source: ImageSource,
-  stages: { analyze: boolean; alert: boolean },
+  stages: { analyze: boolean; alert: boolean; metrics?: Metrics | undefined },
   expected: number,
   onReceived?: (outcome: ReceiveOutcome) => void,
 ): Promise<PipelineReport> {
@@ -159,7 +184,7 @@ async function runPipelineWith(
   context: CliContext,
   backends: Backends,
   source: ImageSource | undefined,
-  stages: { analyze: boolean; alert: boolean; until: 'drained' | 'stopped' },
+  stages: { analyze: boolean; alert: boolean; until: 'drained' | 'stopped'; metrics?: Metrics | undefined },
   callbacks: { onReceived?: (outcome: ReceiveOutcome) => void; onProgress?: (counts: PipelineCounts) => void } = {},
 ): Promise<PipelineReport> {
   const { config, logger } = context
@@ -177,6 +202,7 @@ async function runPipelineWith(
     alert: stages.alert,
     until: stages.until,
     stop: context.stop,
+    ...(stages.metrics === undefined ? {} : { metrics: stages.metrics }),
     ...(callbacks.onReceived === undefined ? {} : { onReceived: callbacks.onReceived }),
     ...(callbacks.onProgress === undefined ? {} : { onProgress: callbacks.onProgress }),
   })
