@@ -17,6 +17,7 @@ import type { PipelineCounts } from '../../core/types.js'
 import { cliContext, positiveInteger, printJson } from '../cli-context.js'
 import { safeText } from '../table-format.js'
 import { exitIfStillRunningAfter, formatDuration, withTimeLimit } from '../time-limit.js'
+import { collectConsumerLag, renderConsumerLag, type LagRow } from './consumer-lag-report.js'
 import { describePipelineCounts } from './db-command.js'
 import { CHECK_PREFIX } from './store-command.js'
 
@@ -57,6 +58,10 @@ export interface StatusReport {
   counts: PipelineCounts | null
   /** Why there are no counts, when there are none. */
   countsDetail?: string
+  /** Per consumer group, topic and partition; null when the broker did not answer or cannot tell. */
+  consumerLag: LagRow[] | null
+  /** Why there is no lag, when there is none. */
+  consumerLagDetail?: string
 }
 
 const COMPONENTS: readonly Component[] = ['database', 'store', 'broker']
@@ -88,6 +93,8 @@ export function registerStatusCommand(program: Command): void {
 export async function collectStatus(config: Config, logger: Logger, timeoutMs: number, onTimeout?: () => void): Promise<StatusReport> {
   let counts: PipelineCounts | null = null
   let countsDetail: string | undefined
+  let consumerLag: LagRow[] | null = null
+  let consumerLagDetail: string | undefined
   const limited = <T>(work: Promise<T>, unavailable: (message: string) => ImgpipeError): Promise<T> =>
     withTimeLimit(work, timeoutMs, () => {
       onTimeout?.()
@@ -134,7 +141,16 @@ export async function collectStatus(config: Config, logger: Logger, timeoutMs: n
     const bus = await openBus(config.broker, config.topicPartitions, logger)
     try {
       await limited(bus.ping(), (message) => new BusUnavailableError(message))
-      return config.broker.kind === 'memory' ? 'in-process bus: answers by construction' : null
+      if (config.broker.kind === 'memory') {
+        consumerLagDetail = 'in-process bus: its lag lives in the running process (see its /metrics)'
+        return 'in-process bus: answers by construction'
+      }
+      try {
+        consumerLag = await limited(collectConsumerLag(bus, config), (message) => new BusUnavailableError(message))
+      } catch (error) {
+        consumerLagDetail = `lag unavailable: ${describeError(error)}`
+      }
+      return null
     } finally {
       await closeQuietly(bus.close(), onTimeout)
     }
@@ -149,6 +165,8 @@ export async function collectStatus(config: Config, logger: Logger, timeoutMs: n
     broker: brokerStatus,
     counts,
     ...(counts === null && countsDetail !== undefined ? { countsDetail } : {}),
+    consumerLag,
+    ...(consumerLagDetail === undefined ? {} : { consumerLagDetail }),
   }
 }
 
@@ -187,6 +205,7 @@ export function renderStatus(report: StatusReport): string[] {
   })
   const pipeline = report.counts === null ? (report.countsDetail ?? 'unknown') : describePipelineCounts(report.counts)
   lines.push(`${'pipeline'.padEnd(15)}${safeText(pipeline)}`)
+  if (report.broker.answers) lines.push(...renderConsumerLag(report.consumerLag, report.consumerLagDetail))
   return lines
 }
 
