@@ -59,6 +59,9 @@ cd "$clone/imgpipe"
 # (the package ships include/node), so it fetches none.
 export PATH="$nodedir/bin:$PATH"
 export npm_config_nodedir=$nodedir
+# The services the caller started (scripts/services.sh up) are the ones the serial suites restart: the clone's
+# own scripts/services.sh must find their state, not a fresh .services/ of its own.
+export IMGPIPE_SERVICES_DIR=${IMGPIPE_SERVICES_DIR:-$root/.services}
 [[ $(node -v) == "v$version" ]] || {
   echo "node-suite: node on PATH is $(node -v), expected v$version" >&2
   exit 1
