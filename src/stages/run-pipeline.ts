@@ -13,6 +13,7 @@ import { measuredChannels } from './measured-channel.js'
 import type { ImageSource } from './receive/image-source.js'
 import { ReceiveStage, type ReceiveOutcome } from './receive/receive-stage.js'
 import type { StageContext, Topics } from './stage-context.js'
+import { StartUp, StoppedDuringStartUp } from './start-up.js'
 
 export interface PipelineOptions {
   catalog: Catalog
@@ -87,24 +88,27 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRep
     })
   }
 
+  // Until the stages consume, a stop ends the start-up's retries at once (a broker that is down, F8).
+  const startUp = new StartUp(options.stop, interrupt)
   try {
     const receive = new ReceiveStage(context)
-    await receive.start(options.partitions)
+    await startUp.run(receive.start(options.partitions))
     // Only a receiving process, or one whose bus forgets, rebuilds the analysis queue from the catalog:
     // consumers on Kafka would otherwise each re-queue the whole backlog at start-up.
-    if (options.source !== undefined || !options.bus.durable) await receive.recover()
+    if (options.source !== undefined || !options.bus.durable) await startUp.run(receive.recover())
     if (options.alert) {
       stages.alert = new AlertStage(context, measuredChannels(options.channels, options.metrics))
-      const subscription = await stages.alert.start()
+      const subscription = await startUp.run(stages.alert.start())
       subscriptions.push(subscription)
       watch(subscription, 'alert')
     }
     if (options.analyze) {
       stages.analyze = new AnalyzeStage(context)
-      const subscription = await stages.analyze.start()
+      const subscription = await startUp.run(stages.analyze.start())
       subscriptions.push(subscription)
       watch(subscription, 'analyze')
     }
+    startUp.done()
     if (options.source !== undefined) {
       for await (const incoming of options.source) {
         if (options.stop.aborted || failed.signal.aborted) break
@@ -123,7 +127,13 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRep
       delivered: stages.alert?.stats.delivered ?? 0,
     }
     return { outcomes, processed, counts: await catalog.counts(), stopped }
+  } catch (error) {
+    if (!(error instanceof StoppedDuringStartUp)) throw error
+    logger.warn('stopped by signal during start-up')
+    const processed = { analyzed: 0, failed: 0, events: 0, delivered: 0 }
+    return { outcomes, processed, counts: await catalog.counts(), stopped: true }
   } finally {
+    startUp.done()
     const grace = setTimeout(() => interrupt.abort(), options.graceMs ?? 10_000)
     await Promise.allSettled(subscriptions.map((subscription) => subscription.close()))
     clearTimeout(grace)
