@@ -100,7 +100,7 @@ step_done "base image"
 step "buildah bud (Dockerfile)"
 buildah bud --isolation chroot --layers --pull=never --build-arg "NODE_IMAGE=$base_name" -t "$image" "$root" 2>&1 |
   grep -vE '^(Copying|Writing manifest|Storing signatures|Getting image source signatures)' || die "the image did not build"
-buildah inspect --type image --format '{{.OCIv1.Config.User}} {{.OCIv1.Config.Entrypoint}} {{.OCIv1.Config.WorkingDir}} {{.OCIv1.Config.Volumes}}' "$image"
+buildah inspect --type image --format '{{.OCIv1.Config.User}} {{.OCIv1.Config.Entrypoint}} {{.OCIv1.Config.WorkingDir}} {{.OCIv1.Config.Volumes}}' "$image"; echo
 step_done "build"
 
 step "imgpipe inside the image"
