@@ -1,8 +1,9 @@
-import type { Backends } from '../adapters/open-backends.js'
 import { startMetricsServer, type MetricsServer } from '../adapters/prometheus/metrics-server.js'
 import { PrometheusMetrics } from '../adapters/prometheus/prometheus-metrics.js'
-import type { ConsumerOf } from '../core/ports/bus.js'
+import type { Bus, ConsumerOf } from '../core/ports/bus.js'
+import type { Catalog } from '../core/ports/catalog.js'
 import type { Metrics } from '../core/ports/metrics.js'
+import type { ObjectStore } from '../core/ports/object-store.js'
 import type { CliContext } from './cli-context.js'
 
 export interface StageMetrics {
@@ -18,7 +19,7 @@ export interface StageMetrics {
  */
 export async function startStageMetrics(
   context: CliContext,
-  backends: Backends,
+  backends: { catalog: Catalog; store: ObjectStore; bus: Bus },
   consumers: readonly ConsumerOf[],
 ): Promise<StageMetrics | null> {
   const { port, host } = context.config.metrics

@@ -29,6 +29,7 @@ import type {
   TopicSpec,
 } from '../../core/ports/bus.js'
 import { lagOf } from './memory-consumer-lag.js'
+import { describeMemoryBackend } from './memory-options.js'
 
 /** Options of {@link MemoryBus}. */
 export interface MemoryBusOptions {
@@ -199,7 +200,7 @@ class MemorySubscription implements Subscription {
 
 /** In-process {@link Bus}; see the module comment for the semantics. */
 export class MemoryBus implements Bus {
-  readonly description = 'memory:'
+  readonly description = describeMemoryBackend()
   readonly durable = false
   private readonly defaultPartitions: number
   private readonly topics = new Map<string, TopicState>()
