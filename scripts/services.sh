@@ -7,7 +7,8 @@
 #   scripts/services.sh down               stop Kafka and S3Proxy (the databases belong to the machine)
 #   scripts/services.sh status             one line per service; exit status 1 if any is down
 #   scripts/services.sh env [--app]        `export` lines for the test suites (or, with --app, for imgpipe)
-#   scripts/services.sh start|stop|restart kafka|s3proxy
+#   scripts/services.sh start|stop|restart kafka|s3proxy|mariadb|postgresql
+#                                          (the databases are the machine's servers: stopping them needs root)
 #   scripts/services.sh check              smoke test through the application's client libraries
 #
 # Kafka listens on three ports: plaintext (what the suites use), SASL_PLAINTEXT and SASL_SSL (TLS with a CA
@@ -611,7 +612,22 @@ mariadb_setup() {
   fi
 }
 
+mariadb_start() { mariadb_ensure_running; }
+
+# For the fault tests: the machine's server, stopped as its init script would (a clean shutdown), until the
+# port no longer answers and the process is gone.
+mariadb_stop() {
+  if ! mariadb_alive && ! pgrep -x mariadbd >/dev/null; then return 0; fi
+  [[ $(id -u) == 0 ]] || fail_service mariadb "" "only root can stop the machine's MariaDB"
+  start-stop-daemon --stop --oknodo --retry TERM/60/KILL/5 --exec /usr/sbin/mariadbd </dev/null >/dev/null 2>&1 9>&- ||
+    fail_service mariadb "$MYSQL_ERROR_LOG" "start-stop-daemon could not stop /usr/sbin/mariadbd"
+  ! mariadb_alive || fail_service mariadb "$MYSQL_ERROR_LOG" "still answering on $HOST:$MYSQL_PORT after stop"
+  log "mariadb stopped"
+}
+
 # --- PostgreSQL ---------------------------------------------------------------------------------------------
+
+postgres_version() { find /etc/postgresql -mindepth 1 -maxdepth 1 -printf '%f\n' 2>/dev/null | sort -V | tail -n 1; }
 
 postgres_alive() { pg_isready -q -h "$HOST" -p "$POSTGRES_PORT" -t 2 >/dev/null 2>&1; }
 
@@ -628,7 +644,7 @@ postgres_ensure_running() {
   if postgres_alive; then return 0; fi
   [[ $(id -u) == 0 ]] || fail_service postgresql "" "not answering on $HOST:$POSTGRES_PORT, and only root can start it"
   local version logfile=$STATE/postgresql-start.log
-  version=$(find /etc/postgresql -mindepth 1 -maxdepth 1 -printf '%f\n' 2>/dev/null | sort -V | tail -n 1)
+  version=$(postgres_version)
   [[ -n $version ]] || fail_service postgresql "" "no cluster under /etc/postgresql"
   log "postgresql $version is not running: starting it"
   pg_ctlcluster --skip-systemctl-redirect "$version" main start </dev/null >"$logfile" 2>&1 9>&- ||
@@ -638,6 +654,21 @@ postgres_ensure_running() {
     ((tries++ < 300)) || fail_service postgresql "$logfile" "not answering on $HOST:$POSTGRES_PORT 60 s after start"
     sleep 0.2
   done
+}
+
+postgresql_start() { postgres_ensure_running; }
+
+# A fast shutdown (clients disconnected, no crash recovery on start), as `pg_ctlcluster stop` does by default.
+postgresql_stop() {
+  if ! postgres_alive; then return 0; fi
+  [[ $(id -u) == 0 ]] || fail_service postgresql "" "only root can stop the machine's PostgreSQL"
+  local version logfile=$STATE/postgresql-stop.log
+  version=$(postgres_version)
+  [[ -n $version ]] || fail_service postgresql "" "no cluster under /etc/postgresql"
+  pg_ctlcluster --skip-systemctl-redirect "$version" main stop -m fast </dev/null >"$logfile" 2>&1 9>&- ||
+    fail_service postgresql "$logfile" "pg_ctlcluster $version main stop failed"
+  ! postgres_alive || fail_service postgresql "$logfile" "still answering on $HOST:$POSTGRES_PORT after stop"
+  log "postgresql stopped"
 }
 
 postgres_setup() {
@@ -777,8 +808,8 @@ cmd_env() {
 cmd_service() {
   local action=$1 service=${2:-}
   case $service in
-    kafka | s3proxy) ;;
-    *) die "usage: scripts/services.sh $action kafka|s3proxy" ;;
+    kafka | s3proxy | mariadb | postgresql) ;;
+    *) die "usage: scripts/services.sh $action kafka|s3proxy|mariadb|postgresql" ;;
   esac
   take_lock
   ensure_secrets

@@ -88,6 +88,8 @@ describe('loadConfig defaults', () => {
       IMGPIPE_CONSUMER_BATCH_SIZE: '16',
       IMGPIPE_CONSUMER_CONCURRENCY: '3',
       IMGPIPE_LOG_LEVEL: 'debug',
+      IMGPIPE_METRICS_PORT: '9464',
+      IMGPIPE_METRICS_HOST: '0.0.0.0',
     })
     expect(config).toEqual({
       database: { kind: 'sqlite', path: ':memory:' },
@@ -98,7 +100,19 @@ describe('loadConfig defaults', () => {
       analysis: { eventThreshold: 0.25, pixelTolerance: 10, maxImagePixels: 1000, maxImageBytes: 2048 },
       consumer: { batchSize: 16, concurrency: 3 },
       logLevel: 'debug',
+      metrics: { port: 9464, host: '0.0.0.0' },
     })
+  })
+})
+
+describe('metrics endpoint settings', () => {
+  it('has no endpoint by default, listens on loopback, and takes the flag over the env variable', () => {
+    expect(load({}).metrics).toEqual({ port: null, host: '127.0.0.1' })
+    expect(load({ IMGPIPE_METRICS_PORT: '9000' }, { metricsPort: '0' }).metrics.port).toBe(0)
+  })
+
+  it.each(['-1', '65536', 'http', '1.5'])('rejects port %j naming IMGPIPE_METRICS_PORT', (port) => {
+    expect(configError(() => load({ IMGPIPE_METRICS_PORT: port })).message).toContain('IMGPIPE_METRICS_PORT')
   })
 })
 

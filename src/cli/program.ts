@@ -8,8 +8,9 @@ import { registerStatusCommand } from './commands/status-command.js'
 import { registerStoreCommand } from './commands/store-command.js'
 import { registerViewCommand } from './commands/view-command.js'
 import { registerWebCommand } from './commands/web-command.js'
+import { VERSION } from './package-info.js'
 
-export const VERSION = '0.1.0'
+export { VERSION }
 
 export function buildProgram(): Command {
   const program = new Command('imgpipe')

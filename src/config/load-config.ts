@@ -20,6 +20,8 @@ export interface Config {
   analysis: AnalysisOptions
   consumer: ConsumerOptions
   logLevel: LogLevel
+  /** The stages' Prometheus endpoint: port null = none; 0 = a free port. */
+  metrics: { port: number | null; host: string }
 }
 
 /** Flag values from the CLI, by setting name; each overrides its variable. */
@@ -47,6 +49,7 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     },
     consumer: { batchSize: value.consumerBatchSize, concurrency: value.consumerConcurrency },
     logLevel: value.logLevel,
+    metrics: { port: value.metricsPort ?? null, host: value.metricsHost },
   }
 }
 

@@ -176,6 +176,21 @@ export const SETTINGS = {
     help: '`imgpipe web`: open `/events` streams per client address',
     parse: integer(0, 1_000_000),
   },
+  metricsPort: {
+    env: 'IMGPIPE_METRICS_PORT',
+    arg: 'port',
+    defaultText: '– (none)',
+    help: '`run`, `receive`, `analyze`, `alert` serve `/metrics`, `/health`, `/ready` on this port (`0`: a free one)',
+    parse: integer(0, 65535),
+  },
+  metricsHost: {
+    env: 'IMGPIPE_METRICS_HOST',
+    arg: 'host',
+    // Loopback unless told otherwise (a container sets 0.0.0.0).
+    default: '127.0.0.1',
+    help: 'address of that endpoint (`0.0.0.0` in a container)',
+    parse: asGiven,
+  },
   logLevel: {
     env: 'IMGPIPE_LOG_LEVEL',
     arg: 'level',

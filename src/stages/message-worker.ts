@@ -1,5 +1,6 @@
 import { DEFAULT_CONSUMER_OPTIONS } from '../core/consumer-options.js'
 import { ClosedError, describeError, toImgpipeError } from '../core/errors.js'
+import { secondsSince } from '../core/ports/metrics.js'
 import type { MessageHandler, ReceivedMessage, Subscription } from '../core/ports/bus.js'
 import { deadLetterTopic, retrying, type StageContext } from './stage-context.js'
 
@@ -12,6 +13,7 @@ import { deadLetterTopic, retrying, type StageContext } from './stage-context.js
  */
 export function messageWorker(context: StageContext, stage: string, handle: (message: ReceivedMessage) => Promise<void>): MessageHandler {
   return async (message) => {
+    const started = process.hrtime.bigint()
     try {
       await retrying(context, `${stage} of ${message.topic}@${message.partition}:${message.offset}`, () => handle(message))
     } catch (error) {
@@ -34,6 +36,9 @@ export function messageWorker(context: StageContext, stage: string, handle: (mes
       await retrying(context, 'dead-letter publish', () =>
         context.bus.publish(deadLetterTopic(message.topic), [{ key: message.key, value: parked }]),
       )
+      context.metrics?.increment('imgpipe_dead_letters_total', { topic: message.topic })
+    } finally {
+      context.metrics?.observe('imgpipe_handler_duration_seconds', secondsSince(started), { stage })
     }
   }
 }

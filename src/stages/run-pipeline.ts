@@ -5,9 +5,11 @@ import type { DeliveryChannel } from '../core/ports/delivery-channel.js'
 import type { PipelineCounts } from '../core/types.js'
 import { AlertStage } from './alert/alert-stage.js'
 import { AnalyzeStage } from './analyze/analyze-stage.js'
+import { measuredChannels } from './measured-channel.js'
 import type { ImageSource } from './receive/image-source.js'
 import { ReceiveStage, type ReceiveOutcome } from './receive/receive-stage.js'
 import { retrying, type StageContext } from './stage-context.js'
+import { StartUp, StoppedDuringStartUp } from './start-up.js'
 
 /**
  * What the stages of a process share: the three ports, the names and settings (a StageContext without its
@@ -70,6 +72,7 @@ export async function runPipeline(pipeline: PipelineContext, plan: PipelinePlan)
     consumer: pipeline.consumer,
     logger,
     signal: interrupt.signal,
+    metrics: pipeline.metrics,
   }
   const outcomes = { received: 0, failed: 0, duplicate: 0 }
   const subscriptions: Subscription[] = []
@@ -85,29 +88,33 @@ export async function runPipeline(pipeline: PipelineContext, plan: PipelinePlan)
     })
   }
 
+  // Until the stages consume, a stop ends the start-up's retries at once (a broker that is down, F8).
+  const startUp = new StartUp(plan.stop, interrupt)
   try {
-    await ensurePipelineTopics(context, pipeline.partitions)
+    await startUp.run(ensurePipelineTopics(context, pipeline.partitions))
     const receive = new ReceiveStage(context)
     // Only a receiving process, or one whose bus forgets, rebuilds the analysis queue from the catalog:
     // consumers on Kafka would otherwise each re-queue the whole backlog at start-up.
-    if (plan.source !== undefined || !pipeline.bus.durable) await receive.recover()
+    if (plan.source !== undefined || !pipeline.bus.durable) await startUp.run(receive.recover())
     if (plan.alert) {
-      stages.alert = new AlertStage(context, plan.channels)
-      const subscription = await stages.alert.start()
+      stages.alert = new AlertStage(context, measuredChannels(plan.channels, pipeline.metrics))
+      const subscription = await startUp.run(stages.alert.start())
       subscriptions.push(subscription)
       watch(subscription, 'alert')
     }
     if (plan.analyze) {
       stages.analyze = new AnalyzeStage(context)
-      const subscription = await stages.analyze.start()
+      const subscription = await startUp.run(stages.analyze.start())
       subscriptions.push(subscription)
       watch(subscription, 'analyze')
     }
+    startUp.done()
     if (plan.source !== undefined) {
       for await (const incoming of plan.source) {
         if (plan.stop.aborted || failed.signal.aborted) break
         const outcome = await receive.receive(incoming)
         outcomes[outcome.kind] += 1
+        pipeline.metrics?.increment('imgpipe_images_received_total', { outcome: outcome.kind })
         plan.onReceived?.(outcome)
       }
     }
@@ -120,7 +127,13 @@ export async function runPipeline(pipeline: PipelineContext, plan: PipelinePlan)
       delivered: stages.alert?.stats.delivered ?? 0,
     }
     return { outcomes, processed, counts: await catalog.counts(), stopped }
+  } catch (error) {
+    if (!(error instanceof StoppedDuringStartUp)) throw error
+    logger.warn('stopped by signal during start-up')
+    const processed = { analyzed: 0, failed: 0, events: 0, delivered: 0 }
+    return { outcomes, processed, counts: await catalog.counts(), stopped: true }
   } finally {
+    startUp.done()
     const grace = setTimeout(() => interrupt.abort(), plan.graceMs ?? 10_000)
     await Promise.allSettled(subscriptions.map((subscription) => subscription.close()))
     clearTimeout(grace)

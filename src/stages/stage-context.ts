@@ -4,6 +4,7 @@ import type { Logger } from '../core/logger.js'
 import { GROUPS, TOPICS, topicName } from '../core/messages.js'
 import type { Bus } from '../core/ports/bus.js'
 import type { Catalog } from '../core/ports/catalog.js'
+import type { Metrics } from '../core/ports/metrics.js'
 import type { ObjectStore } from '../core/ports/object-store.js'
 import { withRetry } from '../core/retry.js'
 import { ClosedError } from '../core/errors.js'
@@ -46,6 +47,8 @@ export interface StageContext {
   logger: Logger
   /** Aborted on shutdown: retry loops stop and the message in hand stays uncommitted. */
   signal: AbortSignal
+  /** Counters and timings by name (src/core/ports/metrics.ts); none when absent. */
+  metrics?: Metrics
 }
 
 /**

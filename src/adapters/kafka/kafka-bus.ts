@@ -20,10 +20,11 @@
 import { Admin, compatibilityPartitioner, ProduceAcks, Producer, stringSerializers } from '@platformatic/kafka'
 import { ClosedError, describeError, MessageInvalidError } from '../../core/errors.js'
 import type { Logger } from '../../core/logger.js'
-import type { Bus, BusMessage, SubscribeOptions, Subscription, TopicSpec } from '../../core/ports/bus.js'
+import type { Bus, BusMessage, ConsumerOf, PartitionLag, SubscribeOptions, Subscription, TopicSpec } from '../../core/ports/bus.js'
 import { sleep, withRetry } from '../../core/retry.js'
 import { kafkaClientConnection } from './kafka-connection.js'
 import type { KafkaClientConnection } from './kafka-connection.js'
+import { kafkaConsumerLag } from './kafka-consumer-lag.js'
 import { describeKafkaError, hasKafkaApiError, toBusError } from './kafka-errors.js'
 import { describeKafkaBrokers, type KafkaBrokerOptions } from './kafka-options.js'
 import { clientRetryDelay, KafkaSubscription } from './kafka-subscription.js'
@@ -175,6 +176,15 @@ export class KafkaBus implements Bus {
       await this.adminClient().metadata({ topics: [], forceUpdate: true })
     } catch (error) {
       throw toBusError('metadata request (ping)', error, this.connection)
+    }
+  }
+
+  async consumerLag(consumers: readonly ConsumerOf[]): Promise<PartitionLag[]> {
+    this.assertOpen()
+    try {
+      return await kafkaConsumerLag(this.adminClient(), consumers)
+    } catch (error) {
+      throw toBusError('consumer lag', error, this.connection)
     }
   }
 

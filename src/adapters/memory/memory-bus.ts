@@ -17,7 +17,18 @@
  */
 import { handleBatch } from '../../core/batch.js'
 import { ClosedError, MessageInvalidError } from '../../core/errors.js'
-import type { Bus, BusMessage, MessageHandler, ReceivedMessage, SubscribeOptions, Subscription, TopicSpec } from '../../core/ports/bus.js'
+import type {
+  Bus,
+  BusMessage,
+  ConsumerOf,
+  MessageHandler,
+  PartitionLag,
+  ReceivedMessage,
+  SubscribeOptions,
+  Subscription,
+  TopicSpec,
+} from '../../core/ports/bus.js'
+import { lagOf } from './memory-consumer-lag.js'
 import { describeMemoryBackend } from './memory-options.js'
 
 /** Options of {@link MemoryBus}. */
@@ -261,6 +272,15 @@ export class MemoryBus implements Bus {
     this.closing = true
     await Promise.all([...this.subscriptions].map((subscription) => subscription.close()))
     this.closed = true
+  }
+
+  async consumerLag(consumers: readonly ConsumerOf[]): Promise<PartitionLag[]> {
+    this.assertOpen()
+    return lagOf(
+      consumers,
+      (topic) => this.topics.get(topic)?.partitions.map((log) => log.entries.length),
+      (topic, group) => this.groups.get(groupKey(topic, group))?.committed,
+    )
   }
 
   /** Messages of the topic that the group has not committed yet (a message in hand counts). */

@@ -10,6 +10,7 @@ import { runPipeline, type PipelineContext, type PipelinePlan, type PipelineRepo
 import { topicsFor } from '../../stages/stage-context.js'
 import { cliContext, nonNegativeInteger, positiveInteger, printJson, type CliContext } from '../cli-context.js'
 import { PipelineProgress } from '../progress.js'
+import { startStageMetrics } from '../stage-metrics.js'
 import { withBackends, type OpenedBackends } from '../with-backends.js'
 
 interface MockOptions {
@@ -168,22 +169,40 @@ export async function runWithProgress(
   }
 }
 
-/** The command's pipeline: its backends and settings as the stages' context, a log channel, its stop signal. */
-function runPipelineWith(
+/**
+ * The command's pipeline: its backends and settings as the stages' context, a log channel, its stop signal;
+ * and, with IMGPIPE_METRICS_PORT, the metrics endpoint for as long as it runs.
+ */
+async function runPipelineWith(
   context: CliContext,
   backends: PipelineBackends,
   plan: Omit<PipelinePlan, 'channels' | 'stop'>,
 ): Promise<PipelineReport> {
   const { config, logger } = context
-  const pipeline: PipelineContext = {
-    ...backends,
-    topics: topicsFor(config),
-    analysis: config.analysis,
-    consumer: config.consumer,
-    partitions: config.topicPartitions,
-    logger,
+  const endpoint = await startStageMetrics(context, backends, pipelineConsumers(context))
+  try {
+    const pipeline: PipelineContext = {
+      ...backends,
+      topics: topicsFor(config),
+      analysis: config.analysis,
+      consumer: config.consumer,
+      partitions: config.topicPartitions,
+      logger,
+      ...(endpoint === null ? {} : { metrics: endpoint.metrics }),
+    }
+    return await runPipeline(pipeline, { ...plan, channels: [new LogChannel(logger)], stop: context.stop })
+  } finally {
+    await endpoint?.close()
   }
-  return runPipeline(pipeline, { ...plan, channels: [new LogChannel(logger)], stop: context.stop })
+}
+
+/** Both consumer groups: whichever stage this process runs, the operator wants to see the lag downstream too. */
+function pipelineConsumers(context: CliContext): { group: string; topic: string }[] {
+  const topics = topicsFor(context.config)
+  return [
+    { group: topics.imageAnalysisGroup, topic: topics.imageAnalysis },
+    { group: topics.imageEventAlertGroup, topic: topics.imageEventAlert },
+  ]
 }
 
 export function printSummary(context: CliContext, report: PipelineReport, json: boolean): void {

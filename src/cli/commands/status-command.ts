@@ -22,6 +22,7 @@ import { cliContext, positiveInteger, printJson } from '../cli-context.js'
 import { safeText } from '../table-format.js'
 import { exitIfStillRunningAfter, formatDuration, withTimeLimit } from '../time-limit.js'
 import { withBackends, type BackendsContext } from '../with-backends.js'
+import { collectConsumerLag, renderConsumerLag, type LagRow } from './consumer-lag-report.js'
 import { describePipelineCounts } from './db-command.js'
 import { CHECK_PREFIX } from './store-command.js'
 
@@ -62,6 +63,10 @@ export interface StatusReport {
   counts: PipelineCounts | null
   /** Why there are no counts, when there are none. */
   countsDetail?: string
+  /** Per consumer group, topic and partition; null when the broker did not answer or cannot tell. */
+  consumerLag: LagRow[] | null
+  /** Why there is no lag, when there is none. */
+  consumerLagDetail?: string
 }
 
 const COMPONENTS: readonly Component[] = ['database', 'store', 'broker']
@@ -93,6 +98,8 @@ export function registerStatusCommand(program: Command): void {
 export async function collectStatus(config: Config, logger: Logger, timeoutMs: number, onTimeout?: () => void): Promise<StatusReport> {
   let counts: PipelineCounts | null = null
   let countsDetail: string | undefined
+  let consumerLag: LagRow[] | null = null
+  let consumerLagDetail: string | undefined
   const limited = <T>(work: Promise<T>, unavailable: (message: string) => ImgpipeError): Promise<T> =>
     withTimeLimit(work, timeoutMs, () => {
       onTimeout?.()
@@ -139,7 +146,16 @@ export async function collectStatus(config: Config, logger: Logger, timeoutMs: n
   const broker = probe(describeBus(config.broker), () =>
     withBackends(closing, { bus: 'open' }, async ({ bus }) => {
       await limited(bus.ping(), (message) => new BusUnavailableError(message))
-      return config.broker.kind === 'memory' ? 'in-process bus: answers by construction' : null
+      if (config.broker.kind === 'memory') {
+        consumerLagDetail = 'in-process bus: its lag lives in the running process (see its /metrics)'
+        return 'in-process bus: answers by construction'
+      }
+      try {
+        consumerLag = await limited(collectConsumerLag(bus, config), (message) => new BusUnavailableError(message))
+      } catch (error) {
+        consumerLagDetail = `lag unavailable: ${describeError(error)}`
+      }
+      return null
     }),
   )
 
@@ -152,6 +168,8 @@ export async function collectStatus(config: Config, logger: Logger, timeoutMs: n
     broker: brokerStatus,
     counts,
     ...(counts === null && countsDetail !== undefined ? { countsDetail } : {}),
+    consumerLag,
+    ...(consumerLagDetail === undefined ? {} : { consumerLagDetail }),
   }
 }
 
@@ -183,6 +201,7 @@ export function renderStatus(report: StatusReport): string[] {
   })
   const pipeline = report.counts === null ? (report.countsDetail ?? 'unknown') : describePipelineCounts(report.counts)
   lines.push(`${'pipeline'.padEnd(15)}${safeText(pipeline)}`)
+  if (report.broker.answers) lines.push(...renderConsumerLag(report.consumerLag, report.consumerLagDetail))
   return lines
 }
 

@@ -71,6 +71,25 @@ export interface TopicSpec {
   partitions: number
 }
 
+/** Where one consumer group stands on one partition of a topic. */
+export interface PartitionLag {
+  group: string
+  topic: string
+  partition: number
+  /** The next offset the group will consume; null when it has committed nothing on this partition yet. */
+  committedOffset: bigint | null
+  /** The offset the next published message will get (the high watermark). */
+  endOffset: bigint
+  /** Messages published but not committed: end - committed (end - start of the log when nothing is committed). */
+  lag: bigint
+}
+
+/** A consumer group and the topic it consumes. */
+export interface ConsumerOf {
+  group: string
+  topic: string
+}
+
 export interface Bus {
   /** Broker location without credentials, e.g. `kafka://127.0.0.1:9092` or `memory:`. */
   readonly description: string
@@ -86,6 +105,12 @@ export interface Bus {
   subscribe(options: SubscribeOptions): Promise<Subscription>
   /** Throws BusUnavailableError when the broker does not answer. */
   ping(): Promise<void>
+  /**
+   * Per partition of each given topic: the group's committed offset, the end offset and the lag, sorted by
+   * group, topic and partition. A topic that does not exist yields no rows. Throws BusUnavailableError when the
+   * broker does not answer. (Lag of the in-process bus covers this process only.)
+   */
+  consumerLag(consumers: readonly ConsumerOf[]): Promise<PartitionLag[]>
   /** Closes subscriptions and producers. */
   close(): Promise<void>
 }

@@ -49,7 +49,8 @@ export class AlertStage {
   async alertEvent(imageEventId: number): Promise<AlertRecord> {
     const event = await this.context.catalog.getEvent(imageEventId)
     if (event === null) throw new NotFoundError(`image_event_id ${imageEventId} is not in image_event`)
-    const { alert } = await this.context.catalog.insertAlert(imageEventId)
+    const { alert, created } = await this.context.catalog.insertAlert(imageEventId)
+    if (created) this.context.metrics?.increment('imgpipe_alerts_total')
     if (alert.deliveredAt === null) await this.deliver(alert)
     return alert
   }
@@ -66,5 +67,6 @@ export class AlertStage {
       new Date(),
     )
     this.stats.delivered += 1
+    this.context.metrics?.observe('imgpipe_receive_to_alert_seconds', (Date.now() - image.receivedAt.getTime()) / 1000)
   }
 }

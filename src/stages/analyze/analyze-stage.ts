@@ -66,6 +66,7 @@ export class AnalyzeStage {
     try {
       await this.compareWithPrevious(image)
       this.stats.analyzed += 1
+      this.context.metrics?.increment('imgpipe_images_analyzed_total')
     } catch (error) {
       const failure = toImgpipeError(error)
       if (failure.canRetry || this.context.signal.aborted) throw failure
@@ -73,6 +74,7 @@ export class AnalyzeStage {
       logger.warn({ imageId, code: failure.code }, `analyze: image ${imageId} failed: ${describeError(failure)}`)
       await catalog.markImageFailed(imageId, failure.code, describeError(failure).slice(0, 1000))
       this.stats.failed += 1
+      this.context.metrics?.increment('imgpipe_images_failed_total')
     }
   }
 
@@ -118,6 +120,7 @@ export class AnalyzeStage {
     if (event === null) return
     if (created) {
       this.stats.events += 1
+      this.context.metrics?.increment('imgpipe_events_total')
       logger.info(
         { imageEventId: event.imageEventId, stream: image.stream, imageNum: image.imageNum, changedFraction: analyzed.changedFraction },
         `analyze: image event ${event.imageEventId} (${event.eventType}) on ${image.stream} image ${image.imageNum}`,

@@ -226,6 +226,7 @@ describe('collectStatus and renderStatus', () => {
       store: { target: 'file:/objects', answers: true, ms: 1, detail: 'answered in 1 ms' },
       broker: { target: 'kafka://h:9092', answers: false, ms: 5, detail: 'refused\u001b[2J', code: 'IMGPIPE_BUS_UNAVAILABLE' },
       counts: { images: 1, imagesReceived: 1, imagesAnalyzed: 0, imagesFailed: 0, events: 0, alerts: 0, alertsUndelivered: 0 },
+      consumerLag: null,
     })
     expect(lines).toEqual([
       'database up    sqlite:/x.db — answered in 3 ms',
