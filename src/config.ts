@@ -41,6 +41,8 @@ export const ENV = {
   maxImagePixels: 'IMGPIPE_MAX_IMAGE_PIXELS',
   maxImageBytes: 'IMGPIPE_MAX_IMAGE_BYTES',
   logLevel: 'IMGPIPE_LOG_LEVEL',
+  /** Opt-in: the receive stage also writes default-stream images here, for the original's analysis client. */
+  analysisDir: 'IMGPIPE_ANALYSIS_DIR',
   /** Kafka security: env only, so that a password never sits in a URL, a flag or a shell history. */
   kafkaCaFile: 'IMGPIPE_KAFKA_CA_FILE',
   kafkaSaslMechanism: 'IMGPIPE_KAFKA_SASL_MECHANISM',
@@ -108,6 +110,11 @@ export interface AnalysisConfig {
   pixelTolerance: number
   maxImagePixels: number
   maxImageBytes: number
+  /**
+   * IMGPIPE_ANALYSIS_DIR, absolute, or null (the default): where the receive stage writes a copy of each image of
+   * the default stream as `image_NNNNN.<ext>` and names it in the message's `image_analysis_path`.
+   */
+  analysisDir: string | null
 }
 
 export interface Config {
@@ -146,6 +153,7 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
       pixelTolerance: parseInteger('pixelTolerance', read('pixelTolerance'), DEFAULTS.pixelTolerance, 0, 254),
       maxImagePixels: parseInteger('maxImagePixels', read('maxImagePixels'), DEFAULTS.maxImagePixels, 1, 2 ** 32),
       maxImageBytes: parseInteger('maxImageBytes', read('maxImageBytes'), DEFAULTS.maxImageBytes, 1, 2 ** 40),
+      analysisDir: ((dir) => (dir === undefined ? null : path.resolve(cwd, dir)))(read('analysisDir')),
     },
     logLevel: parseLogLevel(read('logLevel') ?? DEFAULTS.logLevel),
   }

@@ -93,7 +93,7 @@ describe('loadConfig defaults', () => {
       broker: { kind: 'kafka', brokers: ['k:9092'], clientId: 'imgpipe' },
       topicPartitions: 12,
       topicPrefix: 'test.run-1_',
-      analysis: { eventThreshold: 0.25, pixelTolerance: 10, maxImagePixels: 1000, maxImageBytes: 2048 },
+      analysis: { eventThreshold: 0.25, pixelTolerance: 10, maxImagePixels: 1000, maxImageBytes: 2048, analysisDir: null },
       logLevel: 'debug',
     })
   })

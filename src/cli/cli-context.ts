@@ -9,6 +9,9 @@ export function addGlobalOptions(program: Command): Command {
     .addOption(new Option('--object-store-url <url>', 'object store (env IMGPIPE_OBJECT_STORE_URL)'))
     .addOption(new Option('--broker-url <url>', 'message broker (env IMGPIPE_BROKER_URL)'))
     .addOption(new Option('--topic-prefix <prefix>', 'prefix for topic and group names (env IMGPIPE_TOPIC_PREFIX)'))
+    .addOption(
+      new Option('--analysis-dir <dir>', "also write default-stream images here for the original's analysis client (env IMGPIPE_ANALYSIS_DIR)"),
+    )
     .addOption(new Option('--partitions <n>', 'partitions of topics created (env IMGPIPE_TOPIC_PARTITIONS)'))
     .addOption(new Option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (env IMGPIPE_LOG_LEVEL)'))
 }
@@ -20,6 +23,7 @@ interface GlobalOptions {
   topicPrefix?: string
   partitions?: string
   logLevel?: string
+  analysisDir?: string
 }
 
 export interface CliContext {
@@ -43,6 +47,7 @@ export function cliContext(command: Command, options: { defaultLogLevel?: LogLev
     topicPrefix: flags.topicPrefix,
     topicPartitions: flags.partitions,
     logLevel: flags.logLevel,
+    analysisDir: flags.analysisDir,
   }
   const explicitLevel = flags.logLevel !== undefined || (process.env['IMGPIPE_LOG_LEVEL'] ?? '') !== ''
   if (!explicitLevel && options.defaultLogLevel !== undefined) overrides.logLevel = options.defaultLogLevel

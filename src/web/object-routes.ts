@@ -34,6 +34,7 @@ export function registerObjectRoutes(app: FastifyInstance, deps: { catalog: Cata
     const event = await catalog.getEvent(imageEventId)
     if (event === null) return sendError(request, reply, 404, `no image event ${imageEventId}`)
     const key = event.differenceImageObjectKey
+    if (key === null) return sendError(request, reply, 404, `image event ${imageEventId} has no difference image yet`)
     return sendObject(request, reply, store, {
       key,
       what: `the difference image of image event ${imageEventId}`,
