@@ -10,7 +10,10 @@ export function addGlobalOptions(program: Command): Command {
     .addOption(new Option('--broker-url <url>', 'message broker (env IMGPIPE_BROKER_URL)'))
     .addOption(new Option('--topic-prefix <prefix>', 'prefix for topic and group names (env IMGPIPE_TOPIC_PREFIX)'))
     .addOption(
-      new Option('--analysis-dir <dir>', "also write default-stream images here for the original's analysis client (env IMGPIPE_ANALYSIS_DIR)"),
+      new Option(
+        '--analysis-dir <dir>',
+        "also write default-stream images here for the original's analysis client (env IMGPIPE_ANALYSIS_DIR)",
+      ),
     )
     .addOption(new Option('--partitions <n>', 'partitions of topics created (env IMGPIPE_TOPIC_PARTITIONS)'))
     .addOption(new Option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (env IMGPIPE_LOG_LEVEL)'))

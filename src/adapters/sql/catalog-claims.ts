@@ -26,12 +26,7 @@ export async function finishStoringImage(
   return imageById(db, imageId)
 }
 
-export async function assignImageNum(
-  db: Kysely<CatalogDatabase>,
-  imageId: number,
-  stream: string,
-  imageNum: number,
-): Promise<ImageRecord> {
+export async function assignImageNum(db: Kysely<CatalogDatabase>, imageId: number, stream: string, imageNum: number): Promise<ImageRecord> {
   await db
     .updateTable('image_metadata')
     .set({ stream, image_num: imageNum })
@@ -63,4 +58,17 @@ export async function listEventsWithoutKey(db: Kysely<CatalogDatabase>, page: Pa
     .limit(page.limit)
     .execute()
   return rows.map(toEventRecord)
+}
+
+export async function listUnnumberedImages(db: Kysely<CatalogDatabase>, stream: string, page: Page): Promise<ImageRecord[]> {
+  const rows = await db
+    .selectFrom('image_metadata')
+    .selectAll()
+    .where('stream', '=', stream)
+    .where('image_num', 'is', null)
+    .where('image_id', '>', page.afterId ?? 0)
+    .orderBy('image_id')
+    .limit(page.limit)
+    .execute()
+  return rows.map(toImageRecord)
 }

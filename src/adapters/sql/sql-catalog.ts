@@ -158,6 +158,10 @@ class SqlCatalogImpl implements SqlCatalog {
     return this.#run('assignImageNum', (db) => claims.assignImageNum(db, imageId, stream, imageNum))
   }
 
+  listUnnumberedImages(stream: string, page: Page): Promise<ImageRecord[]> {
+    return this.#run('listUnnumberedImages', (db) => claims.listUnnumberedImages(db, stream, { ...page, limit: pageLimit(page) }))
+  }
+
   setEventDifferenceKey(imageEventId: number, differenceImageObjectKey: string): Promise<ImageEventRecord> {
     return this.#run('setEventDifferenceKey', (db) => claims.setEventDifferenceKey(db, imageEventId, differenceImageObjectKey))
   }

@@ -60,6 +60,8 @@ export interface Catalog {
    * Returns the row; a row that already has a number keeps it.
    */
   assignImageNum(imageId: number, stream: string, imageNum: number): Promise<ImageRecord>
+  /** Rows of the stream without a number (the original's receiving client writes them), ascending by id. */
+  listUnnumberedImages(stream: string, page: Page): Promise<ImageRecord[]>
   /** 1 + the largest image_num of the stream (1 for a new stream). */
   nextImageNum(stream: string): Promise<number>
   /** An image of the stream with these exact bytes and file name, if one was already ingested. */
