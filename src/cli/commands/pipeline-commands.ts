@@ -25,7 +25,7 @@ function addMockOptions(command: Command): Command {
   return command
     .option('-n, --count <n>', 'images per stream', positiveInteger, 10)
     .option('-k, --change-every <k>', 'image n is rotated 90° when n % k == k - 1 (the original: 4)', positiveInteger, 4)
-    .option('--stream <name>', 'stream name (the default stream uses the original pipeline's object keys)', DEFAULT_STREAM)
+    .option('--stream <name>', 'stream name (the default stream keeps the original pipeline object keys)', DEFAULT_STREAM)
     .option('--streams <n>', 'number of streams (named <stream>-1, <stream>-2, ...)', positiveInteger, 1)
     .option('--interval <ms>', 'pause between images, like a camera cadence', nonNegativeInteger, 0)
     .option('--json', 'print the summary as JSON')
