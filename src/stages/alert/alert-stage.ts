@@ -47,6 +47,7 @@ export class AlertStage {
     await this.alertEvent(imageEventId)
   }
 
+  /** `waitMs`: how long to wait for the event to have its difference image (tests shorten it). */
   async alertEvent(imageEventId: number, waitMs = ROW_WAIT_MS): Promise<AlertRecord> {
     // Only events with their difference image are alerted: the original's analysis client (and imgpipe's)
     // inserts the event, uploads, then sets the key. Wait for that; recovery of analyze republishes later ones.

@@ -38,7 +38,11 @@ export class AnalyzeStage {
   /** What this process did (not the catalog's totals): how several analyzers shared the work. */
   readonly stats = { analyzed: 0, failed: 0, events: 0 }
 
-  constructor(private readonly context: StageContext) {}
+  /** `rowWaitMs`: how long a message may wait for its image row to be committed (tests shorten it). */
+  constructor(
+    private readonly context: StageContext,
+    private readonly options: { rowWaitMs?: number } = {},
+  ) {}
 
   /** Finishes and republishes events that never got an alert (a crash mid-way), then consumes. */
   async start(): Promise<Subscription> {
@@ -80,10 +84,10 @@ export class AnalyzeStage {
    * Analyses one image by id; safe to call any number of times. `imageNum` is the message's number, for rows
    * the original's receiving client wrote without one.
    */
-  async analyzeImage(imageId: number, imageNum: number | null = null, waitMs = ROW_WAIT_MS): Promise<void> {
+  async analyzeImage(imageId: number, imageNum: number | null = null): Promise<void> {
     const { catalog, logger } = this.context
     // The original's clients publish right after their own commit, on another connection: wait for the row.
-    let image = await waitForRow(this.context, () => catalog.getImage(imageId), { timeoutMs: waitMs })
+    let image = await waitForRow(this.context, () => catalog.getImage(imageId), { timeoutMs: this.options.rowWaitMs ?? ROW_WAIT_MS })
     if (image === null) throw new NotFoundError(`image_id ${imageId} is not in image_metadata`)
     if (image.imageNum === null) image = await this.numberOriginalRows(image, imageNum)
     if (image.status === 'failed' || image.status === 'storing') return

@@ -24,7 +24,7 @@ describe('ReceiveStage', () => {
     expect(image).toMatchObject({
       stream: 'mock',
       imageNum: 1,
-      imageObjectKey: 'image/mock/image_00001.jpg',
+      imageObjectKey: 'image/mock__image_00001.jpg',
       status: 'received',
       width: 64,
       height: 64,
@@ -41,7 +41,7 @@ describe('ReceiveStage', () => {
       image_num: 1,
       image_filename: 'image_00001.jpg',
       stream: 'mock',
-      image_object_key: 'image/mock/image_00001.jpg',
+      image_object_key: 'image/mock__image_00001.jpg',
     })
   })
 
@@ -61,7 +61,7 @@ describe('ReceiveStage', () => {
     const b = await stage.receive({ stream: 'cam', filename: 'b.png', bytes: png, byteSize: png.length })
     const again = await stage.receive({ stream: 'cam', filename: 'a.jpg', bytes: teddy, byteSize: teddy.length })
     expect([a.image.imageNum, b.image.imageNum]).toEqual([1, 2])
-    expect(b.image.imageObjectKey).toBe('image/cam/image_00002.png')
+    expect(b.image.imageObjectKey).toBe('image/cam__image_00002.png')
     expect(again).toMatchObject({ kind: 'duplicate', image: { imageId: a.image.imageId } })
   })
 
@@ -73,10 +73,10 @@ describe('ReceiveStage', () => {
     expect(outcome.image).toMatchObject({
       status: 'failed',
       errorCode: 'IMGPIPE_IMAGE_INVALID',
-      imageObjectKey: 'image/cam/image_00001.txt',
+      imageObjectKey: 'image/cam__image_00001.txt',
     })
     expect(outcome.image.errorMessage).toBeTruthy()
-    expect((await context.store.get('image/cam/image_00001.txt')).toString()).toBe('not an image at all')
+    expect((await context.store.get('image/cam__image_00001.txt')).toString()).toBe('not an image at all')
     expect(await drainTopic(context.bus, 'image_analysis')).toHaveLength(0)
   })
 
@@ -95,7 +95,7 @@ describe('ReceiveStage', () => {
       stream: 'mock',
       imageNum: 1,
       imageFilename: 'image_00001.jpg',
-      imageObjectKey: 'image/mock/image_00001.jpg',
+      imageObjectKey: 'image/mock__image_00001.jpg',
       contentSha256: null,
       byteSize: 1,
       width: null,
