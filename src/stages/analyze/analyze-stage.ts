@@ -212,7 +212,7 @@ export class AnalyzeStage {
    * Stores the difference image under the event's own name, sets its key, publishes the alert. Without the
    * JPEG in hand (recovery), the pair is analysed again from the image and the predecessor it was compared with.
    */
-  private async finishEvent(event: ImageEventRecord, image: ImageRecord, differenceJpeg?: Buffer): Promise<void> {
+  private async finishEvent(event: ImageEventRecord, image: ImageRecord, differenceJpeg?: Buffer, publish = true): Promise<void> {
     let finished = event
     if (finished.differenceImageObjectKey === null) {
       const jpeg = differenceJpeg ?? (await this.recomputeDifference(image))
@@ -220,7 +220,7 @@ export class AnalyzeStage {
       await this.context.store.put(key, jpeg, { contentType: 'image/jpeg' })
       finished = await this.context.catalog.setEventDifferenceKey(event.imageEventId, key)
     }
-    await this.publishAlert(finished, image)
+    if (publish) await this.publishAlert(finished, image)
   }
 
   private async recomputeDifference(image: ImageRecord): Promise<Buffer> {
@@ -235,7 +235,8 @@ export class AnalyzeStage {
     try {
       const image = await this.context.catalog.getImage(event.imageId)
       if (image === null) return
-      await retrying(this.context, 'event finish', () => this.finishEvent(event, image))
+      // Not published here: the republishing pass of recover() that follows sends it once.
+      await retrying(this.context, 'event finish', () => this.finishEvent(event, image, undefined, false))
     } catch (error) {
       if (this.context.signal.aborted) throw error
       const failure = toImgpipeError(error)
