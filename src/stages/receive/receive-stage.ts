@@ -179,8 +179,8 @@ export class ReceiveStage {
     }
     if (image.contentSha256 !== null && sha256(bytes) !== image.contentSha256) return
     const status = image.errorCode === null ? 'received' : 'failed'
-    const finished = await retrying(this.context, 'image status', () => this.context.catalog.finishStoringImage(image.imageId, status))
-    if (finished.status === 'received') await this.publish([finished])
+    // Published by the pass over `received` images that follows in recover().
+    await retrying(this.context, 'image status', () => this.context.catalog.finishStoringImage(image.imageId, status))
   }
 
   /** Reads what the row needs from the bytes; a bad image is not an error of the stage but a failed row. */
