@@ -95,6 +95,8 @@ function checkCompatible(table: { name: string; columns: ExistingColumn[] }, spe
 }
 
 async function alterInPlace(db: Kysely<unknown>, kind: 'mysql' | 'postgres', spec: TableSpec, columns: Set<string>): Promise<void> {
+  // Keys, streams and file names compare exactly (binary collation), as in the tables imgpipe creates.
+  if (kind === 'mysql') await sql`alter table ${sql.table(spec.name)} convert to character set utf8mb4 collate utf8mb4_bin`.execute(db)
   for (const column of spec.columns) {
     if (!columns.has(column.name))
       await db.schema

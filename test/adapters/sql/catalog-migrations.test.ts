@@ -40,7 +40,10 @@ describe('catalog migrations', () => {
     expect(await migrateCatalog(db, 'sqlite')).toEqual(['0001-initial', '0002-nullable-difference-key'])
     expect(await migrateCatalog(db, 'sqlite')).toEqual([])
     expect(tables()).toEqual(['image_event', 'image_event_alert', 'image_metadata', MIGRATION_TABLE, MIGRATION_LOCK_TABLE].sort())
-    expect(raw.prepare(`SELECT name FROM ${MIGRATION_TABLE}`).all()).toEqual([{ name: '0001-initial' }, { name: '0002-nullable-difference-key' }])
+    expect(raw.prepare(`SELECT name FROM ${MIGRATION_TABLE}`).all()).toEqual([
+      { name: '0001-initial' },
+      { name: '0002-nullable-difference-key' },
+    ])
   })
 
   it('never touches existing rows when run again', async () => {
