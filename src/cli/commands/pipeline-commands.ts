@@ -5,7 +5,7 @@ import { assertValidStreamName, DEFAULT_STREAM } from '../../core/object-keys.js
 import type { PipelineCounts } from '../../core/types.js'
 import { LogChannel } from '../../stages/alert/log-channel.js'
 import type { ImageSource } from '../../stages/receive/image-source.js'
-import type { ReceiveOutcome } from '../../stages/receive/receive-stage.js'
+import { resumeImageNum, type ReceiveOutcome } from '../../stages/receive/receive-stage.js'
 import { mockSource } from '../../stages/receive/mock-source.js'
 import { runPipeline, type PipelineReport } from '../../stages/run-pipeline.js'
 import { topicsFor } from '../../stages/stage-context.js'
@@ -87,7 +87,7 @@ async function runMock(context: CliContext, options: MockOptions, stages: { anal
   try {
     // A re-run continues each stream where it stopped instead of regenerating what is already recorded.
     const startAt = new Map<string, number>()
-    for (const stream of streams) startAt.set(stream, await backends.catalog.nextImageNum(stream))
+    for (const stream of streams) startAt.set(stream, await resumeImageNum(backends.catalog, stream))
     const source = mockSource({
       streams,
       count: options.count,

@@ -5,6 +5,7 @@ import { inspectImage } from '../../analysis/decode-image.js'
 import { describeError, ImgpipeError, ObjectNotFoundError, toImgpipeError } from '../../core/errors.js'
 import { encodeMessage, SCHEMA_VERSION, type ImageAnalysisMessage } from '../../core/messages.js'
 import { assertValidStreamName, contentTypeForKey, DEFAULT_STREAM, extensionForFormat, imageObjectKey } from '../../core/object-keys.js'
+import type { Catalog } from '../../core/ports/catalog.js'
 import type { ImageRecord, NewImage } from '../../core/types.js'
 import { forEachPendingPage, retrying, type StageContext } from '../stage-context.js'
 import type { IncomingImage } from './image-source.js'
@@ -81,10 +82,13 @@ export class ReceiveStage {
     const contentSha256 = incoming.contentSha256 ?? (bytes === null ? null : sha256(bytes))
 
     // Files carry no sequence number: the same bytes under the same name in the same stream are the same image.
-    if (incoming.imageNum === undefined && contentSha256 !== null) {
-      const existing = await retrying(this.context, 'duplicate check', () =>
+    // A numbered source's image is found too, so that a re-run finishes a `storing` row without an insert
+    // attempt (which would use up an id on SQLite and shift every later id).
+    if (contentSha256 !== null) {
+      const found = await retrying(this.context, 'duplicate check', () =>
         this.context.catalog.findIngestedImage(incoming.stream, contentSha256, incoming.filename),
       )
+      const existing = incoming.imageNum === undefined || found?.imageNum === incoming.imageNum ? found : null
       if (existing !== null) {
         // A `storing` row is an earlier run's claim that crashed before its bytes were stored: finish it.
         if (existing.status === 'storing' && bytes !== null) return this.store(existing, bytes, await this.validate(incoming))
@@ -255,6 +259,20 @@ export class ReceiveStage {
 }
 
 /** For files that are not images, keep their own extension (sanitised) so the stored object is recognisable. */
+/**
+ * Where a numbered source (the mock stream) resumes a stream: the first number still `storing` (claimed by a
+ * run that died before its bytes were stored, which only the source can finish), else the next free number.
+ */
+export async function resumeImageNum(catalog: Catalog, stream: string): Promise<number> {
+  let resume = await catalog.nextImageNum(stream)
+  for (let afterId = 0; ;) {
+    const page = await catalog.listImagesByStatus('storing', { limit: 500, afterId })
+    if (page.length === 0) return resume
+    for (const image of page) if (image.stream === stream && image.imageNum !== null) resume = Math.min(resume, image.imageNum)
+    afterId = page[page.length - 1]!.imageId
+  }
+}
+
 /** Written whole or not at all (temp file, rename): the original's client may read it at any moment. */
 async function writeAnalysisCopy(file: string, bytes: Uint8Array): Promise<void> {
   try {
