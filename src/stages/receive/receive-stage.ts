@@ -41,17 +41,6 @@ type CheckedFields = Pick<NewImage, 'width' | 'height' | 'format' | 'errorCode' 
 export class ReceiveStage {
   constructor(private readonly context: StageContext) {}
 
-  /** Creates the pipeline's topics when missing. */
-  async start(partitions: number): Promise<void> {
-    const { bus, topics } = this.context
-    await retrying(this.context, 'topic creation', () =>
-      bus.ensureTopics([
-        { name: topics.imageAnalysis, partitions },
-        { name: topics.imageEventAlert, partitions },
-      ]),
-    )
-  }
-
   /**
    * Finishes images left `storing` whose object holds their bytes (a crash between put and status update),
    * then republishes images recorded but never analysed: after a crash between insert and publish, or when
