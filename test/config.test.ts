@@ -40,6 +40,14 @@ function load(env: Record<string, string | undefined> = {}, overrides: ConfigOve
 }
 
 describe('loadConfig defaults', () => {
+  it('resolves IMGPIPE_ANALYSIS_DIR against the cwd (unset: null), the flag overriding it', () => {
+    expect(loadConfig({ IMGPIPE_ANALYSIS_DIR: 'shared/analysis' }, {}, '/srv/imgpipe').analysis.analysisDir).toBe(
+      '/srv/imgpipe/shared/analysis',
+    )
+    expect(loadConfig({ IMGPIPE_ANALYSIS_DIR: ' ' }, {}, '/srv').analysis.analysisDir).toBeNull()
+    expect(loadConfig({ IMGPIPE_ANALYSIS_DIR: '/a' }, { analysisDir: '/b' }, '/srv').analysis.analysisDir).toBe('/b')
+  })
+
   it('uses sqlite and files under the cwd and the in-memory broker', () => {
     const config = load()
     expect(config.database).toEqual({ kind: 'sqlite', path: path.join(CWD, 'data', 'imgpipe.db') })
@@ -53,6 +61,7 @@ describe('loadConfig defaults', () => {
       pixelTolerance: 48,
       maxImagePixels: 50_000_000,
       maxImageBytes: 100 * 1024 * 1024,
+      analysisDir: null,
     })
   })
 
@@ -97,7 +106,7 @@ describe('loadConfig defaults', () => {
       broker: { kind: 'kafka', brokers: ['k:9092'], clientId: 'imgpipe' },
       topicPartitions: 12,
       topicPrefix: 'test.run-1_',
-      analysis: { eventThreshold: 0.25, pixelTolerance: 10, maxImagePixels: 1000, maxImageBytes: 2048 },
+      analysis: { eventThreshold: 0.25, pixelTolerance: 10, maxImagePixels: 1000, maxImageBytes: 2048, analysisDir: null },
       consumer: { batchSize: 16, concurrency: 3 },
       logLevel: 'debug',
       metrics: { port: 9464, host: '0.0.0.0' },

@@ -46,6 +46,7 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
       pixelTolerance: value.pixelTolerance,
       maxImagePixels: value.maxImagePixels,
       maxImageBytes: value.maxImageBytes,
+      analysisDir: value.analysisDir ?? null,
     },
     consumer: { batchSize: value.consumerBatchSize, concurrency: value.consumerConcurrency },
     logLevel: value.logLevel,

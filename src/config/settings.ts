@@ -1,3 +1,4 @@
+import path from 'node:path'
 import { KAFKA_SECURITY_VARIABLES } from '../adapters/kafka/kafka-options.js'
 import { DEFAULT_CONSUMER_OPTIONS } from '../core/consumer-options.js'
 import { LOG_LEVELS } from '../core/logger.js'
@@ -190,6 +191,12 @@ export const SETTINGS = {
     default: '127.0.0.1',
     help: 'address of that endpoint (`0.0.0.0` in a container)',
     parse: asGiven,
+  },
+  analysisDir: {
+    env: 'IMGPIPE_ANALYSIS_DIR',
+    arg: 'dir',
+    help: "opt-in: the receive stage also writes each default-stream image to `<dir>/image_NNNNN.<ext>` and names it in the message's `image_analysis_path`, for the original's analysis client (see Coming from the original pipeline)",
+    parse: (value, context) => path.resolve(context.cwd, value),
   },
   logLevel: {
     env: 'IMGPIPE_LOG_LEVEL',

@@ -8,4 +8,9 @@ export interface AnalysisOptions {
   maxImagePixels: number
   /** Files larger than this are rejected before reading them whole. */
   maxImageBytes: number
+  /**
+   * IMGPIPE_ANALYSIS_DIR, absolute, or null (the default): where the receive stage writes a copy of each image of
+   * the default stream as `image_NNNNN.<ext>` and names it in the message's `image_analysis_path`.
+   */
+  analysisDir: string | null
 }

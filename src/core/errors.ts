@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'IMGPIPE_MESSAGE_INVALID'
   | 'IMGPIPE_NOT_FOUND'
   | 'IMGPIPE_OBJECT_NOT_FOUND'
+  | 'IMGPIPE_OBJECT_MISMATCH'
   | 'IMGPIPE_OBJECT_KEY_INVALID'
   | 'IMGPIPE_CATALOG_UNAVAILABLE'
   | 'IMGPIPE_CATALOG_CONFLICT'
@@ -90,6 +91,15 @@ export class ObjectNotFoundError extends ImgpipeError {
   readonly key: string
   constructor(key: string, options?: ImgpipeErrorOptions) {
     super('IMGPIPE_OBJECT_NOT_FOUND', `no object at key "${key}"`, false, options)
+    this.key = key
+  }
+}
+
+/** An object whose bytes are not the ones its row recorded (content_sha256): replaced, truncated or swapped. */
+export class ObjectMismatchError extends ImgpipeError {
+  readonly key: string
+  constructor(key: string, expectedSha256: string, actualSha256: string, options?: ImgpipeErrorOptions) {
+    super('IMGPIPE_OBJECT_MISMATCH', `object "${key}" has sha256 ${actualSha256}, its row recorded ${expectedSha256}`, false, options)
     this.key = key
   }
 }

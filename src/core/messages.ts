@@ -1,10 +1,16 @@
 import { MessageInvalidError } from './errors.js'
+import { imageNumFromFilename } from './object-keys.js'
 
 /**
  * The messages between stages. JSON, versioned by `schema_version`, and a superset of the original's:
- * `image_analysis` carried `image_num`, `image_id` and `image_filename`; `image_event_alert` carried
- * `image_event_id`. Consumers also accept the original's bare shapes: a JSON object with only `image_id`
- * (or `image_event_id`), or that number alone; the rest is looked up in the catalog.
+ * `image_analysis` carried `image_num`, `image_id`, `image_filename` and `image_analysis_path`;
+ * `image_event_alert` carried `image_event_id`. Consumers also accept the original's bare shapes: a JSON
+ * object with only `image_id` (or `image_event_id`), or that number alone; the rest is looked up in the
+ * catalog. JSON Schemas of both messages are in `schemas/`.
+ *
+ * Evolution: a consumer reads any message whose fields it needs are present and valid. Unknown fields are
+ * ignored and a higher `schema_version` is accepted, so a newer producer does not break an older consumer;
+ * a version that is not a positive integer is refused (it was never produced by anyone).
  */
 
 export const TOPICS = {
@@ -33,6 +39,8 @@ export interface ImageAnalysisMessage {
   stream: string
   image_object_key: string
   received_at: string
+  /** Only with IMGPIPE_ANALYSIS_DIR: the image's copy for the original's analysis client. */
+  image_analysis_path?: string
 }
 
 export interface ImageEventAlertMessage {
@@ -49,6 +57,8 @@ export interface ImageEventAlertMessage {
 /** What a consumer needs at least; everything else can be looked up. */
 export interface ImageAnalysisRequest {
   imageId: number
+  /** The image's number when the message says it (`image_num`, or an `image_NNNNN.*` `image_filename`). */
+  imageNum: number | null
 }
 export interface ImageEventAlertRequest {
   imageEventId: number
@@ -90,28 +100,39 @@ function positiveId(value: unknown): number | null {
   return null
 }
 
-function readId(text: string, topic: string, field: string): number {
+/** The message as a record (null for a bare id), after the version check. */
+function readMessage(text: string, topic: string): { bare: number | null; record: Record<string, unknown> } {
   const parsed = parseJson(text, topic)
   const bare = positiveId(parsed)
-  if (bare !== null) return bare
+  if (bare !== null) return { bare, record: {} }
   if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) {
     const record = parsed as Record<string, unknown>
     const version = record['schema_version']
-    if (version !== undefined && version !== SCHEMA_VERSION) {
+    if (version !== undefined && !(typeof version === 'number' && Number.isSafeInteger(version) && version >= SCHEMA_VERSION)) {
       throw new MessageInvalidError(`${topic} message has unsupported schema_version ${clip(JSON.stringify(version))}`)
     }
-    const id = positiveId(record[field])
-    if (id !== null) return id
+    return { bare: null, record }
   }
+  return { bare: null, record: {} }
+}
+
+function readId(text: string, topic: string, field: string): { id: number; record: Record<string, unknown> } {
+  const { bare, record } = readMessage(text, topic)
+  const id = bare ?? positiveId(record[field])
+  if (id !== null) return { id, record }
   throw new MessageInvalidError(`${topic} message has no valid "${field}" (a positive integer): ${preview(text)}`)
 }
 
 export function parseImageAnalysisMessage(text: string): ImageAnalysisRequest {
-  return { imageId: readId(text, TOPICS.imageAnalysis, 'image_id') }
+  const { id, record } = readId(text, TOPICS.imageAnalysis, 'image_id')
+  // The number is a hint (the row may already have one); a malformed hint is ignored, not fatal.
+  const filename = record['image_filename']
+  const imageNum = positiveId(record['image_num']) ?? (typeof filename === 'string' ? imageNumFromFilename(filename) : null)
+  return { imageId: id, imageNum }
 }
 
 export function parseImageEventAlertMessage(text: string): ImageEventAlertRequest {
-  return { imageEventId: readId(text, TOPICS.imageEventAlert, 'image_event_id') }
+  return { imageEventId: readId(text, TOPICS.imageEventAlert, 'image_event_id').id }
 }
 
 export function encodeMessage(message: ImageAnalysisMessage | ImageEventAlertMessage): string {

@@ -2,12 +2,21 @@ import { ObjectKeyInvalidError, UsageError } from './errors.js'
 
 /**
  * Deterministic object keys. A stage that re-runs after a crash computes the same key and overwrites the
- * same object, so storage never holds orphans of a retried step. Layout, like the original's
- * `image/image_00001.jpg` with the stream added so several streams can share a bucket:
+ * same object, so storage never holds orphans of a retried step. The layout is the original's, so its
+ * viewer (which maps `/image/<name>` and `/difference_image/<name>` to keys, one path segment) and its
+ * scripts work on imgpipe's bucket:
  *
- *   image/<stream>/image_00001.jpg             the received image (extension of its format)
- *   difference_image/<stream>/image_00003.jpg  the difference image of image 3 with its predecessor
+ *   image/image_00001.jpg                          image 1 of the default stream (extension of its format)
+ *   difference_image/image_event_00001.jpg         the difference image of image_event_id 1 (default stream)
+ *   image/<stream>__image_00001.png                image 1 of a named stream: still one segment after the folder
+ *   difference_image/<stream>__image_event_00001.jpg
+ *
+ * Keys are always read from the rows, never rebuilt from numbers, so data stored under an older layout
+ * (`image/<stream>/image_00001.jpg`) keeps working.
  */
+
+/** The stream of the original's single image stream, and of `imgpipe run` without `--stream`. */
+export const DEFAULT_STREAM = 'default'
 
 const STREAM_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
 
@@ -33,12 +42,26 @@ export function imageFilename(imageNum: number, extension: string): string {
   return `image_${imageNumber(imageNum)}.${extension}`
 }
 
-export function imageObjectKey(stream: string, imageNum: number, extension: string): string {
-  return `image/${stream}/${imageFilename(imageNum, extension)}`
+/** `<stream>__` for named streams, nothing for the default one: names stay one path segment. */
+function streamPrefix(stream: string): string {
+  return stream === DEFAULT_STREAM ? '' : `${stream}__`
 }
 
-export function differenceImageObjectKey(stream: string, imageNum: number): string {
-  return `difference_image/${stream}/${imageFilename(imageNum, 'jpg')}`
+export function imageObjectKey(stream: string, imageNum: number, extension: string): string {
+  return `image/${streamPrefix(stream)}${imageFilename(imageNum, extension)}`
+}
+
+/** Named by the event's id, as the original's analysis client names it (the row exists before the object). */
+export function differenceImageObjectKey(stream: string, imageEventId: number): string {
+  return `difference_image/${streamPrefix(stream)}image_event_${imageNumber(imageEventId)}.jpg`
+}
+
+/** The original's `image_NNNNN.<ext>` file names carry the image's number: 3 for `image_00003.jpg`. */
+export function imageNumFromFilename(filename: string): number | null {
+  const match = /^image_([0-9]{1,15})\.[A-Za-z0-9]{1,8}$/.exec(filename)
+  if (match === null) return null
+  const value = Number(match[1])
+  return Number.isSafeInteger(value) && value > 0 ? value : null
 }
 
 /** File extension used in keys for a sharp format name. */

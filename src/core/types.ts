@@ -5,8 +5,12 @@
  * `image_event_alert`, `image_id`, `image_filename`...), so rows read like the SQL its users already know.
  */
 
-/** Lifecycle of an image in the catalog. `failed` images are kept (never lost) with the reason. */
-export type ImageStatus = 'received' | 'analyzed' | 'failed'
+/**
+ * Lifecycle of an image in the catalog. `storing`: the row has claimed its number and object key, its bytes
+ * are being written (a writer never puts bytes under a name its row does not own). `failed` images are
+ * kept (never lost) with the reason.
+ */
+export type ImageStatus = 'storing' | 'received' | 'analyzed' | 'failed'
 
 /** Why an image event was raised. */
 export type EventType = 'changed' | 'size_changed'
@@ -25,7 +29,8 @@ export interface NewImage {
   height: number | null
   /** Lower-case format name as sharp reports it: jpeg, png, tiff, webp... */
   format: string | null
-  status: 'received' | 'failed'
+  /** Always `storing` when inserted by the receive stage; `finishStoringImage` sets the final status. */
+  status: 'storing' | 'received' | 'failed'
   errorCode?: string | null
   errorMessage?: string | null
 }
@@ -68,7 +73,8 @@ export interface AnalysisResult {
 
 export interface NewImageEvent {
   imageId: number
-  differenceImageObjectKey: string
+  /** Null while the difference image is being stored: its key is named after the event's own id. */
+  differenceImageObjectKey: string | null
   eventType: EventType
   analyzer: string
   analyzerVersion: string
@@ -77,7 +83,11 @@ export interface NewImageEvent {
 export interface ImageEventRecord {
   imageEventId: number
   imageId: number
-  differenceImageObjectKey: string
+  /**
+   * Null between the event's insert and the upload of its difference image (the original's analysis client
+   * writes events that way too). Such an event is not alerted until it has a key.
+   */
+  differenceImageObjectKey: string | null
   eventType: EventType
   detectedAt: Date
   analyzer: string | null

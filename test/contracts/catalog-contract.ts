@@ -108,7 +108,7 @@ export function catalogContract(name: string, open: () => Promise<OpenedCatalog>
         try {
           await Promise.all([catalog.migrate(), catalog.migrate(), other?.migrate()])
           const history = await catalog.executeSql('SELECT name FROM imgpipe_migration')
-          expect(history.map((row) => row['name'])).toEqual(['0001-initial'])
+          expect(history.map((row) => row['name'])).toEqual(['0001-initial', '0002-nullable-difference-key'])
           await catalog.insertImage(newImage('s', 1))
           expect((await catalog.tableCounts()).image_metadata).toBe(1)
         } finally {

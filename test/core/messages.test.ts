@@ -59,12 +59,20 @@ describe('encodeMessage', () => {
 
 describe('parseImageAnalysisMessage', () => {
   it('parses the full message we publish', () => {
-    expect(parseImageAnalysisMessage(encodeMessage(analysisMessage))).toEqual({ imageId: 12 })
+    expect(parseImageAnalysisMessage(encodeMessage(analysisMessage))).toEqual({ imageId: 12, imageNum: analysisMessage.image_num })
   })
 
-  it('accepts a message with image_num null and extra fields', () => {
-    const text = JSON.stringify({ ...analysisMessage, image_num: null, future_field: { x: 1 } })
-    expect(parseImageAnalysisMessage(text)).toEqual({ imageId: 12 })
+  it('accepts a message with image_num null and extra fields, taking the number from an image_NNNNN file name', () => {
+    const text = JSON.stringify({ ...analysisMessage, image_num: null, image_filename: 'image_00004.png', future_field: { x: 1 } })
+    expect(parseImageAnalysisMessage(text)).toEqual({ imageId: 12, imageNum: 4 })
+    const noNumber = JSON.stringify({ ...analysisMessage, image_num: null, image_filename: 'bear.jpg' })
+    expect(parseImageAnalysisMessage(noNumber)).toEqual({ imageId: 12, imageNum: null })
+  })
+
+  it('accepts a higher schema_version when the fields it needs are there (a newer producer)', () => {
+    const text = JSON.stringify({ ...analysisMessage, schema_version: 7, renamed_later: true })
+    expect(parseImageAnalysisMessage(text)).toEqual({ imageId: 12, imageNum: analysisMessage.image_num })
+    expect(parseImageEventAlertMessage(JSON.stringify({ ...alertMessage, schema_version: 2 }))).toEqual({ imageEventId: 5 })
   })
 
   it.each([
@@ -77,7 +85,7 @@ describe('parseImageAnalysisMessage', () => {
     [String(Number.MAX_SAFE_INTEGER), Number.MAX_SAFE_INTEGER],
     [JSON.stringify(String(Number.MAX_SAFE_INTEGER)), Number.MAX_SAFE_INTEGER],
   ])('accepts the bare shape %s', (text, imageId) => {
-    expect(parseImageAnalysisMessage(text)).toEqual({ imageId })
+    expect(parseImageAnalysisMessage(text).imageId).toEqual(imageId)
   })
 
   it.each([
@@ -105,7 +113,8 @@ describe('parseImageAnalysisMessage', () => {
     ['a zero field', '{"image_id": 0}'],
     ['a null field', '{"image_id": null}'],
     ['a nested field', '{"image_id": {"id": 3}}'],
-    ['unknown schema_version', '{"schema_version": 2, "image_id": 3}'],
+    ['schema_version 0', '{"schema_version": 0, "image_id": 3}'],
+    ['schema_version as a float', '{"schema_version": 1.5, "image_id": 3}'],
     ['schema_version as a string', '{"schema_version": "1", "image_id": 3}'],
     ['schema_version null', '{"schema_version": null, "image_id": 3}'],
   ])('rejects %s with a MessageInvalidError naming the topic', (_label, text) => {
@@ -121,7 +130,7 @@ describe('parseImageAnalysisMessage', () => {
     expect(notJson.message).toMatch(/not JSON/)
     expect(notJson.cause).toBeInstanceOf(SyntaxError)
     expect(invalid(parseImageAnalysisMessage, '{"x": 1}').message).toContain('"image_id"')
-    expect(invalid(parseImageAnalysisMessage, '{"schema_version": 2, "image_id": 3}').message).toMatch(/schema_version 2/)
+    expect(invalid(parseImageAnalysisMessage, '{"schema_version": 0, "image_id": 3}').message).toMatch(/schema_version 0/)
   })
 })
 
@@ -147,7 +156,7 @@ describe('parseImageEventAlertMessage', () => {
     ['huge', '123456789012345678901234567890'],
     ['an array', '[1, 2]'],
     ['a missing field', '{"image_id": 12}'],
-    ['unknown schema_version', '{"schema_version": 99, "image_event_id": 1}'],
+    ['a negative schema_version', '{"schema_version": -1, "image_event_id": 1}'],
   ])('rejects %s with a MessageInvalidError naming the topic', (_label, text) => {
     const error = invalid(parseImageEventAlertMessage, text)
     expect(error.code).toBe('IMGPIPE_MESSAGE_INVALID')

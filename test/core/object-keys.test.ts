@@ -5,9 +5,11 @@ import {
   assertValidPrefix,
   compareObjectKeys,
   contentTypeForKey,
+  DEFAULT_STREAM,
   differenceImageObjectKey,
   extensionForFormat,
   imageFilename,
+  imageNumFromFilename,
   imageObjectKey,
   isValidStreamName,
 } from '../../src/core/object-keys.js'
@@ -29,13 +31,24 @@ describe('key builders', () => {
     expect(imageFilename(123456, 'jpg')).toBe('image_123456.jpg')
   })
 
-  it('builds image keys with the stream and extension', () => {
-    expect(imageObjectKey('mock', 1, 'jpg')).toBe('image/mock/image_00001.jpg')
-    expect(imageObjectKey('cam-2', 42, 'png')).toBe('image/cam-2/image_00042.png')
+  it("builds the original's image keys for the default stream, one path segment for named streams", () => {
+    expect(imageObjectKey(DEFAULT_STREAM, 1, 'jpg')).toBe('image/image_00001.jpg')
+    expect(imageObjectKey(DEFAULT_STREAM, 2, 'png')).toBe('image/image_00002.png')
+    expect(imageObjectKey('mock', 1, 'jpg')).toBe('image/mock__image_00001.jpg')
+    expect(imageObjectKey('cam-2', 42, 'png')).toBe('image/cam-2__image_00042.png')
   })
 
-  it('builds difference image keys, always jpg', () => {
-    expect(differenceImageObjectKey('mock', 3)).toBe('difference_image/mock/image_00003.jpg')
+  it('names difference images by image_event_id like the original, always jpg', () => {
+    expect(differenceImageObjectKey(DEFAULT_STREAM, 1)).toBe('difference_image/image_event_00001.jpg')
+    expect(differenceImageObjectKey('mock', 3)).toBe('difference_image/mock__image_event_00003.jpg')
+  })
+
+  it('reads the number of an image_NNNNN file name, and nothing else', () => {
+    expect(imageNumFromFilename('image_00003.jpg')).toBe(3)
+    expect(imageNumFromFilename('image_123456.png')).toBe(123456)
+    for (const name of ['image_00000.jpg', 'image_3', 'bear.jpg', 'x/image_00003.jpg', 'image_00003.jpg.bak', 'my_image_00003.jpg']) {
+      expect(imageNumFromFilename(name)).toBeNull()
+    }
   })
 
   it('builds keys that pass assertValidObjectKey', () => {

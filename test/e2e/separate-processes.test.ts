@@ -53,13 +53,13 @@ describe.skipIf(!ready)('three stages as separate processes on Kafka + MariaDB +
       }
       const analysis = await consume('image_analysis')
       expect(analysis).toHaveLength(10)
-      expect(analysis.every((message) => message.key === 'mock')).toBe(true)
+      expect(analysis.every((message) => message.key === 'default')).toBe(true)
       expect(JSON.parse(analysis[2]!.payload)).toMatchObject({
         schema_version: 1,
         image_num: 3,
         image_filename: 'image_00003.jpg',
-        stream: 'mock',
-        image_object_key: 'image/mock/image_00003.jpg',
+        stream: 'default',
+        image_object_key: 'image/image_00003.jpg',
       })
       const alerts = await consume('image_event_alert')
       expect(alerts.map((message) => JSON.parse(message.payload).image_num)).toEqual([3, 7])
@@ -85,9 +85,9 @@ describe.skipIf(!ready)('three stages as separate processes on Kafka + MariaDB +
         ],
         { env: { ...process.env, MYSQL_PWD: deployment.database.password ?? '' } },
       )
-      expect(stdout).toContain('image_id\timage_filename\timage_object_key\n1\timage_00001.jpg\timage/mock/image_00001.jpg\n')
-      expect(stdout).toContain('3\tdifference_image/mock/image_00003.jpg')
-      expect(stdout).toContain('7\tdifference_image/mock/image_00007.jpg')
+      expect(stdout).toContain('image_id\timage_filename\timage_object_key\n1\timage_00001.jpg\timage/image_00001.jpg\n')
+      expect(stdout).toContain('3\tdifference_image/image_event_00001.jpg')
+      expect(stdout).toContain('7\tdifference_image/image_event_00002.jpg')
       expect(stdout).toMatch(/alerts\n2\n/)
     } finally {
       await catalog.close()
@@ -113,9 +113,22 @@ describe.skipIf(!ready)('three stages as separate processes on Kafka + MariaDB +
       const summaries = await Promise.all(analyzers.map(stopStage))
       await stopStage(alert)
 
+      // Difference images are named by image_event_id, whose order depends on which analyzer came first.
+      const byEventId = (rows: Awaited<ReturnType<typeof catalogRows>>) => ({
+        ...rows,
+        events: rows.events.map((event) => ({
+          ...event,
+          difference_image_object_key: String(event.difference_image_object_key).replace(/image_event_\d+/, 'image_event_N'),
+        })),
+      })
       const rows = await catalogRows(catalog)
-      expect(rows).toEqual(await embeddedRows(['--streams', '3', '--count', '50']))
-      const expectedEvents = ['mock-1', 'mock-2', 'mock-3'].flatMap((stream) =>
+      expect(byEventId(rows)).toEqual(byEventId(await embeddedRows(['--streams', '3', '--count', '50'])))
+      expect(
+        rows.events.every((event) =>
+          /^difference_image\/default-[123]__image_event_\d{5}\.jpg$/.test(String(event.difference_image_object_key)),
+        ),
+      ).toBe(true)
+      const expectedEvents = ['default-1', 'default-2', 'default-3'].flatMap((stream) =>
         [3, 7, 11, 15, 19, 23, 27, 31, 35, 39, 43, 47].map((n) => `${stream}#${n}`),
       )
       expect(rows.events.map((event) => event.image).sort()).toEqual(expectedEvents.sort())

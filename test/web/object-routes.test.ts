@@ -25,7 +25,7 @@ describe('GET /images/:imageId and /difference/:imageEventId', () => {
     for (const [url, key] of [
       [`/images/${view.image.imageId}`, view.image.imageObjectKey],
       [`/images/${view.previousImage?.imageId}`, view.previousImage?.imageObjectKey ?? ''],
-      [`/difference/${view.event.imageEventId}`, view.event.differenceImageObjectKey],
+      [`/difference/${view.event.imageEventId}`, view.event.differenceImageObjectKey ?? ''],
     ] as const) {
       const response = await get(url)
       expect(response.statusCode).toBe(200)
@@ -66,7 +66,7 @@ describe('GET /images/:imageId and /difference/:imageEventId', () => {
       `attachment; filename="${view.image.imageFilename}"; filename*=UTF-8''${view.image.imageFilename}`,
     )
     const difference = await get(`/difference/${view.event.imageEventId}?download=1`)
-    const name = `difference_${view.event.differenceImageObjectKey.split('/').at(-1)}`
+    const name = `difference_${view.event.differenceImageObjectKey!.split('/').at(-1)}`
     expect(difference.headers['content-disposition']).toBe(`attachment; filename="${name}"; filename*=UTF-8''${name}`)
     expect(difference.rawPayload.length).toBeGreaterThan(0)
   })
@@ -102,7 +102,7 @@ describe('GET /images/:imageId and /difference/:imageEventId', () => {
       `/images/${key}`,
       `/${key}`,
       `/${view.event.differenceImageObjectKey}`,
-      `/difference/${encodeURIComponent(view.event.differenceImageObjectKey)}`,
+      `/difference/${encodeURIComponent(view.event.differenceImageObjectKey!)}`,
       `/objects/${key}`,
       `/images?key=${encodeURIComponent(key)}`,
       `/images/${view.image.imageId}/../../${key}`,

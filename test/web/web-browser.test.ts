@@ -89,17 +89,17 @@ describe.skipIf(!available)('the image event viewer in chromium', () => {
   it('lists the recent alerts of the run and shows an alert typed into the form', async () => {
     await page.goto(web.url)
     expect(await page.locator('#alert-list li').allInnerTexts()).toEqual([
-      expect.stringMatching(/^#2\s+mock · image 7\s+changed · \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/),
-      expect.stringMatching(/^#1\s+mock · image 3\s+changed · /),
+      expect.stringMatching(/^#2\s+default · image 7\s+changed · \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/),
+      expect.stringMatching(/^#1\s+default · image 3\s+changed · /),
     ])
 
     await lookUp('1')
     expect(new URL(page.url()).search).toBe('?alert_num=1')
     expect(await loadedImageWidths()).toEqual([350, 350, 350])
     expect(await page.locator('figure figcaption strong').allInnerTexts()).toEqual(['Previous image', 'Image', 'Difference image'])
-    expect(await page.locator('figure[data-role=previous] figcaption').innerText()).toContain('mock · image 2')
-    expect(await page.locator('figure[data-role=image] figcaption').innerText()).toContain('mock · image 3')
-    expect(await page.locator('h1').innerText()).toBe('Alert 1: changed in stream mock')
+    expect(await page.locator('figure[data-role=previous] figcaption').innerText()).toContain('default · image 2')
+    expect(await page.locator('figure[data-role=image] figcaption').innerText()).toContain('default · image 3')
+    expect(await page.locator('h1').innerText()).toBe('Alert 1: changed in stream default')
     expect(await page.locator('#alert-list a[aria-current=page]').innerText()).toContain('#1')
 
     // The blink comparison's button pauses and resumes the animation.
@@ -149,7 +149,7 @@ describe.skipIf(!available)('the image event viewer in chromium', () => {
       '1',
     ])
     expect(await page.locator('#alert-list li[data-alert="4"]').innerText()).toMatch(
-      /^#4\s+mock · image 15\s+changed · \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/,
+      /^#4\s+default · image 15\s+changed · \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/,
     )
 
     // The script builds the same markup as the server renders for these alerts after a reload.
@@ -162,7 +162,7 @@ describe.skipIf(!available)('the image event viewer in chromium', () => {
     // An item of the list links to its alert.
     await Promise.all([page.waitForURL(/alert_num=5$/), page.click('#alert-list li[data-alert="5"] a')])
     expect(await loadedImageWidths()).toEqual([350, 350, 350])
-    expect(await page.locator('figure[data-role=image] figcaption').innerText()).toContain('mock · image 19')
+    expect(await page.locator('figure[data-role=image] figcaption').innerText()).toContain('default · image 19')
   })
 
   it('shows a thumbnail of each alert in the list (screenshot test-results/web-alert-list-thumbnails.png)', async () => {

@@ -1,7 +1,9 @@
 import { Migrator } from 'kysely'
 import type { Kysely, Migration } from 'kysely'
 import { TABLES_CHILDREN_FIRST } from './catalog-schema.js'
+import { adoptOriginalTables, needsAdoption } from './adopt-original-tables.js'
 import { initialMigration } from './migrations/0001-initial.js'
+import { nullableDifferenceKeyMigration } from './migrations/0002-nullable-difference-key.js'
 import type { SqlDialectKind } from './sql-dialect.js'
 
 /**
@@ -19,6 +21,7 @@ export const MIGRATION_LOCK_TABLE = 'imgpipe_migration_lock'
 export function catalogMigrations(kind: SqlDialectKind): Record<string, Migration> {
   return {
     '0001-initial': initialMigration(kind),
+    '0002-nullable-difference-key': nullableDifferenceKeyMigration(kind),
   }
 }
 
@@ -32,7 +35,13 @@ export async function migrateCatalog(db: Kysely<unknown>, kind: SqlDialectKind):
   })
   const { error, results } = await migrator.migrateToLatest()
   if (error !== undefined) throw error
-  return (results ?? []).filter((result) => result.status === 'Success').map((result) => result.migrationName)
+  const applied = (results ?? []).filter((result) => result.status === 'Success').map((result) => result.migrationName)
+  // The original's create script run after imgpipe's migrations re-creates bare tables: take them over too.
+  if (await needsAdoption(db)) {
+    await db.transaction().execute((trx) => adoptOriginalTables(trx, kind))
+    applied.push('take-over-original-tables')
+  }
+  return applied
 }
 
 /** Drops the catalog's tables (children first) and the migration history: `reset()` migrates again after. */

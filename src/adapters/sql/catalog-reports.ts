@@ -78,7 +78,12 @@ export async function isReferencedObjectKey(db: Kysely<CatalogDatabase>, key: st
     .selectFrom('image_metadata')
     .select('image_object_key as key')
     .where('image_object_key', '=', key)
-    .unionAll(db.selectFrom('image_event').select('difference_image_object_key as key').where('difference_image_object_key', '=', key))
+    .unionAll(
+      db
+        .selectFrom('image_event')
+        .select((eb) => eb.fn.coalesce('difference_image_object_key', eb.val('')).as('key'))
+        .where('difference_image_object_key', '=', key),
+    )
     .execute()
   return rows.some((row) => row.key === key)
 }

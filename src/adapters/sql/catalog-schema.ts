@@ -42,7 +42,7 @@ export interface ImageMetadataTable {
 export interface ImageEventTable {
   image_event_id: Generated<number>
   image_id: number
-  difference_image_object_key: string
+  difference_image_object_key: Nullable<string>
   event_type: Generated<string>
   detected_at: DefaultedTimestamp
   analyzer: Nullable<string>

@@ -19,6 +19,7 @@ import { isReferencedObjectKey, selectAlertViews, selectCounts, selectTableCount
 import type { CatalogDatabase } from './catalog-schema.js'
 import { selectStreamActivity } from './catalog-streams.js'
 import { assertUpdated, insertAlertOnce, insertEventOnce, insertImageOnce, selectEventByImageId } from './catalog-writes.js'
+import * as claims from './catalog-claims.js'
 import { toAlertRecord, toEventRecord, toImageRecord, toNumber } from './row-mappers.js'
 import { toDbTimestamp } from './sql-dialect.js'
 import type { SqlDialectKind } from './sql-dialect.js'
@@ -148,6 +149,26 @@ class SqlCatalogImpl implements SqlCatalog {
       })
       return { image: toImageRecord(row), created }
     })
+  }
+
+  finishStoringImage(imageId: number, status: 'received' | 'failed'): Promise<ImageRecord> {
+    return this.#run('finishStoringImage', (db) => claims.finishStoringImage(db, imageId, status))
+  }
+
+  assignImageNum(imageId: number, stream: string, imageNum: number): Promise<ImageRecord> {
+    return this.#run('assignImageNum', (db) => claims.assignImageNum(db, imageId, stream, imageNum))
+  }
+
+  listUnnumberedImages(stream: string, page: Page): Promise<ImageRecord[]> {
+    return this.#run('listUnnumberedImages', (db) => claims.listUnnumberedImages(db, stream, { ...page, limit: pageLimit(page) }))
+  }
+
+  setEventDifferenceKey(imageEventId: number, differenceImageObjectKey: string): Promise<ImageEventRecord> {
+    return this.#run('setEventDifferenceKey', (db) => claims.setEventDifferenceKey(db, imageEventId, differenceImageObjectKey))
+  }
+
+  listEventsWithoutKey(page: Page): Promise<ImageEventRecord[]> {
+    return this.#run('listEventsWithoutKey', (db) => claims.listEventsWithoutKey(db, { ...page, limit: pageLimit(page) }))
   }
 
   nextImageNum(stream: string): Promise<number> {
@@ -326,6 +347,7 @@ class SqlCatalogImpl implements SqlCatalog {
         .leftJoin('image_event_alert as a', 'a.image_event_id', 'e.image_event_id')
         .selectAll('e')
         .where('a.image_event_alert_id', 'is', null)
+        .where('e.difference_image_object_key', 'is not', null)
         .where('e.image_event_id', '>', page.afterId ?? 0)
         .orderBy('e.image_event_id')
         .limit(pageLimit(page))

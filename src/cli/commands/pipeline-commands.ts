@@ -1,10 +1,10 @@
 import { InvalidArgumentError, type Command } from 'commander'
 import { describeBus, describeCatalog, describeObjectStore } from '../../adapters/backend-options.js'
-import { assertValidStreamName } from '../../core/object-keys.js'
+import { assertValidStreamName, DEFAULT_STREAM } from '../../core/object-keys.js'
 import type { PipelineCounts } from '../../core/types.js'
 import { LogChannel } from '../../stages/alert/log-channel.js'
 import type { ImageSource } from '../../stages/receive/image-source.js'
-import type { ReceiveOutcome } from '../../stages/receive/receive-stage.js'
+import { resumeImageNum, type ReceiveOutcome } from '../../stages/receive/receive-stage.js'
 import { mockSource } from '../../stages/receive/mock-source.js'
 import { runPipeline, type PipelineContext, type PipelinePlan, type PipelineReport } from '../../stages/run-pipeline.js'
 import { topicsFor } from '../../stages/stage-context.js'
@@ -28,7 +28,7 @@ function addMockOptions(command: Command): Command {
   return command
     .option('-n, --count <n>', 'images per stream', positiveInteger, 10)
     .option('-k, --change-every <k>', 'image n is rotated 90° when n % k == k - 1 (the original: 4)', positiveInteger, 4)
-    .option('--stream <name>', 'stream name', 'mock')
+    .option('--stream <name>', 'stream name (the default stream keeps the original pipeline object keys)', DEFAULT_STREAM)
     .option('--streams <n>', 'number of streams (named <stream>-1, <stream>-2, ...)', positiveInteger, 1)
     .option('--interval <ms>', 'pause between images, like a camera cadence', nonNegativeInteger, 0)
     .option('--size <px>', 'side of the square mock images in pixels (16 to 8192)', imageSide, 350)
@@ -107,7 +107,7 @@ async function runMock(context: CliContext, options: MockOptions, stages: { anal
   return withBackends(context, PIPELINE_BACKENDS, async (backends) => {
     // A re-run continues each stream where it stopped instead of regenerating what is already recorded.
     const startAt = new Map<string, number>()
-    for (const stream of streams) startAt.set(stream, await backends.catalog.nextImageNum(stream))
+    for (const stream of streams) startAt.set(stream, await resumeImageNum(backends.catalog, stream))
     const source = mockSource({
       streams,
       count: options.count,

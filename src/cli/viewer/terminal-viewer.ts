@@ -65,7 +65,9 @@ export async function loadAlertImages(store: ObjectStore, view: AlertView, limit
   const [previous, image, difference] = await Promise.all([
     view.previousImage === null ? null : loadPicture(store, view.previousImage.imageObjectKey, limits),
     loadPicture(store, view.image.imageObjectKey, limits),
-    loadPicture(store, view.event.differenceImageObjectKey, limits),
+    view.event.differenceImageObjectKey === null
+      ? { unavailable: 'the difference image is still being stored' }
+      : loadPicture(store, view.event.differenceImageObjectKey, limits),
   ])
   return { previous, image, difference }
 }

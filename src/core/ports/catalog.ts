@@ -71,6 +71,18 @@ export interface Catalog {
   // receive
   /** Inserts the image unless (stream, imageNum) exists; either way returns the stored row. */
   insertImage(image: NewImage): Promise<{ image: ImageRecord; created: boolean }>
+  /**
+   * Ends the `storing` state of an image whose bytes are now in the store: status → `status`. No-op when the
+   * image already left `storing` (a concurrent or earlier finish). Returns the stored row.
+   */
+  finishStoringImage(imageId: number, status: 'received' | 'failed'): Promise<ImageRecord>
+  /**
+   * Gives a row without a number (written by the original's receiving client) its stream and number.
+   * Returns the row; a row that already has a number keeps it.
+   */
+  assignImageNum(imageId: number, stream: string, imageNum: number): Promise<ImageRecord>
+  /** Rows of the stream without a number (the original's receiving client writes them), ascending by id. */
+  listUnnumberedImages(stream: string, page: Page): Promise<ImageRecord[]>
   /** 1 + the largest image_num of the stream (1 for a new stream). */
   nextImageNum(stream: string): Promise<number>
   /** An image of the stream with these exact bytes and file name, if one was already ingested. */
@@ -91,6 +103,8 @@ export interface Catalog {
   ): Promise<{ event: ImageEventRecord | null; created: boolean }>
   /** Status → failed with a stable error code and a one-line message (kept, never deleted). */
   markImageFailed(imageId: number, errorCode: string, errorMessage: string): Promise<void>
+  /** Sets the difference image key of an event inserted without one (idempotent). */
+  setEventDifferenceKey(imageEventId: number, differenceImageObjectKey: string): Promise<ImageEventRecord>
   getEvent(imageEventId: number): Promise<ImageEventRecord | null>
   getEventByImageId(imageId: number): Promise<ImageEventRecord | null>
 
@@ -102,7 +116,10 @@ export interface Catalog {
 
   // recovery: what a stage must (re)publish after a crash
   listImagesByStatus(status: ImageStatus, page: Page): Promise<ImageRecord[]>
+  /** Events that have a difference image key but no alert yet. */
   listEventsWithoutAlert(page: Page): Promise<ImageEventRecord[]>
+  /** Events whose difference image was never stored (a crash between the event insert and the upload). */
+  listEventsWithoutKey(page: Page): Promise<ImageEventRecord[]>
   listUndeliveredAlerts(page: Page): Promise<AlertRecord[]>
 
   // viewers and operators

@@ -5,6 +5,7 @@ import type { DeliveryChannel } from '../../core/ports/delivery-channel.js'
 import type { AlertRecord } from '../../core/types.js'
 import { consumeTopic } from '../message-worker.js'
 import { forEachPendingPage, retrying, type StageContext } from '../stage-context.js'
+import { ROW_WAIT_MS, waitForRow } from '../wait-for-row.js'
 
 /**
  * The alert stage: records one `image_event_alert` row per event (unique on image_event_id, so a
@@ -46,13 +47,21 @@ export class AlertStage {
     await this.alertEvent(imageEventId)
   }
 
-  async alertEvent(imageEventId: number): Promise<AlertRecord> {
-    const event = await this.context.catalog.getEvent(imageEventId)
-    if (event === null) throw new NotFoundError(`image_event_id ${imageEventId} is not in image_event`)
+  /** `waitMs`: how long to wait for the event to have its difference image (tests shorten it). */
+  async alertEvent(imageEventId: number, waitMs = ROW_WAIT_MS): Promise<AlertRecord> {
+    // Only events with their difference image are alerted: the original's analysis client (and imgpipe's)
+    // inserts the event, uploads, then sets the key. Wait for that; recovery of analyze republishes later ones.
+    const event = await waitForRow(this.context, () => this.keyedEvent(imageEventId), { timeoutMs: waitMs })
+    if (event === null) throw new NotFoundError(`image_event_id ${imageEventId} is not in image_event with a difference image`)
     const { alert, created } = await this.context.catalog.insertAlert(imageEventId)
     if (created) this.context.metrics?.increment('imgpipe_alerts_total')
     if (alert.deliveredAt === null) await this.deliver(alert)
     return alert
+  }
+
+  private async keyedEvent(imageEventId: number) {
+    const event = await this.context.catalog.getEvent(imageEventId)
+    return event === null || event.differenceImageObjectKey === null ? null : event
   }
 
   private async deliver(alert: AlertRecord): Promise<void> {

@@ -1,31 +1,50 @@
-import { ANALYZER, analyzePair } from '../../analysis/analyze-pair.js'
+import { createHash } from 'node:crypto'
+import { ANALYZER, analyzePair, type PairAnalysis } from '../../analysis/analyze-pair.js'
 import { decodeImage, type RawImage } from '../../analysis/decode-image.js'
-import { describeError, NotFoundError, toImgpipeError } from '../../core/errors.js'
+import { describeError, NotFoundError, ObjectMismatchError, toImgpipeError } from '../../core/errors.js'
 import { encodeMessage, parseImageAnalysisMessage, SCHEMA_VERSION, type ImageEventAlertMessage } from '../../core/messages.js'
-import { differenceImageObjectKey } from '../../core/object-keys.js'
+import { differenceImageObjectKey, imageNumFromFilename } from '../../core/object-keys.js'
 import type { ReceivedMessage, Subscription } from '../../core/ports/bus.js'
-import type { ImageEventRecord, ImageRecord } from '../../core/types.js'
+import type { AnalysisResult, ImageEventRecord, ImageRecord } from '../../core/types.js'
 import { consumeTopic } from '../message-worker.js'
 import { forEachPendingPage, retrying, type StageContext } from '../stage-context.js'
+import { ROW_WAIT_MS, waitForRow } from '../wait-for-row.js'
 import { DecodedImageCache } from './decoded-image-cache.js'
+
+/** Analysis of one image against its predecessor, before anything is written. */
+interface Comparison {
+  result: AnalysisResult
+  /** The pair's pixel analysis; null when there was nothing to compare or the bytes were identical. */
+  pair: PairAnalysis | null
+}
 
 /**
  * The analyze stage: for each `image_analysis` message, compares the image with the previous image of
- * its stream, stores the analysis on the image row and, for an event, the difference image and an
- * `image_event` row, then publishes on `image_event_alert`.
+ * its stream, stores the analysis on the image row and, for an event, an `image_event` row and its
+ * difference image, then publishes on `image_event_alert`.
  *
  * Idempotent, so at-least-once delivery gives exactly-once rows: an image already analysed is not
- * analysed again (its event, if any, is republished in case the crash came before the publish); the
- * difference image has a deterministic key; the event row is unique per image.
+ * analysed again (its event, if any, is finished and republished in case the crash came before); the
+ * event row is unique per image. The difference image is named after the event's id, as the original
+ * names it, so the event row is inserted first without a key, then the object is put, then the key set;
+ * `recover()` finishes events whose key is still NULL.
+ *
+ * Blame goes where the bad bytes are: an image whose own object is missing, corrupt or not the bytes its
+ * row recorded (content_sha256) is marked failed; a bad predecessor is marked failed and the image is
+ * compared with the last good one before it.
  */
 export class AnalyzeStage {
   private readonly cache = new DecodedImageCache()
   /** What this process did (not the catalog's totals): how several analyzers shared the work. */
   readonly stats = { analyzed: 0, failed: 0, events: 0 }
 
-  constructor(private readonly context: StageContext) {}
+  /** `rowWaitMs`: how long a message may wait for its image row to be committed (tests shorten it). */
+  constructor(
+    private readonly context: StageContext,
+    private readonly options: { rowWaitMs?: number } = {},
+  ) {}
 
-  /** Republishes events that never got an alert (a crash between event insert and publish), then consumes. */
+  /** Finishes and republishes events that never got an alert (a crash mid-way), then consumes. */
   async start(): Promise<Subscription> {
     await this.recover()
     const { topics } = this.context
@@ -35,6 +54,15 @@ export class AnalyzeStage {
   }
 
   async recover(): Promise<number> {
+    const finished = await forEachPendingPage(
+      this.context,
+      (page) => this.context.catalog.listEventsWithoutKey(page),
+      (event) => event.imageEventId,
+      async (events) => {
+        for (const event of events) await this.finishEventOrLog(event)
+      },
+    )
+    if (finished > 0) this.context.logger.info({ finished }, 'analyze: finished events without a difference image')
     const republished = await forEachPendingPage(
       this.context,
       (page) => this.context.catalog.listEventsWithoutAlert(page),
@@ -48,29 +76,35 @@ export class AnalyzeStage {
   }
 
   async handle(message: ReceivedMessage): Promise<void> {
-    const { imageId } = parseImageAnalysisMessage(message.value)
-    await this.analyzeImage(imageId)
+    const { imageId, imageNum } = parseImageAnalysisMessage(message.value)
+    await this.analyzeImage(imageId, imageNum)
   }
 
-  /** Analyses one image by id; safe to call any number of times. */
-  async analyzeImage(imageId: number): Promise<void> {
+  /**
+   * Analyses one image by id; safe to call any number of times. `imageNum` is the message's number, for rows
+   * the original's receiving client wrote without one.
+   */
+  async analyzeImage(imageId: number, imageNum: number | null = null): Promise<void> {
     const { catalog, logger } = this.context
-    const image = await catalog.getImage(imageId)
+    // The original's clients publish right after their own commit, on another connection: wait for the row.
+    let image = await waitForRow(this.context, () => catalog.getImage(imageId), { timeoutMs: this.options.rowWaitMs ?? ROW_WAIT_MS })
     if (image === null) throw new NotFoundError(`image_id ${imageId} is not in image_metadata`)
-    if (image.status === 'failed') return
+    if (image.imageNum === null) image = await this.numberOriginalRows(image, imageNum)
+    if (image.status === 'failed' || image.status === 'storing') return
     if (image.status === 'analyzed') {
       const event = await catalog.getEventByImageId(imageId)
-      if (event !== null) await this.publishAlert(event, image)
+      if (event !== null) await this.finishEvent(event, image)
       return
     }
     try {
-      await this.compareWithPrevious(image)
+      const comparison = await this.compareWithPrevious(image)
+      await this.record(image, comparison)
       this.stats.analyzed += 1
       this.context.metrics?.increment('imgpipe_images_analyzed_total')
     } catch (error) {
       const failure = toImgpipeError(error)
       if (failure.canRetry || this.context.signal.aborted) throw failure
-      // Permanent (corrupt object, vanished bytes): record it on the image and move on.
+      // Permanent (its own object corrupt, gone or swapped): record it on the image and move on.
       logger.warn({ imageId, code: failure.code }, `analyze: image ${imageId} failed: ${describeError(failure)}`)
       await catalog.markImageFailed(imageId, failure.code, describeError(failure).slice(0, 1000))
       this.stats.failed += 1
@@ -78,42 +112,85 @@ export class AnalyzeStage {
     }
   }
 
-  private async compareWithPrevious(image: ImageRecord): Promise<void> {
-    const { catalog, store, analysis, logger } = this.context
-    // Rows inserted by hand with only the original's two columns have no number: nothing to compare with.
-    const previous = image.imageNum === null ? null : await catalog.findPreviousImage(image.stream, image.imageNum)
-    if (previous === null) {
-      await catalog.recordAnalysis(image.imageId, emptyAnalysis(), null)
-      return
+  /**
+   * Rows of the original's receiving client carry no number: it is in the message, or in the file name
+   * (`image_00003.jpg`). The stream's other unnumbered rows get theirs too, so that whatever order the
+   * messages come in, "the previous image" is found by number.
+   */
+  private async numberOriginalRows(image: ImageRecord, hint: number | null): Promise<ImageRecord> {
+    const { catalog } = this.context
+    const own = hint ?? imageNumFromFilename(image.imageFilename)
+    if (own === null) return image
+    const numbered = await catalog.assignImageNum(image.imageId, image.stream, own)
+    await forEachPendingPage(
+      this.context,
+      (page) => catalog.listUnnumberedImages(image.stream, page),
+      (row) => row.imageId,
+      async (rows) => {
+        for (const row of rows) {
+          const num = imageNumFromFilename(row.imageFilename)
+          if (num === null) continue
+          // A clash (two rows naming one number) leaves the row unnumbered rather than failing this image.
+          await catalog.assignImageNum(row.imageId, row.stream, num).catch(() => undefined)
+        }
+      },
+    )
+    return numbered
+  }
+
+  private async compareWithPrevious(image: ImageRecord): Promise<Comparison> {
+    const noPrevious = { result: analysisOf(null, null), pair: null }
+    if (image.imageNum === null) return noPrevious // nothing to compare by
+    const current = await this.pixels(image) // first: a bad own object is this image's failure
+    for (let before = image.imageNum; ;) {
+      const previous = await this.context.catalog.findPreviousImage(image.stream, before)
+      if (previous === null || previous.imageNum === null) return noPrevious
+      before = previous.imageNum
+      if (previous.status === 'storing') {
+        // Another writer is storing it: wait for it, unless that writer is long gone.
+        if (Date.now() - previous.receivedAt.getTime() < ROW_WAIT_MS) {
+          throw new NotFoundError(`previous image ${previous.imageId} is still being stored`, { canRetry: true })
+        }
+        continue
+      }
+      if (image.contentSha256 !== null && image.contentSha256 === previous.contentSha256) {
+        // Byte-identical to its predecessor: the pixels are identical, no need to decode anything.
+        return { result: { ...analysisOf(previous.imageId, null), l2Norm: 0, changedFraction: 0, maxAbsDifference: 0 }, pair: null }
+      }
+      const before_ = await this.previousPixels(previous)
+      if (before_ === null) continue
+      const pair = await analyzePair(before_, current, this.context.analysis)
+      return { result: analysisOf(previous.imageId, pair), pair }
     }
-    if (image.contentSha256 !== null && image.contentSha256 === previous.contentSha256) {
-      // Byte-identical to its predecessor: the pixels are identical, no need to decode anything.
-      await catalog.recordAnalysis(
-        image.imageId,
-        { previousImageId: previous.imageId, l2Norm: 0, changedFraction: 0, maxAbsDifference: 0, analyzedAt: new Date() },
-        null,
+  }
+
+  /** The predecessor's pixels, or null after marking it failed when its own object is bad. */
+  private async previousPixels(previous: ImageRecord): Promise<RawImage | null> {
+    try {
+      return await this.pixels(previous)
+    } catch (error) {
+      const failure = toImgpipeError(error)
+      if (failure.canRetry || this.context.signal.aborted) throw failure
+      this.context.logger.warn(
+        { imageId: previous.imageId, code: failure.code },
+        `analyze: previous image ${previous.imageId} failed, comparing with the one before: ${describeError(failure)}`,
       )
+      await this.context.catalog.markImageFailed(previous.imageId, failure.code, describeError(failure).slice(0, 1000))
+      return null
+    }
+  }
+
+  private async record(image: ImageRecord, comparison: Comparison): Promise<void> {
+    const { catalog, logger } = this.context
+    const pairEvent = comparison.pair?.event ?? null
+    if (pairEvent === null) {
+      await catalog.recordAnalysis(image.imageId, comparison.result, null)
       return
     }
-    const [previousPixels, currentPixels] = await Promise.all([this.pixels(previous), this.pixels(image)])
-    const result = await analyzePair(previousPixels, currentPixels, analysis)
-    const analyzed = {
-      previousImageId: previous.imageId,
-      l2Norm: result.metrics.l2Norm,
-      changedFraction: result.metrics.changedFraction,
-      maxAbsDifference: result.metrics.maxAbsDifference,
-      analyzedAt: new Date(),
-    }
-    if (result.event === null || image.imageNum === null) {
-      await catalog.recordAnalysis(image.imageId, analyzed, null)
-      return
-    }
-    const key = differenceImageObjectKey(image.stream, image.imageNum)
-    await store.put(key, result.event.differenceJpeg, { contentType: 'image/jpeg' })
-    const { event, created } = await catalog.recordAnalysis(image.imageId, analyzed, {
+    const { event, created } = await catalog.recordAnalysis(image.imageId, comparison.result, {
       imageId: image.imageId,
-      differenceImageObjectKey: key,
-      eventType: result.event.eventType,
+      differenceImageObjectKey: null,
+      eventType: pairEvent.eventType,
       analyzer: ANALYZER.name,
       analyzerVersion: ANALYZER.version,
     })
@@ -122,23 +199,74 @@ export class AnalyzeStage {
       this.stats.events += 1
       this.context.metrics?.increment('imgpipe_events_total')
       logger.info(
-        { imageEventId: event.imageEventId, stream: image.stream, imageNum: image.imageNum, changedFraction: analyzed.changedFraction },
+        {
+          imageEventId: event.imageEventId,
+          stream: image.stream,
+          imageNum: image.imageNum,
+          changedFraction: comparison.result.changedFraction,
+        },
         `analyze: image event ${event.imageEventId} (${event.eventType}) on ${image.stream} image ${image.imageNum}`,
       )
     }
-    await this.publishAlert(event, image)
+    await this.finishEvent(event, image, pairEvent.differenceJpeg)
   }
 
+  /**
+   * Stores the difference image under the event's own name, sets its key, publishes the alert. Without the
+   * JPEG in hand (recovery), the pair is analysed again from the image and the predecessor it was compared with.
+   */
+  private async finishEvent(event: ImageEventRecord, image: ImageRecord, differenceJpeg?: Buffer, publish = true): Promise<void> {
+    let finished = event
+    if (finished.differenceImageObjectKey === null) {
+      const jpeg = differenceJpeg ?? (await this.recomputeDifference(image))
+      const key = differenceImageObjectKey(image.stream, event.imageEventId)
+      await this.context.store.put(key, jpeg, { contentType: 'image/jpeg' })
+      finished = await this.context.catalog.setEventDifferenceKey(event.imageEventId, key)
+    }
+    if (publish) await this.publishAlert(finished, image)
+  }
+
+  private async recomputeDifference(image: ImageRecord): Promise<Buffer> {
+    const previous = image.previousImageId === null ? null : await this.context.catalog.getImage(image.previousImageId)
+    if (previous === null) throw new NotFoundError(`image ${image.imageId} has an event but no previous image to compare with`)
+    const pair = await analyzePair(await this.pixels(previous), await this.pixels(image), this.context.analysis)
+    if (pair.event === null) throw new NotFoundError(`image ${image.imageId} no longer differs from image ${previous.imageId}`)
+    return pair.event.differenceJpeg
+  }
+
+  private async finishEventOrLog(event: ImageEventRecord): Promise<void> {
+    try {
+      const image = await this.context.catalog.getImage(event.imageId)
+      if (image === null) return
+      // Not published here: the republishing pass of recover() that follows sends it once.
+      await retrying(this.context, 'event finish', () => this.finishEvent(event, image, undefined, false))
+    } catch (error) {
+      if (this.context.signal.aborted) throw error
+      const failure = toImgpipeError(error)
+      this.context.logger.warn(
+        { imageEventId: event.imageEventId, code: failure.code },
+        `analyze: event ${event.imageEventId} has no difference image: ${describeError(failure)}`,
+      )
+    }
+  }
+
+  /** Decoded pixels of an image's own object, checked against the bytes its row recorded. */
   private async pixels(image: ImageRecord): Promise<RawImage> {
-    const cached = this.cache.get(image.contentSha256)
+    const cached = image.contentSha256 === null ? undefined : this.cache.get(image.contentSha256)
     if (cached !== undefined) return cached
     const bytes = await this.context.store.get(image.imageObjectKey)
+    if (image.contentSha256 !== null) {
+      const actual = createHash('sha256').update(bytes).digest('hex')
+      if (actual !== image.contentSha256) throw new ObjectMismatchError(image.imageObjectKey, image.contentSha256, actual)
+    }
     const decoded = await decodeImage(bytes, this.context.analysis)
-    this.cache.set(image.contentSha256, decoded)
+    if (image.contentSha256 !== null) this.cache.set(image.contentSha256, decoded)
     return decoded
   }
 
   private async publishAlert(event: ImageEventRecord, known?: ImageRecord): Promise<void> {
+    // An event without its difference image is not alerted: recovery (or the original's client) finishes it first.
+    if (event.differenceImageObjectKey === null) return
     const image = known ?? (await this.context.catalog.getImage(event.imageId))
     const message: ImageEventAlertMessage = {
       schema_version: SCHEMA_VERSION,
@@ -154,6 +282,12 @@ export class AnalyzeStage {
   }
 }
 
-function emptyAnalysis() {
-  return { previousImageId: null, l2Norm: null, changedFraction: null, maxAbsDifference: null, analyzedAt: new Date() }
+function analysisOf(previousImageId: number | null, pair: PairAnalysis | null): AnalysisResult {
+  return {
+    previousImageId,
+    l2Norm: pair?.metrics.l2Norm ?? null,
+    changedFraction: pair?.metrics.changedFraction ?? null,
+    maxAbsDifference: pair?.metrics.maxAbsDifference ?? null,
+    analyzedAt: new Date(),
+  }
 }

@@ -37,10 +37,13 @@ describe('catalog migrations', () => {
   })
 
   it('applies pending migrations once and records them in imgpipe_migration, not in Kysely defaults', async () => {
-    expect(await migrateCatalog(db, 'sqlite')).toEqual(['0001-initial'])
+    expect(await migrateCatalog(db, 'sqlite')).toEqual(['0001-initial', '0002-nullable-difference-key'])
     expect(await migrateCatalog(db, 'sqlite')).toEqual([])
     expect(tables()).toEqual(['image_event', 'image_event_alert', 'image_metadata', MIGRATION_TABLE, MIGRATION_LOCK_TABLE].sort())
-    expect(raw.prepare(`SELECT name FROM ${MIGRATION_TABLE}`).all()).toEqual([{ name: '0001-initial' }])
+    expect(raw.prepare(`SELECT name FROM ${MIGRATION_TABLE}`).all()).toEqual([
+      { name: '0001-initial' },
+      { name: '0002-nullable-difference-key' },
+    ])
   })
 
   it('never touches existing rows when run again', async () => {
@@ -58,7 +61,7 @@ describe('catalog migrations', () => {
     await dropCatalog(db)
     expect(tables()).toEqual([])
     await dropCatalog(db) // nothing left to drop: still fine
-    expect(await migrateCatalog(db, 'sqlite')).toEqual(['0001-initial'])
+    expect(await migrateCatalog(db, 'sqlite')).toEqual(['0001-initial', '0002-nullable-difference-key'])
     expect(raw.prepare('SELECT count(*) AS n FROM image_metadata').get()).toEqual({ n: 0 })
   })
 

@@ -89,7 +89,7 @@ for (const backend of backends) {
       expect(first.stderr).toBe('')
       expect(first.code).toBe(0)
       expect(first.stdout).toMatch(
-        /^applied 0001-initial to .*: tables image_metadata, image_event, image_event_alert \(rows: image_metadata 0, image_event 0, image_event_alert 0\)\n$/,
+        /^applied 0001-initial, 0002-nullable-difference-key to .*: tables image_metadata, image_event, image_event_alert \(rows: image_metadata 0, image_event 0, image_event_alert 0\)\n$/,
       )
       expect(first.stdout).toContain(fixture.where)
       expect(await tableCounts(fixture)).toEqual(EMPTY)
@@ -136,10 +136,10 @@ for (const backend of backends) {
       }
       const images = output.tables['image_metadata']?.rows ?? []
       expect(images).toHaveLength(10)
-      expect(images[0]).toMatchObject({ image_id: 1, image_filename: 'image_00001.jpg', image_object_key: 'image/mock/image_00001.jpg' })
+      expect(images[0]).toMatchObject({ image_id: 1, image_filename: 'image_00001.jpg', image_object_key: 'image/image_00001.jpg' })
       expect(output.tables['image_event']?.rows.map((row) => row['difference_image_object_key'])).toEqual([
-        'difference_image/mock/image_00003.jpg',
-        'difference_image/mock/image_00007.jpg',
+        'difference_image/image_event_00001.jpg',
+        'difference_image/image_event_00002.jpg',
       ])
     })
 
@@ -220,7 +220,7 @@ describe('imgpipe db show as text (SQLite)', () => {
     expect(rule).toMatch(/^-+( {2}-+)+$/)
     expect(first!.indexOf('image_00001.jpg')).toBe(header!.indexOf('image_filename'))
     expect(last!.indexOf('image_00010.jpg')).toBe(header!.indexOf('image_filename'))
-    expect(first!.indexOf('image/mock/image_00001.jpg')).toBe(header!.indexOf('image_object_key'))
+    expect(first!.indexOf('image/image_00001.jpg')).toBe(header!.indexOf('image_object_key'))
     // A SHA-256 is 64 characters: cut at 40 with an ellipsis.
     expect(first).toMatch(/ [0-9a-f]{39}… /)
   })

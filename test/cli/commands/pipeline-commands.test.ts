@@ -45,7 +45,7 @@ describe('imgpipe run', () => {
     expect(rows.alerts.every((alert) => alert['delivered'] === 1)).toBe(true)
 
     const differences = (await filesUnder(path.join(dir, 'a-objects'))).filter((key) => key.startsWith('difference_image/'))
-    expect(differences).toEqual(['difference_image/mock/image_00003.jpg', 'difference_image/mock/image_00007.jpg'])
+    expect(differences).toEqual(['difference_image/image_event_00001.jpg', 'difference_image/image_event_00002.jpg'])
     for (const key of differences) {
       const meta = await sharp(await readFile(path.join(dir, 'a-objects', key))).metadata()
       expect([meta.format, meta.width, meta.height]).toEqual(['jpeg', 350, 350])

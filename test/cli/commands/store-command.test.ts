@@ -27,8 +27,8 @@ async function keysIn(store: ObjectStore, prefix = ''): Promise<string[]> {
   return keys
 }
 
-const IMAGE_KEYS = Array.from({ length: 10 }, (_, index) => `image/mock/image_${String(index + 1).padStart(5, '0')}.jpg`)
-const DIFFERENCE_KEYS = ['difference_image/mock/image_00003.jpg', 'difference_image/mock/image_00007.jpg']
+const IMAGE_KEYS = Array.from({ length: 10 }, (_, index) => `image/image_${String(index + 1).padStart(5, '0')}.jpg`)
+const DIFFERENCE_KEYS = ['difference_image/image_event_00001.jpg', 'difference_image/image_event_00002.jpg']
 const ALL_KEYS = [...DIFFERENCE_KEYS, ...IMAGE_KEYS]
 
 const backends = [

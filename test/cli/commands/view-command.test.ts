@@ -52,11 +52,11 @@ function panelCells(rows: Cell[][], panel: number, width: number): Cell[][] {
   return rows.map((cells) => cells.filter((cell) => cell.column >= start && cell.column < start + width))
 }
 
-/** Checks a rendering of alert 1 (image 3 of `mock` beside image 2) for panels `width` columns wide. */
+/** Checks a rendering of alert 1 (image 3 of `default` beside image 2) for panels `width` columns wide. */
 function expectAlertOnePicture(text: string, width: number): void {
   const plain = stripAnsi(text)
   // The header wraps between its fields when the width is short.
-  for (const field of ['alert 1', 'image event 1 (changed)', 'stream mock image #3 image_00003.jpg']) expect(plain).toContain(field)
+  for (const field of ['alert 1', 'image event 1 (changed)', 'stream default image #3 image_00003.jpg']) expect(plain).toContain(field)
   expect(plain).toMatch(/\d+\.\d\d% of pixels changed/)
   expect(plain).toMatch(/detected \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ/)
   expect(text).toMatch(TRUE_COLOUR)
@@ -64,7 +64,7 @@ function expectAlertOnePicture(text: string, width: number): void {
   // The 350×350 teddy bears fill their panels: width × width pixels, two per row.
   expect(rows).toHaveLength(width / 2)
   for (const cells of rows) expect(cells.filter((cell) => cell.char === '▀')).toHaveLength(3 * width)
-  expect(captionsUnder(text, width)).toEqual(['previous image (stream mock #2)', 'image (#3)', 'difference image'])
+  expect(captionsUnder(text, width)).toEqual(['previous image (stream default #2)', 'image (#3)', 'difference image'])
   // Three different pictures: the difference image is not the image, and image 3 (rotated) is not image 2.
   const [previous, image, difference] = [0, 1, 2].map((panel) => panelCells(rows, panel, width).flat())
   const sameCells = (a: Cell[] = [], b: Cell[] = []): number =>
@@ -131,16 +131,16 @@ describe('imgpipe view on SQLite and a directory', () => {
     expect(view.event).toMatchObject({
       imageEventId: 2,
       eventType: 'changed',
-      differenceImageObjectKey: 'difference_image/mock/image_00007.jpg',
+      differenceImageObjectKey: 'difference_image/image_event_00002.jpg',
     })
     expect(view.image).toMatchObject({
-      stream: 'mock',
+      stream: 'default',
       imageNum: 7,
       imageFilename: 'image_00007.jpg',
-      imageObjectKey: 'image/mock/image_00007.jpg',
+      imageObjectKey: 'image/image_00007.jpg',
     })
     expect(view.image.changedFraction).toBeGreaterThan(0.01)
-    expect(view.previousImage).toMatchObject({ stream: 'mock', imageNum: 6, imageId: view.image.previousImageId })
+    expect(view.previousImage).toMatchObject({ stream: 'default', imageNum: 6, imageId: view.image.previousImageId })
     expect(Number.isNaN(Date.parse(view.event.detectedAt))).toBe(false)
   })
 
@@ -290,8 +290,8 @@ describe.skipIf(!tmuxInstalled && !inCi)('imgpipe view in a real terminal (tmux)
     startViewer(['2'])
     await waitForScreen('alert 2 and the prompt', (screen) => stripAnsi(screen).includes(`difference image\n${SHOWN_PROMPT}`))
     const first = stripAnsi(capture())
-    expect(first).toContain('alert 2 · image event 2 (changed) · stream mock image #7')
-    expect(first).toContain('previous image (stream mock #6)')
+    expect(first).toContain('alert 2 · image event 2 (changed) · stream default image #7')
+    expect(first).toContain('previous image (stream default #6)')
     tmux('send-keys', '-t', 'view', 'abc', 'Enter')
     await waitForScreen('the invalid-input message', (screen) => occurrences(screen, SHOWN_PROMPT) === 2)
     tmux('send-keys', '-t', 'view', '99', 'Enter')
@@ -361,6 +361,6 @@ describe.skipIf(!onServers)('imgpipe view on MariaDB and S3', () => {
     expect(missing.stderr).toContain('no image event for alert 99')
     const json = await runCli(['view', '2', '--once', '--json'], env)
     expect(json.code).toBe(0)
-    expect(JSON.parse(json.stdout).image).toMatchObject({ stream: 'mock', imageNum: 7 })
+    expect(JSON.parse(json.stdout).image).toMatchObject({ stream: 'default', imageNum: 7 })
   })
 })

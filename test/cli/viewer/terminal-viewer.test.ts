@@ -52,9 +52,9 @@ describe('showAlert', () => {
   it('prints the AlertView as JSON when asked', async () => {
     const view = JSON.parse(await showAlert(backends, 2, { width: 120, json: true }))
     expect(view.alert.imageEventAlertId).toBe(2)
-    expect(view.image).toMatchObject({ stream: 'mock', imageNum: 7, imageObjectKey: 'image/mock/image_00007.jpg' })
+    expect(view.image).toMatchObject({ stream: 'mock', imageNum: 7, imageObjectKey: 'image/mock__image_00007.jpg' })
     expect(view.previousImage.imageNum).toBe(6)
-    expect(view.event.differenceImageObjectKey).toBe('difference_image/mock/image_00007.jpg')
+    expect(view.event.differenceImageObjectKey).toBe('difference_image/mock__image_event_00002.jpg')
   })
 
   it('reports an unknown alert number as not found', async () => {
@@ -84,7 +84,7 @@ describe('loadPicture and loadAlertImages', () => {
       unavailable: expect.stringContaining('not an image'),
     })
     const tooSmallLimit = { ...context.analysis, maxImagePixels: 100 }
-    expect(await loadPicture(context.store, 'image/mock/image_00001.jpg', tooSmallLimit)).toMatchObject({
+    expect(await loadPicture(context.store, 'image/mock__image_00001.jpg', tooSmallLimit)).toMatchObject({
       unavailable: expect.stringContaining('over the limit of 100'),
     })
   })

@@ -77,11 +77,31 @@ describe('AlertStage', () => {
     expect(await context.catalog.listUndeliveredAlerts({ limit: 10 })).toHaveLength(0)
   })
 
-  it('rejects an event id that does not exist', async () => {
+  it('rejects an event id that does not exist, after waiting for its commit', async () => {
     const stage = new AlertStage(context, [new RecordingChannel()])
-    await expect(stage.handle(message('image_event_alert', '{"image_event_id": 12345}'))).rejects.toMatchObject({
-      code: 'IMGPIPE_NOT_FOUND',
-    })
+    await expect(stage.alertEvent(12345, 200)).rejects.toMatchObject({ code: 'IMGPIPE_NOT_FOUND' })
     expect((await context.catalog.counts()).alerts).toBe(0)
+  })
+
+  it("waits for an event's difference image key (the original's INSERT, upload, UPDATE) and alerts it then", async () => {
+    const channel = new RecordingChannel()
+    const stage = new AlertStage(context, [channel])
+    await context.catalog.executeSql(
+      "INSERT INTO image_metadata (image_filename, image_object_key) VALUES ('image_00009.jpg', 'image/image_00009.jpg')",
+    )
+    const rows = await context.catalog.executeSql(
+      "INSERT INTO image_event (image_id) SELECT image_id FROM image_metadata WHERE image_filename = 'image_00009.jpg' RETURNING image_event_id",
+    )
+    const keyless = Number(rows[0]!['image_event_id'])
+    await expect(stage.alertEvent(keyless, 200)).rejects.toMatchObject({ code: 'IMGPIPE_NOT_FOUND' })
+    expect((await context.catalog.counts()).alerts).toBe(0)
+    setTimeout(() => {
+      void context.catalog.executeSql(
+        `UPDATE image_event SET difference_image_object_key = 'difference_image/image_event_${String(keyless).padStart(5, '0')}.jpg' WHERE image_event_id = ${keyless}`,
+      )
+    }, 100)
+    const alert = await stage.alertEvent(keyless, 5_000)
+    expect(alert.imageEventId).toBe(keyless)
+    expect(channel.notices.map((notice) => notice.event.differenceImageObjectKey)).toEqual(['difference_image/image_event_00002.jpg'])
   })
 })

@@ -54,11 +54,11 @@ describe('AnalyzeStage', () => {
 
     const event = await context.catalog.getEventByImageId(second.imageId)
     expect(event).toMatchObject({
-      differenceImageObjectKey: 'difference_image/mock/image_00002.jpg',
+      differenceImageObjectKey: 'difference_image/mock__image_event_00001.jpg',
       eventType: 'changed',
       analyzer: 'imgpipe-pixel-diff',
     })
-    const difference = await sharp(await context.store.get('difference_image/mock/image_00002.jpg')).metadata()
+    const difference = await sharp(await context.store.get('difference_image/mock__image_event_00001.jpg')).metadata()
     expect([difference.format, difference.width, difference.height]).toEqual(['jpeg', 64, 64])
     const analysed = await context.catalog.getImage(second.imageId)
     expect(analysed?.changedFraction).toBeGreaterThan(0.01)
@@ -107,12 +107,12 @@ describe('AnalyzeStage', () => {
     await stage.analyzeImage(first.imageId)
     await stage.analyzeImage(second.imageId)
     expect(await context.catalog.getEventByImageId(second.imageId)).toMatchObject({ eventType: 'size_changed' })
-    const difference = await sharp(await context.store.get('difference_image/mock/image_00002.jpg')).metadata()
+    const difference = await sharp(await context.store.get('difference_image/mock__image_event_00001.jpg')).metadata()
     expect([difference.width, difference.height]).toEqual([80, 80])
   })
 
-  it('rejects a message naming an image that does not exist, and one that is not ours', async () => {
-    const stage = new AnalyzeStage(context)
+  it('rejects a message naming an image that does not exist (after waiting for its commit), and one that is not ours', async () => {
+    const stage = new AnalyzeStage(context, { rowWaitMs: 200 })
     await expect(stage.handle(message('image_analysis', '{"image_id": 999}'))).rejects.toMatchObject({
       code: 'IMGPIPE_NOT_FOUND',
       canRetry: false,

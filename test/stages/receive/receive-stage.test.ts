@@ -1,3 +1,7 @@
+import { createHash } from 'node:crypto'
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
 import sharp from 'sharp'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { renderTeddyBear } from '../../../src/analysis/teddy-bear.js'
@@ -25,7 +29,7 @@ describe('ReceiveStage', () => {
     expect(image).toMatchObject({
       stream: 'mock',
       imageNum: 1,
-      imageObjectKey: 'image/mock/image_00001.jpg',
+      imageObjectKey: 'image/mock__image_00001.jpg',
       status: 'received',
       width: 64,
       height: 64,
@@ -42,7 +46,7 @@ describe('ReceiveStage', () => {
       image_num: 1,
       image_filename: 'image_00001.jpg',
       stream: 'mock',
-      image_object_key: 'image/mock/image_00001.jpg',
+      image_object_key: 'image/mock__image_00001.jpg',
     })
   })
 
@@ -62,7 +66,7 @@ describe('ReceiveStage', () => {
     const b = await stage.receive({ stream: 'cam', filename: 'b.png', bytes: png, byteSize: png.length })
     const again = await stage.receive({ stream: 'cam', filename: 'a.jpg', bytes: teddy, byteSize: teddy.length })
     expect([a.image.imageNum, b.image.imageNum]).toEqual([1, 2])
-    expect(b.image.imageObjectKey).toBe('image/cam/image_00002.png')
+    expect(b.image.imageObjectKey).toBe('image/cam__image_00002.png')
     expect(again).toMatchObject({ kind: 'duplicate', image: { imageId: a.image.imageId } })
   })
 
@@ -74,10 +78,10 @@ describe('ReceiveStage', () => {
     expect(outcome.image).toMatchObject({
       status: 'failed',
       errorCode: 'IMGPIPE_IMAGE_INVALID',
-      imageObjectKey: 'image/cam/image_00001.txt',
+      imageObjectKey: 'image/cam__image_00001.txt',
     })
     expect(outcome.image.errorMessage).toBeTruthy()
-    expect((await context.store.get('image/cam/image_00001.txt')).toString()).toBe('not an image at all')
+    expect((await context.store.get('image/cam__image_00001.txt')).toString()).toBe('not an image at all')
     expect(await drainTopic(context.bus, 'image_analysis')).toHaveLength(0)
   })
 
@@ -96,7 +100,7 @@ describe('ReceiveStage', () => {
       stream: 'mock',
       imageNum: 1,
       imageFilename: 'image_00001.jpg',
-      imageObjectKey: 'image/mock/image_00001.jpg',
+      imageObjectKey: 'image/mock__image_00001.jpg',
       contentSha256: null,
       byteSize: 1,
       width: null,
@@ -109,5 +113,89 @@ describe('ReceiveStage', () => {
     expect(await stage.recover()).toBe(1)
     const messages = await drainTopic(context.bus, 'image_analysis')
     expect(messages.map((entry) => JSON.parse(entry.value).image_id)).toEqual([image.imageId])
+  })
+
+  it('claims the row (storing) before the bytes: a crash before the put is finished by the re-run of the same file', async () => {
+    const stage = new ReceiveStage(context)
+    const sha = createHash('sha256').update(teddy).digest('hex')
+    // What a crash right after the claim leaves: a storing row, no object, no message.
+    await context.catalog.insertImage({
+      stream: 'cam',
+      imageNum: 1,
+      imageFilename: 'a.jpg',
+      imageObjectKey: 'image/cam__image_00001.jpg',
+      contentSha256: sha,
+      byteSize: teddy.length,
+      width: 64,
+      height: 64,
+      format: 'jpeg',
+      status: 'storing',
+    })
+    expect(await stage.recover()).toBe(0) // no object yet: recovery leaves it to the re-run
+    const again = await stage.receive({ stream: 'cam', filename: 'a.jpg', bytes: teddy, byteSize: teddy.length })
+    expect(again).toMatchObject({ kind: 'received', image: { imageNum: 1, status: 'received' } })
+    expect(Buffer.compare(await context.store.get('image/cam__image_00001.jpg'), teddy)).toBe(0)
+    expect(await drainTopic(context.bus, 'image_analysis')).toHaveLength(1)
+  })
+
+  it('recovery finishes a storing row whose object was completely written (crash between put and status)', async () => {
+    const sha = createHash('sha256').update(teddy).digest('hex')
+    const { image } = await context.catalog.insertImage({
+      stream: 'cam',
+      imageNum: 1,
+      imageFilename: 'a.jpg',
+      imageObjectKey: 'image/cam__image_00001.jpg',
+      contentSha256: sha,
+      byteSize: teddy.length,
+      width: 64,
+      height: 64,
+      format: 'jpeg',
+      status: 'storing',
+    })
+    await context.store.put(image.imageObjectKey, teddy)
+    expect(await new ReceiveStage(context).recover()).toBe(1)
+    expect(await context.catalog.getImage(image.imageId)).toMatchObject({ status: 'received' })
+    expect((await drainTopic(context.bus, 'image_analysis')).map((entry) => JSON.parse(entry.value).image_id)).toEqual([image.imageId])
+  })
+
+  it('never writes bytes under a number another writer holds (it takes the next number)', async () => {
+    const other = Buffer.from('someone else')
+    await context.catalog.insertImage({
+      stream: 'cam',
+      imageNum: 1,
+      imageFilename: 'theirs.jpg',
+      imageObjectKey: 'image/cam__image_00001.jpg',
+      contentSha256: createHash('sha256').update(other).digest('hex'),
+      byteSize: other.length,
+      width: null,
+      height: null,
+      format: null,
+      status: 'storing',
+    })
+    await context.store.put('image/cam__image_00001.jpg', other)
+    // A numbering that raced: it reads 1 as the next number although 1 is taken.
+    const stage = new ReceiveStage(context)
+    const real = context.catalog.nextImageNum.bind(context.catalog)
+    let calls = 0
+    context.catalog.nextImageNum = async (stream) => (++calls === 1 ? 1 : real(stream))
+    const outcome = await stage.receive({ stream: 'cam', filename: 'mine.jpg', bytes: teddy, byteSize: teddy.length })
+    expect(outcome.image).toMatchObject({ imageNum: 2, imageObjectKey: 'image/cam__image_00002.jpg' })
+    expect((await context.store.get('image/cam__image_00001.jpg')).toString()).toBe('someone else')
+  })
+
+  it('with IMGPIPE_ANALYSIS_DIR writes default-stream images there and names them in image_analysis_path', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'imgpipe-analysis-'))
+    try {
+      const stage = new ReceiveStage({ ...context, analysis: { ...context.analysis, analysisDir: dir } })
+      await stage.receive({ stream: 'default', imageNum: 3, filename: 'image_00003.jpg', bytes: teddy, byteSize: teddy.length })
+      await stage.receive({ stream: 'cam', imageNum: 1, filename: 'x.jpg', bytes: teddy, byteSize: teddy.length })
+      const messages = (await drainTopic(context.bus, 'image_analysis')).map((entry) => JSON.parse(entry.value))
+      expect(messages[0]).toMatchObject({ image_num: 3, image_analysis_path: path.join(dir, 'image_00003.jpg') })
+      expect(messages[1]).not.toHaveProperty('image_analysis_path')
+      expect(Buffer.compare(await readFile(path.join(dir, 'image_00003.jpg')), teddy)).toBe(0)
+      expect(await readdir(dir)).toEqual(['image_00003.jpg'])
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 })
