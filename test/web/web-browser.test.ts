@@ -181,8 +181,8 @@ describe.skipIf(!available)('the image event viewer in chromium', () => {
 
   it('leads from an alert to its stream page, whose chart links back to the alerts (screenshot test-results/web-stream-page.png)', async () => {
     await page.goto(new URL('?alert_num=4', web.url).href)
-    await Promise.all([page.waitForURL(/\/streams\/mock$/), page.click('[data-stream-link]')])
-    expect(await page.locator('h1').innerText()).toBe('Stream mock')
+    await Promise.all([page.waitForURL(/\/streams\/default$/), page.click('[data-stream-link]')])
+    expect(await page.locator('h1').innerText()).toBe('Stream default')
     const chart = page.locator('svg[data-chart=change]')
     expect(await chart.isVisible()).toBe(true)
     expect((await chart.boundingBox())?.width ?? 0).toBeGreaterThan(400)
@@ -190,7 +190,7 @@ describe.skipIf(!available)('the image event viewer in chromium', () => {
     expect(await page.locator('svg[data-chart=rates] rect[data-images-minute]').count()).toBeGreaterThan(0)
     await page.screenshot({ path: path.join(repoRoot, 'test-results/web-stream-page.png'), fullPage: true })
     await Promise.all([page.waitForURL(/alert_num=3$/), page.click('svg[data-chart=change] a[data-alert-point="3"]')])
-    expect(await page.locator('h1').innerText()).toBe('Alert 3: changed in stream mock')
+    expect(await page.locator('h1').innerText()).toBe('Alert 3: changed in stream default')
   })
 
   it('looks right: a screenshot for people to judge, and no console errors or failed requests', async () => {
