@@ -240,6 +240,11 @@ export function parseObjectStoreUrl(value: string, cwd: string): ObjectStoreConf
   if (!isBucketName(bucket)) throw invalid('objectStoreUrl', value, `${JSON.stringify(bucket)} is not a valid bucket name`)
   if (url.port !== '')
     throw invalid('objectStoreUrl', value, 'no port after the bucket name; give the server as ?endpoint=http://host:port')
+  // URL parsing removes "." and ".." segments (s3://bucket/../x would become prefix x/): refuse them in the raw text.
+  const rawPath = value.slice('s3://'.length).split(/[?#]/, 1)[0] ?? ''
+  if (rawPath.split('/').some((segment) => /^(?:\.|%2e){1,2}$/i.test(segment))) {
+    throw invalid('objectStoreUrl', value, 'the prefix must not contain "." or ".." segments')
+  }
   const prefixPath = decode('objectStoreUrl', value, url.pathname.replace(/^\/+/, '').replace(/\/+$/, ''))
   if (prefixPath !== '') {
     try {

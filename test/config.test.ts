@@ -374,6 +374,13 @@ describe('object store URL', () => {
     expect(error.message).toContain('IMGPIPE_OBJECT_STORE_URL')
   })
 
+  it.each(['s3://bucket/../x', 's3://bucket/a/./b', 's3://bucket/%2e%2E/x', 's3://bucket/a/..'])(
+    'refuses the dot segments of %s',
+    (url) => {
+      expect(configError(() => load({ IMGPIPE_OBJECT_STORE_URL: url })).message).toMatch(/IMGPIPE_OBJECT_STORE_URL.*"\.\." segments/)
+    },
+  )
+
   it('accepts a 63-character and a 3-character bucket name', () => {
     expect(parseObjectStoreUrl(`s3://${'b'.repeat(63)}`, CWD)).toMatchObject({ bucket: 'b'.repeat(63) })
     expect(parseObjectStoreUrl('s3://abc', CWD)).toMatchObject({ bucket: 'abc' })
