@@ -25,6 +25,11 @@ export const DEFAULTS = {
   maxImagePixels: 50_000_000,
   /** Files larger than this are rejected before reading them whole. */
   maxImageBytes: 100 * 1024 * 1024,
+  /**
+   * Bytes of decoded pixels the analyze stage keeps to spare re-decoding a stream's previous image. 256 MiB
+   * holds hundreds of camera-sized frames, or one 7000×7000 decode (147 MB): enough for the one that matters.
+   */
+  decodeCacheBytes: 256 * 1024 * 1024,
   /** Commands a person runs log warnings only; `imgpipe analyze` and `alert` log at info (src/cli/cli-context.ts). */
   logLevel: 'warn',
 } as const
@@ -40,6 +45,7 @@ export const ENV = {
   pixelTolerance: 'IMGPIPE_PIXEL_TOLERANCE',
   maxImagePixels: 'IMGPIPE_MAX_IMAGE_PIXELS',
   maxImageBytes: 'IMGPIPE_MAX_IMAGE_BYTES',
+  decodeCacheBytes: 'IMGPIPE_DECODE_CACHE_BYTES',
   logLevel: 'IMGPIPE_LOG_LEVEL',
   /** Kafka security: env only, so that a password never sits in a URL, a flag or a shell history. */
   kafkaCaFile: 'IMGPIPE_KAFKA_CA_FILE',
@@ -108,6 +114,8 @@ export interface AnalysisConfig {
   pixelTolerance: number
   maxImagePixels: number
   maxImageBytes: number
+  /** Budget of the analyze stage's decoded-image cache; 0 turns it off. */
+  decodeCacheBytes: number
 }
 
 export interface Config {
@@ -146,6 +154,7 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
       pixelTolerance: parseInteger('pixelTolerance', read('pixelTolerance'), DEFAULTS.pixelTolerance, 0, 254),
       maxImagePixels: parseInteger('maxImagePixels', read('maxImagePixels'), DEFAULTS.maxImagePixels, 1, 2 ** 32),
       maxImageBytes: parseInteger('maxImageBytes', read('maxImageBytes'), DEFAULTS.maxImageBytes, 1, 2 ** 40),
+      decodeCacheBytes: parseInteger('decodeCacheBytes', read('decodeCacheBytes'), DEFAULTS.decodeCacheBytes, 0, 2 ** 40),
     },
     logLevel: parseLogLevel(read('logLevel') ?? DEFAULTS.logLevel),
   }

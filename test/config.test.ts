@@ -53,6 +53,7 @@ describe('loadConfig defaults', () => {
       pixelTolerance: 48,
       maxImagePixels: 50_000_000,
       maxImageBytes: 100 * 1024 * 1024,
+      decodeCacheBytes: 256 * 1024 * 1024,
     })
   })
 
@@ -93,7 +94,13 @@ describe('loadConfig defaults', () => {
       broker: { kind: 'kafka', brokers: ['k:9092'], clientId: 'imgpipe' },
       topicPartitions: 12,
       topicPrefix: 'test.run-1_',
-      analysis: { eventThreshold: 0.25, pixelTolerance: 10, maxImagePixels: 1000, maxImageBytes: 2048 },
+      analysis: {
+        eventThreshold: 0.25,
+        pixelTolerance: 10,
+        maxImagePixels: 1000,
+        maxImageBytes: 2048,
+        decodeCacheBytes: 256 * 1024 * 1024,
+      },
       logLevel: 'debug',
     })
   })
@@ -477,6 +484,7 @@ describe('numeric and other settings', () => {
     ['topicPartitions', ['1', '3', '1000'], ['0', '1001', '-1', '2.5', 'three', '+3']],
     ['maxImagePixels', ['1', '50000000', String(2 ** 32)], ['0', String(2 ** 32 + 1), '-5', '1.5', '5e7']],
     ['maxImageBytes', ['1', String(2 ** 40)], ['0', String(2 ** 40 + 1), 'big']],
+    ['decodeCacheBytes', ['0', '1048576', String(2 ** 40)], ['-1', String(2 ** 40 + 1), '1.5', 'big']],
   ]
 
   for (const [key, good, bad] of cases) {

@@ -19,11 +19,13 @@ import { DecodedImageCache } from './decoded-image-cache.js'
  * difference image has a deterministic key; the event row is unique per image.
  */
 export class AnalyzeStage {
-  private readonly cache = new DecodedImageCache()
+  private readonly cache: DecodedImageCache
   /** What this process did (not the catalog's totals): how several analyzers shared the work. */
   readonly stats = { analyzed: 0, failed: 0, events: 0 }
 
-  constructor(private readonly context: StageContext) {}
+  constructor(private readonly context: StageContext) {
+    this.cache = new DecodedImageCache(context.analysis.decodeCacheBytes)
+  }
 
   /** Republishes events that never got an alert (a crash between event insert and publish), then consumes. */
   async start(): Promise<Subscription> {
@@ -93,8 +95,13 @@ export class AnalyzeStage {
       )
       return
     }
-    const [previousPixels, currentPixels] = await Promise.all([this.pixels(previous), this.pixels(image)])
-    const result = await analyzePair(previousPixels, currentPixels, analysis)
+    // One after the other: two large decodes at once double the peak memory, and the current image must be
+    // the one the cache keeps for the next comparison.
+    const previousPixels = await this.pixels(previous)
+    const currentPixels = await this.pixels(image)
+    // Analyses run one at a time: a previous image the cache let go is ours alone to overwrite.
+    const consumePrevious = !this.cache.holds(previousPixels)
+    const result = await analyzePair(previousPixels, currentPixels, { ...analysis, consumePrevious })
     const analyzed = {
       previousImageId: previous.imageId,
       l2Norm: result.metrics.l2Norm,
