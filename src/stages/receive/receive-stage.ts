@@ -65,6 +65,11 @@ export class ReceiveStage {
       )
       if (existing !== null) return { kind: 'duplicate', image: existing }
     }
+    // A file that could not be read has no hash: its earlier failed row is found by name instead.
+    if (incoming.imageNum === undefined && contentSha256 === null && incoming.readError !== undefined) {
+      const earlier = await retrying(this.context, 'duplicate check', () => catalog.findUnreadFile(incoming.stream, incoming.filename))
+      if (earlier !== null) return { kind: 'duplicate', image: earlier }
+    }
 
     const checked = await this.validate(incoming)
     const format = checked.ok ? checked.format : null
