@@ -57,7 +57,21 @@ export interface StatusReport {
   counts: PipelineCounts | null
   /** Why there are no counts, when there are none. */
   countsDetail?: string
+  /** The first failed images (see `imgpipe reanalyze --failed`), when there are any. */
+  failedImages?: FailedImage[]
 }
+
+export interface FailedImage {
+  imageId: number
+  stream: string
+  imageNum: number | null
+  filename: string
+  code: string | null
+  reason: string | null
+}
+
+/** Failed images listed by `status`; `db show --table image_metadata` has them all. */
+const FAILED_LISTED = 20
 
 const COMPONENTS: readonly Component[] = ['database', 'store', 'broker']
 
@@ -88,6 +102,7 @@ export function registerStatusCommand(program: Command): void {
 export async function collectStatus(config: Config, logger: Logger, timeoutMs: number, onTimeout?: () => void): Promise<StatusReport> {
   let counts: PipelineCounts | null = null
   let countsDetail: string | undefined
+  let failedImages: FailedImage[] | undefined
   const limited = <T>(work: Promise<T>, unavailable: (message: string) => ImgpipeError): Promise<T> =>
     withTimeLimit(work, timeoutMs, () => {
       onTimeout?.()
@@ -106,6 +121,17 @@ export async function collectStatus(config: Config, logger: Logger, timeoutMs: n
       await limited(catalog.ping(), (message) => new CatalogUnavailableError(message))
       try {
         counts = await limited(catalog.counts(), (message) => new CatalogUnavailableError(message))
+        if (counts.imagesFailed > 0) {
+          const failed = await limited(catalog.listFailedImages(FAILED_LISTED), (message) => new CatalogUnavailableError(message))
+          failedImages = failed.map((image) => ({
+            imageId: image.imageId,
+            stream: image.stream,
+            imageNum: image.imageNum,
+            filename: image.imageFilename,
+            code: image.errorCode,
+            reason: image.errorMessage,
+          }))
+        }
       } catch (error) {
         // The server answers; tables that are missing or unreadable are worth saying, not a dead service.
         countsDetail = `counts unavailable: ${describeError(error)}`
@@ -149,6 +175,7 @@ export async function collectStatus(config: Config, logger: Logger, timeoutMs: n
     broker: brokerStatus,
     counts,
     ...(counts === null && countsDetail !== undefined ? { countsDetail } : {}),
+    ...(failedImages === undefined ? {} : { failedImages }),
   }
 }
 
@@ -187,6 +214,16 @@ export function renderStatus(report: StatusReport): string[] {
   })
   const pipeline = report.counts === null ? (report.countsDetail ?? 'unknown') : describePipelineCounts(report.counts)
   lines.push(`${'pipeline'.padEnd(15)}${safeText(pipeline)}`)
+  for (const image of report.failedImages ?? []) {
+    const where = `${image.stream} #${image.imageNum ?? '?'} (image ${image.imageId}, ${image.filename})`
+    lines.push(`${'failed'.padEnd(15)}${safeText(where)}: ${safeText(image.reason ?? image.code ?? 'unknown reason')}`)
+  }
+  if ((report.counts?.imagesFailed ?? 0) > (report.failedImages?.length ?? 0)) {
+    lines.push(`${''.padEnd(15)}… ${(report.counts?.imagesFailed ?? 0) - (report.failedImages?.length ?? 0)} more failed images`)
+  }
+  if ((report.failedImages?.length ?? 0) > 0) {
+    lines.push(`${''.padEnd(15)}images that failed analysis can be analysed again: imgpipe reanalyze --failed`)
+  }
   return lines
 }
 
