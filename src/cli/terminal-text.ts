@@ -13,3 +13,16 @@ const NAMED_ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\
 export function safeText(text: string): string {
   return text.replace(UNSAFE, (char) => NAMED_ESCAPES[char] ?? `\\u{${(char.codePointAt(0) ?? 0).toString(16)}}`)
 }
+
+/**
+ * A copy of a plain record (catalog rows, alert views) with every string made safe by {@link safeText};
+ * dates, numbers and nulls are kept as they are. For renderers that print many fields of a record.
+ */
+export function safeStrings<T>(value: T): T {
+  if (typeof value === 'string') return safeText(value) as T
+  if (Array.isArray(value)) return value.map((item: unknown) => safeStrings(item)) as T
+  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, safeStrings(item)])) as T
+  }
+  return value
+}
