@@ -1,10 +1,10 @@
 import type { Command } from 'commander'
-import { openReadyBackends } from '../../adapters/open-backends.js'
 import { assertValidStreamName } from '../../core/object-keys.js'
 import type { ImageSource } from '../../stages/receive/image-source.js'
 import { cliContext, positiveInteger, printJson } from '../cli-context.js'
 import { PARTIAL_FAILURE_EXIT_CODE } from './ingest-command.js'
-import { printSummary, runWithProgress } from './pipeline-commands.js'
+import { withBackends } from '../with-backends.js'
+import { PIPELINE_BACKENDS, printSummary, runWithProgress } from './pipeline-commands.js'
 
 interface ReanalyzeOptions {
   stream?: string
@@ -37,8 +37,7 @@ export function registerReanalyzeCommand(program: Command): void {
       const context = cliContext(command)
       const { config } = context
       const inProcess = config.broker.kind === 'memory'
-      const backends = await openReadyBackends(config, context.logger)
-      try {
+      await withBackends(context, PIPELINE_BACKENDS, async (backends) => {
         const reset = await backends.catalog.resetForReanalysis({
           failedOnly: options.failed === true,
           ...(options.stream === undefined ? {} : { stream: options.stream }),
@@ -55,8 +54,6 @@ export function registerReanalyzeCommand(program: Command): void {
             process.stderr.write(`imgpipe: ${report.processed.failed} image(s) failed analysis again: see \`imgpipe status\`\n`)
           process.exitCode = PARTIAL_FAILURE_EXIT_CODE
         }
-      } finally {
-        await backends.close()
-      }
+      })
     })
 }

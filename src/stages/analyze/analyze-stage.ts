@@ -95,13 +95,12 @@ export class AnalyzeStage {
       )
       return
     }
-    // One after the other: two large decodes at once double the peak memory, and the current image must be
-    // the one the cache keeps for the next comparison.
-    const previousPixels = await this.pixels(previous)
-    const currentPixels = await this.pixels(image)
-    // Analyses run one at a time: a previous image the cache let go is ours alone to overwrite.
-    const consumePrevious = !this.cache.holds(previousPixels)
-    const result = await analyzePair(previousPixels, currentPixels, { ...analysis, consumePrevious })
+    const result = await this.withPixels(previous, image, (previousPixels, currentPixels) => {
+      // Handlers run concurrently: the previous image is ours to overwrite only when the cache let it go
+      // and no other analysis holds it (nobody can get it afterwards: only the cache hands images out).
+      const consumePrevious = !this.cache.holds(previousPixels) && this.leases.get(previousPixels) === 1
+      return analyzePair(previousPixels, currentPixels, { ...analysis, consumePrevious })
+    })
     const analyzed = {
       previousImageId: previous.imageId,
       l2Norm: result.metrics.l2Norm,
@@ -131,6 +130,36 @@ export class AnalyzeStage {
       )
     }
     await this.publishAlert(event, image)
+  }
+
+  /** Decoded images in use by analyses now, with how many hold each. */
+  private readonly leases = new Map<RawImage, number>()
+
+  private lease(image: RawImage, delta: 1 | -1): void {
+    const count = (this.leases.get(image) ?? 0) + delta
+    if (count === 0) this.leases.delete(image)
+    else this.leases.set(image, count)
+  }
+
+  /** Both images decoded one after the other (two large decodes at once double the peak memory), held for `work`. */
+  private async withPixels<T>(
+    previous: ImageRecord,
+    image: ImageRecord,
+    work: (previous: RawImage, current: RawImage) => Promise<T>,
+  ): Promise<T> {
+    const previousPixels = await this.pixels(previous)
+    this.lease(previousPixels, 1)
+    try {
+      const currentPixels = await this.pixels(image)
+      this.lease(currentPixels, 1)
+      try {
+        return await work(previousPixels, currentPixels)
+      } finally {
+        this.lease(currentPixels, -1)
+      }
+    } finally {
+      this.lease(previousPixels, -1)
+    }
   }
 
   private async pixels(image: ImageRecord): Promise<RawImage> {
