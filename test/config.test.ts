@@ -62,6 +62,7 @@ describe('loadConfig defaults', () => {
       maxImagePixels: 50_000_000,
       maxImageBytes: 100 * 1024 * 1024,
       analysisDir: null,
+      decodeCacheBytes: 256 * 1024 * 1024,
     })
   })
 
@@ -106,7 +107,14 @@ describe('loadConfig defaults', () => {
       broker: { kind: 'kafka', brokers: ['k:9092'], clientId: 'imgpipe' },
       topicPartitions: 12,
       topicPrefix: 'test.run-1_',
-      analysis: { eventThreshold: 0.25, pixelTolerance: 10, maxImagePixels: 1000, maxImageBytes: 2048, analysisDir: null },
+      analysis: {
+        eventThreshold: 0.25,
+        pixelTolerance: 10,
+        maxImagePixels: 1000,
+        maxImageBytes: 2048,
+        analysisDir: null,
+        decodeCacheBytes: 256 * 1024 * 1024,
+      },
       consumer: { batchSize: 16, concurrency: 3 },
       logLevel: 'debug',
       metrics: { port: 9464, host: '0.0.0.0' },
@@ -399,6 +407,13 @@ describe('object store URL', () => {
     const error = configError(() => load({ IMGPIPE_OBJECT_STORE_URL: url }))
     expect(error.message).toContain('IMGPIPE_OBJECT_STORE_URL')
   })
+
+  it.each(['s3://bucket/../x', 's3://bucket/a/./b', 's3://bucket/%2e%2E/x', 's3://bucket/a/..'])(
+    'refuses the dot segments of %s',
+    (url) => {
+      expect(configError(() => load({ IMGPIPE_OBJECT_STORE_URL: url })).message).toMatch(/IMGPIPE_OBJECT_STORE_URL.*"\.\." segments/)
+    },
+  )
 
   it('accepts a 63-character and a 3-character bucket name', () => {
     expect(parseObjectStoreUrl(`s3://${'b'.repeat(63)}`, CWD)).toMatchObject({ bucket: 'b'.repeat(63) })

@@ -14,6 +14,11 @@ export interface PairAnalysisOptions {
   pixelTolerance: number
   /** An event is raised when the changed fraction is greater than this (0..1). */
   eventThreshold: number
+  /**
+   * The caller owns `previous` and needs it no more: its buffer may become the difference image (one
+   * full-size buffer less). Its pixels are garbage afterwards.
+   */
+  consumePrevious?: boolean
 }
 
 /** Metrics of one comparison, and the event it raises if any. */
@@ -39,6 +44,7 @@ export async function analyzePair(previous: RawImage, current: RawImage, options
   const base = sizeChanged ? await resizeRaw(previous, current.width, current.height) : previous
   const metrics = { ...compareImages(base, current, options), sizeChanged }
   if (!sizeChanged && !(metrics.changedFraction > eventThreshold)) return { metrics, event: null }
-  const differenceJpeg = await encodeJpeg(differenceImage(base, current))
+  // A resized base is ours alone, so it is always safe to overwrite.
+  const differenceJpeg = await encodeJpeg(differenceImage(base, current, sizeChanged || options.consumePrevious === true))
   return { metrics, event: { eventType: sizeChanged ? 'size_changed' : 'changed', differenceJpeg } }
 }

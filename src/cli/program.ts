@@ -4,6 +4,7 @@ import { addGlobalOptions } from './cli-context.js'
 import { registerDbCommand } from './commands/db-command.js'
 import { registerIngestCommand } from './commands/ingest-command.js'
 import { registerPipelineCommands } from './commands/pipeline-commands.js'
+import { registerReanalyzeCommand } from './commands/reanalyze-command.js'
 import { registerStatusCommand } from './commands/status-command.js'
 import { registerStoreCommand } from './commands/store-command.js'
 import { registerViewCommand } from './commands/view-command.js'
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   addGlobalOptions(program)
   registerPipelineCommands(program)
   registerIngestCommand(program)
+  registerReanalyzeCommand(program)
   registerViewCommand(program)
   registerWebCommand(program)
   registerDbCommand(program)

@@ -7,6 +7,10 @@
  * control characters and bidirectional overrides are shown escaped, never sent to the terminal.
  */
 
+import { safeText } from './terminal-text.js'
+
+export { safeText }
+
 export interface TableColumn {
   header: string
   align?: 'left' | 'right'
@@ -34,15 +38,6 @@ const MIN_COLUMN_WIDTH = 8
 const SQUEEZE = 0.75
 const GAP = '  '
 const ELLIPSIS = '…'
-
-// eslint-disable-next-line no-control-regex
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g
-const NAMED_ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' }
-
-/** Text that cannot move the cursor, change colours or reorder what follows it on a terminal. */
-export function safeText(text: string): string {
-  return text.replace(UNSAFE, (char) => NAMED_ESCAPES[char] ?? `\\u{${(char.codePointAt(0) ?? 0).toString(16)}}`)
-}
 
 /**
  * How one value reads in a table: NULL for SQL nulls, ISO-8601 for dates, fractions to 6 significant

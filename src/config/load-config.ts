@@ -47,6 +47,7 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
       maxImagePixels: value.maxImagePixels,
       maxImageBytes: value.maxImageBytes,
       analysisDir: value.analysisDir ?? null,
+      decodeCacheBytes: value.decodeCacheBytes,
     },
     consumer: { batchSize: value.consumerBatchSize, concurrency: value.consumerConcurrency },
     logLevel: value.logLevel,

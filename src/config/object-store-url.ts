@@ -30,6 +30,11 @@ export function objectStoreFromUrl(value: string, context: ParseContext): Object
   const bucket = url.hostname
   if (!isBucketName(bucket)) throw bad(`${JSON.stringify(bucket)} is not a valid bucket name`)
   if (url.port !== '') throw bad('no port after the bucket name; give the server as ?endpoint=http://host:port')
+  // URL parsing removes "." and ".." segments (s3://bucket/../x would become prefix x/): refuse them in the raw text.
+  const rawPath = value.slice('s3://'.length).split(/[?#]/, 1)[0] ?? ''
+  if (rawPath.split('/').some((segment) => /^(?:\.|%2e){1,2}$/i.test(segment))) {
+    throw bad('the prefix must not contain "." or ".." segments')
+  }
   const prefixPath = decode(context, value, url.pathname.replace(/^\/+/, '').replace(/\/+$/, ''))
   if (prefixPath !== '') {
     try {

@@ -120,6 +120,14 @@ export const SETTINGS = {
     help: 'larger files are rejected without being read',
     parse: integer(1, 2 ** 40),
   },
+  decodeCacheBytes: {
+    env: 'IMGPIPE_DECODE_CACHE_BYTES',
+    arg: 'bytes',
+    // 256 MiB holds hundreds of camera-sized frames, or one 7000×7000 decode (147 MB): the one that matters.
+    default: 256 * 1024 * 1024,
+    help: 'decoded pixels the analyze stage keeps to spare re-decoding the previous image (0: off)',
+    parse: integer(0, 2 ** 40),
+  },
   consumerBatchSize: {
     env: 'IMGPIPE_CONSUMER_BATCH_SIZE',
     arg: 'n',

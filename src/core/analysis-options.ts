@@ -13,4 +13,6 @@ export interface AnalysisOptions {
    * the default stream as `image_NNNNN.<ext>` and names it in the message's `image_analysis_path`.
    */
   analysisDir: string | null
+  /** Budget of the analyze stage's decoded-image cache in bytes; 0 turns it off. */
+  decodeCacheBytes: number
 }

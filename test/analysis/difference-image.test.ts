@@ -37,6 +37,16 @@ describe('differenceImage', () => {
     expect([...current.data]).toEqual([0, 255, 128])
   })
 
+  it('writes into the previous image when told it may (one full-size buffer less), with the same result', () => {
+    const previous = raw(2, 1, [0, 0, 0, 10, 10, 10])
+    const difference = differenceImage(previous, raw(2, 1, [10, 0, 0, 0, 10, 20]), true)
+    expect([...difference.data]).toEqual([255, 128, 128, 0, 128, 255])
+    expect(difference.data).toBe(previous.data)
+    const uniform = raw(1, 1, [1, 2, 3])
+    expect(differenceImage(uniform, raw(1, 1, [2, 3, 4]), true).data).toBe(uniform.data)
+    expect([...uniform.data]).toEqual([0, 0, 0])
+  })
+
   it('throws on images of different sizes', () => {
     expect(() => differenceImage(raw(1, 1, [0, 0, 0]), raw(1, 2, [0, 0, 0, 0, 0, 0]))).toThrow(/different sizes/)
   })

@@ -7,6 +7,7 @@ import type { Readable } from 'node:stream'
 import { ClosedError, ObjectKeyInvalidError, ObjectNotFoundError, StoreUnavailableError } from '../../core/errors.js'
 import { assertValidObjectKey, assertValidPrefix, compareObjectKeys } from '../../core/object-keys.js'
 import type { ObjectStore, StoredObject } from '../../core/ports/object-store.js'
+import { STALE_TEMP_FILE_MS, sweepTempFiles } from './fs-temp-files.js'
 import { describeFsObjectStore, type FsObjectStoreOptions } from './fs-options.js'
 
 /**
@@ -174,6 +175,15 @@ export class FsObjectStore implements ObjectStore {
     } catch (error) {
       throw this.unavailable('create', '', error)
     }
+    // What puts killed before their rename left behind (old enough that no live put owns it).
+    await sweepTempFiles(await this.root(), FS_TEMP_FILE_PREFIX, '', STALE_TEMP_FILE_MS)
+  }
+
+  /** Deletes the temporary files of unfinished puts under the prefix, whatever their age; returns how many. */
+  async removeLeftovers(prefix = ''): Promise<number> {
+    this.checkOpen()
+    assertValidPrefix(prefix)
+    return sweepTempFiles(await this.root().catch(() => this.dir), FS_TEMP_FILE_PREFIX, prefix, 0)
   }
 
   async close(): Promise<void> {

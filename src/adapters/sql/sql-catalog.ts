@@ -2,7 +2,7 @@ import { sql } from 'kysely'
 import type { Kysely } from 'kysely'
 import { ClosedError, ImgpipeError, NotFoundError } from '../../core/errors.js'
 import { CATALOG_TABLES } from '../../core/ports/catalog.js'
-import type { Catalog, CatalogTable, Page, StreamActivity } from '../../core/ports/catalog.js'
+import type { Catalog, CatalogTable, Page, ReanalysisFilter, StreamActivity } from '../../core/ports/catalog.js'
 import type {
   AlertRecord,
   AlertView,
@@ -20,6 +20,7 @@ import type { CatalogDatabase } from './catalog-schema.js'
 import { selectStreamActivity } from './catalog-streams.js'
 import { assertUpdated, insertAlertOnce, insertEventOnce, insertImageOnce, selectEventByImageId } from './catalog-writes.js'
 import * as claims from './catalog-claims.js'
+import { resetImagesForReanalysis, selectFailedImages, selectUnreadFile } from './catalog-recovery.js'
 import { toAlertRecord, toEventRecord, toImageRecord, toNumber } from './row-mappers.js'
 import { toDbTimestamp } from './sql-dialect.js'
 import type { SqlDialectKind } from './sql-dialect.js'
@@ -197,6 +198,18 @@ class SqlCatalogImpl implements SqlCatalog {
       const row = rows.find((candidate) => candidate.image_filename === imageFilename && candidate.stream === stream)
       return row === undefined ? null : toImageRecord(row)
     })
+  }
+
+  findUnreadFile(stream: string, imageFilename: string): Promise<ImageRecord | null> {
+    return this.#run('findUnreadFile', (db) => selectUnreadFile(db, stream, imageFilename))
+  }
+
+  resetForReanalysis(filter: ReanalysisFilter): Promise<number> {
+    return this.#run('resetForReanalysis', (db) => resetImagesForReanalysis(db, filter))
+  }
+
+  listFailedImages(limit: number): Promise<ImageRecord[]> {
+    return this.#run('listFailedImages', (db) => selectFailedImages(db, limit))
   }
 
   getImage(imageId: number): Promise<ImageRecord | null> {

@@ -3,6 +3,7 @@ import { describeError } from '../../core/errors.js'
 import { assertValidStreamName } from '../../core/object-keys.js'
 import { fileSource, listImageFiles } from '../../stages/receive/file-source.js'
 import { cliContext, printJson } from '../cli-context.js'
+import { safeText } from '../terminal-text.js'
 import { withBackends } from '../with-backends.js'
 import { PIPELINE_BACKENDS, printSummary, runWithProgress } from './pipeline-commands.js'
 
@@ -29,7 +30,7 @@ export function registerIngestCommand(program: Command): void {
       assertValidStreamName(options.stream)
       const context = cliContext(command)
       const { config } = context
-      const files = await listImageFiles(paths, options.recursive === true)
+      const { files, skipped } = await listImageFiles(paths, options.recursive === true)
       const inProcess = config.broker.kind === 'memory'
       const rejected: { file: string; code: string; reason: string }[] = []
       await withBackends(context, PIPELINE_BACKENDS, async (backends) => {
@@ -43,16 +44,32 @@ export function registerIngestCommand(program: Command): void {
           (outcome) => {
             if (outcome.kind === 'failed') {
               rejected.push({ file: outcome.image.imageFilename, code: outcome.error.code, reason: describeError(outcome.error) })
+            } else if (outcome.kind === 'duplicate' && outcome.image.status === 'failed') {
+              // The same bad file again: still rejected, with the reason recorded the first time.
+              const code = outcome.image.errorCode ?? 'IMGPIPE_IMAGE_INVALID'
+              rejected.push({ file: outcome.image.imageFilename, code, reason: `${outcome.image.errorMessage ?? code} (recorded earlier)` })
             }
           },
         )
         if (options.json === true) {
-          printJson({ files: files.length, ...report, rejected })
+          printJson({ files: files.length, ...report, rejected, skipped })
         } else {
-          for (const bad of rejected) process.stderr.write(`imgpipe: rejected ${bad.file}: ${bad.reason} [${bad.code}]\n`)
+          for (const entry of skipped) {
+            const detail = entry.detail === undefined ? '' : ` (${entry.detail})`
+            process.stderr.write(`imgpipe: skipped ${safeText(entry.path)}: ${entry.reason}${safeText(detail)}\n`)
+          }
+          for (const bad of rejected) {
+            process.stderr.write(`imgpipe: rejected ${safeText(bad.file)}: ${safeText(bad.reason)} [${bad.code}]\n`)
+          }
+          if (report.processed.failed > 0) {
+            process.stderr.write(
+              `imgpipe: ${report.processed.failed} image(s) failed analysis: see \`imgpipe status\`, retry with \`imgpipe reanalyze --failed\`\n`,
+            )
+          }
           printSummary(context, report, false)
         }
-        if (rejected.length > 0) process.exitCode = PARTIAL_FAILURE_EXIT_CODE
+        const unusable = skipped.some((entry) => entry.reason !== 'hidden')
+        if (rejected.length > 0 || unusable || report.processed.failed > 0) process.exitCode = PARTIAL_FAILURE_EXIT_CODE
       })
     })
 }

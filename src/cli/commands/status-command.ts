@@ -67,7 +67,21 @@ export interface StatusReport {
   consumerLag: LagRow[] | null
   /** Why there is no lag, when there is none. */
   consumerLagDetail?: string
+  /** The first failed images (see `imgpipe reanalyze --failed`), when there are any. */
+  failedImages?: FailedImage[]
 }
+
+export interface FailedImage {
+  imageId: number
+  stream: string
+  imageNum: number | null
+  filename: string
+  code: string | null
+  reason: string | null
+}
+
+/** Failed images listed by `status`; `db show --table image_metadata` has them all. */
+const FAILED_LISTED = 20
 
 const COMPONENTS: readonly Component[] = ['database', 'store', 'broker']
 
@@ -100,6 +114,7 @@ export async function collectStatus(config: Config, logger: Logger, timeoutMs: n
   let countsDetail: string | undefined
   let consumerLag: LagRow[] | null = null
   let consumerLagDetail: string | undefined
+  let failedImages: FailedImage[] | undefined
   const limited = <T>(work: Promise<T>, unavailable: (message: string) => ImgpipeError): Promise<T> =>
     withTimeLimit(work, timeoutMs, () => {
       onTimeout?.()
@@ -125,6 +140,17 @@ export async function collectStatus(config: Config, logger: Logger, timeoutMs: n
       await limited(catalog.ping(), (message) => new CatalogUnavailableError(message))
       try {
         counts = await limited(catalog.counts(), (message) => new CatalogUnavailableError(message))
+        if (counts.imagesFailed > 0) {
+          const failed = await limited(catalog.listFailedImages(FAILED_LISTED), (message) => new CatalogUnavailableError(message))
+          failedImages = failed.map((image) => ({
+            imageId: image.imageId,
+            stream: image.stream,
+            imageNum: image.imageNum,
+            filename: image.imageFilename,
+            code: image.errorCode,
+            reason: image.errorMessage,
+          }))
+        }
       } catch (error) {
         // The server answers; tables that are missing or unreadable are worth saying, not a dead service.
         countsDetail = `counts unavailable: ${describeError(error)}`
@@ -170,6 +196,7 @@ export async function collectStatus(config: Config, logger: Logger, timeoutMs: n
     ...(counts === null && countsDetail !== undefined ? { countsDetail } : {}),
     consumerLag,
     ...(consumerLagDetail === undefined ? {} : { consumerLagDetail }),
+    ...(failedImages === undefined ? {} : { failedImages }),
   }
 }
 
@@ -202,6 +229,16 @@ export function renderStatus(report: StatusReport): string[] {
   const pipeline = report.counts === null ? (report.countsDetail ?? 'unknown') : describePipelineCounts(report.counts)
   lines.push(`${'pipeline'.padEnd(15)}${safeText(pipeline)}`)
   if (report.broker.answers) lines.push(...renderConsumerLag(report.consumerLag, report.consumerLagDetail))
+  for (const image of report.failedImages ?? []) {
+    const where = `${image.stream} #${image.imageNum ?? '?'} (image ${image.imageId}, ${image.filename})`
+    lines.push(`${'failed'.padEnd(15)}${safeText(where)}: ${safeText(image.reason ?? image.code ?? 'unknown reason')}`)
+  }
+  if ((report.counts?.imagesFailed ?? 0) > (report.failedImages?.length ?? 0)) {
+    lines.push(`${''.padEnd(15)}… ${(report.counts?.imagesFailed ?? 0) - (report.failedImages?.length ?? 0)} more failed images`)
+  }
+  if ((report.failedImages?.length ?? 0) > 0) {
+    lines.push(`${''.padEnd(15)}images that failed analysis can be analysed again: imgpipe reanalyze --failed`)
+  }
   return lines
 }
 

@@ -177,6 +177,8 @@ export async function emptyStore(store: ObjectStore, prefix: string, stop?: Abor
   } finally {
     progress.stop()
   }
+  // Unfinished writes' leftovers are not objects (list hides them), but emptying must not keep them.
+  await store.removeLeftovers?.(prefix)
   return { found: keys.length, deleted: keys.length, stopped: false }
 }
 

@@ -1,7 +1,8 @@
-import type { Command } from 'commander'
+import { InvalidArgumentError, type Command } from 'commander'
 import { UsageError } from '../../core/errors.js'
 import { cliContext, positiveInteger } from '../cli-context.js'
 import { MIN_VIEW_WIDTH } from '../viewer/alert-panel.js'
+import { colourDepthOf, setColourDepth, type ColourDepth } from '../viewer/half-block-renderer.js'
 import { runInteractiveViewer, showAlert, type ViewerBackends, type ViewOptions } from '../viewer/terminal-viewer.js'
 import { withBackends } from '../with-backends.js'
 
@@ -10,6 +11,14 @@ interface ViewFlags {
   width?: number
   height?: number
   json?: boolean
+  color: ColourDepth | 'auto'
+}
+
+const COLOUR_MODES: readonly string[] = ['auto', 'truecolor', '256', 'none']
+
+function colourMode(value: string): ColourDepth | 'auto' {
+  if (!COLOUR_MODES.includes(value)) throw new InvalidArgumentError(`expected one of ${COLOUR_MODES.join(', ')}`)
+  return value as ColourDepth | 'auto'
 }
 
 /** Width used when neither `--width` nor the terminal says (a pipe, a file, CI). */
@@ -43,15 +52,17 @@ export function registerViewCommand(program: Command): void {
     .summary('show an image event alert in the terminal: previous image, image and difference image')
     .description(
       'show an image event alert in the terminal: the previous image, the image and the difference image side by side ' +
-        'in 24-bit colour; without --once on a terminal, asks for the next alert number until q',
+        'in the colours the terminal has (24-bit, 256, or ASCII characters without colour for NO_COLOR, TERM=dumb and pipes); without --once on a terminal, asks for the next alert number until q',
     )
     .argument('[number]', 'image event alert number (required with --once or when stdout is not a terminal)', positiveInteger)
     .option('--once', 'show one alert and exit (the default when stdout is not a terminal)')
     .option('--width <cols>', `columns to fit (default: the terminal's width, or ${DEFAULT_WIDTH})`, positiveInteger)
     .option('--height <rows>', `most text rows per picture (default: fits the terminal, or ${DEFAULT_MAX_ROWS})`, positiveInteger)
+    .option('--color <mode>', 'auto (from the terminal, NO_COLOR and TERM), truecolor, 256 or none', colourMode, 'auto')
     .option('--json', 'print the alert view (ids, object keys, metrics, stream, image numbers) as JSON instead of pictures')
     .action(async (alertNumber: number | undefined, flags: ViewFlags, command: Command) => {
       const context = cliContext(command)
+      setColourDepth(flags.color === 'auto' ? colourDepthOf(process.stdout) : flags.color)
       const interactive = flags.once !== true && process.stdout.isTTY === true
       if (!interactive && alertNumber === undefined) {
         throw new UsageError('an alert number is required with --once or when stdout is not a terminal (e.g. imgpipe view 1 --once)')

@@ -13,6 +13,7 @@ import {
 import type { Catalog } from '../../core/ports/catalog.js'
 import type { ObjectStore } from '../../core/ports/object-store.js'
 import type { AlertView } from '../../core/types.js'
+import { safeStrings, safeText } from '../terminal-text.js'
 import { renderAlertView, type AlertImages, type PanelPicture } from './alert-panel.js'
 
 /**
@@ -55,7 +56,7 @@ export async function loadPicture(store: ObjectStore, key: string, limits: Image
     return await decodeImage(await store.get(key), limits)
   } catch (error) {
     const perImage = [ObjectNotFoundError, ObjectKeyInvalidError, InvalidImageError, ImageTooLargeError]
-    if (perImage.some((kind) => error instanceof kind)) return { unavailable: describeError(error) }
+    if (perImage.some((kind) => error instanceof kind)) return { unavailable: safeText(describeError(error)) }
     throw error
   }
 }
@@ -77,8 +78,9 @@ export async function showAlert(backends: ViewerBackends, alertNumber: number, o
   const view = await loadAlertView(backends.catalog, alertNumber)
   if (options.json) return `${JSON.stringify(view, null, 2)}\n`
   const images = await loadAlertImages(backends.store, view, backends.limits)
+  // File and stream names are anyone's text: the header must not carry their escape sequences to the terminal.
   return renderAlertView(
-    view,
+    safeStrings(view),
     images,
     options.maxRows === undefined ? { width: options.width } : { width: options.width, maxRows: options.maxRows },
   )
@@ -141,7 +143,7 @@ export async function runInteractiveViewer(options: InteractiveOptions): Promise
       output.write(await showAlert(backends, alertNumber, view))
     } catch (error) {
       if (error instanceof NotFoundError) output.write(`${error.message}\n`)
-      else if (isImgpipeError(error)) output.write(`imgpipe: ${describeError(error)} [${error.code}]\n`)
+      else if (isImgpipeError(error)) output.write(`imgpipe: ${safeText(describeError(error))} [${error.code}]\n`)
       else throw error
     }
   }

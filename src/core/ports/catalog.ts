@@ -14,6 +14,15 @@ import type {
 export const CATALOG_TABLES = ['image_metadata', 'image_event', 'image_event_alert'] as const
 export type CatalogTable = (typeof CATALOG_TABLES)[number]
 
+/** Which images `resetForReanalysis` sets back to `received`. */
+export interface ReanalysisFilter {
+  stream?: string
+  /** Only failed images; otherwise analysed ones too. */
+  failedOnly: boolean
+  /** Only images numbered from this one on. */
+  fromImageNum?: number
+}
+
 export interface Page {
   limit: number
   /** Return rows with an id strictly greater than this (ascending listings). */
@@ -87,6 +96,8 @@ export interface Catalog {
   nextImageNum(stream: string): Promise<number>
   /** An image of the stream with these exact bytes and file name, if one was already ingested. */
   findIngestedImage(stream: string, contentSha256: string, imageFilename: string): Promise<ImageRecord | null>
+  /** The failed image of the stream with this file name whose bytes were never read (unreadable, too large). */
+  findUnreadFile(stream: string, imageFilename: string): Promise<ImageRecord | null>
 
   // analyze
   getImage(imageId: number): Promise<ImageRecord | null>
@@ -121,6 +132,13 @@ export interface Catalog {
   /** Events whose difference image was never stored (a crash between the event insert and the upload). */
   listEventsWithoutKey(page: Page): Promise<ImageEventRecord[]>
   listUndeliveredAlerts(page: Page): Promise<AlertRecord[]>
+  /**
+   * Sets the chosen images back to `received`, analysis cleared, for `imgpipe reanalyze`; returns how many.
+   * Images that failed on receipt (never valid bytes) are left failed; events and alerts are kept.
+   */
+  resetForReanalysis(filter: ReanalysisFilter): Promise<number>
+  /** Failed images, oldest first. */
+  listFailedImages(limit: number): Promise<ImageRecord[]>
 
   // viewers and operators
   getAlertView(imageEventAlertId: number): Promise<AlertView | null>

@@ -36,7 +36,12 @@ export interface ObjectStore {
   list(prefix?: string): AsyncIterable<StoredObject>
   /** Deletes the keys; absent keys are not an error. */
   delete(keys: readonly string[]): Promise<void>
-  /** Creates the bucket/directory when missing. */
+  /** Creates the bucket/directory when missing (and sweeps what crashed writes left long ago, if any). */
   ensureReady(): Promise<void>
+  /**
+   * Deletes what unfinished writes left under the prefix (the directory store's temporary files), for
+   * `imgpipe store empty`; returns how many. Absent where writes leave nothing behind (S3, memory).
+   */
+  removeLeftovers?(prefix?: string): Promise<number>
   close(): Promise<void>
 }

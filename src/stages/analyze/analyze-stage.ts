@@ -34,7 +34,7 @@ interface Comparison {
  * compared with the last good one before it.
  */
 export class AnalyzeStage {
-  private readonly cache = new DecodedImageCache()
+  private readonly cache: DecodedImageCache
   /** What this process did (not the catalog's totals): how several analyzers shared the work. */
   readonly stats = { analyzed: 0, failed: 0, events: 0 }
 
@@ -42,7 +42,9 @@ export class AnalyzeStage {
   constructor(
     private readonly context: StageContext,
     private readonly options: { rowWaitMs?: number } = {},
-  ) {}
+  ) {
+    this.cache = new DecodedImageCache(context.analysis.decodeCacheBytes)
+  }
 
   /** Finishes and republishes events that never got an alert (a crash mid-way), then consumes. */
   async start(): Promise<Subscription> {
@@ -142,7 +144,18 @@ export class AnalyzeStage {
     const noPrevious = { result: analysisOf(null, null), pair: null }
     if (image.imageNum === null) return noPrevious // nothing to compare by
     const current = await this.pixels(image) // first: a bad own object is this image's failure
-    for (let before = image.imageNum; ;) {
+    this.lease(current, 1)
+    try {
+      return await this.compareWith(image, image.imageNum, current)
+    } finally {
+      this.lease(current, -1)
+    }
+  }
+
+  /** The comparison with the last good image before `imageNum`, skipping (and failing) predecessors with bad objects. */
+  private async compareWith(image: ImageRecord, imageNum: number, current: RawImage): Promise<Comparison> {
+    const noPrevious = { result: analysisOf(null, null), pair: null }
+    for (let before = imageNum; ;) {
       const previous = await this.context.catalog.findPreviousImage(image.stream, before)
       if (previous === null || previous.imageNum === null) return noPrevious
       before = previous.imageNum
@@ -159,8 +172,16 @@ export class AnalyzeStage {
       }
       const before_ = await this.previousPixels(previous)
       if (before_ === null) continue
-      const pair = await analyzePair(before_, current, this.context.analysis)
-      return { result: analysisOf(previous.imageId, pair), pair }
+      this.lease(before_, 1)
+      try {
+        // Handlers run concurrently: the previous image is ours to overwrite with the difference only when the
+        // cache let it go and no other analysis holds it (nobody can get it afterwards: only the cache hands it out).
+        const consumePrevious = !this.cache.holds(before_) && this.leases.get(before_) === 1 && before_ !== current
+        const pair = await analyzePair(before_, current, { ...this.context.analysis, consumePrevious })
+        return { result: analysisOf(previous.imageId, pair), pair }
+      } finally {
+        this.lease(before_, -1)
+      }
     }
   }
 
@@ -248,6 +269,15 @@ export class AnalyzeStage {
         `analyze: event ${event.imageEventId} has no difference image: ${describeError(failure)}`,
       )
     }
+  }
+
+  /** Decoded images in use by analyses now, with how many hold each. */
+  private readonly leases = new Map<RawImage, number>()
+
+  private lease(image: RawImage, delta: 1 | -1): void {
+    const count = (this.leases.get(image) ?? 0) + delta
+    if (count === 0) this.leases.delete(image)
+    else this.leases.set(image, count)
   }
 
   /** Decoded pixels of an image's own object, checked against the bytes its row recorded. */

@@ -1,14 +1,28 @@
 import type { RawImage } from '../../analysis/decode-image.js'
 
 /**
- * A few decoded images, keyed by content hash. Each image is compared with its predecessor, which the
- * previous message just decoded: keeping it saves one decode per image. Keyed by hash rather than id
- * because the mock stream (and a static camera) repeats the same bytes many times.
+ * Decoded images, keyed by content hash, least recently used evicted first, bounded by the bytes of their
+ * pixels (not by count: eight 7000×7000 decodes are 1.2 GB). Each image is compared with its predecessor,
+ * which the previous message just decoded: keeping it saves one decode per image. Keyed by hash rather
+ * than id because the mock stream (and a static camera) repeats the same bytes many times. An image larger
+ * than the whole budget is not kept at all.
  */
 export class DecodedImageCache {
   private readonly entries = new Map<string, RawImage>()
+  private bytes = 0
 
-  constructor(private readonly capacity = 8) {}
+  constructor(private readonly maxBytes: number) {}
+
+  /** Bytes of pixels held now (never above the budget). */
+  get size(): number {
+    return this.bytes
+  }
+
+  /** Whether this very image object is held (someone else may be handed it by `get`). */
+  holds(image: RawImage): boolean {
+    for (const held of this.entries.values()) if (held === image) return true
+    return false
+  }
 
   get(sha256: string | null): RawImage | undefined {
     if (sha256 === null) return undefined
@@ -23,12 +37,22 @@ export class DecodedImageCache {
 
   set(sha256: string | null, image: RawImage): void {
     if (sha256 === null) return
-    this.entries.delete(sha256)
-    this.entries.set(sha256, image)
-    while (this.entries.size > this.capacity) {
+    this.delete(sha256)
+    const cost = image.data.byteLength
+    if (cost > this.maxBytes) return
+    while (this.bytes + cost > this.maxBytes) {
       const oldest = this.entries.keys().next().value
       if (oldest === undefined) break
-      this.entries.delete(oldest)
+      this.delete(oldest)
     }
+    this.entries.set(sha256, image)
+    this.bytes += cost
+  }
+
+  private delete(sha256: string): void {
+    const image = this.entries.get(sha256)
+    if (image === undefined) return
+    this.entries.delete(sha256)
+    this.bytes -= image.data.byteLength
   }
 }

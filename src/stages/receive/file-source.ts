@@ -1,7 +1,5 @@
-import { createHash } from 'node:crypto'
-import { createReadStream } from 'node:fs'
-import { open, readdir, stat } from 'node:fs/promises'
-import { pipeline } from 'node:stream/promises'
+import { constants } from 'node:fs'
+import { open, readdir, realpath, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { ImageTooLargeError, InvalidImageError, UsageError } from '../../core/errors.js'
 import type { ImageSource } from './image-source.js'
@@ -13,54 +11,120 @@ export interface FileSourceOptions {
   maxImageBytes: number
 }
 
-/** Lists the files to ingest, in a stable order: arguments in order, directory entries sorted by name. */
-export async function listImageFiles(paths: readonly string[], recursive: boolean): Promise<string[]> {
-  const files: string[] = []
-  for (const entry of paths) {
-    const info = await stat(entry).catch((error: unknown) => {
-      throw new UsageError(`cannot read ${entry}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error })
-    })
-    if (info.isFile()) files.push(entry)
-    else if (info.isDirectory()) files.push(...(await listDirectory(entry, recursive)))
-  }
-  return files
+/** A directory entry that was not ingested, and why; an operator sees every one. */
+export interface SkippedEntry {
+  path: string
+  /** `hidden` entries are skipped by design; the others mean something could not be ingested. */
+  reason: 'hidden' | 'not a regular file' | 'unreadable' | 'broken symlink' | 'symlink loop'
+  detail?: string
 }
 
-async function listDirectory(dir: string, recursive: boolean): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true })
-  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-  const files: string[] = []
-  for (const entry of entries) {
-    // Hidden files (.DS_Store, editor swap files) are not images anyone meant to ingest.
-    if (entry.name.startsWith('.')) continue
-    const full = path.join(dir, entry.name)
-    if (entry.isFile()) files.push(full)
-    else if (entry.isDirectory() && recursive) files.push(...(await listDirectory(full, recursive)))
-  }
-  return files
+export interface FileListing {
+  files: string[]
+  skipped: SkippedEntry[]
+}
+
+function errorCode(error: unknown): string {
+  return (error as NodeJS.ErrnoException).code ?? String(error)
+}
+
+function kindOf(info: { isFIFO(): boolean; isSocket(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean }): string {
+  if (info.isFIFO()) return 'a FIFO'
+  if (info.isSocket()) return 'a socket'
+  if (info.isCharacterDevice() || info.isBlockDevice()) return 'a device'
+  return 'not a regular file'
 }
 
 /**
- * Real files as an image stream. A file larger than the limit is not read at all (it is recorded as
- * failed with its size); unreadable files are recorded as failed too, so an operator sees every file.
+ * Lists the files to ingest, in a stable order: arguments in order, directory entries sorted by name.
+ * Symlinks are followed to what they point at (a directory reached twice, by a loop or two links, is
+ * listed once). An argument that is neither a regular file nor a directory is a usage error; inside a
+ * directory, what cannot be ingested (hidden files, FIFOs, devices, broken links, unreadable
+ * sub-directories) is reported in `skipped` and the listing goes on.
+ */
+export async function listImageFiles(paths: readonly string[], recursive: boolean): Promise<FileListing> {
+  const listing: FileListing = { files: [], skipped: [] }
+  const visited = new Set<string>()
+  for (const entry of paths) {
+    const info = await stat(entry).catch((error: unknown) => {
+      throw new UsageError(`cannot read ${entry}: ${errorCode(error)}`, { cause: error })
+    })
+    if (info.isFile()) listing.files.push(entry)
+    else if (info.isDirectory()) await listDirectory(entry, recursive, listing, visited)
+    else throw new UsageError(`cannot ingest ${entry}: ${kindOf(info)}, not a regular file or a directory`)
+  }
+  return listing
+}
+
+async function listDirectory(dir: string, recursive: boolean, listing: FileListing, visited: Set<string>): Promise<void> {
+  const real = await realpath(dir).catch(() => dir)
+  if (visited.has(real)) {
+    listing.skipped.push({ path: dir, reason: 'symlink loop', detail: `already listed as ${real}` })
+    return
+  }
+  visited.add(real)
+  let entries
+  try {
+    entries = await readdir(dir, { withFileTypes: true })
+  } catch (error) {
+    listing.skipped.push({ path: dir, reason: 'unreadable', detail: errorCode(error) })
+    return
+  }
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+  for (const entry of entries) {
+    const full = path.join(dir, entry.name)
+    // Hidden files (.DS_Store, editor swap files) are not images anyone meant to ingest.
+    if (entry.name.startsWith('.')) {
+      listing.skipped.push({ path: full, reason: 'hidden' })
+      continue
+    }
+    let info
+    try {
+      info = entry.isSymbolicLink() ? await stat(full) : entry
+    } catch (error) {
+      const code = errorCode(error)
+      listing.skipped.push({ path: full, reason: code === 'ELOOP' ? 'symlink loop' : 'broken symlink', detail: code })
+      continue
+    }
+    if (info.isFile()) listing.files.push(full)
+    else if (info.isDirectory()) {
+      if (recursive) await listDirectory(full, recursive, listing, visited)
+    } else listing.skipped.push({ path: full, reason: 'not a regular file', detail: kindOf(info) })
+  }
+}
+
+/**
+ * Real files as an image stream. A file larger than the limit is not read at all, not even hashed (it is
+ * recorded as failed with its size); unreadable files, and paths that turned into something other than a
+ * regular file since they were listed, are recorded as failed too, so an operator sees every file. Files
+ * are opened non-blocking and checked on the open descriptor: a FIFO put in a file's place cannot hang
+ * the ingest.
  */
 export async function* fileSource(options: FileSourceOptions): ImageSource {
   for (const file of options.files) {
     const filename = path.basename(file)
     let handle
     try {
-      handle = await open(file, 'r')
-      const { size } = await handle.stat()
-      if (size > options.maxImageBytes) {
+      handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK)
+      const info = await handle.stat()
+      if (!info.isFile()) {
         yield {
           stream: options.stream,
           filename,
           bytes: null,
-          byteSize: size,
-          // Hashed as a stream, never held whole, so that ingesting the same file again is recognised.
-          contentSha256: await hashFile(file),
+          byteSize: 0,
+          readError: new InvalidImageError(`${filename}: ${kindOf(info)}, not a regular file`),
+        }
+        continue
+      }
+      if (info.size > options.maxImageBytes) {
+        yield {
+          stream: options.stream,
+          filename,
+          bytes: null,
+          byteSize: info.size,
           readError: new ImageTooLargeError(
-            `${filename}: ${size} bytes is over the limit of ${options.maxImageBytes} (IMGPIPE_MAX_IMAGE_BYTES)`,
+            `${filename}: ${info.size} bytes is over the limit of ${options.maxImageBytes} (IMGPIPE_MAX_IMAGE_BYTES)`,
           ),
         }
         continue
@@ -68,22 +132,15 @@ export async function* fileSource(options: FileSourceOptions): ImageSource {
       const bytes = await handle.readFile()
       yield { stream: options.stream, filename, bytes, byteSize: bytes.length }
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code ?? 'unknown error'
       yield {
         stream: options.stream,
         filename,
         bytes: null,
         byteSize: 0,
-        readError: new InvalidImageError(`${filename}: cannot read the file (${code})`, { cause: error }),
+        readError: new InvalidImageError(`${filename}: cannot read the file (${errorCode(error)})`, { cause: error }),
       }
     } finally {
       await handle?.close()
     }
   }
-}
-
-async function hashFile(file: string): Promise<string> {
-  const hash = createHash('sha256')
-  await pipeline(createReadStream(file), hash)
-  return hash.digest('hex')
 }

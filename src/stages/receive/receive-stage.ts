@@ -84,6 +84,13 @@ export class ReceiveStage {
         return { kind: 'duplicate', image: existing }
       }
     }
+    // A file that could not be read has no hash: its earlier failed row is found by name instead.
+    if (incoming.imageNum === undefined && contentSha256 === null && incoming.readError !== undefined) {
+      const earlier = await retrying(this.context, 'duplicate check', () =>
+        this.context.catalog.findUnreadFile(incoming.stream, incoming.filename),
+      )
+      if (earlier !== null) return { kind: 'duplicate', image: earlier }
+    }
 
     const checked = await this.validate(incoming)
     const claimed = await this.claim(incoming, contentSha256, checked)

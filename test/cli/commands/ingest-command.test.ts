@@ -67,7 +67,8 @@ describe('imgpipe ingest', () => {
     expect(rows.alerts).toHaveLength(1)
 
     const again = await runCli(['ingest', input, '--stream', 'cam', '--json'], env('mixed'))
-    expect(again.code).toBe(0)
+    // The bad files are still bad: reported again (not recorded again), and the exit code says so.
+    expect(again.code).toBe(3)
     expect(JSON.parse(again.stdout).outcomes).toEqual({ received: 0, failed: 0, duplicate: 7 })
     expect(readRows(path.join(dir, 'mixed.db'))).toEqual(rows)
   })

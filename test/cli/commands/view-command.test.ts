@@ -107,7 +107,7 @@ describe('imgpipe view on SQLite and a directory', () => {
   })
 
   it('shows alert 1 once: the three pictures in 24-bit colour half blocks, captions under them', async () => {
-    const result = await runCli(['view', '1', '--once', '--width', '120'], env)
+    const result = await runCli(['view', '1', '--once', '--width', '120', '--color', 'truecolor'], env)
     expect(result.stderr).toBe('')
     expect(result.code).toBe(0)
     expectAlertOnePicture(result.stdout, 38)
@@ -115,11 +115,30 @@ describe('imgpipe view on SQLite and a directory', () => {
   })
 
   it('fits a narrower --width, and shows one alert without --once when stdout is not a terminal', async () => {
-    const result = await runCli(['view', '1', '--width', '64'], env)
+    const result = await runCli(['view', '1', '--width', '64', '--color', 'truecolor'], env)
     expect(result.code).toBe(0)
     expectAlertOnePicture(result.stdout, 20)
     for (const line of result.stdout.split('\n')) expect(visibleWidth(line)).toBeLessThanOrEqual(64)
     expect(result.stdout).not.toContain(PROMPT)
+  })
+
+  it('prints no escape sequence with NO_COLOR or into a pipe: captions and an ASCII picture', async () => {
+    for (const extra of [{ NO_COLOR: '1' }, {}] as Record<string, string>[]) {
+      const result = await runCli(['view', '1', '--once'], { ...env, ...extra })
+      expect(result.code).toBe(0)
+      expect(result.stdout).not.toContain('\x1b')
+      expect(result.stdout).toContain('stream mock image #3 image_00003.jpg')
+      expect(result.stdout).toMatch(/[.:\-=+*#%@]{10}/)
+      expect(result.stdout).not.toContain('▀')
+    }
+  })
+
+  it('draws in the 256-colour palette when asked, never in 24-bit colour', async () => {
+    const result = await runCli(['view', '1', '--once', '--color', '256'], env)
+    expect(result.code).toBe(0)
+    expect(result.stdout).toMatch(/\x1b\[38;5;\d{1,3}m/)
+    expect(result.stdout).not.toMatch(TRUE_COLOUR)
+    expect(result.stdout).toContain('▀')
   })
 
   it('prints the alert view as JSON with --json', async () => {
@@ -223,7 +242,10 @@ describe.skipIf(!tmuxInstalled && !inCi)('imgpipe view in a real terminal (tmux)
   function startViewer(args: string[]): void {
     socket = uniqueName('imgpipe-view-')
     const command = [process.execPath, cliPath, 'view', ...args].map(shellQuote).join(' ')
-    const pass = ['IMGPIPE_DATABASE_URL', 'IMGPIPE_OBJECT_STORE_URL'].flatMap((key) => ['-e', `${key}=${env[key]}`])
+    // COLORTERM is how a terminal (tmux included) says it shows 24-bit colour; without it Node reports 256.
+    const pass = ['IMGPIPE_DATABASE_URL', 'IMGPIPE_OBJECT_STORE_URL']
+      .flatMap((key) => ['-e', `${key}=${env[key]}`])
+      .concat(['-e', 'COLORTERM=truecolor'])
     // remain-on-exit in the same tmux call: the exit status must be kept even if the viewer ended at once.
     tmux(
       '-f',
@@ -349,7 +371,7 @@ describe.skipIf(!onServers)('imgpipe view on MariaDB and S3', () => {
   })
 
   it('shows alert 1 from the database and the bucket', async () => {
-    const result = await runCli(['view', '1', '--once', '--width', '120'], env)
+    const result = await runCli(['view', '1', '--once', '--width', '120', '--color', 'truecolor'], env)
     expect(result.stderr).toBe('')
     expect(result.code).toBe(0)
     expectAlertOnePicture(result.stdout, 38)

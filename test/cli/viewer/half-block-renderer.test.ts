@@ -1,6 +1,19 @@
 import { describe, expect, it } from 'vitest'
 import type { RawImage } from '../../../src/analysis/decode-image.js'
-import { background, foreground, HALF_BLOCK, renderHalfBlocks, RESET } from '../../../src/cli/viewer/half-block-renderer.js'
+import tty from 'node:tty'
+import {
+  background,
+  colourDepthOf,
+  foreground,
+  HALF_BLOCK,
+  renderAscii,
+  renderHalfBlocks,
+  renderPicture,
+  RESET,
+  xterm256,
+} from '../../../src/cli/viewer/half-block-renderer.js'
+
+type NodeTtyStream = { isTTY?: boolean; getColorDepth?: (env?: NodeJS.ProcessEnv) => number }
 import { parseCells } from './support/ansi-cells.js'
 
 function raw(width: number, height: number, pixels: number[][]): RawImage {
@@ -74,5 +87,43 @@ describe('renderHalfBlocks', () => {
 
   it('rejects a raw image whose data does not match its size (a bug upstream)', () => {
     expect(() => renderHalfBlocks({ width: 2, height: 2, channels: 3, data: new Uint8Array(11) })).toThrow(/holds 11 bytes/)
+  })
+})
+
+describe('colour depth', () => {
+  const terminal = (bits: number) => ({ isTTY: true, getColorDepth: () => bits })
+
+  it('follows the terminal: 24-bit, 256 colours, or none for NO_COLOR-like depths and non-terminals', () => {
+    expect(colourDepthOf(terminal(24), {})).toBe('truecolor')
+    expect(colourDepthOf(terminal(8), {})).toBe('256')
+    expect(colourDepthOf(terminal(8), { COLORTERM: 'truecolor' })).toBe('truecolor')
+    expect(colourDepthOf(terminal(4), {})).toBe('none')
+    expect(colourDepthOf(terminal(1), { COLORTERM: 'truecolor' })).toBe('none')
+    expect(colourDepthOf({ isTTY: false }, {})).toBe('none')
+    expect(colourDepthOf({}, {})).toBe('none')
+  })
+
+  it('reads NO_COLOR and TERM=dumb through Node on a real terminal stream', () => {
+    const stream = Object.create(tty.WriteStream.prototype) as NodeTtyStream
+    Object.defineProperty(stream, 'isTTY', { value: true })
+    expect(colourDepthOf(stream, { NO_COLOR: '1', COLORTERM: 'truecolor' })).toBe('none')
+    expect(colourDepthOf(stream, { TERM: 'dumb' })).toBe('none')
+    expect(colourDepthOf(stream, { TERM: 'xterm-256color', COLORTERM: 'truecolor' })).toBe('truecolor')
+  })
+
+  it('maps colours to the xterm palette: cube corners and the grey ramp', () => {
+    expect(xterm256(255, 0, 0)).toBe(196)
+    expect(xterm256(0, 0, 255)).toBe(21)
+    expect(xterm256(0, 0, 0)).toBe(16)
+    expect(xterm256(255, 255, 255)).toBe(231)
+    expect(xterm256(128, 128, 128)).toBe(244)
+  })
+
+  it('renders 256-colour half blocks, and ASCII without any escape', () => {
+    const image: RawImage = { width: 2, height: 2, channels: 3, data: Uint8Array.from([255, 0, 0, 0, 0, 0, 255, 0, 0, 255, 255, 255]) }
+    const [row] = renderHalfBlocks(image, '256')
+    expect(row).toBe(`\x1b[38;5;196m\x1b[48;5;196m${HALF_BLOCK}\x1b[38;5;16m\x1b[48;5;231m${HALF_BLOCK}${RESET}`)
+    expect(renderPicture(image, 'none')).toEqual([':='])
+    expect(renderAscii({ width: 1, height: 1, channels: 3, data: Uint8Array.from([255, 255, 255]) })).toEqual(['@'])
   })
 })

@@ -1,6 +1,7 @@
 import { PassThrough, Writable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { stripAnsi } from '../../../src/cli/viewer/compose-panels.js'
+import { setColourDepth } from '../../../src/cli/viewer/half-block-renderer.js'
 import {
   loadAlertImages,
   loadPicture,
@@ -47,6 +48,22 @@ describe('showAlert', () => {
     expect(text).toContain('image (#3)')
     expect(text).toContain('difference image')
     expect(text.split('\n').filter((line) => line.includes('▀'))).toHaveLength(19)
+  })
+
+  it('never sends the escape sequences of a file or stream name to the terminal', async () => {
+    const real = await context.catalog.getAlertView(1)
+    if (real === null) throw new Error('alert 1 is missing')
+    const evil = '\u001b]0;pwned\u0007\u001b[2J\u009b31mbear\u202e.jpg'
+    const view = { ...real, image: { ...real.image, imageFilename: evil, stream: 'mock\u001b[5m' } }
+    const catalog = { getAlertView: async () => view } as unknown as Catalog
+    setColourDepth('none')
+    try {
+      const text = await showAlert({ ...backends, catalog }, 1, { width: 120, json: false })
+      expect(text).not.toMatch(/[\u001b\u0007\u009b\u202e]/)
+      expect(text).toContain('\\u{1b}]0;pwned\\u{7}\\u{1b}[2J\\u{9b}31mbear\\u{202e}.jpg')
+    } finally {
+      setColourDepth('truecolor')
+    }
   })
 
   it('prints the AlertView as JSON when asked', async () => {

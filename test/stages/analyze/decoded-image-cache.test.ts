@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import { DecodedImageCache } from '../../../src/stages/analyze/decoded-image-cache.js'
 
-const image = (value: number) => ({ width: 1, height: 1, channels: 3 as const, data: new Uint8Array([value, value, value]) })
+/** A 1-pixel-high image of `width` pixels: 3 × width bytes. */
+const image = (value: number, width = 1) => ({ width, height: 1, channels: 3 as const, data: new Uint8Array(width * 3).fill(value) })
 
 describe('DecodedImageCache', () => {
-  it('keeps the most recently used images up to its capacity', () => {
-    const cache = new DecodedImageCache(2)
+  it('keeps the most recently used images within its byte budget', () => {
+    const cache = new DecodedImageCache(6)
     cache.set('a', image(1))
     cache.set('b', image(2))
     expect(cache.get('a')?.data[0]).toBe(1) // a is now the most recent
@@ -13,10 +14,41 @@ describe('DecodedImageCache', () => {
     expect(cache.get('b')).toBeUndefined()
     expect(cache.get('a')?.data[0]).toBe(1)
     expect(cache.get('c')?.data[0]).toBe(3)
+    expect(cache.size).toBe(6)
+  })
+
+  it('evicts by bytes, not by count: one large image displaces several small ones', () => {
+    const cache = new DecodedImageCache(300)
+    for (let index = 0; index < 10; index += 1) cache.set(`small-${index}`, image(index, 10)) // 30 bytes each
+    expect(cache.size).toBe(300)
+    cache.set('large', image(9, 90)) // 270 bytes: only one small image can stay
+    expect(cache.size).toBe(300)
+    expect(cache.get('large')?.data.length).toBe(270)
+    expect(cache.get('small-9')).toBeDefined()
+    expect(cache.get('small-8')).toBeUndefined()
+  })
+
+  it('does not keep an image larger than the whole budget, and keeps what it had', () => {
+    const cache = new DecodedImageCache(100)
+    cache.set('a', image(1, 10))
+    cache.set('huge', image(2, 34)) // 102 bytes
+    expect(cache.get('huge')).toBeUndefined()
+    expect(cache.get('a')).toBeDefined()
+    expect(cache.size).toBe(30)
+  })
+
+  it('counts a re-inserted image once, and a budget of 0 keeps nothing', () => {
+    const cache = new DecodedImageCache(100)
+    cache.set('a', image(1, 10))
+    cache.set('a', image(1, 10))
+    expect(cache.size).toBe(30)
+    const off = new DecodedImageCache(0)
+    off.set('a', image(1))
+    expect(off.get('a')).toBeUndefined()
   })
 
   it('ignores images without a hash', () => {
-    const cache = new DecodedImageCache(2)
+    const cache = new DecodedImageCache(100)
     cache.set(null, image(1))
     expect(cache.get(null)).toBeUndefined()
   })

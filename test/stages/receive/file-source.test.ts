@@ -1,8 +1,10 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { execFileSync } from 'node:child_process'
+import { mkdir, mkdtemp, rm, symlink, unlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { fileSource, listImageFiles } from '../../../src/stages/receive/file-source.js'
+import type { IncomingImage } from '../../../src/stages/receive/image-source.js'
 
 let dir: string
 beforeAll(async () => {
@@ -17,26 +19,91 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true })
 })
 
-describe('fileSource', () => {
-  it('lists directory entries by name, skipping hidden files, and descends only when asked', async () => {
-    expect((await listImageFiles([dir], false)).map((file) => path.relative(dir, file))).toEqual(['a.png', 'b.jpg'])
-    expect((await listImageFiles([dir], true)).map((file) => path.relative(dir, file))).toEqual(['a.png', 'b.jpg', 'sub/c.tiff'])
+const relative = (files: readonly string[], base = dir) => files.map((file) => path.relative(base, file))
+
+async function collect(files: readonly string[], maxImageBytes = 1000): Promise<IncomingImage[]> {
+  const images = []
+  for await (const image of fileSource({ files, stream: 's', maxImageBytes })) images.push(image)
+  return images
+}
+
+describe('listImageFiles', () => {
+  it('lists directory entries by name, reports hidden files, and descends only when asked', async () => {
+    const flat = await listImageFiles([dir], false)
+    expect(relative(flat.files)).toEqual(['a.png', 'b.jpg'])
+    expect(flat.skipped).toEqual([{ path: path.join(dir, '.hidden'), reason: 'hidden' }])
+    expect(relative((await listImageFiles([dir], true)).files)).toEqual(['a.png', 'b.jpg', 'sub/c.tiff'])
   })
 
-  it('reads the bytes, and refuses to read a file over the limit while still hashing it', async () => {
-    const images = []
-    const files = await listImageFiles([dir], true)
-    for await (const image of fileSource({ files, stream: 's', maxImageBytes: 3 })) images.push(image)
+  it('names a missing path in a usage error', async () => {
+    await expect(listImageFiles([path.join(dir, 'missing')], false)).rejects.toMatchObject({ code: 'IMGPIPE_USAGE' })
+  })
+
+  it('refuses an argument that is a FIFO or a device instead of ignoring it', async () => {
+    const fifo = path.join(dir, 'arg.fifo')
+    execFileSync('mkfifo', [fifo])
+    try {
+      await expect(listImageFiles([fifo], false)).rejects.toMatchObject({
+        code: 'IMGPIPE_USAGE',
+        message: expect.stringContaining('a FIFO'),
+      })
+      await expect(listImageFiles(['/dev/null'], false)).rejects.toMatchObject({ message: expect.stringContaining('a device') })
+    } finally {
+      await unlink(fifo)
+    }
+  })
+
+  it('follows symlinks to files and directories, lists a looping directory once, and reports FIFOs and broken links', async () => {
+    const root = await mkdtemp(path.join(tmpdir(), 'imgpipe-links-'))
+    try {
+      await writeFile(path.join(root, 'real.png'), 'p')
+      await symlink(path.join(root, 'real.png'), path.join(root, 'link.png'))
+      await symlink(path.join(root, 'nowhere.png'), path.join(root, 'broken.png'))
+      await mkdir(path.join(root, 'sub'))
+      await writeFile(path.join(root, 'sub', 'deep.png'), 'd')
+      await symlink(root, path.join(root, 'sub', 'loop'))
+      execFileSync('mkfifo', [path.join(root, 'pipe.png')])
+      const listing = await listImageFiles([root], true)
+      expect(relative(listing.files, root)).toEqual(['link.png', 'real.png', 'sub/deep.png'])
+      expect(listing.skipped.map((entry) => [path.relative(root, entry.path), entry.reason])).toEqual([
+        ['broken.png', 'broken symlink'],
+        ['pipe.png', 'not a regular file'],
+        ['sub/loop', 'symlink loop'],
+      ])
+    } finally {
+      await rm(root, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('fileSource', () => {
+  it('reads the bytes, and neither reads nor hashes a file over the limit', async () => {
+    const images = await collect((await listImageFiles([dir], true)).files, 3)
     expect(images.map((image) => [image.filename, image.bytes?.toString() ?? null, image.byteSize])).toEqual([
       ['a.png', 'a', 1],
       ['b.jpg', 'bbb', 3],
       ['c.tiff', null, 4],
     ])
     expect(images[2]).toMatchObject({ readError: { code: 'IMGPIPE_IMAGE_TOO_LARGE' } })
-    expect(images[2]!.contentSha256).toMatch(/^[0-9a-f]{64}$/)
+    expect(images[2]!.contentSha256).toBeUndefined()
   })
 
-  it('names a missing path in a usage error', async () => {
-    await expect(listImageFiles([path.join(dir, 'missing')], false)).rejects.toMatchObject({ code: 'IMGPIPE_USAGE' })
-  })
+  it('does not block on a file replaced by a FIFO after listing: it is reported as not a regular file', async () => {
+    const file = path.join(dir, 'swapped.png')
+    await writeFile(file, 'x')
+    const { files } = await listImageFiles([file], false)
+    await unlink(file)
+    execFileSync('mkfifo', [file])
+    try {
+      // Without a writer, a blocking open of a FIFO never returns: this would time out.
+      const images = await collect(files)
+      expect(images).toHaveLength(1)
+      expect(images[0]).toMatchObject({
+        bytes: null,
+        readError: { code: 'IMGPIPE_IMAGE_INVALID', message: expect.stringContaining('a FIFO') },
+      })
+    } finally {
+      await unlink(file)
+    }
+  }, 10_000)
 })
