@@ -205,6 +205,9 @@ async function decodeWithHeader(bytes: Uint8Array, limits: ImageLimits): Promise
  */
 export async function inspectImage(bytes: Uint8Array, limits: ImageLimits): Promise<ImageInfo> {
   const info = await readHeader(bytes, limits)
+  // A full decode is the check that never lets a truncated image through; only large images, whose decode
+  // would dominate memory, are checked by streaming instead.
+  if (info.width * info.height <= COLLECT_BEFORE_PIXELS) return (await decodeWithHeader(bytes, limits)).info
   try {
     // stats() reads every pixel through the same loader and strictness as a decode, but streams them into
     // per-channel sums instead of one buffer: 30 MB instead of 160 MB for a 7000×7000 PNG.
