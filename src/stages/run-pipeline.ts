@@ -5,6 +5,7 @@ import type { Bus, Subscription } from '../core/ports/bus.js'
 import type { Catalog } from '../core/ports/catalog.js'
 import type { DeliveryChannel } from '../core/ports/delivery-channel.js'
 import type { ObjectStore } from '../core/ports/object-store.js'
+import type { Subscriptions } from '../core/ports/subscriptions.js'
 import type { PipelineCounts } from '../core/types.js'
 import { AlertStage } from './alert/alert-stage.js'
 import { AnalyzeStage } from './analyze/analyze-stage.js'
@@ -21,6 +22,8 @@ export interface PipelineOptions {
   partitions: number
   logger: Logger
   channels: readonly DeliveryChannel[]
+  /** Subscriptions to record receiver rows for (sent by a DeliveryWorker), and how to wake that worker. */
+  delivery?: { subscriptions: Subscriptions; onRecorded?: () => void }
   /** Images to receive; none for a consumer-only process. */
   source?: ImageSource
   analyze: boolean
@@ -89,7 +92,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRep
     // consumers on Kafka would otherwise each re-queue the whole backlog at start-up.
     if (options.source !== undefined || !options.bus.durable) await receive.recover()
     if (options.alert) {
-      stages.alert = new AlertStage(context, options.channels)
+      stages.alert = new AlertStage(context, options.channels, options.delivery)
       const subscription = await stages.alert.start()
       subscriptions.push(subscription)
       watch(subscription, 'alert')

@@ -1,7 +1,9 @@
 import { Migrator } from 'kysely'
 import type { Kysely, Migration } from 'kysely'
 import { TABLES_CHILDREN_FIRST } from './catalog-schema.js'
+import { DELIVERY_TABLES_CHILDREN_FIRST } from './subscription-schema.js'
 import { initialMigration } from './migrations/0001-initial.js'
+import { subscriptionsMigration } from './migrations/0003-subscriptions.js'
 import type { SqlDialectKind } from './sql-dialect.js'
 
 /**
@@ -19,6 +21,7 @@ export const MIGRATION_LOCK_TABLE = 'imgpipe_migration_lock'
 export function catalogMigrations(kind: SqlDialectKind): Record<string, Migration> {
   return {
     '0001-initial': initialMigration(kind),
+    '0003-subscriptions': subscriptionsMigration(kind),
   }
 }
 
@@ -37,7 +40,7 @@ export async function migrateCatalog(db: Kysely<unknown>, kind: SqlDialectKind):
 
 /** Drops the catalog's tables (children first) and the migration history: `reset()` migrates again after. */
 export async function dropCatalog(db: Kysely<unknown>): Promise<void> {
-  for (const table of [...TABLES_CHILDREN_FIRST, MIGRATION_TABLE, MIGRATION_LOCK_TABLE]) {
+  for (const table of [...DELIVERY_TABLES_CHILDREN_FIRST, ...TABLES_CHILDREN_FIRST, MIGRATION_TABLE, MIGRATION_LOCK_TABLE]) {
     await db.schema.dropTable(table).ifExists().execute()
   }
 }

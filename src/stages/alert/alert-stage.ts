@@ -2,7 +2,9 @@ import { NotFoundError } from '../../core/errors.js'
 import { parseImageEventAlertMessage } from '../../core/messages.js'
 import type { ReceivedMessage, Subscription } from '../../core/ports/bus.js'
 import type { DeliveryChannel } from '../../core/ports/delivery-channel.js'
-import type { AlertRecord } from '../../core/types.js'
+import type { Subscriptions } from '../../core/ports/subscriptions.js'
+import type { AlertRecord, ImageEventRecord } from '../../core/types.js'
+import { matchesFilter } from './alert-filter.js'
 import { consumeTopic } from '../message-worker.js'
 import { forEachPendingPage, retrying, type StageContext } from '../stage-context.js'
 
@@ -19,6 +21,8 @@ export class AlertStage {
   constructor(
     private readonly context: StageContext,
     private readonly channels: readonly DeliveryChannel[],
+    /** Subscriptions: receiver rows are recorded with the alert, and `onRecorded` wakes the delivery worker. */
+    private readonly delivery?: { subscriptions: Subscriptions; onRecorded?: () => void },
   ) {}
 
   async start(): Promise<Subscription> {
@@ -49,8 +53,24 @@ export class AlertStage {
   async alertEvent(imageEventId: number): Promise<AlertRecord> {
     const event = await this.context.catalog.getEvent(imageEventId)
     if (event === null) throw new NotFoundError(`image_event_id ${imageEventId} is not in image_event`)
-    const { alert } = await this.context.catalog.insertAlert(imageEventId)
+    const alert = await this.recordAlert(event)
     if (alert.deliveredAt === null) await this.deliver(alert)
+    return alert
+  }
+
+  /** The alert, and in the same transaction a receiver row per subscription whose filter wants it. */
+  private async recordAlert(event: ImageEventRecord): Promise<AlertRecord> {
+    const { catalog } = this.context
+    if (this.delivery === undefined) return (await catalog.insertAlert(event.imageEventId)).alert
+    const image = await catalog.getImage(event.imageId)
+    if (image === null) throw new NotFoundError(`image_id ${event.imageId} of event ${event.imageEventId} is not in image_metadata`)
+    const facts = { stream: image.stream, eventType: event.eventType, changedFraction: image.changedFraction }
+    const { alert, created, receivers } = await this.delivery.subscriptions.recordAlert(
+      event.imageEventId,
+      (subscription) => matchesFilter(subscription.filter, facts),
+      new Date(),
+    )
+    if (created && receivers.length > 0) this.delivery.onRecorded?.()
     return alert
   }
 

@@ -1,0 +1,231 @@
+import { DeliveryFailedError, toImgpipeError } from '../../core/errors.js'
+import type { Logger } from '../../core/logger.js'
+import type { Catalog } from '../../core/ports/catalog.js'
+import type { AlertItem, DeliveryReceipt, SubscriptionChannel } from '../../core/ports/delivery-channel.js'
+import type { AttemptOutcome, ReceiverRecord, SubscriptionRecord, Subscriptions } from '../../core/ports/subscriptions.js'
+import { sleep } from '../../core/retry.js'
+import { alertItem, alertPayload } from './alert-payload.js'
+
+export interface DeliverySettings {
+  /** Sends in flight at once, over all targets: one slow target holds one slot, not the queue. */
+  concurrency: number
+  /** How long one attempt may take before it is abandoned and retried. */
+  timeoutMs: number
+  /** Attempts before a receiver is `dead`. */
+  maxAttempts: number
+  backoffBaseMs: number
+  backoffMaxMs: number
+  /** How often an idle worker looks for due receivers (a recorded alert wakes it at once). */
+  pollMs: number
+  /** Absolute base of the links in messages (IMGPIPE_PUBLIC_URL). */
+  publicUrl?: string
+}
+
+export const DEFAULT_DELIVERY_SETTINGS: DeliverySettings = {
+  concurrency: 16,
+  timeoutMs: 10_000,
+  maxAttempts: 12,
+  backoffBaseMs: 1_000,
+  backoffMaxMs: 600_000,
+  pollMs: 1_000,
+}
+
+/** A Retry-After longer than this is taken as this: a target cannot park a receiver for days. */
+const MAX_RETRY_AFTER_MS = 3_600_000
+/** Extra time a claim holds beyond the attempt's timeout, for the bookkeeping around it. */
+const LEASE_MARGIN_MS = 30_000
+
+/** Exponential backoff with jitter (50–100 % of the step), at least what the target asked for. */
+export function nextDelayMs(attempt: number, settings: DeliverySettings, retryAfterMs: number | null, random = Math.random): number {
+  const step = Math.min(settings.backoffMaxMs, settings.backoffBaseMs * 2 ** Math.max(0, attempt - 1))
+  const jittered = step * (0.5 + random() / 2)
+  return retryAfterMs === null ? jittered : Math.max(jittered, Math.min(retryAfterMs, MAX_RETRY_AFTER_MS))
+}
+
+/** One receiver's attempt outcome from a channel's throw: permanent refusals and the last attempt are dead. */
+export function outcomeOfFailure(error: unknown, attempt: number, settings: DeliverySettings, now: Date): AttemptOutcome {
+  const failure = toImgpipeError(error)
+  const responseCode = failure instanceof DeliveryFailedError ? failure.responseCode : null
+  const retryAfterMs = failure instanceof DeliveryFailedError ? failure.retryAfterMs : null
+  const message = `${failure.code}: ${failure.message}`
+  if (!failure.canRetry || attempt >= settings.maxAttempts) return { kind: 'dead', error: message, responseCode }
+  const delay = nextDelayMs(attempt, settings, retryAfterMs)
+  return { kind: 'retry', error: message, responseCode, nextAttemptAt: new Date(now.getTime() + delay) }
+}
+
+/**
+ * Sends what the receiver table holds due, to each subscription's channel: claims due rows (leased, so a
+ * crashed worker's rows come back), sends up to `concurrency` at once with a timeout each, and records
+ * each outcome. Rows of one subscription held by its digest interval and due together go as one message.
+ * Never blocks the pipeline: the alert stage only records rows; this runs beside it or in `imgpipe deliver`.
+ */
+export class DeliveryWorker {
+  readonly stats = { delivered: 0, retried: 0, dead: 0 }
+  readonly #inFlight = new Set<Promise<void>>()
+  readonly #stop = new AbortController()
+  #wake: (() => void) | undefined
+  #loop: Promise<void> | undefined
+
+  constructor(
+    private readonly catalog: Catalog,
+    private readonly subscriptions: Subscriptions,
+    private readonly channels: ReadonlyMap<string, SubscriptionChannel>,
+    private readonly settings: DeliverySettings,
+    private readonly logger: Logger,
+  ) {}
+
+  start(): void {
+    this.#loop ??= this.#run()
+  }
+
+  /** Looks for due receivers now (an alert was just recorded). */
+  wake(): void {
+    this.#wake?.()
+  }
+
+  /** Stops claiming, lets the sends in flight finish (each bounded by its timeout), then returns. */
+  async stop(): Promise<void> {
+    this.#stop.abort()
+    this.wake()
+    await this.#loop
+  }
+
+  /** Runs until no receiver is pending or failed, or `maxWaitMs` passed; then stops. True when drained. */
+  async drain(maxWaitMs: number, signal?: AbortSignal): Promise<boolean> {
+    this.start()
+    const deadline = Date.now() + maxWaitMs
+    let open = await this.subscriptions.countOpen()
+    while (open > 0 && Date.now() < deadline && signal?.aborted !== true) {
+      await sleep(Math.min(100, this.settings.pollMs), signal)
+      open = await this.subscriptions.countOpen()
+    }
+    await this.stop()
+    return open === 0
+  }
+
+  async #run(): Promise<void> {
+    const signal = this.#stop.signal
+    while (!signal.aborted) {
+      const free = this.settings.concurrency - this.#inFlight.size
+      let claimed: ReceiverRecord[] = []
+      if (free > 0) {
+        try {
+          const lease = this.settings.timeoutMs + LEASE_MARGIN_MS
+          claimed = await this.subscriptions.claimDue(new Date(), free, lease)
+        } catch (error) {
+          this.logger.warn({ err: error }, 'delivery: claiming due receivers failed, retrying')
+        }
+        for (const group of groupDigests(claimed)) this.#track(this.#deliver(group))
+      }
+      if (claimed.length === 0 || this.#inFlight.size >= this.settings.concurrency) await this.#idle()
+    }
+    await Promise.allSettled([...this.#inFlight])
+  }
+
+  #track(task: Promise<void>): void {
+    this.#inFlight.add(task)
+    void task.finally(() => {
+      this.#inFlight.delete(task)
+      this.wake()
+    })
+  }
+
+  /** Waits for a poll interval, a wake-up, or a send to finish (a free slot). */
+  async #idle(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, this.settings.pollMs)
+      this.#wake = done
+      function done(): void {
+        clearTimeout(timer)
+        resolve()
+      }
+    })
+    this.#wake = undefined
+  }
+
+  /** One message to one subscription: a single receiver, or a digest group. Never throws. */
+  async #deliver(group: ReceiverRecord[]): Promise<void> {
+    const first = group[0]!
+    let outcome: AttemptOutcome
+    try {
+      const receipt = await this.send(group)
+      outcome = { kind: 'delivered', responseCode: receipt.responseCode, at: new Date() }
+      this.stats.delivered += group.length
+    } catch (error) {
+      const failed = outcomeOfFailure(error, first.attempts, this.settings, new Date())
+      if (failed.kind === 'dead') this.stats.dead += group.length
+      else this.stats.retried += group.length
+      const log = { deliveryId: first.deliveryId, subscriptionId: first.subscriptionId, attempt: first.attempts, error: failed.kind === 'delivered' ? null : failed.error }
+      this.logger.warn(log, failed.kind === 'dead' ? 'delivery failed for good' : 'delivery failed, will retry')
+      outcome = failed
+    }
+    for (const receiver of group) {
+      try {
+        await this.subscriptions.recordAttempt(receiver.receiverId, outcome)
+      } catch (error) {
+        // The lease runs out and the receiver is sent again: at-least-once, same delivery id.
+        this.logger.warn({ err: error, receiverId: receiver.receiverId }, 'delivery: recording an attempt failed')
+      }
+    }
+  }
+
+  /** Builds the payload and hands it to the subscription's channel, within the attempt timeout. */
+  async send(group: ReceiverRecord[]): Promise<DeliveryReceipt> {
+    const first = group[0]!
+    const subscription = await this.subscriptions.findSubscription(first.subscriptionId)
+    if (subscription === null) throw new DeliveryFailedError(`subscription ${first.subscriptionId} no longer exists`, { canRetry: false })
+    return this.sendTo(subscription, first.deliveryId, await this.items(group), first.attempts)
+  }
+
+  /** Also used by `imgpipe subscription test` with a sample alert. */
+  async sendTo(subscription: SubscriptionRecord, deliveryId: string, items: AlertItem[], attempt: number): Promise<DeliveryReceipt> {
+    const channel = this.channels.get(subscription.channel)
+    if (channel === undefined) throw new DeliveryFailedError(`channel ${subscription.channel} is not configured in this process`)
+    const timeout = AbortSignal.timeout(this.settings.timeoutMs)
+    const signal = AbortSignal.any([timeout, this.#stop.signal])
+    const delivery = {
+      deliveryId,
+      subscription: { subscriptionId: subscription.subscriptionId, name: subscription.name, target: subscription.target, secret: subscription.secret },
+      payload: alertPayload(deliveryId, subscription.name, items),
+      attempt,
+      signal,
+    }
+    // The race covers a channel that ignores its signal: the slot is freed at the timeout either way.
+    return await new Promise<DeliveryReceipt>((resolve, reject) => {
+      const onAbort = (): void => reject(new DeliveryFailedError(`no answer within ${this.settings.timeoutMs} ms (timeout)`))
+      if (signal.aborted) return onAbort()
+      signal.addEventListener('abort', onAbort, { once: true })
+      channel.send(delivery).then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
+    })
+  }
+
+  async items(group: ReceiverRecord[]): Promise<AlertItem[]> {
+    const items: AlertItem[] = []
+    for (const receiver of group) {
+      const view = await this.catalog.getAlertView(receiver.imageEventAlertId)
+      if (view !== null) items.push(alertItem(view, this.settings.publicUrl))
+    }
+    if (items.length === 0) throw new DeliveryFailedError(`alert ${group[0]!.imageEventAlertId} is no longer in the catalog`, { canRetry: false })
+    return items
+  }
+}
+
+/** Digest rows of one subscription claimed together form one message; every other row is its own. */
+export function groupDigests(receivers: ReceiverRecord[]): ReceiverRecord[][] {
+  const groups: ReceiverRecord[][] = []
+  const digests = new Map<number, ReceiverRecord[]>()
+  for (const receiver of receivers) {
+    if (!receiver.digest) {
+      groups.push([receiver])
+      continue
+    }
+    let group = digests.get(receiver.subscriptionId)
+    if (group === undefined) {
+      group = []
+      digests.set(receiver.subscriptionId, group)
+      groups.push(group)
+    }
+    group.push(receiver)
+  }
+  return groups
+}
