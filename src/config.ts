@@ -27,6 +27,14 @@ export const DEFAULTS = {
   maxImageBytes: 100 * 1024 * 1024,
   /** Commands a person runs log warnings only; `imgpipe analyze` and `alert` log at info (src/cli/cli-context.ts). */
   logLevel: 'warn',
+  /** Delivery worker: sends in flight, per-attempt timeout, attempts before `dead`, backoff steps, idle poll. */
+  deliveryConcurrency: 16,
+  deliveryTimeoutMs: 10_000,
+  deliveryMaxAttempts: 12,
+  deliveryBackoffMs: 1_000,
+  deliveryBackoffMaxMs: 600_000,
+  deliveryPollMs: 1_000,
+  smtpFrom: 'imgpipe@localhost',
 } as const
 
 export const ENV = {
@@ -41,6 +49,19 @@ export const ENV = {
   maxImagePixels: 'IMGPIPE_MAX_IMAGE_PIXELS',
   maxImageBytes: 'IMGPIPE_MAX_IMAGE_BYTES',
   logLevel: 'IMGPIPE_LOG_LEVEL',
+  publicUrl: 'IMGPIPE_PUBLIC_URL',
+  deliveryAllowPrivate: 'IMGPIPE_DELIVERY_ALLOW_PRIVATE',
+  deliveryConcurrency: 'IMGPIPE_DELIVERY_CONCURRENCY',
+  deliveryTimeoutMs: 'IMGPIPE_DELIVERY_TIMEOUT_MS',
+  deliveryMaxAttempts: 'IMGPIPE_DELIVERY_MAX_ATTEMPTS',
+  deliveryBackoffMs: 'IMGPIPE_DELIVERY_BACKOFF_MS',
+  deliveryBackoffMaxMs: 'IMGPIPE_DELIVERY_BACKOFF_MAX_MS',
+  deliveryPollMs: 'IMGPIPE_DELIVERY_POLL_MS',
+  smtpUrl: 'IMGPIPE_SMTP_URL',
+  smtpFrom: 'IMGPIPE_SMTP_FROM',
+  /** SMTP credentials: env only, never in the URL, never printed. */
+  smtpUsername: 'IMGPIPE_SMTP_USERNAME',
+  smtpPassword: 'IMGPIPE_SMTP_PASSWORD',
   /** Kafka security: env only, so that a password never sits in a URL, a flag or a shell history. */
   kafkaCaFile: 'IMGPIPE_KAFKA_CA_FILE',
   kafkaSaslMechanism: 'IMGPIPE_KAFKA_SASL_MECHANISM',
@@ -110,6 +131,22 @@ export interface AnalysisConfig {
   maxImageBytes: number
 }
 
+/** Alert delivery to subscriptions (`imgpipe alert`, `imgpipe deliver`). */
+export interface DeliveryConfig {
+  /** Absolute base URL of the web viewer for links in messages; undefined: no links. */
+  publicUrl: string | undefined
+  /** Allow targets on loopback/private addresses (tests, intranets). */
+  allowPrivate: boolean
+  concurrency: number
+  timeoutMs: number
+  maxAttempts: number
+  backoffBaseMs: number
+  backoffMaxMs: number
+  pollMs: number
+  /** `smtp://host:port` (STARTTLS when offered; `?requireTLS=true` insists) or `smtps://host:port`; undefined: no e-mail channel. */
+  smtp: { url: string; from: string; username: string | undefined; password: string | undefined } | undefined
+}
+
 export interface Config {
   database: DatabaseConfig
   objectStore: ObjectStoreConfig
@@ -119,6 +156,7 @@ export interface Config {
   topicPrefix: string
   analysis: AnalysisConfig
   logLevel: LogLevel
+  delivery: DeliveryConfig
 }
 
 /** Flag values from the CLI; each overrides the env var of the same meaning. Kafka security has no flags. */
@@ -148,6 +186,34 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
       maxImageBytes: parseInteger('maxImageBytes', read('maxImageBytes'), DEFAULTS.maxImageBytes, 1, 2 ** 40),
     },
     logLevel: parseLogLevel(read('logLevel') ?? DEFAULTS.logLevel),
+    delivery: parseDelivery(read, env),
+  }
+}
+
+function parseDelivery(read: (key: keyof ConfigOverrides) => string | undefined, env: Env): DeliveryConfig {
+  const publicUrl = read('publicUrl')
+  if (publicUrl !== undefined && !/^https?:\/\/[^/@\s]+(\/\S*)?$/.test(publicUrl)) throw invalid('publicUrl', publicUrl, 'expected http(s)://host[:port][/path]')
+  const allowText = read('deliveryAllowPrivate')
+  const allowPrivate = parseBoolean(allowText ?? 'false')
+  if (allowPrivate === null) throw invalid('deliveryAllowPrivate', allowText ?? '', 'expected true or false')
+  const smtpUrl = read('smtpUrl')
+  if (smtpUrl !== undefined) {
+    if (!/^smtps?:\/\/[^/@\s]+\/?(\?\S*)?$/.test(smtpUrl)) throw invalid('smtpUrl', smtpUrl, 'expected smtp://host:port or smtps://host:port, credentials in IMGPIPE_SMTP_USERNAME/PASSWORD')
+  }
+  const password = env[ENV.smtpPassword] === '' ? undefined : env[ENV.smtpPassword]
+  return {
+    publicUrl,
+    allowPrivate,
+    concurrency: parseInteger('deliveryConcurrency', read('deliveryConcurrency'), DEFAULTS.deliveryConcurrency, 1, 1000),
+    timeoutMs: parseInteger('deliveryTimeoutMs', read('deliveryTimeoutMs'), DEFAULTS.deliveryTimeoutMs, 100, 600_000),
+    maxAttempts: parseInteger('deliveryMaxAttempts', read('deliveryMaxAttempts'), DEFAULTS.deliveryMaxAttempts, 1, 1000),
+    backoffBaseMs: parseInteger('deliveryBackoffMs', read('deliveryBackoffMs'), DEFAULTS.deliveryBackoffMs, 1, 3_600_000),
+    backoffMaxMs: parseInteger('deliveryBackoffMaxMs', read('deliveryBackoffMaxMs'), DEFAULTS.deliveryBackoffMaxMs, 1, 86_400_000),
+    pollMs: parseInteger('deliveryPollMs', read('deliveryPollMs'), DEFAULTS.deliveryPollMs, 10, 600_000),
+    smtp:
+      smtpUrl === undefined
+        ? undefined
+        : { url: smtpUrl, from: read('smtpFrom') ?? DEFAULTS.smtpFrom, username: envValue(env, 'smtpUsername'), password },
   }
 }
 

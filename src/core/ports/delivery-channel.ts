@@ -71,6 +71,16 @@ export interface Delivery {
   attempt: number
   /** Aborted when the attempt times out or the worker stops. */
   signal: AbortSignal
+  /** The alerts' images (previous, image, difference), read on demand, each at most a small size; for e-mail. */
+  images(): Promise<AlertImage[]>
+}
+
+export interface AlertImage {
+  alertNum: number
+  role: 'previous' | 'image' | 'difference'
+  filename: string
+  contentType: string
+  bytes: Buffer
 }
 
 export interface DeliveryReceipt {

@@ -1,7 +1,9 @@
 import { DeliveryFailedError, toImgpipeError } from '../../core/errors.js'
 import type { Logger } from '../../core/logger.js'
 import type { Catalog } from '../../core/ports/catalog.js'
-import type { AlertItem, DeliveryReceipt, SubscriptionChannel } from '../../core/ports/delivery-channel.js'
+import type { AlertImage, AlertItem, DeliveryReceipt, SubscriptionChannel } from '../../core/ports/delivery-channel.js'
+import type { ObjectStore } from '../../core/ports/object-store.js'
+import type { AlertView } from '../../core/types.js'
 import type { AttemptOutcome, ReceiverRecord, SubscriptionRecord, Subscriptions } from '../../core/ports/subscriptions.js'
 import { sleep } from '../../core/retry.js'
 import { alertItem, alertPayload } from './alert-payload.js'
@@ -72,6 +74,8 @@ export class DeliveryWorker {
     private readonly channels: ReadonlyMap<string, SubscriptionChannel>,
     private readonly settings: DeliverySettings,
     private readonly logger: Logger,
+    /** Where the images are, for channels that attach them (e-mail); without it they get none. */
+    private readonly store?: ObjectStore,
   ) {}
 
   start(): void {
@@ -174,11 +178,12 @@ export class DeliveryWorker {
     const first = group[0]!
     const subscription = await this.subscriptions.findSubscription(first.subscriptionId)
     if (subscription === null) throw new DeliveryFailedError(`subscription ${first.subscriptionId} no longer exists`, { canRetry: false })
-    return this.sendTo(subscription, first.deliveryId, await this.items(group), first.attempts)
+    return this.sendTo(subscription, first.deliveryId, await this.views(group), first.attempts)
   }
 
   /** Also used by `imgpipe subscription test` with a sample alert. */
-  async sendTo(subscription: SubscriptionRecord, deliveryId: string, items: AlertItem[], attempt: number): Promise<DeliveryReceipt> {
+  async sendTo(subscription: SubscriptionRecord, deliveryId: string, views: AlertView[], attempt: number): Promise<DeliveryReceipt> {
+    const items: AlertItem[] = views.map((view) => alertItem(view, this.settings.publicUrl))
     const channel = this.channels.get(subscription.channel)
     if (channel === undefined) throw new DeliveryFailedError(`channel ${subscription.channel} is not configured in this process`)
     const timeout = AbortSignal.timeout(this.settings.timeoutMs)
@@ -189,6 +194,7 @@ export class DeliveryWorker {
       payload: alertPayload(deliveryId, subscription.name, items),
       attempt,
       signal,
+      images: () => this.images(views),
     }
     // The race covers a channel that ignores its signal: the slot is freed at the timeout either way.
     return await new Promise<DeliveryReceipt>((resolve, reject) => {
@@ -199,15 +205,49 @@ export class DeliveryWorker {
     })
   }
 
-  async items(group: ReceiverRecord[]): Promise<AlertItem[]> {
-    const items: AlertItem[] = []
+  async views(group: ReceiverRecord[]): Promise<AlertView[]> {
+    const views: AlertView[] = []
     for (const receiver of group) {
       const view = await this.catalog.getAlertView(receiver.imageEventAlertId)
-      if (view !== null) items.push(alertItem(view, this.settings.publicUrl))
+      if (view !== null) views.push(view)
     }
-    if (items.length === 0) throw new DeliveryFailedError(`alert ${group[0]!.imageEventAlertId} is no longer in the catalog`, { canRetry: false })
-    return items
+    if (views.length === 0) throw new DeliveryFailedError(`alert ${group[0]!.imageEventAlertId} is no longer in the catalog`, { canRetry: false })
+    return views
   }
+
+  /** The three images of each alert that fit MAX_ATTACHED_BYTES; larger or missing ones are left to the links. */
+  async images(views: AlertView[]): Promise<AlertImage[]> {
+    const store = this.store
+    if (store === undefined) return []
+    const images: AlertImage[] = []
+    for (const view of views) {
+      const wanted: Array<[AlertImage['role'], string | null, string]> = [
+        ['previous', view.previousImage?.imageObjectKey ?? null, view.previousImage?.imageFilename ?? ''],
+        ['image', view.image.imageObjectKey, view.image.imageFilename],
+        ['difference', view.event.differenceImageObjectKey, `difference-${view.event.imageEventId}.png`],
+      ]
+      for (const [role, key, filename] of wanted) {
+        if (key === null) continue
+        try {
+          const stat = await store.stat(key)
+          if (stat === null || stat.size > MAX_ATTACHED_BYTES) continue
+          const bytes = await store.get(key)
+          images.push({ alertNum: view.alert.imageEventAlertId, role, filename, contentType: contentTypeOf(filename), bytes })
+        } catch (error) {
+          this.logger.warn({ err: error, key }, 'delivery: an image could not be read for attaching')
+        }
+      }
+    }
+    return images
+  }
+}
+
+const MAX_ATTACHED_BYTES = 1024 * 1024
+
+function contentTypeOf(filename: string): string {
+  const extension = filename.toLowerCase().split('.').pop() ?? ''
+  const known: Record<string, string> = { png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', webp: 'image/webp', gif: 'image/gif', tif: 'image/tiff', tiff: 'image/tiff', avif: 'image/avif' }
+  return known[extension] ?? 'application/octet-stream'
 }
 
 /** Digest rows of one subscription claimed together form one message; every other row is its own. */
