@@ -192,13 +192,15 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
 
 function parseDelivery(read: (key: keyof ConfigOverrides) => string | undefined, env: Env): DeliveryConfig {
   const publicUrl = read('publicUrl')
-  if (publicUrl !== undefined && !/^https?:\/\/[^/@\s]+(\/\S*)?$/.test(publicUrl)) throw invalid('publicUrl', publicUrl, 'expected http(s)://host[:port][/path]')
+  if (publicUrl !== undefined && !/^https?:\/\/[^/@\s]+(\/\S*)?$/.test(publicUrl))
+    throw invalid('publicUrl', publicUrl, 'expected http(s)://host[:port][/path]')
   const allowText = read('deliveryAllowPrivate')
   const allowPrivate = parseBoolean(allowText ?? 'false')
   if (allowPrivate === null) throw invalid('deliveryAllowPrivate', allowText ?? '', 'expected true or false')
   const smtpUrl = read('smtpUrl')
   if (smtpUrl !== undefined) {
-    if (!/^smtps?:\/\/[^/@\s]+\/?(\?\S*)?$/.test(smtpUrl)) throw invalid('smtpUrl', smtpUrl, 'expected smtp://host:port or smtps://host:port, credentials in IMGPIPE_SMTP_USERNAME/PASSWORD')
+    if (!/^smtps?:\/\/[^/@\s]+\/?(\?\S*)?$/.test(smtpUrl))
+      throw invalid('smtpUrl', smtpUrl, 'expected smtp://host:port or smtps://host:port, credentials in IMGPIPE_SMTP_USERNAME/PASSWORD')
   }
   const password = env[ENV.smtpPassword] === '' ? undefined : env[ENV.smtpPassword]
   return {

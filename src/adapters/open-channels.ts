@@ -9,7 +9,11 @@ export function resolveSecret(reference: string, env: Record<string, string | un
 }
 
 /** The subscription channels this process can send on, by kind. E-mail only when IMGPIPE_SMTP_URL is set. */
-export async function openSubscriptionChannels(config: DeliveryConfig, bus: Bus, partitions: number): Promise<Map<string, SubscriptionChannel>> {
+export async function openSubscriptionChannels(
+  config: DeliveryConfig,
+  bus: Bus,
+  partitions: number,
+): Promise<Map<string, SubscriptionChannel>> {
   const channels = new Map<string, SubscriptionChannel>()
   const { WebhookChannel } = await import('./webhook/webhook-channel.js')
   const { SlackChannel } = await import('./slack/slack-channel.js')

@@ -41,11 +41,16 @@ export class SlackChannel implements SubscriptionChannel {
   async send(delivery: Delivery): Promise<DeliveryReceipt> {
     const url = assertHttpTarget(delivery.subscription.target)
     const body = JSON.stringify(slackMessage(delivery))
-    const answer = await httpPost(url, body, { 'content-type': 'application/json; charset=utf-8' }, {
-      allowPrivate: this.options.allowPrivate,
-      maxResponseBytes: 1024,
-      signal: delivery.signal,
-    })
+    const answer = await httpPost(
+      url,
+      body,
+      { 'content-type': 'application/json; charset=utf-8' },
+      {
+        allowPrivate: this.options.allowPrivate,
+        maxResponseBytes: 1024,
+        signal: delivery.signal,
+      },
+    )
     assertAccepted(answer, `slack ${url.host}`)
     return { responseCode: answer.status, detail: answer.body.slice(0, 200) }
   }

@@ -19,7 +19,10 @@ const ADDRESS = /^[^\s@<>(),;:"]+@[^\s@<>(),;:"]+$/
 /** A subscription's e-mail target: addresses separated by commas, optionally as a `mailto:` URL. */
 export function parseMailTarget(target: string): string[] {
   const list = target.startsWith('mailto:') ? decodeURIComponent(target.slice('mailto:'.length).split('?')[0] ?? '') : target
-  const addresses = list.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '')
+  const addresses = list
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '')
   if (addresses.length === 0 || !addresses.every((address) => ADDRESS.test(address))) {
     throw new DeliveryFailedError('e-mail target must be one or more addresses separated by commas', { canRetry: false })
   }
@@ -74,7 +77,10 @@ export class SmtpChannel implements SubscriptionChannel {
       textParts.push([describe(item), ...links].join('\n'))
       const mine = images.filter((image) => image.alertNum === item.alertNum)
       const figures = mine
-        .map((image) => `<figure><img src="cid:${image.role}-${image.alertNum}@imgpipe" alt="${image.role}" width="256"><figcaption>${escapeHtml(image.role)}</figcaption></figure>`)
+        .map(
+          (image) =>
+            `<figure><img src="cid:${image.role}-${image.alertNum}@imgpipe" alt="${image.role}" width="256"><figcaption>${escapeHtml(image.role)}</figcaption></figure>`,
+        )
         .join('')
       const anchor = item.links.alertPage === undefined ? '' : ` <a href="${escapeHtml(item.links.alertPage)}">open in the viewer</a>`
       htmlParts.push(`<p>${escapeHtml(describe(item))}${anchor}</p>${figures}`)

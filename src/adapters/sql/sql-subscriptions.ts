@@ -94,7 +94,9 @@ class SqlSubscriptions implements Subscriptions {
   findSubscriber(idOrName: number | string): Promise<SubscriberRecord | null> {
     return this.#run('findSubscriber', async (db) => {
       const query = db.selectFrom('image_event_subscriber').selectAll()
-      const row = await (typeof idOrName === 'number' ? query.where('subscriber_id', '=', idOrName) : query.where('name', '=', idOrName)).executeTakeFirst()
+      const row = await (
+        typeof idOrName === 'number' ? query.where('subscriber_id', '=', idOrName) : query.where('name', '=', idOrName)
+      ).executeTakeFirst()
       return row === undefined ? null : toSubscriberRecord(row)
     })
   }
@@ -125,7 +127,11 @@ class SqlSubscriptions implements Subscriptions {
           updated_at: now,
         })
         .execute()
-      const row = await db.selectFrom('image_event_subscription').selectAll().where('name', '=', subscription.name).executeTakeFirstOrThrow()
+      const row = await db
+        .selectFrom('image_event_subscription')
+        .selectAll()
+        .where('name', '=', subscription.name)
+        .executeTakeFirstOrThrow()
       return toSubscriptionRecord(row)
     })
   }
@@ -140,9 +146,8 @@ class SqlSubscriptions implements Subscriptions {
   findSubscription(idOrName: number | string): Promise<SubscriptionRecord | null> {
     return this.#run('findSubscription', async (db) => {
       const query = db.selectFrom('image_event_subscription').selectAll()
-      const row = await (typeof idOrName === 'number'
-        ? query.where('subscription_id', '=', idOrName)
-        : query.where('name', '=', idOrName)
+      const row = await (
+        typeof idOrName === 'number' ? query.where('subscription_id', '=', idOrName) : query.where('name', '=', idOrName)
       ).executeTakeFirst()
       return row === undefined ? null : toSubscriptionRecord(row)
     })
@@ -251,7 +256,12 @@ class SqlSubscriptions implements Subscriptions {
         .where('status', 'in', ['pending', 'failed'])
         .where('next_attempt_at', '<=', this.#ts(now))
         .execute()
-      const rows = await db.selectFrom('image_event_alert_receiver').selectAll().where('claim_token', '=', token).orderBy('receiver_id').execute()
+      const rows = await db
+        .selectFrom('image_event_alert_receiver')
+        .selectAll()
+        .where('claim_token', '=', token)
+        .orderBy('receiver_id')
+        .execute()
       return rows.map(toReceiverRecord)
     })
   }

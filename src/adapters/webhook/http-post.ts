@@ -62,8 +62,10 @@ export function assertHttpTarget(target: string): URL {
   } catch {
     throw new DeliveryFailedError('target is not a URL', { canRetry: false })
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new DeliveryFailedError(`target scheme ${url.protocol} is not http(s)`, { canRetry: false })
-  if (url.username !== '' || url.password !== '') throw new DeliveryFailedError('target URL must not carry credentials', { canRetry: false })
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new DeliveryFailedError(`target scheme ${url.protocol} is not http(s)`, { canRetry: false })
+  if (url.username !== '' || url.password !== '')
+    throw new DeliveryFailedError('target URL must not carry credentials', { canRetry: false })
   return url
 }
 
@@ -72,13 +74,19 @@ export function assertHttpTarget(target: string): URL {
  * connected to (a name that resolves differently a second time cannot slip a private address through).
  */
 function guardedLookup(allowPrivate: boolean) {
-  return (hostname: string, options: LookupOptions, callback: (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void): void => {
+  return (
+    hostname: string,
+    options: LookupOptions,
+    callback: (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void,
+  ): void => {
     dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
       if (error !== null) return callback(error, '')
       const list = addresses
       const refused = !allowPrivate ? list.find((entry) => isPrivateAddress(entry.address)) : undefined
       if (refused !== undefined) {
-        const denied: NodeJS.ErrnoException = new Error(`${hostname} resolves to a private address (${refused.address}); IMGPIPE_DELIVERY_ALLOW_PRIVATE allows it`)
+        const denied: NodeJS.ErrnoException = new Error(
+          `${hostname} resolves to a private address (${refused.address}); IMGPIPE_DELIVERY_ALLOW_PRIVATE allows it`,
+        )
         denied.code = 'EPRIVATE'
         return callback(denied, '')
       }
@@ -104,7 +112,9 @@ export function parseRetryAfter(value: string | undefined, now = Date.now()): nu
 export function httpPost(url: URL, body: string, headers: Record<string, string>, options: HttpPostOptions): Promise<HttpAnswer> {
   const literal = url.hostname.replace(/^\[|\]$/g, '')
   if (!options.allowPrivate && isIP(literal) !== 0 && isPrivateAddress(literal)) {
-    return Promise.reject(new DeliveryFailedError(`target ${literal} is a private address; IMGPIPE_DELIVERY_ALLOW_PRIVATE allows it`, { canRetry: false }))
+    return Promise.reject(
+      new DeliveryFailedError(`target ${literal} is a private address; IMGPIPE_DELIVERY_ALLOW_PRIVATE allows it`, { canRetry: false }),
+    )
   }
   const client = url.protocol === 'https:' ? https : http
   return new Promise<HttpAnswer>((resolve, reject) => {

@@ -62,7 +62,8 @@ export class WebhookChannel implements SubscriptionChannel {
     const reference = delivery.subscription.secret
     if (reference !== null) {
       const secret = this.options.resolveSecret(reference)
-      if (secret === '') throw new DeliveryFailedError(`secret of subscription ${delivery.subscription.name} is empty or unset`, { canRetry: false })
+      if (secret === '')
+        throw new DeliveryFailedError(`secret of subscription ${delivery.subscription.name} is empty or unset`, { canRetry: false })
       const timestamp = Math.floor(Date.now() / 1000)
       headers['webhook-timestamp'] = String(timestamp)
       headers['webhook-signature'] = signWebhook(secret, delivery.deliveryId, timestamp, body)

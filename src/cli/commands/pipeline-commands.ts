@@ -9,6 +9,7 @@ import type { ReceiveOutcome } from '../../stages/receive/receive-stage.js'
 import { mockSource } from '../../stages/receive/mock-source.js'
 import { runPipeline, type PipelineReport } from '../../stages/run-pipeline.js'
 import { topicsFor } from '../../stages/stage-context.js'
+import { startDelivery } from '../delivery-setup.js'
 import { cliContext, nonNegativeInteger, positiveInteger, printJson, type CliContext } from '../cli-context.js'
 import { PipelineProgress } from '../progress.js'
 
@@ -163,23 +164,34 @@ async function runPipelineWith(
   callbacks: { onReceived?: (outcome: ReceiveOutcome) => void; onProgress?: (counts: PipelineCounts) => void } = {},
 ): Promise<PipelineReport> {
   const { config, logger } = context
-  return runPipeline({
-    catalog: backends.catalog,
-    store: backends.store,
-    bus: backends.bus,
-    topics: topicsFor(config),
-    analysis: config.analysis,
-    partitions: config.topicPartitions,
-    logger,
-    channels: [new LogChannel(logger)],
-    ...(source === undefined ? {} : { source }),
-    analyze: stages.analyze,
-    alert: stages.alert,
-    until: stages.until,
-    stop: context.stop,
-    ...(callbacks.onReceived === undefined ? {} : { onReceived: callbacks.onReceived }),
-    ...(callbacks.onProgress === undefined ? {} : { onProgress: callbacks.onProgress }),
-  })
+  const delivery = stages.alert ? await startDelivery(context, backends) : undefined
+  let report: PipelineReport | undefined
+  try {
+    report = await runPipeline({
+      catalog: backends.catalog,
+      store: backends.store,
+      bus: backends.bus,
+      topics: topicsFor(config),
+      analysis: config.analysis,
+      partitions: config.topicPartitions,
+      logger,
+      channels: [new LogChannel(logger)],
+      ...(source === undefined ? {} : { source }),
+      analyze: stages.analyze,
+      alert: stages.alert,
+      until: stages.until,
+      stop: context.stop,
+      ...(callbacks.onReceived === undefined ? {} : { onReceived: callbacks.onReceived }),
+      ...(callbacks.onProgress === undefined ? {} : { onProgress: callbacks.onProgress }),
+      ...(delivery === undefined ? {} : { delivery: { subscriptions: delivery.subscriptions, onRecorded: () => delivery.worker.wake() } }),
+    })
+    return report
+  } finally {
+    // A drained run also waits (a bounded time) for its subscriptions' deliveries.
+    await delivery?.close(
+      report !== undefined && !report.stopped && stages.until === 'drained' ? config.delivery.timeoutMs + 5_000 : undefined,
+    )
+  }
 }
 
 export function printSummary(context: CliContext, report: PipelineReport, json: boolean): void {

@@ -159,7 +159,12 @@ export class DeliveryWorker {
       const failed = outcomeOfFailure(error, first.attempts, this.settings, new Date())
       if (failed.kind === 'dead') this.stats.dead += group.length
       else this.stats.retried += group.length
-      const log = { deliveryId: first.deliveryId, subscriptionId: first.subscriptionId, attempt: first.attempts, error: failed.kind === 'delivered' ? null : failed.error }
+      const log = {
+        deliveryId: first.deliveryId,
+        subscriptionId: first.subscriptionId,
+        attempt: first.attempts,
+        error: failed.kind === 'delivered' ? null : failed.error,
+      }
       this.logger.warn(log, failed.kind === 'dead' ? 'delivery failed for good' : 'delivery failed, will retry')
       outcome = failed
     }
@@ -190,7 +195,12 @@ export class DeliveryWorker {
     const signal = AbortSignal.any([timeout, this.#stop.signal])
     const delivery = {
       deliveryId,
-      subscription: { subscriptionId: subscription.subscriptionId, name: subscription.name, target: subscription.target, secret: subscription.secret },
+      subscription: {
+        subscriptionId: subscription.subscriptionId,
+        name: subscription.name,
+        target: subscription.target,
+        secret: subscription.secret,
+      },
       payload: alertPayload(deliveryId, subscription.name, items),
       attempt,
       signal,
@@ -201,7 +211,10 @@ export class DeliveryWorker {
       const onAbort = (): void => reject(new DeliveryFailedError(`no answer within ${this.settings.timeoutMs} ms (timeout)`))
       if (signal.aborted) return onAbort()
       signal.addEventListener('abort', onAbort, { once: true })
-      channel.send(delivery).then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
+      channel
+        .send(delivery)
+        .then(resolve, reject)
+        .finally(() => signal.removeEventListener('abort', onAbort))
     })
   }
 
@@ -211,7 +224,8 @@ export class DeliveryWorker {
       const view = await this.catalog.getAlertView(receiver.imageEventAlertId)
       if (view !== null) views.push(view)
     }
-    if (views.length === 0) throw new DeliveryFailedError(`alert ${group[0]!.imageEventAlertId} is no longer in the catalog`, { canRetry: false })
+    if (views.length === 0)
+      throw new DeliveryFailedError(`alert ${group[0]!.imageEventAlertId} is no longer in the catalog`, { canRetry: false })
     return views
   }
 
@@ -246,7 +260,16 @@ const MAX_ATTACHED_BYTES = 1024 * 1024
 
 function contentTypeOf(filename: string): string {
   const extension = filename.toLowerCase().split('.').pop() ?? ''
-  const known: Record<string, string> = { png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', webp: 'image/webp', gif: 'image/gif', tif: 'image/tiff', tiff: 'image/tiff', avif: 'image/avif' }
+  const known: Record<string, string> = {
+    png: 'image/png',
+    jpg: 'image/jpeg',
+    jpeg: 'image/jpeg',
+    webp: 'image/webp',
+    gif: 'image/gif',
+    tif: 'image/tiff',
+    tiff: 'image/tiff',
+    avif: 'image/avif',
+  }
   return known[extension] ?? 'application/octet-stream'
 }
 

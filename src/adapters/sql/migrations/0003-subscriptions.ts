@@ -37,8 +37,12 @@ export function subscriptionsMigration(kind: SqlDialectKind): Migration {
         .addColumn('created_at', timestamp, (column) => column.notNull().defaultTo(now))
         .addColumn('updated_at', timestamp, (column) => column.notNull().defaultTo(now))
         .addUniqueConstraint('image_event_subscription_name_key', ['name'])
-        .addForeignKeyConstraint('image_event_subscription_subscriber_id_fkey', ['subscriber_id'], 'image_event_subscriber', ['subscriber_id'], (fk) =>
-          fk.onDelete('cascade'),
+        .addForeignKeyConstraint(
+          'image_event_subscription_subscriber_id_fkey',
+          ['subscriber_id'],
+          'image_event_subscriber',
+          ['subscriber_id'],
+          (fk) => fk.onDelete('cascade'),
         )
         .$call(tableOptions(kind))
         .execute()
@@ -60,16 +64,28 @@ export function subscriptionsMigration(kind: SqlDialectKind): Migration {
         .addColumn('delivered_at', timestamp)
         .addUniqueConstraint('image_event_alert_receiver_alert_subscription_key', ['image_event_alert_id', 'subscription_id'])
         .addUniqueConstraint('image_event_alert_receiver_delivery_id_key', ['delivery_id'])
-        .addForeignKeyConstraint('image_event_alert_receiver_alert_fkey', ['image_event_alert_id'], 'image_event_alert', ['image_event_alert_id'], (fk) =>
-          fk.onDelete('cascade'),
+        .addForeignKeyConstraint(
+          'image_event_alert_receiver_alert_fkey',
+          ['image_event_alert_id'],
+          'image_event_alert',
+          ['image_event_alert_id'],
+          (fk) => fk.onDelete('cascade'),
         )
-        .addForeignKeyConstraint('image_event_alert_receiver_subscription_fkey', ['subscription_id'], 'image_event_subscription', ['subscription_id'], (fk) =>
-          fk.onDelete('cascade'),
+        .addForeignKeyConstraint(
+          'image_event_alert_receiver_subscription_fkey',
+          ['subscription_id'],
+          'image_event_subscription',
+          ['subscription_id'],
+          (fk) => fk.onDelete('cascade'),
         )
         .$call(tableOptions(kind))
         .execute()
       // The worker's scan, and the digest's "last message of this subscription" lookup.
-      await db.schema.createIndex('image_event_alert_receiver_due_idx').on('image_event_alert_receiver').columns(['status', 'next_attempt_at']).execute()
+      await db.schema
+        .createIndex('image_event_alert_receiver_due_idx')
+        .on('image_event_alert_receiver')
+        .columns(['status', 'next_attempt_at'])
+        .execute()
       await db.schema
         .createIndex('image_event_alert_receiver_subscription_idx')
         .on('image_event_alert_receiver')
