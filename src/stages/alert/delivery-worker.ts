@@ -34,8 +34,8 @@ export const DEFAULT_DELIVERY_SETTINGS: DeliverySettings = {
 
 /** A Retry-After longer than this is taken as this: a target cannot park a receiver for days. */
 const MAX_RETRY_AFTER_MS = 3_600_000
-/** Extra time a claim holds beyond the attempt's timeout, for the bookkeeping around it. */
-const LEASE_MARGIN_MS = 30_000
+/** A claim holds twice the attempt timeout plus this: time for the bookkeeping around the attempt. */
+const LEASE_MARGIN_MS = 1_000
 
 /** Exponential backoff with jitter (50–100 % of the step), at least what the target asked for. */
 export function nextDelayMs(attempt: number, settings: DeliverySettings, retryAfterMs: number | null, random = Math.random): number {
@@ -114,7 +114,7 @@ export class DeliveryWorker {
       let claimed: ReceiverRecord[] = []
       if (free > 0) {
         try {
-          const lease = this.settings.timeoutMs + LEASE_MARGIN_MS
+          const lease = 2 * this.settings.timeoutMs + LEASE_MARGIN_MS
           claimed = await this.subscriptions.claimDue(new Date(), free, lease)
         } catch (error) {
           this.logger.warn({ err: error }, 'delivery: claiming due receivers failed, retrying')
