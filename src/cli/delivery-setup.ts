@@ -17,6 +17,7 @@ export function subscriptionsOf(catalog: Catalog): Subscriptions {
 export function workerSettings(config: DeliveryConfig): ConstructorParameters<typeof DeliveryWorker>[3] {
   return {
     concurrency: config.concurrency,
+    perSubscription: Math.max(1, Math.min(config.concurrency, 4)),
     timeoutMs: config.timeoutMs,
     maxAttempts: config.maxAttempts,
     backoffBaseMs: config.backoffBaseMs,

@@ -227,13 +227,14 @@ class SqlSubscriptions implements Subscriptions {
     return ends > now.getTime() ? new Date(ends) : null
   }
 
-  claimDue(now: Date, limit: number, leaseMs: number): Promise<ReceiverRecord[]> {
+  claimDue(now: Date, limit: number, leaseMs: number, excludeSubscriptionIds: readonly number[] = []): Promise<ReceiverRecord[]> {
     return this.#run('claimDue', async (db) => {
       const candidates = await db
         .selectFrom('image_event_alert_receiver')
         .select('receiver_id')
         .where('status', 'in', ['pending', 'failed'])
         .where('next_attempt_at', '<=', this.#ts(now))
+        .$if(excludeSubscriptionIds.length > 0, (q) => q.where('subscription_id', 'not in', [...excludeSubscriptionIds]))
         .orderBy('next_attempt_at')
         .orderBy('receiver_id')
         .limit(limit)
@@ -263,6 +264,18 @@ class SqlSubscriptions implements Subscriptions {
         .orderBy('receiver_id')
         .execute()
       return rows.map(toReceiverRecord)
+    })
+  }
+
+  release(receiverIds: readonly number[], now: Date): Promise<void> {
+    if (receiverIds.length === 0) return Promise.resolve()
+    return this.#run('release', async (db) => {
+      await db
+        .updateTable('image_event_alert_receiver')
+        .set({ next_attempt_at: this.#ts(now), attempts: sql<number>`attempts - 1`, claim_token: null })
+        .where('receiver_id', 'in', [...receiverIds])
+        .where('status', 'in', ['pending', 'failed'])
+        .execute()
     })
   }
 

@@ -126,9 +126,12 @@ export interface Subscriptions {
   /**
    * Claims up to `limit` receivers that are due (pending or failed, next attempt ≤ now) for `leaseMs`:
    * their next attempt moves to now + lease and `attempts` grows by one, so another worker does not take
-   * them, and a worker that dies mid-delivery gives them back when the lease runs out.
+   * them, and a worker that dies mid-delivery gives them back when the lease runs out. Receivers of
+   * `excludeSubscriptionIds` (targets already busy in this worker) are left for later.
    */
-  claimDue(now: Date, limit: number, leaseMs: number): Promise<ReceiverRecord[]>
+  claimDue(now: Date, limit: number, leaseMs: number, excludeSubscriptionIds?: readonly number[]): Promise<ReceiverRecord[]>
+  /** Gives claimed receivers back unattempted: due at `now`, attempts as before the claim. */
+  release(receiverIds: readonly number[], now: Date): Promise<void>
   /** Records one attempt's outcome. */
   recordAttempt(receiverId: number, outcome: AttemptOutcome): Promise<void>
   listReceivers(query: ReceiverQuery): Promise<ReceiverRecord[]>

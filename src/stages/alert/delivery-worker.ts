@@ -11,6 +11,8 @@ import { alertItem, alertPayload } from './alert-payload.js'
 export interface DeliverySettings {
   /** Sends in flight at once, over all targets: one slow target holds one slot, not the queue. */
   concurrency: number
+  /** Sends in flight to one subscription: a hanging target holds at most this many slots. */
+  perSubscription: number
   /** How long one attempt may take before it is abandoned and retried. */
   timeoutMs: number
   /** Attempts before a receiver is `dead`. */
@@ -25,6 +27,7 @@ export interface DeliverySettings {
 
 export const DEFAULT_DELIVERY_SETTINGS: DeliverySettings = {
   concurrency: 16,
+  perSubscription: 4,
   timeoutMs: 10_000,
   maxAttempts: 12,
   backoffBaseMs: 1_000,
@@ -64,6 +67,7 @@ export function outcomeOfFailure(error: unknown, attempt: number, settings: Deli
 export class DeliveryWorker {
   readonly stats = { delivered: 0, retried: 0, dead: 0 }
   readonly #inFlight = new Set<Promise<void>>()
+  readonly #perSubscription = new Map<number, number>()
   readonly #stop = new AbortController()
   #wake: (() => void) | undefined
   #loop: Promise<void> | undefined
@@ -115,11 +119,31 @@ export class DeliveryWorker {
       if (free > 0) {
         try {
           const lease = 2 * this.settings.timeoutMs + LEASE_MARGIN_MS
-          claimed = await this.subscriptions.claimDue(new Date(), free, lease)
+          const busy = [...this.#perSubscription].filter(([, count]) => count >= this.settings.perSubscription).map(([id]) => id)
+          claimed = await this.subscriptions.claimDue(new Date(), free, lease, busy)
+          const overflow: number[] = []
+          for (const group of groupDigests(claimed)) {
+            const id = group[0]!.subscriptionId
+            const count = this.#perSubscription.get(id) ?? 0
+            if (count >= this.settings.perSubscription) {
+              overflow.push(...group.map((receiver) => receiver.receiverId))
+              continue
+            }
+            this.#perSubscription.set(id, count + 1)
+            this.#track(
+              this.#deliver(group).finally(() => {
+                const left = (this.#perSubscription.get(id) ?? 1) - 1
+                if (left === 0) this.#perSubscription.delete(id)
+                else this.#perSubscription.set(id, left)
+              }),
+            )
+          }
+          // Claimed beyond a subscription's share: given back, so they wait unleased and others go first.
+          if (overflow.length > 0) await this.subscriptions.release(overflow, new Date())
+          if (overflow.length === claimed.length) claimed = []
         } catch (error) {
           this.logger.warn({ err: error }, 'delivery: claiming due receivers failed, retrying')
         }
-        for (const group of groupDigests(claimed)) this.#track(this.#deliver(group))
       }
       if (claimed.length === 0 || this.#inFlight.size >= this.settings.concurrency) await this.#idle()
     }
