@@ -3,6 +3,7 @@ import { isPrivateAddress, parseRetryAfter } from '../../../src/adapters/webhook
 import { WebhookChannel, newWebhookSecret, signWebhook } from '../../../src/adapters/webhook/webhook-channel.js'
 import { DeliveryFailedError } from '../../../src/core/errors.js'
 import type { AlertPayload, Delivery } from '../../../src/core/ports/delivery-channel.js'
+import { subscriptionChannelContract } from '../../contracts/subscription-channel-contract.js'
 import { WebhookReceiver, verifySignature } from '../../support/webhook-receiver.js'
 
 const payload: AlertPayload = {
@@ -147,4 +148,19 @@ describe('WebhookChannel against a real HTTP receiver', () => {
     expect(parseRetryAfter(new Date(Date.now() + 10_000).toUTCString())).toBeGreaterThan(8_000)
     expect(parseRetryAfter('soon')).toBeNull()
   })
+})
+
+subscriptionChannelContract('webhook', async () => {
+  const secret = newWebhookSecret()
+  const receiver = await WebhookReceiver.start(secret)
+  return {
+    channel: new WebhookChannel({ allowPrivate: true, resolveSecret: () => secret }),
+    target: receiver.url(),
+    invalidTarget: 'ftp://127.0.0.1/hook',
+    async received() {
+      expect(receiver.hooks.every((hook) => hook.signatureValid)).toBe(true)
+      return receiver.delivered().flatMap((hook) => (hook.json as { data: AlertPayload }).data.alerts.map((item) => item.alertNum))
+    },
+    cleanup: () => receiver.close(),
+  }
 })
