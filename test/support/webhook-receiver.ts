@@ -14,7 +14,10 @@ export interface ReceivedHook {
 }
 
 /** Behaviour per request: the status (and headers) to answer, or 'hang' to never answer. */
-export type HookBehaviour = (hook: { path: string; count: number }) => { status: number; headers?: Record<string, string> } | 'hang'
+export type HookBehaviour = (hook: {
+  path: string
+  count: number
+}) => { status: number; headers?: Record<string, string>; delayMs?: number } | 'hang'
 
 /** Verifies the way a Standard Webhooks receiver does: HMAC-SHA256 over `id.timestamp.body`, base64 key after `whsec_`. */
 export function verifySignature(secret: string, headers: http.IncomingHttpHeaders, body: string): boolean {
@@ -68,8 +71,12 @@ export class WebhookReceiver {
           this.#hanging.add(response)
           return
         }
-        response.writeHead(answer.status, answer.headers ?? {})
-        response.end(answer.status < 300 ? 'ok' : 'not now')
+        const reply = (): void => {
+          response.writeHead(answer.status, answer.headers ?? {})
+          response.end(answer.status < 300 ? 'ok' : 'not now')
+        }
+        if (answer.delayMs === undefined) reply()
+        else setTimeout(reply, answer.delayMs)
       })
     })
   }
