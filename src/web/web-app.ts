@@ -13,6 +13,7 @@ import { VIEWER_JS } from './assets/viewer-js.js'
 import { registerObjectRoutes } from './object-routes.js'
 import type { AlertListOptions } from './render-alert-list.js'
 import { renderViewerPage, type ViewerContent } from './render-page.js'
+import { deliveryStatuses } from './render-deliveries.js'
 import { DEFAULT_PAGE_SIZE, parseAlertNumber, parseOptionalId } from './web-params.js'
 import { ASSET_VERSIONS, IMMUTABLE, isUnavailable, SECURITY_HEADERS, sendError } from './web-responses.js'
 
@@ -165,7 +166,9 @@ async function contentFor(catalog: Catalog, input: ReturnType<typeof parseAlertN
       return { kind: 'invalid', text: input.text, reason: input.reason }
     case 'valid': {
       const view = await catalog.getAlertView(input.number)
-      return view === null ? { kind: 'unknown', number: input.number } : { kind: 'alert', view }
+      return view === null
+        ? { kind: 'unknown', number: input.number }
+        : { kind: 'alert', view, deliveries: await deliveryStatuses(catalog, input.number) }
     }
   }
 }
