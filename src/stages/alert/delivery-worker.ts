@@ -35,6 +35,9 @@ export const DEFAULT_DELIVERY_SETTINGS: DeliverySettings = {
   pollMs: 1_000,
 }
 
+/** Alert views (and subscriptions) kept in memory: a few hundred small records. */
+const VIEW_CACHE_SIZE = 512
+const SUBSCRIPTION_TTL_MS = 2_000
 /** A Retry-After longer than this is taken as this: a target cannot park a receiver for days. */
 const MAX_RETRY_AFTER_MS = 3_600_000
 /** A claim holds twice the attempt timeout plus this: time for the bookkeeping around the attempt. */
@@ -68,6 +71,8 @@ export class DeliveryWorker {
   readonly stats = { delivered: 0, retried: 0, dead: 0 }
   readonly #inFlight = new Set<Promise<void>>()
   readonly #perSubscription = new Map<number, number>()
+  readonly #subscriptionCache = new Map<number, { record: SubscriptionRecord | null; until: number }>()
+  readonly #viewCache = new Map<number, AlertView>()
   readonly #stop = new AbortController()
   #wake: (() => void) | undefined
   #loop: Promise<void> | undefined
@@ -116,7 +121,9 @@ export class DeliveryWorker {
     while (!signal.aborted) {
       const free = this.settings.concurrency - this.#inFlight.size
       let claimed: ReceiverRecord[] = []
-      if (free > 0) {
+      // Claims in batches: one claim per finished send would cost three queries per delivery.
+      const batch = this.#inFlight.size === 0 ? 1 : Math.max(1, Math.floor(this.settings.concurrency / 4))
+      if (free >= batch) {
         try {
           const lease = 2 * this.settings.timeoutMs + LEASE_MARGIN_MS
           const busy = [...this.#perSubscription].filter(([, count]) => count >= this.settings.perSubscription).map(([id]) => id)
@@ -145,7 +152,7 @@ export class DeliveryWorker {
           this.logger.warn({ err: error }, 'delivery: claiming due receivers failed, retrying')
         }
       }
-      if (claimed.length === 0 || this.#inFlight.size >= this.settings.concurrency) await this.#idle()
+      if (claimed.length === 0 || this.settings.concurrency - this.#inFlight.size < batch) await this.#idle()
     }
     await Promise.allSettled([...this.#inFlight])
   }
@@ -205,9 +212,33 @@ export class DeliveryWorker {
   /** Builds the payload and hands it to the subscription's channel, within the attempt timeout. */
   async send(group: ReceiverRecord[]): Promise<DeliveryReceipt> {
     const first = group[0]!
-    const subscription = await this.subscriptions.findSubscription(first.subscriptionId)
+    const subscription = await this.#subscription(first.subscriptionId)
     if (subscription === null) throw new DeliveryFailedError(`subscription ${first.subscriptionId} no longer exists`, { canRetry: false })
     return this.sendTo(subscription, first.deliveryId, await this.views(group), first.attempts)
+  }
+
+  /**
+   * Subscriptions change rarely and every delivery needs one: read at most once per SUBSCRIPTION_TTL_MS, so
+   * a disabled or edited subscription takes effect within that time.
+   */
+  async #subscription(id: number): Promise<SubscriptionRecord | null> {
+    const cached = this.#subscriptionCache.get(id)
+    if (cached !== undefined && cached.until > Date.now()) return cached.record
+    const record = await this.subscriptions.findSubscription(id)
+    if (this.#subscriptionCache.size >= VIEW_CACHE_SIZE) this.#subscriptionCache.clear()
+    this.#subscriptionCache.set(id, { record, until: Date.now() + SUBSCRIPTION_TTL_MS })
+    return record
+  }
+
+  /** An alert goes to many subscriptions at about the same time: its view is read once (bounded cache). */
+  async #view(alertId: number): Promise<AlertView | null> {
+    const cached = this.#viewCache.get(alertId)
+    if (cached !== undefined) return cached
+    const view = await this.catalog.getAlertView(alertId)
+    if (view === null) return null
+    if (this.#viewCache.size >= VIEW_CACHE_SIZE) this.#viewCache.delete(this.#viewCache.keys().next().value!)
+    this.#viewCache.set(alertId, view)
+    return view
   }
 
   /** Also used by `imgpipe subscription test` with a sample alert. */
@@ -245,7 +276,7 @@ export class DeliveryWorker {
   async views(group: ReceiverRecord[]): Promise<AlertView[]> {
     const views: AlertView[] = []
     for (const receiver of group) {
-      const view = await this.catalog.getAlertView(receiver.imageEventAlertId)
+      const view = await this.#view(receiver.imageEventAlertId)
       if (view !== null) views.push(view)
     }
     if (views.length === 0)
