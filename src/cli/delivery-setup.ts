@@ -1,4 +1,3 @@
-import type { Backends } from '../adapters/open-backends.js'
 import { closeChannels, openSubscriptionChannels } from '../adapters/open-channels.js'
 import type { DeliveryConfig } from '../config.js'
 import { ImgpipeError } from '../core/errors.js'
@@ -6,6 +5,11 @@ import type { Catalog } from '../core/ports/catalog.js'
 import type { Subscriptions } from '../core/ports/subscriptions.js'
 import { DeliveryWorker } from '../stages/alert/delivery-worker.js'
 import type { CliContext } from './cli-context.js'
+import type { OpenedBackends } from './with-backends.js'
+
+/** What the delivery worker needs: the catalog (alerts, subscriptions), the store (images to attach), the bus (Kafka topics). */
+export const DELIVERY_BACKENDS = { catalog: 'ready', store: 'ready', bus: 'open' } as const
+export type DeliveryBackends = OpenedBackends<typeof DELIVERY_BACKENDS>
 
 /** Every catalog imgpipe opens is a SQL catalog, which serves the Subscriptions port too. */
 export function subscriptionsOf(catalog: Catalog): Subscriptions {
@@ -35,7 +39,7 @@ export interface RunningDelivery {
 }
 
 /** The delivery worker of an alert or deliver process, on the process's backends. */
-export async function startDelivery(context: CliContext, backends: Backends): Promise<RunningDelivery> {
+export async function startDelivery(context: CliContext, backends: DeliveryBackends): Promise<RunningDelivery> {
   const { config, logger } = context
   const subscriptions = subscriptionsOf(backends.catalog)
   const channels = await openSubscriptionChannels(config.delivery, backends.bus, config.topicPartitions)

@@ -6,6 +6,7 @@ import path from 'node:path'
 import { ClosedError, ObjectKeyInvalidError, ObjectNotFoundError, StoreUnavailableError } from '../../core/errors.js'
 import { assertValidObjectKey, assertValidPrefix, compareObjectKeys } from '../../core/object-keys.js'
 import type { ObjectStore, StoredObject } from '../../core/ports/object-store.js'
+import { describeFsObjectStore, type FsObjectStoreOptions } from './fs-options.js'
 
 /**
  * Objects as files under one directory: key `image/mock/image_00001.jpg` is the file
@@ -21,14 +22,6 @@ import type { ObjectStore, StoredObject } from '../../core/ports/object-store.js
 
 /** Leading part of the temporary files a put leaves behind if the process dies before its rename. */
 export const FS_TEMP_FILE_PREFIX = '.imgpipe-tmp-'
-
-export interface FsObjectStoreOptions {
-  /**
-   * fsync each object before renaming it into place (default true). Without it, a power loss (not a
-   * process crash) can leave an empty file under a key whose catalog row was already committed.
-   */
-  fsync?: boolean
-}
 
 /** Errors that a later attempt can get past: descriptor exhaustion, contention, flaky (network) disks. */
 const TRANSIENT_CODES = new Set(['EMFILE', 'ENFILE', 'EAGAIN', 'EBUSY', 'EINTR', 'EIO', 'ETIMEDOUT', 'ESTALE', 'ENOMEM'])
@@ -55,10 +48,10 @@ export class FsObjectStore implements ObjectStore {
   private realRoot: Promise<string> | undefined
   private closed = false
 
-  constructor(dir: string, options: FsObjectStoreOptions = {}) {
+  constructor(dir: string, options: Omit<FsObjectStoreOptions, 'dir'> = {}) {
     this.dir = path.resolve(dir)
     this.fsync = options.fsync ?? true
-    this.description = `file:${this.dir}`
+    this.description = describeFsObjectStore({ dir: this.dir })
   }
 
   async put(key: string, bytes: Uint8Array): Promise<void> {

@@ -2,8 +2,7 @@ import { Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
 import type { CatalogDatabase } from '../sql/catalog-schema.js'
 import { createSqlCatalog } from '../sql/sql-catalog.js'
-import { describeServer } from '../sql/sql-server-options.js'
-import type { SqlServerOptions } from '../sql/sql-server-options.js'
+import { describePostgresCatalog, type PostgresCatalogOptions } from './postgres-options.js'
 import type { SqlCatalog } from '../sql/sql-catalog.js'
 import type { DriverError, DriverErrorClass } from '../sql/sql-errors.js'
 
@@ -48,7 +47,7 @@ export function classifyPostgresError(error: DriverError): DriverErrorClass | nu
 }
 
 /** The catalog in a PostgreSQL database; the password is used to connect and nowhere else. */
-export function openPostgresCatalog(options: SqlServerOptions): SqlCatalog {
+export function openPostgresCatalog(options: PostgresCatalogOptions): SqlCatalog {
   const db = new Kysely<CatalogDatabase>({
     dialect: new PostgresDialect({
       pool: async () => {
@@ -74,7 +73,7 @@ export function openPostgresCatalog(options: SqlServerOptions): SqlCatalog {
   })
   return createSqlCatalog({
     kind: 'postgres',
-    description: describeServer('postgres', options),
+    description: describePostgresCatalog(options),
     db,
     classifyError: classifyPostgresError,
     release: () => db.destroy(),

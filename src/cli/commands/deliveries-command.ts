@@ -1,12 +1,12 @@
 import type { Command } from 'commander'
 import { InvalidArgumentError } from 'commander'
-import { openReadyBackends } from '../../adapters/open-backends.js'
 import { DeliveryFailedError, NotFoundError } from '../../core/errors.js'
 import { RECEIVER_STATUSES } from '../../core/ports/subscriptions.js'
 import type { ReceiverRecord, ReceiverStatus } from '../../core/ports/subscriptions.js'
 import { matchesFilter } from '../../stages/alert/alert-filter.js'
 import { cliContext, positiveInteger, printJson } from '../cli-context.js'
-import { startDelivery } from '../delivery-setup.js'
+import { DELIVERY_BACKENDS, startDelivery } from '../delivery-setup.js'
+import { withBackends } from '../with-backends.js'
 import { cellText, formatTable, outputWidth } from '../table-format.js'
 import { idOrName, withSubscriptions } from './subscription-command.js'
 
@@ -147,8 +147,7 @@ export function registerDeliveriesCommand(program: Command): void {
     .option('--json', 'print the summary as JSON')
     .action(async (options: { once?: boolean; maxWait: number; json?: boolean }, command: Command) => {
       const context = cliContext(command, { defaultLogLevel: 'info' })
-      const backends = await openReadyBackends(context.config, context.logger)
-      try {
+      await withBackends(context, DELIVERY_BACKENDS, async (backends) => {
         const delivery = await startDelivery(context, backends)
         if (options.once === true) await delivery.close(options.maxWait)
         else {
@@ -160,8 +159,6 @@ export function registerDeliveriesCommand(program: Command): void {
         if (options.json === true) printJson(summary)
         else process.stdout.write(`delivered ${summary.delivered}, retrying ${summary.retried}, dead ${summary.dead}, still open ${open}\n`)
         if (options.once === true && open > 0) throw new DeliveryFailedError(`${open} deliveries still open after ${options.maxWait} ms`)
-      } finally {
-        await backends.close()
-      }
+      })
     })
 }

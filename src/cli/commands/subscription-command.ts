@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Command } from 'commander'
 import { InvalidArgumentError } from 'commander'
-import { openCatalog, openReadyBackends } from '../../adapters/open-backends.js'
+import { openCatalog } from '../../adapters/open-backends.js'
 import { closeChannels, openSubscriptionChannels } from '../../adapters/open-channels.js'
 import { newWebhookSecret } from '../../adapters/webhook/webhook-channel.js'
 import type { Config } from '../../config.js'
@@ -11,7 +11,8 @@ import type { Subscriptions } from '../../core/ports/subscriptions.js'
 import type { AlertView } from '../../core/types.js'
 import { DeliveryWorker } from '../../stages/alert/delivery-worker.js'
 import { cliContext, printJson } from '../cli-context.js'
-import { subscriptionsOf, workerSettings } from '../delivery-setup.js'
+import { DELIVERY_BACKENDS, subscriptionsOf, workerSettings } from '../delivery-setup.js'
+import { withBackends } from '../with-backends.js'
 import {
   assertValidTarget,
   buildFilter,
@@ -211,35 +212,29 @@ export function registerSubscriptionCommand(program: Command): void {
     .option('--json', 'print the answer as JSON')
     .action(async (which: string, options: { json?: boolean }, command: Command) => {
       const context = cliContext(command)
-      const backends = await openReadyBackends(context.config, context.logger)
-      const channels = await openSubscriptionChannels(context.config.delivery, backends.bus, context.config.topicPartitions)
-      try {
-        const subscriptions = subscriptionsOf(backends.catalog)
-        const found = await subscriptions.findSubscription(idOrName(which))
-        if (found === null) throw new NotFoundError(`no subscription ${which}`)
-        const worker = new DeliveryWorker(
-          backends.catalog,
-          subscriptions,
-          channels,
-          workerSettings(context.config.delivery),
-          context.logger,
-          backends.store,
-        )
-        const views = await backends.catalog.listAlertViews({ limit: 1 })
-        const deliveryId = `test-${randomUUID()}`
+      await withBackends(context, DELIVERY_BACKENDS, async (backends) => {
+        const channels = await openSubscriptionChannels(context.config.delivery, backends.bus, context.config.topicPartitions)
         try {
-          const receipt = await worker.sendTo(found, deliveryId, views.length > 0 ? views : [sampleView()], 1)
-          if (options.json === true) printJson({ ok: true, deliveryId, ...receipt })
-          else print([`delivered (${deliveryId}): ${receipt.responseCode ?? ''} ${receipt.detail}`.trim()])
-        } catch (error) {
-          const code = isImgpipeError(error) ? error.code : 'IMGPIPE_INTERNAL'
-          if (options.json === true) printJson({ ok: false, deliveryId, error: describeError(error), code })
-          throw error
+          const subscriptions = subscriptionsOf(backends.catalog)
+          const found = await subscriptions.findSubscription(idOrName(which))
+          if (found === null) throw new NotFoundError(`no subscription ${which}`)
+          const settings = workerSettings(context.config.delivery)
+          const worker = new DeliveryWorker(backends.catalog, subscriptions, channels, settings, context.logger, backends.store)
+          const views = await backends.catalog.listAlertViews({ limit: 1 })
+          const deliveryId = `test-${randomUUID()}`
+          try {
+            const receipt = await worker.sendTo(found, deliveryId, views.length > 0 ? views : [sampleView()], 1)
+            if (options.json === true) printJson({ ok: true, deliveryId, ...receipt })
+            else print([`delivered (${deliveryId}): ${receipt.responseCode ?? ''} ${receipt.detail}`.trim()])
+          } catch (error) {
+            const code = isImgpipeError(error) ? error.code : 'IMGPIPE_INTERNAL'
+            if (options.json === true) printJson({ ok: false, deliveryId, error: describeError(error), code })
+            throw error
+          }
+        } finally {
+          await closeChannels(channels)
         }
-      } finally {
-        await closeChannels(channels)
-        await backends.close()
-      }
+      })
     })
 }
 
