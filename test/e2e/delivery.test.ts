@@ -1,4 +1,8 @@
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { deleteKafkaNames, kafkaTestBrokers } from '../support/bus-backends.js'
+import { uniqueName } from '../support/integration.js'
 import { freshDatabaseUrl, type FreshDatabase } from '../support/catalog-backends.js'
 import { cleanEnv, collect, runCli, spawnCli } from '../support/cli.js'
 import { WebhookReceiver } from '../support/webhook-receiver.js'
@@ -166,4 +170,51 @@ describe('imgpipe delivery end to end (CLI processes, real HTTP receiver)', () =
       expect(receiver.hooks.every((hook) => hook.signatureValid)).toBe(true)
     },
   )
+})
+
+const kafkaBrokers = kafkaTestBrokers()
+
+describe.runIf(kafkaBrokers !== null)('imgpipe delivery to a Kafka alert topic (CLI on Kafka, read back with kcat)', () => {
+  it('a kafka-topic subscription gets one schema-shaped message per alert, keyed by stream', { timeout: 180_000 }, async () => {
+    const prefix = uniqueName('imgpipe-e2e-alerts-')
+    const topic = `${prefix}.big`
+    const kafka = {
+      IMGPIPE_BROKER_URL: `kafka://${kafkaBrokers!.join(',')}`,
+      IMGPIPE_TOPIC_PREFIX: `${prefix}.`,
+      IMGPIPE_TOPIC_PARTITIONS: '1',
+    }
+    try {
+      await cli(['subscriber', 'add', 'ada'], kafka)
+      await cli(
+        ['subscription', 'add', 'stream', '--subscriber', 'ada', '--channel', 'kafka-topic', '--target', topic, '--stream', 'mock'],
+        kafka,
+      )
+      await cli(['run', '--count', '8'], kafka)
+      const { stdout } = await promisify(execFile)(
+        'kcat',
+        ['-C', '-b', kafkaBrokers!.join(','), '-t', topic, '-o', 'beginning', '-e', '-q', '-f', '%k\t%s\n'],
+        {
+          timeout: 60_000,
+        },
+      )
+      const messages = stdout
+        .trim()
+        .split('\n')
+        .map((line) => {
+          const [key, value] = line.split('\t')
+          return {
+            key,
+            value: JSON.parse(value!) as { schema: string; deliveryId: string; alerts: Array<{ alertNum: number; stream: string }> },
+          }
+        })
+      expect(messages.map((message) => message.key)).toEqual(['mock', 'mock'])
+      expect(messages.map((message) => message.value.alerts[0]!.alertNum).sort()).toEqual([1, 2])
+      expect(messages.every((message) => message.value.schema === 'imgpipe.alert/1')).toBe(true)
+      const rows = JSON.parse(await cli(['deliveries', 'list', '--json'], kafka)) as Array<{ status: string; deliveryId: string }>
+      expect(rows.map((row) => row.status)).toEqual(['delivered', 'delivered'])
+      expect(messages.map((message) => message.value.deliveryId).sort()).toEqual(rows.map((row) => row.deliveryId).sort())
+    } finally {
+      await deleteKafkaNames(kafkaBrokers!, prefix)
+    }
+  })
 })
