@@ -96,7 +96,7 @@ export class DeliveryWorker {
     this.#wake?.()
   }
 
-  /** Stops claiming, lets the sends in flight finish (each bounded by its timeout), then returns. */
+  /** Stops claiming and aborts the sends in flight (each is recorded as a failed attempt, retried later), then returns. */
   async stop(): Promise<void> {
     this.#stop.abort()
     this.wake()
