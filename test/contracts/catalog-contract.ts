@@ -164,6 +164,8 @@ export function catalogContract(name: string, open: () => Promise<OpenedCatalog>
       })
 
       it('reports a missing table as a non-retryable error that says to migrate', async () => {
+        // Its receivers reference it: they go first.
+        await catalog.executeSql('DROP TABLE image_event_alert_receiver')
         await catalog.executeSql('DROP TABLE image_event_alert')
         const error = await failure(catalog.getAlert(1))
         expect(error).toBeInstanceOf(CatalogUnavailableError)
