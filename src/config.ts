@@ -14,6 +14,7 @@ export {
   parseObjectStoreUrl,
   type Config,
   type ConfigOverrides,
+  type DeliveryConfig,
 } from './config/load-config.js'
 export { settingsMarkdownTable } from './config/settings-docs.js'
 export { loadWebSettings, type WebSettings } from './config/web-settings.js'

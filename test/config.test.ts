@@ -100,6 +100,18 @@ describe('loadConfig defaults', () => {
       IMGPIPE_LOG_LEVEL: 'debug',
       IMGPIPE_METRICS_PORT: '9464',
       IMGPIPE_METRICS_HOST: '0.0.0.0',
+      IMGPIPE_PUBLIC_URL: 'https://viewer.example.org/imgpipe/',
+      IMGPIPE_DELIVERY_ALLOW_PRIVATE: 'true',
+      IMGPIPE_DELIVERY_CONCURRENCY: '8',
+      IMGPIPE_DELIVERY_TIMEOUT_MS: '3000',
+      IMGPIPE_DELIVERY_MAX_ATTEMPTS: '5',
+      IMGPIPE_DELIVERY_BACKOFF_MS: '500',
+      IMGPIPE_DELIVERY_BACKOFF_MAX_MS: '60000',
+      IMGPIPE_DELIVERY_POLL_MS: '250',
+      IMGPIPE_SMTP_URL: 'smtp://mail.example.org:587?requireTLS=true',
+      IMGPIPE_SMTP_FROM: 'alerts@example.org',
+      IMGPIPE_SMTP_USERNAME: 'alerts',
+      IMGPIPE_SMTP_PASSWORD: ' pw ',
     })
     expect(config).toEqual({
       database: { kind: 'sqlite', path: ':memory:' },
@@ -118,7 +130,26 @@ describe('loadConfig defaults', () => {
       consumer: { batchSize: 16, concurrency: 3 },
       logLevel: 'debug',
       metrics: { port: 9464, host: '0.0.0.0' },
+      delivery: {
+        publicUrl: 'https://viewer.example.org/imgpipe/',
+        allowPrivate: true,
+        concurrency: 8,
+        timeoutMs: 3000,
+        maxAttempts: 5,
+        backoffBaseMs: 500,
+        backoffMaxMs: 60000,
+        pollMs: 250,
+        smtp: { url: 'smtp://mail.example.org:587?requireTLS=true', from: 'alerts@example.org', username: 'alerts', password: ' pw ' },
+      },
     })
+  })
+
+  it('refuses delivery settings that would put credentials in a URL or that are not URLs', () => {
+    expect(() => load({ IMGPIPE_SMTP_URL: 'smtp://user:pw@mail.example.org' })).toThrow(/IMGPIPE_SMTP_URL=.*user:\*\*\*@/)
+    expect(() => load({ IMGPIPE_SMTP_URL: 'http://mail.example.org' })).toThrow(/IMGPIPE_SMTP_URL/)
+    expect(() => load({ IMGPIPE_PUBLIC_URL: 'viewer.example.org' })).toThrow(/IMGPIPE_PUBLIC_URL/)
+    expect(() => load({ IMGPIPE_DELIVERY_ALLOW_PRIVATE: 'maybe' })).toThrow(/IMGPIPE_DELIVERY_ALLOW_PRIVATE/)
+    expect(load({}).delivery).toMatchObject({ publicUrl: undefined, allowPrivate: false, smtp: undefined, maxAttempts: 12 })
   })
 })
 

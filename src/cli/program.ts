@@ -2,6 +2,8 @@ import { Command, CommanderError } from 'commander'
 import { describeError, isImgpipeError } from '../core/errors.js'
 import { addGlobalOptions } from './cli-context.js'
 import { registerDbCommand } from './commands/db-command.js'
+import { registerDeliveriesCommand } from './commands/deliveries-command.js'
+import { registerSubscriberCommand, registerSubscriptionCommand } from './commands/subscription-command.js'
 import { registerIngestCommand } from './commands/ingest-command.js'
 import { registerPipelineCommands } from './commands/pipeline-commands.js'
 import { registerReanalyzeCommand } from './commands/reanalyze-command.js'
@@ -34,6 +36,9 @@ export function buildProgram(): Command {
   registerDbCommand(program)
   registerStoreCommand(program)
   registerStatusCommand(program)
+  registerSubscriberCommand(program)
+  registerSubscriptionCommand(program)
+  registerDeliveriesCommand(program)
   return program
 }
 

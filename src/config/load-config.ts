@@ -22,6 +22,23 @@ export interface Config {
   logLevel: LogLevel
   /** The stages' Prometheus endpoint: port null = none; 0 = a free port. */
   metrics: { port: number | null; host: string }
+  delivery: DeliveryConfig
+}
+
+/** Alert delivery to subscriptions (`imgpipe alert`, `imgpipe deliver`). */
+export interface DeliveryConfig {
+  /** Absolute base URL of the web viewer for links in messages; undefined: no links. */
+  publicUrl: string | undefined
+  /** Allow targets on loopback/private addresses (tests, intranets). */
+  allowPrivate: boolean
+  concurrency: number
+  timeoutMs: number
+  maxAttempts: number
+  backoffBaseMs: number
+  backoffMaxMs: number
+  pollMs: number
+  /** Undefined: no e-mail channel. */
+  smtp: { url: string; from: string; username: string | undefined; password: string | undefined } | undefined
 }
 
 /** Flag values from the CLI, by setting name; each overrides its variable. */
@@ -52,6 +69,20 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     consumer: { batchSize: value.consumerBatchSize, concurrency: value.consumerConcurrency },
     logLevel: value.logLevel,
     metrics: { port: value.metricsPort ?? null, host: value.metricsHost },
+    delivery: {
+      publicUrl: value.publicUrl,
+      allowPrivate: value.deliveryAllowPrivate,
+      concurrency: value.deliveryConcurrency,
+      timeoutMs: value.deliveryTimeoutMs,
+      maxAttempts: value.deliveryMaxAttempts,
+      backoffBaseMs: value.deliveryBackoffMs,
+      backoffMaxMs: value.deliveryBackoffMaxMs,
+      pollMs: value.deliveryPollMs,
+      smtp:
+        value.smtpUrl === undefined
+          ? undefined
+          : { url: value.smtpUrl, from: value.smtpFrom, username: value.smtpUsername, password: value.smtpPassword },
+    },
   }
 }
 

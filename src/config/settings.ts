@@ -206,6 +206,99 @@ export const SETTINGS = {
     help: "opt-in: the receive stage also writes each default-stream image to `<dir>/image_NNNNN.<ext>` and names it in the message's `image_analysis_path`, for the original's analysis client (see Coming from the original pipeline)",
     parse: (value, context) => path.resolve(context.cwd, value),
   },
+  publicUrl: {
+    env: 'IMGPIPE_PUBLIC_URL',
+    arg: 'url',
+    help: 'absolute URL of the web viewer (`https://host/imgpipe/`): alert messages link to its alert page and images',
+    parse: (value, context) => {
+      if (!/^https?:\/\/[^/@\s]+(\/\S*)?$/.test(value)) throw invalid(context.variable, value, 'expected http(s)://host[:port][/path]')
+      return value
+    },
+  },
+  deliveryAllowPrivate: {
+    env: 'IMGPIPE_DELIVERY_ALLOW_PRIVATE',
+    arg: 'bool',
+    default: 'false',
+    help: 'allow webhook and Slack targets on loopback or private addresses (tests, intranets)',
+    parse: (value, context) => oneOf(['true', 'false'])(value, context) === 'true',
+  },
+  deliveryConcurrency: {
+    env: 'IMGPIPE_DELIVERY_CONCURRENCY',
+    arg: 'n',
+    default: 16,
+    help: 'alert deliveries in flight at once (at most 4 per subscription)',
+    parse: integer(1, 1000),
+  },
+  deliveryTimeoutMs: {
+    env: 'IMGPIPE_DELIVERY_TIMEOUT_MS',
+    arg: 'ms',
+    default: 10_000,
+    help: "one delivery attempt's time limit",
+    parse: integer(100, 600_000),
+  },
+  deliveryMaxAttempts: {
+    env: 'IMGPIPE_DELIVERY_MAX_ATTEMPTS',
+    arg: 'n',
+    default: 12,
+    help: 'attempts before a delivery is `dead`',
+    parse: integer(1, 1000),
+  },
+  deliveryBackoffMs: {
+    env: 'IMGPIPE_DELIVERY_BACKOFF_MS',
+    arg: 'ms',
+    default: 1_000,
+    help: 'first retry delay of a delivery, doubled per attempt (with jitter) up to the maximum below',
+    parse: integer(1, 3_600_000),
+  },
+  deliveryBackoffMaxMs: {
+    env: 'IMGPIPE_DELIVERY_BACKOFF_MAX_MS',
+    arg: 'ms',
+    default: 600_000,
+    help: 'longest retry delay of a delivery (a `Retry-After` answer may ask for more, up to an hour)',
+    parse: integer(1, 86_400_000),
+  },
+  deliveryPollMs: {
+    env: 'IMGPIPE_DELIVERY_POLL_MS',
+    arg: 'ms',
+    default: 1_000,
+    help: 'how often an idle delivery worker looks for due deliveries (a recorded alert wakes it at once)',
+    parse: integer(10, 600_000),
+  },
+  smtpUrl: {
+    env: 'IMGPIPE_SMTP_URL',
+    arg: 'url',
+    help: '`smtp://host:587` (STARTTLS when offered, `?requireTLS=true` insists) or `smtps://host:465`; enables e-mail alerts',
+    parse: (value, context) => {
+      if (!/^smtps?:\/\/[^/@\s]+\/?(\?\S*)?$/.test(value)) {
+        throw invalid(
+          context.variable,
+          value,
+          'expected smtp://host:port or smtps://host:port, the login in IMGPIPE_SMTP_USERNAME/PASSWORD',
+        )
+      }
+      return value
+    },
+  },
+  smtpFrom: {
+    env: 'IMGPIPE_SMTP_FROM',
+    arg: 'address',
+    default: 'imgpipe@localhost',
+    help: 'sender address of alert e-mails',
+    parse: asGiven,
+  },
+  smtpUsername: {
+    env: 'IMGPIPE_SMTP_USERNAME',
+    arg: 'user',
+    help: 'SMTP login user',
+    parse: asGiven,
+  },
+  smtpPassword: {
+    env: 'IMGPIPE_SMTP_PASSWORD',
+    arg: 'password',
+    secret: true,
+    help: 'SMTP login password; never printed',
+    parse: asGiven,
+  },
   logLevel: {
     env: 'IMGPIPE_LOG_LEVEL',
     arg: 'level',

@@ -141,8 +141,15 @@ export class BusUnavailableError extends ImgpipeError {
 
 /** A delivery channel could not hand an alert over. Retried: the alert stays undelivered until it succeeds. */
 export class DeliveryFailedError extends ImgpipeError {
-  constructor(message: string, options?: ImgpipeErrorOptions) {
+  /** The target's HTTP status or SMTP reply code, when it answered. */
+  readonly responseCode: number | null
+  /** How long the target asked us to wait (`Retry-After`). */
+  readonly retryAfterMs: number | null
+
+  constructor(message: string, options?: ImgpipeErrorOptions & { responseCode?: number; retryAfterMs?: number }) {
     super('IMGPIPE_DELIVERY_FAILED', message, true, options)
+    this.responseCode = options?.responseCode ?? null
+    this.retryAfterMs = options?.retryAfterMs ?? null
   }
 }
 

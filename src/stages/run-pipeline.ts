@@ -2,6 +2,7 @@ import { ClosedError } from '../core/errors.js'
 import type { Subscription } from '../core/ports/bus.js'
 import type { Catalog } from '../core/ports/catalog.js'
 import type { DeliveryChannel } from '../core/ports/delivery-channel.js'
+import type { Subscriptions } from '../core/ports/subscriptions.js'
 import type { PipelineCounts } from '../core/types.js'
 import { AlertStage } from './alert/alert-stage.js'
 import { AnalyzeStage } from './analyze/analyze-stage.js'
@@ -22,6 +23,8 @@ export interface PipelineContext extends Omit<StageContext, 'signal'> {
 
 /** What this process does with the pipeline. */
 export interface PipelinePlan {
+  /** Subscriptions to record receiver rows for (sent by a DeliveryWorker), and how to wake that worker. */
+  delivery?: { subscriptions: Subscriptions; onRecorded?: () => void }
   /** Images to receive; none for a consumer-only process. */
   source?: ImageSource
   analyze: boolean
@@ -97,7 +100,7 @@ export async function runPipeline(pipeline: PipelineContext, plan: PipelinePlan)
     // consumers on Kafka would otherwise each re-queue the whole backlog at start-up.
     if (plan.source !== undefined || !pipeline.bus.durable) await startUp.run(receive.recover())
     if (plan.alert) {
-      stages.alert = new AlertStage(context, measuredChannels(plan.channels, pipeline.metrics))
+      stages.alert = new AlertStage(context, measuredChannels(plan.channels, pipeline.metrics), plan.delivery)
       const subscription = await startUp.run(stages.alert.start())
       subscriptions.push(subscription)
       watch(subscription, 'alert')

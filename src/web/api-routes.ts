@@ -3,6 +3,7 @@ import { describeError } from '../core/errors.js'
 import type { Catalog } from '../core/ports/catalog.js'
 import { alertJson } from './alert-json.js'
 import { apiSchemaErrorFormatter, GET_ALERT_SCHEMA, LIST_ALERTS_SCHEMA, SHARED_SCHEMAS } from './api-schemas.js'
+import { deliveryStatuses } from './render-deliveries.js'
 import { MAX_PAGE_SIZE, parseLimit, parseOptionalId, parsePositiveId } from './web-params.js'
 import { sendError } from './web-responses.js'
 
@@ -47,7 +48,9 @@ export function registerApiRoutes(app: FastifyInstance, deps: { catalog: Catalog
     const view = await catalog.getAlertView(number)
     if (view === null) return sendError(request, reply, 404, `no image event for alert ${number}`)
     // An alert and its event and images never change once recorded, except for the delivery time.
-    return reply.header('cache-control', 'no-cache').send(alertJson(view, '../../'))
+    return reply
+      .header('cache-control', 'no-cache')
+      .send({ ...alertJson(view, '../../'), deliveries: await deliveryStatuses(catalog, number) })
   })
 
   // The document of the routes above, made by @fastify/swagger from their schemas (registered in web-app.ts).

@@ -2,6 +2,7 @@ import type { AlertView } from '../core/types.js'
 import { html, type SafeHtml } from './html.js'
 import { renderAlert } from './render-alert.js'
 import { renderAlertList, type AlertListOptions } from './render-alert-list.js'
+import { renderDeliveries, type DeliveryStatusJson } from './render-deliveries.js'
 import { renderDocument, renderMessage, type AssetVersions } from './render-layout.js'
 import { echoText } from './web-params.js'
 
@@ -10,7 +11,7 @@ export type ViewerContent =
   | { kind: 'intro' }
   | { kind: 'invalid'; text: string; reason: string }
   | { kind: 'unknown'; number: number }
-  | { kind: 'alert'; view: AlertView }
+  | { kind: 'alert'; view: AlertView; deliveries?: readonly DeliveryStatusJson[] }
   | { kind: 'unavailable'; reason: string }
 
 export interface ViewerPage {
@@ -61,7 +62,7 @@ function typedOf(content: ViewerContent): string {
 function renderMain(content: ViewerContent): SafeHtml {
   switch (content.kind) {
     case 'alert':
-      return renderAlert(content.view)
+      return html`${renderAlert(content.view)}${renderDeliveries(content.deliveries)}`
     case 'invalid':
       return html`<section class="panel">${renderMessage(
         'error',

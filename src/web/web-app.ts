@@ -17,6 +17,7 @@ import { registerWebMetrics } from './web-metrics.js'
 import { clientErrorHandler, registerWebGuard } from './web-guard.js'
 import type { AlertListOptions } from './render-alert-list.js'
 import { renderViewerPage, type ViewerContent } from './render-page.js'
+import { deliveryStatuses } from './render-deliveries.js'
 import { DEFAULT_PAGE_SIZE, parseAlertNumber, parseOptionalId } from './web-params.js'
 import { ASSET_VERSIONS, IMMUTABLE, isUnavailable, SECURITY_HEADERS, sendError, STYLESHEET } from './web-responses.js'
 
@@ -255,7 +256,9 @@ async function contentFor(catalog: Catalog, input: ReturnType<typeof parseAlertN
       return { kind: 'invalid', text: input.text, reason: input.reason }
     case 'valid': {
       const view = await catalog.getAlertView(input.number)
-      return view === null ? { kind: 'unknown', number: input.number } : { kind: 'alert', view }
+      return view === null
+        ? { kind: 'unknown', number: input.number }
+        : { kind: 'alert', view, deliveries: await deliveryStatuses(catalog, input.number) }
     }
   }
 }

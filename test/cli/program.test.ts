@@ -24,7 +24,24 @@ afterAll(() => {
 describe('imgpipe program', () => {
   it('registers every command of the three issues', () => {
     const names = buildProgram().commands.map((command) => command.name())
-    expect(names).toEqual(['run', 'receive', 'analyze', 'alert', 'ingest', 'reanalyze', 'view', 'web', 'db', 'store', 'status'])
+    expect(names).toEqual([
+      'run',
+      'receive',
+      'analyze',
+      'alert',
+      'ingest',
+      'reanalyze',
+      'view',
+      'web',
+      'db',
+      'store',
+      'status',
+      'subscriber',
+      'subscription',
+      'deliveries',
+      'replay',
+      'deliver',
+    ])
   })
 
   it('maps outcomes to exit codes: help 0, usage 2, configuration 2', async () => {

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { catalogMigrations } from '../../src/adapters/sql/catalog-migrations.js'
 import type { SqlCatalog } from '../../src/adapters/sql/sql-catalog.js'
+import { DELIVERY_TABLES_CHILDREN_FIRST } from '../../src/adapters/sql/subscription-schema.js'
 import { CatalogConflictError, CatalogUnavailableError, ClosedError, NotFoundError } from '../../src/core/errors.js'
 import type { AnalysisResult, EventType, NewImage, NewImageEvent } from '../../src/core/types.js'
 import type { OpenedCatalog } from '../support/catalog-backends.js'
@@ -101,14 +103,21 @@ export function catalogContract(name: string, open: () => Promise<OpenedCatalog>
 
       it('survives concurrent migrate() calls on a fresh database, also from a second catalog', async () => {
         // Back to an empty database: no tables, no migration history.
-        for (const table of ['image_event_alert', 'image_event', 'image_metadata', 'imgpipe_migration', 'imgpipe_migration_lock']) {
+        for (const table of [
+          ...DELIVERY_TABLES_CHILDREN_FIRST,
+          'image_event_alert',
+          'image_event',
+          'image_metadata',
+          'imgpipe_migration',
+          'imgpipe_migration_lock',
+        ]) {
           await catalog.executeSql(`DROP TABLE ${table}`)
         }
         const other = opened.reopen?.()
         try {
           await Promise.all([catalog.migrate(), catalog.migrate(), other?.migrate()])
           const history = await catalog.executeSql('SELECT name FROM imgpipe_migration')
-          expect(history.map((row) => row['name'])).toEqual(['0001-initial', '0002-nullable-difference-key'])
+          expect(history.map((row) => row['name'])).toEqual(Object.keys(catalogMigrations(catalog.dialect)))
           await catalog.insertImage(newImage('s', 1))
           expect((await catalog.tableCounts()).image_metadata).toBe(1)
         } finally {
@@ -155,6 +164,8 @@ export function catalogContract(name: string, open: () => Promise<OpenedCatalog>
       })
 
       it('reports a missing table as a non-retryable error that says to migrate', async () => {
+        // Its receivers reference it: they go first.
+        await catalog.executeSql('DROP TABLE image_event_alert_receiver')
         await catalog.executeSql('DROP TABLE image_event_alert')
         const error = await failure(catalog.getAlert(1))
         expect(error).toBeInstanceOf(CatalogUnavailableError)

@@ -4,6 +4,8 @@ import { TABLES_CHILDREN_FIRST } from './catalog-schema.js'
 import { adoptOriginalTables, needsAdoption } from './adopt-original-tables.js'
 import { initialMigration } from './migrations/0001-initial.js'
 import { nullableDifferenceKeyMigration } from './migrations/0002-nullable-difference-key.js'
+import { DELIVERY_TABLES_CHILDREN_FIRST } from './subscription-schema.js'
+import { subscriptionsMigration } from './migrations/0003-subscriptions.js'
 import type { SqlDialectKind } from './sql-dialect.js'
 
 /**
@@ -22,6 +24,7 @@ export function catalogMigrations(kind: SqlDialectKind): Record<string, Migratio
   return {
     '0001-initial': initialMigration(kind),
     '0002-nullable-difference-key': nullableDifferenceKeyMigration(kind),
+    '0003-subscriptions': subscriptionsMigration(kind),
   }
 }
 
@@ -46,7 +49,7 @@ export async function migrateCatalog(db: Kysely<unknown>, kind: SqlDialectKind):
 
 /** Drops the catalog's tables (children first) and the migration history: `reset()` migrates again after. */
 export async function dropCatalog(db: Kysely<unknown>): Promise<void> {
-  for (const table of [...TABLES_CHILDREN_FIRST, MIGRATION_TABLE, MIGRATION_LOCK_TABLE]) {
+  for (const table of [...DELIVERY_TABLES_CHILDREN_FIRST, ...TABLES_CHILDREN_FIRST, MIGRATION_TABLE, MIGRATION_LOCK_TABLE]) {
     await db.schema.dropTable(table).ifExists().execute()
   }
 }

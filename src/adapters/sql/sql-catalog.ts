@@ -14,7 +14,10 @@ import type {
   NewImageEvent,
   PipelineCounts,
 } from '../../core/types.js'
+import type { Subscriptions } from '../../core/ports/subscriptions.js'
 import { dropCatalog, migrateCatalog } from './catalog-migrations.js'
+import { createSqlSubscriptions } from './sql-subscriptions.js'
+import { deliveryDb } from './subscription-schema.js'
 import { isReferencedObjectKey, selectAlertViews, selectCounts, selectTableCounts, selectTableRows } from './catalog-reports.js'
 import type { CatalogDatabase } from './catalog-schema.js'
 import { selectStreamActivity } from './catalog-streams.js'
@@ -45,6 +48,8 @@ export interface SqlBackend {
  */
 export interface SqlCatalog extends Catalog {
   readonly dialect: SqlDialectKind
+  /** Subscribers, subscriptions and alert receivers, on the same database. */
+  readonly subscriptions: Subscriptions
   executeSql(statement: string): Promise<Record<string, unknown>[]>
 }
 
@@ -74,6 +79,7 @@ export function createSqlCatalog(backend: SqlBackend): SqlCatalog {
 class SqlCatalogImpl implements SqlCatalog {
   readonly description: string
   readonly dialect: SqlDialectKind
+  readonly subscriptions: Subscriptions
   readonly #backend: SqlBackend
   #closed = false
 
@@ -81,6 +87,7 @@ class SqlCatalogImpl implements SqlCatalog {
     this.#backend = backend
     this.description = backend.description
     this.dialect = backend.kind
+    this.subscriptions = createSqlSubscriptions({ ...backend, isClosed: () => this.#closed })
   }
 
   /** Every public method runs here: closed check and mapping of driver errors to ours. */
@@ -429,6 +436,8 @@ class SqlCatalogImpl implements SqlCatalog {
   emptyTables(): Promise<void> {
     return this.#run('emptyTables', (db) =>
       db.transaction().execute(async (trx) => {
+        // Receivers belong to alerts; subscribers and subscriptions are settings and stay.
+        await deliveryDb(trx).deleteFrom('image_event_alert_receiver').execute()
         await trx.deleteFrom('image_event_alert').execute()
         await trx.deleteFrom('image_event').execute()
         await trx.deleteFrom('image_metadata').execute()

@@ -8,6 +8,7 @@ import { resumeImageNum, type ReceiveOutcome } from '../../stages/receive/receiv
 import { mockSource } from '../../stages/receive/mock-source.js'
 import { runPipeline, type PipelineContext, type PipelinePlan, type PipelineReport } from '../../stages/run-pipeline.js'
 import { topicsFor } from '../../stages/stage-context.js'
+import { startDelivery } from '../delivery-setup.js'
 import { cliContext, nonNegativeInteger, positiveInteger, printJson, type CliContext } from '../cli-context.js'
 import { PipelineProgress } from '../progress.js'
 import { startStageMetrics } from '../stage-metrics.js'
@@ -170,28 +171,42 @@ export async function runWithProgress(
 }
 
 /**
- * The command's pipeline: its backends and settings as the stages' context, a log channel, its stop signal;
- * and, with IMGPIPE_METRICS_PORT, the metrics endpoint for as long as it runs.
+ * The command's pipeline: its backends and settings as the stages' context, a log channel, its stop signal, the
+ * delivery worker when it alerts; and, with IMGPIPE_METRICS_PORT, the metrics endpoint for as long as it runs.
  */
 async function runPipelineWith(
   context: CliContext,
   backends: PipelineBackends,
-  plan: Omit<PipelinePlan, 'channels' | 'stop'>,
+  plan: Omit<PipelinePlan, 'channels' | 'stop' | 'delivery'>,
 ): Promise<PipelineReport> {
   const { config, logger } = context
   const endpoint = await startStageMetrics(context, backends, pipelineConsumers(context))
+  const pipeline: PipelineContext = {
+    ...backends,
+    topics: topicsFor(config),
+    analysis: config.analysis,
+    consumer: config.consumer,
+    partitions: config.topicPartitions,
+    logger,
+    ...(endpoint === null ? {} : { metrics: endpoint.metrics }),
+  }
+  let delivery: Awaited<ReturnType<typeof startDelivery>> | undefined
+  let report: PipelineReport | undefined
   try {
-    const pipeline: PipelineContext = {
-      ...backends,
-      topics: topicsFor(config),
-      analysis: config.analysis,
-      consumer: config.consumer,
-      partitions: config.topicPartitions,
-      logger,
-      ...(endpoint === null ? {} : { metrics: endpoint.metrics }),
-    }
-    return await runPipeline(pipeline, { ...plan, channels: [new LogChannel(logger)], stop: context.stop })
+    delivery = plan.alert ? await startDelivery(context, backends) : undefined
+    const worker = delivery
+    report = await runPipeline(pipeline, {
+      ...plan,
+      channels: [new LogChannel(logger)],
+      stop: context.stop,
+      ...(worker === undefined ? {} : { delivery: { subscriptions: worker.subscriptions, onRecorded: () => worker.worker.wake() } }),
+    })
+    return report
   } finally {
+    // A drained run also waits (a bounded time) for its subscriptions' deliveries.
+    await delivery?.close(
+      report !== undefined && !report.stopped && plan.until === 'drained' ? config.delivery.timeoutMs + 5_000 : undefined,
+    )
     await endpoint?.close()
   }
 }

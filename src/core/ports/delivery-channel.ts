@@ -23,3 +23,83 @@ export interface DeliveryChannel {
   readonly name: string
   deliver(notice: AlertNotice): Promise<void>
 }
+
+/** Absolute links of one alert, when IMGPIPE_PUBLIC_URL is set (the viewer's routes). */
+export interface AlertLinks {
+  alertPage?: string
+  image?: string
+  previousImage?: string
+  difference?: string
+}
+
+/**
+ * One alert as subscribers receive it: the JSON `data` of a CloudEvent, the value of a Kafka alert-stream
+ * message (schema `schemas/alert-v1.json`), and the facts the Slack and e-mail texts are made of.
+ */
+export interface AlertItem {
+  alertNum: number
+  imageEventId: number
+  eventType: string
+  stream: string
+  imageNum: number | null
+  imageId: number
+  imageFilename: string
+  previousImageId: number | null
+  changedFraction: number | null
+  l2Norm: number | null
+  maxAbsDifference: number | null
+  detectedAt: string
+  createdAt: string
+  links: AlertLinks
+}
+
+export interface AlertPayload {
+  schema: 'imgpipe.alert/1'
+  deliveryId: string
+  subscription: string
+  /** One alert, or the alerts a digest interval held (oldest first). */
+  alerts: AlertItem[]
+}
+
+/** One attempt to hand a payload to one subscription's target. */
+export interface Delivery {
+  /** Stable across retries: the CloudEvents `id`, `webhook-id`, the Kafka message's key suffix, the mail's Message-ID. */
+  deliveryId: string
+  subscription: { subscriptionId: number; name: string; target: string; secret: string | null }
+  payload: AlertPayload
+  /** 1 for the first attempt. */
+  attempt: number
+  /** Aborted when the attempt times out or the worker stops. */
+  signal: AbortSignal
+  /** The alerts' images (previous, image, difference), read on demand, each at most a small size; for e-mail. */
+  images(): Promise<AlertImage[]>
+}
+
+export interface AlertImage {
+  alertNum: number
+  role: 'previous' | 'image' | 'difference'
+  filename: string
+  contentType: string
+  bytes: Buffer
+}
+
+export interface DeliveryReceipt {
+  /** HTTP status or SMTP reply code; null where the target has none (Kafka). */
+  responseCode: number | null
+  /** A short answer of the target, for `imgpipe subscription test`. */
+  detail: string
+}
+
+/**
+ * A subscription's channel: webhook, Slack, SMTP, Kafka topic (one adapter folder each). Delivery is
+ * at-least-once, with `deliveryId` unchanged across attempts so the target can de-duplicate.
+ *
+ * Failures throw DeliveryFailedError: `canRetry` false for a permanent refusal (4xx other than 408/429,
+ * SMTP 5xx), with `responseCode` and `retryAfterMs` when the target said so.
+ * Leaves out: scheduling, backoff and bookkeeping (the delivery worker does those).
+ */
+export interface SubscriptionChannel {
+  readonly kind: string
+  send(delivery: Delivery): Promise<DeliveryReceipt>
+  close(): Promise<void>
+}

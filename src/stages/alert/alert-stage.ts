@@ -2,7 +2,9 @@ import { NotFoundError } from '../../core/errors.js'
 import { parseImageEventAlertMessage } from '../../core/messages.js'
 import type { ReceivedMessage, Subscription } from '../../core/ports/bus.js'
 import type { DeliveryChannel } from '../../core/ports/delivery-channel.js'
-import type { AlertRecord } from '../../core/types.js'
+import type { Subscriptions } from '../../core/ports/subscriptions.js'
+import type { AlertRecord, ImageEventRecord } from '../../core/types.js'
+import { matchesFilter } from './alert-filter.js'
 import { consumeTopic } from '../message-worker.js'
 import { forEachPendingPage, retrying, type StageContext } from '../stage-context.js'
 import { ROW_WAIT_MS, waitForRow } from '../wait-for-row.js'
@@ -20,6 +22,8 @@ export class AlertStage {
   constructor(
     private readonly context: StageContext,
     private readonly channels: readonly DeliveryChannel[],
+    /** Subscriptions: receiver rows are recorded with the alert, and `onRecorded` wakes the delivery worker. */
+    private readonly delivery?: { subscriptions: Subscriptions; onRecorded?: () => void },
   ) {}
 
   async start(): Promise<Subscription> {
@@ -53,7 +57,7 @@ export class AlertStage {
     // inserts the event, uploads, then sets the key. Wait for that; recovery of analyze republishes later ones.
     const event = await waitForRow(this.context, () => this.keyedEvent(imageEventId), { timeoutMs: waitMs })
     if (event === null) throw new NotFoundError(`image_event_id ${imageEventId} is not in image_event with a difference image`)
-    const { alert, created } = await this.context.catalog.insertAlert(imageEventId)
+    const { alert, created } = await this.recordAlert(event)
     if (created) this.context.metrics?.increment('imgpipe_alerts_total')
     if (alert.deliveredAt === null) await this.deliver(alert)
     return alert
@@ -62,6 +66,22 @@ export class AlertStage {
   private async keyedEvent(imageEventId: number) {
     const event = await this.context.catalog.getEvent(imageEventId)
     return event === null || event.differenceImageObjectKey === null ? null : event
+  }
+
+  /** The alert, and in the same transaction a receiver row per subscription whose filter wants it. */
+  private async recordAlert(event: ImageEventRecord): Promise<{ alert: AlertRecord; created: boolean }> {
+    const { catalog } = this.context
+    if (this.delivery === undefined) return catalog.insertAlert(event.imageEventId)
+    const image = await catalog.getImage(event.imageId)
+    if (image === null) throw new NotFoundError(`image_id ${event.imageId} of event ${event.imageEventId} is not in image_metadata`)
+    const facts = { stream: image.stream, eventType: event.eventType, changedFraction: image.changedFraction }
+    const { alert, created, receivers } = await this.delivery.subscriptions.recordAlert(
+      event.imageEventId,
+      (subscription) => matchesFilter(subscription.filter, facts),
+      new Date(),
+    )
+    if (created && receivers.length > 0) this.delivery.onRecorded?.()
+    return { alert, created }
   }
 
   private async deliver(alert: AlertRecord): Promise<void> {

@@ -76,6 +76,9 @@ if (backend === null) {
       expect(tables).toEqual([
         { name: 'image_event', engine: 'InnoDB', collation: 'utf8mb4_bin' },
         { name: 'image_event_alert', engine: 'InnoDB', collation: 'utf8mb4_bin' },
+        { name: 'image_event_alert_receiver', engine: 'InnoDB', collation: 'utf8mb4_bin' },
+        { name: 'image_event_subscriber', engine: 'InnoDB', collation: 'utf8mb4_bin' },
+        { name: 'image_event_subscription', engine: 'InnoDB', collation: 'utf8mb4_bin' },
         { name: 'image_metadata', engine: 'InnoDB', collation: 'utf8mb4_bin' },
       ])
       const [column] = await catalog.executeSql(

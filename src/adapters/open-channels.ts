@@ -1,0 +1,33 @@
+import type { DeliveryConfig } from '../config.js'
+import type { Bus } from '../core/ports/bus.js'
+import type { SubscriptionChannel } from '../core/ports/delivery-channel.js'
+
+/** `env:NAME` reads the variable at send time; any other value is the secret itself (`whsec_…`). */
+export function resolveSecret(reference: string, env: Record<string, string | undefined> = process.env): string {
+  if (reference.startsWith('env:')) return env[reference.slice('env:'.length)] ?? ''
+  return reference
+}
+
+/** The subscription channels this process can send on, by kind. E-mail only when IMGPIPE_SMTP_URL is set. */
+export async function openSubscriptionChannels(
+  config: DeliveryConfig,
+  bus: Bus,
+  partitions: number,
+): Promise<Map<string, SubscriptionChannel>> {
+  const channels = new Map<string, SubscriptionChannel>()
+  const { WebhookChannel } = await import('./webhook/webhook-channel.js')
+  const { SlackChannel } = await import('./slack/slack-channel.js')
+  const { KafkaTopicChannel } = await import('./kafka-topic/kafka-topic-channel.js')
+  channels.set('webhook', new WebhookChannel({ allowPrivate: config.allowPrivate, resolveSecret: (reference) => resolveSecret(reference) }))
+  channels.set('slack', new SlackChannel({ allowPrivate: config.allowPrivate }))
+  channels.set('kafka-topic', new KafkaTopicChannel(bus, { partitions }))
+  if (config.smtp !== undefined) {
+    const { SmtpChannel } = await import('./smtp/smtp-channel.js')
+    channels.set('smtp', new SmtpChannel({ ...config.smtp, timeoutMs: config.timeoutMs }))
+  }
+  return channels
+}
+
+export async function closeChannels(channels: Map<string, SubscriptionChannel>): Promise<void> {
+  await Promise.allSettled([...channels.values()].map((channel) => channel.close()))
+}

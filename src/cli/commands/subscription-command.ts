@@ -1,0 +1,279 @@
+import { randomUUID } from 'node:crypto'
+import type { Command } from 'commander'
+import { InvalidArgumentError } from 'commander'
+import { openCatalog } from '../../adapters/open-backends.js'
+import { closeChannels, openSubscriptionChannels } from '../../adapters/open-channels.js'
+import { newWebhookSecret } from '../../adapters/webhook/webhook-channel.js'
+import type { Config } from '../../config.js'
+import { NotFoundError, UsageError, describeError, isImgpipeError } from '../../core/errors.js'
+import type { Catalog } from '../../core/ports/catalog.js'
+import type { Subscriptions } from '../../core/ports/subscriptions.js'
+import type { AlertView } from '../../core/types.js'
+import { DeliveryWorker } from '../../stages/alert/delivery-worker.js'
+import { cliContext, printJson } from '../cli-context.js'
+import { DELIVERY_BACKENDS, subscriptionsOf, workerSettings } from '../delivery-setup.js'
+import { withBackends } from '../with-backends.js'
+import {
+  assertValidTarget,
+  buildFilter,
+  describeFilter,
+  maskSecret,
+  maskTarget,
+  parseChannel,
+  subscriptionJson,
+} from '../subscription-format.js'
+import { cellText, formatTable, outputWidth } from '../table-format.js'
+
+/**
+ * `imgpipe subscriber add|list|remove` and `imgpipe subscription add|list|remove|enable|disable|test`.
+ * Secrets are shown once, when `subscription add` generates one, and masked everywhere else.
+ */
+
+/** Opens the catalog (migrated), runs `work` with its Subscriptions, closes it. */
+export async function withSubscriptions<T>(
+  config: Config,
+  work: (subscriptions: Subscriptions, catalog: Catalog) => Promise<T>,
+): Promise<T> {
+  const catalog = await openCatalog(config.database)
+  try {
+    await catalog.migrate()
+    return await work(subscriptionsOf(catalog), catalog)
+  } finally {
+    await catalog.close()
+  }
+}
+
+/** A number names the row by id; anything else by name. */
+export function idOrName(value: string): number | string {
+  return /^\d+$/.test(value) ? Number(value) : value
+}
+
+function fraction(value: string): number {
+  const number = Number(value)
+  if (!/^\d*\.?\d+$/.test(value) || number > 1) throw new InvalidArgumentError('expected a fraction from 0 to 1')
+  return number
+}
+
+function seconds(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError('expected a positive number of seconds')
+  return Number(value)
+}
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value]
+
+function print(lines: string[]): void {
+  process.stdout.write(`${lines.join('\n')}\n`)
+}
+
+export function registerSubscriberCommand(program: Command): void {
+  const subscriber = program.command('subscriber').description('who receives alerts: add, list or remove subscribers')
+  subscriber
+    .command('add <name>')
+    .description('add a subscriber (a person, team or system)')
+    .option('--contact <text>', 'how to reach them (shown to operators only)')
+    .option('--json', 'print the subscriber as JSON')
+    .action(async (name: string, options: { contact?: string; json?: boolean }, command: Command) => {
+      if (!/^[A-Za-z0-9._-]{1,64}$/.test(name)) throw new UsageError('subscriber name: 1 to 64 letters, digits, ".", "_" or "-"')
+      const { config } = cliContext(command)
+      const added = await withSubscriptions(config, (subscriptions) =>
+        subscriptions.addSubscriber({ name, contact: options.contact ?? null }),
+      )
+      if (options.json === true) printJson(added)
+      else print([`subscriber ${added.subscriberId} ${added.name} added`])
+    })
+  subscriber
+    .command('list')
+    .description('list subscribers')
+    .option('--json', 'print JSON')
+    .action(async (options: { json?: boolean }, command: Command) => {
+      const { config } = cliContext(command)
+      const list = await withSubscriptions(config, (subscriptions) => subscriptions.listSubscribers())
+      if (options.json === true) return printJson(list)
+      const table = formatTable(
+        [{ header: 'id', align: 'right' }, { header: 'name' }, { header: 'contact' }, { header: 'enabled' }],
+        list.map((row) => [String(row.subscriberId), cellText(row.name), cellText(row.contact), String(row.enabled)]),
+        { maxWidth: outputWidth() },
+      )
+      print(list.length === 0 ? ['no subscribers'] : table.lines)
+    })
+  subscriber
+    .command('remove <subscriber>')
+    .description('remove a subscriber (by id or name) with its subscriptions and their delivery records')
+    .option('--yes', 'really remove')
+    .action(async (which: string, options: { yes?: boolean }, command: Command) => {
+      if (options.yes !== true) throw new UsageError('subscriber remove deletes its subscriptions and delivery records: add --yes')
+      const { config } = cliContext(command)
+      const removed = await withSubscriptions(config, (subscriptions) => subscriptions.removeSubscriber(idOrName(which)))
+      if (!removed) throw new NotFoundError(`no subscriber ${which}`)
+      print([`subscriber ${which} removed`])
+    })
+}
+
+interface AddOptions {
+  subscriber: string
+  channel: string
+  target: string
+  secret?: string
+  stream?: string[]
+  eventType?: string[]
+  minChanged?: number
+  digest?: number
+  json?: boolean
+}
+
+export function registerSubscriptionCommand(program: Command): void {
+  const subscription = program
+    .command('subscription')
+    .description('which alerts go where: add, list, remove, enable, disable or test subscriptions')
+  subscription
+    .command('add <name>')
+    .description('add a subscription: a channel (webhook, slack, smtp, kafka-topic), a target and a filter')
+    .requiredOption('--subscriber <subscriber>', 'subscriber id or name')
+    .requiredOption('--channel <channel>', 'webhook | slack | smtp | kafka-topic')
+    .requiredOption('--target <target>', 'URL (webhook, slack), e-mail addresses separated by commas (smtp), topic name (kafka-topic)')
+    .option('--secret <secret>', 'webhook signing secret: whsec_… or env:VAR (default: a new whsec_ secret, printed once)')
+    .option('--stream <glob>', 'only streams matching this name or glob (repeatable)', collect)
+    .option('--event-type <type>', 'only this event type: changed, size_changed (repeatable)', collect)
+    .option('--min-changed <fraction>', 'only alerts whose changed fraction is at least this (0..1)', fraction)
+    .option('--digest <seconds>', 'at most one message per this many seconds; the rest are sent as one digest', seconds)
+    .option('--json', 'print the subscription as JSON (secret masked except a newly generated one)')
+    .action(async (name: string, options: AddOptions, command: Command) => {
+      if (!/^[A-Za-z0-9._-]{1,64}$/.test(name)) throw new UsageError('subscription name: 1 to 64 letters, digits, ".", "_" or "-"')
+      const { config } = cliContext(command)
+      const channel = parseChannel(options.channel)
+      assertValidTarget(channel, options.target, config.delivery.allowPrivate)
+      if (options.secret !== undefined && channel !== 'webhook') throw new UsageError('--secret is for webhook subscriptions only')
+      const generated = channel === 'webhook' && options.secret === undefined ? newWebhookSecret() : undefined
+      const secret = options.secret ?? generated ?? null
+      const filter = buildFilter(options)
+      const added = await withSubscriptions(config, async (subscriptions) => {
+        const owner = await subscriptions.findSubscriber(idOrName(options.subscriber))
+        if (owner === null) throw new NotFoundError(`no subscriber ${options.subscriber}: add it with imgpipe subscriber add`)
+        return subscriptions.addSubscription({ subscriberId: owner.subscriberId, name, channel, target: options.target, secret, filter })
+      })
+      if (options.json === true) return printJson({ ...subscriptionJson(added), ...(generated === undefined ? {} : { secret: generated }) })
+      print([
+        `subscription ${added.subscriptionId} ${added.name}: ${channel} → ${maskTarget(channel, added.target)} (${describeFilter(filter)})`,
+        ...(generated === undefined ? [] : [`signing secret (shown once, keep it): ${generated}`]),
+      ])
+    })
+  subscription
+    .command('list')
+    .description('list subscriptions (secrets masked)')
+    .option('--json', 'print JSON')
+    .action(async (options: { json?: boolean }, command: Command) => {
+      const { config } = cliContext(command)
+      const list = await withSubscriptions(config, (subscriptions) => subscriptions.listSubscriptions())
+      if (options.json === true) return printJson(list.map(subscriptionJson))
+      const table = formatTable(
+        ['id', 'name', 'subscriber', 'channel', 'target', 'secret', 'filter', 'enabled'].map((header) => ({ header })),
+        list.map((row) => [
+          String(row.subscriptionId),
+          cellText(row.name),
+          String(row.subscriberId),
+          row.channel,
+          cellText(maskTarget(row.channel, row.target)),
+          cellText(maskSecret(row.secret)),
+          cellText(describeFilter(row.filter)),
+          String(row.enabled),
+        ]),
+        { maxWidth: outputWidth() },
+      )
+      print(list.length === 0 ? ['no subscriptions'] : table.lines)
+    })
+  subscription
+    .command('remove <subscription>')
+    .description('remove a subscription (by id or name) and its delivery records')
+    .option('--yes', 'really remove')
+    .action(async (which: string, options: { yes?: boolean }, command: Command) => {
+      if (options.yes !== true) throw new UsageError('subscription remove deletes its delivery records: add --yes')
+      const { config } = cliContext(command)
+      const removed = await withSubscriptions(config, (subscriptions) => subscriptions.removeSubscription(idOrName(which)))
+      if (!removed) throw new NotFoundError(`no subscription ${which}`)
+      print([`subscription ${which} removed`])
+    })
+  for (const [verb, enabled] of [
+    ['enable', true],
+    ['disable', false],
+  ] as const) {
+    subscription
+      .command(`${verb} <subscription>`)
+      .description(`${verb} a subscription (new alerts ${enabled ? 'reach it again' : 'no longer reach it'})`)
+      .action(async (which: string, _options: unknown, command: Command) => {
+        const { config } = cliContext(command)
+        const done = await withSubscriptions(config, (subscriptions) => subscriptions.setSubscriptionEnabled(idOrName(which), enabled))
+        if (!done) throw new NotFoundError(`no subscription ${which}`)
+        print([`subscription ${which} ${verb}d`])
+      })
+  }
+  subscription
+    .command('test <subscription>')
+    .description("send a sample alert (the latest alert, or a made-up one) to the subscription's target and print its answer")
+    .option('--json', 'print the answer as JSON')
+    .action(async (which: string, options: { json?: boolean }, command: Command) => {
+      const context = cliContext(command)
+      await withBackends(context, DELIVERY_BACKENDS, async (backends) => {
+        const channels = await openSubscriptionChannels(context.config.delivery, backends.bus, context.config.topicPartitions)
+        try {
+          const subscriptions = subscriptionsOf(backends.catalog)
+          const found = await subscriptions.findSubscription(idOrName(which))
+          if (found === null) throw new NotFoundError(`no subscription ${which}`)
+          const settings = workerSettings(context.config.delivery)
+          const worker = new DeliveryWorker(backends.catalog, subscriptions, channels, settings, context.logger, backends.store)
+          const views = await backends.catalog.listAlertViews({ limit: 1 })
+          const deliveryId = `test-${randomUUID()}`
+          try {
+            const receipt = await worker.sendTo(found, deliveryId, views.length > 0 ? views : [sampleView()], 1)
+            if (options.json === true) printJson({ ok: true, deliveryId, ...receipt })
+            else print([`delivered (${deliveryId}): ${receipt.responseCode ?? ''} ${receipt.detail}`.trim()])
+          } catch (error) {
+            const code = isImgpipeError(error) ? error.code : 'IMGPIPE_INTERNAL'
+            if (options.json === true) printJson({ ok: false, deliveryId, error: describeError(error), code })
+            throw error
+          }
+        } finally {
+          await closeChannels(channels)
+        }
+      })
+    })
+}
+
+/** A made-up alert for `subscription test` on an empty catalog; numbers 0 say it is not a real one. */
+function sampleView(): AlertView {
+  const now = new Date()
+  const image = {
+    imageId: 0,
+    imageFilename: 'sample.png',
+    imageObjectKey: 'image/sample/sample.png',
+    stream: 'sample',
+    imageNum: 0,
+    contentSha256: null,
+    byteSize: null,
+    width: null,
+    height: null,
+    format: null,
+    status: 'analyzed' as const,
+    errorCode: null,
+    errorMessage: null,
+    receivedAt: now,
+    analyzedAt: now,
+    previousImageId: null,
+    l2Norm: 0,
+    changedFraction: 0.5,
+    maxAbsDifference: 255,
+  }
+  return {
+    alert: { imageEventAlertId: 0, imageEventId: 0, createdAt: now, deliveredAt: null, deliveryChannels: null },
+    event: {
+      imageEventId: 0,
+      imageId: 0,
+      differenceImageObjectKey: 'difference_image/sample/0.png',
+      eventType: 'changed',
+      detectedAt: now,
+      analyzer: null,
+      analyzerVersion: null,
+    },
+    image,
+    previousImage: null,
+  }
+}

@@ -1,0 +1,60 @@
+import { closeChannels, openSubscriptionChannels } from '../adapters/open-channels.js'
+import type { DeliveryConfig } from '../config.js'
+import { ImgpipeError } from '../core/errors.js'
+import type { Catalog } from '../core/ports/catalog.js'
+import type { Subscriptions } from '../core/ports/subscriptions.js'
+import { DeliveryWorker } from '../stages/alert/delivery-worker.js'
+import type { CliContext } from './cli-context.js'
+import type { OpenedBackends } from './with-backends.js'
+
+/** What the delivery worker needs: the catalog (alerts, subscriptions), the store (images to attach), the bus (Kafka topics). */
+export const DELIVERY_BACKENDS = { catalog: 'ready', store: 'ready', bus: 'open' } as const
+export type DeliveryBackends = OpenedBackends<typeof DELIVERY_BACKENDS>
+
+/** Every catalog imgpipe opens is a SQL catalog, which serves the Subscriptions port too. */
+export function subscriptionsOf(catalog: Catalog): Subscriptions {
+  const candidate = (catalog as Partial<{ subscriptions: Subscriptions }>).subscriptions
+  if (candidate === undefined) throw new ImgpipeError('IMGPIPE_INTERNAL', `${catalog.description} keeps no subscriptions`, false)
+  return candidate
+}
+
+export function workerSettings(config: DeliveryConfig): ConstructorParameters<typeof DeliveryWorker>[3] {
+  return {
+    concurrency: config.concurrency,
+    perSubscription: Math.max(1, Math.min(config.concurrency, 4)),
+    timeoutMs: config.timeoutMs,
+    maxAttempts: config.maxAttempts,
+    backoffBaseMs: config.backoffBaseMs,
+    backoffMaxMs: config.backoffMaxMs,
+    pollMs: config.pollMs,
+    ...(config.publicUrl === undefined ? {} : { publicUrl: config.publicUrl }),
+  }
+}
+
+export interface RunningDelivery {
+  worker: DeliveryWorker
+  subscriptions: Subscriptions
+  /** Stops the worker (after draining up to `drainMs` when given) and closes the channels. */
+  close(drainMs?: number): Promise<void>
+}
+
+/** The delivery worker of an alert or deliver process, on the process's backends. */
+export async function startDelivery(context: CliContext, backends: DeliveryBackends): Promise<RunningDelivery> {
+  const { config, logger } = context
+  const subscriptions = subscriptionsOf(backends.catalog)
+  const channels = await openSubscriptionChannels(config.delivery, backends.bus, config.topicPartitions)
+  const worker = new DeliveryWorker(backends.catalog, subscriptions, channels, workerSettings(config.delivery), logger, backends.store)
+  worker.start()
+  return {
+    worker,
+    subscriptions,
+    async close(drainMs?: number) {
+      try {
+        if (drainMs === undefined) await worker.stop()
+        else if (!(await worker.drain(drainMs, context.stop))) logger.warn('undelivered receivers remain: `imgpipe deliver` sends them')
+      } finally {
+        await closeChannels(channels)
+      }
+    },
+  }
+}

@@ -1,0 +1,54 @@
+import type { Catalog } from '../core/ports/catalog.js'
+import type { ReceiverStatus, Subscriptions } from '../core/ports/subscriptions.js'
+import { timeElement } from './format.js'
+import { html, type SafeHtml } from './html.js'
+
+/**
+ * Each receiver's delivery status for the alert page and `GET /api/alerts/:n`. Only the subscription's
+ * name and channel, never its target, secret or the target's last answer: the viewer may be public.
+ */
+export interface DeliveryStatusJson {
+  subscription: string
+  channel: string
+  status: ReceiverStatus
+  attempts: number
+  responseCode: number | null
+  deliveredAt: string | null
+  nextAttemptAt: string | null
+}
+
+/** The alert's receivers, or [] on a catalog that keeps no subscriptions. */
+export async function deliveryStatuses(catalog: Catalog, imageEventAlertId: number): Promise<DeliveryStatusJson[]> {
+  const subscriptions = (catalog as Partial<{ subscriptions: Subscriptions }>).subscriptions
+  if (subscriptions === undefined) return []
+  const receivers = await subscriptions.receiversOfAlert(imageEventAlertId)
+  if (receivers.length === 0) return []
+  const names = new Map((await subscriptions.listSubscriptions()).map((row) => [row.subscriptionId, row]))
+  return receivers.map((receiver) => {
+    const subscription = names.get(receiver.subscriptionId)
+    return {
+      subscription: subscription?.name ?? String(receiver.subscriptionId),
+      channel: subscription?.channel ?? 'unknown',
+      status: receiver.status,
+      attempts: receiver.attempts,
+      responseCode: receiver.responseCode,
+      deliveredAt: receiver.deliveredAt?.toISOString() ?? null,
+      nextAttemptAt: receiver.status === 'pending' || receiver.status === 'failed' ? receiver.nextAttemptAt.toISOString() : null,
+    }
+  })
+}
+
+export function renderDeliveries(deliveries: readonly DeliveryStatusJson[] | undefined): SafeHtml {
+  if (deliveries === undefined || deliveries.length === 0) return html``
+  const rows = deliveries.map(
+    (row) =>
+      html`<tr data-status="${row.status}"><td>${row.subscription}</td><td>${row.channel}</td><td>${row.status}</td><td>${String(row.attempts)}</td><td>${
+        row.responseCode === null ? '' : String(row.responseCode)
+      }</td><td>${row.deliveredAt === null ? (row.nextAttemptAt === null ? '' : html`next ${timeElement(new Date(row.nextAttemptAt))}`) : timeElement(new Date(row.deliveredAt))}</td></tr>`,
+  )
+  return html`<section class="panel deliveries" data-deliveries>
+<h2>Deliveries</h2>
+<table><thead><tr><th>Subscription</th><th>Channel</th><th>Status</th><th>Attempts</th><th>Answer</th><th>When</th></tr></thead>
+<tbody>${rows}</tbody></table>
+</section>`
+}

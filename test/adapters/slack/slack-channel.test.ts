@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest'
+import { SlackChannel, slackMessage } from '../../../src/adapters/slack/slack-channel.js'
+import { sampleDelivery, subscriptionChannelContract } from '../../contracts/subscription-channel-contract.js'
+import { WebhookReceiver } from '../../support/webhook-receiver.js'
+
+subscriptionChannelContract('slack', async () => {
+  const receiver = await WebhookReceiver.start(null)
+  return {
+    channel: new SlackChannel({ allowPrivate: true }),
+    target: receiver.url('/services/T0/B0/token'),
+    invalidTarget: 'smtp://hooks.example.org/x',
+    async received() {
+      return receiver
+        .delivered()
+        .flatMap((hook) => [...(hook.json as { text: string }).text.matchAll(/\*Alert (\d+)\*/g)].map((match) => Number(match[1])))
+    },
+    cleanup: () => receiver.close(),
+  }
+})
+
+describe('SlackChannel', () => {
+  it('sends text and blocks with the three image links and the alert page', () => {
+    const message = slackMessage(sampleDelivery('https://hooks.example.org/x', 'd', [5]))
+    expect(message.text).toBe('*Alert 5*: changed on stream `cam-a` image 6 (42 % of pixels changed)')
+    expect(message.blocks[1]).toEqual({
+      type: 'context',
+      elements: [
+        {
+          type: 'mrkdwn',
+          text:
+            '<https://viewer.example.org/images/5|previous image> · <https://viewer.example.org/images/6|image> · ' +
+            '<https://viewer.example.org/difference/5|difference image> · <https://viewer.example.org/?alert_num=5|alert 5>',
+        },
+      ],
+    })
+  })
+
+  it('escapes Slack control characters in stream names', () => {
+    const delivery = sampleDelivery('https://hooks.example.org/x', 'd', [1])
+    delivery.payload.alerts[0]!.stream = '<!channel>&'
+    expect(slackMessage(delivery).text).toContain('`&lt;!channel&gt;&amp;`')
+  })
+
+  it('is refused for good by Slack answering 404 no_service, retried on 429', async () => {
+    const receiver = await WebhookReceiver.start(null)
+    receiver.behaviour = ({ count }) => (count === 1 ? { status: 404 } : { status: 429, headers: { 'retry-after': '30' } })
+    const channel = new SlackChannel({ allowPrivate: true })
+    await expect(channel.send(sampleDelivery(receiver.url(), 'd', [1]))).rejects.toMatchObject({ canRetry: false, responseCode: 404 })
+    await expect(channel.send(sampleDelivery(receiver.url(), 'd', [1]))).rejects.toMatchObject({ canRetry: true, retryAfterMs: 30_000 })
+    await receiver.close()
+  })
+})

@@ -1,0 +1,201 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import type { SqlCatalog } from '../../src/adapters/sql/sql-catalog.js'
+import { CatalogConflictError } from '../../src/core/errors.js'
+import type { NewSubscription, Subscriptions } from '../../src/core/ports/subscriptions.js'
+import type { OpenedCatalog } from '../support/catalog-backends.js'
+
+/** An image pair with an event on `stream`; returns the event id. */
+export async function seedEvent(catalog: SqlCatalog, stream: string, imageNum: number, changedFraction = 0.25): Promise<number> {
+  const { image } = await catalog.insertImage({
+    stream,
+    imageNum,
+    imageFilename: `image_${imageNum}.png`,
+    imageObjectKey: `image/${stream}/image_${imageNum}.png`,
+    contentSha256: null,
+    byteSize: 10,
+    width: 4,
+    height: 4,
+    format: 'png',
+    status: 'received',
+  })
+  const { event } = await catalog.recordAnalysis(
+    image.imageId,
+    { previousImageId: null, l2Norm: 1, changedFraction, maxAbsDifference: 9, analyzedAt: new Date() },
+    {
+      imageId: image.imageId,
+      differenceImageObjectKey: `difference_image/${stream}/${imageNum}.png`,
+      eventType: 'changed',
+      analyzer: 't',
+      analyzerVersion: '1',
+    },
+  )
+  return event!.imageEventId
+}
+
+/** The Subscriptions port's behaviour, on every SQL catalog (SQLite, MariaDB, PostgreSQL). */
+export function subscriptionsContract(name: string, open: () => Promise<OpenedCatalog>): void {
+  describe(`Subscriptions contract: ${name}`, () => {
+    let opened: OpenedCatalog
+    let catalog: SqlCatalog
+    let subscriptions: Subscriptions
+    let subscriberId: number
+
+    const subscription = (overrides: Partial<NewSubscription> = {}): NewSubscription => ({
+      subscriberId,
+      name: `sub-${Math.random().toString(36).slice(2, 8)}`,
+      channel: 'webhook',
+      target: 'http://127.0.0.1:9/hook',
+      secret: 'whsec_c2VjcmV0',
+      filter: {},
+      ...overrides,
+    })
+
+    beforeEach(async () => {
+      opened = await open()
+      catalog = opened.catalog
+      await catalog.migrate()
+      subscriptions = catalog.subscriptions
+      subscriberId = (await subscriptions.addSubscriber({ name: 'ada', contact: 'ada@example.org' })).subscriberId
+    })
+
+    afterEach(async () => {
+      await opened.cleanup()
+    })
+
+    it('keeps subscribers and subscriptions, unique by name, with the filter as given', async () => {
+      const added = await subscriptions.addSubscription(
+        subscription({ name: 'hook', filter: { streams: ['cam-*'], minChangedFraction: 0.1 } }),
+      )
+      expect(added).toMatchObject({
+        name: 'hook',
+        channel: 'webhook',
+        enabled: true,
+        filter: { streams: ['cam-*'], minChangedFraction: 0.1 },
+      })
+      await expect(subscriptions.addSubscription(subscription({ name: 'hook' }))).rejects.toBeInstanceOf(CatalogConflictError)
+      await expect(subscriptions.addSubscriber({ name: 'ada', contact: null })).rejects.toBeInstanceOf(CatalogConflictError)
+      expect((await subscriptions.findSubscription('hook'))?.subscriptionId).toBe(added.subscriptionId)
+      expect(await subscriptions.setSubscriptionEnabled('hook', false)).toBe(true)
+      expect((await subscriptions.listSubscriptions({ enabledOnly: true })).map((row) => row.name)).toEqual([])
+      expect((await subscriptions.listSubscriptions()).map((row) => row.enabled)).toEqual([false])
+    })
+
+    it('records the alert and one receiver per wanted subscription in one step; a second call adds nothing', async () => {
+      const a = await subscriptions.addSubscription(subscription({ name: 'a' }))
+      const b = await subscriptions.addSubscription(subscription({ name: 'b' }))
+      await subscriptions
+        .addSubscription(subscription({ name: 'off' }))
+        .then((off) => subscriptions.setSubscriptionEnabled(off.subscriptionId, false))
+      const eventId = await seedEvent(catalog, 'cam', 1)
+      const now = new Date()
+      const first = await subscriptions.recordAlert(eventId, (s) => s.name !== 'b', now)
+      expect(first.created).toBe(true)
+      expect(first.receivers.map((r) => [r.subscriptionId, r.status, r.attempts])).toEqual([[a.subscriptionId, 'pending', 0]])
+      const again = await subscriptions.recordAlert(eventId, () => true, now)
+      expect(again).toMatchObject({ created: false, alert: { imageEventAlertId: first.alert.imageEventAlertId } })
+      expect(again.receivers.map((r) => r.deliveryId)).toEqual(first.receivers.map((r) => r.deliveryId))
+      expect(await subscriptions.listReceivers({ limit: 10, subscriptionId: b.subscriptionId })).toEqual([])
+      expect(await subscriptions.countOpen()).toBe(1)
+    })
+
+    it('rolls the alert back when its receivers cannot be written', async () => {
+      await subscriptions.addSubscription(subscription({ name: 'a' }))
+      const eventId = await seedEvent(catalog, 'cam', 1)
+      await expect(
+        subscriptions.recordAlert(
+          eventId,
+          () => {
+            throw new Error('filter exploded')
+          },
+          new Date(),
+        ),
+      ).rejects.toThrow()
+      expect(await catalog.listUndeliveredAlerts({ limit: 10 })).toEqual([])
+    })
+
+    it('leases due receivers to one claimant, records outcomes, and gives an expired lease back', async () => {
+      await subscriptions.addSubscription(subscription({ name: 'a' }))
+      await subscriptions.addSubscription(subscription({ name: 'b' }))
+      const eventId = await seedEvent(catalog, 'cam', 1)
+      const t0 = new Date()
+      await subscriptions.recordAlert(eventId, () => true, t0)
+      const [one, two] = await Promise.all([subscriptions.claimDue(t0, 10, 60_000), subscriptions.claimDue(t0, 10, 60_000)])
+      const claimed = [...one!, ...two!]
+      expect(claimed).toHaveLength(2)
+      expect(new Set(claimed.map((r) => r.receiverId)).size).toBe(2)
+      expect(claimed.every((r) => r.attempts === 1)).toBe(true)
+      expect(await subscriptions.claimDue(t0, 10, 60_000)).toEqual([])
+      const [first, second] = claimed.sort((x, y) => x.receiverId - y.receiverId)
+      await subscriptions.recordAttempt(first!.receiverId, { kind: 'delivered', responseCode: 204, at: new Date() })
+      await subscriptions.recordAttempt(second!.receiverId, {
+        kind: 'retry',
+        error: 'IMGPIPE_DELIVERY_FAILED: 503',
+        responseCode: 503,
+        nextAttemptAt: new Date(t0.getTime() + 5_000),
+      })
+      expect(await subscriptions.claimDue(new Date(t0.getTime() + 1_000), 10, 60_000)).toEqual([])
+      const retried = await subscriptions.claimDue(new Date(t0.getTime() + 5_000), 10, 60_000)
+      expect(retried.map((r) => [r.receiverId, r.status, r.attempts, r.responseCode])).toEqual([[second!.receiverId, 'failed', 2, 503]])
+      // A worker that died holding the lease: the row is due again when the lease runs out.
+      const later = new Date(t0.getTime() + 5_000 + 60_000)
+      expect((await subscriptions.claimDue(later, 10, 60_000)).map((r) => r.attempts)).toEqual([3])
+      await subscriptions.recordAttempt(second!.receiverId, { kind: 'dead', error: 'gone', responseCode: 410 })
+      // A late failure report must not undo a success.
+      await subscriptions.recordAttempt(first!.receiverId, { kind: 'dead', error: 'late', responseCode: null })
+      const rows = await subscriptions.receiversOfAlert((await subscriptions.recordAlert(eventId, () => true, t0)).alert.imageEventAlertId)
+      expect(rows.map((r) => r.status)).toEqual(['delivered', 'dead'])
+      expect(rows[0]!.deliveredAt).not.toBeNull()
+      expect(await subscriptions.retry({ status: 'dead', now: later })).toBe(1)
+      expect((await subscriptions.listReceivers({ limit: 10, status: 'pending' })).map((r) => r.attempts)).toEqual([0])
+    })
+
+    it('holds alerts within a digest interval until its end', async () => {
+      const digest = await subscriptions.addSubscription(subscription({ name: 'digest', filter: { digestSeconds: 60 } }))
+      const t0 = new Date('2030-01-01T00:00:00.000Z')
+      const r1 = await subscriptions.recordAlert(await seedEvent(catalog, 'cam', 1), () => true, t0)
+      const r2 = await subscriptions.recordAlert(await seedEvent(catalog, 'cam', 2), () => true, new Date(t0.getTime() + 10_000))
+      const r3 = await subscriptions.recordAlert(await seedEvent(catalog, 'cam', 3), () => true, new Date(t0.getTime() + 20_000))
+      const r4 = await subscriptions.recordAlert(await seedEvent(catalog, 'cam', 4), () => true, new Date(t0.getTime() + 61_000))
+      const rows = [r1, r2, r3, r4].map((r) => r.receivers[0]!)
+      expect(rows.map((r) => r.digest)).toEqual([false, true, true, false])
+      expect(rows.map((r) => r.nextAttemptAt.getTime() - t0.getTime())).toEqual([0, 60_000, 60_000, 61_000])
+      expect(rows.every((r) => r.subscriptionId === digest.subscriptionId)).toBe(true)
+    })
+
+    it('replays: resets rows since a time and adds rows for alerts a newer subscription never had', async () => {
+      const old = await subscriptions.addSubscription(subscription({ name: 'old' }))
+      const t0 = new Date()
+      const alertA = (await subscriptions.recordAlert(await seedEvent(catalog, 'cam', 1), () => true, t0)).alert
+      const [row] = await subscriptions.claimDue(t0, 10, 1000)
+      await subscriptions.recordAttempt(row!.receiverId, { kind: 'delivered', responseCode: 200, at: t0 })
+      const fresh = await subscriptions.addSubscription(subscription({ name: 'fresh', filter: { streams: ['cam'] } }))
+      const count = await subscriptions.replay({
+        since: new Date(t0.getTime() - 60_000),
+        now: t0,
+        wants: (s, facts) => (s.filter.streams ?? [facts.stream]).includes(facts.stream),
+      })
+      expect(count).toBe(2)
+      const rows = await subscriptions.receiversOfAlert(alertA.imageEventAlertId)
+      expect(rows.map((r) => [r.subscriptionId, r.status])).toEqual([
+        [old.subscriptionId, 'pending'],
+        [fresh.subscriptionId, 'pending'],
+      ])
+      expect(rows[0]!.deliveryId).toBe(row!.deliveryId)
+    })
+
+    it('removing a subscription or subscriber removes its receivers; db empty keeps the settings', async () => {
+      const a = await subscriptions.addSubscription(subscription({ name: 'a' }))
+      await subscriptions.recordAlert(await seedEvent(catalog, 'cam', 1), () => true, new Date())
+      expect(await subscriptions.removeSubscription(a.subscriptionId)).toBe(true)
+      expect(await subscriptions.listReceivers({ limit: 10 })).toEqual([])
+      await subscriptions.addSubscription(subscription({ name: 'b' }))
+      await subscriptions.recordAlert(await seedEvent(catalog, 'cam', 2), () => true, new Date())
+      await catalog.emptyTables()
+      expect((await subscriptions.listSubscriptions()).map((s) => s.name)).toEqual(['b'])
+      expect(await subscriptions.removeSubscriber('ada')).toBe(true)
+      expect(await subscriptions.listSubscriptions()).toEqual([])
+      await catalog.reset()
+      expect(await subscriptions.listSubscribers()).toEqual([])
+    })
+  })
+}
