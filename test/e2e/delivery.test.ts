@@ -186,7 +186,7 @@ describe.runIf(kafkaBrokers !== null)('imgpipe delivery to a Kafka alert topic (
     try {
       await cli(['subscriber', 'add', 'ada'], kafka)
       await cli(
-        ['subscription', 'add', 'stream', '--subscriber', 'ada', '--channel', 'kafka-topic', '--target', topic, '--stream', 'mock'],
+        ['subscription', 'add', 'stream', '--subscriber', 'ada', '--channel', 'kafka-topic', '--target', topic, '--stream', 'default'],
         kafka,
       )
       await cli(['run', '--count', '8'], kafka)
@@ -207,7 +207,7 @@ describe.runIf(kafkaBrokers !== null)('imgpipe delivery to a Kafka alert topic (
             value: JSON.parse(value!) as { schema: string; deliveryId: string; alerts: Array<{ alertNum: number; stream: string }> },
           }
         })
-      expect(messages.map((message) => message.key)).toEqual(['mock', 'mock'])
+      expect(messages.map((message) => message.key)).toEqual(['default', 'default'])
       expect(messages.map((message) => message.value.alerts[0]!.alertNum).sort()).toEqual([1, 2])
       expect(messages.every((message) => message.value.schema === 'imgpipe.alert/1')).toBe(true)
       const rows = JSON.parse(await cli(['deliveries', 'list', '--json'], kafka)) as Array<{ status: string; deliveryId: string }>

@@ -43,6 +43,12 @@ export async function migrateCatalog(db: Kysely<unknown>, kind: SqlDialectKind):
   if (await needsAdoption(db)) {
     await db.transaction().execute((trx) => adoptOriginalTables(trx, kind))
     applied.push('take-over-original-tables')
+    // The original's script can drop its tables only after the delivery tables that reference them: bring those back.
+    const tables = new Set((await db.introspection.getTables()).map((table) => table.name))
+    if (DELIVERY_TABLES_CHILDREN_FIRST.some((table) => !tables.has(table))) {
+      for (const table of DELIVERY_TABLES_CHILDREN_FIRST) await db.schema.dropTable(table).ifExists().execute()
+      await subscriptionsMigration(kind).up(db)
+    }
   }
   return applied
 }
