@@ -1,9 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { isImgpipeError } from '../core/errors.js'
-import { FAVICON_SVG } from './assets/favicon-svg.js'
-import { VIEWER_CSS } from './assets/viewer-css.js'
-import { VIEWER_JS } from './assets/viewer-js.js'
+import { FAVICON_SVG, VIEWER_CSS, VIEWER_JS } from './assets/web-assets.js'
 import { renderErrorDocument, rootFor, type AssetVersions } from './render-layout.js'
 
 /**
