@@ -10,7 +10,8 @@ import { assertValidPrefix } from '../../core/object-keys.js'
 import type { ObjectStore, StoredObject } from '../../core/ports/object-store.js'
 import { cliContext, positiveInteger, printJson } from '../cli-context.js'
 import { CountProgress } from '../count-progress.js'
-import { cellText, formatBytes, formatTable, outputWidth } from '../table-format.js'
+import { formatBytes } from '../../core/alert-text.js'
+import { cellText, formatTable, outputWidth } from '../table-format.js'
 import { exitIfStillRunningAfter, formatDuration, withTimeLimit } from '../time-limit.js'
 
 /**
