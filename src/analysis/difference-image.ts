@@ -1,5 +1,5 @@
 import sharp from 'sharp'
-import { UsageError } from '../core/errors.js'
+import { InternalError } from '../core/errors.js'
 import { assertSameSize } from './compare-images.js'
 import { assertRawImage } from './decode-image.js'
 import type { RawImage } from './decode-image.js'
@@ -38,7 +38,7 @@ export function differenceImage(previous: RawImage, current: RawImage): RawImage
 /** Encodes decoded pixels as a baseline JPEG (sharp's defaults: 4:2:0 chroma, no metadata). */
 export async function encodeJpeg(image: RawImage, quality = 90): Promise<Buffer> {
   if (!Number.isInteger(quality) || quality < 1 || quality > 100)
-    throw new UsageError(`JPEG quality must be an integer from 1 to 100, got ${quality}`)
+    throw new InternalError(`JPEG quality must be an integer from 1 to 100, got ${quality}`)
   assertRawImage(image)
   return sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
     .jpeg({ quality })

@@ -1,4 +1,4 @@
-import { UsageError } from '../core/errors.js'
+import { InternalError } from '../core/errors.js'
 import { renderTeddyBear } from './teddy-bear.js'
 
 /**
@@ -32,7 +32,7 @@ export interface MockImagesOptions {
 }
 
 function assertInteger(name: string, value: number, min: number): void {
-  if (!Number.isSafeInteger(value) || value < min) throw new UsageError(`${name} must be an integer ≥ ${min}, got ${value}`)
+  if (!Number.isSafeInteger(value) || value < min) throw new InternalError(`${name} must be an integer ≥ ${min}, got ${value}`)
 }
 
 /** Whether image `n` (1-based) of a stream with period `k` is a change image. Image 1 never is. */

@@ -73,7 +73,7 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, statusCo
 
 /** Errors that say "try again later" rather than "this is wrong": a database that does not answer, a shutdown. */
 export function isUnavailable(error: unknown): boolean {
-  return isImgpipeError(error) && (error.canRetry || error.code === 'IMGPIPE_CLOSED')
+  return (isImgpipeError(error) && error.canRetry) || isImgpipeError(error, 'IMGPIPE_CLOSED')
 }
 
 /**

@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
 import type { Kysely } from 'kysely'
-import { ClosedError, ImgpipeError, NotFoundError } from '../../core/errors.js'
+import { ClosedError, InternalError, NotFoundError } from '../../core/errors.js'
 import { CATALOG_TABLES } from '../../core/ports/catalog.js'
 import type { Catalog, CatalogTable, Page } from '../../core/ports/catalog.js'
 import type {
@@ -59,7 +59,7 @@ function truncate(text: string | null | undefined, max: number): string | null {
 
 function pageLimit(page: Page | { limit: number }): number {
   if (!Number.isSafeInteger(page.limit) || page.limit < 0) {
-    throw new ImgpipeError('IMGPIPE_INTERNAL', `page limit must be a non-negative integer, got ${page.limit}`, false)
+    throw new InternalError(`page limit must be a non-negative integer, got ${page.limit}`)
   }
   return page.limit
 }
@@ -206,7 +206,7 @@ class SqlCatalogImpl implements SqlCatalog {
   ): Promise<{ event: ImageEventRecord | null; created: boolean }> {
     if (event !== null && event.imageId !== imageId) {
       const message = `recordAnalysis: event of image ${event.imageId} given for image ${imageId}`
-      return Promise.reject(new ImgpipeError('IMGPIPE_INTERNAL', message, false))
+      return Promise.reject(new InternalError(message))
     }
     return this.#runIdempotent('recordAnalysis', (db) =>
       db.transaction().execute(async (trx) => {

@@ -1,5 +1,5 @@
 import { resizeRaw, type RawImage } from '../../analysis/decode-image.js'
-import { UsageError } from '../../core/errors.js'
+import { InternalError } from '../../core/errors.js'
 import { formatEventType, formatPercent, formatTime, imageLabel, MISSING } from '../../core/alert-text.js'
 import type { AlertView } from '../../core/types.js'
 import { composePanels, wrapSegments, type Panel } from './compose-panels.js'
@@ -41,7 +41,7 @@ export function isRawImage(picture: PanelPicture): picture is RawImage {
 /** Columns of each of the three panels for a terminal `width` columns wide. */
 export function panelWidth(width: number): number {
   if (!Number.isInteger(width) || width < MIN_VIEW_WIDTH) {
-    throw new UsageError(`the viewer needs a width of at least ${MIN_VIEW_WIDTH} columns, got ${width}`)
+    throw new InternalError(`the viewer needs a width of at least ${MIN_VIEW_WIDTH} columns, got ${width}`)
   }
   return Math.floor((width - 2 * PANEL_GAP) / 3)
 }
@@ -111,7 +111,7 @@ async function pictureLines(picture: PanelPicture | null, columns: number, maxRo
 export async function renderAlertView(view: AlertView, images: AlertImages, options: RenderOptions): Promise<string> {
   const columns = panelWidth(options.width)
   const maxRows = options.maxRows ?? Number.MAX_SAFE_INTEGER
-  if (!Number.isInteger(maxRows) || maxRows < 1) throw new UsageError(`the pictures need at least one row, got ${maxRows}`)
+  if (!Number.isInteger(maxRows) || maxRows < 1) throw new InternalError(`the pictures need at least one row, got ${maxRows}`)
   const [previousCaption, imageCaption, differenceCaption] = captions(view)
   const panels: Panel[] = [
     { lines: await pictureLines(images.previous, columns, maxRows), caption: previousCaption, width: columns },

@@ -1,4 +1,4 @@
-import { ImgpipeError } from '../../core/errors.js'
+import { InternalError } from '../../core/errors.js'
 import { padToWidth, terminalWidth, truncateToWidth } from '../terminal-width.js'
 
 /** One column of the viewer: a picture's text rows (may hold ANSI escapes) and the caption under it. */
@@ -44,19 +44,15 @@ export function wrapCaption(caption: string, width: number): string[] {
  * lines joined by `\n`, without a final newline.
  */
 export function composePanels(panels: readonly Panel[], gap: number): string {
-  if (!Number.isInteger(gap) || gap < 0) throw new ImgpipeError('IMGPIPE_INTERNAL', `panel gap must be an integer >= 0, got ${gap}`, false)
+  if (!Number.isInteger(gap) || gap < 0) throw new InternalError(`panel gap must be an integer >= 0, got ${gap}`)
   for (const [index, panel] of panels.entries()) {
     if (!Number.isInteger(panel.width) || panel.width < 1) {
-      throw new ImgpipeError('IMGPIPE_INTERNAL', `panel ${index} has an invalid width ${panel.width}`, false)
+      throw new InternalError(`panel ${index} has an invalid width ${panel.width}`)
     }
     for (const line of panel.lines) {
       // A wider line would push every panel to its right out of place: a bug in the caller, not input.
       if (terminalWidth(line) > panel.width) {
-        throw new ImgpipeError(
-          'IMGPIPE_INTERNAL',
-          `panel ${index} has a line of ${terminalWidth(line)} columns, wider than ${panel.width}`,
-          false,
-        )
+        throw new InternalError(`panel ${index} has a line of ${terminalWidth(line)} columns, wider than ${panel.width}`)
       }
     }
   }
