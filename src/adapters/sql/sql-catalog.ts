@@ -15,7 +15,7 @@ import type {
   PipelineCounts,
 } from '../../core/types.js'
 import { dropCatalog, migrateCatalog } from './catalog-migrations.js'
-import { isReferencedObjectKey, selectAlertViews, selectCounts, selectTableCounts, selectTableRows } from './catalog-reports.js'
+import { selectAlertViews, selectCounts, selectTableCounts, selectTableRows } from './catalog-reports.js'
 import type { CatalogDatabase } from './catalog-schema.js'
 import { assertUpdated, insertAlertOnce, insertEventOnce, insertImageOnce, selectEventByImageId } from './catalog-writes.js'
 import { toAlertRecord, toEventRecord, toImageRecord, toNumber } from './row-mappers.js'
@@ -282,17 +282,6 @@ class SqlCatalogImpl implements SqlCatalog {
     })
   }
 
-  getAlert(imageEventAlertId: number): Promise<AlertRecord | null> {
-    return this.#run('getAlert', async (db) => {
-      const row = await db
-        .selectFrom('image_event_alert')
-        .selectAll()
-        .where('image_event_alert_id', '=', imageEventAlertId)
-        .executeTakeFirst()
-      return row === undefined ? null : toAlertRecord(row)
-    })
-  }
-
   markAlertDelivered(imageEventAlertId: number, channels: string[], deliveredAt: Date): Promise<void> {
     return this.#run('markAlertDelivered', async (db) => {
       const updated = await db
@@ -365,10 +354,6 @@ class SqlCatalogImpl implements SqlCatalog {
           .limit(limit),
       )
     })
-  }
-
-  isReferencedObjectKey(key: string): Promise<boolean> {
-    return this.#run('isReferencedObjectKey', (db) => isReferencedObjectKey(db, key))
   }
 
   counts(streams?: readonly string[]): Promise<PipelineCounts> {

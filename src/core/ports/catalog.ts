@@ -76,7 +76,6 @@ export interface Catalog {
   // alert
   /** Inserts the alert unless the event already has one; either way returns the stored row. */
   insertAlert(imageEventId: number): Promise<{ alert: AlertRecord; created: boolean }>
-  getAlert(imageEventAlertId: number): Promise<AlertRecord | null>
   markAlertDelivered(imageEventAlertId: number, channels: string[], deliveredAt: Date): Promise<void>
 
   // recovery: what a stage must (re)publish after a crash
@@ -88,8 +87,6 @@ export interface Catalog {
   getAlertView(imageEventAlertId: number): Promise<AlertView | null>
   /** Newest first; `beforeId` pages backwards. */
   listAlertViews(options: { limit: number; beforeId?: number }): Promise<AlertView[]>
-  /** True when some row names this key as an image or a difference image (only those may be served). */
-  isReferencedObjectKey(key: string): Promise<boolean>
   /** Counts over all streams, or over the given ones. */
   counts(streams?: readonly string[]): Promise<PipelineCounts>
   /** Raw rows of one table, ascending by id, with the column names as in the database. */
