@@ -107,12 +107,12 @@ export function catalogContract(name: string, open: () => Promise<OpenedCatalog>
       it('survives concurrent migrate() calls on a fresh database, also from a second catalog', async () => {
         // Back to an empty database: no tables, no migration history.
         for (const table of ['image_event_alert', 'image_event', 'image_metadata', 'imgpipe_migration', 'imgpipe_migration_lock']) {
-          await catalog.executeSql(`DROP TABLE ${table}`)
+          await opened.executeSql(`DROP TABLE ${table}`)
         }
         const other = opened.reopen?.()
         try {
           await Promise.all([catalog.migrate(), catalog.migrate(), other?.migrate()])
-          const history = await catalog.executeSql('SELECT name FROM imgpipe_migration')
+          const history = await opened.executeSql('SELECT name FROM imgpipe_migration')
           expect(history.map((row) => row['name'])).toEqual(['0001-initial'])
           await catalog.insertImage(newImage('s', 1))
           expect((await catalog.tableCounts()).image_metadata).toBe(1)
@@ -123,8 +123,8 @@ export function catalogContract(name: string, open: () => Promise<OpenedCatalog>
 
       it("accepts the original's plain INSERT with two columns and fills the defaults", async () => {
         const before = Date.now()
-        await catalog.executeSql("INSERT INTO image_metadata (image_filename, image_object_key) VALUES ('a.jpg', 'image/a.jpg')")
-        await catalog.executeSql("INSERT INTO image_metadata (image_filename, image_object_key) VALUES ('b.jpg', 'image/b.jpg')")
+        await opened.executeSql("INSERT INTO image_metadata (image_filename, image_object_key) VALUES ('a.jpg', 'image/a.jpg')")
+        await opened.executeSql("INSERT INTO image_metadata (image_filename, image_object_key) VALUES ('b.jpg', 'image/b.jpg')")
         const [row] = await catalog.tableRows('image_metadata', { limit: 1 })
         const image = await catalog.getImage(Number(row?.['image_id']))
         expect(image).toMatchObject({
@@ -141,7 +141,7 @@ export function catalogContract(name: string, open: () => Promise<OpenedCatalog>
 
       it('enforces foreign keys', async () => {
         const error = await failure(
-          catalog.executeSql("INSERT INTO image_event (image_id, difference_image_object_key) VALUES (424242, 'difference_image/x.jpg')"),
+          opened.executeSql("INSERT INTO image_event (image_id, difference_image_object_key) VALUES (424242, 'difference_image/x.jpg')"),
         )
         expect(error).toBeInstanceOf(CatalogConflictError)
         expect(await failure(catalog.insertAlert(424242))).toBeInstanceOf(CatalogConflictError)
@@ -160,7 +160,7 @@ export function catalogContract(name: string, open: () => Promise<OpenedCatalog>
       })
 
       it('reports a missing table as a non-retryable error that says to migrate', async () => {
-        await catalog.executeSql('DROP TABLE image_event_alert')
+        await opened.executeSql('DROP TABLE image_event_alert')
         const error = await failure(getAlert(1))
         expect(error).toBeInstanceOf(CatalogUnavailableError)
         expect((error as CatalogUnavailableError).canRetry).toBe(false)

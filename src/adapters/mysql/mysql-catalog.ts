@@ -4,7 +4,7 @@ import type { CatalogDatabase } from '../sql/catalog-schema.js'
 import { createSqlCatalog } from '../sql/sql-catalog.js'
 import { describeServer } from '../sql/sql-server-options.js'
 import type { SqlServerOptions } from '../sql/sql-server-options.js'
-import type { SqlCatalog } from '../sql/sql-catalog.js'
+import type { SqlBackend, SqlCatalog } from '../sql/sql-catalog.js'
 import type { DriverError, DriverErrorClass } from '../sql/sql-errors.js'
 
 /**
@@ -66,6 +66,11 @@ export function classifyMysqlError(error: DriverError): DriverErrorClass | null 
 
 /** The catalog in a MySQL/MariaDB database; the password is used to connect and nowhere else. */
 export function openMysqlCatalog(options: SqlServerOptions): SqlCatalog {
+  return createSqlCatalog(openMysqlBackend(options))
+}
+
+/** The connection pool and error classifier under {@link openMysqlCatalog}. */
+export function openMysqlBackend(options: SqlServerOptions): SqlBackend {
   const db = new Kysely<CatalogDatabase>({
     dialect: new MysqlDialect({
       pool: async () =>
@@ -94,11 +99,11 @@ export function openMysqlCatalog(options: SqlServerOptions): SqlCatalog {
       },
     }),
   })
-  return createSqlCatalog({
+  return {
     kind: 'mysql',
     description: describeServer('mysql', options),
     db,
     classifyError: classifyMysqlError,
     release: () => db.destroy(),
-  })
+  }
 }

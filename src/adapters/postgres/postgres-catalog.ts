@@ -4,7 +4,7 @@ import type { CatalogDatabase } from '../sql/catalog-schema.js'
 import { createSqlCatalog } from '../sql/sql-catalog.js'
 import { describeServer } from '../sql/sql-server-options.js'
 import type { SqlServerOptions } from '../sql/sql-server-options.js'
-import type { SqlCatalog } from '../sql/sql-catalog.js'
+import type { SqlBackend, SqlCatalog } from '../sql/sql-catalog.js'
 import type { DriverError, DriverErrorClass } from '../sql/sql-errors.js'
 
 /**
@@ -49,6 +49,11 @@ export function classifyPostgresError(error: DriverError): DriverErrorClass | nu
 
 /** The catalog in a PostgreSQL database; the password is used to connect and nowhere else. */
 export function openPostgresCatalog(options: SqlServerOptions): SqlCatalog {
+  return createSqlCatalog(openPostgresBackend(options))
+}
+
+/** The connection pool and error classifier under {@link openPostgresCatalog}. */
+export function openPostgresBackend(options: SqlServerOptions): SqlBackend {
   const db = new Kysely<CatalogDatabase>({
     dialect: new PostgresDialect({
       pool: async () => {
@@ -72,11 +77,11 @@ export function openPostgresCatalog(options: SqlServerOptions): SqlCatalog {
       },
     }),
   })
-  return createSqlCatalog({
+  return {
     kind: 'postgres',
     description: describeServer('postgres', options),
     db,
     classifyError: classifyPostgresError,
     release: () => db.destroy(),
-  })
+  }
 }

@@ -35,14 +35,9 @@ export interface SqlBackend {
   release(): Promise<void>
 }
 
-/**
- * The Catalog of the three SQL adapters, with what only a SQL catalog can offer: the dialect, and a raw
- * statement for tests and operator tooling (the original's hand-written `INSERT`s). `executeSql` takes no
- * parameters: never pass it user input.
- */
+/** The Catalog of the three SQL adapters, with what only a SQL catalog can offer: the dialect. */
 export interface SqlCatalog extends Catalog {
   readonly dialect: SqlDialectKind
-  executeSql(statement: string): Promise<Record<string, unknown>[]>
 }
 
 /** Column widths the catalog truncates to rather than fail a write over an over-long message. */
@@ -123,10 +118,6 @@ class SqlCatalogImpl implements SqlCatalog {
     await this.#backend.release()
   }
 
-  async executeSql(statement: string): Promise<Record<string, unknown>[]> {
-    const result = await this.#run('executeSql', (db) => sql.raw<Record<string, unknown>>(statement).execute(db))
-    return result.rows
-  }
 
   insertImage(image: NewImage): Promise<{ image: ImageRecord; created: boolean }> {
     return this.#runIdempotent('insertImage', async (db) => {

@@ -65,7 +65,7 @@ describe.skipIf(backend === null)('PostgreSQL catalog on IMGPIPE_TEST_POSTGRES_U
     })
 
     it('uses timestamptz(3) and identity ids', async () => {
-      const columns = await catalog.executeSql(
+      const columns = await opened.executeSql(
         `SELECT column_name AS name, data_type AS type, datetime_precision AS precision, is_identity AS identity
            FROM information_schema.columns
           WHERE table_name = 'image_metadata' AND column_name IN ('image_id', 'received_at') ORDER BY column_name`,
@@ -78,7 +78,7 @@ describe.skipIf(backend === null)('PostgreSQL catalog on IMGPIPE_TEST_POSTGRES_U
 
     it('keeps instants whatever the session time zone', async () => {
       const at = new Date('2024-07-01T10:20:30.456Z')
-      await catalog.executeSql("SET TIME ZONE 'America/Los_Angeles'")
+      await opened.executeSql("SET TIME ZONE 'America/Los_Angeles'")
       const { image } = await catalog.insertImage({
         stream: 's',
         imageNum: 1,

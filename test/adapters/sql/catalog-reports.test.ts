@@ -1,10 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import {
-  selectAlertViews,
-  selectCounts,
-  selectTableCounts,
-  selectTableRows,
-} from '../../../src/adapters/sql/catalog-reports.js'
+import { selectAlertViews, selectCounts, selectTableCounts, selectTableRows } from '../../../src/adapters/sql/catalog-reports.js'
 import { insertAlertOnce, insertEventOnce, insertImageOnce } from '../../../src/adapters/sql/catalog-writes.js'
 import type { RecordingKysely } from '../../support/catalog-backends.js'
 import { recordingMemoryKysely } from '../../support/catalog-backends.js'
