@@ -54,12 +54,13 @@ export const layeringRule = {
         .join('/')
       const to = layerOf(target.replace(/\.js$/, '.ts')) ?? target
       if (permitted.includes(to)) return
+      const shown = (layer, where) => (layer === 'root' ? `${where.replace(/\.js$/, '.ts')} (the composition root)` : `src/${layer}`)
       context.report({
         node: node.source,
         messageId: 'layer',
         data: {
-          from: `src/${from}`,
-          to: `src/${to}`,
+          from: shown(from, file),
+          to: shown(to, target),
           source,
           rule: `${from} may import only ${permitted.map((layer) => `src/${layer}`).join(', ')}`,
         },
