@@ -1,5 +1,6 @@
 import { InternalError } from '../core/errors.js'
-import { renderTeddyBear } from './teddy-bear.js'
+import { addSensorNoise } from './sensor-noise.js'
+import { encodeTeddyBear, renderTeddyBear, renderTeddyBearPixels, type TeddyBearPixels } from './teddy-bear.js'
 
 /**
  * The mock image stream of the original pipeline: image 1 is the teddy bear; every later image is a copy
@@ -29,6 +30,12 @@ export interface MockImagesOptions {
   size?: number
   /** First image to produce, for a resumed run; 1 by default. */
   startAt?: number
+  /**
+   * Standard deviation (in 8-bit levels) of the sensor noise added to every image, 0 by default. With noise every
+   * image is distinct, as a real camera's are, instead of a byte copy of its predecessor; image n always gets the
+   * same noise, so a resumed run still writes the same bytes.
+   */
+  noise?: number
 }
 
 function assertInteger(name: string, value: number, min: number): void {
@@ -57,20 +64,32 @@ export function changesUpTo(n: number, k: number): number {
 }
 
 /**
- * Yields the JPEG bytes of images `startAt`..`count` of the mock stream, lazily. At most four distinct
- * JPEGs exist (0, 90, 180, 270°); each is rendered the first time it is needed and then the same Buffer
- * is yielded for every copy, so producing thousands of images costs four encodings.
+ * Yields the JPEG bytes of images `startAt`..`count` of the mock stream, lazily. Without noise at most four
+ * distinct JPEGs exist (0, 90, 180, 270°); each is rendered the first time it is needed and then the same Buffer
+ * is yielded for every copy, so producing thousands of images costs four encodings. With noise the four drawings
+ * are rasterised once and each image is its drawing plus its own noise, encoded once.
  */
 export async function* mockImages(options: MockImagesOptions): AsyncIterable<MockImage> {
-  const { count, changeEvery, size = 350, startAt = 1 } = options
+  const { count, changeEvery, size = 350, startAt = 1, noise = 0 } = options
   assertInteger('count', count, 0)
   assertInteger('changeEvery', changeEvery, 1)
   assertInteger('startAt', startAt, 1)
+  if (!(noise >= 0 && noise <= 64)) throw new InternalError(`noise must be a number from 0 to 64, got ${noise}`)
   const rendered = new Map<number, Buffer>()
+  const pixels = new Map<number, TeddyBearPixels>()
   let turns = changesUpTo(startAt - 1, changeEvery)
   for (let imageNum = startAt; imageNum <= count; imageNum += 1) {
     if (isChangeImage(imageNum, changeEvery)) turns += 1
     const quarter = turns % 4
+    if (noise > 0) {
+      let clean = pixels.get(quarter)
+      if (clean === undefined) {
+        clean = await renderTeddyBearPixels(size, quarter)
+        pixels.set(quarter, clean)
+      }
+      yield { imageNum, bytes: await encodeTeddyBear({ ...clean, data: addSensorNoise(clean.data, noise, imageNum) }) }
+      continue
+    }
     let bytes = rendered.get(quarter)
     if (bytes === undefined) {
       bytes = await renderTeddyBear(size, quarter)

@@ -72,6 +72,20 @@ export const TEDDY_JPEG_QUALITY = 90
  * the same bytes for a given sharp/libvips build.
  */
 export async function renderTeddyBear(size = VIEW, quarterTurns = 0): Promise<Buffer> {
+  const raster = await renderTeddyBearPixels(size, quarterTurns)
+  return encodeTeddyBear(raster)
+}
+
+/** Raw pixels of a rendered teddy bear, for a caller that changes them before encoding (sensor noise). */
+export interface TeddyBearPixels {
+  data: Buffer
+  width: number
+  height: number
+  channels: 1 | 2 | 3 | 4
+}
+
+/** The teddy bear as raw pixels, turned like {@link renderTeddyBear}'s (which encodes exactly these). */
+export async function renderTeddyBearPixels(size = VIEW, quarterTurns = 0): Promise<TeddyBearPixels> {
   if (!Number.isInteger(size) || size < 16 || size > 8192) {
     throw new InternalError(`teddy bear size must be an integer from 16 to 8192, got ${size}`)
   }
@@ -82,8 +96,15 @@ export async function renderTeddyBear(size = VIEW, quarterTurns = 0): Promise<Bu
     .flatten({ background: '#ffffff' })
     .raw()
     .toBuffer({ resolveWithObject: true })
-  return sharp(raster.data, { raw: { width: raster.info.width, height: raster.info.height, channels: raster.info.channels } })
+  const turned = await sharp(raster.data, { raw: { width: raster.info.width, height: raster.info.height, channels: raster.info.channels } })
     .rotate(turns * 90)
-    .jpeg({ quality: TEDDY_JPEG_QUALITY })
-    .toBuffer()
+    .raw()
+    .toBuffer({ resolveWithObject: true })
+  return { data: turned.data, width: turned.info.width, height: turned.info.height, channels: turned.info.channels }
+}
+
+/** The mock stream's one JPEG encoding of some teddy-bear pixels. */
+export function encodeTeddyBear(pixels: TeddyBearPixels): Promise<Buffer> {
+  const { width, height, channels } = pixels
+  return sharp(pixels.data, { raw: { width, height, channels } }).jpeg({ quality: TEDDY_JPEG_QUALITY }).toBuffer()
 }

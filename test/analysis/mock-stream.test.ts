@@ -1,4 +1,7 @@
+import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
+import { analyzePair } from '../../src/analysis/analyze-pair.js'
+import { decodeImage } from '../../src/analysis/decode-image.js'
 import { changesUpTo, isChangeImage, mockImages } from '../../src/analysis/mock-stream.js'
 import type { MockImage, MockImagesOptions } from '../../src/analysis/mock-stream.js'
 import { renderTeddyBear } from '../../src/analysis/teddy-bear.js'
@@ -88,5 +91,31 @@ describe('mockImages', () => {
     await expect(collect({ count: 3, changeEvery: 0 })).rejects.toMatchObject({ code: 'IMGPIPE_INTERNAL' })
     await expect(collect({ count: -1, changeEvery: 4 })).rejects.toMatchObject({ code: 'IMGPIPE_INTERNAL' })
     await expect(collect({ count: 3, changeEvery: 4, startAt: 0 })).rejects.toMatchObject({ code: 'IMGPIPE_INTERNAL' })
+  })
+})
+
+describe('mockImages with sensor noise', () => {
+  const analysis = { eventThreshold: 0.01, pixelTolerance: 48, maxImagePixels: 50_000_000, maxImageBytes: 100 * 1024 * 1024 }
+
+  it('makes every image distinct, and the same image again on a resumed run', async () => {
+    const images = await collect({ count: 6, changeEvery: 4, size: 64, noise: 6 })
+    const hashes = new Set(images.map((image) => createHash('sha256').update(image.bytes).digest('hex')))
+    expect(hashes.size).toBe(6)
+    const resumed = await collect({ count: 6, changeEvery: 4, size: 64, noise: 6, startAt: 4 })
+    expect(resumed.map((image) => image.bytes)).toEqual(images.slice(3).map((image) => image.bytes))
+  })
+
+  it('raises events only on the rotated images at the default threshold, never on noise alone', async () => {
+    const images = await collect({ count: 8, changeEvery: 4, size: 128, noise: 8 })
+    const events: number[] = []
+    let previous = await decodeImage(images[0]!.bytes, analysis)
+    for (const image of images.slice(1)) {
+      const current = await decodeImage(image.bytes, analysis)
+      const result = await analyzePair(previous, current, analysis)
+      expect(result.metrics.maxAbsDifference).toBeGreaterThan(0)
+      if (result.event !== null) events.push(image.imageNum)
+      previous = current
+    }
+    expect(events).toEqual([3, 7])
   })
 })

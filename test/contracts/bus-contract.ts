@@ -266,6 +266,69 @@ export function busContract(name: string, open: () => Promise<BusFixture>): void
       expectKeyOrder(inbox.messages)
     })
 
+    it('handles batches with several handlers in flight, each message once, and commits per batch', async () => {
+      const topic = fixture.topic('batched')
+      const group = fixture.topic('group')
+      // One partition: the bound on handlers in flight holds per batch, and the in-process bus runs a batch per partition.
+      await bus.ensureTopics([{ name: topic, partitions: 1 }])
+      const messages = messagesFor(KEYS, 30).slice(0, 300)
+      await bus.publish(topic, messages)
+      const inbox = new Inbox()
+      let inFlight = 0
+      let mostInFlight = 0
+      const subscription = await bus.subscribe({
+        topic,
+        group,
+        batchSize: 50,
+        concurrency: 4,
+        handler: async (message) => {
+          inFlight += 1
+          mostInFlight = Math.max(mostInFlight, inFlight)
+          await new Promise((resolve) => setTimeout(resolve, 1))
+          inFlight -= 1
+          inbox.push(message)
+        },
+      })
+      subscriptions.push(subscription)
+      await inbox.count(messages.length)
+      expect(new Set(inbox.values()).size).toBe(messages.length)
+      expect(inbox.messages).toHaveLength(messages.length)
+      expect(mostInFlight).toBeGreaterThan(1)
+      expect(mostInFlight).toBeLessThanOrEqual(4)
+      await subscription.close()
+      // Everything was committed: a new member of the group gets nothing more.
+      const late = new Inbox()
+      await subscribe(topic, group, late.handler)
+      await bus.publish(topic, [{ key: 'after', value: 'after' }])
+      await late.count(1)
+      expect(late.values()).toEqual(['after'])
+    })
+
+    it('a failure in a batch commits the handled run before it, and the failed message comes back', async () => {
+      const topic = fixture.topic('batch-fail')
+      const group = fixture.topic('group')
+      await bus.ensureTopics([{ name: topic, partitions: 1 }])
+      const messages = messagesFor(['only'], 10)
+      await bus.publish(topic, messages)
+      const failure = new Error('handler failed on message 4')
+      const failing = await bus.subscribe({
+        topic,
+        group,
+        batchSize: 10,
+        concurrency: 1,
+        handler: async (message) => {
+          if (parsed(message).index === 4) throw failure
+        },
+      })
+      subscriptions.push(failing)
+      await expect(failing.done).rejects.toBe(failure)
+      await failing.close()
+      const inbox = new Inbox()
+      await subscribe(topic, group, inbox.handler)
+      await inbox.count(6)
+      expect(inbox.values()).toEqual(messages.slice(4).map((message) => message.value))
+    })
+
     it('lets the message in hand finish, publishing included, while the bus closes; then refuses work', async () => {
       const topic = fixture.topic('closing-in')
       const downstream = fixture.topic('closing-out')

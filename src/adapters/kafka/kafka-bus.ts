@@ -162,6 +162,8 @@ export class KafkaBus implements Bus {
       topic: options.topic,
       group: options.group,
       handler: options.handler,
+      batchSize: options.batchSize ?? 1,
+      concurrency: options.concurrency ?? 1,
       logger: this.logger,
       onEnd: (ended) => this.subscriptions.delete(ended),
     })

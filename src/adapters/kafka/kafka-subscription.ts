@@ -1,6 +1,7 @@
 /**
- * One Bus subscription on Kafka: a consumer group member that handles its messages one at a time and
- * commits each offset after the handler resolved.
+ * One Bus subscription on Kafka: a consumer group member that takes what its stream has buffered (up to
+ * `batchSize` messages), handles the batch (`concurrency` handlers at once) and then commits, once per partition,
+ * the offset after the last message of the batch that was handled.
  *
  * Client calls used (@platformatic/kafka 1.x; connection options (bootstrapBrokers, tls, tlsServerName, sasl)
  * in kafka-connection.ts):
@@ -24,7 +25,8 @@
 import { Base, Consumer, MessagesStreamFallbackModes, MessagesStreamModes, stringDeserializers } from '@platformatic/kafka'
 import type { Message, MessagesStream } from '@platformatic/kafka'
 import type { Logger } from '../../core/logger.js'
-import type { MessageHandler, Subscription } from '../../core/ports/bus.js'
+import { handleBatch } from '../../core/batch.js'
+import type { MessageHandler, ReceivedMessage, Subscription } from '../../core/ports/bus.js'
 import type { KafkaClientConnection } from './kafka-connection.js'
 import { describeKafkaError, isPermanentKafkaError, toBusError } from './kafka-errors.js'
 
@@ -40,6 +42,10 @@ export interface KafkaSubscriptionOptions {
   topic: string
   group: string
   handler: MessageHandler
+  /** Messages handled between two commits, at most; the batch is what the stream has buffered. */
+  batchSize: number
+  /** Handlers in flight at once within a batch. */
+  concurrency: number
   logger: Logger
   /** Called once when the subscription has ended (before `done` settles). */
   onEnd: (subscription: KafkaSubscription) => void
@@ -210,42 +216,54 @@ export class KafkaSubscription implements Subscription {
     for (;;) {
       if (this.stopping) return null
       if (this.consumerError !== null) return this.consumerError
-      const message = stream.read() as StringMessage | null
-      if (message === null) {
+      const batch: StringMessage[] = []
+      for (let message; batch.length < this.options.batchSize && (message = stream.read() as StringMessage | null) !== null;) {
+        batch.push(message)
+      }
+      if (batch.length === 0) {
         if (stream.errored !== null) return stream.errored
         if (stream.destroyed || stream.readableEnded) return new Error('the Kafka consumer stream ended')
         await this.sleep()
         continue
       }
-      if (!(await this.handle(message))) return null
+      if (!(await this.handle(batch))) return null
     }
   }
 
-  /** False when the handler threw: the subscription ends and the message stays uncommitted. */
-  private async handle(message: StringMessage): Promise<boolean> {
-    const { partition, offset } = message
-    if (!this.owns(partition)) return true
-    const position = this.positions.get(partition)
-    if (position !== undefined && offset < position) {
-      if ((this.committed.get(partition) ?? -1n) < offset + 1n) await this.commit(message)
-      return true
+  /** False when a handler threw: the subscription ends and that message (and what follows it) stays uncommitted. */
+  private async handle(batch: readonly StringMessage[]): Promise<boolean> {
+    const fresh: StringMessage[] = []
+    const stale = new Map<number, StringMessage>()
+    for (const message of batch) {
+      const { partition, offset } = message
+      if (!this.owns(partition)) continue
+      const position = this.positions.get(partition)
+      if (position !== undefined && offset < position) {
+        // Handled before a rebalance re-read it: commit it if its commit never went through, never handle it twice.
+        if ((this.committed.get(partition) ?? -1n) < offset + 1n) stale.set(partition, message)
+        continue
+      }
+      fresh.push(message)
     }
-    try {
-      await this.options.handler({
-        topic: message.topic,
-        partition,
-        offset,
-        key: message.key ?? '',
-        value: message.value ?? '',
-      })
-    } catch (error) {
-      this.failure ??= { error }
-      this.stopping = true
-      return false
+    const byOffset = new Map(fresh.map((message) => [`${message.partition}:${message.offset}`, message]))
+    const received: ReceivedMessage[] = fresh.map((message) => ({
+      topic: message.topic,
+      partition: message.partition,
+      offset: message.offset,
+      key: message.key ?? '',
+      value: message.value ?? '',
+    }))
+    const { commits, failure } = await handleBatch(received, this.options.concurrency, this.options.handler)
+    const toCommit = [...stale.values()]
+    for (const [partition, next] of commits) {
+      this.positions.set(partition, next)
+      toCommit.push(byOffset.get(`${partition}:${next - 1n}`)!)
     }
-    this.positions.set(partition, offset + 1n)
-    await this.commit(message)
-    return true
+    await Promise.all(toCommit.map((message) => this.commit(message)))
+    if (failure === null) return true
+    this.failure ??= failure
+    this.stopping = true
+    return false
   }
 
   private owns(partition: number): boolean {

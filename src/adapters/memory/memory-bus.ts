@@ -3,7 +3,8 @@
  * append-only logs, the partition chosen by the key's hash (Kafka's murmur2, so a key lands on the same
  * partition number as with the Java client and `KafkaBus`), consumer groups with committed offsets that start
  * at the earliest offset, partitions divided among a group's live subscriptions (round robin, re-divided when
- * one joins or leaves), one message at a time per partition, and commit after the handler resolved.
+ * one joins or leaves), one batch at a time per partition (`batchSize`, `concurrency`), and commit after the
+ * batch's handlers resolved.
  *
  * Stronger than Kafka on one point, because it is cheap here: when a partition moves to another subscription,
  * the new owner waits for the previous owner's message in hand to finish (and commit) before it starts from
@@ -15,6 +16,7 @@
  * Leaves out: retention (logs only grow; fine for a process's lifetime), and persistence across processes.
  */
 import { compatibilityPartitioner } from '@platformatic/kafka'
+import { handleBatch } from '../../core/batch.js'
 import { ClosedError, MessageInvalidError } from '../../core/errors.js'
 import type { Bus, BusMessage, MessageHandler, ReceivedMessage, SubscribeOptions, Subscription, TopicSpec } from '../../core/ports/bus.js'
 
@@ -113,6 +115,8 @@ class MemorySubscription implements Subscription {
   constructor(
     readonly group: GroupTopic,
     readonly handler: MessageHandler,
+    readonly batchSize: number,
+    readonly concurrency: number,
     private readonly onStop: (subscription: MemorySubscription) => void,
     private readonly onEnd: (subscription: MemorySubscription) => void,
   ) {
@@ -211,6 +215,8 @@ export class MemoryBus implements Bus {
     const subscription = new MemorySubscription(
       group,
       options.handler,
+      options.batchSize ?? 1,
+      options.concurrency ?? 1,
       (stopping) => this.leave(stopping),
       (ended) => this.subscriptions.delete(ended),
     )
@@ -310,27 +316,29 @@ export class MemoryBus implements Bus {
       let handled = 0
       while (owns()) {
         const offset = group.committed[partition]!
-        const entry = log.entries[offset]
-        if (entry === undefined) {
+        if (log.entries.length <= offset) {
           log.sleepers.add(worker)
           await worker.sleep()
           log.sleepers.delete(worker)
           continue
         }
-        const message: ReceivedMessage = {
+        const end = Math.min(log.entries.length, offset + subscription.batchSize)
+        const messages: ReceivedMessage[] = log.entries.slice(offset, end).map((entry, index) => ({
           topic: group.topic.name,
           partition,
-          offset: BigInt(offset),
+          offset: BigInt(offset + index),
           key: entry.key,
           value: entry.value,
-        }
-        const task = this.deliver(subscription, message, offset)
+        }))
+        const task = this.deliver(subscription, partition, messages)
         group.inFlight[partition] = task
         const ok = await task
         if (group.inFlight[partition] === task) group.inFlight[partition] = null
         if (!ok) break
-        handled += 1
-        if (handled % YIELD_EVERY === 0) await new Promise<void>((resolve) => setImmediate(resolve))
+        const before = handled
+        handled += messages.length
+        if (Math.floor(handled / YIELD_EVERY) > Math.floor(before / YIELD_EVERY))
+          await new Promise<void>((resolve) => setImmediate(resolve))
       }
     } catch (error) {
       subscription.fail(error)
@@ -340,18 +348,16 @@ export class MemoryBus implements Bus {
     }
   }
 
-  /** Runs the handler; commits on success (even if the partition was revoked meanwhile: the new owner waits). */
-  private async deliver(subscription: MemorySubscription, message: ReceivedMessage, offset: number): Promise<boolean> {
-    try {
-      await subscription.handler(message)
-    } catch (error) {
-      subscription.fail(error)
-      return false
-    }
+  /** Runs the batch's handlers; commits what they handled (even if the partition was revoked meanwhile: the new owner waits). */
+  private async deliver(subscription: MemorySubscription, partition: number, messages: readonly ReceivedMessage[]): Promise<boolean> {
+    const { commits, failure } = await handleBatch(messages, subscription.concurrency, subscription.handler)
     const { group } = subscription
-    group.committed[message.partition] = Math.max(group.committed[message.partition]!, offset + 1)
+    const next = commits.get(partition)
+    if (next !== undefined) group.committed[partition] = Math.max(group.committed[partition]!, Number(next))
     group.notifyIfDrained()
-    return true
+    if (failure === null) return true
+    subscription.fail(failure.error)
+    return false
   }
 }
 

@@ -1,4 +1,4 @@
-import type { Command } from 'commander'
+import { InvalidArgumentError, type Command } from 'commander'
 import { openReadyBackends, type Backends } from '../../adapters/open-backends.js'
 import { describeBroker, describeDatabase, describeObjectStore } from '../../config.js'
 import { assertValidStreamName } from '../../core/object-keys.js'
@@ -18,6 +18,8 @@ interface MockOptions {
   stream: string
   streams: number
   interval: number
+  size: number
+  noise: number
   json?: boolean
 }
 
@@ -28,7 +30,21 @@ function addMockOptions(command: Command): Command {
     .option('--stream <name>', 'stream name', 'mock')
     .option('--streams <n>', 'number of streams (named <stream>-1, <stream>-2, ...)', positiveInteger, 1)
     .option('--interval <ms>', 'pause between images, like a camera cadence', nonNegativeInteger, 0)
+    .option('--size <px>', 'side of the square mock images in pixels (16 to 8192)', imageSide, 350)
+    .option('--noise <sigma>', 'sensor noise (standard deviation in 8-bit levels, 0 to 64) so every image is distinct', noiseSigma, 0)
     .option('--json', 'print the summary as JSON')
+}
+
+function imageSide(value: string): number {
+  const side = positiveInteger(value)
+  if (side < 16 || side > 8192) throw new InvalidArgumentError('expected an integer from 16 to 8192')
+  return side
+}
+
+function noiseSigma(value: string): number {
+  const sigma = /^\d+(\.\d+)?$/.test(value) ? Number(value) : Number.NaN
+  if (!(sigma >= 0 && sigma <= 64)) throw new InvalidArgumentError('expected a number from 0 to 64')
+  return sigma
 }
 
 export function streamNames(options: Pick<MockOptions, 'stream' | 'streams'>): string[] {
@@ -92,6 +108,8 @@ async function runMock(context: CliContext, options: MockOptions, stages: { anal
       streams,
       count: options.count,
       changeEvery: options.changeEvery,
+      size: options.size,
+      noise: options.noise,
       startAt: (stream) => startAt.get(stream) ?? 1,
       intervalMs: options.interval,
       signal: context.stop,

@@ -6,8 +6,9 @@
  *   in publish order;
  * - consumer groups: the partitions of a topic are shared among the group's subscribers, each message
  *   is handled by one of them;
- * - at-least-once: a message's offset is committed only after its handler resolved. If the handler
- *   throws, or the process dies, the message is delivered again (to this or another subscriber);
+ * - at-least-once: a message's offset is committed only after its handler resolved (once per batch, see
+ *   `SubscribeOptions.batchSize`). If the handler throws, or the process dies, the message is delivered again
+ *   (to this or another subscriber);
  * - `publish` resolves only once the broker acknowledged the messages (acks from all in-sync replicas).
  *
  * Implementations: Kafka (@platformatic/kafka) and an in-process bus (memory) for the one-process mode.
@@ -42,6 +43,17 @@ export interface SubscribeOptions {
    * `Subscription.done` rejects with the error. Crash-only: the process exits and a supervisor restarts it.
    */
   handler: MessageHandler
+  /**
+   * Messages taken from the bus at once, up to what it has buffered (default 1). Offsets are committed once per
+   * batch, after every handler of the batch resolved, so a crash redelivers at most one batch.
+   */
+  batchSize?: number
+  /**
+   * Handlers in flight at once within a batch (default 1: one after the other, in order). Above 1 the messages of
+   * a batch, even of one key, overlap and may finish in any order: only for handlers that do not depend on the
+   * previous message having been handled (the stages are idempotent and look up what they need).
+   */
+  concurrency?: number
 }
 
 export interface Subscription {

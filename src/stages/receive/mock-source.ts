@@ -9,6 +9,10 @@ export interface MockSourceOptions {
   streams: readonly string[]
   count: number
   changeEvery: number
+  /** Side of the square images in pixels (default 350, the original's). */
+  size?: number
+  /** Sensor noise sigma in 8-bit levels (default 0: copies are byte-identical, as in the original). */
+  noise?: number
   /** Per stream: the first image number to produce (earlier ones already exist). */
   startAt?: (stream: string) => number
   /** Pause between images, to mimic a telescope's cadence. */
@@ -25,10 +29,12 @@ export interface MockSourceOptions {
 export async function* mockSource(options: MockSourceOptions): ImageSource {
   const startAt = new Map(options.streams.map((stream) => [stream, options.startAt?.(stream) ?? 1]))
   const first = Math.min(...startAt.values())
+  const size = options.size ?? MOCK_IMAGE_SIZE
   for await (const { imageNum, bytes } of mockImages({
     count: options.count,
     changeEvery: options.changeEvery,
-    size: MOCK_IMAGE_SIZE,
+    size,
+    noise: options.noise ?? 0,
     startAt: first,
   })) {
     for (const stream of options.streams) {
@@ -40,7 +46,7 @@ export async function* mockSource(options: MockSourceOptions): ImageSource {
         filename: imageFilename(imageNum, 'jpg'),
         bytes,
         byteSize: bytes.length,
-        known: { format: 'jpeg', width: MOCK_IMAGE_SIZE, height: MOCK_IMAGE_SIZE },
+        known: { format: 'jpeg', width: size, height: size },
       }
       if (options.intervalMs !== undefined && options.intervalMs > 0) {
         await new Promise((resolve) => setTimeout(resolve, options.intervalMs))

@@ -1,0 +1,261 @@
+/**
+ * `npm run bench:services`: the pipeline as separate processes (`imgpipe receive`, `analyze`, `alert`) on the test
+ * services of `scripts/services.sh` (Kafka, MariaDB, S3Proxy; run `source <(scripts/services.sh env)` first). One
+ * JSON line per measurement, each on a fresh database, S3 prefix and topic prefix:
+ * - `services-limits`: what the services themselves do for the pipeline's operations from this machine: ~18 KB
+ *   PUTs to S3Proxy (16 in flight), 100-row inserts into MariaDB, produces to Kafka (acks all);
+ * - `end-to-end`: mock stream, analyze and alert running, `receive` timed until the last alert;
+ * - `all-events`: `--streams 6 --change-every 1` on 6 partitions: receive alone, then the analyze backlog drained by
+ *   1 process, again by 2 (fresh run), then the alert backlog by one alert process, each rate on its own;
+ * - `latency`: a steady 20 images/s (`--interval 50`) with every stage running: p50/p99 receive→alert;
+ * - peak RSS of every process (from the process itself at exit).
+ * `BENCH_SCALE=0.2` shortens every run.
+ */
+import { randomBytes } from 'node:crypto'
+import os from 'node:os'
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3'
+import { Admin, Producer, stringSerializers } from '@platformatic/kafka'
+import mysql from 'mysql2/promise'
+import { percentiles, ratio, round, runCliChild, startCliChild, type RunningChild } from './bench-support.js'
+
+const scale = Number(process.env['BENCH_SCALE'] ?? 1)
+const env = process.env
+const mysqlUrl = required('IMGPIPE_TEST_MYSQL_URL')
+const mysqlPassword = env['IMGPIPE_TEST_MYSQL_PASSWORD'] ?? ''
+const kafkaUrl = required('IMGPIPE_TEST_KAFKA_URL')
+const s3Url = new URL(required('IMGPIPE_TEST_S3_URL'))
+const brokers = kafkaUrl.replace('kafka://', '').split(',')
+const endpoint = s3Url.searchParams.get('endpoint') ?? undefined
+
+function required(name: string): string {
+  const value = env[name]
+  if (value === undefined || value === '') throw new Error(`${name} is not set: run source <(scripts/services.sh env) first`)
+  return value
+}
+
+const count = (n: number): number => Math.max(10, Math.round(n * scale))
+const unique = (tag: string): string => `bench_${tag}_${randomBytes(4).toString('hex')}`
+
+interface Deployment {
+  env: Record<string, string>
+  db: mysql.Connection
+  cleanup(): Promise<void>
+}
+
+async function deploy(partitions: number): Promise<Deployment> {
+  const url = new URL(mysqlUrl)
+  const admin = await mysql.createConnection({
+    host: url.hostname,
+    port: Number(url.port || 3306),
+    user: decodeURIComponent(url.username),
+    password: mysqlPassword,
+  })
+  const database = unique('db').replace('bench_', 'imgpipe_t_bench_')
+  await admin.query(`CREATE DATABASE \`${database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`)
+  await admin.changeUser({ database })
+  const prefix = `${unique('t')}_`
+  const store = new URL(s3Url)
+  store.pathname = `/${unique('p')}`
+  return {
+    db: admin,
+    env: {
+      IMGPIPE_DATABASE_URL: `${url.protocol}//${url.username}@${url.host}/${database}`,
+      IMGPIPE_DATABASE_PASSWORD: mysqlPassword,
+      IMGPIPE_OBJECT_STORE_URL: store.toString(),
+      IMGPIPE_BROKER_URL: kafkaUrl,
+      IMGPIPE_TOPIC_PREFIX: prefix,
+      IMGPIPE_TOPIC_PARTITIONS: String(partitions),
+    },
+    async cleanup() {
+      await admin.query(`DROP DATABASE IF EXISTS \`${database}\``).catch(() => undefined)
+      await admin.end()
+      const kafka = new Admin({ clientId: 'imgpipe-bench-cleanup', bootstrapBrokers: brokers })
+      try {
+        const topics = (await kafka.listTopics()).filter((topic) => topic.startsWith(prefix))
+        if (topics.length > 0) await kafka.deleteTopics({ topics })
+      } finally {
+        await kafka.close()
+      }
+    },
+  }
+}
+
+async function scalar(db: mysql.Connection, statement: string): Promise<number> {
+  const [rows] = await db.query(statement)
+  return Number(Object.values((rows as Record<string, unknown>[])[0] ?? {})[0] ?? 0)
+}
+
+/** Polls until the statement's number reaches `target`; resolves with the time it happened. */
+async function until(db: mysql.Connection, statement: string, target: number, timeoutMs = 900_000): Promise<number> {
+  const started = Date.now()
+  for (;;) {
+    if ((await scalar(db, statement)) >= target) return Date.now()
+    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${statement} to reach ${target}`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
+
+const ANALYSED = `SELECT COUNT(*) FROM image_metadata WHERE status <> 'received'`
+const ALERTED = `SELECT COUNT(*) FROM image_event_alert`
+
+async function stopAll(children: RunningChild[]): Promise<Record<string, number>> {
+  const results = await Promise.all(children.map((child) => child.stop()))
+  const rss: Record<string, number> = {}
+  results.forEach((result, index) => (rss[children[index]!.name] = round(result.maxRssKb / 1024)))
+  return rss
+}
+
+async function serviceLimits(): Promise<Record<string, unknown>> {
+  const deployment = await deploy(1)
+  try {
+    const body = randomBytes(18 * 1024)
+    const s3 = new S3Client({ endpoint, region: s3Url.searchParams.get('region') ?? 'us-east-1', forcePathStyle: true })
+    const bucket = s3Url.hostname
+    await s3.send(new CreateBucketCommand({ Bucket: bucket })).catch(() => undefined)
+    const puts = count(1000)
+    const prefix = unique('limits')
+    let next = 0
+    let started = Date.now()
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (next < puts) {
+          const index = next++
+          await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${prefix}/object_${index}.jpg`, Body: body }))
+        }
+      }),
+    )
+    const putsPerSecond = round(puts / ((Date.now() - started) / 1000))
+    s3.destroy()
+
+    await deployment.db.query('CREATE TABLE bench_rows (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(255), n INT)')
+    const rows = count(20_000)
+    started = Date.now()
+    for (let first = 0; first < rows; first += 100) {
+      const values = Array.from({ length: 100 }, (_, index) => [`image_${first + index}.jpg`, first + index])
+      await deployment.db.query('INSERT INTO bench_rows (name, n) VALUES ?', [values])
+    }
+    const rowsPerSecond = round(rows / ((Date.now() - started) / 1000))
+
+    const topic = `${deployment.env['IMGPIPE_TOPIC_PREFIX']}limits`
+    const kafka = new Admin({ clientId: 'imgpipe-bench', bootstrapBrokers: brokers })
+    await kafka.createTopics({ topics: [topic], partitions: 3, replicas: -1 })
+    await kafka.close()
+    const producer = new Producer({
+      clientId: 'imgpipe-bench',
+      bootstrapBrokers: brokers,
+      serializers: stringSerializers,
+      idempotent: true,
+      acks: -1,
+    })
+    const messages = count(20_000)
+    started = Date.now()
+    for (let first = 0; first < messages; first += 100) {
+      await producer.send({
+        messages: Array.from({ length: 100 }, (_, index) => ({
+          topic,
+          key: `k${index % 6}`,
+          value: JSON.stringify({ image_id: first + index }),
+        })),
+      })
+    }
+    const producesPerSecond = round(messages / ((Date.now() - started) / 1000))
+    await producer.close()
+    return {
+      measure: 'services-limits',
+      s3_puts_18kb_per_s: putsPerSecond,
+      mariadb_rows_per_s_batches_of_100: rowsPerSecond,
+      kafka_messages_per_s_batches_of_100: producesPerSecond,
+    }
+  } finally {
+    await deployment.cleanup()
+  }
+}
+
+async function endToEnd(): Promise<Record<string, unknown>> {
+  const images = count(1000)
+  const deployment = await deploy(3)
+  try {
+    const consumers = [startCliChild('analyze', ['analyze'], deployment.env), startCliChild('alert', ['alert'], deployment.env)]
+    await Promise.all(consumers.map((child) => child.consuming))
+    const started = Date.now()
+    const receive = await runCliChild(['receive', '--count', String(images), '--json'], deployment.env)
+    const events = Math.floor((images + 1) / 4)
+    const done = await until(deployment.db, ALERTED, events)
+    const rss = await stopAll(consumers)
+    return {
+      measure: 'end-to-end',
+      images,
+      events,
+      seconds: round((done - started) / 1000),
+      images_per_s: round(images / ((done - started) / 1000)),
+      receive_images_per_s: round(images / receive.seconds),
+      peak_rss_mb: { receive: round(receive.maxRssKb / 1024), ...rss },
+    }
+  } finally {
+    await deployment.cleanup()
+  }
+}
+
+async function allEvents(analyzers: 1 | 2): Promise<Record<string, unknown>> {
+  const perStream = count(100)
+  const images = perStream * 6
+  const deployment = await deploy(6)
+  try {
+    const receive = await runCliChild(
+      ['receive', '--count', String(perStream), '--streams', '6', '--change-every', '1', '--json'],
+      deployment.env,
+    )
+    const analyzing = Array.from({ length: analyzers }, (_, index) => startCliChild(`analyze-${index + 1}`, ['analyze'], deployment.env))
+    const started = Date.now()
+    const analysed = await until(deployment.db, ANALYSED, images)
+    const events = await scalar(deployment.db, 'SELECT COUNT(*) FROM image_event')
+    const alert = startCliChild('alert', ['alert'], deployment.env)
+    const alertStarted = Date.now()
+    const alerted = await until(deployment.db, ALERTED, events)
+    const rss = await stopAll([...analyzing, alert])
+    return {
+      measure: 'all-events',
+      analyzers,
+      images,
+      events,
+      receive_images_per_s: round(images / receive.seconds),
+      // From the first analyzer's start: includes joining the group, as a freshly started stage does.
+      analyze_images_per_s: round(images / ((analysed - started) / 1000)),
+      alert_drain_alerts_per_s: round(events / ((alerted - alertStarted) / 1000)),
+      peak_rss_mb: { receive: round(receive.maxRssKb / 1024), ...rss },
+    }
+  } finally {
+    await deployment.cleanup()
+  }
+}
+
+async function latency(): Promise<Record<string, unknown>> {
+  const images = count(600)
+  const deployment = await deploy(3)
+  try {
+    const consumers = [startCliChild('analyze', ['analyze'], deployment.env), startCliChild('alert', ['alert'], deployment.env)]
+    await Promise.all(consumers.map((child) => child.consuming))
+    await runCliChild(['receive', '--count', String(images), '--interval', '50', '--json'], deployment.env)
+    const events = Math.floor((images + 1) / 4)
+    await until(deployment.db, ALERTED, events)
+    await stopAll(consumers)
+    const [rows] = await deployment.db.query(
+      `SELECT TIMESTAMPDIFF(MICROSECOND, i.received_at, a.created_at) / 1000 AS ms FROM image_event_alert a
+         JOIN image_event e ON e.image_event_id = a.image_event_id JOIN image_metadata i ON i.image_id = e.image_id`,
+    )
+    const values = (rows as { ms: string | number }[]).map((row) => Number(row.ms))
+    return { measure: 'latency', rate_images_per_s: 20, images, receive_to_alert_ms: percentiles(values) }
+  } finally {
+    await deployment.cleanup()
+  }
+}
+
+const base = { bench: 'imgpipe-services', backends: 'kafka 4.4 + mariadb + s3proxy', node: process.version, cpus: os.cpus().length }
+process.stderr.write('bench: measuring the services themselves\n')
+const limits = await serviceLimits()
+process.stdout.write(`${JSON.stringify({ ...base, ...limits })}\n`)
+process.stderr.write('bench: end to end\n')
+const e2e = await endToEnd()
+process.stdout.write(`${JSON.stringify({ ...base, ...e2e, ratio_to_original_85_110: ratio(e2e['images_per_s'] as number, 97.5) })}\n`)
+for (const analyzers of [1, 2] as const) process.stdout.write(`${JSON.stringify({ ...base, ...(await allEvents(analyzers)) })}\n`)
+process.stdout.write(`${JSON.stringify({ ...base, ...(await latency()) })}\n`)
