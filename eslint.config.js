@@ -11,6 +11,19 @@ const NODE_GLOBALS = Object.fromEntries(
   ),
 )
 
+/**
+ * Imports of src/config.ts that issue 7 removes (adapters owning their options, stages taking a context): the
+ * rule stays on for everything else in these files. Delete a line when its import goes; the list must end empty.
+ */
+const KNOWN_LAYERING_VIOLATIONS = [
+  'src/adapters/kafka/kafka-bus.ts -> src/config',
+  'src/adapters/kafka/kafka-connection.ts -> src/config',
+  'src/adapters/kafka/kafka-errors.ts -> src/config',
+  'src/adapters/s3/s3-object-store.ts -> src/config',
+  'src/stages/run-pipeline.ts -> src/config',
+  'src/stages/stage-context.ts -> src/config',
+]
+
 export default tseslint.config(
   { ignores: ['dist/', '.bench-build/', 'node_modules/', 'data/', '.services/', 'src/web/assets/*.js'] },
   js.configs.recommended,
@@ -25,7 +38,7 @@ export default tseslint.config(
       '@typescript-eslint/await-thenable': 'error',
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      'imgpipe/layering': 'error',
+      'imgpipe/layering': ['error', { knownViolations: KNOWN_LAYERING_VIOLATIONS }],
     },
   },
   {

@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError, Option } from 'commander'
+import { type Command, InvalidArgumentError, Option } from 'commander'
 import { loadConfig, type Config, type ConfigOverrides, type LogLevel } from '../config.js'
 import { createLogger, type Logger } from '../core/logger.js'
 

@@ -118,7 +118,6 @@ class SqlCatalogImpl implements SqlCatalog {
     await this.#backend.release()
   }
 
-
   insertImage(image: NewImage): Promise<{ image: ImageRecord; created: boolean }> {
     return this.#runIdempotent('insertImage', async (db) => {
       const { row, created } = await insertImageOnce(db, this.dialect, {

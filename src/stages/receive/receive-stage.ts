@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { inspectImage } from '../../analysis/decode-image.js'
-import { describeError, ImgpipeError, toImgpipeError } from '../../core/errors.js'
+import { describeError, type ImgpipeError, toImgpipeError } from '../../core/errors.js'
 import { encodeMessage, SCHEMA_VERSION, type ImageAnalysisMessage } from '../../core/messages.js'
 import { contentTypeForKey, extensionForFormat, imageObjectKey, assertValidStreamName } from '../../core/object-keys.js'
 import type { ImageRecord, NewImage } from '../../core/types.js'
