@@ -2,8 +2,11 @@
 // checked against what the file's layer may depend on. Packages and node: built-ins are not layers.
 import path from 'node:path'
 
-/** The composition root: the one place outside the CLI and the web that opens adapters from the settings. */
-const COMPOSITION_ROOTS = ['src/adapters/open-backends.ts']
+/**
+ * The composition root: the files directly in src/adapters (open-backends.ts, backend-options.ts), the one place
+ * outside the CLI and the web that turns settings into adapters.
+ */
+const isCompositionRoot = (parts) => parts.length === 3 && parts[1] === 'adapters'
 /** Adapters that share the SQL catalog in adapters/sql. */
 const SQL_ADAPTERS = ['sqlite', 'mysql', 'postgres']
 
@@ -11,7 +14,7 @@ const SQL_ADAPTERS = ['sqlite', 'mysql', 'postgres']
 function layerOf(file) {
   const parts = file.split('/')
   if (parts[0] !== 'src') return null
-  if (COMPOSITION_ROOTS.includes(file)) return 'root'
+  if (isCompositionRoot(parts)) return 'root'
   if (parts.length === 2) return parts[1].replace(/\.ts$/, '').replace(/\.js$/, '')
   if (parts[1] === 'adapters') return `adapters/${parts[2]}`
   return parts[1]
@@ -28,7 +31,7 @@ function allowed(layer) {
   }
   // The edges: config turns settings into the adapters' option objects; the CLI, the web and the root use all.
   if (layer === 'config')
-    return ['core', 'config', ...['fs', 'kafka', 'memory', 'mysql', 'postgres', 's3', 'sql', 'sqlite'].map((a) => `adapters/${a}`)]
+    return ['core', 'config', 'root', ...['fs', 'kafka', 'memory', 'mysql', 'postgres', 's3', 'sql', 'sqlite'].map((a) => `adapters/${a}`)]
   return null
 }
 

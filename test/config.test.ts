@@ -85,6 +85,8 @@ describe('loadConfig defaults', () => {
       IMGPIPE_PIXEL_TOLERANCE: '10',
       IMGPIPE_MAX_IMAGE_PIXELS: '1000',
       IMGPIPE_MAX_IMAGE_BYTES: '2048',
+      IMGPIPE_CONSUMER_BATCH_SIZE: '16',
+      IMGPIPE_CONSUMER_CONCURRENCY: '3',
       IMGPIPE_LOG_LEVEL: 'debug',
     })
     expect(config).toEqual({
@@ -94,6 +96,7 @@ describe('loadConfig defaults', () => {
       topicPartitions: 12,
       topicPrefix: 'test.run-1_',
       analysis: { eventThreshold: 0.25, pixelTolerance: 10, maxImagePixels: 1000, maxImageBytes: 2048 },
+      consumer: { batchSize: 16, concurrency: 3 },
       logLevel: 'debug',
     })
   })

@@ -1,14 +1,23 @@
-import type { BrokerConfig, Config, DatabaseConfig, ObjectStoreConfig } from '../config.js'
 import type { Logger } from '../core/logger.js'
 import type { Bus } from '../core/ports/bus.js'
 import type { Catalog } from '../core/ports/catalog.js'
 import type { ObjectStore } from '../core/ports/object-store.js'
+import type { BusOptions, CatalogOptions, ObjectStoreOptions } from './backend-options.js'
+
+/** What opening the three backends takes: the configuration (`Config`) has these fields. */
+export interface BackendsOptions {
+  database: CatalogOptions
+  objectStore: ObjectStoreOptions
+  broker: BusOptions
+  /** Partitions of topics the bus creates. */
+  topicPartitions: number
+}
 
 /**
- * Chooses the adapter for each port from the validated config. Adapters are imported on demand, so a
+ * Chooses the adapter for each port from its options. Adapters are imported on demand, so a
  * SQLite + directory run never loads the Kafka, S3, MySQL or PostgreSQL clients.
  */
-export async function openCatalog(database: DatabaseConfig): Promise<Catalog> {
+export async function openCatalog(database: CatalogOptions): Promise<Catalog> {
   switch (database.kind) {
     case 'sqlite':
       return (await import('./sqlite/sqlite-catalog.js')).openSqliteCatalog({ path: database.path })
@@ -19,7 +28,7 @@ export async function openCatalog(database: DatabaseConfig): Promise<Catalog> {
   }
 }
 
-export async function openObjectStore(store: ObjectStoreConfig): Promise<ObjectStore> {
+export async function openObjectStore(store: ObjectStoreOptions): Promise<ObjectStore> {
   switch (store.kind) {
     case 'file':
       return new (await import('./fs/fs-object-store.js')).FsObjectStore(store.dir)
@@ -30,7 +39,7 @@ export async function openObjectStore(store: ObjectStoreConfig): Promise<ObjectS
   }
 }
 
-export async function openBus(broker: BrokerConfig, partitions: number, logger: Logger): Promise<Bus> {
+export async function openBus(broker: BusOptions, partitions: number, logger: Logger): Promise<Bus> {
   switch (broker.kind) {
     case 'memory':
       return new (await import('./memory/memory-bus.js')).MemoryBus({ defaultPartitions: partitions })
@@ -43,43 +52,5 @@ export async function openBus(broker: BrokerConfig, partitions: number, logger: 
         defaultPartitions: partitions,
         logger,
       })
-  }
-}
-
-export interface Backends {
-  catalog: Catalog
-  store: ObjectStore
-  bus: Bus
-  /** Closes all three, even when one of them fails to close. */
-  close(): Promise<void>
-}
-
-export async function openBackends(config: Config, logger: Logger): Promise<Backends> {
-  const catalog = await openCatalog(config.database)
-  const store = await openObjectStore(config.objectStore)
-  const bus = await openBus(config.broker, config.topicPartitions, logger)
-  return {
-    catalog,
-    store,
-    bus,
-    async close() {
-      const results = await Promise.allSettled([bus.close(), store.close(), catalog.close()])
-      for (const result of results) {
-        if (result.status === 'rejected') logger.warn({ err: result.reason }, 'closing a backend failed')
-      }
-    },
-  }
-}
-
-/** Backends a stage can use at once: schema created or migrated, bucket or directory there. */
-export async function openReadyBackends(config: Config, logger: Logger): Promise<Backends> {
-  const backends = await openBackends(config, logger)
-  try {
-    await backends.catalog.migrate()
-    await backends.store.ensureReady()
-    return backends
-  } catch (error) {
-    await backends.close()
-    throw error
   }
 }

@@ -27,7 +27,7 @@ export interface RawImage {
   data: Uint8Array
 }
 
-/** Limits applied to every incoming image (from `AnalysisConfig`). */
+/** Limits applied to every incoming image (from `AnalysisOptions`). */
 export interface ImageLimits {
   /** Largest accepted width × height, checked from the header before decoding. */
   maxImagePixels: number
@@ -55,7 +55,7 @@ function decodeOptions(limits: ImageLimits): SharpOptions {
 }
 
 function checkLimits(limits: ImageLimits): void {
-  // Callers pass the whole AnalysisConfig, so only these two fields are ours to check.
+  // Callers pass the whole AnalysisOptions, so only these two fields are ours to check.
   for (const name of ['maxImagePixels', 'maxImageBytes'] as const) {
     const value = limits[name]
     if (typeof value !== 'number' || !(value >= 1)) throw new InternalError(`image limit ${name} must be a positive number, got ${value}`)

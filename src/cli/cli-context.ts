@@ -1,25 +1,12 @@
-import { type Command, InvalidArgumentError, Option } from 'commander'
-import { loadConfig, type Config, type ConfigOverrides, type LogLevel } from '../config.js'
-import { createLogger, type Logger } from '../core/logger.js'
+import { type Command, InvalidArgumentError } from 'commander'
+import { ENV, loadConfig, type Config } from '../config.js'
+import { createLogger, type Logger, type LogLevel } from '../core/logger.js'
+import { settingOptions, settingOverrides } from './setting-options.js'
 
-/** Options every command accepts; each overrides the env var named in its help. */
+/** Options every command accepts: one flag per setting, each overriding the variable named in its help. */
 export function addGlobalOptions(program: Command): Command {
+  for (const option of settingOptions()) program.addOption(option)
   return program
-    .addOption(new Option('--database-url <url>', 'catalog database (env IMGPIPE_DATABASE_URL)'))
-    .addOption(new Option('--object-store-url <url>', 'object store (env IMGPIPE_OBJECT_STORE_URL)'))
-    .addOption(new Option('--broker-url <url>', 'message broker (env IMGPIPE_BROKER_URL)'))
-    .addOption(new Option('--topic-prefix <prefix>', 'prefix for topic and group names (env IMGPIPE_TOPIC_PREFIX)'))
-    .addOption(new Option('--partitions <n>', 'partitions of topics created (env IMGPIPE_TOPIC_PARTITIONS)'))
-    .addOption(new Option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (env IMGPIPE_LOG_LEVEL)'))
-}
-
-interface GlobalOptions {
-  databaseUrl?: string
-  objectStoreUrl?: string
-  brokerUrl?: string
-  topicPrefix?: string
-  partitions?: string
-  logLevel?: string
 }
 
 export interface CliContext {
@@ -35,16 +22,8 @@ export interface CliContext {
  * long-running stages pass `defaultLogLevel: 'info'` to log what they do.
  */
 export function cliContext(command: Command, options: { defaultLogLevel?: LogLevel } = {}): CliContext {
-  const flags = command.optsWithGlobals<GlobalOptions>()
-  const overrides: ConfigOverrides = {
-    databaseUrl: flags.databaseUrl,
-    objectStoreUrl: flags.objectStoreUrl,
-    brokerUrl: flags.brokerUrl,
-    topicPrefix: flags.topicPrefix,
-    topicPartitions: flags.partitions,
-    logLevel: flags.logLevel,
-  }
-  const explicitLevel = flags.logLevel !== undefined || (process.env['IMGPIPE_LOG_LEVEL'] ?? '') !== ''
+  const overrides = settingOverrides(command.optsWithGlobals())
+  const explicitLevel = overrides.logLevel !== undefined || (process.env[ENV.logLevel] ?? '') !== ''
   if (!explicitLevel && options.defaultLogLevel !== undefined) overrides.logLevel = options.defaultLogLevel
   const config = loadConfig(process.env, overrides)
   return { config, logger: createLogger(config.logLevel), stop: stopSignal() }

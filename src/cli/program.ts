@@ -19,6 +19,8 @@ export function buildProgram(): Command {
     )
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
+    // Every command's --help lists the setting flags, which each command takes.
+    .configureHelp({ showGlobalOptions: true })
     // Before the subcommands are added: they copy it, and runCli turns usage errors into exit code 2.
     .exitOverride()
   addGlobalOptions(program)

@@ -18,6 +18,11 @@ export const GROUPS = {
   imageEventAlert: 'image_event_alert_group',
 } as const
 
+/** A topic or group name after the configured prefix (IMGPIPE_TOPIC_PREFIX), so pipelines can share a cluster. */
+export function topicName(config: { topicPrefix: string }, topic: string): string {
+  return `${config.topicPrefix}${topic}`
+}
+
 export const SCHEMA_VERSION = 1
 
 export interface ImageAnalysisMessage {

@@ -1,3 +1,4 @@
+import { DEFAULT_CONSUMER_OPTIONS } from '../core/consumer-options.js'
 import { ClosedError, describeError, toImgpipeError } from '../core/errors.js'
 import type { MessageHandler, ReceivedMessage, Subscription } from '../core/ports/bus.js'
 import { deadLetterTopic, retrying, type StageContext } from './stage-context.js'
@@ -44,7 +45,8 @@ export async function consumeTopic(
   source: { topic: string; group: string },
   handle: (message: ReceivedMessage) => Promise<void>,
 ): Promise<Subscription> {
-  const subscription = await context.bus.subscribe({ ...source, handler: messageWorker(context, stage, handle) })
-  context.logger.info(source, `${stage}: consuming`)
+  const { batchSize, concurrency } = context.consumer ?? DEFAULT_CONSUMER_OPTIONS
+  const subscription = await context.bus.subscribe({ ...source, batchSize, concurrency, handler: messageWorker(context, stage, handle) })
+  context.logger.info({ ...source, batchSize, concurrency }, `${stage}: consuming`)
   return subscription
 }

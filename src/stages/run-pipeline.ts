@@ -1,30 +1,31 @@
-import type { AnalysisConfig } from '../config.js'
 import { ClosedError } from '../core/errors.js'
-import type { Logger } from '../core/logger.js'
-import type { Bus, Subscription } from '../core/ports/bus.js'
+import type { Subscription } from '../core/ports/bus.js'
 import type { Catalog } from '../core/ports/catalog.js'
 import type { DeliveryChannel } from '../core/ports/delivery-channel.js'
-import type { ObjectStore } from '../core/ports/object-store.js'
 import type { PipelineCounts } from '../core/types.js'
 import { AlertStage } from './alert/alert-stage.js'
 import { AnalyzeStage } from './analyze/analyze-stage.js'
 import type { ImageSource } from './receive/image-source.js'
 import { ReceiveStage, type ReceiveOutcome } from './receive/receive-stage.js'
-import type { StageContext, Topics } from './stage-context.js'
+import { retrying, type StageContext } from './stage-context.js'
 
-export interface PipelineOptions {
-  catalog: Catalog
-  store: ObjectStore
-  bus: Bus
-  topics: Topics
-  analysis: AnalysisConfig
+/**
+ * What the stages of a process share: the three ports, the names and settings (a StageContext without its
+ * shutdown signal, which runPipeline makes), and the partitions of the topics it creates.
+ */
+export interface PipelineContext extends Omit<StageContext, 'signal'> {
+  /** Partitions of each pipeline topic created when missing. */
   partitions: number
-  logger: Logger
-  channels: readonly DeliveryChannel[]
+}
+
+/** What this process does with the pipeline. */
+export interface PipelinePlan {
   /** Images to receive; none for a consumer-only process. */
   source?: ImageSource
   analyze: boolean
   alert: boolean
+  /** Where the alert stage delivers each alert. */
+  channels: readonly DeliveryChannel[]
   /**
    * `drained`: return once the source is exhausted and the catalog shows nothing pending (every image
    * analysed or failed, every event alerted and delivered). `stopped`: consume until `stop` aborts.
@@ -51,20 +52,22 @@ export interface PipelineReport {
 }
 
 /**
- * Runs any combination of the three stages in this process, on a migrated catalog and a ready store
- * (`openReadyBackends`). The stages only meet through the bus:
- * the same code runs them as one process on the in-process bus or as three processes on Kafka.
+ * Assembles and runs any combination of the three stages in this process, on a migrated catalog and a ready
+ * store: creates the topics, recovers what the catalog shows unfinished, starts the consuming stages and
+ * feeds the source to the receive stage. The stages only meet through the bus: the same code runs them as
+ * one process on the in-process bus or as three processes on Kafka.
  */
-export async function runPipeline(options: PipelineOptions): Promise<PipelineReport> {
-  const { catalog, logger } = options
+export async function runPipeline(pipeline: PipelineContext, plan: PipelinePlan): Promise<PipelineReport> {
+  const { catalog, logger } = pipeline
   // Separate from `stop`: stopping first lets the message in hand finish; this one breaks retry loops.
   const interrupt = new AbortController()
   const context: StageContext = {
     catalog,
-    store: options.store,
-    bus: options.bus,
-    topics: options.topics,
-    analysis: options.analysis,
+    store: pipeline.store,
+    bus: pipeline.bus,
+    topics: pipeline.topics,
+    analysis: pipeline.analysis,
+    consumer: pipeline.consumer,
     logger,
     signal: interrupt.signal,
   }
@@ -75,7 +78,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRep
   const failed = new AbortController()
   const watch = (subscription: Subscription, stage: string): void => {
     subscription.done.catch((error: unknown) => {
-      if (options.stop.aborted && (error instanceof ClosedError || interrupt.signal.aborted)) return
+      if (plan.stop.aborted && (error instanceof ClosedError || interrupt.signal.aborted)) return
       logger.error({ err: error }, `${stage} stage stopped`)
       failure ??= error
       failed.abort()
@@ -83,32 +86,32 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRep
   }
 
   try {
+    await ensurePipelineTopics(context, pipeline.partitions)
     const receive = new ReceiveStage(context)
-    await receive.start(options.partitions)
     // Only a receiving process, or one whose bus forgets, rebuilds the analysis queue from the catalog:
     // consumers on Kafka would otherwise each re-queue the whole backlog at start-up.
-    if (options.source !== undefined || !options.bus.durable) await receive.recover()
-    if (options.alert) {
-      stages.alert = new AlertStage(context, options.channels)
+    if (plan.source !== undefined || !pipeline.bus.durable) await receive.recover()
+    if (plan.alert) {
+      stages.alert = new AlertStage(context, plan.channels)
       const subscription = await stages.alert.start()
       subscriptions.push(subscription)
       watch(subscription, 'alert')
     }
-    if (options.analyze) {
+    if (plan.analyze) {
       stages.analyze = new AnalyzeStage(context)
       const subscription = await stages.analyze.start()
       subscriptions.push(subscription)
       watch(subscription, 'analyze')
     }
-    if (options.source !== undefined) {
-      for await (const incoming of options.source) {
-        if (options.stop.aborted || failed.signal.aborted) break
+    if (plan.source !== undefined) {
+      for await (const incoming of plan.source) {
+        if (plan.stop.aborted || failed.signal.aborted) break
         const outcome = await receive.receive(incoming)
         outcomes[outcome.kind] += 1
-        options.onReceived?.(outcome)
+        plan.onReceived?.(outcome)
       }
     }
-    const stopped = await waitUntilDone(options, failed.signal)
+    const stopped = await waitUntilDone(catalog, plan, failed.signal)
     if (failure !== undefined) throw failure
     const processed = {
       analyzed: stages.analyze?.stats.analyzed ?? 0,
@@ -118,19 +121,19 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRep
     }
     return { outcomes, processed, counts: await catalog.counts(), stopped }
   } finally {
-    const grace = setTimeout(() => interrupt.abort(), options.graceMs ?? 10_000)
+    const grace = setTimeout(() => interrupt.abort(), plan.graceMs ?? 10_000)
     await Promise.allSettled(subscriptions.map((subscription) => subscription.close()))
     clearTimeout(grace)
     interrupt.abort()
   }
 }
 
-async function waitUntilDone(options: PipelineOptions, failed: AbortSignal): Promise<boolean> {
+async function waitUntilDone(catalog: Catalog, options: PipelinePlan, failed: AbortSignal): Promise<boolean> {
   const pollMs = options.pollMs ?? 100
   for (;;) {
     if (options.stop.aborted) return true
     if (failed.aborted) return false
-    const counts = await options.catalog.counts()
+    const counts = await catalog.counts()
     options.onProgress?.(counts)
     if (options.until === 'drained' && isDrained(counts, options)) return false
     await new Promise<void>((resolve) => {
@@ -145,6 +148,20 @@ async function waitUntilDone(options: PipelineOptions, failed: AbortSignal): Pro
       }
     })
   }
+}
+
+/**
+ * Creates the pipeline's topics when missing, before any stage publishes or subscribes: here, where the
+ * stages are assembled, rather than in one of them.
+ */
+export async function ensurePipelineTopics(context: StageContext, partitions: number): Promise<void> {
+  const { bus, topics } = context
+  await retrying(context, 'topic creation', () =>
+    bus.ensureTopics([
+      { name: topics.imageAnalysis, partitions },
+      { name: topics.imageEventAlert, partitions },
+    ]),
+  )
 }
 
 /** Nothing left for the stages this process runs. */

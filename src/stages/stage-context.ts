@@ -1,7 +1,7 @@
-import type { AnalysisConfig, Config } from '../config.js'
-import { topicName } from '../config.js'
+import type { AnalysisOptions } from '../core/analysis-options.js'
+import type { ConsumerOptions } from '../core/consumer-options.js'
 import type { Logger } from '../core/logger.js'
-import { GROUPS, TOPICS } from '../core/messages.js'
+import { GROUPS, TOPICS, topicName } from '../core/messages.js'
 import type { Bus } from '../core/ports/bus.js'
 import type { Catalog } from '../core/ports/catalog.js'
 import type { ObjectStore } from '../core/ports/object-store.js'
@@ -16,7 +16,7 @@ export interface Topics {
   imageEventAlertGroup: string
 }
 
-export function topicsFor(config: Pick<Config, 'topicPrefix'>): Topics {
+export function topicsFor(config: { topicPrefix: string }): Topics {
   return {
     imageAnalysis: topicName(config, TOPICS.imageAnalysis),
     imageEventAlert: topicName(config, TOPICS.imageEventAlert),
@@ -30,13 +30,19 @@ export function deadLetterTopic(topic: string): string {
   return `${topic}_dead_letter`
 }
 
-/** What every stage gets: the three ports, names, settings, a logger and the shutdown signal. */
+/**
+ * What every stage gets: the three ports, names, settings, a logger and the shutdown signal. The stages share
+ * one shape: `recover()` republishes what the catalog shows unfinished; a consuming stage's `start()` recovers
+ * and then subscribes. Topics are created by whoever assembles the stages (run-pipeline.ts), not by a stage.
+ */
 export interface StageContext {
   catalog: Catalog
   store: ObjectStore
   bus: Bus
   topics: Topics
-  analysis: AnalysisConfig
+  analysis: AnalysisOptions
+  /** How analyze and alert consume (batch size, handlers in flight); the defaults when absent. */
+  consumer?: ConsumerOptions
   logger: Logger
   /** Aborted on shutdown: retry loops stop and the message in hand stays uncommitted. */
   signal: AbortSignal

@@ -1,7 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { LogChannel } from '../../src/stages/alert/log-channel.js'
 import { mockSource } from '../../src/stages/receive/mock-source.js'
-import { isDrained, runPipeline } from '../../src/stages/run-pipeline.js'
+import { isDrained, runPipeline, type PipelineContext, type PipelinePlan } from '../../src/stages/run-pipeline.js'
 import { memoryContext, type TestContext } from '../support/memory-context.js'
 
 let context: TestContext
@@ -12,15 +12,13 @@ afterEach(async () => {
   await context.close()
 })
 
-function options(extra: Partial<Parameters<typeof runPipeline>[0]> = {}): Parameters<typeof runPipeline>[0] {
+function pipeline(extra: Partial<PipelineContext> = {}): PipelineContext {
+  const { catalog, store, bus, topics, analysis, logger } = context
+  return { catalog, store, bus, topics, analysis, logger, partitions: 2, ...extra }
+}
+
+function plan(extra: Partial<PipelinePlan> = {}): PipelinePlan {
   return {
-    catalog: context.catalog,
-    store: context.store,
-    bus: context.bus,
-    topics: context.topics,
-    analysis: context.analysis,
-    partitions: 2,
-    logger: context.logger,
     channels: [new LogChannel(context.logger)],
     analyze: true,
     alert: true,
@@ -33,7 +31,7 @@ function options(extra: Partial<Parameters<typeof runPipeline>[0]> = {}): Parame
 
 describe('runPipeline', () => {
   it('runs the three stages in one process until drained', async () => {
-    const report = await runPipeline(options({ source: mockSource({ streams: ['a', 'b'], count: 8, changeEvery: 4 }) }))
+    const report = await runPipeline(pipeline(), plan({ source: mockSource({ streams: ['a', 'b'], count: 8, changeEvery: 4 }) }))
     expect(report.stopped).toBe(false)
     expect(report.outcomes).toEqual({ received: 16, failed: 0, duplicate: 0 })
     expect(report.counts).toMatchObject({ images: 16, imagesAnalyzed: 16, imagesReceived: 0, events: 4, alerts: 4, alertsUndelivered: 0 })
@@ -42,18 +40,29 @@ describe('runPipeline', () => {
     for (const view of views) expect(view.previousImage?.imageNum).toBe((view.image.imageNum ?? 0) - 1)
   })
 
+  it('creates both topics with the pipeline’s partitions before a stage publishes, also for a consumer-only process', async () => {
+    const ensureTopics = vi.spyOn(context.bus, 'ensureTopics')
+    const publish = vi.spyOn(context.bus, 'publish')
+    await runPipeline(pipeline({ partitions: 3 }), plan({ analyze: false }))
+    expect(ensureTopics.mock.calls[0]?.[0]).toEqual([
+      { name: 'image_analysis', partitions: 3 },
+      { name: 'image_event_alert', partitions: 3 },
+    ])
+    expect(ensureTopics.mock.invocationCallOrder[0]).toBeLessThan(publish.mock.invocationCallOrder[0] ?? Number.POSITIVE_INFINITY)
+  })
+
   it('picks up work left in the database by a crashed run', async () => {
     // A receive-only run: images recorded and published on a bus that then "dies".
-    await runPipeline(options({ source: mockSource({ streams: ['a'], count: 4, changeEvery: 4 }), analyze: false, alert: false }))
+    await runPipeline(pipeline(), plan({ source: mockSource({ streams: ['a'], count: 4, changeEvery: 4 }), analyze: false, alert: false }))
     expect((await context.catalog.counts()).imagesReceived).toBe(4)
     const { MemoryBus } = await import('../../src/adapters/memory/memory-bus.js')
-    const report = await runPipeline(options({ bus: new MemoryBus() }))
+    const report = await runPipeline(pipeline({ bus: new MemoryBus() }), plan())
     expect(report.counts).toMatchObject({ imagesAnalyzed: 4, events: 1, alerts: 1 })
   })
 
   it('returns when stopped, without waiting for a source that never ends', async () => {
     const stop = new AbortController()
-    const running = runPipeline(options({ until: 'stopped', stop: stop.signal }))
+    const running = runPipeline(pipeline(), plan({ until: 'stopped', stop: stop.signal }))
     setTimeout(() => stop.abort(), 20)
     expect((await running).stopped).toBe(true)
   })

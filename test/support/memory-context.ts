@@ -69,27 +69,23 @@ export async function runMockPipeline(
   context: Omit<StageContext, 'signal'>,
   options: { streams: readonly string[]; count: number; changeEvery?: number; from?: number },
 ): Promise<PipelineReport> {
-  const report = await runPipeline({
-    catalog: context.catalog,
-    store: context.store,
-    bus: context.bus,
-    topics: context.topics,
-    analysis: context.analysis,
-    partitions: 1,
-    logger: context.logger,
-    channels: [new LogChannel(context.logger)],
-    source: mockSource({
-      streams: options.streams,
-      count: options.count,
-      changeEvery: options.changeEvery ?? 4,
-      startAt: () => options.from ?? 1,
-    }),
-    analyze: true,
-    alert: true,
-    until: 'drained',
-    stop: new AbortController().signal,
-    pollMs: 5,
-  })
+  const report = await runPipeline(
+    { ...context, partitions: 1 },
+    {
+      channels: [new LogChannel(context.logger)],
+      source: mockSource({
+        streams: options.streams,
+        count: options.count,
+        changeEvery: options.changeEvery ?? 4,
+        startAt: () => options.from ?? 1,
+      }),
+      analyze: true,
+      alert: true,
+      until: 'drained',
+      stop: new AbortController().signal,
+      pollMs: 5,
+    },
+  )
   if (report.outcomes.failed > 0) throw new Error(`mock run failed for ${report.outcomes.failed} images`)
   return report
 }

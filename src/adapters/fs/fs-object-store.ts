@@ -7,6 +7,7 @@ import { errorCode, isTransientCode } from '../../core/error-chain.js'
 import { ClosedError, isImgpipeError, ObjectKeyInvalidError, ObjectNotFoundError, StoreUnavailableError } from '../../core/errors.js'
 import { assertValidObjectKey, assertValidPrefix, compareObjectKeys } from '../../core/object-keys.js'
 import type { ObjectStore, StoredObject } from '../../core/ports/object-store.js'
+import { describeFsObjectStore, type FsObjectStoreOptions } from './fs-options.js'
 
 /**
  * Objects as files under one directory: key `image/mock/image_00001.jpg` is the file
@@ -22,14 +23,6 @@ import type { ObjectStore, StoredObject } from '../../core/ports/object-store.js
 
 /** Leading part of the temporary files a put leaves behind if the process dies before its rename. */
 export const FS_TEMP_FILE_PREFIX = '.imgpipe-tmp-'
-
-export interface FsObjectStoreOptions {
-  /**
-   * fsync each object before renaming it into place (default true). Without it, a power loss (not a
-   * process crash) can leave an empty file under a key whose catalog row was already committed.
-   */
-  fsync?: boolean
-}
 
 /** Errors that a later attempt can get past: descriptor exhaustion, contention, flaky (network) disks. */
 const HINTS: Record<string, string> = {
@@ -54,10 +47,10 @@ export class FsObjectStore implements ObjectStore {
   private realRoot: Promise<string> | undefined
   private closed = false
 
-  constructor(dir: string, options: FsObjectStoreOptions = {}) {
+  constructor(dir: string, options: Omit<FsObjectStoreOptions, 'dir'> = {}) {
     this.dir = path.resolve(dir)
     this.fsync = options.fsync ?? true
-    this.description = `file:${this.dir}`
+    this.description = describeFsObjectStore({ dir: this.dir })
   }
 
   async put(key: string, bytes: Uint8Array): Promise<void> {

@@ -18,8 +18,6 @@
  * concurrent sends could reuse a sequence number.
  */
 import { Admin, compatibilityPartitioner, ProduceAcks, Producer, stringSerializers } from '@platformatic/kafka'
-import type { KafkaSaslConfig, KafkaTlsConfig } from '../../config.js'
-import { describeBroker } from '../../config.js'
 import { ClosedError, describeError, MessageInvalidError } from '../../core/errors.js'
 import type { Logger } from '../../core/logger.js'
 import type { Bus, BusMessage, SubscribeOptions, Subscription, TopicSpec } from '../../core/ports/bus.js'
@@ -27,17 +25,11 @@ import { sleep, withRetry } from '../../core/retry.js'
 import { kafkaClientConnection } from './kafka-connection.js'
 import type { KafkaClientConnection } from './kafka-connection.js'
 import { describeKafkaError, hasKafkaApiError, toBusError } from './kafka-errors.js'
+import { describeKafkaBrokers, type KafkaBrokerOptions } from './kafka-options.js'
 import { clientRetryDelay, KafkaSubscription } from './kafka-subscription.js'
 
 /** Options of {@link KafkaBus}. */
-export interface KafkaBusOptions {
-  /** Bootstrap brokers as `host:port`. */
-  brokers: string[]
-  clientId: string
-  /** TLS to every broker (`kafkas://`); undefined for plaintext. */
-  tls?: KafkaTlsConfig | undefined
-  /** SASL authentication; undefined for none. */
-  sasl?: KafkaSaslConfig | undefined
+export interface KafkaBusOptions extends KafkaBrokerOptions {
   /** Partitions of a topic created implicitly by `publish` or `subscribe`. */
   defaultPartitions: number
   logger: Logger
@@ -84,8 +76,7 @@ export class KafkaBus implements Bus {
     }
     this.options = options
     this.connection = kafkaClientConnection(options)
-    const { brokers, clientId, tls, sasl } = options
-    this.description = describeBroker({ kind: 'kafka', brokers, clientId, tls, sasl })
+    this.description = describeKafkaBrokers(options)
     this.logger = options.logger.child({ bus: this.description })
   }
 

@@ -9,16 +9,10 @@
 import { isIP } from 'node:net'
 import type { ConnectionOptions as TlsOptions } from 'node:tls'
 import type { SASLOptions } from '@platformatic/kafka'
-import type { KafkaSaslConfig, KafkaTlsConfig } from '../../config.js'
+import type { KafkaBrokerOptions } from './kafka-options.js'
 
-/** Where the brokers are and how to reach them, as the config gives it. */
-export interface KafkaConnectionSettings {
-  brokers: string[]
-  /** TLS to every broker; undefined for plaintext. */
-  tls?: KafkaTlsConfig | undefined
-  /** SASL after connecting; undefined for none. */
-  sasl?: KafkaSaslConfig | undefined
-}
+/** Where the brokers are and how to reach them. */
+export type KafkaConnectionSettings = Pick<KafkaBrokerOptions, 'brokers' | 'tls' | 'sasl'>
 
 /** The connection part of every client's options. */
 export interface KafkaClientConnection {

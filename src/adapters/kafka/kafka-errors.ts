@@ -15,11 +15,11 @@
  * NetworkError (and a certificate error is a plain Node error), so it retries them a few times itself; the
  * bus does not retry them again.
  */
-import { ENV } from '../../config.js'
 import { errorChain, errorCode, errorCodeKind, isTlsFailureCode } from '../../core/error-chain.js'
 import { BusUnavailableError, isImgpipeError } from '../../core/errors.js'
 import type { ImgpipeError } from '../../core/errors.js'
 import type { KafkaClientConnection } from './kafka-connection.js'
+import { KAFKA_SECURITY_VARIABLES } from './kafka-options.js'
 
 const PERMANENT_CODES = new Set([
   'PLT_KFK_USER',
@@ -97,7 +97,7 @@ export function describeKafkaError(error: unknown): string {
   return parts.join(': ').replace(/\s+/g, ' ').trim()
 }
 
-const SASL_VARIABLES = `${ENV.kafkaSaslMechanism}, ${ENV.kafkaSaslUsername} and ${ENV.kafkaSaslPassword}`
+const SASL_VARIABLES = `${KAFKA_SECURITY_VARIABLES.saslMechanism}, ${KAFKA_SECURITY_VARIABLES.saslUsername} and ${KAFKA_SECURITY_VARIABLES.saslPassword}`
 
 /**
  * What to check, when the failure says it: refused credentials, a listener that speaks another protocol, a
@@ -113,17 +113,17 @@ export function kafkaSecurityHint(error: unknown, connection?: KafkaClientConnec
     return `the broker rejected the SASL login: check ${SASL_VARIABLES}`
   }
   if (apiIds.has('UNSUPPORTED_SASL_MECHANISM')) {
-    return `the broker does not offer this SASL mechanism: check ${ENV.kafkaSaslMechanism}`
+    return `the broker does not offer this SASL mechanism: check ${KAFKA_SECURITY_VARIABLES.saslMechanism}`
   }
   if (apiIds.has('ILLEGAL_SASL_STATE')) {
-    return `this listener does not use SASL: connect to the broker's SASL port, or unset ${ENV.kafkaSaslMechanism}`
+    return `this listener does not use SASL: connect to the broker's SASL port, or unset ${KAFKA_SECURITY_VARIABLES.saslMechanism}`
   }
   const tlsCode = nodes.map(errorCode).find(isTlsFailureCode)
   if (tlsCode === 'ERR_TLS_CERT_ALTNAME_INVALID' || tlsCode === 'HOSTNAME_MISMATCH') {
     return `the broker's TLS certificate is not for the host connected to (${tlsCode}): use the broker name its certificate holds`
   }
   if (errorCodeKind(tlsCode) === 'tls-certificate') {
-    return `the broker's TLS certificate was not accepted (${tlsCode}): if a private CA signed it, set ${ENV.kafkaCaFile} to that CA's PEM file (or NODE_EXTRA_CA_CERTS)`
+    return `the broker's TLS certificate was not accepted (${tlsCode}): if a private CA signed it, set ${KAFKA_SECURITY_VARIABLES.caFile} to that CA's PEM file (or NODE_EXTRA_CA_CERTS)`
   }
   if (tlsCode !== undefined || messages.some((message) => message.startsWith('TLS handshake failed'))) {
     return `no TLS handshake with this port${tlsCode === undefined ? '' : ` (${tlsCode})`}: kafkas:// needs a TLS (SSL or SASL_SSL) listener, kafka:// is for PLAINTEXT and SASL_PLAINTEXT ones`

@@ -19,6 +19,7 @@ import { compatibilityPartitioner } from '@platformatic/kafka'
 import { handleBatch } from '../../core/batch.js'
 import { ClosedError, MessageInvalidError } from '../../core/errors.js'
 import type { Bus, BusMessage, MessageHandler, ReceivedMessage, SubscribeOptions, Subscription, TopicSpec } from '../../core/ports/bus.js'
+import { describeMemoryBackend } from './memory-options.js'
 
 /** Options of {@link MemoryBus}. */
 export interface MemoryBusOptions {
@@ -163,7 +164,7 @@ class MemorySubscription implements Subscription {
 
 /** In-process {@link Bus}; see the module comment for the semantics. */
 export class MemoryBus implements Bus {
-  readonly description = 'memory:'
+  readonly description = describeMemoryBackend()
   readonly durable = false
   private readonly defaultPartitions: number
   private readonly topics = new Map<string, TopicState>()

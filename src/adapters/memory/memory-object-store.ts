@@ -1,6 +1,7 @@
 import { ClosedError, ObjectNotFoundError } from '../../core/errors.js'
 import { assertValidObjectKey, assertValidPrefix, compareObjectKeys } from '../../core/object-keys.js'
 import type { ObjectStore, StoredObject } from '../../core/ports/object-store.js'
+import { describeMemoryBackend } from './memory-options.js'
 
 interface Entry {
   bytes: Buffer
@@ -13,7 +14,7 @@ interface Entry {
  * a buffer nor one that got it can change what is stored (a real store would not let them either).
  */
 export class MemoryObjectStore implements ObjectStore {
-  readonly description = 'memory:'
+  readonly description = describeMemoryBackend()
   private readonly objects = new Map<string, Entry>()
   private closed = false
 

@@ -2,8 +2,7 @@ import { CompiledQuery, Kysely, MysqlDialect } from 'kysely'
 import mysql from 'mysql2'
 import type { CatalogDatabase } from '../sql/catalog-schema.js'
 import { createSqlCatalog } from '../sql/sql-catalog.js'
-import { describeServer } from '../sql/sql-server-options.js'
-import type { SqlServerOptions } from '../sql/sql-server-options.js'
+import { describeMysqlCatalog, type MysqlCatalogOptions } from './mysql-options.js'
 import type { SqlBackend, SqlCatalog } from '../sql/sql-catalog.js'
 import type { DriverError, DriverErrorClass } from '../sql/sql-errors.js'
 
@@ -65,12 +64,12 @@ export function classifyMysqlError(error: DriverError): DriverErrorClass | null 
 }
 
 /** The catalog in a MySQL/MariaDB database; the password is used to connect and nowhere else. */
-export function openMysqlCatalog(options: SqlServerOptions): SqlCatalog {
+export function openMysqlCatalog(options: MysqlCatalogOptions): SqlCatalog {
   return createSqlCatalog(openMysqlBackend(options))
 }
 
 /** The connection pool and error classifier under {@link openMysqlCatalog}. */
-export function openMysqlBackend(options: SqlServerOptions): SqlBackend {
+export function openMysqlBackend(options: MysqlCatalogOptions): SqlBackend {
   const db = new Kysely<CatalogDatabase>({
     dialect: new MysqlDialect({
       pool: async () =>
@@ -101,7 +100,7 @@ export function openMysqlBackend(options: SqlServerOptions): SqlBackend {
   })
   return {
     kind: 'mysql',
-    description: describeServer('mysql', options),
+    description: describeMysqlCatalog(options),
     db,
     classifyError: classifyMysqlError,
     release: () => db.destroy(),

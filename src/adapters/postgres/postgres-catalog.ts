@@ -2,8 +2,7 @@ import { Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
 import type { CatalogDatabase } from '../sql/catalog-schema.js'
 import { createSqlCatalog } from '../sql/sql-catalog.js'
-import { describeServer } from '../sql/sql-server-options.js'
-import type { SqlServerOptions } from '../sql/sql-server-options.js'
+import { describePostgresCatalog, type PostgresCatalogOptions } from './postgres-options.js'
 import type { SqlBackend, SqlCatalog } from '../sql/sql-catalog.js'
 import type { DriverError, DriverErrorClass } from '../sql/sql-errors.js'
 
@@ -48,12 +47,12 @@ export function classifyPostgresError(error: DriverError): DriverErrorClass | nu
 }
 
 /** The catalog in a PostgreSQL database; the password is used to connect and nowhere else. */
-export function openPostgresCatalog(options: SqlServerOptions): SqlCatalog {
+export function openPostgresCatalog(options: PostgresCatalogOptions): SqlCatalog {
   return createSqlCatalog(openPostgresBackend(options))
 }
 
 /** The connection pool and error classifier under {@link openPostgresCatalog}. */
-export function openPostgresBackend(options: SqlServerOptions): SqlBackend {
+export function openPostgresBackend(options: PostgresCatalogOptions): SqlBackend {
   const db = new Kysely<CatalogDatabase>({
     dialect: new PostgresDialect({
       pool: async () => {
@@ -79,7 +78,7 @@ export function openPostgresBackend(options: SqlServerOptions): SqlBackend {
   })
   return {
     kind: 'postgres',
-    description: describeServer('postgres', options),
+    description: describePostgresCatalog(options),
     db,
     classifyError: classifyPostgresError,
     release: () => db.destroy(),

@@ -16,7 +16,6 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3'
 import type { BucketLocationConstraint, S3ClientConfig } from '@aws-sdk/client-s3'
-import { redactUrl } from '../../config.js'
 import {
   ClosedError,
   ConfigError,
@@ -28,19 +27,7 @@ import {
 import { errorCode, errorCodeKind } from '../../core/error-chain.js'
 import { assertValidObjectKey, assertValidPrefix, contentTypeForKey } from '../../core/object-keys.js'
 import type { ObjectStore, StoredObject } from '../../core/ports/object-store.js'
-
-/** The `s3` variant of `ObjectStoreConfig`: the store URL's parts. */
-export interface S3ObjectStoreOptions {
-  bucket: string
-  /** '' or a path ending with '/', prepended to every key. */
-  prefix: string
-  /** For S3-compatible servers (S3Proxy, MinIO, Ceph...); unset for AWS. */
-  endpoint?: string | undefined
-  region?: string | undefined
-  forcePathStyle: boolean
-  /** 'when_required' for servers that reject the SDK's default CRC checksums. */
-  checksums: 'when_supported' | 'when_required'
-}
+import { describeS3ObjectStore, type S3ObjectStoreOptions } from './s3-options.js'
 
 /** DeleteObjects takes at most this many keys per request. */
 const DELETE_BATCH = 1000
@@ -55,7 +42,6 @@ export class S3ObjectStore implements ObjectStore {
   private readonly client: S3Client
   private readonly bucket: string
   private readonly prefix: string
-  private readonly endpoint: string | undefined
   private closed = false
 
   constructor(options: S3ObjectStoreOptions) {
@@ -67,8 +53,7 @@ export class S3ObjectStore implements ObjectStore {
     }
     this.bucket = options.bucket
     this.prefix = prefix
-    this.endpoint = options.endpoint === undefined ? undefined : redactUrl(options.endpoint)
-    this.description = `s3://${this.bucket}/${this.prefix}${this.endpoint === undefined ? '' : ` (endpoint ${this.endpoint})`}`
+    this.description = describeS3ObjectStore(options)
     const config: S3ClientConfig = {
       forcePathStyle: options.forcePathStyle,
       region: options.region ?? (options.endpoint === undefined ? undefined : chainRegionOr('us-east-1')),

@@ -1,4 +1,4 @@
-/** Where a MySQL/MariaDB or PostgreSQL catalog lives: the server fields of `DatabaseConfig`. */
+/** Where a MySQL/MariaDB or PostgreSQL catalog lives (MysqlCatalogOptions and PostgresCatalogOptions are this). */
 export interface SqlServerOptions {
   host: string
   port: number

@@ -7,6 +7,7 @@ import type { CatalogDatabase } from '../sql/catalog-schema.js'
 import { createSqlCatalog } from '../sql/sql-catalog.js'
 import type { SqlBackend, SqlCatalog } from '../sql/sql-catalog.js'
 import type { DriverError, DriverErrorClass } from '../sql/sql-errors.js'
+import { describeSqliteCatalog, type SqliteCatalogOptions } from './sqlite-options.js'
 
 /**
  * The embedded catalog: SQLite through better-sqlite3 12, behind the shared Kysely query module.
@@ -150,13 +151,14 @@ export function classifySqliteError(error: DriverError): DriverErrorClass | null
 }
 
 /** The SQLite catalog at `path` (`:memory:` for a private in-memory database). */
-export function openSqliteCatalog(options: { path: string }): SqlCatalog {
+export function openSqliteCatalog(options: SqliteCatalogOptions): SqlCatalog {
   return createSqlCatalog(openSqliteBackend(options))
 }
 
 /** The connection and error classifier under {@link openSqliteCatalog}. */
-export function openSqliteBackend(options: { path: string }): SqlBackend {
+export function openSqliteBackend(options: SqliteCatalogOptions): SqlBackend {
   const file = options.path === ':memory:' ? ':memory:' : path.resolve(options.path)
   const { db, release } = acquire(file)
-  return { kind: 'sqlite', description: `sqlite:${file}`, db, classifyError: classifySqliteError, release }
+  const description = describeSqliteCatalog({ path: file })
+  return { kind: 'sqlite', description, db, classifyError: classifySqliteError, release }
 }

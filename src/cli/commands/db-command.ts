@@ -1,8 +1,6 @@
 import { Option } from 'commander'
 import type { Command } from 'commander'
-import { openCatalog } from '../../adapters/open-backends.js'
-import { describeDatabase } from '../../config.js'
-import type { Config } from '../../config.js'
+import { describeCatalog } from '../../adapters/backend-options.js'
 import { UsageError } from '../../core/errors.js'
 import { CATALOG_TABLES } from '../../core/ports/catalog.js'
 import type { Catalog, CatalogTable } from '../../core/ports/catalog.js'
@@ -10,6 +8,7 @@ import type { PipelineCounts } from '../../core/types.js'
 import { cliContext, nonNegativeInteger, positiveInteger, printJson } from '../cli-context.js'
 import { cellText, formatRecords, formatTable, outputWidth, tooNarrowForTable } from '../table-format.js'
 import type { TableColumn } from '../table-format.js'
+import { withBackends } from '../with-backends.js'
 
 /**
  * `imgpipe db create|reset|empty|show|counts`: the original's database_utility_scripts
@@ -86,9 +85,9 @@ export function registerDbCommand(program: Command): void {
   db.command('create')
     .description('create the catalog tables, or upgrade them to the current schema; never deletes data')
     .action(async (_options: unknown, command: Command) => {
-      const { config } = cliContext(command)
-      const where = describeDatabase(config.database)
-      await withCatalog(config, async (catalog) => {
+      const context = cliContext(command)
+      const where = describeCatalog(context.config.database)
+      await withBackends(context, { catalog: 'open' }, async ({ catalog }) => {
         await catalog.ping()
         const applied = await catalog.migrate()
         const counts = await catalog.tableCounts()
@@ -105,14 +104,14 @@ export function registerDbCommand(program: Command): void {
     .description('drop the catalog tables and create them again, empty (destructive: needs --yes)')
     .option('--yes', `confirm: delete every row of ${TABLE_LIST}`)
     .action(async (options: { yes?: boolean }, command: Command) => {
-      const { config } = cliContext(command)
-      const where = describeDatabase(config.database)
+      const context = cliContext(command)
+      const where = describeCatalog(context.config.database)
       if (options.yes !== true) {
         throw new UsageError(
           `db reset would delete every row of ${TABLE_LIST} in ${where} and recreate the tables; run it again with --yes to do so`,
         )
       }
-      await withCatalog(config, async (catalog) => {
+      await withBackends(context, { catalog: 'open' }, async ({ catalog }) => {
         // Only for the report: a database without the tables yet is what reset is sometimes for.
         const before = await catalog.tableCounts().catch(() => null)
         await catalog.reset()
@@ -126,12 +125,12 @@ export function registerDbCommand(program: Command): void {
     .description('delete every row of the catalog tables, keeping the schema (destructive: needs --yes)')
     .option('--yes', `confirm: delete every row of ${TABLE_LIST}`)
     .action(async (options: { yes?: boolean }, command: Command) => {
-      const { config } = cliContext(command)
-      const where = describeDatabase(config.database)
+      const context = cliContext(command)
+      const where = describeCatalog(context.config.database)
       if (options.yes !== true) {
         throw new UsageError(`db empty would delete every row of ${TABLE_LIST} in ${where}; run it again with --yes to do so`)
       }
-      await withCatalog(config, async (catalog) => {
+      await withBackends(context, { catalog: 'open' }, async ({ catalog }) => {
         const before = await catalog.tableCounts()
         await catalog.emptyTables()
         process.stdout.write(
@@ -158,10 +157,12 @@ export function registerDbCommand(program: Command): void {
       `\nTables: ${TABLE_LIST}.\nOn a narrow terminal the table keeps the most telling columns and lists the others; --vertical or --json show them all.`,
     )
     .action(async (options: ShowOptions, command: Command) => {
-      const { config } = cliContext(command)
-      const where = describeDatabase(config.database)
+      const context = cliContext(command)
+      const where = describeCatalog(context.config.database)
       const tables = options.table === undefined ? CATALOG_TABLES : [options.table]
-      const shown = await withCatalog(config, (catalog) => showTables(catalog, tables, options.limit, options.after))
+      const shown = await withBackends(context, { catalog: 'open' }, ({ catalog }) =>
+        showTables(catalog, tables, options.limit, options.after),
+      )
       if (options.json === true) {
         printJson({ database: where, tables: shown })
         return
@@ -184,9 +185,9 @@ export function registerDbCommand(program: Command): void {
     .description('rows per catalog table and the pipeline counts (images by status, events, alerts)')
     .option('--json', 'print the counts as JSON')
     .action(async (options: { json?: boolean }, command: Command) => {
-      const { config } = cliContext(command)
-      const where = describeDatabase(config.database)
-      const { tables, counts } = await withCatalog(config, async (catalog) => ({
+      const context = cliContext(command)
+      const where = describeCatalog(context.config.database)
+      const { tables, counts } = await withBackends(context, { catalog: 'open' }, async ({ catalog }) => ({
         tables: await catalog.tableCounts(),
         counts: await catalog.counts(),
       }))
@@ -200,16 +201,6 @@ export function registerDbCommand(program: Command): void {
       )
       process.stdout.write(`${[`database: ${where}`, ...table.lines, `pipeline: ${describePipelineCounts(counts)}`].join('\n')}\n`)
     })
-}
-
-/** Opens only the catalog, runs `work`, and closes it whatever happens. */
-async function withCatalog<T>(config: Config, work: (catalog: Catalog) => Promise<T>): Promise<T> {
-  const catalog = await openCatalog(config.database)
-  try {
-    return await work(catalog)
-  } finally {
-    await catalog.close()
-  }
 }
 
 async function showTables(

@@ -1,10 +1,10 @@
 import type { Command } from 'commander'
-import { openReadyBackends } from '../../adapters/open-backends.js'
 import { describeError } from '../../core/errors.js'
 import { assertValidStreamName } from '../../core/object-keys.js'
 import { fileSource, listImageFiles } from '../../stages/receive/file-source.js'
 import { cliContext, printJson } from '../cli-context.js'
-import { printSummary, runWithProgress } from './pipeline-commands.js'
+import { withBackends } from '../with-backends.js'
+import { PIPELINE_BACKENDS, printSummary, runWithProgress } from './pipeline-commands.js'
 
 interface IngestOptions {
   stream: string
@@ -28,12 +28,11 @@ export function registerIngestCommand(program: Command): void {
     .action(async (paths: string[], options: IngestOptions, command: Command) => {
       assertValidStreamName(options.stream)
       const context = cliContext(command)
-      const { config, logger } = context
+      const { config } = context
       const files = await listImageFiles(paths, options.recursive === true)
       const inProcess = config.broker.kind === 'memory'
       const rejected: { file: string; code: string; reason: string }[] = []
-      const backends = await openReadyBackends(config, logger)
-      try {
+      await withBackends(context, PIPELINE_BACKENDS, async (backends) => {
         const source = fileSource({ files, stream: options.stream, maxImageBytes: config.analysis.maxImageBytes })
         const report = await runWithProgress(
           context,
@@ -54,8 +53,6 @@ export function registerIngestCommand(program: Command): void {
           printSummary(context, report, false)
         }
         if (rejected.length > 0) process.exitCode = PARTIAL_FAILURE_EXIT_CODE
-      } finally {
-        await backends.close()
-      }
+      })
     })
 }

@@ -1,16 +1,16 @@
 import { InvalidArgumentError, type Command } from 'commander'
-import { openReadyBackends, type Backends } from '../../adapters/open-backends.js'
-import { describeBroker, describeDatabase, describeObjectStore } from '../../config.js'
+import { describeBus, describeCatalog, describeObjectStore } from '../../adapters/backend-options.js'
 import { assertValidStreamName } from '../../core/object-keys.js'
 import type { PipelineCounts } from '../../core/types.js'
 import { LogChannel } from '../../stages/alert/log-channel.js'
 import type { ImageSource } from '../../stages/receive/image-source.js'
 import type { ReceiveOutcome } from '../../stages/receive/receive-stage.js'
 import { mockSource } from '../../stages/receive/mock-source.js'
-import { runPipeline, type PipelineReport } from '../../stages/run-pipeline.js'
+import { runPipeline, type PipelineContext, type PipelinePlan, type PipelineReport } from '../../stages/run-pipeline.js'
 import { topicsFor } from '../../stages/stage-context.js'
 import { cliContext, nonNegativeInteger, positiveInteger, printJson, type CliContext } from '../cli-context.js'
 import { PipelineProgress } from '../progress.js'
+import { withBackends, type OpenedBackends } from '../with-backends.js'
 
 interface MockOptions {
   count: number
@@ -46,6 +46,10 @@ function noiseSigma(value: string): number {
   if (!(sigma >= 0 && sigma <= 64)) throw new InvalidArgumentError('expected a number from 0 to 64')
   return sigma
 }
+
+/** What a pipeline process opens: the three ports, the schema migrated and the bucket or directory there. */
+export const PIPELINE_BACKENDS = { catalog: 'ready', store: 'ready', bus: 'open' } as const
+export type PipelineBackends = OpenedBackends<typeof PIPELINE_BACKENDS>
 
 export function streamNames(options: Pick<MockOptions, 'stream' | 'streams'>): string[] {
   if (options.streams === 1) return [options.stream]
@@ -99,8 +103,7 @@ async function runMock(context: CliContext, options: MockOptions, stages: { anal
   const streams = streamNames(options)
   // Checked before anything is opened, so a typo costs no connection.
   streams.forEach(assertValidStreamName)
-  const backends = await openReadyBackends(context.config, context.logger)
-  try {
+  return withBackends(context, PIPELINE_BACKENDS, async (backends) => {
     // A re-run continues each stream where it stopped instead of regenerating what is already recorded.
     const startAt = new Map<string, number>()
     for (const stream of streams) startAt.set(stream, await backends.catalog.nextImageNum(stream))
@@ -115,10 +118,8 @@ async function runMock(context: CliContext, options: MockOptions, stages: { anal
       signal: context.stop,
     })
     const expected = streams.reduce((sum, stream) => sum + Math.max(0, options.count - (startAt.get(stream) ?? 1) + 1), 0)
-    return await runWithProgress(context, backends, source, stages, expected)
-  } finally {
-    await backends.close()
-  }
+    return runWithProgress(context, backends, source, stages, expected)
+  })
 }
 
 async function runStage(context: CliContext, stage: 'analyze' | 'alert'): Promise<PipelineReport> {
@@ -126,17 +127,14 @@ async function runStage(context: CliContext, stage: 'analyze' | 'alert'): Promis
   if (inProcess) {
     context.logger.info(`in-process bus: ${stage} drains what the database holds pending, then exits`)
   }
-  const backends = await openReadyBackends(context.config, context.logger)
-  try {
-    return await runPipelineWith(context, backends, undefined, {
+  return withBackends(context, PIPELINE_BACKENDS, (backends) =>
+    runPipelineWith(context, backends, {
       analyze: stage === 'analyze',
       // On the in-process bus nobody else would consume the alerts this process publishes.
       alert: stage === 'alert' || inProcess,
       until: inProcess ? 'drained' : 'stopped',
-    })
-  } finally {
-    await backends.close()
-  }
+    }),
+  )
 }
 
 /**
@@ -145,7 +143,7 @@ async function runStage(context: CliContext, stage: 'analyze' | 'alert'): Promis
  */
 export async function runWithProgress(
   context: CliContext,
-  backends: Backends,
+  backends: PipelineBackends,
   source: ImageSource,
   stages: { analyze: boolean; alert: boolean },
   expected: number,
@@ -155,57 +153,45 @@ export async function runWithProgress(
   const progress = new PipelineProgress(expected, stages.analyze ? before.imagesAnalyzed + before.imagesFailed : null)
   let received = 0
   try {
-    return await runPipelineWith(
-      context,
-      backends,
+    return await runPipelineWith(context, backends, {
       source,
-      { ...stages, until: 'drained' },
-      {
-        onReceived: (outcome) => {
-          progress.received(++received)
-          onReceived?.(outcome)
-        },
-        onProgress: (counts: PipelineCounts) => progress.update(counts),
+      ...stages,
+      until: 'drained',
+      onReceived: (outcome) => {
+        progress.received(++received)
+        onReceived?.(outcome)
       },
-    )
+      onProgress: (counts: PipelineCounts) => progress.update(counts),
+    })
   } finally {
     progress.stop()
   }
 }
 
-async function runPipelineWith(
+/** The command's pipeline: its backends and settings as the stages' context, a log channel, its stop signal. */
+function runPipelineWith(
   context: CliContext,
-  backends: Backends,
-  source: ImageSource | undefined,
-  stages: { analyze: boolean; alert: boolean; until: 'drained' | 'stopped' },
-  callbacks: { onReceived?: (outcome: ReceiveOutcome) => void; onProgress?: (counts: PipelineCounts) => void } = {},
+  backends: PipelineBackends,
+  plan: Omit<PipelinePlan, 'channels' | 'stop'>,
 ): Promise<PipelineReport> {
   const { config, logger } = context
-  return runPipeline({
-    catalog: backends.catalog,
-    store: backends.store,
-    bus: backends.bus,
+  const pipeline: PipelineContext = {
+    ...backends,
     topics: topicsFor(config),
     analysis: config.analysis,
+    consumer: config.consumer,
     partitions: config.topicPartitions,
     logger,
-    channels: [new LogChannel(logger)],
-    ...(source === undefined ? {} : { source }),
-    analyze: stages.analyze,
-    alert: stages.alert,
-    until: stages.until,
-    stop: context.stop,
-    ...(callbacks.onReceived === undefined ? {} : { onReceived: callbacks.onReceived }),
-    ...(callbacks.onProgress === undefined ? {} : { onProgress: callbacks.onProgress }),
-  })
+  }
+  return runPipeline(pipeline, { ...plan, channels: [new LogChannel(logger)], stop: context.stop })
 }
 
 export function printSummary(context: CliContext, report: PipelineReport, json: boolean): void {
   const { config } = context
   const where = {
-    database: describeDatabase(config.database),
+    database: describeCatalog(config.database),
     objectStore: describeObjectStore(config.objectStore),
-    broker: describeBroker(config.broker),
+    broker: describeBus(config.broker),
   }
   if (json) {
     printJson({ ...report, where })

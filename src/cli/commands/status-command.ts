@@ -1,7 +1,11 @@
-import { existsSync } from 'node:fs'
 import type { Command } from 'commander'
-import { openBus, openCatalog, openObjectStore } from '../../adapters/open-backends.js'
-import { describeBroker, describeDatabase, describeObjectStore } from '../../config.js'
+import {
+  describeBus,
+  describeCatalog,
+  describeObjectStore,
+  isCatalogMissing,
+  isObjectStoreMissing,
+} from '../../adapters/backend-options.js'
 import type { Config } from '../../config.js'
 import {
   BusUnavailableError,
@@ -17,6 +21,7 @@ import type { PipelineCounts } from '../../core/types.js'
 import { cliContext, positiveInteger, printJson } from '../cli-context.js'
 import { safeText } from '../table-format.js'
 import { exitIfStillRunningAfter, formatDuration, withTimeLimit } from '../time-limit.js'
+import { withBackends, type BackendsContext } from '../with-backends.js'
 import { describePipelineCounts } from './db-command.js'
 import { CHECK_PREFIX } from './store-command.js'
 
@@ -28,7 +33,7 @@ import { CHECK_PREFIX } from './store-command.js'
 
 /** Per service: a healthy one answers in milliseconds; a dead one should not keep an operator waiting. */
 const DEFAULT_TIMEOUT_MS = 5_000
-/** Closing a client whose server vanished can wait on that server too. */
+/** How long closing one client may take (see `closing` below). */
 const CLOSE_TIMEOUT_MS = 1_000
 /** After a probe timed out: time for the answer to be written before an abandoned request is cut off. */
 const EXIT_GRACE_MS = 500
@@ -94,15 +99,22 @@ export async function collectStatus(config: Config, logger: Logger, timeoutMs: n
       return unavailable(`no answer within ${formatDuration(timeoutMs)}`)
     })
 
-  const database = probe(describeDatabase(config.database), async () => {
-    const { database: settings } = config
+  // Closing a client whose server vanished can wait on that server too; what does not answer is reported already.
+  const closing: BackendsContext = {
+    config,
+    logger,
+    closeTimeoutMs: CLOSE_TIMEOUT_MS,
+    closeFailures: 'ignore',
+    ...(onTimeout === undefined ? {} : { onCloseTimeout: onTimeout }),
+  }
+
+  const database = probe(describeCatalog(config.database), async () => {
     // Opening a SQLite catalog creates the file: a status query must not leave one behind.
-    if (settings.kind === 'sqlite' && settings.path !== ':memory:' && !existsSync(settings.path)) {
+    if (isCatalogMissing(config.database)) {
       countsDetail = 'no data yet'
       return 'no database file yet (the first run or imgpipe db create makes it)'
     }
-    const catalog = await openCatalog(settings)
-    try {
+    return withBackends(closing, { catalog: 'open' }, async ({ catalog }) => {
       await limited(catalog.ping(), (message) => new CatalogUnavailableError(message))
       try {
         counts = await limited(catalog.counts(), (message) => new CatalogUnavailableError(message))
@@ -111,34 +123,25 @@ export async function collectStatus(config: Config, logger: Logger, timeoutMs: n
         countsDetail = `counts unavailable: ${describeError(error)}`
       }
       return null
-    } finally {
-      await closeQuietly(catalog.close(), onTimeout)
-    }
+    })
   })
 
   const store = probe(describeObjectStore(config.objectStore), async () => {
-    const { objectStore: settings } = config
     // Not an error: the first run creates it (a listing of a missing directory finds nothing either).
-    if (settings.kind === 'file' && !existsSync(settings.dir)) return 'no directory yet (the first run makes it)'
-    const opened = await openObjectStore(settings)
-    try {
+    if (isObjectStoreMissing(config.objectStore)) return 'no directory yet (the first run makes it)'
+    return withBackends(closing, { store: 'open' }, async ({ store: opened }) => {
       // A listing (not a stat) of a small prefix: S3 answers a HEAD on a missing bucket like a missing key.
       await limited(firstOf(opened.list(CHECK_PREFIX)), (message) => new StoreUnavailableError(message))
       return null
-    } finally {
-      await closeQuietly(opened.close(), onTimeout)
-    }
+    })
   })
 
-  const broker = probe(describeBroker(config.broker), async () => {
-    const bus = await openBus(config.broker, config.topicPartitions, logger)
-    try {
+  const broker = probe(describeBus(config.broker), () =>
+    withBackends(closing, { bus: 'open' }, async ({ bus }) => {
       await limited(bus.ping(), (message) => new BusUnavailableError(message))
       return config.broker.kind === 'memory' ? 'in-process bus: answers by construction' : null
-    } finally {
-      await closeQuietly(bus.close(), onTimeout)
-    }
-  })
+    }),
+  )
 
   const [databaseStatus, storeStatus, brokerStatus] = await Promise.all([database, store, broker])
   if (!databaseStatus.answers) countsDetail = 'unknown: the database does not answer'
@@ -170,13 +173,6 @@ async function firstOf<T>(items: AsyncIterable<T>): Promise<T | undefined> {
   // Returning from the loop ends the iterator, so only the first page is ever fetched.
   for await (const item of items) return item
   return undefined
-}
-
-async function closeQuietly(closing: Promise<void>, onTimeout: (() => void) | undefined): Promise<void> {
-  await withTimeLimit(closing, CLOSE_TIMEOUT_MS, () => {
-    onTimeout?.()
-    return new Error('close timed out')
-  }).catch(() => undefined)
 }
 
 /** The report as lines for a terminal: one per service, then the counts. */

@@ -1,10 +1,6 @@
 import { randomBytes } from 'node:crypto'
-import { rmdir } from 'node:fs/promises'
-import path from 'node:path'
 import type { Command } from 'commander'
-import { openObjectStore } from '../../adapters/open-backends.js'
-import { describeObjectStore } from '../../config.js'
-import type { Config } from '../../config.js'
+import { describeObjectStore, removeEmptyPrefix } from '../../adapters/backend-options.js'
 import { describeError, ImgpipeError, StoreUnavailableError, toImgpipeError, UsageError } from '../../core/errors.js'
 import { assertValidPrefix } from '../../core/object-keys.js'
 import type { ObjectStore, StoredObject } from '../../core/ports/object-store.js'
@@ -13,6 +9,7 @@ import { CountProgress } from '../count-progress.js'
 import { formatBytes } from '../../core/alert-text.js'
 import { cellText, formatTable, outputWidth } from '../table-format.js'
 import { exitIfStillRunningAfter, formatDuration, withTimeLimit } from '../time-limit.js'
+import { withBackends } from '../with-backends.js'
 
 /**
  * `imgpipe store list|empty|check`: the original's object_storage_utility_scripts (show_bucket_contents,
@@ -45,9 +42,9 @@ export function registerStoreCommand(program: Command): void {
     )
     .action(async (options: { prefix?: string; json?: boolean; width?: number }, command: Command) => {
       const prefix = checkedPrefix(options.prefix)
-      const { config } = cliContext(command)
-      const where = describeObjectStore(config.objectStore)
-      const objects = await withStore(config, (opened) => listAll(opened, prefix))
+      const context = cliContext(command)
+      const where = describeObjectStore(context.config.objectStore)
+      const objects = await withBackends(context, { store: 'open' }, ({ store: opened }) => listAll(opened, prefix))
       const totalBytes = objects.reduce((sum, object) => sum + object.size, 0)
       if (options.json === true) {
         printJson({
@@ -91,7 +88,7 @@ export function registerStoreCommand(program: Command): void {
       if (options.yes !== true) {
         throw new UsageError(`store empty would delete every object${under} in ${where}; run it again with --yes to do so`)
       }
-      const result = await withStore(context.config, (opened) => emptyStore(opened, prefix, context.stop))
+      const result = await withBackends(context, { store: 'open' }, ({ store: opened }) => emptyStore(opened, prefix, context.stop))
       if (options.json === true) {
         printJson({ store: where, prefix, deleted: result.deleted, found: result.found, stopped: result.stopped })
       } else if (result.stopped) {
@@ -109,16 +106,17 @@ export function registerStoreCommand(program: Command): void {
     )
     .option('--timeout <ms>', 'time limit per step', positiveInteger, DEFAULT_CHECK_TIMEOUT_MS)
     .action(async (options: { timeout: number }, command: Command) => {
-      const { config } = cliContext(command)
-      const where = describeObjectStore(config.objectStore)
+      const context = cliContext(command)
+      const where = describeObjectStore(context.config.objectStore)
       let abandoned = false
       try {
-        await withStore(config, (opened) => checkStore(opened, where, options.timeout, () => (abandoned = true)))
+        await withBackends(context, { store: 'open' }, ({ store: opened }) =>
+          checkStore(opened, where, options.timeout, () => (abandoned = true)),
+        )
       } finally {
         // A step that timed out may still hold a socket to a silent server: do not wait for it.
         if (abandoned) exitIfStillRunningAfter(EXIT_GRACE_MS)
-        // A directory store keeps the probe's directory once empty; S3 has no directories to leave behind.
-        if (config.objectStore.kind === 'file') await rmdir(path.join(config.objectStore.dir, CHECK_PREFIX)).catch(() => undefined)
+        await removeEmptyPrefix(context.config.objectStore, CHECK_PREFIX)
       }
       process.stdout.write(`store check passed (put, list, get, delete) on ${where}\n`)
     })
@@ -133,16 +131,6 @@ function checkedPrefix(prefix: string | undefined): string {
     throw new UsageError(`--prefix ${JSON.stringify(prefix)} is not a valid key prefix: ${describeError(error)}`)
   }
   return prefix
-}
-
-/** Opens only the object store (never creating a bucket or directory), runs `work`, closes it. */
-async function withStore<T>(config: Config, work: (store: ObjectStore) => Promise<T>): Promise<T> {
-  const store = await openObjectStore(config.objectStore)
-  try {
-    return await work(store)
-  } finally {
-    await store.close()
-  }
 }
 
 async function listAll(store: ObjectStore, prefix: string): Promise<StoredObject[]> {

@@ -1,11 +1,9 @@
-import { existsSync } from 'node:fs'
 import type { Command } from 'commander'
-import { openCatalog, openObjectStore } from '../../adapters/open-backends.js'
-import { describeDatabase } from '../../config.js'
-import { NotFoundError, UsageError } from '../../core/errors.js'
+import { UsageError } from '../../core/errors.js'
 import { cliContext, positiveInteger } from '../cli-context.js'
 import { MIN_VIEW_WIDTH } from '../viewer/alert-panel.js'
 import { runInteractiveViewer, showAlert, type ViewerBackends, type ViewOptions } from '../viewer/terminal-viewer.js'
+import { withBackends } from '../with-backends.js'
 
 interface ViewFlags {
   once?: boolean
@@ -70,33 +68,21 @@ export function registerViewCommand(program: Command): void {
       }
       // A --width that is too narrow is a usage error before anything is opened.
       viewWidth(flags.width, process.stdout.columns)
-      const { database } = context.config
-      // A viewer must not leave an empty database behind where the user mistyped the path.
-      if (database.kind === 'sqlite' && database.path !== ':memory:' && !existsSync(database.path)) {
-        throw new NotFoundError(`no catalog at ${describeDatabase(database)}: run \`imgpipe run\` first or set IMGPIPE_DATABASE_URL`)
-      }
-      const catalog = await openCatalog(database)
-      try {
-        const store = await openObjectStore(context.config.objectStore)
-        try {
-          const backends: ViewerBackends = { catalog, store, limits: context.config.analysis }
-          if (!interactive && alertNumber !== undefined) {
-            process.stdout.write(await showAlert(backends, alertNumber, options))
-            return
-          }
-          await runInteractiveViewer({
-            backends,
-            view: options,
-            input: process.stdin,
-            output: process.stdout,
-            ...(alertNumber === undefined ? {} : { first: alertNumber }),
-            signal: context.stop,
-          })
-        } finally {
-          await store.close()
+      // `existing`: a viewer must not leave an empty database behind where the user mistyped the path.
+      await withBackends(context, { catalog: 'existing', store: 'open' }, async ({ catalog, store }) => {
+        const backends: ViewerBackends = { catalog, store, limits: context.config.analysis }
+        if (!interactive && alertNumber !== undefined) {
+          process.stdout.write(await showAlert(backends, alertNumber, options))
+          return
         }
-      } finally {
-        await catalog.close()
-      }
+        await runInteractiveViewer({
+          backends,
+          view: options,
+          input: process.stdin,
+          output: process.stdout,
+          ...(alertNumber === undefined ? {} : { first: alertNumber }),
+          signal: context.stop,
+        })
+      })
     })
 }

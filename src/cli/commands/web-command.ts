@@ -1,11 +1,9 @@
 import type { AddressInfo } from 'node:net'
 import { InvalidArgumentError, type Command } from 'commander'
-import { openCatalog, openObjectStore } from '../../adapters/open-backends.js'
 import { ConfigError } from '../../core/errors.js'
-import type { Catalog } from '../../core/ports/catalog.js'
-import type { ObjectStore } from '../../core/ports/object-store.js'
 import { buildWebApp } from '../../web/web-app.js'
 import { cliContext, positiveInteger } from '../cli-context.js'
+import { withBackends } from '../with-backends.js'
 
 interface WebOptions {
   port: number
@@ -36,13 +34,8 @@ export function registerWebCommand(program: Command): void {
     .option('--poll-interval <ms>', 'how often live pages are checked for new alerts', positiveInteger, 1000)
     .action(async (options: WebOptions, command: Command) => {
       const context = cliContext(command)
-      const { config, logger, stop } = context
-      let catalog: Catalog | undefined
-      let store: ObjectStore | undefined
-      try {
-        catalog = await openCatalog(config.database)
-        store = await openObjectStore(config.objectStore)
-        await catalog.migrate()
+      const { logger, stop } = context
+      await withBackends(context, { catalog: 'ready', store: 'open' }, async ({ catalog, store }) => {
         const app = await buildWebApp({ catalog, store, logger, pollIntervalMs: options.pollInterval })
         try {
           if (stop.aborted) return
@@ -57,9 +50,7 @@ export function registerWebCommand(program: Command): void {
         } finally {
           await app.close()
         }
-      } finally {
-        await Promise.allSettled([store?.close(), catalog?.close()])
-      }
+      })
     })
 }
 

@@ -26,17 +26,6 @@ export type ReceiveOutcome =
 export class ReceiveStage {
   constructor(private readonly context: StageContext) {}
 
-  /** Creates the pipeline's topics when missing. */
-  async start(partitions: number): Promise<void> {
-    const { bus, topics } = this.context
-    await retrying(this.context, 'topic creation', () =>
-      bus.ensureTopics([
-        { name: topics.imageAnalysis, partitions },
-        { name: topics.imageEventAlert, partitions },
-      ]),
-    )
-  }
-
   /**
    * Republishes images recorded but never analysed: after a crash between insert and publish, or when the
    * bus lost its messages with the process (in-process bus). Duplicates are harmless (idempotent analysis).

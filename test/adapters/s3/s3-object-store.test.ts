@@ -1,7 +1,7 @@
 import { DeleteBucketCommand, S3Client } from '@aws-sdk/client-s3'
 import { afterEach, describe, expect, it } from 'vitest'
 import { S3ObjectStore } from '../../../src/adapters/s3/s3-object-store.js'
-import type { S3ObjectStoreOptions } from '../../../src/adapters/s3/s3-object-store.js'
+import type { S3ObjectStoreOptions } from '../../../src/adapters/s3/s3-options.js'
 import { parseObjectStoreUrl } from '../../../src/config.js'
 import type { ObjectStore } from '../../../src/core/ports/object-store.js'
 import { objectStoreContract } from '../../contracts/object-store-contract.js'

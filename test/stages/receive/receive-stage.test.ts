@@ -2,6 +2,7 @@ import sharp from 'sharp'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { renderTeddyBear } from '../../../src/analysis/teddy-bear.js'
 import { ReceiveStage } from '../../../src/stages/receive/receive-stage.js'
+import { ensurePipelineTopics } from '../../../src/stages/run-pipeline.js'
 import { drainTopic, memoryContext, type TestContext } from '../../support/memory-context.js'
 
 let context: TestContext
@@ -17,7 +18,7 @@ afterEach(async () => {
 describe('ReceiveStage', () => {
   it('stores the bytes, records the row and publishes the original fields keyed by stream', async () => {
     const stage = new ReceiveStage(context)
-    await stage.start(1)
+    await ensurePipelineTopics(context, 1)
     const outcome = await stage.receive({ stream: 'mock', imageNum: 1, filename: 'image_00001.jpg', bytes: teddy, byteSize: teddy.length })
     expect(outcome.kind).toBe('received')
     const image = outcome.image
@@ -104,7 +105,7 @@ describe('ReceiveStage', () => {
       status: 'received',
     })
     const stage = new ReceiveStage(context)
-    await stage.start(1)
+    await ensurePipelineTopics(context, 1)
     expect(await stage.recover()).toBe(1)
     const messages = await drainTopic(context.bus, 'image_analysis')
     expect(messages.map((entry) => JSON.parse(entry.value).image_id)).toEqual([image.imageId])

@@ -1,0 +1,34 @@
+import { existsSync } from 'node:fs'
+import { rmdir } from 'node:fs/promises'
+import path from 'node:path'
+import { assertValidPrefix } from '../../core/object-keys.js'
+
+/** Where a directory object store lives, and how it writes. */
+export interface FsObjectStoreOptions {
+  /** The root directory; objects are files below it, named by their keys. */
+  dir: string
+  /**
+   * fsync each object before renaming it into place (default true). Without it, a power loss (not a
+   * process crash) can leave an empty file under a key whose catalog row was already committed.
+   */
+  fsync?: boolean
+}
+
+/** `file:<dir>`: where the objects are. */
+export function describeFsObjectStore(options: Pick<FsObjectStoreOptions, 'dir'>): string {
+  return `file:${options.dir}`
+}
+
+/** True when the store's directory is not there yet (the first run, or `ensureReady`, makes it). */
+export function isFsObjectStoreMissing(options: Pick<FsObjectStoreOptions, 'dir'>): boolean {
+  return !existsSync(options.dir)
+}
+
+/**
+ * Removes the directory of `prefix` (e.g. `imgpipe-check/`) once its objects are deleted: a directory
+ * store keeps empty directories where S3 keeps nothing. A directory that still holds files stays.
+ */
+export async function removeEmptyFsPrefix(options: Pick<FsObjectStoreOptions, 'dir'>, prefix: string): Promise<void> {
+  assertValidPrefix(prefix)
+  await rmdir(path.join(options.dir, prefix)).catch(() => undefined)
+}

@@ -1,0 +1,175 @@
+import { KAFKA_SECURITY_VARIABLES } from '../adapters/kafka/kafka-options.js'
+import { DEFAULT_CONSUMER_OPTIONS } from '../core/consumer-options.js'
+import { LOG_LEVELS } from '../core/logger.js'
+import { busFromUrl } from './broker-url.js'
+import { catalogFromUrl, DEFAULT_SQLITE_FILE } from './database-url.js'
+import { DEFAULT_STORE_DIR, objectStoreFromUrl } from './object-store-url.js'
+import { asGiven, decimal, integer, invalid, oneOf, type Setting } from './setting.js'
+
+/**
+ * Every setting of imgpipe, in the order the README lists them. Only environment variables and flags
+ * configure imgpipe (a flag wins over its variable); no host, bucket or credential is written in code.
+ * From this table come `loadConfig`, every command's flags (src/cli/setting-options.ts) and the README's
+ * Configuration table (test/config/settings.test.ts compares them).
+ *
+ * To add a setting: add a row here (its flag and README row follow), the README row the test prints, and
+ * — when something reads it — a field of `Config` filled in `loadConfig` (src/config/load-config.ts).
+ */
+export const SETTINGS = {
+  databaseUrl: {
+    env: 'IMGPIPE_DATABASE_URL',
+    arg: 'url',
+    default: `sqlite:${DEFAULT_SQLITE_FILE}`,
+    help: '`sqlite:<path>`, `mysql://user@host:3306/db`, `postgres://user@host:5432/db`',
+    parse: catalogFromUrl,
+  },
+  databasePassword: {
+    env: 'IMGPIPE_DATABASE_PASSWORD',
+    arg: 'password',
+    secret: true,
+    help: 'password for MySQL/PostgreSQL; never printed',
+    parse: asGiven,
+  },
+  objectStoreUrl: {
+    env: 'IMGPIPE_OBJECT_STORE_URL',
+    arg: 'url',
+    default: `file:${DEFAULT_STORE_DIR}`,
+    help: '`file:<dir>`, `s3://bucket[/prefix][?endpoint=…&region=…&forcePathStyle=true]`',
+    parse: objectStoreFromUrl,
+  },
+  brokerUrl: {
+    env: 'IMGPIPE_BROKER_URL',
+    arg: 'url',
+    default: 'memory:',
+    help: '`memory:` (in-process), `kafka://host:port[,host:port]` or `kafkas://…` (TLS)',
+    // Reads the four IMGPIPE_KAFKA_* settings below, for a Kafka URL only.
+    parse: busFromUrl,
+  },
+  kafkaCaFile: {
+    env: KAFKA_SECURITY_VARIABLES.caFile,
+    arg: 'file',
+    help: "PEM bundle of the CA(s) that signed the brokers' certificates (`kafkas://` only); replaces Node's CAs",
+    parse: asGiven,
+  },
+  kafkaSaslMechanism: {
+    env: KAFKA_SECURITY_VARIABLES.saslMechanism,
+    arg: 'mechanism',
+    help: '`PLAIN`, `SCRAM-SHA-256` or `SCRAM-SHA-512`; needs the two below',
+    parse: asGiven,
+  },
+  kafkaSaslUsername: {
+    env: KAFKA_SECURITY_VARIABLES.saslUsername,
+    arg: 'user',
+    help: 'SASL user (API key for Confluent Cloud)',
+    parse: asGiven,
+  },
+  kafkaSaslPassword: {
+    env: KAFKA_SECURITY_VARIABLES.saslPassword,
+    arg: 'password',
+    secret: true,
+    help: 'SASL password (API secret); never printed',
+    parse: asGiven,
+  },
+  topicPartitions: {
+    env: 'IMGPIPE_TOPIC_PARTITIONS',
+    arg: 'n',
+    default: 3,
+    help: 'partitions of the topics imgpipe creates',
+    parse: integer(1, 1000),
+  },
+  topicPrefix: {
+    env: 'IMGPIPE_TOPIC_PREFIX',
+    arg: 'prefix',
+    default: '',
+    defaultText: 'empty',
+    help: 'prefix for topic and consumer group names',
+    parse: (value, context) => {
+      if (!/^[A-Za-z0-9._-]{0,100}$/.test(value)) throw invalid(context.variable, value, 'letters, digits, ".", "_" and "-" only')
+      return value
+    },
+  },
+  eventThreshold: {
+    env: 'IMGPIPE_EVENT_THRESHOLD',
+    arg: 'fraction',
+    // Ignores JPEG noise, catches a rotation.
+    default: 0.01,
+    help: 'fraction of changed pixels above which an image is an event',
+    parse: decimal(0, 1),
+  },
+  pixelTolerance: {
+    env: 'IMGPIPE_PIXEL_TOLERANCE',
+    arg: 'n',
+    default: 48,
+    // 254 at most: no channel difference could exceed 255.
+    help: 'a pixel is changed when a channel differs by more than this (0–254)',
+    parse: integer(0, 254),
+  },
+  maxImagePixels: {
+    env: 'IMGPIPE_MAX_IMAGE_PIXELS',
+    arg: 'n',
+    default: 50_000_000,
+    help: 'larger images are rejected before decoding (decompression bombs)',
+    parse: integer(1, 2 ** 32),
+  },
+  maxImageBytes: {
+    env: 'IMGPIPE_MAX_IMAGE_BYTES',
+    arg: 'n',
+    default: 100 * 1024 * 1024,
+    help: 'larger files are rejected without being read',
+    parse: integer(1, 2 ** 40),
+  },
+  consumerBatchSize: {
+    env: 'IMGPIPE_CONSUMER_BATCH_SIZE',
+    arg: 'n',
+    default: DEFAULT_CONSUMER_OPTIONS.batchSize,
+    help: 'messages analyze and alert take from the bus at once; offsets are committed once per batch',
+    parse: integer(1, 10_000),
+  },
+  consumerConcurrency: {
+    env: 'IMGPIPE_CONSUMER_CONCURRENCY',
+    arg: 'n',
+    default: DEFAULT_CONSUMER_OPTIONS.concurrency,
+    help: 'messages analyze and alert handle at once (about the cores of the machine; see Performance)',
+    parse: integer(1, 256),
+  },
+  logLevel: {
+    env: 'IMGPIPE_LOG_LEVEL',
+    arg: 'level',
+    // Commands a person runs log warnings only; `imgpipe analyze` and `alert` log at info (src/cli/cli-context.ts).
+    default: 'warn',
+    defaultText: '`warn` (`info` for `analyze` and `alert`)',
+    help: `pino level (${LOG_LEVELS.map((level) => `\`${level}\``).join(', ')}); logs are JSON lines on stderr`,
+    parse: oneOf(LOG_LEVELS),
+  },
+} as const satisfies Record<string, Setting<unknown>>
+
+export type SettingName = keyof typeof SETTINGS
+
+/** A setting's value once parsed: undefined only for a setting without a default. */
+export type SettingValue<K extends SettingName> =
+  ReturnType<(typeof SETTINGS)[K]['parse']> | ((typeof SETTINGS)[K] extends { default: string | number } ? never : undefined)
+
+export const SETTING_NAMES = Object.keys(SETTINGS) as SettingName[]
+
+/** Each setting's variable, by name. */
+export const ENV = Object.fromEntries(SETTING_NAMES.map((name) => [name, SETTINGS[name].env])) as {
+  readonly [K in SettingName]: (typeof SETTINGS)[K]['env']
+}
+
+type WithDefault = { [K in SettingName]: (typeof SETTINGS)[K] extends { default: string | number } ? K : never }[SettingName]
+
+/** The defaults, as the table writes them (URLs unparsed: relative paths are resolved against the cwd). */
+export const DEFAULTS = Object.fromEntries(
+  SETTING_NAMES.flatMap((name) => {
+    const setting: Setting<unknown> = SETTINGS[name]
+    return setting.default === undefined ? [] : [[name, setting.default]]
+  }),
+) as { readonly [K in WithDefault]: (typeof SETTINGS)[K]['default'] }
+
+/** The flag of a variable: IMGPIPE_TOPIC_PARTITIONS → `topic-partitions` (without the dashes). */
+export function flagName(variable: string): string {
+  return variable
+    .replace(/^IMGPIPE_/, '')
+    .toLowerCase()
+    .replaceAll('_', '-')
+}
