@@ -16,6 +16,7 @@ export {
   type ConfigOverrides,
 } from './config/load-config.js'
 export { settingsMarkdownTable } from './config/settings-docs.js'
+export { loadWebSettings, type WebSettings } from './config/web-settings.js'
 export { describeBus as describeBroker, describeCatalog as describeDatabase, describeObjectStore } from './adapters/backend-options.js'
 export { KAFKA_SASL_MECHANISMS, type KafkaSaslMechanism } from './adapters/kafka/kafka-options.js'
 export { redactUrl } from './core/redact-url.js'

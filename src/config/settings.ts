@@ -5,6 +5,7 @@ import { busFromUrl } from './broker-url.js'
 import { catalogFromUrl, DEFAULT_SQLITE_FILE } from './database-url.js'
 import { DEFAULT_STORE_DIR, objectStoreFromUrl } from './object-store-url.js'
 import { asGiven, decimal, integer, invalid, oneOf, type Setting } from './setting.js'
+import { hostList, webToken } from './web-settings.js'
 
 /**
  * Every setting of imgpipe, in the order the README lists them. Only environment variables and flags
@@ -131,6 +132,49 @@ export const SETTINGS = {
     default: DEFAULT_CONSUMER_OPTIONS.concurrency,
     help: 'messages analyze and alert handle at once (about the cores of the machine; see Performance)',
     parse: integer(1, 256),
+  },
+  webToken: {
+    env: 'IMGPIPE_WEB_TOKEN',
+    arg: 'token',
+    secret: true,
+    help: '`imgpipe web`: when set (16+ characters), every route but `/health` asks for it as HTTP Basic password (any user) or `Authorization: Bearer`; never printed',
+    parse: webToken,
+  },
+  webAuth: {
+    env: 'IMGPIPE_WEB_AUTH',
+    arg: 'mode',
+    default: 'auto',
+    help: '`imgpipe web`: `auto` refuses a `--host` beyond loopback without a token; `off` serves without one (a proxy in front authenticates)',
+    parse: oneOf(['auto', 'off']),
+  },
+  webAllowedHosts: {
+    env: 'IMGPIPE_WEB_ALLOWED_HOSTS',
+    arg: 'hosts',
+    default: '',
+    defaultText: 'empty',
+    help: '`imgpipe web`: comma-separated host names answered besides localhost names and the bound address; `*` for any; other `Host` headers get 421',
+    parse: hostList,
+  },
+  webMaxConnections: {
+    env: 'IMGPIPE_WEB_MAX_CONNECTIONS',
+    arg: 'n',
+    default: 256,
+    help: '`imgpipe web`: open TCP connections; more are dropped',
+    parse: integer(1, 1_000_000),
+  },
+  webMaxEventStreams: {
+    env: 'IMGPIPE_WEB_MAX_EVENT_STREAMS',
+    arg: 'n',
+    default: 100,
+    help: '`imgpipe web`: open `/events` streams in all; more get 503 with `Retry-After`',
+    parse: integer(0, 1_000_000),
+  },
+  webMaxEventStreamsPerClient: {
+    env: 'IMGPIPE_WEB_MAX_EVENT_STREAMS_PER_CLIENT',
+    arg: 'n',
+    default: 8,
+    help: '`imgpipe web`: open `/events` streams per client address',
+    parse: integer(0, 1_000_000),
   },
   logLevel: {
     env: 'IMGPIPE_LOG_LEVEL',

@@ -31,6 +31,7 @@ const MAX_PAGES_PER_POLL = 20
 const LATE_COMMIT_WINDOW = 50
 /** A client that does not read its stream is dropped before it holds this many bytes of ours. */
 const MAX_BUFFERED_BYTES = 1 << 20
+const KEEP_ALIVE = Buffer.from(': keep-alive\n\n')
 
 interface Client {
   stream: PassThrough
@@ -91,7 +92,7 @@ export class AlertFeed {
 
   #start(): void {
     if (this.#heartbeatTimer === undefined) {
-      this.#heartbeatTimer = setInterval(() => this.#writeAll(': keep-alive\n\n'), this.#options.heartbeatMs ?? 15_000)
+      this.#heartbeatTimer = setInterval(() => this.#writeAll(KEEP_ALIVE), this.#options.heartbeatMs ?? 15_000)
       this.#heartbeatTimer.unref()
     }
     this.#schedule()
@@ -134,19 +135,43 @@ export class AlertFeed {
     if (this.#failing) this.#options.logger.info('alert event stream: reading new alerts works again')
     this.#failing = false
     if (this.#closed || views.length === 0) return
-    const ascending = [...views].reverse()
-    const newest = ascending.at(-1)?.alert.imageEventAlertId ?? 0
-    for (const client of this.#clients) this.#deliver(client, ascending, newest)
+    // Encoded once and shared: a thousand clients catching up hold one copy of each alert, not a thousand.
+    const frames = [...views].reverse().map((view) => {
+      const number = view.alert.imageEventAlertId
+      return { number, bytes: Buffer.from(`id: ${number}\nevent: alert\ndata: ${JSON.stringify(alertJson(view))}\n\n`) }
+    })
+    const newest = frames.at(-1)?.number ?? 0
+    // Clients that need the same run of alerts share one buffer for it, written at once: a write per alert
+    // would queue a thousand small writes on each socket of a thousand catching-up clients.
+    const runs = new Map<string, Buffer>()
+    for (const client of this.#clients) this.#deliver(client, frames, newest, runs)
   }
 
-  #deliver(client: Client, ascending: readonly AlertView[], newest: number): void {
-    for (const view of ascending) {
-      const number = view.alert.imageEventAlertId
-      if (number <= client.floor || client.sent.has(number)) continue
-      client.sent.add(number)
-      this.#write(client, `id: ${number}\nevent: alert\ndata: ${JSON.stringify(alertJson(view))}\n\n`)
-    }
+  #deliver(client: Client, frames: readonly { number: number; bytes: Buffer }[], newest: number, runs: Map<string, Buffer>): void {
+    const wanted: number[] = []
+    frames.forEach(({ number }, index) => {
+      if (number > client.floor && !client.sent.has(number)) wanted.push(index)
+    })
+    // Only numbers above the new floor are remembered: a Set never shrinks its table, so a client catching up
+    // on a thousand alerts would otherwise keep room for a thousand numbers while it stays connected.
     const floor = Math.max(client.floor, newest - LATE_COMMIT_WINDOW)
+    for (const index of wanted) {
+      const number = frames[index]?.number ?? 0
+      if (number > floor) client.sent.add(number)
+    }
+    const first = wanted[0]
+    const last = wanted.at(-1)
+    if (first !== undefined && last !== undefined && last - first + 1 === wanted.length) {
+      const key = `${first}-${last}`
+      let run = runs.get(key)
+      if (run === undefined) {
+        run = Buffer.concat(frames.slice(first, last + 1).map((frame) => frame.bytes))
+        runs.set(key, run)
+      }
+      this.#write(client, run)
+    } else {
+      for (const index of wanted) this.#write(client, frames[index]?.bytes ?? Buffer.alloc(0))
+    }
     if (floor !== client.floor) {
       client.floor = floor
       for (const number of client.sent) if (number <= floor) client.sent.delete(number)
@@ -174,11 +199,11 @@ export class AlertFeed {
     return newest?.alert.imageEventAlertId ?? 0
   }
 
-  #writeAll(text: string): void {
+  #writeAll(text: Buffer): void {
     for (const client of this.#clients) this.#write(client, text)
   }
 
-  #write(client: Client, text: string): void {
+  #write(client: Client, text: Buffer): void {
     const { stream } = client
     if (stream.destroyed || stream.writableEnded) return
     if (stream.writableLength > MAX_BUFFERED_BYTES) {

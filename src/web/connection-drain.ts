@@ -24,13 +24,22 @@ export class ConnectionDrain {
     })
     server.on('request', (request, response) => {
       const socket = request.socket
+      // A socket already closed is not tracked again: the map would keep it, and its unsent data, for good.
+      if (socket.destroyed || !this.#inFlight.has(socket)) return
       this.#inFlight.set(socket, (this.#inFlight.get(socket) ?? 0) + 1)
       response.once('close', () => {
+        // The socket's own `close` often comes first (a client that went away): it is gone from the map then.
+        if (!this.#inFlight.has(socket)) return
         const left = (this.#inFlight.get(socket) ?? 1) - 1
         this.#inFlight.set(socket, left)
         if (this.#draining && left === 0) close(socket)
       })
     })
+  }
+
+  /** Sockets tracked now: open connections only, so a leak shows here. */
+  get trackedSockets(): number {
+    return this.#inFlight.size
   }
 
   /** Closes idle connections now and busy ones after their last response. */

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import type { Readable } from 'node:stream'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { isImgpipeError } from '../core/errors.js'
 import { contentTypeForKey } from '../core/object-keys.js'
@@ -22,6 +23,7 @@ export function registerObjectRoutes(app: FastifyInstance, deps: { catalog: Cata
     if (image === null) return sendError(request, reply, 404, `no image ${imageId}`)
     return sendObject(request, reply, deps.store, {
       key: image.imageObjectKey,
+      contentSha256: image.contentSha256,
       what: `image ${imageId}`,
       filename: image.imageFilename,
       download: wantsDownload(request.query.download),
@@ -33,9 +35,13 @@ export function registerObjectRoutes(app: FastifyInstance, deps: { catalog: Cata
     if (imageEventId === null) return sendError(request, reply, 400, 'an image event id is a whole number of 1 or more')
     const event = await catalog.getEvent(imageEventId)
     if (event === null) return sendError(request, reply, 404, `no image event ${imageEventId}`)
-    const key = event.differenceImageObjectKey
+    // Null (or empty) while the difference image is still being made.
+    const key: string | null = event.differenceImageObjectKey
+    if (key === null || key === '')
+      return sendError(request, reply, 404, `the difference image of image event ${imageEventId} is not available yet`)
     return sendObject(request, reply, store, {
       key,
+      contentSha256: null,
       what: `the difference image of image event ${imageEventId}`,
       filename: `difference_${key.slice(key.lastIndexOf('/') + 1)}`,
       download: wantsDownload(request.query.download),
@@ -47,11 +53,28 @@ async function sendObject(
   request: FastifyRequest,
   reply: FastifyReply,
   store: ObjectStore,
-  object: { key: string; what: string; filename: string; download: boolean },
+  object: { key: string; contentSha256: string | null; what: string; filename: string; download: boolean },
 ): Promise<FastifyReply> {
-  let bytes: Buffer
+  // Not `immutable`: `db reset` and `store empty` start the ids again, so /images/1 can later be another image.
+  // Browsers revalidate instead, and an unchanged image costs a 304 without its bytes. The recorded hash
+  // (or the object's size and date) names the version without reading it.
+  const known = object.contentSha256 === null ? null : etagOf(`${object.key}\n${object.contentSha256}`)
+  if (known !== null && request.headers['if-none-match'] === known)
+    return reply.header('etag', known).header('cache-control', 'no-cache').code(304).send()
+  let body: Readable | Buffer
+  let etag: string
   try {
-    bytes = await store.get(object.key)
+    if (store.getStream !== undefined) {
+      // Streamed: a slow or stalled client holds a socket's buffer of the object, not all of it.
+      const opened = await store.getStream(object.key)
+      body = opened.stream
+      reply.header('content-length', opened.size)
+      etag = known ?? etagOf(`${object.key}\n${opened.size}\n${opened.lastModified?.getTime() ?? ''}`)
+    } else {
+      const bytes = await store.get(object.key)
+      body = bytes
+      etag = known ?? etagOf(bytes)
+    }
   } catch (error) {
     if (isImgpipeError(error, 'IMGPIPE_OBJECT_NOT_FOUND')) {
       return sendError(request, reply, 404, `${object.what} is missing from the object store`)
@@ -63,14 +86,19 @@ async function sendObject(
     }
     throw error
   }
-  // Not `immutable`: `db reset` and `store empty` start the ids again, so /images/1 can later be another image.
-  // Browsers revalidate instead, and an unchanged image costs a 304 without its bytes.
-  const etag = `"${createHash('sha256').update(bytes).digest('base64url').slice(0, 27)}"`
   reply.header('etag', etag).header('cache-control', 'no-cache')
-  if (request.headers['if-none-match'] === etag) return reply.code(304).send()
+  if (request.headers['if-none-match'] === etag) {
+    if (!Buffer.isBuffer(body)) body.destroy()
+    reply.removeHeader('content-length')
+    return reply.code(304).send()
+  }
   const type = contentTypeForKey(object.key)
   reply.type(type)
   // Bytes of an unknown type are never rendered inline, whatever they contain.
   if (object.download || type === 'application/octet-stream') reply.header('content-disposition', contentDisposition(object.filename))
-  return reply.send(bytes)
+  return reply.send(body)
+}
+
+function etagOf(data: string | Buffer): string {
+  return `"${createHash('sha256').update(data).digest('base64url').slice(0, 27)}"`
 }

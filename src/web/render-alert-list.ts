@@ -1,6 +1,7 @@
 import type { AlertView } from '../core/types.js'
 import { formatEventType, timeElement } from './format.js'
 import { html, type SafeHtml } from './html.js'
+import { THUMBNAIL_HEIGHT, THUMBNAIL_WIDTH } from './thumbnails.js'
 
 export interface AlertListOptions {
   /** Newest first, at most one page. */
@@ -38,7 +39,7 @@ ${renderPager(options, oldest)}
 function renderAlertItem(view: AlertView, current: number | null): SafeHtml {
   const number = view.alert.imageEventAlertId
   const { image, event } = view
-  return html`<li data-alert="${number}"><a href="?alert_num=${number}"${number === current ? html` aria-current="page"` : ''}><span class="num">#${number}</span><span class="what">${image.stream} · image ${image.imageNum ?? '?'}</span><span class="when">${formatEventType(event.eventType)} · ${timeElement(view.alert.createdAt)}</span></a></li>
+  return html`<li data-alert="${number}"><a href="?alert_num=${number}"${number === current ? html` aria-current="page"` : ''}><span class="num">#${number}</span><img class="thumb" src="thumbnails/${image.imageId}" alt="" width="${THUMBNAIL_WIDTH}" height="${THUMBNAIL_HEIGHT}" loading="lazy" decoding="async"><span class="what">${image.stream} · image ${image.imageNum ?? '?'}</span><span class="when">${formatEventType(event.eventType)} · ${timeElement(view.alert.createdAt)}</span></a></li>
 `
 }
 

@@ -26,6 +26,7 @@ export function renderAlert(view: AlertView): SafeHtml {
 <p class="subtitle">Image ${imageLabel(image)} compared with ${
     previousImage === null ? 'no previous image' : html`image ${imageLabel(previousImage)}`
   } · detected ${timeElement(event.detectedAt)}</p>
+<p class="stream-link"><a href="streams/${encodeURIComponent(image.stream)}" data-stream-link>Stream ${image.stream} over time</a></p>
 <div class="figures">
 ${
   previousImage === null
@@ -36,10 +37,17 @@ ${
     : renderFigure('previous', 'Previous image', previousImage, urls.previousImage ?? '')
 }
 ${renderFigure('image', 'Image', image, urls.image)}
-<figure data-role="difference">
+${
+  hasDifferenceImage(event)
+    ? html`<figure data-role="difference">
   <a class="frame" href="${urls.difference}"><img src="${urls.difference}" alt="Difference image of alert ${number}"></a>
   <figcaption><strong>Difference image</strong>image event ${event.imageEventId} · ${formatEventType(event.eventType)}</figcaption>
-</figure>
+</figure>`
+    : html`<figure data-role="difference">
+  <div class="frame placeholder" data-difference-pending>The difference image is not available yet.</div>
+  <figcaption><strong>Difference image</strong>image event ${event.imageEventId} · not available yet</figcaption>
+</figure>`
+}
 </div>
 <ul class="metrics">
   <li><span class="value" data-metric="l2">${formatDecimal(image.l2Norm)}</span><span class="label">L2 norm of the difference</span></li>
@@ -104,4 +112,9 @@ function renderFigure(role: string, title: string, image: ImageRecord, url: stri
   <a class="frame" href="${url}"><img src="${url}" alt="${title} ${imageLabel(image)} of stream ${image.stream}"${dimensions(image)}></a>
   <figcaption><strong>${title}</strong>${image.stream} · image ${imageLabel(image)} · received ${timeElement(image.receivedAt)}</figcaption>
 </figure>`
+}
+
+/** An event may be recorded before its difference image is made (its key is null until then). */
+export function hasDifferenceImage(event: { differenceImageObjectKey: string | null }): boolean {
+  return event.differenceImageObjectKey !== null && event.differenceImageObjectKey !== ''
 }

@@ -51,7 +51,8 @@ function typedOf(content: ViewerContent): string {
     case 'unknown':
       return String(content.number)
     case 'invalid':
-      return content.text
+      // Echoed back shortened: a megabyte of query must not become a megabyte of page.
+      return echoText(content.text)
     default:
       return ''
   }

@@ -1,18 +1,26 @@
+import swagger from '@fastify/swagger'
 import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import { describeError } from '../core/errors.js'
 import { silentLogger, type Logger } from '../core/logger.js'
 import type { Catalog } from '../core/ports/catalog.js'
 import type { ObjectStore } from '../core/ports/object-store.js'
 import type { AlertView } from '../core/types.js'
+import type { Registry } from 'prom-client'
 import { AlertFeed } from './alert-events.js'
 import { ConnectionDrain } from './connection-drain.js'
 import { registerApiRoutes } from './api-routes.js'
-import { FAVICON_SVG, VIEWER_CSS, VIEWER_JS } from './assets/web-assets.js'
+import { FAVICON_SVG, VIEWER_JS } from './assets/web-assets.js'
 import { registerObjectRoutes } from './object-routes.js'
+import { registerPictureRoutes } from './picture-routes.js'
+import { registerWebMetrics } from './web-metrics.js'
+import { clientErrorHandler, registerWebGuard } from './web-guard.js'
 import type { AlertListOptions } from './render-alert-list.js'
 import { renderViewerPage, type ViewerContent } from './render-page.js'
 import { DEFAULT_PAGE_SIZE, parseAlertNumber, parseOptionalId } from './web-params.js'
-import { ASSET_VERSIONS, IMMUTABLE, isUnavailable, SECURITY_HEADERS, sendError } from './web-responses.js'
+import { ASSET_VERSIONS, IMMUTABLE, isUnavailable, SECURITY_HEADERS, sendError, STYLESHEET } from './web-responses.js'
+
+/** The JSON API's version in its OpenAPI document: changes when a response loses or changes a field. */
+const API_VERSION = '1.0.0'
 
 export interface WebAppOptions {
   catalog: Catalog
@@ -23,19 +31,63 @@ export interface WebAppOptions {
   pollIntervalMs?: number
   /** Interval of the keep-alive comments on `/events` (ms, default 15000). */
   heartbeatMs?: number
+  /** Host names answered besides localhost ones (`*`: any); others get 421. */
+  allowedHosts?: readonly string[]
+  /** When set, every route but `/health` asks for this token (HTTP Basic password or Bearer). */
+  token?: string
+  /**
+   * A prom-client registry: the app adds its HTTP series to it and serves all of it at `/metrics`
+   * (no `/metrics` without one).
+   */
+  metrics?: Registry
+  /** Bounds on connections, event streams and time; see {@link DEFAULT_WEB_LIMITS}. */
+  limits?: Partial<WebLimits>
+}
+
+export interface WebLimits {
+  /** Open TCP connections; more are dropped at once by Node. */
+  maxConnections: number
+  /** Open `/events` streams in all, and per client address; more get 503. */
+  maxEventStreams: number
+  maxEventStreamsPerClient: number
+  /** Time to receive a request's headers, and the whole request. */
+  headersTimeoutMs: number
+  requestTimeoutMs: number
+  /** A connection with no bytes moving either way for this long is closed (a stalled download, a silent client). */
+  idleTimeoutMs: number
+}
+
+/** Event streams send a comment every 15 s, so they stay well within the idle timeout. */
+export const DEFAULT_WEB_LIMITS: WebLimits = {
+  maxConnections: 256,
+  maxEventStreams: 100,
+  maxEventStreamsPerClient: 8,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  idleTimeoutMs: 120_000,
 }
 
 /**
  * The image event viewer: the page at `/`, the images at `/images/:imageId` and
- * `/difference/:imageEventId`, the JSON API under `/api/`, `/health`, and live alerts on `/events`.
+ * `/difference/:imageEventId`, thumbnails at `/thumbnails/:imageId`, a page per stream at `/streams/:stream`,
+ * the JSON API under `/api/` (its OpenAPI document at `/api/openapi.json`), `/health`, `/metrics` when given
+ * a registry, and live alerts on `/events`. Host names, an optional token, connections, event streams and
+ * request time are bounded (see {@link WebAppOptions}).
  * The catalog and the store stay the caller's: `app.close()` ends the event streams but closes neither.
  */
 export async function buildWebApp(options: WebAppOptions): Promise<FastifyInstance> {
   const { catalog, store } = options
   const logger = options.logger ?? silentLogger
+  const limits = { ...DEFAULT_WEB_LIMITS, ...options.limits }
   // The cast only widens pino's Logger to Fastify's base logger type, which it implements.
   const app = Fastify({
     loggerInstance: logger,
+    requestTimeout: limits.requestTimeoutMs,
+    connectionTimeout: limits.idleTimeoutMs,
+    // Node enforces the two timeouts on this tick (30 s by default), so short ones are checked more often.
+    http: { connectionsCheckingInterval: Math.max(100, Math.min(30_000, limits.headersTimeoutMs / 2)) },
+    // Node's own answers to malformed requests, with the security headers.
+    clientErrorHandler,
     // Fastify's per-request lines at info would drown the log; the onResponse hook below logs at debug.
     logController: new LogController({ disableRequestLogging: true }),
   }) as unknown as FastifyInstance
@@ -46,12 +98,29 @@ export async function buildWebApp(options: WebAppOptions): Promise<FastifyInstan
     ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
   })
 
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'imgpipe viewer API', version: API_VERSION, description: 'Image event alerts of the imgpipe catalog, read-only.' },
+    },
+    // Components named by their $id (Alert, Error) rather than def-0, def-1.
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+    // Only the JSON API is documented; pages, images and the event stream are for the browser.
+    transform: ({ schema, url }) => ({ schema: (url.startsWith('/api/') ? schema : { ...schema, hide: true }) as typeof schema, url }),
+  })
+  app.server.maxConnections = limits.maxConnections
+  app.server.headersTimeout = Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs)
   app.addHook('onRequest', async (_request, reply) => {
     reply.headers(SECURITY_HEADERS)
+  })
+  registerWebGuard(app, {
+    ...(options.allowedHosts === undefined ? {} : { allowedHosts: options.allowedHosts }),
+    ...(options.token === undefined ? {} : { token: options.token }),
   })
   app.addHook('onResponse', async (request, reply) => {
     request.log.debug({ method: request.method, url: request.url, statusCode: reply.statusCode }, 'request')
   })
+  if (options.metrics !== undefined) registerWebMetrics(app, options.metrics, () => feed.clientCount)
   const drain = new ConnectionDrain(app.server)
   // Open event streams would otherwise keep `close()` waiting for requests that never finish, and spare
   // connections that never sent a request would keep it waiting for the client.
@@ -97,10 +166,11 @@ export async function buildWebApp(options: WebAppOptions): Promise<FastifyInstan
       .send(renderViewerPage({ content, list, assets: ASSET_VERSIONS }).toString())
   })
 
-  registerAsset(app, '/assets/viewer.css', 'text/css; charset=utf-8', VIEWER_CSS, ASSET_VERSIONS.css)
+  registerAsset(app, '/assets/viewer.css', 'text/css; charset=utf-8', STYLESHEET, ASSET_VERSIONS.css)
   registerAsset(app, '/assets/viewer.js', 'text/javascript; charset=utf-8', VIEWER_JS, ASSET_VERSIONS.js)
   registerAsset(app, '/assets/favicon.svg', 'image/svg+xml', FAVICON_SVG, ASSET_VERSIONS.icon)
 
+  const streamsPerClient = new Map<string, number>()
   // No automatic HEAD route: it would open a stream only to throw its body away.
   app.get<{ Querystring: { after?: string } }>('/events', { exposeHeadRoute: false }, async (request, reply) => {
     // A reconnecting EventSource says where it stopped; a first connection says what its page shows.
@@ -113,7 +183,21 @@ export async function buildWebApp(options: WebAppOptions): Promise<FastifyInstan
       }
       after = Number(raw)
     }
-    const stream = await feed.open(after)
+    const client = request.ip
+    const mine = streamsPerClient.get(client) ?? 0
+    if (feed.clientCount >= limits.maxEventStreams || mine >= limits.maxEventStreamsPerClient) {
+      reply.header('retry-after', '30')
+      return sendError(request, reply, 503, 'too many live alert streams are open; try again later')
+    }
+    streamsPerClient.set(client, mine + 1)
+    let stream: Awaited<ReturnType<AlertFeed['open']>>
+    try {
+      stream = await feed.open(after)
+    } catch (error) {
+      release(streamsPerClient, client)
+      throw error
+    }
+    stream.once('close', () => release(streamsPerClient, client))
     return (
       reply
         .header('content-type', 'text/event-stream; charset=utf-8')
@@ -125,9 +209,16 @@ export async function buildWebApp(options: WebAppOptions): Promise<FastifyInstan
   })
 
   registerObjectRoutes(app, { catalog, store })
+  registerPictureRoutes(app, { catalog, store })
   registerApiRoutes(app, { catalog })
   await app.ready()
   return app
+}
+
+function release(counts: Map<string, number>, client: string): void {
+  const left = (counts.get(client) ?? 1) - 1
+  if (left <= 0) counts.delete(client)
+  else counts.set(client, left)
 }
 
 function registerAsset(app: FastifyInstance, path: string, type: string, body: string, version: string): void {

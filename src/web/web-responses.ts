@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { isImgpipeError } from '../core/errors.js'
-import { FAVICON_SVG, VIEWER_CSS, VIEWER_JS } from './assets/web-assets.js'
+import { FAVICON_SVG, PICTURES_CSS, VIEWER_CSS, VIEWER_JS } from './assets/web-assets.js'
 import { renderErrorDocument, rootFor, type AssetVersions } from './render-layout.js'
 
 /**
@@ -38,8 +38,11 @@ function hashOf(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 16)
 }
 
+/** The stylesheet served at `assets/viewer.css`: the viewer's, then the pictures' (a file of their own). */
+export const STYLESHEET = VIEWER_CSS + PICTURES_CSS
+
 /** Versions for the asset URLs; they change whenever the asset does. */
-export const ASSET_VERSIONS: AssetVersions = { css: hashOf(VIEWER_CSS), js: hashOf(VIEWER_JS), icon: hashOf(FAVICON_SVG) }
+export const ASSET_VERSIONS: AssetVersions = { css: hashOf(STYLESHEET), js: hashOf(VIEWER_JS), icon: hashOf(FAVICON_SVG) }
 
 /** A browser navigating here (it asks for HTML); scripts, `fetch` and `<img>` get JSON. */
 export function wantsHtml(request: FastifyRequest): boolean {
@@ -50,7 +53,9 @@ export function wantsHtml(request: FastifyRequest): boolean {
 
 const STATUS_TEXT: Readonly<Record<number, string>> = {
   400: 'Bad Request',
+  401: 'Unauthorized',
   404: 'Not Found',
+  421: 'Misdirected Request',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 }

@@ -39,9 +39,9 @@ describe('the settings table', () => {
     )
   })
 
-  it('marks exactly the passwords secret', () => {
+  it('marks exactly the passwords and the web token secret', () => {
     const secrets = SETTING_NAMES.filter((name) => 'secret' in SETTINGS[name])
-    expect(secrets).toEqual(['databasePassword', 'kafkaSaslPassword'])
+    expect(secrets).toEqual(['databasePassword', 'kafkaSaslPassword', 'webToken'])
   })
 })
 

@@ -430,6 +430,26 @@ export function catalogContract(name: string, open: () => Promise<OpenedCatalog>
         expect(await catalog.listAlertViews({ limit: 3, beforeId: alerts[0] })).toEqual([])
       })
 
+      it('gives a stream its newest images with metrics and alert numbers, and its recent receive and alert times', async () => {
+        const { first, second, alertId } = await alertChain('s')
+        const [third] = (await stream('other', 1)) as [number]
+        const moment = new Date(Date.now() - 60_000)
+        const activity = await catalog.streamActivity('s', { limit: 10, since: moment })
+        expect(activity.points.map((point) => [point.imageId, point.imageNum, point.status, point.alertNumber])).toEqual([
+          [first, 1, 'analyzed', null],
+          [second, 2, 'analyzed', alertId],
+        ])
+        expect(activity.points[1]).toMatchObject({ changedFraction: 0.25, l2Norm: 1234.5 })
+        expect(activity.points[1]?.receivedAt).toBeInstanceOf(Date)
+        expect(activity.imageTimes).toHaveLength(2)
+        expect(activity.alertTimes).toHaveLength(1)
+        expect((await catalog.streamActivity('s', { limit: 1, since: moment })).points.map((point) => point.imageId)).toEqual([second])
+        const future = await catalog.streamActivity('s', { limit: 10, since: new Date(Date.now() + 3_600_000) })
+        expect([future.imageTimes.length, future.alertTimes.length]).toEqual([0, 0])
+        expect((await catalog.streamActivity('other', { limit: 10, since: moment })).points.map((point) => point.imageId)).toEqual([third])
+        expect((await catalog.streamActivity('none', { limit: 10, since: moment })).points).toEqual([])
+      })
+
       it('counts images by status, events and alerts, over all streams or some', async () => {
         const chain = await alertChain('s')
         await alertChain('t')

@@ -88,6 +88,19 @@ export function objectStoreContract(name: string, open: () => Promise<OpenedStor
       expect(await store.stat('no-such-dir/missing.bin')).toBeNull()
     })
 
+    it('getStream (when offered) streams the exact bytes with their size, and rejects a missing key as get does', async () => {
+      if (store.getStream === undefined) return
+      const bytes = randomBytes(3 * 1024 * 1024 + 17)
+      await store.put('stream/big.bin', bytes)
+      const { stream, size, lastModified } = await store.getStream('stream/big.bin')
+      const chunks: Buffer[] = []
+      for await (const chunk of stream) chunks.push(Buffer.from(chunk as Uint8Array))
+      expect(size).toBe(bytes.length)
+      expect(Buffer.concat(chunks).equals(bytes)).toBe(true)
+      expect(lastModified === null || lastModified instanceof Date).toBe(true)
+      await expect(store.getStream('stream/missing.bin')).rejects.toMatchObject({ code: 'IMGPIPE_OBJECT_NOT_FOUND' })
+    })
+
     it('get of a missing key rejects with ObjectNotFoundError', async () => {
       await store.put('present/a.bin', Buffer.from('a'))
       for (const key of ['present/b.bin', 'absent/a.bin', 'present']) {

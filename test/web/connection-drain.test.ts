@@ -68,3 +68,29 @@ describe('ConnectionDrain', () => {
     server = undefined
   })
 })
+
+describe('ConnectionDrain and closed connections', () => {
+  it('forgets a socket whose client went away while a response was still open (no leak)', async () => {
+    let opened = 0
+    let allOpen: () => void = () => undefined
+    const allOpened = new Promise<void>((resolve) => (allOpen = resolve))
+    server = createServer((_request, response) => {
+      // An endless response, like `/events`, that only the client's leaving ends.
+      response.writeHead(200, { 'content-type': 'text/event-stream' })
+      response.write(': open\n\n')
+      if ((opened += 1) === 20) allOpen()
+    })
+    const drain = new ConnectionDrain(server)
+    await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve))
+    const port = (server.address() as AddressInfo).port
+    const clients = await Promise.all(Array.from({ length: 20 }, () => rawConnection(port)))
+    for (const client of clients) client.socket.write('GET /events HTTP/1.1\r\nHost: x\r\n\r\n')
+    await allOpened
+    expect(drain.trackedSockets).toBe(20)
+    for (const client of clients) client.socket.destroy()
+    await Promise.all(clients.map((client) => client.closed))
+    // Both `close` events of each server-side socket must have run before counting.
+    for (let tries = 0; tries < 100 && drain.trackedSockets > 0; tries += 1) await new Promise((resolve) => setTimeout(resolve, 10))
+    expect(drain.trackedSockets).toBe(0)
+  })
+})

@@ -11,7 +11,7 @@ describe('renderAlertList', () => {
     expect(list).toContain('<span class="live offline" data-live-status hidden>connecting</span>')
     expect([...list.matchAll(/<li data-alert="(\d+)">/g)].map((match) => match[1])).toEqual(['9', '8', '7'])
     expect(list).toContain(
-      '<a href="?alert_num=8" aria-current="page"><span class="num">#8</span><span class="what">s · image 8</span><span class="when">changed · <time datetime="1970-01-01T00:00:00.000Z">1970-01-01 00:00:00 UTC</time></span></a>',
+      '<a href="?alert_num=8" aria-current="page"><span class="num">#8</span><img class="thumb" src="thumbnails/8" alt="" width="96" height="72" loading="lazy" decoding="async"><span class="what">s · image 8</span><span class="when">changed · <time datetime="1970-01-01T00:00:00.000Z">1970-01-01 00:00:00 UTC</time></span></a>',
     )
     expect(list).toContain(
       '<nav class="pager" aria-label="Alert pages"><a href="?alert_num=8&amp;before=7" data-page="older">Older →</a></nav>',

@@ -61,7 +61,9 @@ beforeAll(async () => {
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`))
   page.on('requestfailed', (request) => {
     // The event stream is cut when the page navigates away; that is not a failure of the page.
-    if (!request.url().includes('/events')) problems.push(`request failed: ${request.url()}`)
+    // So is a lazy thumbnail still loading when the page navigates away.
+    if (request.url().includes('/thumbnails/') && request.failure()?.errorText === 'net::ERR_ABORTED') return
+    if (!request.url().includes('/events')) problems.push(`request failed: ${request.url()} (${request.failure()?.errorText})`)
   })
 })
 
@@ -161,6 +163,34 @@ describe.skipIf(!available)('the image event viewer in chromium', () => {
     await Promise.all([page.waitForURL(/alert_num=5$/), page.click('#alert-list li[data-alert="5"] a')])
     expect(await loadedImageWidths()).toEqual([350, 350, 350])
     expect(await page.locator('figure[data-role=image] figcaption').innerText()).toContain('mock · image 19')
+  })
+
+  it('shows a thumbnail of each alert in the list (screenshot test-results/web-alert-list-thumbnails.png)', async () => {
+    await page.goto(web.url)
+    await page.waitForFunction(
+      `[...document.querySelectorAll('#alert-list img.thumb')].every((img) => img.complete && img.naturalWidth > 0)`,
+    )
+    const sizes = (await page.evaluate(
+      `[...document.querySelectorAll('#alert-list img.thumb')].map((img) => [img.naturalWidth, img.naturalHeight])`,
+    )) as [number, number][]
+    expect(sizes).toHaveLength(5)
+    for (const [width, height] of sizes) expect([width, height]).toEqual([72, 72])
+    await mkdir(path.join(repoRoot, 'test-results'), { recursive: true })
+    await page.locator('section.recent').screenshot({ path: path.join(repoRoot, 'test-results/web-alert-list-thumbnails.png') })
+  })
+
+  it('leads from an alert to its stream page, whose chart links back to the alerts (screenshot test-results/web-stream-page.png)', async () => {
+    await page.goto(new URL('?alert_num=4', web.url).href)
+    await Promise.all([page.waitForURL(/\/streams\/mock$/), page.click('[data-stream-link]')])
+    expect(await page.locator('h1').innerText()).toBe('Stream mock')
+    const chart = page.locator('svg[data-chart=change]')
+    expect(await chart.isVisible()).toBe(true)
+    expect((await chart.boundingBox())?.width ?? 0).toBeGreaterThan(400)
+    expect(await page.locator('svg[data-chart=change] a[data-alert-point]').count()).toBe(5)
+    expect(await page.locator('svg[data-chart=rates] rect[data-images-minute]').count()).toBeGreaterThan(0)
+    await page.screenshot({ path: path.join(repoRoot, 'test-results/web-stream-page.png'), fullPage: true })
+    await Promise.all([page.waitForURL(/alert_num=3$/), page.click('svg[data-chart=change] a[data-alert-point="3"]')])
+    expect(await page.locator('h1').innerText()).toBe('Alert 3: changed in stream mock')
   })
 
   it('looks right: a screenshot for people to judge, and no console errors or failed requests', async () => {

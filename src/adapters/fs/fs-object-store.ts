@@ -3,6 +3,7 @@ import { constants } from 'node:fs'
 import type { Dirent } from 'node:fs'
 import { lstat, mkdir, open, readdir, readFile, realpath, rename, rm, unlink } from 'node:fs/promises'
 import path from 'node:path'
+import type { Readable } from 'node:stream'
 import { errorCode, isTransientCode } from '../../core/error-chain.js'
 import { ClosedError, isImgpipeError, ObjectKeyInvalidError, ObjectNotFoundError, StoreUnavailableError } from '../../core/errors.js'
 import { assertValidObjectKey, assertValidPrefix, compareObjectKeys } from '../../core/object-keys.js'
@@ -96,6 +97,27 @@ export class FsObjectStore implements ObjectStore {
       await this.verifyDir(key, path.dirname(file), false)
       // O_NOFOLLOW: a symbolic link planted under a key must not expose a file outside the store.
       return await readFile(file, { flag: constants.O_RDONLY | constants.O_NOFOLLOW })
+    } catch (error) {
+      if (isAbsent(error)) throw new ObjectNotFoundError(key, { cause: error })
+      if (errorCode(error) === 'ELOOP') throw new ObjectKeyInvalidError(key, 'is a symbolic link')
+      throw this.toStoreError(error, 'read', key)
+    }
+  }
+
+  async getStream(key: string): Promise<{ stream: Readable; size: number; lastModified: Date | null }> {
+    this.checkKey(key)
+    this.checkOpen()
+    const file = this.filePath(key)
+    try {
+      await this.verifyDir(key, path.dirname(file), false)
+      const handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW)
+      try {
+        const info = await handle.stat()
+        return { stream: handle.createReadStream(), size: info.size, lastModified: info.mtime }
+      } catch (error) {
+        await handle.close()
+        throw error
+      }
     } catch (error) {
       if (isAbsent(error)) throw new ObjectNotFoundError(key, { cause: error })
       if (errorCode(error) === 'ELOOP') throw new ObjectKeyInvalidError(key, 'is a symbolic link')

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream'
 import { ClosedError, ObjectNotFoundError } from '../../core/errors.js'
 import { assertValidObjectKey, assertValidPrefix, compareObjectKeys } from '../../core/object-keys.js'
 import type { ObjectStore, StoredObject } from '../../core/ports/object-store.js'
@@ -30,6 +31,11 @@ export class MemoryObjectStore implements ObjectStore {
     const entry = this.objects.get(key)
     if (entry === undefined) throw new ObjectNotFoundError(key)
     return Buffer.from(entry.bytes)
+  }
+
+  async getStream(key: string): Promise<{ stream: Readable; size: number; lastModified: Date | null }> {
+    const bytes = await this.get(key)
+    return { stream: Readable.from([bytes]), size: bytes.length, lastModified: this.objects.get(key)?.lastModified ?? null }
   }
 
   async stat(key: string): Promise<StoredObject | null> {

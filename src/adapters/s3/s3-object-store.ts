@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream'
 /*
  * S3 API calls used (what an IAM policy or an S3-compatible server must allow / implement):
  *   PutObject, GetObject, HeadObject, ListObjectsV2, DeleteObjects  (s3:PutObject, s3:GetObject,
@@ -95,6 +96,20 @@ export class S3ObjectStore implements ObjectStore {
       if (response.Body === undefined) return Buffer.alloc(0)
       const bytes = await response.Body.transformToByteArray()
       return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    } catch (error) {
+      if (s3ErrorName(error) === 'NoSuchKey') throw new ObjectNotFoundError(key, { cause: describeS3Error(error) })
+      throw this.toStoreError(error, 'read', key)
+    }
+  }
+
+  async getStream(key: string): Promise<{ stream: Readable; size: number; lastModified: Date | null }> {
+    const objectKey = this.objectKey(key)
+    this.checkOpen()
+    try {
+      const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: objectKey }))
+      // In Node the SDK's body is the HTTP response itself, a Readable.
+      const body = response.Body as unknown as Readable | undefined
+      return { stream: body ?? Readable.from([]), size: response.ContentLength ?? 0, lastModified: response.LastModified ?? null }
     } catch (error) {
       if (s3ErrorName(error) === 'NoSuchKey') throw new ObjectNotFoundError(key, { cause: describeS3Error(error) })
       throw this.toStoreError(error, 'read', key)

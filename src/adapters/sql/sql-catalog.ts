@@ -2,7 +2,7 @@ import { sql } from 'kysely'
 import type { Kysely } from 'kysely'
 import { ClosedError, InternalError, NotFoundError } from '../../core/errors.js'
 import { CATALOG_TABLES } from '../../core/ports/catalog.js'
-import type { Catalog, CatalogTable, Page } from '../../core/ports/catalog.js'
+import type { Catalog, CatalogTable, Page, StreamActivity } from '../../core/ports/catalog.js'
 import type {
   AlertRecord,
   AlertView,
@@ -17,6 +17,7 @@ import type {
 import { dropCatalog, migrateCatalog } from './catalog-migrations.js'
 import { selectAlertViews, selectCounts, selectTableCounts, selectTableRows } from './catalog-reports.js'
 import type { CatalogDatabase } from './catalog-schema.js'
+import { selectStreamActivity } from './catalog-streams.js'
 import { assertUpdated, insertAlertOnce, insertEventOnce, insertImageOnce, selectEventByImageId } from './catalog-writes.js'
 import { toAlertRecord, toEventRecord, toImageRecord, toNumber } from './row-mappers.js'
 import { toDbTimestamp } from './sql-dialect.js'
@@ -331,6 +332,10 @@ class SqlCatalogImpl implements SqlCatalog {
       const views = await selectAlertViews(db, (query) => query.where('a.image_event_alert_id', '=', imageEventAlertId))
       return views[0] ?? null
     })
+  }
+
+  streamActivity(stream: string, options: { limit: number; since: Date }): Promise<StreamActivity> {
+    return this.#run('streamActivity', (db) => selectStreamActivity(db, this.dialect, stream, { ...options, limit: pageLimit(options) }))
   }
 
   listAlertViews(options: { limit: number; beforeId?: number }): Promise<AlertView[]> {

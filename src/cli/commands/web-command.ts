@@ -1,8 +1,12 @@
 import type { AddressInfo } from 'node:net'
+import { hostname, networkInterfaces } from 'node:os'
 import { InvalidArgumentError, type Command } from 'commander'
+import { collectDefaultMetrics, Registry } from 'prom-client'
+import { ENV, loadWebSettings, type WebSettings } from '../../config.js'
 import { ConfigError } from '../../core/errors.js'
 import { buildWebApp } from '../../web/web-app.js'
 import { cliContext, positiveInteger } from '../cli-context.js'
+import { settingOverrides } from '../setting-options.js'
 import { withBackends } from '../with-backends.js'
 
 interface WebOptions {
@@ -35,8 +39,25 @@ export function registerWebCommand(program: Command): void {
     .action(async (options: WebOptions, command: Command) => {
       const context = cliContext(command)
       const { logger, stop } = context
+      // Before anything is opened: a bad setting or an unsafe bind stops the command at once.
+      const web = loadWebSettings(process.env, settingOverrides(command.optsWithGlobals()))
+      const exposure = checkExposure(options.host, web)
+      if (exposure.warning !== null) logger.warn(exposure.warning)
       await withBackends(context, { catalog: 'ready', store: 'open' }, async ({ catalog, store }) => {
-        const app = await buildWebApp({ catalog, store, logger, pollIntervalMs: options.pollInterval })
+        const app = await buildWebApp({
+          catalog,
+          store,
+          logger,
+          pollIntervalMs: options.pollInterval,
+          metrics: webRegistry(),
+          allowedHosts: exposure.allowedHosts,
+          ...(web.token === undefined ? {} : { token: web.token }),
+          limits: {
+            maxConnections: web.maxConnections,
+            maxEventStreams: web.maxEventStreams,
+            maxEventStreamsPerClient: web.maxEventStreamsPerClient,
+          },
+        })
         try {
           if (stop.aborted) return
           await listen(app, options.host, options.port)
@@ -52,6 +73,45 @@ export function registerWebCommand(program: Command): void {
         }
       })
     })
+}
+
+/** The registry `/metrics` serves: Node's process metrics, and the viewer's own series added by the app. */
+export function webRegistry(): Registry {
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry })
+  return registry
+}
+
+/** True for addresses only this machine can reach. */
+export function isLoopback(host: string): boolean {
+  const name = host.toLowerCase().replace(/^\[|\]$/g, '')
+  return name === 'localhost' || name === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name) || name.endsWith('.localhost')
+}
+
+/**
+ * Host names to answer to, and a warning for a bind beyond loopback; refuses such a bind without a token
+ * unless IMGPIPE_WEB_AUTH=off says another layer authenticates.
+ */
+export function checkExposure(host: string, web: WebSettings): { allowedHosts: string[]; warning: string | null } {
+  const wildcard = host === '0.0.0.0' || host === '::' || host === '[::]'
+  // Bound to every interface: the machine's name and addresses are what a user would type.
+  const own = wildcard
+    ? [
+        hostname(),
+        ...Object.values(networkInterfaces())
+          .flat()
+          .map((address) => address?.address ?? ''),
+      ]
+    : [host]
+  const allowedHosts = [...own, ...web.allowedHosts].filter((name) => name !== '')
+  if (isLoopback(host)) return { allowedHosts, warning: null }
+  if (web.token === undefined && web.auth !== 'off') {
+    throw new ConfigError(
+      `--host ${host}: listening beyond this machine needs ${ENV.webToken} (a secret of 16 or more characters), or ${ENV.webAuth}=off when a proxy in front authenticates`,
+    )
+  }
+  const how = web.token === undefined ? `without authentication (${ENV.webAuth}=off)` : `with ${ENV.webToken} required`
+  return { allowedHosts, warning: `imgpipe web listens on ${host}, reachable from other machines, ${how}` }
 }
 
 async function listen(app: Awaited<ReturnType<typeof buildWebApp>>, host: string, port: number): Promise<void> {

@@ -20,6 +20,27 @@ export interface Page {
   afterId?: number
 }
 
+/** One image of a stream, as the viewer's stream page charts it. */
+export interface StreamPoint {
+  imageId: number
+  imageNum: number | null
+  status: ImageStatus
+  changedFraction: number | null
+  l2Norm: number | null
+  receivedAt: Date
+  /** The alert number when the image's event was alerted, else null. */
+  alertNumber: number | null
+}
+
+export interface StreamActivity {
+  stream: string
+  /** The newest images of the stream (up to the limit asked), ascending by image number. */
+  points: StreamPoint[]
+  /** Receive times of the stream's images, and creation times of its alerts, since the moment asked (newest first, bounded). */
+  imageTimes: Date[]
+  alertTimes: Date[]
+}
+
 /**
  * The relational catalog: image metadata, image events and alerts.
  *
@@ -87,6 +108,8 @@ export interface Catalog {
   getAlertView(imageEventAlertId: number): Promise<AlertView | null>
   /** Newest first; `beforeId` pages backwards. */
   listAlertViews(options: { limit: number; beforeId?: number }): Promise<AlertView[]>
+  /** One stream's newest images with metrics and alerts, and its receive and alert times since `since`. */
+  streamActivity(stream: string, options: { limit: number; since: Date }): Promise<StreamActivity>
   /** Counts over all streams, or over the given ones. */
   counts(streams?: readonly string[]): Promise<PipelineCounts>
   /** Raw rows of one table, ascending by id, with the column names as in the database. */

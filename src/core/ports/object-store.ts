@@ -10,6 +10,8 @@
  * Leaves out: versioning, multipart or streaming uploads (images are small enough to hold in memory),
  * presigned URLs and access control; the web viewer serves bytes itself after checking the catalog.
  */
+import type { Readable } from 'node:stream'
+
 export interface StoredObject {
   key: string
   size: number
@@ -23,6 +25,11 @@ export interface ObjectStore {
   put(key: string, bytes: Uint8Array, options?: { contentType?: string }): Promise<void>
   /** Throws ObjectNotFoundError when absent. */
   get(key: string): Promise<Buffer>
+  /**
+   * Optional: the bytes as a stream, for serving large objects without holding them whole (the web viewer).
+   * Rejects with ObjectNotFoundError before the first byte when absent; callers without it use `get`.
+   */
+  getStream?(key: string): Promise<{ stream: Readable; size: number; lastModified: Date | null }>
   /** Size and modification time, or null when absent. */
   stat(key: string): Promise<StoredObject | null>
   /** Every object under the prefix ('' for all), in key order. */

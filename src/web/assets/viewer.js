@@ -56,6 +56,16 @@
     link.href = '?alert_num=' + encodeURIComponent(String(alert.number))
     if (String(alert.number) === current) link.setAttribute('aria-current', 'page')
     link.appendChild(span('num', '#' + alert.number))
+    // The thumbnail, as render-alert-list.ts renders it (by image id only).
+    var thumb = document.createElement('img')
+    thumb.className = 'thumb'
+    thumb.setAttribute('src', 'thumbnails/' + encodeURIComponent(String(alert.image.imageId)))
+    thumb.setAttribute('alt', '')
+    thumb.setAttribute('width', '96')
+    thumb.setAttribute('height', '72')
+    thumb.setAttribute('loading', 'lazy')
+    thumb.setAttribute('decoding', 'async')
+    link.appendChild(thumb)
     link.appendChild(span('what', alert.image.stream + ' · image ' + (alert.image.imageNum === null ? '?' : alert.image.imageNum)))
     var when = span('when', alert.event.eventType.replace(/_/g, ' ') + ' · ')
     var time = document.createElement('time')

@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { portNumber, serverUrl } from '../../../src/cli/commands/web-command.js'
+import { checkExposure, isLoopback, portNumber, serverUrl } from '../../../src/cli/commands/web-command.js'
+import { loadWebSettings } from '../../../src/config.js'
 import { cleanEnv, collect } from '../../support/cli.js'
 import { spawnWeb, startWeb, type WebProcess } from '../../web/web-process.js'
 
@@ -48,6 +49,9 @@ describe('imgpipe web', () => {
     // The database was created and migrated: the page lists no alert yet.
     const page = await (await fetch(running.url)).text()
     expect(page).toContain('No alerts yet.')
+    const metrics = await (await fetch(new URL('metrics', running.url))).text()
+    expect(metrics).toMatch(/^imgpipe_web_http_requests_total\{method="GET",route="\/",status_code="200"\} 1$/m)
+    expect(metrics).toContain('process_resident_memory_bytes')
     // An open event stream must not keep the server from stopping.
     const events = await fetch(new URL('events', running.url))
     expect(events.status).toBe(200)
@@ -89,6 +93,25 @@ describe('imgpipe web', () => {
     }
   })
 
+  it('refuses to listen beyond loopback without a token, in one line with exit code 2, naming no secret', async () => {
+    const result = await collect(spawnWeb(['web', '--port', '0', '--host', '0.0.0.0'], env()), 60_000)
+    expect(result.code).toBe(2)
+    expect(result.stderr).toContain('IMGPIPE_WEB_TOKEN')
+  })
+
+  it('warns when listening beyond loopback with a token, and asks for it', async () => {
+    const token = 'secret-token-for-the-test'
+    running = await startWeb(['--port', '0', '--host', '0.0.0.0'], { ...env(), IMGPIPE_WEB_TOKEN: token })
+    const port = new URL(running.url).port
+    const denied = await fetch(`http://127.0.0.1:${port}/api/alerts`)
+    expect(denied.status).toBe(401)
+    const allowed = await fetch(`http://127.0.0.1:${port}/api/alerts`, { headers: { authorization: `Bearer ${token}` } })
+    expect(allowed.status).toBe(200)
+    const result = await running.stop()
+    expect(result.stderr).toContain('reachable from other machines')
+    expect(result.stdout + result.stderr).not.toContain(token)
+  })
+
   it('reports a bad database setting with exit code 2', async () => {
     const result = await collect(spawnWeb(['web', '--port', '0'], cleanEnv({ IMGPIPE_DATABASE_URL: 'oracle://db/x' })), 60_000)
     expect(result.code).toBe(2)
@@ -103,5 +126,23 @@ describe('portNumber and serverUrl', () => {
     expect(() => portNumber('65536')).toThrow('port number')
     expect(serverUrl('127.0.0.1', 8000)).toBe('http://127.0.0.1:8000/')
     expect(serverUrl('::1', 8000)).toBe('http://[::1]:8000/')
+  })
+})
+
+describe('checkExposure', () => {
+  it('allows loopback binds without a token and names the bound host', () => {
+    expect(isLoopback('127.0.0.1')).toBe(true)
+    expect(isLoopback('::1')).toBe(true)
+    expect(isLoopback('0.0.0.0')).toBe(false)
+    expect(checkExposure('127.0.0.1', loadWebSettings({}))).toEqual({ allowedHosts: ['127.0.0.1'], warning: null })
+  })
+
+  it('needs a token beyond loopback unless IMGPIPE_WEB_AUTH=off, and warns either way', () => {
+    expect(() => checkExposure('0.0.0.0', loadWebSettings({}))).toThrow('IMGPIPE_WEB_TOKEN')
+    const off = checkExposure('192.0.2.1', loadWebSettings({ IMGPIPE_WEB_AUTH: 'off', IMGPIPE_WEB_ALLOWED_HOSTS: 'viewer.example' }))
+    expect(off.warning).toContain('without authentication')
+    expect(off.allowedHosts).toEqual(['192.0.2.1', 'viewer.example'])
+    expect(() => loadWebSettings({ IMGPIPE_WEB_TOKEN: 'short' })).toThrow('at least 16 characters')
+    expect(() => loadWebSettings({ IMGPIPE_WEB_TOKEN: 'short' })).not.toThrow('short')
   })
 })
