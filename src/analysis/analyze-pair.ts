@@ -1,4 +1,4 @@
-import { UsageError } from '../core/errors.js'
+import { InternalError } from '../core/errors.js'
 import type { EventType } from '../core/types.js'
 import { compareImages } from './compare-images.js'
 import type { ImageMetrics } from './compare-images.js'
@@ -38,7 +38,7 @@ export interface PairAnalysis {
 export async function analyzePair(previous: RawImage, current: RawImage, options: PairAnalysisOptions): Promise<PairAnalysis> {
   const { eventThreshold } = options
   if (!Number.isFinite(eventThreshold) || eventThreshold < 0 || eventThreshold > 1) {
-    throw new UsageError(`eventThreshold must be a number from 0 to 1, got ${eventThreshold}`)
+    throw new InternalError(`eventThreshold must be a number from 0 to 1, got ${eventThreshold}`)
   }
   const sizeChanged = previous.width !== current.width || previous.height !== current.height
   const base = sizeChanged ? await resizeRaw(previous, current.width, current.height) : previous

@@ -1,4 +1,4 @@
-import { ImgpipeError, UsageError } from '../core/errors.js'
+import { InternalError } from '../core/errors.js'
 import { assertRawImage } from './decode-image.js'
 import type { RawImage } from './decode-image.js'
 
@@ -20,10 +20,8 @@ export function assertSameSize(previous: RawImage, current: RawImage): void {
   assertRawImage(previous)
   assertRawImage(current)
   if (previous.width !== current.width || previous.height !== current.height) {
-    throw new ImgpipeError(
-      'IMGPIPE_INTERNAL',
+    throw new InternalError(
       `cannot compare images of different sizes: ${previous.width}x${previous.height} and ${current.width}x${current.height}`,
-      false,
     )
   }
 }
@@ -35,7 +33,7 @@ export function assertSameSize(previous: RawImage, current: RawImage): void {
 export function compareImages(previous: RawImage, current: RawImage, options: { pixelTolerance: number }): ImageMetrics {
   assertSameSize(previous, current)
   const tolerance = options.pixelTolerance
-  if (!Number.isFinite(tolerance) || tolerance < 0) throw new UsageError(`pixelTolerance must be a number ≥ 0, got ${tolerance}`)
+  if (!Number.isFinite(tolerance) || tolerance < 0) throw new InternalError(`pixelTolerance must be a number ≥ 0, got ${tolerance}`)
   const a = previous.data
   const b = current.data
   const length = b.length

@@ -1,5 +1,5 @@
 import sharp from 'sharp'
-import { UsageError } from '../core/errors.js'
+import { InternalError } from '../core/errors.js'
 import { assertSameSize } from './compare-images.js'
 import { assertRawImage } from './decode-image.js'
 import type { RawImage } from './decode-image.js'
@@ -52,7 +52,7 @@ const OPTIMISE_CODING_MAX_PIXELS = 4_000_000
 
 export async function encodeJpeg(image: RawImage, quality = 90): Promise<Buffer> {
   if (!Number.isInteger(quality) || quality < 1 || quality > 100)
-    throw new UsageError(`JPEG quality must be an integer from 1 to 100, got ${quality}`)
+    throw new InternalError(`JPEG quality must be an integer from 1 to 100, got ${quality}`)
   assertRawImage(image)
   return sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
     .jpeg({ quality, optimiseCoding: image.width * image.height <= OPTIMISE_CODING_MAX_PIXELS })

@@ -1,4 +1,4 @@
-import { UsageError } from '../core/errors.js'
+import { InternalError } from '../core/errors.js'
 import { addSensorNoise } from './sensor-noise.js'
 import { encodeTeddyBear, renderTeddyBear, renderTeddyBearPixels, type TeddyBearPixels } from './teddy-bear.js'
 
@@ -39,7 +39,7 @@ export interface MockImagesOptions {
 }
 
 function assertInteger(name: string, value: number, min: number): void {
-  if (!Number.isSafeInteger(value) || value < min) throw new UsageError(`${name} must be an integer ≥ ${min}, got ${value}`)
+  if (!Number.isSafeInteger(value) || value < min) throw new InternalError(`${name} must be an integer ≥ ${min}, got ${value}`)
 }
 
 /** Whether image `n` (1-based) of a stream with period `k` is a change image. Image 1 never is. */
@@ -74,7 +74,7 @@ export async function* mockImages(options: MockImagesOptions): AsyncIterable<Moc
   assertInteger('count', count, 0)
   assertInteger('changeEvery', changeEvery, 1)
   assertInteger('startAt', startAt, 1)
-  if (!(noise >= 0 && noise <= 64)) throw new UsageError(`noise must be a number from 0 to 64, got ${noise}`)
+  if (!(noise >= 0 && noise <= 64)) throw new InternalError(`noise must be a number from 0 to 64, got ${noise}`)
   const rendered = new Map<number, Buffer>()
   const pixels = new Map<number, TeddyBearPixels>()
   let turns = changesUpTo(startAt - 1, changeEvery)

@@ -1,5 +1,5 @@
 import sharp from 'sharp'
-import { UsageError } from '../core/errors.js'
+import { InternalError } from '../core/errors.js'
 
 /**
  * The original image of the mock stream: a teddy-bear head the project draws itself (the original
@@ -87,9 +87,9 @@ export interface TeddyBearPixels {
 /** The teddy bear as raw pixels, turned like {@link renderTeddyBear}'s (which encodes exactly these). */
 export async function renderTeddyBearPixels(size = VIEW, quarterTurns = 0): Promise<TeddyBearPixels> {
   if (!Number.isInteger(size) || size < 16 || size > 8192) {
-    throw new UsageError(`teddy bear size must be an integer from 16 to 8192, got ${size}`)
+    throw new InternalError(`teddy bear size must be an integer from 16 to 8192, got ${size}`)
   }
-  if (!Number.isInteger(quarterTurns)) throw new UsageError(`quarterTurns must be an integer, got ${quarterTurns}`)
+  if (!Number.isInteger(quarterTurns)) throw new InternalError(`quarterTurns must be an integer, got ${quarterTurns}`)
   const turns = ((quarterTurns % 4) + 4) % 4
   // Rasterise first, then rotate the pixels: rotating the SVG itself would resample the curves differently.
   const raster = await sharp(Buffer.from(teddyBearSvg(size)))

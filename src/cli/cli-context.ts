@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError } from 'commander'
+import { type Command, InvalidArgumentError } from 'commander'
 import { ENV, loadConfig, type Config } from '../config.js'
 import { createLogger, type Logger, type LogLevel } from '../core/logger.js'
 import { settingOptions, settingOverrides } from './setting-options.js'

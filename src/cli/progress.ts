@@ -38,10 +38,6 @@ export class PipelineProgress {
     this.bar?.start(Math.max(total, 1), 0, { received: 0, events: 0, alerts: 0, failed: 0 })
   }
 
-  get active(): boolean {
-    return this.bar !== null
-  }
-
   received(count: number): void {
     if (this.analysedBefore === null) this.bar?.update(Math.min(count, this.total), { received: count })
     else this.bar?.update({ received: count })

@@ -10,6 +10,7 @@
 import { safeText } from './terminal-text.js'
 
 export { safeText }
+import { padToWidth, terminalWidth, truncateToWidth } from './terminal-width.js'
 
 export interface TableColumn {
   header: string
@@ -37,7 +38,6 @@ const MIN_COLUMN_WIDTH = 8
 /** Share of its natural width a column keeps at least when squeezed into a terminal. */
 const SQUEEZE = 0.75
 const GAP = '  '
-const ELLIPSIS = '…'
 
 /**
  * How one value reads in a table: NULL for SQL nulls, ISO-8601 for dates, fractions to 6 significant
@@ -51,52 +51,6 @@ export function cellText(value: unknown): string {
   if (typeof value === 'bigint' || typeof value === 'boolean') return String(value)
   if (Buffer.isBuffer(value)) return `<${value.length} bytes>`
   return safeText(JSON.stringify(value) ?? String(value))
-}
-
-/** Columns a code point takes on a terminal: 0 for combining marks, 2 for East Asian wide characters and emoji. */
-function charWidth(codePoint: number): number {
-  if ((codePoint >= 0x300 && codePoint <= 0x36f) || (codePoint >= 0xfe00 && codePoint <= 0xfe0f) || codePoint === 0x200d) return 0
-  if (
-    (codePoint >= 0x1100 && codePoint <= 0x115f) ||
-    (codePoint >= 0x2e80 && codePoint <= 0xa4cf) ||
-    (codePoint >= 0xac00 && codePoint <= 0xd7a3) ||
-    (codePoint >= 0xf900 && codePoint <= 0xfaff) ||
-    (codePoint >= 0xfe30 && codePoint <= 0xfe4f) ||
-    (codePoint >= 0xff00 && codePoint <= 0xff60) ||
-    (codePoint >= 0xffe0 && codePoint <= 0xffe6) ||
-    (codePoint >= 0x1f300 && codePoint <= 0x1faff) ||
-    (codePoint >= 0x20000 && codePoint <= 0x3fffd)
-  ) {
-    return 2
-  }
-  return 1
-}
-
-/** Width of a text on a terminal (see charWidth); `.length` would count UTF-16 units instead. */
-export function displayWidth(text: string): number {
-  let width = 0
-  for (const char of text) width += charWidth(char.codePointAt(0) ?? 0)
-  return width
-}
-
-/** The text cut to `width` terminal columns, ending in '…' when something was cut. */
-export function truncateText(text: string, width: number): string {
-  if (displayWidth(text) <= width) return text
-  if (width <= 0) return ''
-  let kept = ''
-  let used = 0
-  for (const char of text) {
-    const next = charWidth(char.codePointAt(0) ?? 0)
-    if (used + next > width - 1) break
-    kept += char
-    used += next
-  }
-  return kept + ELLIPSIS
-}
-
-function pad(text: string, width: number, align: 'left' | 'right'): string {
-  const fill = ' '.repeat(Math.max(0, width - displayWidth(text)))
-  return align === 'right' ? fill + text : text + fill
 }
 
 /**
@@ -113,7 +67,7 @@ export function formatTable(
   const natural = columns.map((_, index) =>
     Math.min(
       cap,
-      rows.reduce((widest, row) => Math.max(widest, displayWidth(row[index] ?? '')), displayWidth(headers[index] ?? '')),
+      rows.reduce((widest, row) => Math.max(widest, terminalWidth(row[index] ?? '')), terminalWidth(headers[index] ?? '')),
     ),
   )
   const order = priorityOrder(columns.length, options.priority)
@@ -130,7 +84,7 @@ export function formatTable(
     shown
       .map((index) => {
         const width = widths.get(index) ?? 0
-        return pad(truncateText(cells[index] ?? '', width), width, columns[index]?.align ?? 'left')
+        return padToWidth(truncateToWidth(cells[index] ?? '', width), width, columns[index]?.align ?? 'left')
       })
       .join(GAP)
       .trimEnd()
@@ -179,7 +133,7 @@ export function formatRecords(
   options: { maxWidth?: number | undefined; title: (rowIndex: number) => string },
 ): string[] {
   const labels = columns.map(safeText)
-  const labelWidth = labels.reduce((widest, label) => Math.max(widest, displayWidth(label)), 0)
+  const labelWidth = labels.reduce((widest, label) => Math.max(widest, terminalWidth(label)), 0)
   const valueWidth = options.maxWidth === undefined ? Number.POSITIVE_INFINITY : Math.max(8, options.maxWidth - labelWidth - GAP.length)
   const lines: string[] = []
   rows.forEach((row, rowIndex) => {
@@ -187,12 +141,12 @@ export function formatRecords(
     lines.push(
       options.maxWidth === undefined
         ? title
-        : truncateText(title + '-'.repeat(Math.max(0, options.maxWidth - displayWidth(title))), options.maxWidth),
+        : truncateToWidth(title + '-'.repeat(Math.max(0, options.maxWidth - terminalWidth(title))), options.maxWidth),
     )
     labels.forEach((label, index) => {
       const value = row[index] ?? ''
       lines.push(
-        `${pad(label, labelWidth, 'left')}${GAP}${Number.isFinite(valueWidth) ? truncateText(value, valueWidth) : value}`.trimEnd(),
+        `${padToWidth(label, labelWidth, 'left')}${GAP}${Number.isFinite(valueWidth) ? truncateToWidth(value, valueWidth) : value}`.trimEnd(),
       )
     })
   })
@@ -202,18 +156,6 @@ export function formatRecords(
 /** Whether a table should give way to records: it would show fewer than `minColumns` of its columns. */
 export function tooNarrowForTable(table: FormattedTable, columnCount: number, minColumns = 3): boolean {
   return table.omitted.length > 0 && columnCount - table.omitted.length < Math.min(minColumns, columnCount)
-}
-
-/** Byte counts for people: 1023 B, 1.0 KiB, 12.3 MiB... */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB']
-  let value = bytes
-  let unit = 0
-  while (Math.abs(value) >= 1024 && unit < units.length - 1) {
-    value /= 1024
-    unit += 1
-  }
-  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`
 }
 
 /** The width to fit output to: the explicit one, else the terminal's when stdout is one, else unlimited. */

@@ -8,6 +8,8 @@
  *   record the failure and move on (`false`). Retries happen only where `canRetry` says so.
  */
 
+import { errorChain } from './error-chain.js'
+
 export type ErrorCode =
   | 'IMGPIPE_CONFIG_INVALID'
   | 'IMGPIPE_USAGE'
@@ -153,6 +155,16 @@ export class DeliveryFailedError extends ImgpipeError {
   }
 }
 
+/**
+ * A programmer mistake: a function called with arguments its caller should never pass (the command line and
+ * the settings are checked before they get there). Not retried: a bug does not get better by retrying.
+ */
+export class InternalError extends ImgpipeError {
+  constructor(message: string, options?: ImgpipeErrorOptions) {
+    super('IMGPIPE_INTERNAL', message, false, options)
+  }
+}
+
 /** The component was closed (shutdown in progress); the message in hand is not committed and comes back later. */
 export class ClosedError extends ImgpipeError {
   constructor(what: string) {
@@ -160,8 +172,12 @@ export class ClosedError extends ImgpipeError {
   }
 }
 
-export function isImgpipeError(error: unknown): error is ImgpipeError {
-  return error instanceof ImgpipeError
+/**
+ * The one test of an error's kind: whether it is ours and, when `codes` are given, has one of them
+ * (`isImgpipeError(error, 'IMGPIPE_NOT_FOUND')`). Codes rather than classes, since the code is the contract.
+ */
+export function isImgpipeError(error: unknown, ...codes: readonly ErrorCode[]): error is ImgpipeError {
+  return error instanceof ImgpipeError && (codes.length === 0 || codes.includes(error.code))
 }
 
 /**
@@ -170,18 +186,14 @@ export function isImgpipeError(error: unknown): error is ImgpipeError {
  */
 export function toImgpipeError(error: unknown): ImgpipeError {
   if (error instanceof ImgpipeError) return error
-  return new ImgpipeError('IMGPIPE_INTERNAL', messageOf(error), false, { cause: error })
+  return new InternalError(messageOf(error), { cause: error })
 }
 
 /** A one-line reason for the user: the message and, for wrapped errors, the innermost cause. */
 export function describeError(error: unknown): string {
   const top = oneLine(messageOf(error))
-  let inner: unknown = error instanceof Error ? error.cause : undefined
-  let last: string | undefined
-  for (let depth = 0; inner !== undefined && depth < 5; depth += 1) {
-    last = oneLine(messageOf(inner))
-    inner = inner instanceof Error ? inner.cause : undefined
-  }
+  const causes = errorChain(error, { members: 'none', maxDepth: 5 }).slice(1)
+  const last = causes.length === 0 ? undefined : oneLine(messageOf(causes[causes.length - 1]))
   if (last === undefined || last === '' || top.includes(last)) return top
   return top === '' ? last : `${top}: ${last}`
 }

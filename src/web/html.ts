@@ -1,10 +1,10 @@
 /**
  * HTML that escapes by default: every value interpolated into an {@link html} template is escaped unless it
- * is itself the result of an `html` template. Pages are built only from these templates, so forgetting to
- * escape a value takes an explicit `trustedHtml()` call instead of being the easy path.
+ * is itself the result of an `html` template. Pages are built only from these templates, so an unescaped
+ * value is never the easy path.
  */
 
-/** A fragment of markup that is safe to insert as is. Only `html` and `trustedHtml` create one. */
+/** A fragment of markup that is safe to insert as is. Only `html` creates one. */
 export class SafeHtml {
   readonly #markup: string
   constructor(markup: string) {
@@ -44,10 +44,5 @@ export function html(strings: TemplateStringsArray, ...values: readonly HtmlValu
   for (let index = 0; index < values.length; index += 1) {
     markup += render(values[index]) + (strings[index + 1] ?? '')
   }
-  return new SafeHtml(markup)
-}
-
-/** Marks markup written by this program (never user input) as safe. */
-export function trustedHtml(markup: string): SafeHtml {
   return new SafeHtml(markup)
 }

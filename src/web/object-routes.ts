@@ -76,10 +76,10 @@ async function sendObject(
       etag = known ?? etagOf(bytes)
     }
   } catch (error) {
-    if (isImgpipeError(error) && error.code === 'IMGPIPE_OBJECT_NOT_FOUND') {
+    if (isImgpipeError(error, 'IMGPIPE_OBJECT_NOT_FOUND')) {
       return sendError(request, reply, 404, `${object.what} is missing from the object store`)
     }
-    if (isImgpipeError(error) && error.code === 'IMGPIPE_OBJECT_KEY_INVALID') {
+    if (isImgpipeError(error, 'IMGPIPE_OBJECT_KEY_INVALID')) {
       // Only a row written by hand can hold such a key; the store refuses it, and so do we.
       request.log.warn({ key: object.key }, `${object.what} names an invalid object key`)
       return sendError(request, reply, 404, `${object.what} has no servable object`)

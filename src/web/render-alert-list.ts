@@ -19,7 +19,7 @@ export interface AlertListOptions {
 /**
  * The recent-alerts list. Only the newest page is live (`data-live`): the browser script inserts alerts
  * pushed on `events` at its top, starting after `data-after`, the newest number it shows.
- * The item layout is repeated in `assets/viewer-js.ts`, which builds the same markup with DOM calls.
+ * The item layout is repeated in `assets/viewer.js`, which builds the same markup with DOM calls.
  */
 export function renderAlertList(options: AlertListOptions): SafeHtml {
   const { views, before, current } = options

@@ -1,6 +1,15 @@
+import {
+  formatBytes,
+  formatChannelDifference,
+  formatDecimal,
+  formatEventType,
+  formatPercent,
+  imageLabel,
+  MISSING,
+} from '../core/alert-text.js'
 import type { AlertView, ImageRecord } from '../core/types.js'
 import { alertUrls } from './alert-json.js'
-import { formatBytes, formatChannelDifference, formatDecimal, formatEventType, formatPercent, timeElement } from './format.js'
+import { timeElement } from './format.js'
 import { html, type SafeHtml } from './html.js'
 
 /**
@@ -83,17 +92,14 @@ ${
 </article>`
 }
 
-/** `7 (id 12)`: the image number in its stream, and the database id when it differs. */
-function imageLabel(image: ImageRecord): string {
-  if (image.imageNum === null) return `id ${image.imageId}`
-  return image.imageNum === image.imageId ? String(image.imageNum) : `${image.imageNum} (id ${image.imageId})`
-}
+/** Keeps a size's unit on the line of its number. */
+const NO_BREAK_SPACE = '\u00a0'
 
 function imageFacts(image: ImageRecord): SafeHtml {
   const size = image.width === null || image.height === null ? null : `${image.width}×${image.height}`
-  return html`${image.imageFilename} · number ${image.imageNum ?? '—'} · id ${image.imageId}${size === null ? '' : ` · ${size}`}${
+  return html`${image.imageFilename} · number ${image.imageNum ?? MISSING} · id ${image.imageId}${size === null ? '' : ` · ${size}`}${
     image.format === null ? '' : ` · ${image.format}`
-  } · ${formatBytes(image.byteSize)}`
+  } · ${formatBytes(image.byteSize, NO_BREAK_SPACE)}`
 }
 
 /** Width and height attributes, so the layout does not jump while images load. */

@@ -1,10 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { isImgpipeError } from '../core/errors.js'
-import { FAVICON_SVG } from './assets/favicon-svg.js'
-import { PICTURES_CSS } from './assets/pictures-css.js'
-import { VIEWER_CSS } from './assets/viewer-css.js'
-import { VIEWER_JS } from './assets/viewer-js.js'
+import { FAVICON_SVG, PICTURES_CSS, VIEWER_CSS, VIEWER_JS } from './assets/web-assets.js'
 import { renderErrorDocument, rootFor, type AssetVersions } from './render-layout.js'
 
 /**
@@ -81,7 +78,7 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, statusCo
 
 /** Errors that say "try again later" rather than "this is wrong": a database that does not answer, a shutdown. */
 export function isUnavailable(error: unknown): boolean {
-  return isImgpipeError(error) && (error.canRetry || error.code === 'IMGPIPE_CLOSED')
+  return (isImgpipeError(error) && error.canRetry) || isImgpipeError(error, 'IMGPIPE_CLOSED')
 }
 
 /**

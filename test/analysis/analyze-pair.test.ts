@@ -85,6 +85,6 @@ describe('analyzePair', () => {
   })
 
   it('rejects an event threshold outside 0..1', async () => {
-    await expect(analyzePair(teddy, teddy, { pixelTolerance: 48, eventThreshold: 2 })).rejects.toMatchObject({ code: 'IMGPIPE_USAGE' })
+    await expect(analyzePair(teddy, teddy, { pixelTolerance: 48, eventThreshold: 2 })).rejects.toMatchObject({ code: 'IMGPIPE_INTERNAL' })
   })
 })

@@ -291,7 +291,7 @@ describe('resizeRaw', () => {
 
   it('rejects a size that is not a positive integer', async () => {
     const image: RawImage = { width: 1, height: 1, channels: 3, data: new Uint8Array(3) }
-    await expect(resizeRaw(image, 0, 1)).rejects.toMatchObject({ code: 'IMGPIPE_USAGE' })
-    await expect(resizeRaw(image, 1, 1.5)).rejects.toMatchObject({ code: 'IMGPIPE_USAGE' })
+    await expect(resizeRaw(image, 0, 1)).rejects.toMatchObject({ code: 'IMGPIPE_INTERNAL' })
+    await expect(resizeRaw(image, 1, 1.5)).rejects.toMatchObject({ code: 'IMGPIPE_INTERNAL' })
   })
 })

@@ -68,7 +68,7 @@ describe('encodeJpeg', () => {
     const noise = new Uint8Array(64 * 64 * 3).map((_, index) => (index * 2654435761) >>> 24)
     const image: RawImage = { width: 64, height: 64, channels: 3, data: noise }
     expect((await encodeJpeg(image, 30)).length).toBeLessThan((await encodeJpeg(image, 95)).length)
-    await expect(encodeJpeg(image, 0)).rejects.toMatchObject({ code: 'IMGPIPE_USAGE' })
-    await expect(encodeJpeg(image, 101)).rejects.toMatchObject({ code: 'IMGPIPE_USAGE' })
+    await expect(encodeJpeg(image, 0)).rejects.toMatchObject({ code: 'IMGPIPE_INTERNAL' })
+    await expect(encodeJpeg(image, 101)).rejects.toMatchObject({ code: 'IMGPIPE_INTERNAL' })
   })
 })

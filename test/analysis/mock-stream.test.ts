@@ -27,9 +27,9 @@ describe('isChangeImage', () => {
   })
 
   it('rejects non-positive or fractional arguments', () => {
-    expect(() => isChangeImage(0, 4)).toThrow(expect.objectContaining({ code: 'IMGPIPE_USAGE' }))
-    expect(() => isChangeImage(3, 0)).toThrow(expect.objectContaining({ code: 'IMGPIPE_USAGE' }))
-    expect(() => isChangeImage(2.5, 4)).toThrow(expect.objectContaining({ code: 'IMGPIPE_USAGE' }))
+    expect(() => isChangeImage(0, 4)).toThrow(expect.objectContaining({ code: 'IMGPIPE_INTERNAL' }))
+    expect(() => isChangeImage(3, 0)).toThrow(expect.objectContaining({ code: 'IMGPIPE_INTERNAL' }))
+    expect(() => isChangeImage(2.5, 4)).toThrow(expect.objectContaining({ code: 'IMGPIPE_INTERNAL' }))
   })
 })
 
@@ -88,9 +88,9 @@ describe('mockImages', () => {
   it('yields nothing when startAt is past count, and rejects bad options', async () => {
     expect(await collect({ count: 3, changeEvery: 4, startAt: 4 })).toEqual([])
     expect(await collect({ count: 0, changeEvery: 4 })).toEqual([])
-    await expect(collect({ count: 3, changeEvery: 0 })).rejects.toMatchObject({ code: 'IMGPIPE_USAGE' })
-    await expect(collect({ count: -1, changeEvery: 4 })).rejects.toMatchObject({ code: 'IMGPIPE_USAGE' })
-    await expect(collect({ count: 3, changeEvery: 4, startAt: 0 })).rejects.toMatchObject({ code: 'IMGPIPE_USAGE' })
+    await expect(collect({ count: 3, changeEvery: 0 })).rejects.toMatchObject({ code: 'IMGPIPE_INTERNAL' })
+    await expect(collect({ count: -1, changeEvery: 4 })).rejects.toMatchObject({ code: 'IMGPIPE_INTERNAL' })
+    await expect(collect({ count: 3, changeEvery: 4, startAt: 0 })).rejects.toMatchObject({ code: 'IMGPIPE_INTERNAL' })
   })
 })
 

@@ -65,8 +65,8 @@ describe('renderTeddyBear', () => {
   })
 
   it('rejects sizes it cannot render', async () => {
-    await expect(renderTeddyBear(0)).rejects.toMatchObject({ code: 'IMGPIPE_USAGE' })
-    await expect(renderTeddyBear(10.5)).rejects.toMatchObject({ code: 'IMGPIPE_USAGE' })
-    await expect(renderTeddyBear(350, 0.5)).rejects.toMatchObject({ code: 'IMGPIPE_USAGE' })
+    await expect(renderTeddyBear(0)).rejects.toMatchObject({ code: 'IMGPIPE_INTERNAL' })
+    await expect(renderTeddyBear(10.5)).rejects.toMatchObject({ code: 'IMGPIPE_INTERNAL' })
+    await expect(renderTeddyBear(350, 0.5)).rejects.toMatchObject({ code: 'IMGPIPE_INTERNAL' })
   })
 })

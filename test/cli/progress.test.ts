@@ -37,7 +37,6 @@ describe('PipelineProgress', () => {
   it('follows the analysis of the new images when this process analyses', () => {
     const terminal = fakeTerminal()
     const progress = new PipelineProgress(10, 2, terminal)
-    expect(progress.active).toBe(true)
     progress.received(4)
     progress.update(counts(7))
     progress.stop()
@@ -56,7 +55,6 @@ describe('PipelineProgress', () => {
 
   it('draws nothing without a terminal', () => {
     const progress = new PipelineProgress(10, 0, null)
-    expect(progress.active).toBe(false)
     progress.received(1)
     progress.update(counts(1))
     progress.stop()

@@ -1,4 +1,4 @@
-import { Command } from 'commander'
+import type { Command } from 'commander'
 import { afterAll, describe, expect, it } from 'vitest'
 import { cliContext } from '../../src/cli/cli-context.js'
 import { buildProgram } from '../../src/cli/program.js'

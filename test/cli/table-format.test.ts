@@ -1,15 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import {
-  cellText,
-  displayWidth,
-  formatBytes,
-  formatRecords,
-  formatTable,
-  outputWidth,
-  safeText,
-  tooNarrowForTable,
-  truncateText,
-} from '../../src/cli/table-format.js'
+import { cellText, formatRecords, formatTable, outputWidth, safeText, tooNarrowForTable } from '../../src/cli/table-format.js'
+import { terminalWidth } from '../../src/cli/terminal-width.js'
 
 /** The column at which each of `words` starts in `line`. */
 function starts(line: string, words: readonly string[]): number[] {
@@ -39,23 +30,6 @@ describe('cellText', () => {
   })
 })
 
-describe('displayWidth and truncateText', () => {
-  it('counts terminal columns, not UTF-16 units', () => {
-    expect(displayWidth('abc')).toBe(3)
-    expect(displayWidth('日本')).toBe(4)
-    expect(displayWidth('e\u0301')).toBe(1)
-    expect(displayWidth('🔭')).toBe(2)
-  })
-
-  it('cuts to the width with an ellipsis, and leaves short text alone', () => {
-    expect(truncateText('image_00001.jpg', 20)).toBe('image_00001.jpg')
-    expect(truncateText('image_00001.jpg', 8)).toBe('image_0…')
-    expect(displayWidth(truncateText('日本語のテキスト', 7))).toBeLessThanOrEqual(7)
-    expect(truncateText('日本語', 5)).toBe('日本…')
-    expect(truncateText('abc', 0)).toBe('')
-  })
-})
-
 describe('formatTable', () => {
   const columns = [{ header: 'id', align: 'right' as const }, { header: 'name' }, { header: 'note' }]
   const rows = [
@@ -77,7 +51,7 @@ describe('formatTable', () => {
   it('cuts values longer than the cell limit with …', () => {
     const { lines } = formatTable(columns, rows, { maxCellWidth: 10 })
     expect(lines[3]).toBe('22  b      a much lo…')
-    expect(lines.every((line) => displayWidth(line) <= 2 + 2 + 5 + 2 + 10)).toBe(true)
+    expect(lines.every((line) => terminalWidth(line) <= 2 + 2 + 5 + 2 + 10)).toBe(true)
   })
 
   it('keeps the most important columns whole in a narrow width and names the ones left out', () => {
@@ -90,7 +64,7 @@ describe('formatTable', () => {
     const wide = [['1', 'x'.repeat(30)]]
     const { lines, omitted } = formatTable([{ header: 'id' }, { header: 'value' }], wide, { maxWidth: 30 })
     expect(omitted).toEqual([])
-    expect(lines.every((line) => displayWidth(line) <= 30)).toBe(true)
+    expect(lines.every((line) => terminalWidth(line) <= 30)).toBe(true)
     expect(lines[2]).toBe(`1   ${'x'.repeat(25)}…`)
   })
 
@@ -113,7 +87,7 @@ describe('formatTable', () => {
         ['ab', '2'],
       ],
     )
-    expect(displayWidth(lines[2]!.slice(0, lines[2]!.indexOf('1')))).toBe(displayWidth(lines[3]!.slice(0, lines[3]!.indexOf('2'))))
+    expect(terminalWidth(lines[2]!.slice(0, lines[2]!.indexOf('1')))).toBe(terminalWidth(lines[3]!.slice(0, lines[3]!.indexOf('2'))))
   })
 
   it('escapes headers too', () => {
@@ -156,15 +130,7 @@ describe('tooNarrowForTable', () => {
   })
 })
 
-describe('formatBytes and outputWidth', () => {
-  it('reads like people count bytes', () => {
-    expect(formatBytes(0)).toBe('0 B')
-    expect(formatBytes(1023)).toBe('1023 B')
-    expect(formatBytes(1024)).toBe('1.0 KiB')
-    expect(formatBytes(223050)).toBe('217.8 KiB')
-    expect(formatBytes(5 * 1024 ** 3)).toBe('5.0 GiB')
-  })
-
+describe('outputWidth', () => {
   it('uses an explicit width, and no limit when stdout is not a terminal', () => {
     expect(outputWidth(72)).toBe(72)
     if (process.stdout.isTTY !== true) expect(outputWidth()).toBeUndefined()

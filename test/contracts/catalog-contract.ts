@@ -4,7 +4,7 @@ import { catalogMigrations } from '../../src/adapters/sql/catalog-migrations.js'
 import type { SqlCatalog } from '../../src/adapters/sql/sql-catalog.js'
 import { DELIVERY_TABLES_CHILDREN_FIRST } from '../../src/adapters/sql/subscription-schema.js'
 import { CatalogConflictError, CatalogUnavailableError, ClosedError, NotFoundError } from '../../src/core/errors.js'
-import type { AnalysisResult, EventType, NewImage, NewImageEvent } from '../../src/core/types.js'
+import type { AlertRecord, AnalysisResult, EventType, NewImage, NewImageEvent } from '../../src/core/types.js'
 import type { OpenedCatalog } from '../support/catalog-backends.js'
 
 export type { OpenedCatalog }
@@ -74,6 +74,11 @@ export function catalogContract(name: string, open: () => Promise<OpenedCatalog>
       await opened.cleanup()
     })
 
+    /** An alert row, read through the one alert query the port has (the catalog needs no other). */
+    async function getAlert(imageEventAlertId: number): Promise<AlertRecord | null> {
+      return (await catalog.getAlertView(imageEventAlertId))?.alert ?? null
+    }
+
     /** Images 1..n of a stream, optionally analysed in order (each against its predecessor). */
     async function stream(streamName: string, count: number): Promise<number[]> {
       const ids: number[] = []
@@ -111,12 +116,12 @@ export function catalogContract(name: string, open: () => Promise<OpenedCatalog>
           'imgpipe_migration',
           'imgpipe_migration_lock',
         ]) {
-          await catalog.executeSql(`DROP TABLE ${table}`)
+          await opened.executeSql(`DROP TABLE ${table}`)
         }
         const other = opened.reopen?.()
         try {
           await Promise.all([catalog.migrate(), catalog.migrate(), other?.migrate()])
-          const history = await catalog.executeSql('SELECT name FROM imgpipe_migration')
+          const history = await opened.executeSql('SELECT name FROM imgpipe_migration')
           expect(history.map((row) => row['name'])).toEqual(Object.keys(catalogMigrations(catalog.dialect)))
           await catalog.insertImage(newImage('s', 1))
           expect((await catalog.tableCounts()).image_metadata).toBe(1)
@@ -127,8 +132,8 @@ export function catalogContract(name: string, open: () => Promise<OpenedCatalog>
 
       it("accepts the original's plain INSERT with two columns and fills the defaults", async () => {
         const before = Date.now()
-        await catalog.executeSql("INSERT INTO image_metadata (image_filename, image_object_key) VALUES ('a.jpg', 'image/a.jpg')")
-        await catalog.executeSql("INSERT INTO image_metadata (image_filename, image_object_key) VALUES ('b.jpg', 'image/b.jpg')")
+        await opened.executeSql("INSERT INTO image_metadata (image_filename, image_object_key) VALUES ('a.jpg', 'image/a.jpg')")
+        await opened.executeSql("INSERT INTO image_metadata (image_filename, image_object_key) VALUES ('b.jpg', 'image/b.jpg')")
         const [row] = await catalog.tableRows('image_metadata', { limit: 1 })
         const image = await catalog.getImage(Number(row?.['image_id']))
         expect(image).toMatchObject({
@@ -145,7 +150,7 @@ export function catalogContract(name: string, open: () => Promise<OpenedCatalog>
 
       it('enforces foreign keys', async () => {
         const error = await failure(
-          catalog.executeSql("INSERT INTO image_event (image_id, difference_image_object_key) VALUES (424242, 'difference_image/x.jpg')"),
+          opened.executeSql("INSERT INTO image_event (image_id, difference_image_object_key) VALUES (424242, 'difference_image/x.jpg')"),
         )
         expect(error).toBeInstanceOf(CatalogConflictError)
         expect(await failure(catalog.insertAlert(424242))).toBeInstanceOf(CatalogConflictError)
@@ -165,14 +170,14 @@ export function catalogContract(name: string, open: () => Promise<OpenedCatalog>
 
       it('reports a missing table as a non-retryable error that says to migrate', async () => {
         // Its receivers reference it: they go first.
-        await catalog.executeSql('DROP TABLE image_event_alert_receiver')
-        await catalog.executeSql('DROP TABLE image_event_alert')
-        const error = await failure(catalog.getAlert(1))
+        await opened.executeSql('DROP TABLE image_event_alert_receiver')
+        await opened.executeSql('DROP TABLE image_event_alert')
+        const error = await failure(getAlert(1))
         expect(error).toBeInstanceOf(CatalogUnavailableError)
         expect((error as CatalogUnavailableError).canRetry).toBe(false)
         expect((error as Error).message).toMatch(/migrate/)
         await catalog.reset()
-        expect(await catalog.getAlert(1)).toBeNull()
+        expect(await getAlert(1)).toBeNull()
       })
 
       it('throws ClosedError after close, and close is idempotent', async () => {
@@ -377,7 +382,7 @@ export function catalogContract(name: string, open: () => Promise<OpenedCatalog>
     describe('alerts', () => {
       it('inserts one alert per event, idempotently, also under a race', async () => {
         const { eventId, alertId } = await alertChain()
-        const alert = await catalog.getAlert(alertId)
+        const alert = await getAlert(alertId)
         expect(alert).toMatchObject({ imageEventAlertId: alertId, imageEventId: eventId, deliveredAt: null, deliveryChannels: null })
         expect(await catalog.insertAlert(eventId)).toEqual({ alert, created: false })
         const [, second] = (await stream('r', 2)) as [number, number]
@@ -386,7 +391,7 @@ export function catalogContract(name: string, open: () => Promise<OpenedCatalog>
         expect(results.filter((result) => result.created)).toHaveLength(1)
         expect(new Set(results.map((result) => result.alert.imageEventAlertId)).size).toBe(1)
         expect((await catalog.tableCounts()).image_event_alert).toBe(2)
-        expect(await catalog.getAlert(999_999)).toBeNull()
+        expect(await getAlert(999_999)).toBeNull()
       })
 
       it('marks an alert delivered with its channels, to the millisecond', async () => {
@@ -395,7 +400,7 @@ export function catalogContract(name: string, open: () => Promise<OpenedCatalog>
         const at = new Date('2026-01-02T03:04:05.006Z')
         await catalog.markAlertDelivered(alertId, ['log', 'webhook'], at)
         await catalog.markAlertDelivered(alertId, ['log', 'webhook'], at) // same values again
-        const alert = await catalog.getAlert(alertId)
+        const alert = await getAlert(alertId)
         expect(alert?.deliveredAt?.toISOString()).toBe('2026-01-02T03:04:05.006Z')
         expect(alert?.deliveryChannels).toBe('log,webhook')
         expect(await catalog.listUndeliveredAlerts({ limit: 10 })).toEqual([])
@@ -407,7 +412,7 @@ export function catalogContract(name: string, open: () => Promise<OpenedCatalog>
       it('joins an alert to its event, image and previous image', async () => {
         const { first, second, eventId, alertId } = await alertChain()
         const view = await catalog.getAlertView(alertId)
-        expect(view?.alert).toEqual(await catalog.getAlert(alertId))
+        expect(view?.alert).toEqual(await getAlert(alertId))
         expect(view?.event).toEqual(await catalog.getEvent(eventId))
         expect(view?.image).toEqual(await catalog.getImage(second))
         expect(view?.previousImage).toEqual(await catalog.getImage(first))
@@ -454,15 +459,6 @@ export function catalogContract(name: string, open: () => Promise<OpenedCatalog>
         expect([future.imageTimes.length, future.alertTimes.length]).toEqual([0, 0])
         expect((await catalog.streamActivity('other', { limit: 10, since: moment })).points.map((point) => point.imageId)).toEqual([third])
         expect((await catalog.streamActivity('none', { limit: 10, since: moment })).points).toEqual([])
-      })
-
-      it('serves only object keys some row names, compared exactly', async () => {
-        await alertChain()
-        expect(await catalog.isReferencedObjectKey('image/s/image_00001.jpg')).toBe(true)
-        expect(await catalog.isReferencedObjectKey('difference_image/s/image_00002.jpg')).toBe(true)
-        expect(await catalog.isReferencedObjectKey('difference_image/s/image_00001.jpg')).toBe(false)
-        expect(await catalog.isReferencedObjectKey('IMAGE/s/image_00001.jpg')).toBe(false)
-        expect(await catalog.isReferencedObjectKey('image/s/image_00001.jpg ')).toBe(false)
       })
 
       it('counts images by status, events and alerts, over all streams or some', async () => {

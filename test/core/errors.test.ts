@@ -9,6 +9,7 @@ import {
   describeError,
   ImageTooLargeError,
   ImgpipeError,
+  InternalError,
   InvalidImageError,
   isImgpipeError,
   MessageInvalidError,
@@ -36,6 +37,7 @@ const messageClasses: Array<[MessageErrorClass, ErrorCode, boolean]> = [
   [StoreUnavailableError, 'IMGPIPE_STORE_UNAVAILABLE', true],
   [BusUnavailableError, 'IMGPIPE_BUS_UNAVAILABLE', true],
   [DeliveryFailedError, 'IMGPIPE_DELIVERY_FAILED', true],
+  [InternalError, 'IMGPIPE_INTERNAL', false],
 ]
 
 describe('error classes', () => {
@@ -207,5 +209,16 @@ describe('describeError', () => {
     expect(line).toContain('cannot reach the catalog: ')
     expect(line).toContain('ECONNREFUSED')
     expect(describeError(toImgpipeError(aggregate))).toContain('ECONNREFUSED')
+  })
+})
+
+describe('isImgpipeError with codes', () => {
+  it('tests the kind by code: any of the codes given, or any of ours without codes', () => {
+    const closed = new ClosedError('bus')
+    expect(isImgpipeError(closed, 'IMGPIPE_CLOSED')).toBe(true)
+    expect(isImgpipeError(closed, 'IMGPIPE_NOT_FOUND', 'IMGPIPE_CLOSED')).toBe(true)
+    expect(isImgpipeError(closed, 'IMGPIPE_NOT_FOUND')).toBe(false)
+    expect(isImgpipeError(new ObjectNotFoundError('k'), 'IMGPIPE_NOT_FOUND')).toBe(false)
+    expect(isImgpipeError(Object.assign(new Error('x'), { code: 'IMGPIPE_CLOSED' }), 'IMGPIPE_CLOSED')).toBe(false)
   })
 })

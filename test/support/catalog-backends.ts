@@ -14,21 +14,24 @@ import { Kysely, SqliteDialect } from 'kysely'
 import type { KyselyPlugin } from 'kysely'
 import mysql from 'mysql2/promise'
 import pg from 'pg'
-import { openMysqlCatalog } from '../../src/adapters/mysql/mysql-catalog.js'
-import { openPostgresCatalog } from '../../src/adapters/postgres/postgres-catalog.js'
+import { openMysqlBackend, openMysqlCatalog } from '../../src/adapters/mysql/mysql-catalog.js'
+import { openPostgresBackend, openPostgresCatalog } from '../../src/adapters/postgres/postgres-catalog.js'
 import { migrateCatalog } from '../../src/adapters/sql/catalog-migrations.js'
 import type { CatalogDatabase } from '../../src/adapters/sql/catalog-schema.js'
 import type { SqlCatalog } from '../../src/adapters/sql/sql-catalog.js'
-import { openSqliteCatalog } from '../../src/adapters/sqlite/sqlite-catalog.js'
+import { openSqliteBackend, openSqliteCatalog } from '../../src/adapters/sqlite/sqlite-catalog.js'
 import { parseDatabaseUrl } from '../../src/config.js'
 import type { DatabaseConfig } from '../../src/config.js'
 import { serviceUrl, TEST_ENV, uniqueName } from './integration.js'
+import { catalogWithRawSql, rawSqlCatalog, type RawSqlCatalog, type SqlCatalogWithRaw } from './raw-sql.js'
 
 export type ServerDatabaseConfig = Extract<DatabaseConfig, { kind: 'mysql' | 'postgres' }>
 
 /** A catalog to test and how to throw it (and its database) away afterwards. */
 export interface OpenedCatalog {
   catalog: SqlCatalog
+  /** A raw statement on the catalog's own connections (see test/support/raw-sql.ts). */
+  executeSql: RawSqlCatalog['executeSql']
   /** Another catalog on the same database (absent for `:memory:`, which is private). Close it yourself. */
   reopen?(): SqlCatalog
   cleanup(): Promise<void>
@@ -48,7 +51,7 @@ export interface FreshDatabase {
   password: string | undefined
   config: DatabaseConfig
   /** Opens a catalog on the same database, e.g. to check what the CLI wrote. Close it yourself. */
-  openCatalog(): SqlCatalog
+  openCatalog(): SqlCatalogWithRaw
   /** Drops the database (or removes the temp directory). */
   cleanup(): Promise<void>
 }
@@ -60,9 +63,10 @@ export const sqliteFileBackend: CatalogBackend = {
     const dir = await mkdtemp(path.join(tmpdir(), 'imgpipe-catalog-'))
     // A subdirectory that does not exist yet: the adapter must create it.
     const file = path.join(dir, 'data', 'imgpipe.db')
-    const catalog = openSqliteCatalog({ path: file })
+    const { catalog, executeSql } = rawSqlCatalog(openSqliteBackend({ path: file }))
     return {
       catalog,
+      executeSql,
       reopen: () => openSqliteCatalog({ path: file }),
       async cleanup() {
         await catalog.close()
@@ -77,8 +81,8 @@ export const sqliteMemoryBackend: CatalogBackend = {
   name: 'sqlite-memory',
   kind: 'sqlite',
   async open() {
-    const catalog = openSqliteCatalog({ path: ':memory:' })
-    return { catalog, cleanup: () => catalog.close() }
+    const { catalog, executeSql } = rawSqlCatalog(openSqliteBackend({ path: ':memory:' }))
+    return { catalog, executeSql, cleanup: () => catalog.close() }
   },
 }
 
@@ -165,9 +169,12 @@ function serverBackend(name: 'mariadb' | 'postgres', kind: 'mysql' | 'postgres')
     async open() {
       const created = await createServerDatabase(kind)
       if (created === null) throw new Error(`${name} test server disappeared`)
-      const catalog = openServerCatalog(created.config)
+      const { catalog, executeSql } = rawSqlCatalog(
+        created.config.kind === 'mysql' ? openMysqlBackend(created.config) : openPostgresBackend(created.config),
+      )
       return {
         catalog,
+        executeSql,
         reopen: () => openServerCatalog(created.config),
         async cleanup() {
           try {
@@ -210,7 +217,7 @@ export async function freshDatabaseUrl(kind: 'sqlite' | 'mysql' | 'postgres'): P
       url: `sqlite:${file}`,
       password: undefined,
       config: { kind: 'sqlite', path: file },
-      openCatalog: () => openSqliteCatalog({ path: file }),
+      openCatalog: () => catalogWithRawSql(openSqliteBackend({ path: file })),
       cleanup: () => rm(dir, { recursive: true, force: true }),
     }
   }
@@ -222,7 +229,7 @@ export async function freshDatabaseUrl(kind: 'sqlite' | 'mysql' | 'postgres'): P
     url: `${scheme}://${encodeURIComponent(config.user)}@${config.host}:${config.port}/${config.database}`,
     password: config.password,
     config,
-    openCatalog: () => openServerCatalog(config),
+    openCatalog: () => catalogWithRawSql(config.kind === 'mysql' ? openMysqlBackend(config) : openPostgresBackend(config)),
     cleanup: () => created.drop(),
   }
 }

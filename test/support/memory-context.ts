@@ -4,7 +4,8 @@
  */
 import { MemoryBus } from '../../src/adapters/memory/memory-bus.js'
 import { MemoryObjectStore } from '../../src/adapters/memory/memory-object-store.js'
-import { openSqliteCatalog } from '../../src/adapters/sqlite/sqlite-catalog.js'
+import { openSqliteBackend } from '../../src/adapters/sqlite/sqlite-catalog.js'
+import { catalogWithRawSql, type SqlCatalogWithRaw } from './raw-sql.js'
 import { loadConfig } from '../../src/config.js'
 import { silentLogger } from '../../src/core/logger.js'
 import type { ReceivedMessage } from '../../src/core/ports/bus.js'
@@ -14,7 +15,7 @@ import { runPipeline, type PipelineReport } from '../../src/stages/run-pipeline.
 import { topicsFor, type StageContext } from '../../src/stages/stage-context.js'
 
 export interface TestContext extends StageContext {
-  catalog: ReturnType<typeof openSqliteCatalog>
+  catalog: SqlCatalogWithRaw
   store: MemoryObjectStore
   bus: MemoryBus
   abort: AbortController
@@ -22,7 +23,7 @@ export interface TestContext extends StageContext {
 }
 
 export async function memoryContext(): Promise<TestContext> {
-  const catalog = openSqliteCatalog({ path: ':memory:' })
+  const catalog = catalogWithRawSql(openSqliteBackend({ path: ':memory:' }))
   await catalog.migrate()
   const store = new MemoryObjectStore()
   await store.ensureReady()

@@ -4,7 +4,8 @@ import type { Dirent } from 'node:fs'
 import { lstat, mkdir, open, readdir, readFile, realpath, rename, rm, unlink } from 'node:fs/promises'
 import path from 'node:path'
 import type { Readable } from 'node:stream'
-import { ClosedError, ObjectKeyInvalidError, ObjectNotFoundError, StoreUnavailableError } from '../../core/errors.js'
+import { errorCode, isTransientCode } from '../../core/error-chain.js'
+import { ClosedError, isImgpipeError, ObjectKeyInvalidError, ObjectNotFoundError, StoreUnavailableError } from '../../core/errors.js'
 import { assertValidObjectKey, assertValidPrefix, compareObjectKeys } from '../../core/object-keys.js'
 import type { ObjectStore, StoredObject } from '../../core/ports/object-store.js'
 import { STALE_TEMP_FILE_MS, sweepTempFiles } from './fs-temp-files.js'
@@ -26,8 +27,6 @@ import { describeFsObjectStore, type FsObjectStoreOptions } from './fs-options.j
 export const FS_TEMP_FILE_PREFIX = '.imgpipe-tmp-'
 
 /** Errors that a later attempt can get past: descriptor exhaustion, contention, flaky (network) disks. */
-const TRANSIENT_CODES = new Set(['EMFILE', 'ENFILE', 'EAGAIN', 'EBUSY', 'EINTR', 'EIO', 'ETIMEDOUT', 'ESTALE', 'ENOMEM'])
-
 const HINTS: Record<string, string> = {
   ENOSPC: 'the disk is full',
   EDQUOT: 'the disk quota is exhausted',
@@ -65,7 +64,7 @@ export class FsObjectStore implements ObjectStore {
       try {
         await this.verifyDir(key, parent, true)
       } catch (error) {
-        throw this.unavailable('create the directory of', key, error)
+        throw this.toStoreError(error, 'create the directory of', key)
       }
       const temp = path.join(parent, `${FS_TEMP_FILE_PREFIX}${randomBytes(8).toString('hex')}`)
       try {
@@ -75,18 +74,18 @@ export class FsObjectStore implements ObjectStore {
       } catch (error) {
         await rm(temp, { force: true }).catch(() => undefined)
         // Someone removed the directory behind our cache's back (e.g. an operator clearing old images).
-        if (codeOf(error) === 'ENOENT' && attempt === 1) {
+        if (errorCode(error) === 'ENOENT' && attempt === 1) {
           this.verifiedDirs.delete(parent)
           continue
         }
-        if (codeOf(error) === 'EISDIR' || codeOf(error) === 'ENOTEMPTY') {
+        if (errorCode(error) === 'EISDIR' || errorCode(error) === 'ENOTEMPTY') {
           throw new ObjectKeyInvalidError(key, 'a directory of other objects already has this name')
         }
-        if (codeOf(error) === 'ENOTDIR') {
+        if (errorCode(error) === 'ENOTDIR') {
           this.verifiedDirs.delete(parent)
           throw new ObjectKeyInvalidError(key, 'an object already has the name of one of its directories')
         }
-        throw this.unavailable('write', key, error)
+        throw this.toStoreError(error, 'write', key)
       }
     }
   }
@@ -101,8 +100,8 @@ export class FsObjectStore implements ObjectStore {
       return await readFile(file, { flag: constants.O_RDONLY | constants.O_NOFOLLOW })
     } catch (error) {
       if (isAbsent(error)) throw new ObjectNotFoundError(key, { cause: error })
-      if (codeOf(error) === 'ELOOP') throw new ObjectKeyInvalidError(key, 'is a symbolic link')
-      throw this.unavailable('read', key, error)
+      if (errorCode(error) === 'ELOOP') throw new ObjectKeyInvalidError(key, 'is a symbolic link')
+      throw this.toStoreError(error, 'read', key)
     }
   }
 
@@ -122,8 +121,8 @@ export class FsObjectStore implements ObjectStore {
       }
     } catch (error) {
       if (isAbsent(error)) throw new ObjectNotFoundError(key, { cause: error })
-      if (codeOf(error) === 'ELOOP') throw new ObjectKeyInvalidError(key, 'is a symbolic link')
-      throw this.unavailable('read', key, error)
+      if (errorCode(error) === 'ELOOP') throw new ObjectKeyInvalidError(key, 'is a symbolic link')
+      throw this.toStoreError(error, 'read', key)
     }
   }
 
@@ -138,7 +137,7 @@ export class FsObjectStore implements ObjectStore {
       return info.isFile() ? { key, size: info.size, lastModified: info.mtime } : null
     } catch (error) {
       if (isAbsent(error)) return null
-      throw this.unavailable('stat', key, error)
+      throw this.toStoreError(error, 'stat', key)
     }
   }
 
@@ -154,7 +153,7 @@ export class FsObjectStore implements ObjectStore {
       await this.verifyDir(prefix, start, false)
     } catch (error) {
       if (isAbsent(error)) return
-      throw this.unavailable('list', prefix, error)
+      throw this.toStoreError(error, 'list', prefix)
     }
     yield* this.walk(start, base, prefix.slice(slash + 1))
   }
@@ -173,7 +172,7 @@ export class FsObjectStore implements ObjectStore {
       await mkdir(this.dir, { recursive: true })
       await this.root()
     } catch (error) {
-      throw this.unavailable('create', '', error)
+      throw this.toStoreError(error, 'create', '')
     }
     // What puts killed before their rename left behind (old enough that no live put owns it).
     await sweepTempFiles(await this.root(), FS_TEMP_FILE_PREFIX, '', STALE_TEMP_FILE_MS)
@@ -197,9 +196,9 @@ export class FsObjectStore implements ObjectStore {
       await unlink(file)
     } catch (error) {
       // A directory under the key is "no object" too (unlink of a directory: EISDIR on Linux, EPERM on macOS).
-      if (isAbsent(error) || codeOf(error) === 'EISDIR') return
-      if (codeOf(error) === 'EPERM' && (await lstat(file).catch(() => null))?.isDirectory() === true) return
-      throw this.unavailable('delete', key, error)
+      if (isAbsent(error) || errorCode(error) === 'EISDIR') return
+      if (errorCode(error) === 'EPERM' && (await lstat(file).catch(() => null))?.isDirectory() === true) return
+      throw this.toStoreError(error, 'delete', key)
     }
   }
 
@@ -221,7 +220,7 @@ export class FsObjectStore implements ObjectStore {
     } catch (error) {
       // A directory removed while we walk simply has no more objects.
       if (isAbsent(error)) return
-      throw this.unavailable('list', keyBase, error)
+      throw this.toStoreError(error, 'list', keyBase)
     }
     // A directory `a` sorts as `a/`, so `a-c` (0x2d) comes before `a/b` (0x2f) as in S3 listings.
     // Symbolic links are neither files nor directories here: never followed, never listed.
@@ -246,7 +245,7 @@ export class FsObjectStore implements ObjectStore {
         run.map(({ entry }) =>
           lstat(path.join(dir, entry.name)).catch((error: unknown) => {
             if (isAbsent(error)) return null
-            throw this.unavailable('list', `${keyBase}${entry.name}`, error)
+            throw this.toStoreError(error, 'list', `${keyBase}${entry.name}`)
           }),
         ),
       )
@@ -282,7 +281,7 @@ export class FsObjectStore implements ObjectStore {
       try {
         await mkdir(dir, { recursive: true })
       } catch (error) {
-        if (codeOf(error) === 'EEXIST' || codeOf(error) === 'ENOTDIR') {
+        if (errorCode(error) === 'EEXIST' || errorCode(error) === 'ENOTDIR') {
           throw new ObjectKeyInvalidError(key, 'an object already has the name of one of its directories')
         }
         throw error
@@ -338,25 +337,20 @@ export class FsObjectStore implements ObjectStore {
     if (this.closed) throw new ClosedError(`object store ${this.description}`)
   }
 
-  private unavailable(operation: string, key: string, error: unknown): Error {
-    if (error instanceof ObjectKeyInvalidError || error instanceof ClosedError) return error
-    const code = codeOf(error) ?? 'unknown error'
+  private toStoreError(error: unknown, operation: string, key: string): Error {
+    if (isImgpipeError(error, 'IMGPIPE_OBJECT_KEY_INVALID', 'IMGPIPE_CLOSED')) return error
+    const code = errorCode(error) ?? 'unknown error'
     const hint = HINTS[code]
     const what = key === '' ? this.dir : `"${key}" in ${this.dir}`
     return new StoreUnavailableError(`cannot ${operation} ${what}: ${code}${hint === undefined ? '' : ` (${hint})`}`, {
       cause: error,
-      canRetry: TRANSIENT_CODES.has(code),
+      canRetry: isTransientCode(code),
     })
   }
 }
 
-function codeOf(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | null)?.code
-  return typeof code === 'string' ? code : undefined
-}
-
 /** The key (or a directory on its path) does not exist, or a path component is a file: no such object. */
 function isAbsent(error: unknown): boolean {
-  const code = codeOf(error)
+  const code = errorCode(error)
   return code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR'
 }

@@ -15,7 +15,9 @@
  * NetworkError (and a certificate error is a plain Node error), so it retries them a few times itself; the
  * bus does not retry them again.
  */
-import { BusUnavailableError, ImgpipeError } from '../../core/errors.js'
+import { errorChain, errorCode, errorCodeKind, isTlsFailureCode } from '../../core/error-chain.js'
+import { BusUnavailableError, isImgpipeError } from '../../core/errors.js'
+import type { ImgpipeError } from '../../core/errors.js'
 import type { KafkaClientConnection } from './kafka-connection.js'
 import { KAFKA_SECURITY_VARIABLES } from './kafka-options.js'
 
@@ -49,46 +51,6 @@ const TRANSIENT_API_ERRORS = new Set([
   'PRODUCER_FENCED',
 ])
 
-/**
- * Node's codes for a broker certificate that fails verification: OpenSSL's X509_V_ERR_* names, and the
- * host-name check. None of them changes on retry.
- */
-const TLS_CERTIFICATE_CODES = new Set([
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_DECRYPT_CERT_SIGNATURE',
-  'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY',
-  'CERT_SIGNATURE_FAILURE',
-  'CERT_NOT_YET_VALID',
-  'CERT_HAS_EXPIRED',
-  'ERROR_IN_CERT_NOT_BEFORE_FIELD',
-  'ERROR_IN_CERT_NOT_AFTER_FIELD',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'CERT_CHAIN_TOO_LONG',
-  'CERT_REVOKED',
-  'INVALID_CA',
-  'PATH_LENGTH_EXCEEDED',
-  'INVALID_PURPOSE',
-  'CERT_UNTRUSTED',
-  'CERT_REJECTED',
-  'HOSTNAME_MISMATCH',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-])
-
-/**
- * OpenSSL handshake failures a retry cannot fix: the server does not speak TLS (WRONG_VERSION_NUMBER), or it
- * refused ours with an alert (e.g. it wants a client certificate, or shares no protocol version with us).
- */
-function isTlsHandshakeCode(code: string): boolean {
-  return code === 'ERR_SSL_WRONG_VERSION_NUMBER' || (code.startsWith('ERR_SSL_') && code.includes('ALERT'))
-}
-
-function isTlsFailureCode(code: unknown): code is string {
-  return typeof code === 'string' && (TLS_CERTIFICATE_CODES.has(code) || isTlsHandshakeCode(code))
-}
-
 interface ErrorFields {
   code?: unknown
   canRetry?: unknown
@@ -100,27 +62,16 @@ interface ErrorFields {
 
 /** Every error in the chain: the error, the members of aggregates, and causes (bounded, cycles ignored). */
 function chain(error: unknown): ErrorFields[] {
-  const seen = new Set<unknown>()
-  const result: ErrorFields[] = []
-  const visit = (node: unknown, depth: number): void => {
-    if (node === null || typeof node !== 'object' || seen.has(node) || depth > 8) return
-    seen.add(node)
-    const fields = node as ErrorFields
-    result.push(fields)
-    if (Array.isArray(fields.errors)) for (const inner of fields.errors) visit(inner, depth + 1)
-    visit(fields.cause, depth + 1)
-  }
-  visit(error, 0)
-  return result
+  return errorChain(error).filter((node): node is ErrorFields => typeof node === 'object')
 }
 
 /** True when retrying cannot help: bad input, authentication or authorization, unsupported broker. */
 export function isPermanentKafkaError(error: unknown): boolean {
-  if (error instanceof ImgpipeError) return !error.canRetry
+  if (isImgpipeError(error)) return !error.canRetry
   return chain(error).some(
     (node) =>
       (typeof node.code === 'string' && PERMANENT_CODES.has(node.code)) ||
-      isTlsFailureCode(node.code) ||
+      isTlsFailureCode(errorCode(node)) ||
       (node.code === 'PLT_KFK_PROTOCOL' &&
         node.canRetry === false &&
         !(typeof node.apiId === 'string' && TRANSIENT_API_ERRORS.has(node.apiId))),
@@ -138,12 +89,10 @@ export function hasKafkaApiError(error: unknown, apiId: string): boolean {
  */
 export function describeKafkaError(error: unknown): string {
   const parts: string[] = []
-  let node: unknown = error
-  for (let depth = 0; depth < 6 && node !== null && node !== undefined; depth += 1) {
-    const fields = node as ErrorFields
+  for (const node of errorChain(error, { members: 'last', maxDepth: 5 })) {
+    const fields = (typeof node === 'object' ? node : {}) as ErrorFields
     const message = typeof fields.message === 'string' ? fields.message : String(node)
     if (message !== '' && !parts.includes(message)) parts.push(message)
-    node = Array.isArray(fields.errors) && fields.errors.length > 0 ? fields.errors[fields.errors.length - 1] : fields.cause
   }
   return parts.join(': ').replace(/\s+/g, ' ').trim()
 }
@@ -169,11 +118,11 @@ export function kafkaSecurityHint(error: unknown, connection?: KafkaClientConnec
   if (apiIds.has('ILLEGAL_SASL_STATE')) {
     return `this listener does not use SASL: connect to the broker's SASL port, or unset ${KAFKA_SECURITY_VARIABLES.saslMechanism}`
   }
-  const tlsCode = nodes.map((node) => node.code).find(isTlsFailureCode)
+  const tlsCode = nodes.map(errorCode).find(isTlsFailureCode)
   if (tlsCode === 'ERR_TLS_CERT_ALTNAME_INVALID' || tlsCode === 'HOSTNAME_MISMATCH') {
     return `the broker's TLS certificate is not for the host connected to (${tlsCode}): use the broker name its certificate holds`
   }
-  if (tlsCode !== undefined && TLS_CERTIFICATE_CODES.has(tlsCode)) {
+  if (errorCodeKind(tlsCode) === 'tls-certificate') {
     return `the broker's TLS certificate was not accepted (${tlsCode}): if a private CA signed it, set ${KAFKA_SECURITY_VARIABLES.caFile} to that CA's PEM file (or NODE_EXTRA_CA_CERTS)`
   }
   if (tlsCode !== undefined || messages.some((message) => message.startsWith('TLS handshake failed'))) {
@@ -194,7 +143,7 @@ export function kafkaSecurityHint(error: unknown, connection?: KafkaClientConnec
  * security hint, when there is one, comes first.
  */
 export function toBusError(action: string, error: unknown, connection?: KafkaClientConnection): ImgpipeError {
-  if (error instanceof ImgpipeError) return error
+  if (isImgpipeError(error)) return error
   const hint = kafkaSecurityHint(error, connection)
   return new BusUnavailableError(`Kafka ${action} failed: ${hint === null ? '' : `${hint}: `}${describeKafkaError(error)}`, {
     cause: error,

@@ -302,7 +302,9 @@ export class KafkaSubscription implements Subscription {
     this.consumerError = null
     if (consumer === null) return
     try {
-      await consumer.close(true)
+      // With `force`, the typings pick the callback overload (void); without a callback it returns a promise,
+      // but waiting on the callback is what the types can check.
+      await new Promise<void>((resolve, reject) => consumer.close(true, (error) => (error ? reject(error) : resolve())))
     } catch (error) {
       this.logger.warn(
         { err: describeKafkaError(error) },

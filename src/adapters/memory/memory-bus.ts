@@ -15,6 +15,7 @@
  * polls and nothing holds the event loop open (an idle subscription alone does not keep a process alive).
  * Leaves out: retention (logs only grow; fine for a process's lifetime), and persistence across processes.
  */
+import { compatibilityPartitioner } from '@platformatic/kafka'
 import { handleBatch } from '../../core/batch.js'
 import { ClosedError, MessageInvalidError } from '../../core/errors.js'
 import type {
@@ -40,38 +41,12 @@ export interface MemoryBusOptions {
 /** Messages handled by one partition worker before it yields to the event loop, so I/O is never starved. */
 const YIELD_EVERY = 256
 
-/** Kafka's murmur2 (the Java client's `Utils.murmur2`), on the UTF-8 bytes of the key. */
-export function murmur2(key: string): number {
-  const data = Buffer.from(key, 'utf8')
-  const length = data.length
-  const m = 0x5bd1e995
-  let h = (0x9747b28c ^ length) | 0
-  const length4 = length >>> 2
-  for (let i = 0; i < length4; i += 1) {
-    const i4 = i * 4
-    let k = (data[i4]! & 0xff) | ((data[i4 + 1]! & 0xff) << 8) | ((data[i4 + 2]! & 0xff) << 16) | ((data[i4 + 3]! & 0xff) << 24)
-    k = Math.imul(k, m)
-    k ^= k >>> 24
-    k = Math.imul(k, m)
-    h = Math.imul(h, m) ^ k
-  }
-  const tail = length & ~3
-  const rest = length % 4
-  if (rest === 3) h ^= (data[tail + 2]! & 0xff) << 16
-  if (rest >= 2) h ^= (data[tail + 1]! & 0xff) << 8
-  if (rest >= 1) {
-    h ^= data[tail]! & 0xff
-    h = Math.imul(h, m)
-  }
-  h ^= h >>> 13
-  h = Math.imul(h, m)
-  h ^= h >>> 15
-  return h | 0
-}
-
-/** The partition of a key, as Kafka's default (Java) partitioner computes it: positive murmur2 modulo count. */
+/**
+ * The partition of a key, as Kafka's default (Java) partitioner computes it: positive murmur2 of the key's UTF-8
+ * bytes, modulo the count. The same function `KafkaBus` gives its producer, so both buses place a key alike.
+ */
 export function partitionForKey(key: string, partitions: number): number {
-  return (murmur2(key) & 0x7fffffff) % partitions
+  return compatibilityPartitioner({ topic: '' }, Buffer.from(key, 'utf8')) % partitions
 }
 
 class PartitionLog {

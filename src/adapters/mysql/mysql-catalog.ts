@@ -3,7 +3,7 @@ import mysql from 'mysql2'
 import type { CatalogDatabase } from '../sql/catalog-schema.js'
 import { createSqlCatalog } from '../sql/sql-catalog.js'
 import { describeMysqlCatalog, type MysqlCatalogOptions } from './mysql-options.js'
-import type { SqlCatalog } from '../sql/sql-catalog.js'
+import type { SqlBackend, SqlCatalog } from '../sql/sql-catalog.js'
 import type { DriverError, DriverErrorClass } from '../sql/sql-errors.js'
 
 /**
@@ -65,6 +65,11 @@ export function classifyMysqlError(error: DriverError): DriverErrorClass | null 
 
 /** The catalog in a MySQL/MariaDB database; the password is used to connect and nowhere else. */
 export function openMysqlCatalog(options: MysqlCatalogOptions): SqlCatalog {
+  return createSqlCatalog(openMysqlBackend(options))
+}
+
+/** The connection pool and error classifier under {@link openMysqlCatalog}. */
+export function openMysqlBackend(options: MysqlCatalogOptions): SqlBackend {
   const db = new Kysely<CatalogDatabase>({
     dialect: new MysqlDialect({
       pool: async () =>
@@ -93,11 +98,11 @@ export function openMysqlCatalog(options: MysqlCatalogOptions): SqlCatalog {
       },
     }),
   })
-  return createSqlCatalog({
+  return {
     kind: 'mysql',
     description: describeMysqlCatalog(options),
     db,
     classifyError: classifyMysqlError,
     release: () => db.destroy(),
-  })
+  }
 }

@@ -3,7 +3,7 @@ import pg from 'pg'
 import type { CatalogDatabase } from '../sql/catalog-schema.js'
 import { createSqlCatalog } from '../sql/sql-catalog.js'
 import { describePostgresCatalog, type PostgresCatalogOptions } from './postgres-options.js'
-import type { SqlCatalog } from '../sql/sql-catalog.js'
+import type { SqlBackend, SqlCatalog } from '../sql/sql-catalog.js'
 import type { DriverError, DriverErrorClass } from '../sql/sql-errors.js'
 
 /**
@@ -48,6 +48,11 @@ export function classifyPostgresError(error: DriverError): DriverErrorClass | nu
 
 /** The catalog in a PostgreSQL database; the password is used to connect and nowhere else. */
 export function openPostgresCatalog(options: PostgresCatalogOptions): SqlCatalog {
+  return createSqlCatalog(openPostgresBackend(options))
+}
+
+/** The connection pool and error classifier under {@link openPostgresCatalog}. */
+export function openPostgresBackend(options: PostgresCatalogOptions): SqlBackend {
   const db = new Kysely<CatalogDatabase>({
     dialect: new PostgresDialect({
       pool: async () => {
@@ -71,11 +76,11 @@ export function openPostgresCatalog(options: PostgresCatalogOptions): SqlCatalog
       },
     }),
   })
-  return createSqlCatalog({
+  return {
     kind: 'postgres',
     description: describePostgresCatalog(options),
     db,
     classifyError: classifyPostgresError,
     release: () => db.destroy(),
-  })
+  }
 }

@@ -20,11 +20,12 @@ import type { BucketLocationConstraint, S3ClientConfig } from '@aws-sdk/client-s
 import {
   ClosedError,
   ConfigError,
-  ImgpipeError,
+  isImgpipeError,
   ObjectKeyInvalidError,
   ObjectNotFoundError,
   StoreUnavailableError,
 } from '../../core/errors.js'
+import { errorCode, errorCodeKind } from '../../core/error-chain.js'
 import { assertValidObjectKey, assertValidPrefix, contentTypeForKey } from '../../core/object-keys.js'
 import type { ObjectStore, StoredObject } from '../../core/ports/object-store.js'
 import { describeS3ObjectStore, type S3ObjectStoreOptions } from './s3-options.js'
@@ -83,7 +84,7 @@ export class S3ObjectStore implements ObjectStore {
         }),
       )
     } catch (error) {
-      throw this.mapError(error, 'write', key)
+      throw this.toStoreError(error, 'write', key)
     }
   }
 
@@ -97,7 +98,7 @@ export class S3ObjectStore implements ObjectStore {
       return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
     } catch (error) {
       if (s3ErrorName(error) === 'NoSuchKey') throw new ObjectNotFoundError(key, { cause: describeS3Error(error) })
-      throw this.mapError(error, 'read', key)
+      throw this.toStoreError(error, 'read', key)
     }
   }
 
@@ -111,7 +112,7 @@ export class S3ObjectStore implements ObjectStore {
       return { stream: body ?? Readable.from([]), size: response.ContentLength ?? 0, lastModified: response.LastModified ?? null }
     } catch (error) {
       if (s3ErrorName(error) === 'NoSuchKey') throw new ObjectNotFoundError(key, { cause: describeS3Error(error) })
-      throw this.mapError(error, 'read', key)
+      throw this.toStoreError(error, 'read', key)
     }
   }
 
@@ -124,7 +125,7 @@ export class S3ObjectStore implements ObjectStore {
     } catch (error) {
       // HEAD responses have no body, so a missing key and a missing bucket both arrive as a bare 404.
       if (s3ErrorName(error) === 'NotFound' || s3ErrorName(error) === 'NoSuchKey') return null
-      throw this.mapError(error, 'stat', key)
+      throw this.toStoreError(error, 'stat', key)
     }
   }
 
@@ -139,7 +140,7 @@ export class S3ObjectStore implements ObjectStore {
           new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix + prefix, ContinuationToken: continuationToken }),
         )
       } catch (error) {
-        throw this.mapError(error, 'list', prefix)
+        throw this.toStoreError(error, 'list', prefix)
       }
       for (const object of page.Contents ?? []) {
         const key = object.Key
@@ -167,16 +168,16 @@ export class S3ObjectStore implements ObjectStore {
         // DeleteObjects answers 200 even when single keys failed; those are listed in Errors.
         errors = (response.Errors ?? []).filter((entry) => entry.Code !== 'NoSuchKey')
       } catch (error) {
-        throw this.mapError(error, 'delete', batch.length === 1 ? (keys[index] ?? '') : `${batch.length} keys`)
+        throw this.toStoreError(error, 'delete', batch.length === 1 ? (keys[index] ?? '') : `${batch.length} keys`)
       }
       const first = errors[0]
       if (first !== undefined) {
         const failure = Object.assign(new Error(first.Message ?? first.Code ?? 'unknown error'), { name: first.Code ?? 'Error' })
         const key = (first.Key ?? '').slice(this.prefix.length)
-        const mapped = this.mapError(failure, 'delete', key)
+        const mapped = this.toStoreError(failure, 'delete', key)
         throw new StoreUnavailableError(`${errors.length} of ${batch.length} deletes failed; first: ${mapped.message}`, {
           cause: failure,
-          canRetry: mapped instanceof ImgpipeError ? mapped.canRetry : false,
+          canRetry: isImgpipeError(mapped) ? mapped.canRetry : false,
         })
       }
     }
@@ -188,7 +189,7 @@ export class S3ObjectStore implements ObjectStore {
       await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }))
       return
     } catch (error) {
-      if (!isMissing(error)) throw this.mapError(error, 'check bucket', '')
+      if (!isMissing(error)) throw this.toStoreError(error, 'check bucket', '')
     }
     try {
       const region = await this.client.config.region()
@@ -198,7 +199,7 @@ export class S3ObjectStore implements ObjectStore {
     } catch (error) {
       // Another process of ours (or an earlier run) created it first: that is the state we wanted.
       if (s3ErrorName(error) === 'BucketAlreadyOwnedByYou') return
-      throw this.mapError(error, 'create bucket', '')
+      throw this.toStoreError(error, 'create bucket', '')
     }
   }
 
@@ -219,8 +220,8 @@ export class S3ObjectStore implements ObjectStore {
     if (this.closed) throw new ClosedError(`object store ${this.description}`)
   }
 
-  private mapError(error: unknown, operation: string, key: string): Error {
-    if (error instanceof ImgpipeError) return error
+  private toStoreError(error: unknown, operation: string, key: string): Error {
+    if (isImgpipeError(error)) return error
     const { message, canRetry } = classify(error, { bucket: this.bucket, store: this.description })
     const target = key === '' ? this.description : `"${key}" in ${this.description}`
     return new StoreUnavailableError(`cannot ${operation} ${target}: ${message}`, { cause: describeS3Error(error), canRetry })
@@ -281,25 +282,12 @@ const TRANSIENT_ERRORS = new Set([
   'ServiceUnavailable',
   'TimeoutError',
 ])
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ECONNABORTED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EHOSTDOWN',
-  'ERR_STREAM_PREMATURE_CLOSE',
-])
 
 /** Decides what the user reads and whether retrying can help, from an SDK or network error. */
 function classify(error: unknown, where: { bucket: string; store: string }): Classified {
   const name = s3ErrorName(error)
   const status = (error as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata?.httpStatusCode
-  const code = (error as { code?: unknown } | null)?.code
+  const code = errorCode(error)
   const text = error instanceof Error ? error.message : String(error)
   if (name === 'NoSuchBucket') {
     return {
@@ -322,7 +310,7 @@ function classify(error: unknown, where: { bucket: string; store: string }): Cla
   if (REGION_ERRORS.has(name) || status === 301) {
     return { canRetry: false, message: `bucket "${where.bucket}" is in another region (${name}): set ?region=... in the store URL` }
   }
-  if (typeof code === 'string' && NETWORK_CODES.has(code)) {
+  if (errorCodeKind(code) === 'network') {
     return { canRetry: true, message: `cannot reach the S3 endpoint (${code})` }
   }
   if (TRANSIENT_ERRORS.has(name) || status === 429 || status === 500 || status === 502 || status === 503 || status === 504) {

@@ -69,25 +69,6 @@ export async function selectAlertViews(db: Kysely<CatalogDatabase>, filter: (que
   })
 }
 
-/**
- * Compared in JS as well: MySQL's utf8mb4_bin (like every MySQL 8/MariaDB collation both ship) is PAD SPACE,
- * so `key = 'a.jpg '` would match 'a.jpg' there. The index finds the candidates; equality is exact.
- */
-export async function isReferencedObjectKey(db: Kysely<CatalogDatabase>, key: string): Promise<boolean> {
-  const rows = await db
-    .selectFrom('image_metadata')
-    .select('image_object_key as key')
-    .where('image_object_key', '=', key)
-    .unionAll(
-      db
-        .selectFrom('image_event')
-        .select((eb) => eb.fn.coalesce('difference_image_object_key', eb.val('')).as('key'))
-        .where('difference_image_object_key', '=', key),
-    )
-    .execute()
-  return rows.some((row) => row.key === key)
-}
-
 const NO_COUNTS: PipelineCounts = {
   images: 0,
   imagesReceived: 0,

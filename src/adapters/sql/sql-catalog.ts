@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
 import type { Kysely } from 'kysely'
-import { ClosedError, ImgpipeError, NotFoundError } from '../../core/errors.js'
+import { ClosedError, InternalError, NotFoundError } from '../../core/errors.js'
 import { CATALOG_TABLES } from '../../core/ports/catalog.js'
 import type { Catalog, CatalogTable, Page, ReanalysisFilter, StreamActivity } from '../../core/ports/catalog.js'
 import type {
@@ -18,7 +18,7 @@ import type { Subscriptions } from '../../core/ports/subscriptions.js'
 import { dropCatalog, migrateCatalog } from './catalog-migrations.js'
 import { createSqlSubscriptions } from './sql-subscriptions.js'
 import { deliveryDb } from './subscription-schema.js'
-import { isReferencedObjectKey, selectAlertViews, selectCounts, selectTableCounts, selectTableRows } from './catalog-reports.js'
+import { selectAlertViews, selectCounts, selectTableCounts, selectTableRows } from './catalog-reports.js'
 import type { CatalogDatabase } from './catalog-schema.js'
 import { selectStreamActivity } from './catalog-streams.js'
 import { assertUpdated, insertAlertOnce, insertEventOnce, insertImageOnce, selectEventByImageId } from './catalog-writes.js'
@@ -41,16 +41,11 @@ export interface SqlBackend {
   release(): Promise<void>
 }
 
-/**
- * The Catalog of the three SQL adapters, with what only a SQL catalog can offer: the dialect, and a raw
- * statement for tests and operator tooling (the original's hand-written `INSERT`s). `executeSql` takes no
- * parameters: never pass it user input.
- */
+/** The Catalog of the three SQL adapters, with what only a SQL catalog can offer: the dialect. */
 export interface SqlCatalog extends Catalog {
   readonly dialect: SqlDialectKind
   /** Subscribers, subscriptions and alert receivers, on the same database. */
   readonly subscriptions: Subscriptions
-  executeSql(statement: string): Promise<Record<string, unknown>[]>
 }
 
 /** Column widths the catalog truncates to rather than fail a write over an over-long message. */
@@ -67,7 +62,7 @@ function truncate(text: string | null | undefined, max: number): string | null {
 
 function pageLimit(page: Page | { limit: number }): number {
   if (!Number.isSafeInteger(page.limit) || page.limit < 0) {
-    throw new ImgpipeError('IMGPIPE_INTERNAL', `page limit must be a non-negative integer, got ${page.limit}`, false)
+    throw new InternalError(`page limit must be a non-negative integer, got ${page.limit}`)
   }
   return page.limit
 }
@@ -131,11 +126,6 @@ class SqlCatalogImpl implements SqlCatalog {
     if (this.#closed) return
     this.#closed = true
     await this.#backend.release()
-  }
-
-  async executeSql(statement: string): Promise<Record<string, unknown>[]> {
-    const result = await this.#run('executeSql', (db) => sql.raw<Record<string, unknown>>(statement).execute(db))
-    return result.rows
   }
 
   insertImage(image: NewImage): Promise<{ image: ImageRecord; created: boolean }> {
@@ -248,7 +238,7 @@ class SqlCatalogImpl implements SqlCatalog {
   ): Promise<{ event: ImageEventRecord | null; created: boolean }> {
     if (event !== null && event.imageId !== imageId) {
       const message = `recordAnalysis: event of image ${event.imageId} given for image ${imageId}`
-      return Promise.reject(new ImgpipeError('IMGPIPE_INTERNAL', message, false))
+      return Promise.reject(new InternalError(message))
     }
     return this.#runIdempotent('recordAnalysis', (db) =>
       db.transaction().execute(async (trx) => {
@@ -321,17 +311,6 @@ class SqlCatalogImpl implements SqlCatalog {
         created_at: this.#timestamp(new Date()),
       })
       return { alert: toAlertRecord(row), created }
-    })
-  }
-
-  getAlert(imageEventAlertId: number): Promise<AlertRecord | null> {
-    return this.#run('getAlert', async (db) => {
-      const row = await db
-        .selectFrom('image_event_alert')
-        .selectAll()
-        .where('image_event_alert_id', '=', imageEventAlertId)
-        .executeTakeFirst()
-      return row === undefined ? null : toAlertRecord(row)
     })
   }
 
@@ -412,10 +391,6 @@ class SqlCatalogImpl implements SqlCatalog {
           .limit(limit),
       )
     })
-  }
-
-  isReferencedObjectKey(key: string): Promise<boolean> {
-    return this.#run('isReferencedObjectKey', (db) => isReferencedObjectKey(db, key))
   }
 
   counts(streams?: readonly string[]): Promise<PipelineCounts> {

@@ -1,3 +1,4 @@
+import { errorChain, errorCode, errorCodeKind, isTlsFailureCode } from '../../core/error-chain.js'
 import { CatalogConflictError, CatalogUnavailableError, isImgpipeError, toImgpipeError } from '../../core/errors.js'
 import type { ImgpipeError } from '../../core/errors.js'
 
@@ -30,55 +31,22 @@ export interface DriverError {
 
 /** The driver error itself and, for wrapped ones (AggregateError, `cause`), those inside it. */
 function driverErrors(error: unknown): DriverError[] {
-  const found: DriverError[] = []
-  const visit = (value: unknown, depth: number): void => {
-    if (depth > 4 || typeof value !== 'object' || value === null) return
-    const record = value as Record<string, unknown>
-    found.push({
+  return errorChain(error, { maxDepth: 4 })
+    .filter((value): value is Record<string, unknown> => typeof value === 'object' && value !== null)
+    .map((record) => ({
       message: typeof record['message'] === 'string' ? record['message'] : '',
-      code: typeof record['code'] === 'string' ? record['code'] : undefined,
+      code: errorCode(record),
       errno: typeof record['errno'] === 'number' ? record['errno'] : undefined,
       sqlState: typeof record['sqlState'] === 'string' ? record['sqlState'] : undefined,
       fatal: record['fatal'] === true,
-    })
-    if (Array.isArray(record['errors'])) for (const inner of record['errors']) visit(inner, depth + 1)
-    if (record['cause'] !== undefined) visit(record['cause'], depth + 1)
-  }
-  visit(error, 0)
-  return found
+    }))
 }
-
-/** Node's network error codes: the server is not reachable (yet); always worth a retry. */
-export const NETWORK_ERROR_CODES: ReadonlySet<string> = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ECONNABORTED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'EHOSTDOWN',
-  'ENETUNREACH',
-  'ENETDOWN',
-  'EAI_AGAIN',
-  'ENOTFOUND',
-])
-
-/** TLS failures: retrying cannot fix a certificate or a server without TLS. */
-export const TLS_ERROR_CODES: ReadonlySet<string> = new Set([
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'CERT_HAS_EXPIRED',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-  'HANDSHAKE_NO_SSL_SUPPORT',
-  'HANDSHAKE_SSL_ERROR',
-])
 
 export function classifyDriverError(error: unknown, classify: DriverErrorClassifier): DriverErrorClass | null {
   for (const candidate of driverErrors(error)) {
-    if (candidate.code !== undefined && NETWORK_ERROR_CODES.has(candidate.code)) return 'transient'
-    if (candidate.code !== undefined && TLS_ERROR_CODES.has(candidate.code)) return 'refused'
+    // Node's and the TLS layer's codes mean the same for every driver; the rest is the driver's own.
+    if (errorCodeKind(candidate.code) === 'network') return 'transient'
+    if (isTlsFailureCode(candidate.code)) return 'refused'
     const verdict = classify(candidate)
     if (verdict !== null) return verdict
   }

@@ -5,7 +5,7 @@ import { CompiledQuery, Kysely, SqliteAdapter, SqliteDialect, SqliteDriver } fro
 import type { DatabaseConnection, DialectAdapter, Driver, SqliteDatabase, SqliteDialectConfig, SqliteStatement } from 'kysely'
 import type { CatalogDatabase } from '../sql/catalog-schema.js'
 import { createSqlCatalog } from '../sql/sql-catalog.js'
-import type { SqlCatalog } from '../sql/sql-catalog.js'
+import type { SqlBackend, SqlCatalog } from '../sql/sql-catalog.js'
 import type { DriverError, DriverErrorClass } from '../sql/sql-errors.js'
 import { describeSqliteCatalog, type SqliteCatalogOptions } from './sqlite-options.js'
 
@@ -152,8 +152,13 @@ export function classifySqliteError(error: DriverError): DriverErrorClass | null
 
 /** The SQLite catalog at `path` (`:memory:` for a private in-memory database). */
 export function openSqliteCatalog(options: SqliteCatalogOptions): SqlCatalog {
+  return createSqlCatalog(openSqliteBackend(options))
+}
+
+/** The connection and error classifier under {@link openSqliteCatalog}. */
+export function openSqliteBackend(options: SqliteCatalogOptions): SqlBackend {
   const file = options.path === ':memory:' ? ':memory:' : path.resolve(options.path)
   const { db, release } = acquire(file)
   const description = describeSqliteCatalog({ path: file })
-  return createSqlCatalog({ kind: 'sqlite', description, db, classifyError: classifySqliteError, release })
+  return { kind: 'sqlite', description, db, classifyError: classifySqliteError, release }
 }

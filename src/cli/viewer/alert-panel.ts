@@ -1,6 +1,7 @@
 import { resizeRaw, type RawImage } from '../../analysis/decode-image.js'
-import { UsageError } from '../../core/errors.js'
-import type { AlertView, ImageRecord } from '../../core/types.js'
+import { InternalError } from '../../core/errors.js'
+import { formatEventType, formatPercent, formatTime, imageLabel, MISSING } from '../../core/alert-text.js'
+import type { AlertView } from '../../core/types.js'
 import { composePanels, wrapSegments, type Panel } from './compose-panels.js'
 import { renderHalfBlocks } from './half-block-renderer.js'
 
@@ -40,7 +41,7 @@ export function isRawImage(picture: PanelPicture): picture is RawImage {
 /** Columns of each of the three panels for a terminal `width` columns wide. */
 export function panelWidth(width: number): number {
   if (!Number.isInteger(width) || width < MIN_VIEW_WIDTH) {
-    throw new UsageError(`the viewer needs a width of at least ${MIN_VIEW_WIDTH} columns, got ${width}`)
+    throw new InternalError(`the viewer needs a width of at least ${MIN_VIEW_WIDTH} columns, got ${width}`)
   }
   return Math.floor((width - 2 * PANEL_GAP) / 3)
 }
@@ -57,24 +58,17 @@ export function fitWithin(width: number, height: number, maxWidth: number, maxHe
   }
 }
 
-function imageLabel(image: ImageRecord): string {
-  return image.imageNum === null ? `id ${image.imageId}` : `#${image.imageNum}`
-}
-
+/** A time, or {@link MISSING} for a step that has not happened. */
 function timestamp(date: Date | null): string {
-  return date === null ? 'never' : date.toISOString().replace(/\.\d+Z$/, 'Z')
+  return date === null ? MISSING : formatTime(date)
 }
 
-function percent(fraction: number | null): string {
-  return fraction === null ? 'n/a' : `${(fraction * 100).toFixed(2)}%`
-}
-
-/** Captions under the three panels, in order. */
+/** Captions under the three panels, in order; the words of the web page's image descriptions. */
 export function captions(view: AlertView): [string, string, string] {
   const previous = view.previousImage
   return [
-    previous === null ? 'no previous image' : `previous image (stream ${previous.stream} ${imageLabel(previous)})`,
-    `image (${imageLabel(view.image)})`,
+    previous === null ? 'no previous image' : `previous image ${imageLabel(previous)} of stream ${previous.stream}`,
+    `image ${imageLabel(view.image)} of stream ${view.image.stream}`,
     'difference image',
   ]
 }
@@ -87,12 +81,12 @@ export function alertHeader(view: AlertView, width: number): string[] {
   const { alert, event, image } = view
   const what = [
     `alert ${alert.imageEventAlertId}`,
-    `image event ${event.imageEventId} (${event.eventType})`,
+    `image event ${event.imageEventId} (${formatEventType(event.eventType)})`,
     `stream ${image.stream} image ${imageLabel(image)} ${image.imageFilename}`,
   ]
   const measured = [
-    `${percent(image.changedFraction)} of pixels changed`,
-    `max difference ${image.maxAbsDifference ?? 'n/a'}`,
+    `${formatPercent(image.changedFraction)} of pixels changed`,
+    `max difference ${image.maxAbsDifference ?? MISSING}`,
     `received ${timestamp(image.receivedAt)}`,
     `detected ${timestamp(event.detectedAt)}`,
     `alerted ${timestamp(alert.createdAt)}`,
@@ -117,7 +111,7 @@ async function pictureLines(picture: PanelPicture | null, columns: number, maxRo
 export async function renderAlertView(view: AlertView, images: AlertImages, options: RenderOptions): Promise<string> {
   const columns = panelWidth(options.width)
   const maxRows = options.maxRows ?? Number.MAX_SAFE_INTEGER
-  if (!Number.isInteger(maxRows) || maxRows < 1) throw new UsageError(`the pictures need at least one row, got ${maxRows}`)
+  if (!Number.isInteger(maxRows) || maxRows < 1) throw new InternalError(`the pictures need at least one row, got ${maxRows}`)
   const [previousCaption, imageCaption, differenceCaption] = captions(view)
   const panels: Panel[] = [
     { lines: await pictureLines(images.previous, columns, maxRows), caption: previousCaption, width: columns },

@@ -1,4 +1,5 @@
-import { ImgpipeError } from '../../core/errors.js'
+import { InternalError } from '../../core/errors.js'
+import { padToWidth, terminalWidth, truncateToWidth } from '../terminal-width.js'
 
 /** One column of the viewer: a picture's text rows (may hold ANSI escapes) and the caption under it. */
 export interface Panel {
@@ -6,38 +7,6 @@ export interface Panel {
   caption: string
   /** Width in terminal columns; no line may be wider, shorter lines and the caption are padded to it. */
   width: number
-}
-
-// CSI sequences (colours, cursor moves) and OSC sequences (titles, links): all zero-width on screen.
-const ANSI_PATTERN = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)/g
-
-/** The text without its ANSI escape sequences, i.e. what the terminal shows. */
-export function stripAnsi(text: string): string {
-  return text.replace(ANSI_PATTERN, '')
-}
-
-/**
- * Columns the text takes on screen: one per code point once escapes are removed. Right for everything
- * the viewer prints (ASCII, `▀`, `…`); East Asian wide characters in a stream name would count as one.
- */
-export function visibleWidth(text: string): number {
-  let count = 0
-  for (const _ of stripAnsi(text)) count += 1
-  return count
-}
-
-/** Cuts plain text to `width` columns, ending with `…` when something was cut. */
-export function truncate(text: string, width: number): string {
-  const chars = [...text]
-  if (chars.length <= width) return text
-  if (width <= 0) return ''
-  return `${chars.slice(0, width - 1).join('')}…`
-}
-
-/** Plain text padded with spaces (or cut) to exactly `width` columns. */
-export function padTo(text: string, width: number): string {
-  const cut = truncate(text, width)
-  return cut + ' '.repeat(Math.max(0, width - visibleWidth(cut)))
 }
 
 /**
@@ -50,7 +19,7 @@ export function wrapSegments(segments: readonly string[], separator: string, wid
   let current = ''
   for (const segment of segments) {
     const candidate = current === '' ? segment : `${current}${separator}${segment}`
-    if (visibleWidth(candidate) <= width || current === '') {
+    if (terminalWidth(candidate) <= width || current === '') {
       current = candidate
     } else {
       lines.push(current)
@@ -58,7 +27,7 @@ export function wrapSegments(segments: readonly string[], separator: string, wid
     }
   }
   if (current !== '') lines.push(current)
-  return lines.map((line) => truncate(line, width))
+  return lines.map((line) => truncateToWidth(line, width))
 }
 
 /** A caption's lines: wrapped between words to the panel's width, a word longer than that cut with `…`. */
@@ -75,19 +44,15 @@ export function wrapCaption(caption: string, width: number): string[] {
  * lines joined by `\n`, without a final newline.
  */
 export function composePanels(panels: readonly Panel[], gap: number): string {
-  if (!Number.isInteger(gap) || gap < 0) throw new ImgpipeError('IMGPIPE_INTERNAL', `panel gap must be an integer >= 0, got ${gap}`, false)
+  if (!Number.isInteger(gap) || gap < 0) throw new InternalError(`panel gap must be an integer >= 0, got ${gap}`)
   for (const [index, panel] of panels.entries()) {
     if (!Number.isInteger(panel.width) || panel.width < 1) {
-      throw new ImgpipeError('IMGPIPE_INTERNAL', `panel ${index} has an invalid width ${panel.width}`, false)
+      throw new InternalError(`panel ${index} has an invalid width ${panel.width}`)
     }
     for (const line of panel.lines) {
       // A wider line would push every panel to its right out of place: a bug in the caller, not input.
-      if (visibleWidth(line) > panel.width) {
-        throw new ImgpipeError(
-          'IMGPIPE_INTERNAL',
-          `panel ${index} has a line of ${visibleWidth(line)} columns, wider than ${panel.width}`,
-          false,
-        )
+      if (terminalWidth(line) > panel.width) {
+        throw new InternalError(`panel ${index} has a line of ${terminalWidth(line)} columns, wider than ${panel.width}`)
       }
     }
   }
@@ -100,7 +65,7 @@ export function composePanels(panels: readonly Panel[], gap: number): string {
     const cells = panels.map((panel, index) => {
       // Captions start on the same row for every panel, right under the tallest picture.
       const line = row < pictureHeight ? (panel.lines[row] ?? '') : (captionLines[index]?.[row - pictureHeight] ?? '')
-      return line + ' '.repeat(panel.width - visibleWidth(line))
+      return padToWidth(line, panel.width)
     })
     rows.push(cells.join(spacer).trimEnd())
   }

@@ -1,15 +1,7 @@
 import { createInterface } from 'node:readline'
 import type { Readable, Writable } from 'node:stream'
 import { decodeImage, type ImageLimits } from '../../analysis/decode-image.js'
-import {
-  describeError,
-  ImageTooLargeError,
-  InvalidImageError,
-  isImgpipeError,
-  NotFoundError,
-  ObjectKeyInvalidError,
-  ObjectNotFoundError,
-} from '../../core/errors.js'
+import { describeError, isImgpipeError, NotFoundError } from '../../core/errors.js'
 import type { Catalog } from '../../core/ports/catalog.js'
 import type { ObjectStore } from '../../core/ports/object-store.js'
 import type { AlertView } from '../../core/types.js'
@@ -55,8 +47,11 @@ export async function loadPicture(store: ObjectStore, key: string, limits: Image
   try {
     return await decodeImage(await store.get(key), limits)
   } catch (error) {
-    const perImage = [ObjectNotFoundError, ObjectKeyInvalidError, InvalidImageError, ImageTooLargeError]
-    if (perImage.some((kind) => error instanceof kind)) return { unavailable: safeText(describeError(error)) }
+    if (
+      isImgpipeError(error, 'IMGPIPE_OBJECT_NOT_FOUND', 'IMGPIPE_OBJECT_KEY_INVALID', 'IMGPIPE_IMAGE_INVALID', 'IMGPIPE_IMAGE_TOO_LARGE')
+    ) {
+      return { unavailable: safeText(describeError(error)) }
+    }
     throw error
   }
 }
@@ -142,7 +137,7 @@ export async function runInteractiveViewer(options: InteractiveOptions): Promise
     try {
       output.write(await showAlert(backends, alertNumber, view))
     } catch (error) {
-      if (error instanceof NotFoundError) output.write(`${error.message}\n`)
+      if (isImgpipeError(error, 'IMGPIPE_NOT_FOUND')) output.write(`${error.message}\n`)
       else if (isImgpipeError(error)) output.write(`imgpipe: ${safeText(describeError(error))} [${error.code}]\n`)
       else throw error
     }

@@ -122,7 +122,6 @@ export interface Catalog {
   // alert
   /** Inserts the alert unless the event already has one; either way returns the stored row. */
   insertAlert(imageEventId: number): Promise<{ alert: AlertRecord; created: boolean }>
-  getAlert(imageEventAlertId: number): Promise<AlertRecord | null>
   markAlertDelivered(imageEventAlertId: number, channels: string[], deliveredAt: Date): Promise<void>
 
   // recovery: what a stage must (re)publish after a crash
@@ -146,8 +145,6 @@ export interface Catalog {
   listAlertViews(options: { limit: number; beforeId?: number }): Promise<AlertView[]>
   /** One stream's newest images with metrics and alerts, and its receive and alert times since `since`. */
   streamActivity(stream: string, options: { limit: number; since: Date }): Promise<StreamActivity>
-  /** True when some row names this key as an image or a difference image (only those may be served). */
-  isReferencedObjectKey(key: string): Promise<boolean>
   /** Counts over all streams, or over the given ones. */
   counts(streams?: readonly string[]): Promise<PipelineCounts>
   /** Raw rows of one table, ascending by id, with the column names as in the database. */

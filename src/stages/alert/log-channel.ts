@@ -1,3 +1,4 @@
+import { imageLabel, percentOf } from '../../core/alert-text.js'
 import type { Logger } from '../../core/logger.js'
 import type { AlertNotice, DeliveryChannel } from '../../core/ports/delivery-channel.js'
 
@@ -11,7 +12,6 @@ export class LogChannel implements DeliveryChannel {
   constructor(private readonly logger: Logger) {}
 
   async deliver({ alert, event, image }: AlertNotice): Promise<void> {
-    const percent = image.changedFraction === null ? null : Math.round(image.changedFraction * 1000) / 10
     this.logger.info(
       {
         imageEventAlertId: alert.imageEventAlertId,
@@ -20,10 +20,10 @@ export class LogChannel implements DeliveryChannel {
         stream: image.stream,
         imageNum: image.imageNum,
         eventType: event.eventType,
-        changedPercent: percent,
+        changedPercent: percentOf(image.changedFraction),
         differenceImageObjectKey: event.differenceImageObjectKey,
       },
-      `ALERT ${alert.imageEventAlertId}: image event ${event.imageEventId} (${event.eventType}) on stream ${image.stream} image ${image.imageNum ?? image.imageId}`,
+      `ALERT ${alert.imageEventAlertId}: image event ${event.imageEventId} (${event.eventType}) on stream ${image.stream} image ${imageLabel(image)}`,
     )
   }
 }

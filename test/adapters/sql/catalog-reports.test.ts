@@ -1,11 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import {
-  isReferencedObjectKey,
-  selectAlertViews,
-  selectCounts,
-  selectTableCounts,
-  selectTableRows,
-} from '../../../src/adapters/sql/catalog-reports.js'
+import { selectAlertViews, selectCounts, selectTableCounts, selectTableRows } from '../../../src/adapters/sql/catalog-reports.js'
 import { insertAlertOnce, insertEventOnce, insertImageOnce } from '../../../src/adapters/sql/catalog-writes.js'
 import type { RecordingKysely } from '../../support/catalog-backends.js'
 import { recordingMemoryKysely } from '../../support/catalog-backends.js'
@@ -67,13 +61,6 @@ describe('catalog reports', () => {
     await seed(1)
     expect(await selectAlertViews(recording.db, (query) => query.where('a.image_event_alert_id', '=', 999))).toEqual([])
     expect(recording.statements).toHaveLength(1)
-  })
-
-  it('checks object keys exactly', async () => {
-    await seed(1)
-    expect(await isReferencedObjectKey(recording.db, 'image/s0/1.jpg')).toBe(true)
-    expect(await isReferencedObjectKey(recording.db, 'difference_image/s0/2.jpg')).toBe(true)
-    expect(await isReferencedObjectKey(recording.db, 'image/s0/3.jpg')).toBe(false)
   })
 
   it('counts in two statements, and in none for an empty stream list', async () => {

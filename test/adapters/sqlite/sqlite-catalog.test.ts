@@ -5,11 +5,12 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { createInterface } from 'node:readline'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { classifySqliteError, openSqliteCatalog } from '../../../src/adapters/sqlite/sqlite-catalog.js'
+import { classifySqliteError, openSqliteBackend, openSqliteCatalog } from '../../../src/adapters/sqlite/sqlite-catalog.js'
 import type { DriverError } from '../../../src/adapters/sql/sql-errors.js'
 import { CatalogUnavailableError } from '../../../src/core/errors.js'
 import { catalogContract } from '../../contracts/catalog-contract.js'
 import { sqliteFileBackend, sqliteMemoryBackend } from '../../support/catalog-backends.js'
+import { rawSqlCatalog } from '../../support/raw-sql.js'
 
 catalogContract('sqlite-file', sqliteFileBackend.open)
 catalogContract('sqlite-memory', sqliteMemoryBackend.open)
@@ -46,8 +47,8 @@ describe('openSqliteCatalog', () => {
   })
 
   it('sets WAL, synchronous=NORMAL, foreign keys and a busy timeout on its connection', async () => {
-    const catalog = openSqliteCatalog({ path: path.join(dir, 'p.db') })
-    const pragma = async (name: string): Promise<unknown> => Object.values((await catalog.executeSql(`PRAGMA ${name}`))[0] ?? {})[0]
+    const { catalog, executeSql } = rawSqlCatalog(openSqliteBackend({ path: path.join(dir, 'p.db') }))
+    const pragma = async (name: string): Promise<unknown> => Object.values((await executeSql(`PRAGMA ${name}`))[0] ?? {})[0]
     expect(await pragma('journal_mode')).toBe('wal')
     expect(await pragma('synchronous')).toBe(1) // NORMAL
     expect(await pragma('foreign_keys')).toBe(1)
@@ -56,9 +57,9 @@ describe('openSqliteCatalog', () => {
   })
 
   it('stores timestamps as ISO-8601 UTC text with milliseconds, also as the column default', async () => {
-    const catalog = openSqliteCatalog({ path: ':memory:' })
+    const { catalog, executeSql } = rawSqlCatalog(openSqliteBackend({ path: ':memory:' }))
     await catalog.migrate()
-    await catalog.executeSql("INSERT INTO image_metadata (image_filename, image_object_key) VALUES ('a.jpg', 'image/a.jpg')")
+    await executeSql("INSERT INTO image_metadata (image_filename, image_object_key) VALUES ('a.jpg', 'image/a.jpg')")
     await catalog.insertImage({
       stream: 's',
       imageNum: 1,
@@ -71,7 +72,7 @@ describe('openSqliteCatalog', () => {
       format: 'jpeg',
       status: 'received',
     })
-    const rows = await catalog.executeSql('SELECT received_at, typeof(received_at) AS type FROM image_metadata ORDER BY image_id')
+    const rows = await executeSql('SELECT received_at, typeof(received_at) AS type FROM image_metadata ORDER BY image_id')
     for (const row of rows) {
       expect(row['type']).toBe('text')
       expect(row['received_at']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/)
@@ -80,9 +81,9 @@ describe('openSqliteCatalog', () => {
   })
 
   it('reads hand-written SQLite timestamps without a zone as UTC', async () => {
-    const catalog = openSqliteCatalog({ path: ':memory:' })
+    const { catalog, executeSql } = rawSqlCatalog(openSqliteBackend({ path: ':memory:' }))
     await catalog.migrate()
-    await catalog.executeSql(
+    await executeSql(
       "INSERT INTO image_metadata (image_filename, image_object_key, received_at) VALUES ('a.jpg', 'image/a.jpg', '2024-05-01 12:00:00')",
     )
     const [row] = await catalog.tableRows('image_metadata', { limit: 1 })

@@ -91,7 +91,7 @@ describe('imgpipe run', () => {
       const dbPath = path.join(dir, `${name}.db`)
       for (;;) {
         await new Promise((resolve) => setTimeout(resolve, 5))
-        let images = 0
+        let images: number
         try {
           images = countRows(dbPath, 'image_metadata')
         } catch {

@@ -8,7 +8,7 @@ import {
   renderAlertView,
   type AlertImages,
 } from '../../../src/cli/viewer/alert-panel.js'
-import { stripAnsi, visibleWidth } from '../../../src/cli/viewer/compose-panels.js'
+import { stripAnsi, terminalWidth } from '../../../src/cli/terminal-width.js'
 import { parseCells } from './support/ansi-cells.js'
 import { imageRecord, sampleView, solidImage } from './support/sample-view.js'
 
@@ -48,10 +48,10 @@ describe('panelWidth and fitWithin', () => {
 
 describe('captions and alertHeader', () => {
   it('name the previous image with its stream and number, the image with its number', () => {
-    expect(captions(sampleView())).toEqual(['previous image (stream mock #2)', 'image (#3)', 'difference image'])
+    expect(captions(sampleView())).toEqual(['previous image 2 of stream mock', 'image 3 of stream mock', 'difference image'])
     expect(captions(sampleView({ previousImage: null }))[0]).toBe('no previous image')
     // Rows inserted by hand with the original's two columns have no image number.
-    expect(captions(sampleView({ image: imageRecord(3, { imageNum: null, imageId: 42 }) }))[1]).toBe('image (id 42)')
+    expect(captions(sampleView({ image: imageRecord(3, { imageNum: null, imageId: 42 }) }))[1]).toBe('image id 42 of stream mock')
   })
 
   it('give the alert number, event id and type, changed fraction and timestamps', () => {
@@ -59,16 +59,16 @@ describe('captions and alertHeader', () => {
     for (const part of [
       'alert 1',
       'image event 5 (changed)',
-      'stream mock image #3 image_00003.jpg',
+      'stream mock image 3 image_00003.jpg',
       '23.46% of pixels changed',
       'max difference 251',
-      'received 2026-03-01T10:00:03Z',
-      'detected 2026-03-01T10:00:05Z',
-      'alerted 2026-03-01T10:00:06Z',
+      'received 2026-03-01 10:00:03 UTC',
+      'detected 2026-03-01 10:00:05 UTC',
+      'alerted 2026-03-01 10:00:06 UTC',
     ]) {
       expect(header).toContain(part)
     }
-    for (const line of alertHeader(sampleView(), 40)) expect(visibleWidth(line)).toBeLessThanOrEqual(40)
+    for (const line of alertHeader(sampleView(), 40)) expect(terminalWidth(line)).toBeLessThanOrEqual(40)
   })
 })
 
@@ -81,7 +81,7 @@ describe('renderAlertView', () => {
     expect(pictureRows).toHaveLength(19)
     for (const row of pictureRows) {
       expect([...stripAnsi(row)].filter((char) => char === '▀')).toHaveLength(3 * 38)
-      expect(visibleWidth(row)).toBeLessThanOrEqual(120)
+      expect(terminalWidth(row)).toBeLessThanOrEqual(120)
       const cells = parseCells(row).filter((cell) => cell.char === '▀')
       expect(new Set(cells.filter((cell) => cell.column < 38).map((cell) => cell.fg))).toEqual(new Set([RED.join(',')]))
       expect(new Set(cells.filter((cell) => cell.column >= 40 && cell.column < 78).map((cell) => cell.fg))).toEqual(
@@ -90,8 +90,8 @@ describe('renderAlertView', () => {
       expect(new Set(cells.filter((cell) => cell.column >= 80).map((cell) => cell.bg))).toEqual(new Set([BLUE.join(',')]))
     }
     const plainCaptions = stripAnsi(captionRow)
-    expect(plainCaptions.indexOf('previous image (stream mock #2)')).toBe(0)
-    expect(plainCaptions.indexOf('image (#3)')).toBe(40)
+    expect(plainCaptions.indexOf('previous image 2 of stream mock')).toBe(0)
+    expect(plainCaptions.indexOf('image 3 of stream mock')).toBe(40)
     expect(plainCaptions.indexOf('difference image')).toBe(80)
     expect(text.endsWith('\n')).toBe(true)
   })
@@ -101,7 +101,7 @@ describe('renderAlertView', () => {
       const text = await renderAlertView(sampleView(), images(), { width })
       const columns = Math.floor((width - 4) / 3)
       const { lines, pictureRows } = layout(text)
-      for (const line of lines) expect(visibleWidth(line)).toBeLessThanOrEqual(width)
+      for (const line of lines) expect(terminalWidth(line)).toBeLessThanOrEqual(width)
       expect(pictureRows).toHaveLength(Math.ceil(columns / 2))
       expect([...stripAnsi(pictureRows[0] ?? '')].filter((char) => char === '▀')).toHaveLength(3 * columns)
     }
@@ -126,7 +126,7 @@ describe('renderAlertView', () => {
       expect(parseCells(row).find((cell) => cell.char === '▀')?.column).toBe(40)
     }
     expect(stripAnsi(captionRow).startsWith('no previous image')).toBe(true)
-    expect(stripAnsi(captionRow).indexOf('image (#3)')).toBe(40)
+    expect(stripAnsi(captionRow).indexOf('image 3 of stream mock')).toBe(40)
   })
 
   it('says in the panel why a picture is unavailable, and still shows the others', async () => {

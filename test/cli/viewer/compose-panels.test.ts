@@ -1,38 +1,13 @@
 import { describe, expect, it } from 'vitest'
-import {
-  composePanels,
-  padTo,
-  stripAnsi,
-  truncate,
-  visibleWidth,
-  wrapCaption,
-  wrapSegments,
-} from '../../../src/cli/viewer/compose-panels.js'
+import { composePanels, wrapCaption, wrapSegments } from '../../../src/cli/viewer/compose-panels.js'
+import { stripAnsi } from '../../../src/cli/terminal-width.js'
 import { renderHalfBlocks } from '../../../src/cli/viewer/half-block-renderer.js'
 
 function solid(width: number, height: number, rgb: [number, number, number]): string[] {
   return renderHalfBlocks({ width, height, channels: 3, data: Uint8Array.from(Array.from({ length: width * height }, () => rgb).flat()) })
 }
 
-describe('stripAnsi and visibleWidth', () => {
-  it('count what the terminal shows: no escapes, one column per code point', () => {
-    const line = solid(4, 2, [1, 2, 3])[0] ?? ''
-    expect(stripAnsi(line)).toBe('▀▀▀▀')
-    expect(visibleWidth(line)).toBe(4)
-    expect(visibleWidth('\x1b]0;title\x07ab\x1b[1mc\x1b[0m')).toBe(3)
-    expect(visibleWidth('')).toBe(0)
-  })
-})
-
-describe('truncate, padTo and wrapSegments', () => {
-  it('cut with an ellipsis only when needed and pad to an exact width', () => {
-    expect(truncate('difference image', 20)).toBe('difference image')
-    expect(truncate('difference image', 10)).toBe('differenc…')
-    expect(truncate('abc', 0)).toBe('')
-    expect(padTo('image', 8)).toBe('image   ')
-    expect(padTo('difference image', 6)).toBe('diffe…')
-  })
-
+describe('wrapSegments', () => {
   it('break between segments to fit the width', () => {
     expect(wrapSegments(['alert 1', 'image event 1 (changed)', 'stream mock'], ' · ', 80)).toEqual([
       'alert 1 · image event 1 (changed) · stream mock',

@@ -1,6 +1,6 @@
 import { PassThrough, Writable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { stripAnsi } from '../../../src/cli/viewer/compose-panels.js'
+import { stripAnsi } from '../../../src/cli/terminal-width.js'
 import { setColourDepth } from '../../../src/cli/viewer/half-block-renderer.js'
 import {
   loadAlertImages,
@@ -44,8 +44,8 @@ describe('showAlert', () => {
   it('renders alert 1: image 3 of the mock stream beside image 2 and its difference image', async () => {
     const text = stripAnsi(await showAlert(backends, 1, { width: 120, json: false }))
     expect(text).toContain('alert 1 · image event 1 (changed)')
-    expect(text).toContain('previous image (stream mock #2)')
-    expect(text).toContain('image (#3)')
+    expect(text).toContain('previous image 2 of stream mock')
+    expect(text).toContain('image 3 of stream mock')
     expect(text).toContain('difference image')
     expect(text.split('\n').filter((line) => line.includes('▀'))).toHaveLength(19)
   })
@@ -130,8 +130,8 @@ describe('runInteractiveViewer', () => {
     expect(text.startsWith(PROMPT)).toBe(true)
     expect(text).toContain('not an alert number: "abc" (a positive integer, or q to quit)')
     expect(text).toContain('no image event for alert 99')
-    expect(text).toContain('previous image (stream mock #6)')
-    expect(text).toContain('image (#7)')
+    expect(text).toContain('previous image 6 of stream mock')
+    expect(text).toContain('image 7 of stream mock')
     // One prompt per answer: abc, 99, 2 and q.
     expect(text.split(PROMPT)).toHaveLength(5)
     expect(text.endsWith(PROMPT)).toBe(true)
@@ -144,8 +144,8 @@ describe('runInteractiveViewer', () => {
     input.end('\n')
     await done
     const text = stripAnsi(output.text())
-    expect(text.indexOf('image (#3)')).toBeGreaterThan(-1)
-    expect(text.indexOf('image (#3)')).toBeLessThan(text.indexOf(PROMPT))
+    expect(text.indexOf('image 3 of stream mock')).toBeGreaterThan(-1)
+    expect(text.indexOf('image 3 of stream mock')).toBeLessThan(text.indexOf(PROMPT))
   })
 
   it('ends at the end of the input, leaving the cursor on a new line', async () => {

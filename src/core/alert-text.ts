@@ -1,0 +1,70 @@
+import type { ImageRecord } from './types.js'
+
+/**
+ * How an alert's facts are written for people, shared by the web page, the terminal viewer and the log
+ * channel so that the three say the same thing the same way. Plain text only: the web page escapes it
+ * and the terminal sanitises it. Times are UTC with the zone spelled out, since the stages may run in
+ * other zones than the reader.
+ */
+
+/** What is shown for a metric or time that was not measured (e.g. an image that failed to decode). */
+export const MISSING = '—'
+
+/** `7` (the image number in its stream), `7 (id 12)` when the database id differs, `id 12` without a number. */
+export function imageLabel(image: Pick<ImageRecord, 'imageNum' | 'imageId'>): string {
+  if (image.imageNum === null) return `id ${image.imageId}`
+  return image.imageNum === image.imageId ? String(image.imageNum) : `${image.imageNum} (id ${image.imageId})`
+}
+
+/** `changed` → `changed`, `size_changed` → `size changed`. */
+export function formatEventType(eventType: string): string {
+  return eventType.replace(/_/g, ' ')
+}
+
+/** `2025-06-01 12:34:56 UTC` */
+export function formatTime(date: Date): string {
+  return `${date
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$|Z$/, '')} UTC`
+}
+
+const decimal = new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 })
+const percent = new Intl.NumberFormat('en-US', { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 2 })
+
+/** 12,345.7 — or {@link MISSING}. */
+export function formatDecimal(value: number | null): string {
+  return value === null ? MISSING : decimal.format(value)
+}
+
+/** 0.1234 → `12.34%`, 0.5 → `50.0%` — or {@link MISSING}. */
+export function formatPercent(fraction: number | null): string {
+  return fraction === null ? MISSING : percent.format(fraction)
+}
+
+/** 0.1234 → 12.34: the number {@link formatPercent} shows, for structured output (logs, JSON). */
+export function percentOf(fraction: number | null): number | null {
+  return fraction === null ? null : Math.round(fraction * 10_000) / 100
+}
+
+/** 183 → `183 / 255` — or {@link MISSING}. */
+export function formatChannelDifference(value: number | null): string {
+  return value === null ? MISSING : `${value} / 255`
+}
+
+const BYTE_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB']
+
+/**
+ * Byte counts in binary units: `1023 B`, `1.0 KiB`, `12.3 MiB` — or {@link MISSING}. `space` goes between
+ * number and unit: the web page passes a no-break space so the unit never wraps away from its number.
+ */
+export function formatBytes(bytes: number | null, space = ' '): string {
+  if (bytes === null) return MISSING
+  let value = bytes
+  let unit = 0
+  while (Math.abs(value) >= 1024 && unit < BYTE_UNITS.length - 1) {
+    value /= 1024
+    unit += 1
+  }
+  return unit === 0 ? `${value}${space}B` : `${value.toFixed(1)}${space}${BYTE_UNITS[unit]}`
+}
