@@ -9,6 +9,8 @@ import path from 'node:path'
 const isCompositionRoot = (parts) => parts.length === 3 && parts[1] === 'adapters'
 /** Adapters that share the SQL catalog in adapters/sql. */
 const SQL_ADAPTERS = ['sqlite', 'mysql', 'postgres']
+/** Delivery channels that share the guarded HTTP client in adapters/http. */
+const HTTP_ADAPTERS = ['webhook', 'slack']
 
 /** The layer of a path relative to the repository root (`src/...`), e.g. `core`, `adapters/kafka`, `config`. */
 function layerOf(file) {
@@ -27,7 +29,12 @@ function allowed(layer) {
   if (layer === 'stages') return ['core', 'analysis', 'stages']
   if (layer.startsWith('adapters/')) {
     const own = layer.slice('adapters/'.length)
-    return ['core', layer, ...(SQL_ADAPTERS.includes(own) ? ['adapters/sql'] : [])]
+    return [
+      'core',
+      layer,
+      ...(SQL_ADAPTERS.includes(own) ? ['adapters/sql'] : []),
+      ...(HTTP_ADAPTERS.includes(own) ? ['adapters/http'] : []),
+    ]
   }
   // The edges: config turns settings into the adapters' option objects; the CLI, the web and the root use all.
   if (layer === 'config')

@@ -1,7 +1,7 @@
 import type { AlertFilter, ChannelKind, SubscriptionRecord } from '../core/ports/subscriptions.js'
 import { CHANNEL_KINDS } from '../core/ports/subscriptions.js'
 import { UsageError } from '../core/errors.js'
-import { isPrivateAddress } from '../adapters/webhook/http-post.js'
+import { isPrivateAddress } from '../adapters/http/http-post.js'
 import { parseMailTarget } from '../adapters/smtp/smtp-channel.js'
 import { isIP } from 'node:net'
 

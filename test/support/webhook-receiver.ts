@@ -52,7 +52,7 @@ export class WebhookReceiver {
         const count = (this.#counts.get(path) ?? 0) + 1
         this.#counts.set(path, count)
         const answer = this.behaviour({ path, count })
-        let json: unknown = null
+        let json: unknown
         try {
           json = JSON.parse(body)
         } catch {

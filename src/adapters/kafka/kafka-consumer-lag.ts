@@ -10,7 +10,7 @@
  */
 import type { Admin } from '@platformatic/kafka'
 import type { ConsumerOf, PartitionLag } from '../../core/ports/bus.js'
-import { sortLag } from '../memory/memory-consumer-lag.js'
+import { sortLag } from '../../core/consumer-lag-order.js'
 
 /** ListOffsets' special timestamps. */
 const LATEST = -1n

@@ -1,3 +1,4 @@
+import { sortLag } from '../../core/consumer-lag-order.js'
 import type { ConsumerOf, PartitionLag } from '../../core/ports/bus.js'
 
 /**
@@ -22,9 +23,4 @@ export function lagOf(
     })
   }
   return sortLag(rows)
-}
-
-/** The port's order: group, topic, partition. */
-export function sortLag(rows: PartitionLag[]): PartitionLag[] {
-  return rows.sort((a, b) => a.group.localeCompare(b.group) || a.topic.localeCompare(b.topic) || a.partition - b.partition)
 }

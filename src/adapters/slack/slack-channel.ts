@@ -1,5 +1,5 @@
 import type { AlertItem, Delivery, DeliveryReceipt, SubscriptionChannel } from '../../core/ports/delivery-channel.js'
-import { assertAccepted, assertHttpTarget, httpPost } from '../webhook/http-post.js'
+import { assertAccepted, assertHttpTarget, httpPost } from '../http/http-post.js'
 
 export interface SlackChannelOptions {
   allowPrivate: boolean

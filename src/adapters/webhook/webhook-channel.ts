@@ -1,7 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto'
 import { DeliveryFailedError } from '../../core/errors.js'
 import type { Delivery, DeliveryReceipt, SubscriptionChannel } from '../../core/ports/delivery-channel.js'
-import { assertAccepted, assertHttpTarget, httpPost } from './http-post.js'
+import { assertAccepted, assertHttpTarget, httpPost } from '../http/http-post.js'
 
 export interface WebhookChannelOptions {
   allowPrivate: boolean

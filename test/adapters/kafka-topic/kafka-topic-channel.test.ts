@@ -34,7 +34,7 @@ async function readTopic(brokers: string[], topic: string, count: number): Promi
     clearTimeout(timer)
     await stream.close()
   } finally {
-    await consumer.close(true)
+    await new Promise<void>((resolve, reject) => consumer.close(true, (error) => (error ? reject(error) : resolve())))
   }
   return got
 }

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { isPrivateAddress, parseRetryAfter } from '../../../src/adapters/webhook/http-post.js'
+import { isPrivateAddress, parseRetryAfter } from '../../../src/adapters/http/http-post.js'
 import { WebhookChannel, newWebhookSecret, signWebhook } from '../../../src/adapters/webhook/webhook-channel.js'
 import { DeliveryFailedError } from '../../../src/core/errors.js'
 import type { AlertPayload, Delivery } from '../../../src/core/ports/delivery-channel.js'
