@@ -127,7 +127,7 @@ describe('imgpipe view on SQLite and a directory', () => {
       const result = await runCli(['view', '1', '--once'], { ...env, ...extra })
       expect(result.code).toBe(0)
       expect(result.stdout).not.toContain('\x1b')
-      expect(result.stdout).toContain('stream default image #3 image_00003.jpg')
+      expect(result.stdout).toContain('stream default image 3 image_00003.jpg')
       expect(result.stdout).toMatch(/[.:\-=+*#%@]{10}/)
       expect(result.stdout).not.toContain('▀')
     }
