@@ -24,8 +24,10 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/copy-assets.mjs ./scripts/
 COPY src ./src
-RUN npx tsc -p tsconfig.build.json
+# The viewer's CSS, JS and SVG are files beside the sources that tsc does not emit.
+RUN npx tsc -p tsconfig.build.json && node scripts/copy-assets.mjs dist
 
 FROM ${NODE_IMAGE}
 ENV NODE_ENV=production \
