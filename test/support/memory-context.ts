@@ -9,8 +9,10 @@ import { catalogWithRawSql, type SqlCatalogWithRaw } from './raw-sql.js'
 import { loadConfig } from '../../src/config.js'
 import { silentLogger } from '../../src/core/logger.js'
 import type { ReceivedMessage } from '../../src/core/ports/bus.js'
+import type { ImageRecord } from '../../src/core/types.js'
 import { LogChannel } from '../../src/stages/alert/log-channel.js'
 import { mockSource } from '../../src/stages/receive/mock-source.js'
+import { ReceiveStage } from '../../src/stages/receive/receive-stage.js'
 import { runPipeline, type PipelineReport } from '../../src/stages/run-pipeline.js'
 import { topicsFor, type StageContext } from '../../src/stages/stage-context.js'
 
@@ -89,4 +91,13 @@ export async function runMockPipeline(
   )
   if (report.outcomes.failed > 0) throw new Error(`mock run failed for ${report.outcomes.failed} images`)
   return report
+}
+
+/** Receives one numbered image through the real receive stage and returns its row. */
+export async function receiveNumbered(
+  context: StageContext,
+  image: { stream: string; imageNum: number; bytes: Buffer; filename: string },
+): Promise<ImageRecord> {
+  const outcome = await new ReceiveStage(context).receive({ ...image, byteSize: image.bytes.length })
+  return outcome.image
 }

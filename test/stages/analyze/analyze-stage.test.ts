@@ -2,8 +2,7 @@ import sharp from 'sharp'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { renderTeddyBear } from '../../../src/analysis/teddy-bear.js'
 import { AnalyzeStage } from '../../../src/stages/analyze/analyze-stage.js'
-import { ReceiveStage } from '../../../src/stages/receive/receive-stage.js'
-import { drainTopic, memoryContext, message, type TestContext } from '../../support/memory-context.js'
+import { drainTopic, memoryContext, message, receiveNumbered, type TestContext } from '../../support/memory-context.js'
 
 let context: TestContext
 let teddy: Buffer
@@ -17,15 +16,8 @@ afterEach(async () => {
   await context.close()
 })
 
-async function receive(imageNum: number, bytes: Buffer, stream = 'mock') {
-  const outcome = await new ReceiveStage(context).receive({
-    stream,
-    imageNum,
-    filename: `image_${imageNum}.jpg`,
-    bytes,
-    byteSize: bytes.length,
-  })
-  return outcome.image
+function receive(imageNum: number, bytes: Buffer, stream = 'mock') {
+  return receiveNumbered(context, { stream, imageNum, bytes, filename: `image_${imageNum}.jpg` })
 }
 
 describe('AnalyzeStage', () => {
