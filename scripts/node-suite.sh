@@ -46,6 +46,8 @@ fi
 step_done "node $version"
 
 clone=$(mktemp -d "${TMPDIR:-/tmp}/imgpipe-node$version-XXXXXX")
+# mktemp makes the directory 0700; one suite runs the CLI as an unprivileged user (nobody), which must reach dist/.
+chmod 755 "$clone"
 # shellcheck disable=SC2317 # run by the EXIT trap
 cleanup() { rm -rf "$clone"; }
 trap cleanup EXIT
