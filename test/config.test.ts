@@ -97,6 +97,10 @@ describe('loadConfig defaults', () => {
       IMGPIPE_MAX_IMAGE_BYTES: '2048',
       IMGPIPE_CONSUMER_BATCH_SIZE: '16',
       IMGPIPE_CONSUMER_CONCURRENCY: '3',
+      IMGPIPE_RECEIVE_BATCH_SIZE: '8',
+      IMGPIPE_RECEIVE_BATCH_BYTES: '1048576',
+      IMGPIPE_RECEIVE_LINGER_MS: '0',
+      IMGPIPE_RECEIVE_CONCURRENCY: '4',
       IMGPIPE_LOG_LEVEL: 'debug',
       IMGPIPE_METRICS_PORT: '9464',
       IMGPIPE_METRICS_HOST: '0.0.0.0',
@@ -128,6 +132,7 @@ describe('loadConfig defaults', () => {
         decodeCacheBytes: 256 * 1024 * 1024,
       },
       consumer: { batchSize: 16, concurrency: 3 },
+      receive: { batchSize: 8, batchBytes: 1048576, lingerMs: 0, putConcurrency: 4 },
       logLevel: 'debug',
       metrics: { port: 9464, host: '0.0.0.0' },
       delivery: {

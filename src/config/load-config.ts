@@ -1,6 +1,7 @@
 import type { BusOptions, CatalogOptions, ObjectStoreOptions } from '../adapters/backend-options.js'
 import type { AnalysisOptions } from '../core/analysis-options.js'
 import type { ConsumerOptions } from '../core/consumer-options.js'
+import type { ReceiveOptions } from '../core/receive-options.js'
 import type { LogLevel } from '../core/logger.js'
 import { busFromUrl } from './broker-url.js'
 import { catalogFromUrl } from './database-url.js'
@@ -19,6 +20,7 @@ export interface Config {
   topicPrefix: string
   analysis: AnalysisOptions
   consumer: ConsumerOptions
+  receive: ReceiveOptions
   logLevel: LogLevel
   /** The stages' Prometheus endpoint: port null = none; 0 = a free port. */
   metrics: { port: number | null; host: string }
@@ -67,6 +69,12 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
       decodeCacheBytes: value.decodeCacheBytes,
     },
     consumer: { batchSize: value.consumerBatchSize, concurrency: value.consumerConcurrency },
+    receive: {
+      batchSize: value.receiveBatchSize,
+      batchBytes: value.receiveBatchBytes,
+      lingerMs: value.receiveLingerMs,
+      putConcurrency: value.receiveConcurrency,
+    },
     logLevel: value.logLevel,
     metrics: { port: value.metricsPort ?? null, host: value.metricsHost },
     delivery: {

@@ -1,6 +1,7 @@
 import path from 'node:path'
 import { KAFKA_SECURITY_VARIABLES } from '../adapters/kafka/kafka-options.js'
 import { DEFAULT_CONSUMER_OPTIONS } from '../core/consumer-options.js'
+import { DEFAULT_RECEIVE_OPTIONS } from '../core/receive-options.js'
 import { LOG_LEVELS } from '../core/logger.js'
 import { busFromUrl } from './broker-url.js'
 import { catalogFromUrl, DEFAULT_SQLITE_FILE } from './database-url.js'
@@ -140,6 +141,34 @@ export const SETTINGS = {
     arg: 'n',
     default: DEFAULT_CONSUMER_OPTIONS.concurrency,
     help: 'messages analyze and alert handle at once (about the cores of the machine; see Performance)',
+    parse: integer(1, 256),
+  },
+  receiveBatchSize: {
+    env: 'IMGPIPE_RECEIVE_BATCH_SIZE',
+    arg: 'n',
+    default: DEFAULT_RECEIVE_OPTIONS.batchSize,
+    help: 'images receive records at once: one claim, one status update and one publish per window',
+    parse: integer(1, 10_000),
+  },
+  receiveBatchBytes: {
+    env: 'IMGPIPE_RECEIVE_BATCH_BYTES',
+    arg: 'bytes',
+    default: DEFAULT_RECEIVE_OPTIONS.batchBytes,
+    help: 'bytes of images a receive window holds at most',
+    parse: integer(1, 2 ** 40),
+  },
+  receiveLingerMs: {
+    env: 'IMGPIPE_RECEIVE_LINGER_MS',
+    arg: 'ms',
+    default: DEFAULT_RECEIVE_OPTIONS.lingerMs,
+    help: 'how long receive waits after an image for more to fill its window',
+    parse: integer(0, 60_000),
+  },
+  receiveConcurrency: {
+    env: 'IMGPIPE_RECEIVE_CONCURRENCY',
+    arg: 'n',
+    default: DEFAULT_RECEIVE_OPTIONS.putConcurrency,
+    help: 'object puts receive keeps in flight',
     parse: integer(1, 256),
   },
   webToken: {

@@ -1,4 +1,5 @@
 import { ClosedError } from '../core/errors.js'
+import { DEFAULT_RECEIVE_OPTIONS } from '../core/receive-options.js'
 import type { Subscription } from '../core/ports/bus.js'
 import type { Catalog } from '../core/ports/catalog.js'
 import type { DeliveryChannel } from '../core/ports/delivery-channel.js'
@@ -9,6 +10,7 @@ import { AnalyzeStage } from './analyze/analyze-stage.js'
 import { measuredChannels } from './measured-channel.js'
 import type { ImageSource } from './receive/image-source.js'
 import { ReceiveStage, type ReceiveOutcome } from './receive/receive-stage.js'
+import { sourceWindows } from './receive/source-windows.js'
 import { retrying, type StageContext } from './stage-context.js'
 import { StartUp, StoppedDuringStartUp } from './start-up.js'
 
@@ -73,6 +75,7 @@ export async function runPipeline(pipeline: PipelineContext, plan: PipelinePlan)
     topics: pipeline.topics,
     analysis: pipeline.analysis,
     consumer: pipeline.consumer,
+    receive: pipeline.receive,
     logger,
     signal: interrupt.signal,
     metrics: pipeline.metrics,
@@ -113,12 +116,13 @@ export async function runPipeline(pipeline: PipelineContext, plan: PipelinePlan)
     }
     startUp.done()
     if (plan.source !== undefined) {
-      for await (const incoming of plan.source) {
+      for await (const window of sourceWindows(plan.source, context.receive ?? DEFAULT_RECEIVE_OPTIONS)) {
         if (plan.stop.aborted || failed.signal.aborted) break
-        const outcome = await receive.receive(incoming)
-        outcomes[outcome.kind] += 1
-        pipeline.metrics?.increment('imgpipe_images_received_total', { outcome: outcome.kind })
-        plan.onReceived?.(outcome)
+        for (const outcome of await receive.receiveWindow(window)) {
+          outcomes[outcome.kind] += 1
+          pipeline.metrics?.increment('imgpipe_images_received_total', { outcome: outcome.kind })
+          plan.onReceived?.(outcome)
+        }
       }
     }
     const stopped = await waitUntilDone(catalog, plan, failed.signal)

@@ -1,5 +1,6 @@
 import type { AnalysisOptions } from '../core/analysis-options.js'
 import type { ConsumerOptions } from '../core/consumer-options.js'
+import type { ReceiveOptions } from '../core/receive-options.js'
 import type { Logger } from '../core/logger.js'
 import { GROUPS, TOPICS, topicName } from '../core/messages.js'
 import type { Bus } from '../core/ports/bus.js'
@@ -44,6 +45,8 @@ export interface StageContext {
   analysis: AnalysisOptions
   /** How analyze and alert consume (batch size, handlers in flight); the defaults when absent. */
   consumer?: ConsumerOptions
+  /** How receive groups images into windows and puts their bytes; the defaults when absent. */
+  receive?: ReceiveOptions
   logger: Logger
   /** Aborted on shutdown: retry loops stop and the message in hand stays uncommitted. */
   signal: AbortSignal

@@ -1,34 +1,14 @@
-import { createHash } from 'node:crypto'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { catalogMigrations } from '../../src/adapters/sql/catalog-migrations.js'
 import type { SqlCatalog } from '../../src/adapters/sql/sql-catalog.js'
 import { DELIVERY_TABLES_CHILDREN_FIRST } from '../../src/adapters/sql/subscription-schema.js'
 import { CatalogConflictError, CatalogUnavailableError, ClosedError, NotFoundError } from '../../src/core/errors.js'
-import type { AlertRecord, AnalysisResult, EventType, NewImage, NewImageEvent } from '../../src/core/types.js'
+import type { AlertRecord, AnalysisResult, EventType, NewImageEvent } from '../../src/core/types.js'
 import type { OpenedCatalog } from '../support/catalog-backends.js'
+import { newImage } from './catalog-fixtures.js'
+import { catalogWindowContract } from './catalog-window-contract.js'
 
 export type { OpenedCatalog }
-
-function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex')
-}
-
-function newImage(stream: string, imageNum: number, overrides: Partial<NewImage> = {}): NewImage {
-  const filename = `image_${String(imageNum).padStart(5, '0')}.jpg`
-  return {
-    stream,
-    imageNum,
-    imageFilename: filename,
-    imageObjectKey: `image/${stream}/${filename}`,
-    contentSha256: sha256(`${stream}/${imageNum}`),
-    byteSize: 1000 + imageNum,
-    width: 640,
-    height: 480,
-    format: 'jpeg',
-    status: 'received',
-    ...overrides,
-  }
-}
 
 function analysis(previousImageId: number | null, analyzedAt = new Date()): AnalysisResult {
   return { previousImageId, l2Norm: 1234.5, changedFraction: 0.25, maxAbsDifference: 200, analyzedAt }
@@ -60,6 +40,7 @@ async function failure(promise: Promise<unknown>): Promise<unknown> {
  * its own; `cleanup` closes it and drops that database.
  */
 export function catalogContract(name: string, open: () => Promise<OpenedCatalog>): void {
+  catalogWindowContract(name, open)
   describe(`Catalog contract: ${name}`, () => {
     let opened: OpenedCatalog
     let catalog: SqlCatalog
@@ -243,15 +224,6 @@ export function catalogContract(name: string, open: () => Promise<OpenedCatalog>
         expect(await catalog.nextImageNum('s')).toBe(6)
         expect(await catalog.nextImageNum('t')).toBe(10)
         expect(await catalog.nextImageNum('u')).toBe(1)
-      })
-
-      it('finds an already ingested image by stream, content hash and file name', async () => {
-        const { image } = await catalog.insertImage(newImage('s', 1, { imageFilename: 'bear.jpg' }))
-        expect(await catalog.findIngestedImage('s', image.contentSha256!, 'bear.jpg')).toEqual(image)
-        expect(await catalog.findIngestedImage('t', image.contentSha256!, 'bear.jpg')).toBeNull()
-        expect(await catalog.findIngestedImage('s', image.contentSha256!, 'BEAR.jpg')).toBeNull()
-        expect(await catalog.findIngestedImage('s', image.contentSha256!, 'bear.jpg ')).toBeNull()
-        expect(await catalog.findIngestedImage('s', sha256('other'), 'bear.jpg')).toBeNull()
       })
 
       it('finds the previous image: latest lower image_num of the stream that did not fail', async () => {

@@ -55,3 +55,14 @@ export function countRows(dbPath: string, table: 'image_metadata' | 'image_event
     db.close()
   }
 }
+
+/** How many images are in each status, e.g. to catch a receive window between its claim and its finish. */
+export function countImagesByStatus(dbPath: string): Record<string, number> {
+  const db = new Database(dbPath, { readonly: true, fileMustExist: true })
+  try {
+    const rows = db.prepare('SELECT status, COUNT(*) AS n FROM image_metadata GROUP BY status').all() as { status: string; n: number }[]
+    return Object.fromEntries(rows.map((row) => [row.status, row.n]))
+  } finally {
+    db.close()
+  }
+}

@@ -2,7 +2,7 @@ import { sql } from 'kysely'
 import type { Kysely } from 'kysely'
 import { ClosedError, InternalError, NotFoundError } from '../../core/errors.js'
 import { CATALOG_TABLES } from '../../core/ports/catalog.js'
-import type { Catalog, CatalogTable, Page, ReanalysisFilter, StreamActivity } from '../../core/ports/catalog.js'
+import type { Catalog, CatalogTable, IngestedLookup, Page, ReanalysisFilter, StreamActivity } from '../../core/ports/catalog.js'
 import type {
   AlertRecord,
   AlertView,
@@ -23,6 +23,8 @@ import type { CatalogDatabase } from './catalog-schema.js'
 import { selectStreamActivity } from './catalog-streams.js'
 import { assertUpdated, insertAlertOnce, insertEventOnce, insertImageOnce, selectEventByImageId } from './catalog-writes.js'
 import * as claims from './catalog-claims.js'
+import * as imageBatch from './catalog-image-batch.js'
+import { MAX_CHANNELS, MAX_ERROR_CODE, MAX_ERROR_MESSAGE, truncate } from './column-limits.js'
 import { resetImagesForReanalysis, selectFailedImages, selectUnreadFile } from './catalog-recovery.js'
 import { toAlertRecord, toEventRecord, toImageRecord, toNumber } from './row-mappers.js'
 import { toDbTimestamp } from './sql-dialect.js'
@@ -48,17 +50,8 @@ export interface SqlCatalog extends Catalog {
   readonly subscriptions: Subscriptions
 }
 
-/** Column widths the catalog truncates to rather than fail a write over an over-long message. */
-const MAX_ERROR_CODE = 64
-const MAX_ERROR_MESSAGE = 1024
-const MAX_CHANNELS = 255
 /** Immediate retries of an idempotent write that lost a deadlock or serialization race. */
 const CONTENTION_ATTEMPTS = 3
-
-function truncate(text: string | null | undefined, max: number): string | null {
-  if (text === null || text === undefined) return null
-  return text.length > max ? text.slice(0, max) : text
-}
 
 function pageLimit(page: Page | { limit: number }): number {
   if (!Number.isSafeInteger(page.limit) || page.limit < 0) {
@@ -130,23 +123,21 @@ class SqlCatalogImpl implements SqlCatalog {
 
   insertImage(image: NewImage): Promise<{ image: ImageRecord; created: boolean }> {
     return this.#runIdempotent('insertImage', async (db) => {
-      const { row, created } = await insertImageOnce(db, this.dialect, {
-        stream: image.stream,
-        image_num: image.imageNum,
-        image_filename: image.imageFilename,
-        image_object_key: image.imageObjectKey,
-        content_sha256: image.contentSha256,
-        byte_size: image.byteSize,
-        width: image.width,
-        height: image.height,
-        format: image.format,
-        status: image.status,
-        error_code: truncate(image.errorCode, MAX_ERROR_CODE),
-        error_message: truncate(image.errorMessage, MAX_ERROR_MESSAGE),
-        received_at: this.#timestamp(new Date()),
-      })
+      const { row, created } = await insertImageOnce(db, this.dialect, imageBatch.toImageValues(this.dialect, image, new Date()))
       return { image: toImageRecord(row), created }
     })
+  }
+
+  insertImages(images: readonly NewImage[]): Promise<ImageRecord[]> {
+    return this.#runIdempotent('insertImages', (db) => imageBatch.insertImages(db, this.dialect, images))
+  }
+
+  finishStoringImages(imageIds: readonly number[], status: 'received' | 'failed'): Promise<ImageRecord[]> {
+    return this.#run('finishStoringImages', (db) => imageBatch.finishStoringImages(db, imageIds, status))
+  }
+
+  findIngestedImages(lookups: readonly IngestedLookup[]): Promise<ImageRecord[]> {
+    return this.#run('findIngestedImages', (db) => imageBatch.findIngestedImages(db, lookups))
   }
 
   finishStoringImage(imageId: number, status: 'received' | 'failed'): Promise<ImageRecord> {
@@ -177,23 +168,6 @@ class SqlCatalogImpl implements SqlCatalog {
         .where('stream', '=', stream)
         .executeTakeFirst()
       return (row?.last === null || row?.last === undefined ? 0 : toNumber(row.last)) + 1
-    })
-  }
-
-  findIngestedImage(stream: string, contentSha256: string, imageFilename: string): Promise<ImageRecord | null> {
-    return this.#run('findIngestedImage', async (db) => {
-      const rows = await db
-        .selectFrom('image_metadata')
-        .selectAll()
-        .where('stream', '=', stream)
-        .where('content_sha256', '=', contentSha256)
-        .where('image_filename', '=', imageFilename)
-        .orderBy('image_id')
-        .limit(10)
-        .execute()
-      // Exact in JS too: MySQL's PAD SPACE collation would match 'bear.jpg ' to 'bear.jpg'.
-      const row = rows.find((candidate) => candidate.image_filename === imageFilename && candidate.stream === stream)
-      return row === undefined ? null : toImageRecord(row)
     })
   }
 

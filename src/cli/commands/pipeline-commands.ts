@@ -186,6 +186,7 @@ async function runPipelineWith(
     topics: topicsFor(config),
     analysis: config.analysis,
     consumer: config.consumer,
+    receive: config.receive,
     partitions: config.topicPartitions,
     logger,
     ...(endpoint === null ? {} : { metrics: endpoint.metrics }),

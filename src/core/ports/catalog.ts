@@ -23,6 +23,13 @@ export interface ReanalysisFilter {
   fromImageNum?: number
 }
 
+/** One image the receive stage looks for before claiming a number: the same bytes under the same name. */
+export interface IngestedLookup {
+  stream: string
+  contentSha256: string
+  imageFilename: string
+}
+
 export interface Page {
   limit: number
   /** Return rows with an id strictly greater than this (ascending listings). */
@@ -81,10 +88,18 @@ export interface Catalog {
   /** Inserts the image unless (stream, imageNum) exists; either way returns the stored row. */
   insertImage(image: NewImage): Promise<{ image: ImageRecord; created: boolean }>
   /**
+   * The receive stage's claim of a window of images in one statement: inserts each image whose (stream, imageNum)
+   * is free, in the given order, and returns the stored row of every number, in the same order (the new row,
+   * or the row another writer or an earlier run put there: the caller tells them apart by its bytes and name).
+   */
+  insertImages(images: readonly NewImage[]): Promise<ImageRecord[]>
+  /**
    * Ends the `storing` state of an image whose bytes are now in the store: status → `status`. No-op when the
    * image already left `storing` (a concurrent or earlier finish). Returns the stored row.
    */
   finishStoringImage(imageId: number, status: 'received' | 'failed'): Promise<ImageRecord>
+  /** {@link finishStoringImage} for many images in one statement; returns their rows in the given order. */
+  finishStoringImages(imageIds: readonly number[], status: 'received' | 'failed'): Promise<ImageRecord[]>
   /**
    * Gives a row without a number (written by the original's receiving client) its stream and number.
    * Returns the row; a row that already has a number keeps it.
@@ -95,7 +110,11 @@ export interface Catalog {
   /** 1 + the largest image_num of the stream (1 for a new stream). */
   nextImageNum(stream: string): Promise<number>
   /** An image of the stream with these exact bytes and file name, if one was already ingested. */
-  findIngestedImage(stream: string, contentSha256: string, imageFilename: string): Promise<ImageRecord | null>
+  /**
+   * Every image that matches one of the look-ups exactly (stream, bytes, file name), ascending by id: the duplicate
+   * check of a window of images at once.
+   */
+  findIngestedImages(lookups: readonly IngestedLookup[]): Promise<ImageRecord[]>
   /** The failed image of the stream with this file name whose bytes were never read (unreadable, too large). */
   findUnreadFile(stream: string, imageFilename: string): Promise<ImageRecord | null>
 

@@ -1,13 +1,16 @@
-import { createHash, randomUUID } from 'node:crypto'
+import { randomUUID } from 'node:crypto'
 import { mkdir, rename, writeFile } from 'node:fs/promises'
+import { availableParallelism } from 'node:os'
 import path from 'node:path'
-import { inspectImage } from '../../analysis/decode-image.js'
-import { describeError, ImgpipeError, ObjectNotFoundError, toImgpipeError } from '../../core/errors.js'
+import pMap from 'p-map'
+import { describeError, ImgpipeError, ObjectNotFoundError } from '../../core/errors.js'
 import { encodeMessage, SCHEMA_VERSION, type ImageAnalysisMessage } from '../../core/messages.js'
-import { assertValidStreamName, contentTypeForKey, DEFAULT_STREAM, extensionForFormat, imageObjectKey } from '../../core/object-keys.js'
+import { assertValidStreamName, contentTypeForKey, DEFAULT_STREAM, imageObjectKey } from '../../core/object-keys.js'
 import type { Catalog } from '../../core/ports/catalog.js'
+import { DEFAULT_RECEIVE_OPTIONS, type ReceiveOptions } from '../../core/receive-options.js'
 import type { ImageRecord, NewImage } from '../../core/types.js'
 import { forEachPendingPage, retrying, type StageContext } from '../stage-context.js'
+import { checkIncoming, sha256, type CheckedFields } from './check-incoming.js'
 import type { IncomingImage } from './image-source.js'
 
 export type ReceiveOutcome =
@@ -18,28 +21,42 @@ export type ReceiveOutcome =
   /** Already in the catalog (a re-run, or the same file ingested again): nothing written. */
   | { kind: 'duplicate'; image: ImageRecord }
 
-/** What validation learnt about an image: the row's fields that depend on its bytes. */
-type CheckedFields = Pick<NewImage, 'width' | 'height' | 'format' | 'errorCode' | 'errorMessage'> & {
-  /** The status the image gets once its bytes are stored. */
-  status: 'received' | 'failed'
-  extension: string
-  error: ImgpipeError | null
+/** One image of a window on its way through the stage. */
+interface Item {
+  incoming: IncomingImage
+  contentSha256: string | null
+  checked?: CheckedFields
+}
+
+/** An image whose row this window owns: its bytes (if any) go under the row's key, then the row is finished. */
+interface Claim {
+  index: number
+  image: ImageRecord
+  checked: CheckedFields
 }
 
 /**
  * The receive stage: records each incoming image (metadata row in the catalog, bytes in the object store
  * under a deterministic key) and asks for its analysis on `image_analysis`, keyed by stream.
  *
- * Order matters, for concurrency and for crash safety. The row is inserted first, in the `storing` state:
- * the unique (stream, image_num) index gives its number and key to exactly one writer, so bytes are only
+ * Images come in windows (see source-windows.ts) and every step below is one round trip for the whole window:
+ * the duplicate look-up, the claim of the rows, the end of their `storing` state and the publish; only the puts
+ * are one per image, several at a time.
+ *
+ * Order matters, for concurrency and for crash safety. The rows are inserted first, in the `storing` state:
+ * the unique (stream, image_num) index gives each number and key to exactly one writer, so bytes are only
  * ever written under a name their own row owns (two ingests into one stream never overwrite each other).
- * Then the bytes are put, then the row becomes `received` (or `failed`) and the message is published.
- * A crash after the insert leaves a `storing` row: a re-run of the same source finds it and finishes it,
- * and `recover()` finishes those whose object is already complete; `recover()` also republishes every image
- * still `received`. Duplicate messages are harmless: the analyze stage is idempotent.
+ * Then the bytes are put, then the rows become `received` (or `failed`) and the messages are published, in
+ * window order. A crash after the insert leaves `storing` rows: a re-run of the same source finds them and
+ * finishes them, and `recover()` finishes those whose object is already complete; `recover()` also
+ * republishes every image still `received`. Duplicate messages are harmless: the analyze stage is idempotent.
  */
 export class ReceiveStage {
-  constructor(private readonly context: StageContext) {}
+  readonly #options: ReceiveOptions
+
+  constructor(private readonly context: StageContext) {
+    this.#options = context.receive ?? DEFAULT_RECEIVE_OPTIONS
+  }
 
   /**
    * Finishes images left `storing` whose object holds their bytes (a crash between put and status update),
@@ -52,124 +69,219 @@ export class ReceiveStage {
       (page) => this.context.catalog.listImagesByStatus('storing', page),
       (image) => image.imageId,
       async (images) => {
-        for (const image of images) await this.finishIfStored(image)
+        for (const image of images) await this.#finishIfStored(image)
       },
     )
     const republished = await forEachPendingPage(
       this.context,
       (page) => this.context.catalog.listImagesByStatus('received', page),
       (image) => image.imageId,
-      (images) => this.publish(images),
+      (images) => this.#publish(images),
     )
     if (republished > 0) this.context.logger.info({ republished }, 'receive: republished images awaiting analysis')
     return republished
   }
 
   async receive(incoming: IncomingImage): Promise<ReceiveOutcome> {
-    assertValidStreamName(incoming.stream)
-    const bytes = incoming.bytes
-    const contentSha256 = incoming.contentSha256 ?? (bytes === null ? null : sha256(bytes))
+    const [outcome] = await this.receiveWindow([incoming])
+    return outcome!
+  }
 
-    // Files carry no sequence number: the same bytes under the same name in the same stream are the same image.
-    // A numbered source's image is found too, so that a re-run finishes a `storing` row without an insert
-    // attempt (which would use up an id on SQLite and shift every later id).
-    if (contentSha256 !== null) {
-      const found = await retrying(this.context, 'duplicate check', () =>
-        this.context.catalog.findIngestedImage(incoming.stream, contentSha256, incoming.filename),
-      )
-      const existing = incoming.imageNum === undefined || found?.imageNum === incoming.imageNum ? found : null
-      if (existing !== null) {
-        // A `storing` row is an earlier run's claim that crashed before its bytes were stored: finish it.
-        if (existing.status === 'storing' && bytes !== null) return this.store(existing, bytes, await this.validate(incoming))
-        return { kind: 'duplicate', image: existing }
-      }
+  /** Receives a window of images; the outcomes are in the window's order. */
+  async receiveWindow(window: readonly IncomingImage[]): Promise<ReceiveOutcome[]> {
+    for (const incoming of window) assertValidStreamName(incoming.stream)
+    const items: Item[] = window.map((incoming) => ({
+      incoming,
+      contentSha256: incoming.contentSha256 ?? (incoming.bytes === null ? null : sha256(incoming.bytes)),
+    }))
+    const outcomes = new Array<ReceiveOutcome | undefined>(items.length)
+    const { unfinished, fresh, repeats } = await this.#sortOut(items, outcomes)
+    await pMap(
+      [...unfinished.keys(), ...fresh],
+      async (index) => {
+        const item = items[index]!
+        item.checked = await checkIncoming(item.incoming, this.context.analysis)
+      },
+      { concurrency: availableParallelism() },
+    )
+    const claims = [
+      ...[...unfinished].map(([index, image]) => ({ index, image, checked: items[index]!.checked! })),
+      ...(await this.#claim(items, fresh, outcomes)),
+    ].sort((a, b) => a.index - b.index) // published in the window's order
+    await this.#store(items, claims, outcomes)
+    for (const [index, first] of repeats) {
+      const image = outcomes[first]!.image
+      outcomes[index] = { kind: 'duplicate', image }
     }
-    // A file that could not be read has no hash: its earlier failed row is found by name instead.
-    if (incoming.imageNum === undefined && contentSha256 === null && incoming.readError !== undefined) {
-      const earlier = await retrying(this.context, 'duplicate check', () =>
-        this.context.catalog.findUnreadFile(incoming.stream, incoming.filename),
-      )
-      if (earlier !== null) return { kind: 'duplicate', image: earlier }
-    }
-
-    const checked = await this.validate(incoming)
-    const claimed = await this.claim(incoming, contentSha256, checked)
-    if (claimed.kind === 'duplicate') return claimed
-    if (bytes === null) return this.finish(claimed.image, checked)
-    return this.store(claimed.image, bytes, checked)
+    return outcomes.map((outcome) => outcome!)
   }
 
   /**
-   * Inserts the row in the `storing` state under the next free number of its stream (or the source's own
-   * number). Another writer's row on that number is never touched: a file moves on to the next number.
+   * Sorts a window's images into those already recorded (duplicates, or `storing` rows of an earlier run that
+   * crashed before its bytes were stored: `unfinished`), repeats of an earlier image of the same window, and
+   * `fresh` ones that need a row. Files carry no sequence number: the same bytes under the same name in the
+   * same stream are the same image. A numbered source's image is looked up too, so that a re-run finishes a
+   * `storing` row without an insert attempt (which would use up an id and shift every later id).
    */
-  private async claim(
-    incoming: IncomingImage,
-    contentSha256: string | null,
-    checked: CheckedFields,
-  ): Promise<{ kind: 'claimed'; image: ImageRecord } | { kind: 'duplicate'; image: ImageRecord }> {
+  async #sortOut(
+    items: readonly Item[],
+    outcomes: (ReceiveOutcome | undefined)[],
+  ): Promise<{ unfinished: Map<number, ImageRecord>; fresh: number[]; repeats: Map<number, number> }> {
     const { catalog } = this.context
-    for (let attempt = 0; ; attempt += 1) {
-      const imageNum = incoming.imageNum ?? (await this.nextNumber(incoming.stream))
-      const row: NewImage = {
-        stream: incoming.stream,
-        imageNum,
-        imageFilename: incoming.filename,
-        imageObjectKey: imageObjectKey(incoming.stream, imageNum, checked.extension),
-        contentSha256,
-        byteSize: incoming.byteSize,
-        width: checked.width,
-        height: checked.height,
-        format: checked.format,
-        // Without bytes there is nothing to store: the row is final at once.
-        status: incoming.bytes === null ? checked.status : 'storing',
-        errorCode: checked.errorCode,
-        errorMessage: checked.errorMessage,
+    const lookups = items.flatMap(({ incoming, contentSha256 }) =>
+      contentSha256 === null ? [] : [{ stream: incoming.stream, contentSha256, imageFilename: incoming.filename }],
+    )
+    const found = lookups.length === 0 ? [] : await retrying(this.context, 'duplicate check', () => catalog.findIngestedImages(lookups))
+    const unfinished = new Map<number, ImageRecord>()
+    const fresh: number[] = []
+    const repeats = new Map<number, number>()
+    const firstIndex = new Map<string, number>()
+    for (const [index, { incoming, contentSha256 }] of items.entries()) {
+      const identity = [incoming.stream, incoming.imageNum ?? '', contentSha256 ?? '', incoming.filename].join('\u0000')
+      const first = firstIndex.get(identity)
+      if (first !== undefined) {
+        repeats.set(index, first)
+        continue
       }
-      const { image, created } = await retrying(this.context, 'image insert', () => catalog.insertImage(row))
+      firstIndex.set(identity, index)
+      const existing = found.find(
+        (image) =>
+          image.stream === incoming.stream &&
+          image.contentSha256 === contentSha256 &&
+          image.imageFilename === incoming.filename &&
+          (incoming.imageNum === undefined || image.imageNum === incoming.imageNum),
+      )
+      if (existing !== undefined) {
+        if (existing.status === 'storing' && incoming.bytes !== null) unfinished.set(index, existing)
+        else outcomes[index] = { kind: 'duplicate', image: existing }
+        continue
+      }
+      // A file that could not be read has no hash: its earlier failed row is found by name instead.
+      if (incoming.imageNum === undefined && contentSha256 === null && incoming.readError !== undefined) {
+        const earlier = await retrying(this.context, 'duplicate check', () => catalog.findUnreadFile(incoming.stream, incoming.filename))
+        if (earlier !== null) {
+          outcomes[index] = { kind: 'duplicate', image: earlier }
+          continue
+        }
+      }
+      fresh.push(index)
+    }
+    return { unfinished, fresh, repeats }
+  }
+
+  /**
+   * Inserts the fresh images' rows in one statement, in the `storing` state, each under its source's number or
+   * the next free numbers of its stream. A number another writer took meanwhile is never touched: that image
+   * is claimed again alone, on the next free number (a numbered source's image is then a duplicate).
+   */
+  async #claim(items: readonly Item[], fresh: readonly number[], outcomes: (ReceiveOutcome | undefined)[]): Promise<Claim[]> {
+    const { catalog } = this.context
+    const next = new Map<string, number>()
+    const rows: NewImage[] = []
+    for (const index of fresh) {
+      const { incoming } = items[index]!
+      let imageNum = incoming.imageNum
+      if (imageNum === undefined) {
+        imageNum = next.get(incoming.stream) ?? (await this.#nextNumber(incoming.stream))
+        next.set(incoming.stream, imageNum + 1)
+      }
+      rows.push(this.#newRow(items[index]!, imageNum))
+    }
+    const stored = rows.length === 0 ? [] : await retrying(this.context, 'image insert', () => catalog.insertImages(rows))
+    const claims: Claim[] = []
+    for (const [position, index] of fresh.entries()) {
+      const item = items[index]!
+      const checked = item.checked!
+      const image = stored[position]!
+      const own = image.contentSha256 === item.contentSha256 && image.imageFilename === item.incoming.filename
+      if (own && (image.status === 'storing' || item.incoming.bytes === null)) claims.push({ index, image, checked })
+      else if (own || item.incoming.imageNum !== undefined) outcomes[index] = { kind: 'duplicate', image }
+      else {
+        const alone = await this.#claimAlone(item)
+        if (alone.kind === 'claimed') claims.push({ index, image: alone.image, checked })
+        else outcomes[index] = alone
+      }
+    }
+    return claims
+  }
+
+  /** The row of an image: `storing` until its bytes are stored, or final at once when there are none. */
+  #newRow({ incoming, contentSha256, checked }: Item, imageNum: number): NewImage {
+    return {
+      stream: incoming.stream,
+      imageNum,
+      imageFilename: incoming.filename,
+      imageObjectKey: imageObjectKey(incoming.stream, imageNum, checked!.extension),
+      contentSha256,
+      byteSize: incoming.byteSize,
+      width: checked!.width,
+      height: checked!.height,
+      format: checked!.format,
+      status: incoming.bytes === null ? checked!.status : 'storing',
+      errorCode: checked!.errorCode,
+      errorMessage: checked!.errorMessage,
+    }
+  }
+
+  /** A file whose number a concurrent writer took: one row at a time, on the next free number, until it holds. */
+  async #claimAlone(item: Item): Promise<{ kind: 'claimed'; image: ImageRecord } | { kind: 'duplicate'; image: ImageRecord }> {
+    for (let attempt = 0; ; attempt += 1) {
+      const row = this.#newRow(item, await this.#nextNumber(item.incoming.stream))
+      const { image, created } = await retrying(this.context, 'image insert', () => this.context.catalog.insertImage(row))
       if (created) return { kind: 'claimed', image }
-      // A concurrent ingest took this number for other bytes: take the next one.
-      if (incoming.imageNum === undefined && image.contentSha256 !== contentSha256 && attempt < 1000) continue
-      // The source's own number, already recorded: a re-run. One that crashed while storing is finished now.
-      if (image.status === 'storing' && image.contentSha256 === contentSha256) return { kind: 'claimed', image }
+      if (image.contentSha256 !== item.contentSha256 && attempt < 1000) continue
       return { kind: 'duplicate', image }
     }
   }
 
-  /** 1 + the stream's largest number: a guess that `claim` confirms with the unique index. */
-  private nextNumber(stream: string): Promise<number> {
+  /** 1 + the stream's largest number: a guess that the claim confirms with the unique index. */
+  #nextNumber(stream: string): Promise<number> {
     return retrying(this.context, 'numbering', () => this.context.catalog.nextImageNum(stream))
   }
 
-  /** Puts the bytes under the key the row owns, then finishes the row. */
-  private async store(image: ImageRecord, bytes: Buffer, checked: CheckedFields): Promise<ReceiveOutcome> {
-    const key = image.imageObjectKey
-    await retrying(this.context, 'object put', () => this.context.store.put(key, bytes, { contentType: contentTypeForKey(key) }))
-    const copy = this.analysisPath(image)
-    if (copy !== null && checked.error === null) await writeAnalysisCopy(copy, bytes)
-    return this.finish(image, checked)
-  }
-
-  private async finish(claimed: ImageRecord, checked: CheckedFields): Promise<ReceiveOutcome> {
-    const { catalog, logger } = this.context
-    const image =
-      claimed.status === 'storing'
-        ? await retrying(this.context, 'image status', () => catalog.finishStoringImage(claimed.imageId, checked.status))
-        : claimed
-    if (checked.error !== null) {
-      const error = checked.error
-      logger.warn({ stream: image.stream, imageNum: image.imageNum, code: error.code }, `receive: ${describeError(error)}`)
-      return { kind: 'failed', image, error }
+  /** Puts the claimed bytes under the keys their rows own, finishes the rows, then publishes the received ones. */
+  async #store(items: readonly Item[], claims: readonly Claim[], outcomes: (ReceiveOutcome | undefined)[]): Promise<void> {
+    const { catalog, logger, store } = this.context
+    const storing = claims.filter((claim) => claim.image.status === 'storing')
+    await pMap(
+      storing,
+      async ({ index, image, checked }) => {
+        const bytes = items[index]!.incoming.bytes!
+        const key = image.imageObjectKey
+        await retrying(this.context, 'object put', () => store.put(key, bytes, { contentType: contentTypeForKey(key) }))
+        const copy = this.#analysisPath(image)
+        if (copy !== null && checked.error === null) await writeAnalysisCopy(copy, bytes)
+      },
+      { concurrency: this.#options.putConcurrency },
+    )
+    const finished = new Map<number, ImageRecord>()
+    for (const status of ['received', 'failed'] as const) {
+      const ids = storing.filter((claim) => claim.checked.status === status).map((claim) => claim.image.imageId)
+      if (ids.length === 0) continue
+      const rows = await retrying(this.context, 'image status', () => catalog.finishStoringImages(ids, status))
+      for (const row of rows) finished.set(row.imageId, row)
     }
-    // Finished by a racing writer of the same bytes, who also published it.
-    if (image.status !== 'received') return { kind: 'duplicate', image }
-    await this.publish([image])
-    logger.debug({ imageId: image.imageId, stream: image.stream, imageNum: image.imageNum }, 'receive: image recorded')
-    return { kind: 'received', image }
+    const published: ImageRecord[] = []
+    for (const { index, image: claimed, checked } of claims) {
+      const image = finished.get(claimed.imageId) ?? claimed
+      if (checked.error !== null) {
+        const error = checked.error
+        logger.warn({ stream: image.stream, imageNum: image.imageNum, code: error.code }, `receive: ${describeError(error)}`)
+        outcomes[index] = { kind: 'failed', image, error }
+      } else if (image.status !== 'received') {
+        // Finished by a racing writer of the same bytes, who also published it.
+        outcomes[index] = { kind: 'duplicate', image }
+      } else {
+        outcomes[index] = { kind: 'received', image }
+        published.push(image)
+      }
+    }
+    if (published.length > 0) await this.#publish(published)
+    logger.debug({ images: published.length }, 'receive: images recorded')
   }
 
   /** Recovery of a `storing` row without its source: done only when the object is there, whole and its own. */
-  private async finishIfStored(image: ImageRecord): Promise<void> {
+  async #finishIfStored(image: ImageRecord): Promise<void> {
     let bytes: Buffer
     try {
       bytes = await retrying(this.context, 'object get', () => this.context.store.get(image.imageObjectKey))
@@ -183,59 +295,17 @@ export class ReceiveStage {
     await retrying(this.context, 'image status', () => this.context.catalog.finishStoringImage(image.imageId, status))
   }
 
-  /** Reads what the row needs from the bytes; a bad image is not an error of the stage but a failed row. */
-  private async validate(incoming: IncomingImage): Promise<CheckedFields> {
-    const result = await this.inspect(incoming)
-    if (result.ok) {
-      return {
-        status: 'received',
-        width: result.width,
-        height: result.height,
-        format: result.format,
-        extension: extensionForFormat(result.format),
-        errorCode: null,
-        errorMessage: null,
-        error: null,
-      }
-    }
-    return {
-      status: 'failed',
-      width: null,
-      height: null,
-      format: null,
-      extension: extensionOf(incoming.filename),
-      errorCode: result.error.code,
-      errorMessage: describeError(result.error).slice(0, 1000),
-      error: result.error,
-    }
-  }
-
-  private async inspect(
-    incoming: IncomingImage,
-  ): Promise<{ ok: true; format: string; width: number; height: number } | { ok: false; error: ImgpipeError }> {
-    if (incoming.readError !== undefined) return { ok: false, error: incoming.readError }
-    if (incoming.known !== undefined) return { ok: true, ...incoming.known }
-    if (incoming.bytes === null) return { ok: false, error: toImgpipeError(new Error('no bytes')) }
-    try {
-      return { ok: true, ...(await inspectImage(incoming.bytes, this.context.analysis)) }
-    } catch (error) {
-      const failure = toImgpipeError(error)
-      if (failure.canRetry) throw failure
-      return { ok: false, error: failure }
-    }
-  }
-
   /**
    * With IMGPIPE_ANALYSIS_DIR, where the original's analysis client finds an image of the default stream:
    * `<dir>/image_NNNNN.<ext>` (it reads the previous image from the same folder by number).
    */
-  private analysisPath(image: ImageRecord): string | null {
+  #analysisPath(image: ImageRecord): string | null {
     const dir = this.context.analysis.analysisDir
     if (dir === null || image.stream !== DEFAULT_STREAM || image.imageNum === null) return null
     return path.join(dir, path.posix.basename(image.imageObjectKey))
   }
 
-  private async publish(images: readonly ImageRecord[]): Promise<void> {
+  async #publish(images: readonly ImageRecord[]): Promise<void> {
     const messages = images.map((image) => {
       const message: ImageAnalysisMessage = {
         schema_version: SCHEMA_VERSION,
@@ -246,7 +316,7 @@ export class ReceiveStage {
         image_object_key: image.imageObjectKey,
         received_at: image.receivedAt.toISOString(),
       }
-      const analysisPath = this.analysisPath(image)
+      const analysisPath = this.#analysisPath(image)
       if (analysisPath !== null) message.image_analysis_path = analysisPath
       return { key: image.stream, value: encodeMessage(message) }
     })
@@ -254,7 +324,6 @@ export class ReceiveStage {
   }
 }
 
-/** For files that are not images, keep their own extension (sanitised) so the stored object is recognisable. */
 /**
  * Where a numbered source (the mock stream) resumes a stream: the first number still `storing` (claimed by a
  * run that died before its bytes were stored, which only the source can finish), else the next free number.
@@ -281,13 +350,4 @@ async function writeAnalysisCopy(file: string, bytes: Uint8Array): Promise<void>
       cause: error,
     })
   }
-}
-
-function sha256(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex')
-}
-
-function extensionOf(filename: string): string {
-  const match = /\.([A-Za-z0-9]{1,8})$/.exec(filename)
-  return match === null ? 'bin' : match[1]!.toLowerCase()
 }
