@@ -147,6 +147,8 @@ async function services(count: number, seed: number, concurrency: number): Promi
   return { ...line, databases }
 }
 
+// The AWS SDK's notice about Node 22 (see src/cli/main.ts) would clutter the output.
+process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true'
 let settings: ReturnType<typeof options>
 try {
   settings = options()
