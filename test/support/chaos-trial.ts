@@ -13,6 +13,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { mulberry32 } from '../../src/analysis/sensor-noise.js'
 import { FsObjectStore } from '../../src/adapters/fs/fs-object-store.js'
 import { openSqliteCatalog } from '../../src/adapters/sqlite/sqlite-catalog.js'
 import type { Catalog } from '../../src/core/ports/catalog.js'
@@ -22,17 +23,8 @@ import { checkOutcome, type ComparableRows, type Outcome } from './pipeline-outc
 import type { Deployment } from './services-deployment.js'
 import { clearFailure, StageProcess } from './stage-process.js'
 
-/** mulberry32: a small seeded generator, so a failing trial can be run again with its seed. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** Seeded, so a failing trial can be run again with its seed. */
+export const seededRandom = mulberry32
 
 export interface TrialResult extends Outcome {
   kills: number
