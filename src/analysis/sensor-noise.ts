@@ -13,8 +13,8 @@ const MASK = TABLE_SIZE - 1
 
 let unitTable: Float32Array | undefined
 
-/** Mulberry32: a small, well-mixed 32-bit generator; only its determinism matters here. */
-function mulberry32(seed: number): () => number {
+/** Mulberry32: a small, well-mixed 32-bit generator; only its determinism matters here (and in the chaos trials). */
+export function mulberry32(seed: number): () => number {
   let state = seed >>> 0
   return () => {
     state = (state + 0x6d2b79f5) >>> 0

@@ -7,7 +7,9 @@ import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
+const here = path.dirname(fileURLToPath(import.meta.url))
+/** Compiled into .bench-build/test/support by `npm run chaos`, the repository is one level further up. */
+export const repoRoot = path.resolve(here, path.basename(path.resolve(here, '../..')) === '.bench-build' ? '../../..' : '../..')
 export const cliPath = path.join(repoRoot, 'dist/cli/main.js')
 
 export interface CliResult {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { ANALYZER, analyzePair, type PairAnalysis } from '../../analysis/analyze-pair.js'
 import { decodeImage, type RawImage } from '../../analysis/decode-image.js'
-import { describeError, NotFoundError, ObjectMismatchError, toImgpipeError } from '../../core/errors.js'
+import { describeError, isImgpipeError, NotFoundError, ObjectMismatchError, toImgpipeError, type ImgpipeError } from '../../core/errors.js'
 import { encodeMessage, parseImageAnalysisMessage, SCHEMA_VERSION, type ImageEventAlertMessage } from '../../core/messages.js'
 import { differenceImageObjectKey, imageNumFromFilename } from '../../core/object-keys.js'
 import type { ReceivedMessage, Subscription } from '../../core/ports/bus.js'
@@ -31,7 +31,9 @@ interface Comparison {
  *
  * Blame goes where the bad bytes are: an image whose own object is missing, corrupt or not the bytes its
  * row recorded (content_sha256) is marked failed; a bad predecessor is marked failed and the image is
- * compared with the last good one before it.
+ * compared with the last good one before it. A service that fails for good (a full disk, a read-only or
+ * forbidden store, a database that refuses) blames no image: the stage stops with that error and the image
+ * stays `received`, to be analysed once the service is fixed.
  */
 export class AnalyzeStage {
   private readonly cache: DecodedImageCache
@@ -105,7 +107,7 @@ export class AnalyzeStage {
       this.context.metrics?.increment('imgpipe_images_analyzed_total')
     } catch (error) {
       const failure = toImgpipeError(error)
-      if (failure.canRetry || this.context.signal.aborted) throw failure
+      if (!this.blamesImage(failure)) throw failure
       // Permanent (its own object corrupt, gone or swapped): record it on the image and move on.
       logger.warn({ imageId, code: failure.code }, `analyze: image ${imageId} failed: ${describeError(failure)}`)
       await catalog.markImageFailed(imageId, failure.code, describeError(failure).slice(0, 1000))
@@ -185,13 +187,23 @@ export class AnalyzeStage {
     }
   }
 
+  /**
+   * Whether a failure is the image's own (its object gone, corrupt, swapped or not decodable) and is recorded on
+   * it. Not a retryable one, nor a service's: before this, a difference image that did not fit on a full disk
+   * (ENOSPC, not retryable) marked its image failed for good, and the next image raised a false event.
+   */
+  private blamesImage(failure: ImgpipeError): boolean {
+    if (failure.canRetry || this.context.signal.aborted) return false
+    return !isImgpipeError(failure, 'IMGPIPE_STORE_UNAVAILABLE', 'IMGPIPE_CATALOG_UNAVAILABLE', 'IMGPIPE_BUS_UNAVAILABLE', 'IMGPIPE_CLOSED')
+  }
+
   /** The predecessor's pixels, or null after marking it failed when its own object is bad. */
   private async previousPixels(previous: ImageRecord): Promise<RawImage | null> {
     try {
       return await this.pixels(previous)
     } catch (error) {
       const failure = toImgpipeError(error)
-      if (failure.canRetry || this.context.signal.aborted) throw failure
+      if (!this.blamesImage(failure)) throw failure
       this.context.logger.warn(
         { imageId: previous.imageId, code: failure.code },
         `analyze: previous image ${previous.imageId} failed, comparing with the one before: ${describeError(failure)}`,
