@@ -1,4 +1,5 @@
-import { ClosedError } from '../core/errors.js'
+import { ClosedError, ImgpipeError } from '../core/errors.js'
+import type { Logger } from '../core/logger.js'
 import { DEFAULT_RECEIVE_OPTIONS } from '../core/receive-options.js'
 import type { Subscription } from '../core/ports/bus.js'
 import type { Catalog } from '../core/ports/catalog.js'
@@ -125,7 +126,7 @@ export async function runPipeline(pipeline: PipelineContext, plan: PipelinePlan)
         }
       }
     }
-    const stopped = await waitUntilDone(catalog, plan, failed.signal)
+    const stopped = await waitUntilDone(catalog, plan, failed.signal, logger)
     if (failure !== undefined) throw failure
     const processed = {
       analyzed: stages.analyze?.stats.analyzed ?? 0,
@@ -148,14 +149,30 @@ export async function runPipeline(pipeline: PipelineContext, plan: PipelinePlan)
   }
 }
 
-async function waitUntilDone(catalog: Catalog, options: PipelinePlan, failed: AbortSignal): Promise<boolean> {
+/**
+ * Polls the catalog until the run is drained or stopped. The poll is only a progress report and a drained
+ * check: a database that is briefly unavailable skips a poll (the stages' own retries ride it out) instead of
+ * ending a long-running stage.
+ */
+async function waitUntilDone(catalog: Catalog, options: PipelinePlan, failed: AbortSignal, logger: Logger): Promise<boolean> {
   const pollMs = options.pollMs ?? 100
+  let waiting = false
   for (;;) {
     if (options.stop.aborted) return true
     if (failed.aborted) return false
-    const counts = await catalog.counts()
-    options.onProgress?.(counts)
-    if (options.until === 'drained' && isDrained(counts, options)) return false
+    let counts: PipelineCounts | null = null
+    try {
+      counts = await catalog.counts()
+      waiting = false
+    } catch (error) {
+      if (!(error instanceof ImgpipeError && error.canRetry)) throw error
+      if (!waiting) logger.warn({ err: error }, 'progress: the catalog does not answer; waiting')
+      waiting = true
+    }
+    if (counts !== null) {
+      options.onProgress?.(counts)
+      if (options.until === 'drained' && isDrained(counts, options)) return false
+    }
     await new Promise<void>((resolve) => {
       const timer = setTimeout(done, pollMs)
       options.stop.addEventListener('abort', done, { once: true })

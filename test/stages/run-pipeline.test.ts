@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { CatalogUnavailableError } from '../../src/core/errors.js'
 import { LogChannel } from '../../src/stages/alert/log-channel.js'
 import { mockSource } from '../../src/stages/receive/mock-source.js'
 import { isDrained, runPipeline, type PipelineContext, type PipelinePlan } from '../../src/stages/run-pipeline.js'
@@ -30,6 +31,24 @@ function plan(extra: Partial<PipelinePlan> = {}): PipelinePlan {
 }
 
 describe('runPipeline', () => {
+  it('keeps a long-running stage up while the catalog briefly does not answer its progress poll', async () => {
+    const counts = context.catalog.counts.bind(context.catalog)
+    let failures = 3
+    vi.spyOn(context.catalog, 'counts').mockImplementation(async (streams) => {
+      if (failures > 0) {
+        failures -= 1
+        throw new CatalogUnavailableError('database unavailable (test)')
+      }
+      return counts(streams)
+    })
+    const stop = new AbortController()
+    const running = runPipeline(pipeline(), plan({ until: 'stopped', stop: stop.signal }))
+    await vi.waitFor(() => expect(failures).toBe(0))
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    stop.abort()
+    expect((await running).stopped).toBe(true)
+  })
+
   it('runs the three stages in one process until drained', async () => {
     const report = await runPipeline(pipeline(), plan({ source: mockSource({ streams: ['a', 'b'], count: 8, changeEvery: 4 }) }))
     expect(report.stopped).toBe(false)
