@@ -50,7 +50,9 @@ export async function catalogRows(catalog: Catalog) {
     events: events
       .map((event) => ({
         image: name(event['image_id']),
-        difference_image_object_key: event['difference_image_object_key'],
+        // Named after the event's id, which follows the order in which concurrent analyses finished: compared
+        // by shape (`…image_event_<own id>.jpg`) rather than by number.
+        difference_image_object_key: namedAfterOwnId(event['difference_image_object_key'], event['image_event_id']),
         event_type: event['event_type'],
       }))
       .sort((a, b) => a.image.localeCompare(b.image)),
@@ -62,6 +64,11 @@ export async function catalogRows(catalog: Catalog) {
       }))
       .sort((a, b) => a.image.localeCompare(b.image)),
   }
+}
+
+function namedAfterOwnId(key: unknown, imageEventId: unknown): unknown {
+  const own = `image_event_${String(imageEventId).padStart(5, '0')}.jpg`
+  return typeof key === 'string' && key.endsWith(own) ? `${key.slice(0, -own.length)}image_event_<own id>.jpg` : key
 }
 
 /** Polls until the catalog's counts satisfy `done`, or throws with the last counts seen. */
