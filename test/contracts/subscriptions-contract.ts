@@ -220,6 +220,24 @@ export function subscriptionsContract(name: string, open: () => Promise<OpenedCa
       expect(await subscriptions.listReceivers({ limit: 100 })).toHaveLength(ids.length * 2)
     })
 
+    it('records one outcome for many receivers in one call, never undoing a success', async () => {
+      await subscriptions.addSubscription(subscription({ name: 'a' }))
+      await subscriptions.addSubscription(subscription({ name: 'b' }))
+      const t0 = new Date()
+      for (let n = 1; n <= 2; n += 1) await subscriptions.recordAlert(await seedEvent(catalog, 'cam', n), () => true, t0)
+      const [first, ...rest] = (await subscriptions.claimDue(t0, 10, 60_000)).map((r) => r.receiverId)
+      await subscriptions.recordAttempts([first!], { kind: 'delivered', responseCode: 204, at: t0 })
+      await subscriptions.recordAttempts([first!, ...rest], { kind: 'dead', error: 'gone', responseCode: 410 })
+      const rows = await subscriptions.listReceivers({ limit: 10 })
+      expect(rows.map((r) => [r.status, r.responseCode])).toEqual([
+        ['delivered', 204],
+        ['dead', 410],
+        ['dead', 410],
+        ['dead', 410],
+      ])
+      await subscriptions.recordAttempts([], { kind: 'dead', error: 'nothing', responseCode: null })
+    })
+
     it("holds a batch's alerts within a digest interval as one call per alert would", async () => {
       const digest = await subscriptions.addSubscription(subscription({ name: 'digest', filter: { digestSeconds: 60 } }))
       const plain = await subscriptions.addSubscription(subscription({ name: 'plain' }))

@@ -243,8 +243,13 @@ class SqlSubscriptions implements Subscriptions {
   }
 
   recordAttempt(receiverId: number, outcome: AttemptOutcome): Promise<void> {
-    return this.#run('recordAttempt', async (db) => {
-      const base = db.updateTable('image_event_alert_receiver').where('receiver_id', '=', receiverId)
+    return this.recordAttempts([receiverId], outcome)
+  }
+
+  recordAttempts(receiverIds: readonly number[], outcome: AttemptOutcome): Promise<void> {
+    if (receiverIds.length === 0) return Promise.resolve()
+    return this.#run('recordAttempts', async (db) => {
+      const base = db.updateTable('image_event_alert_receiver').where('receiver_id', 'in', [...receiverIds])
       if (outcome.kind === 'delivered') {
         await base
           .set({

@@ -151,6 +151,8 @@ export interface Subscriptions {
   release(receiverIds: readonly number[], now: Date): Promise<void>
   /** Records one attempt's outcome. */
   recordAttempt(receiverId: number, outcome: AttemptOutcome): Promise<void>
+  /** recordAttempt of one outcome for many receivers (a digest group, sends that ended together), in one UPDATE. */
+  recordAttempts(receiverIds: readonly number[], outcome: AttemptOutcome): Promise<void>
   listReceivers(query: ReceiverQuery): Promise<ReceiverRecord[]>
   /** When the alert's receivers are wanted by the viewer. */
   receiversOfAlert(imageEventAlertId: number): Promise<ReceiverRecord[]>
