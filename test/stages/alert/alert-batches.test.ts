@@ -3,14 +3,13 @@ import { MemoryBus } from '../../../src/adapters/memory/memory-bus.js'
 import { MemoryObjectStore } from '../../../src/adapters/memory/memory-object-store.js'
 import type { SqlCatalog } from '../../../src/adapters/sql/sql-catalog.js'
 import { loadConfig } from '../../../src/config.js'
-import { DeliveryFailedError } from '../../../src/core/errors.js'
 import { silentLogger } from '../../../src/core/logger.js'
-import type { AlertNotice, DeliveryChannel } from '../../../src/core/ports/delivery-channel.js'
 import { AlertStage } from '../../../src/stages/alert/alert-stage.js'
 import { topicsFor, type StageContext } from '../../../src/stages/stage-context.js'
 import { seedEvent } from '../../contracts/subscriptions-contract.js'
 import { catalogBackends, type OpenedCatalog } from '../../support/catalog-backends.js'
 import { message } from '../../support/memory-context.js'
+import { RecordingChannel } from '../../support/recording-channel.js'
 
 /** Counts the calls of each method of a port: what the stage asks of the catalog per batch. */
 function counted<T extends object>(target: T, calls: Map<string, number>, prefix = ''): T {
@@ -25,19 +24,6 @@ function counted<T extends object>(target: T, calls: Map<string, number>, prefix
       }
     },
   })
-}
-
-class RecordingChannel implements DeliveryChannel {
-  readonly name = 'recording'
-  readonly notices: AlertNotice[] = []
-  failuresLeft = 0
-  async deliver(notice: AlertNotice): Promise<void> {
-    if (this.failuresLeft > 0) {
-      this.failuresLeft -= 1
-      throw new DeliveryFailedError('receiver unavailable', { canRetry: false })
-    }
-    this.notices.push(notice)
-  }
 }
 
 /** The alert stage's handling of a consumer batch, on every SQL catalog: all messages in flight at once. */
