@@ -8,7 +8,12 @@
  * - `all-events`: `--streams 6 --change-every 1` on 6 partitions: receive alone, then the analyze backlog drained by
  *   1 process, again by 2 (fresh run), then the alert backlog by one alert process, each rate on its own;
  * - `latency`: a steady 20 images/s (`--interval 50`) with every stage running: p50/p99 receive→alert;
+ * - `alert-drain`: a backlog of events (image and event rows written straight into the catalog, their alert messages
+ *   produced on 6 partitions) drained by one `imgpipe alert` process: the rate between its first alert and the last
+ *   delivered one (the catalog's timestamps), and the rate over the process's whole life (start-up and group join
+ *   included); with `BENCH_SUBSCRIPTIONS=N`, N subscriptions each get a receiver row per alert;
  * - peak RSS of every process (from the process itself at exit).
+ * `BENCH_SCENARIOS=limits,end-to-end,all-events-1,all-events-2,latency,alert-drain` picks scenarios (all by default);
  * `BENCH_SCALE=0.2` shortens every run.
  */
 import { randomBytes } from 'node:crypto'
@@ -19,6 +24,7 @@ import mysql from 'mysql2/promise'
 import { percentiles, ratio, round, runCliChild, startCliChild, type RunningChild } from './bench-support.js'
 
 const scale = Number(process.env['BENCH_SCALE'] ?? 1)
+const only = process.env['BENCH_SCENARIOS']?.split(',').map((name) => name.trim())
 const env = process.env
 const mysqlUrl = required('IMGPIPE_TEST_MYSQL_URL')
 const mysqlPassword = env['IMGPIPE_TEST_MYSQL_PASSWORD'] ?? ''
@@ -97,6 +103,9 @@ async function until(db: mysql.Connection, statement: string, target: number, ti
 
 const ANALYSED = `SELECT COUNT(*) FROM image_metadata WHERE status <> 'received'`
 const ALERTED = `SELECT COUNT(*) FROM image_event_alert`
+const DELIVERED = `${ALERTED} WHERE delivered_at IS NOT NULL`
+/** Milliseconds from the first alert recorded to the last one delivered. */
+const DRAIN_MS = 'SELECT TIMESTAMPDIFF(MICROSECOND, MIN(created_at), MAX(delivered_at)) / 1000 FROM image_event_alert'
 
 async function stopAll(children: RunningChild[]): Promise<Record<string, number>> {
   const results = await Promise.all(children.map((child) => child.stop()))
@@ -211,8 +220,9 @@ async function allEvents(analyzers: 1 | 2): Promise<Record<string, unknown>> {
     const events = await scalar(deployment.db, 'SELECT COUNT(*) FROM image_event')
     const alert = startCliChild('alert', ['alert'], deployment.env)
     const alertStarted = Date.now()
-    const alerted = await until(deployment.db, ALERTED, events)
+    const alerted = await until(deployment.db, DELIVERED, events)
     const rss = await stopAll([...analyzing, alert])
+    const drainMs = await scalar(deployment.db, DRAIN_MS)
     return {
       measure: 'all-events',
       analyzers,
@@ -221,7 +231,9 @@ async function allEvents(analyzers: 1 | 2): Promise<Record<string, unknown>> {
       receive_images_per_s: round(images / receive.seconds),
       // From the first analyzer's start: includes joining the group, as a freshly started stage does.
       analyze_images_per_s: round(images / ((analysed - started) / 1000)),
-      alert_drain_alerts_per_s: round(events / ((alerted - alertStarted) / 1000)),
+      // The stage's own span (first alert to last delivery), and the process's whole life (start-up and group join).
+      alert_drain_alerts_per_s: round(events / (drainMs / 1000)),
+      alert_process_alerts_per_s: round(events / ((alerted - alertStarted) / 1000)),
       peak_rss_mb: { receive: round(receive.maxRssKb / 1024), ...rss },
     }
   } finally {
@@ -250,12 +262,103 @@ async function latency(): Promise<Record<string, unknown>> {
   }
 }
 
+/**
+ * A backlog of `events` events with their difference image keys, written straight into a migrated catalog (a row
+ * per image and per event, as the analyze stage leaves them), and one alert message per event on 6 partitions.
+ */
+async function seedAlertBacklog(deployment: Deployment, events: number): Promise<void> {
+  await runCliChild(['db', 'create'], deployment.env)
+  const streams = 6
+  for (let first = 0; first < events; first += 1000) {
+    const rows = Array.from({ length: Math.min(1000, events - first) }, (_, index) => {
+      const n = first + index
+      const stream = `bench-${(n % streams) + 1}`
+      const num = Math.floor(n / streams) + 1
+      return [`image_${num}.jpg`, `image/${stream}__image_${num}.jpg`, stream, num, 'analyzed', 0.5]
+    })
+    await deployment.db.query(
+      'INSERT INTO image_metadata (image_filename, image_object_key, stream, image_num, status, changed_fraction) VALUES ?',
+      [rows],
+    )
+  }
+  await deployment.db.query(
+    `INSERT INTO image_event (image_id, difference_image_object_key, event_type)
+       SELECT image_id, CONCAT('difference_image/bench_', image_id, '.png'), 'changed' FROM image_metadata ORDER BY image_id`,
+  )
+  const [rows] = await deployment.db.query('SELECT image_event_id AS id FROM image_event ORDER BY image_event_id')
+  const ids = (rows as { id: number }[]).map((row) => row.id)
+  const topic = `${deployment.env['IMGPIPE_TOPIC_PREFIX']}image_event_alert`
+  const kafka = new Admin({ clientId: 'imgpipe-bench', bootstrapBrokers: brokers })
+  await kafka.createTopics({ topics: [topic], partitions: streams, replicas: -1 })
+  await kafka.close()
+  const producer = new Producer({ clientId: 'imgpipe-bench', bootstrapBrokers: brokers, serializers: stringSerializers, acks: -1 })
+  for (let first = 0; first < ids.length; first += 500) {
+    await producer.send({
+      messages: ids.slice(first, first + 500).map((id, index) => ({
+        topic,
+        partition: (first + index) % streams,
+        key: `bench-${((first + index) % streams) + 1}`,
+        value: JSON.stringify({ image_event_id: id }),
+      })),
+    })
+  }
+  await producer.close()
+}
+
+async function alertDrain(): Promise<Record<string, unknown>> {
+  const events = count(10_000)
+  const subscriptions = Number(env['BENCH_SUBSCRIPTIONS'] ?? 0)
+  const deployment = await deploy(6)
+  try {
+    await seedAlertBacklog(deployment, events)
+    if (subscriptions > 0) {
+      await runCliChild(['subscriber', 'add', 'bench'], deployment.env)
+      for (let index = 1; index <= subscriptions; index += 1) {
+        const topic = `${deployment.env['IMGPIPE_TOPIC_PREFIX']}alerts_${index}`
+        await runCliChild(
+          ['subscription', 'add', `bench-${index}`, '--subscriber', 'bench', '--channel', 'kafka-topic', '--target', topic],
+          deployment.env,
+        )
+      }
+    }
+    const started = Date.now()
+    const alert = startCliChild('alert', ['alert'], deployment.env)
+    await until(deployment.db, DELIVERED, events)
+    const done = Date.now()
+    const rss = await stopAll([alert])
+    // The stage's own span: from its first alert to its last delivery, start-up and group join left out.
+    const drainMs = await scalar(deployment.db, DRAIN_MS)
+    const receivers = await scalar(deployment.db, 'SELECT COUNT(*) FROM image_event_alert_receiver')
+    return {
+      measure: 'alert-drain',
+      events,
+      subscriptions,
+      receivers,
+      alert_drain_alerts_per_s: round(events / (drainMs / 1000)),
+      drain_seconds: round(drainMs / 1000),
+      process_alerts_per_s: round(events / ((done - started) / 1000)),
+      process_seconds: round((done - started) / 1000),
+      peak_rss_mb: rss,
+    }
+  } finally {
+    await deployment.cleanup()
+  }
+}
+
 const base = { bench: 'imgpipe-services', backends: 'kafka 4.4 + mariadb + s3proxy', node: process.version, cpus: os.cpus().length }
-process.stderr.write('bench: measuring the services themselves\n')
-const limits = await serviceLimits()
-process.stdout.write(`${JSON.stringify({ ...base, ...limits })}\n`)
-process.stderr.write('bench: end to end\n')
-const e2e = await endToEnd()
-process.stdout.write(`${JSON.stringify({ ...base, ...e2e, ratio_to_original_85_110: ratio(e2e['images_per_s'] as number, 97.5) })}\n`)
-for (const analyzers of [1, 2] as const) process.stdout.write(`${JSON.stringify({ ...base, ...(await allEvents(analyzers)) })}\n`)
-process.stdout.write(`${JSON.stringify({ ...base, ...(await latency()) })}\n`)
+const SCENARIOS: Record<string, () => Promise<Record<string, unknown>>> = {
+  limits: serviceLimits,
+  'end-to-end': async () => {
+    const e2e = await endToEnd()
+    return { ...e2e, ratio_to_original_85_110: ratio(e2e['images_per_s'] as number, 97.5) }
+  },
+  'all-events-1': () => allEvents(1),
+  'all-events-2': () => allEvents(2),
+  latency,
+  'alert-drain': alertDrain,
+}
+for (const [name, scenario] of Object.entries(SCENARIOS)) {
+  if (only !== undefined && !only.includes(name)) continue
+  process.stderr.write(`bench: ${name}\n`)
+  process.stdout.write(`${JSON.stringify({ ...base, ...(await scenario()) })}\n`)
+}

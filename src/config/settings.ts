@@ -140,7 +140,7 @@ export const SETTINGS = {
     env: 'IMGPIPE_CONSUMER_CONCURRENCY',
     arg: 'n',
     default: DEFAULT_CONSUMER_OPTIONS.concurrency,
-    help: 'messages analyze and alert handle at once (about the cores of the machine; see Performance)',
+    help: 'messages analyze handles at once (about the cores of the machine; see Performance); alert handles a whole batch at once',
     parse: integer(1, 256),
   },
   receiveBatchSize: {

@@ -380,6 +380,80 @@ export function catalogContract(name: string, open: () => Promise<OpenedCatalog>
       })
     })
 
+    describe('alert batches', () => {
+      /** `count` events, each on image n of stream `streamName` (analysed, with a difference image key). */
+      async function events(streamName: string, count: number): Promise<number[]> {
+        const ids: number[] = []
+        for (const imageId of await stream(streamName, count)) {
+          const { event } = await catalog.recordAnalysis(imageId, analysis(null), newEvent(imageId, streamName, imageId))
+          ids.push(event!.imageEventId)
+        }
+        return ids
+      }
+
+      it('reads a batch of events with their images in one call, leaving out unknown ids', async () => {
+        const [e1, e2] = (await events('b', 2)) as [number, number]
+        const found = await catalog.getEventsWithImages([e2, 999_999, e1, e2])
+        expect(found.map(({ event }) => event.imageEventId).sort((a, b) => a - b)).toEqual([e1, e2])
+        for (const { event, image } of found) {
+          expect(event).toEqual(await catalog.getEvent(event.imageEventId))
+          expect(image).toEqual(await catalog.getImage(event.imageId))
+        }
+        expect(await catalog.getEventsWithImages([])).toEqual([])
+      })
+
+      it('inserts a batch of alerts once: a repeat or an overlapping batch creates only the missing ones', async () => {
+        const [e1, e2, e3] = (await events('b', 3)) as [number, number, number]
+        const first = await catalog.insertAlerts([e1, e2, e2], new Date())
+        expect(first.map((outcome) => [outcome.alert.imageEventId, outcome.created])).toEqual([
+          [e1, true],
+          [e2, true],
+          [e2, false],
+        ])
+        expect(first[2]!.alert).toEqual(first[1]!.alert)
+        const second = await catalog.insertAlerts([e2, e3, e1], new Date())
+        expect(second.map((outcome) => outcome.created)).toEqual([false, true, false])
+        expect(second[0]!.alert).toEqual(first[1]!.alert)
+        for (const { alert } of [...first, ...second]) expect(await getAlert(alert.imageEventAlertId)).toEqual(alert)
+        expect((await catalog.tableCounts()).image_event_alert).toBe(3)
+        expect(await catalog.insertAlerts([], new Date())).toEqual([])
+      })
+
+      it('lets racing overlapping batches create each alert exactly once', async () => {
+        const ids = await events('race', 8)
+        const batches = [ids.slice(0, 5), ids.slice(3), [...ids].reverse(), ids.filter((_, index) => index % 2 === 1), ids]
+        const results = (await Promise.all(batches.map((batch) => catalog.insertAlerts(batch, new Date())))).flat()
+        for (const id of ids) {
+          const outcomes = results.filter((outcome) => outcome.alert.imageEventId === id)
+          expect(outcomes.filter((outcome) => outcome.created)).toHaveLength(1)
+          expect(new Set(outcomes.map((outcome) => outcome.alert.imageEventAlertId)).size).toBe(1)
+        }
+        expect((await catalog.tableCounts()).image_event_alert).toBe(ids.length)
+      })
+
+      it('writes none of a batch when one of its events does not exist', async () => {
+        const [e1] = (await events('b', 1)) as [number]
+        expect(await failure(catalog.insertAlerts([e1, 999_999], new Date()))).toBeInstanceOf(CatalogConflictError)
+        expect((await catalog.tableCounts()).image_event_alert).toBe(0)
+      })
+
+      it('marks a batch of alerts delivered in one call, and names the ids it did not find', async () => {
+        const outcomes = await catalog.insertAlerts(await events('b', 3), new Date())
+        const [a1, a2, a3] = outcomes.map((outcome) => outcome.alert.imageEventAlertId) as [number, number, number]
+        const at = new Date('2026-01-02T03:04:05.006Z')
+        await catalog.markAlertsDelivered([a1, a2], ['log', 'webhook'], at)
+        await catalog.markAlertsDelivered([a1, a2], ['log', 'webhook'], at) // same values again
+        for (const id of [a1, a2]) {
+          expect(await getAlert(id)).toMatchObject({ deliveryChannels: 'log,webhook', deliveredAt: at })
+        }
+        expect((await catalog.listUndeliveredAlerts({ limit: 10 })).map((alert) => alert.imageEventAlertId)).toEqual([a3])
+        const missing = await failure(catalog.markAlertsDelivered([a3, 999_998, 999_999], ['log'], at))
+        expect(missing).toBeInstanceOf(NotFoundError)
+        expect((missing as Error).message).toContain('999998, 999999')
+        expect(await catalog.listUndeliveredAlerts({ limit: 10 })).toEqual([])
+      })
+    })
+
     describe('views and reports', () => {
       it('joins an alert to its event, image and previous image', async () => {
         const { first, second, eventId, alertId } = await alertChain()

@@ -162,6 +162,103 @@ export function subscriptionsContract(name: string, open: () => Promise<OpenedCa
       expect(rows.every((r) => r.subscriptionId === digest.subscriptionId)).toBe(true)
     })
 
+    it('records a batch of alerts with their receivers in one call; a repeat or an overlapping batch adds only what is new', async () => {
+      const a = await subscriptions.addSubscription(subscription({ name: 'a' }))
+      const b = await subscriptions.addSubscription(subscription({ name: 'b' }))
+      const [e1, e2, e3] = [await seedEvent(catalog, 'cam', 1), await seedEvent(catalog, 'cam', 2), await seedEvent(catalog, 'cam', 3)]
+      const now = new Date()
+      const all = () => true
+      const first = await subscriptions.recordAlerts(
+        [
+          { imageEventId: e1, wants: all },
+          { imageEventId: e2, wants: (s) => s.name === 'a' },
+        ],
+        now,
+      )
+      expect(first.map((r) => [r.alert.imageEventId, r.created, r.receivers.map((x) => x.subscriptionId)])).toEqual([
+        [e1, true, [a.subscriptionId, b.subscriptionId]],
+        [e2, true, [a.subscriptionId]],
+      ])
+      const second = await subscriptions.recordAlerts(
+        [
+          { imageEventId: e2, wants: all },
+          { imageEventId: e3, wants: (s) => s.name === 'b' },
+          { imageEventId: e3, wants: all },
+        ],
+        now,
+      )
+      expect(second.map((r) => [r.alert.imageEventId, r.created, r.receivers.map((x) => x.subscriptionId)])).toEqual([
+        [e2, false, [a.subscriptionId]],
+        [e3, true, [b.subscriptionId]],
+        [e3, false, [b.subscriptionId]],
+      ])
+      expect(second[0]!.receivers).toEqual(first[1]!.receivers)
+      expect(await subscriptions.countOpen()).toBe(4)
+    })
+
+    it('lets racing overlapping batches record each alert and its receivers exactly once', async () => {
+      await subscriptions.addSubscription(subscription({ name: 'a' }))
+      await subscriptions.addSubscription(subscription({ name: 'b' }))
+      const ids: number[] = []
+      for (let n = 1; n <= 8; n += 1) ids.push(await seedEvent(catalog, 'race', n))
+      const batches = [ids.slice(0, 5), ids.slice(3), [...ids].reverse(), ids]
+      const results = (
+        await Promise.all(
+          batches.map((batch) =>
+            subscriptions.recordAlerts(
+              batch.map((imageEventId) => ({ imageEventId, wants: () => true })),
+              new Date(),
+            ),
+          ),
+        )
+      ).flat()
+      for (const id of ids) {
+        const outcomes = results.filter((r) => r.alert.imageEventId === id)
+        expect(outcomes.filter((r) => r.created)).toHaveLength(1)
+        expect(new Set(outcomes.map((r) => r.alert.imageEventAlertId)).size).toBe(1)
+      }
+      expect(await subscriptions.listReceivers({ limit: 100 })).toHaveLength(ids.length * 2)
+    })
+
+    it('records one outcome for many receivers in one call, never undoing a success', async () => {
+      await subscriptions.addSubscription(subscription({ name: 'a' }))
+      await subscriptions.addSubscription(subscription({ name: 'b' }))
+      const t0 = new Date()
+      for (let n = 1; n <= 2; n += 1) await subscriptions.recordAlert(await seedEvent(catalog, 'cam', n), () => true, t0)
+      const [first, ...rest] = (await subscriptions.claimDue(t0, 10, 60_000)).map((r) => r.receiverId)
+      await subscriptions.recordAttempts([first!], { kind: 'delivered', responseCode: 204, at: t0 })
+      await subscriptions.recordAttempts([first!, ...rest], { kind: 'dead', error: 'gone', responseCode: 410 })
+      const rows = await subscriptions.listReceivers({ limit: 10 })
+      expect(rows.map((r) => [r.status, r.responseCode])).toEqual([
+        ['delivered', 204],
+        ['dead', 410],
+        ['dead', 410],
+        ['dead', 410],
+      ])
+      await subscriptions.recordAttempts([], { kind: 'dead', error: 'nothing', responseCode: null })
+    })
+
+    it("holds a batch's alerts within a digest interval as one call per alert would", async () => {
+      const digest = await subscriptions.addSubscription(subscription({ name: 'digest', filter: { digestSeconds: 60 } }))
+      const plain = await subscriptions.addSubscription(subscription({ name: 'plain' }))
+      const t0 = new Date('2030-01-01T00:00:00.000Z')
+      const ids = [await seedEvent(catalog, 'cam', 1), await seedEvent(catalog, 'cam', 2), await seedEvent(catalog, 'cam', 3)]
+      const batch = await subscriptions.recordAlerts(
+        [...ids].reverse().map((imageEventId) => ({ imageEventId, wants: () => true })),
+        t0,
+      )
+      const held = (r: (typeof batch)[number]) => r.receivers.find((x) => x.subscriptionId === digest.subscriptionId)!
+      const byEvent = [...batch].sort((x, y) => x.alert.imageEventId - y.alert.imageEventId)
+      expect(byEvent.map((r) => held(r).digest)).toEqual([false, true, true])
+      expect(byEvent.map((r) => held(r).nextAttemptAt.getTime() - t0.getTime())).toEqual([0, 60_000, 60_000])
+      expect(batch.every((r) => r.receivers.some((x) => x.subscriptionId === plain.subscriptionId && !x.digest))).toBe(true)
+      const later = await subscriptions.recordAlerts(
+        [{ imageEventId: await seedEvent(catalog, 'cam', 4), wants: () => true }],
+        new Date(t0.getTime() + 61_000),
+      )
+      expect(held(later[0]!).digest).toBe(false)
+    })
+
     it('replays: resets rows since a time and adds rows for alerts a newer subscription never had', async () => {
       const old = await subscriptions.addSubscription(subscription({ name: 'old' }))
       const t0 = new Date()

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { CatalogUnavailableError, InvalidImageError } from '../../src/core/errors.js'
-import { messageWorker } from '../../src/stages/message-worker.js'
+import { consumeTopic, messageWorker } from '../../src/stages/message-worker.js'
 import { drainTopic, memoryContext, message, type TestContext } from '../support/memory-context.js'
 
 let context: TestContext
@@ -47,5 +47,40 @@ describe('messageWorker', () => {
       throw new CatalogUnavailableError('gone')
     })
     await expect(handler(message('image_analysis', '{}'))).rejects.toMatchObject({ code: 'IMGPIPE_CLOSED' })
+  })
+})
+
+describe('consumeTopic', () => {
+  /** The most handlers in flight at once while 12 messages are consumed in batches of 8 with 2 handlers each. */
+  async function peakInFlight(options: { wholeBatch?: boolean }): Promise<number> {
+    await context.bus.ensureTopics([{ name: 'work', partitions: 1 }])
+    await context.bus.publish(
+      'work',
+      Array.from({ length: 12 }, (_, index) => ({ key: 'k', value: String(index) })),
+    )
+    let inFlight = 0
+    let peak = 0
+    const consumer = { ...context, consumer: { batchSize: 8, concurrency: 2 } }
+    const group = `g-${options.wholeBatch === true ? 'whole' : 'plain'}`
+    const subscription = await consumeTopic(
+      consumer,
+      'test',
+      { topic: 'work', group },
+      async () => {
+        inFlight += 1
+        peak = Math.max(peak, inFlight)
+        await new Promise((resolve) => setTimeout(resolve, 5))
+        inFlight -= 1
+      },
+      options,
+    )
+    await context.bus.whenConsumed('work', group)
+    await subscription.close()
+    return peak
+  }
+
+  it('keeps the configured handlers in flight, or a whole batch for a stage that coalesces its I/O', async () => {
+    expect(await peakInFlight({})).toBe(2)
+    expect(await peakInFlight({ wholeBatch: true })).toBe(8)
   })
 })

@@ -25,6 +25,7 @@ import { assertUpdated, insertAlertOnce, insertEventOnce, insertImageOnce, selec
 import * as claims from './catalog-claims.js'
 import * as imageBatch from './catalog-image-batch.js'
 import { MAX_CHANNELS, MAX_ERROR_CODE, MAX_ERROR_MESSAGE, truncate } from './column-limits.js'
+import * as alertWrites from './catalog-alert-writes.js'
 import { resetImagesForReanalysis, selectFailedImages, selectUnreadFile } from './catalog-recovery.js'
 import { toAlertRecord, toEventRecord, toImageRecord, toNumber } from './row-mappers.js'
 import { toDbTimestamp } from './sql-dialect.js'
@@ -297,6 +298,21 @@ class SqlCatalogImpl implements SqlCatalog {
         .executeTakeFirst()
       await assertUpdated(db, updated.numUpdatedRows, 'image_event_alert', imageEventAlertId)
     })
+  }
+
+  getEventsWithImages(imageEventIds: readonly number[]): Promise<{ event: ImageEventRecord; image: ImageRecord }[]> {
+    return this.#run('getEventsWithImages', (db) => alertWrites.selectEventsWithImages(db, imageEventIds))
+  }
+
+  insertAlerts(imageEventIds: readonly number[], createdAt: Date): Promise<{ alert: AlertRecord; created: boolean }[]> {
+    return this.#runIdempotent('insertAlerts', (db) => alertWrites.insertAlerts(db, this.dialect, imageEventIds, createdAt))
+  }
+
+  markAlertsDelivered(imageEventAlertIds: readonly number[], channels: string[], deliveredAt: Date): Promise<void> {
+    const channelList = truncate(channels.join(','), MAX_CHANNELS)
+    return this.#run('markAlertsDelivered', (db) =>
+      alertWrites.markAlertsDelivered(db, imageEventAlertIds, this.#timestamp(deliveredAt), channelList),
+    )
   }
 
   listImagesByStatus(status: ImageStatus, page: Page): Promise<ImageRecord[]> {

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto'
 import { sql } from 'kysely'
-import type { Kysely, Transaction } from 'kysely'
+import type { Kysely } from 'kysely'
 import { ClosedError } from '../../core/errors.js'
 import type {
   AlertFacts,
+  AlertToRecord,
   AttemptOutcome,
   NewSubscription,
   ReceiverQuery,
@@ -14,13 +15,13 @@ import type {
 } from '../../core/ports/subscriptions.js'
 import type { AlertRecord } from '../../core/types.js'
 import type { CatalogDatabase } from './catalog-schema.js'
-import { insertAlertOnce } from './catalog-writes.js'
-import { toAlertRecord, toDate, toNumber } from './row-mappers.js'
+import { recordAlerts } from './catalog-alert-writes.js'
+import { toNumber } from './row-mappers.js'
 import { toDbTimestamp } from './sql-dialect.js'
 import type { SqlDialectKind } from './sql-dialect.js'
 import { classifyDriverError, toCatalogError } from './sql-errors.js'
 import type { DriverErrorClassifier } from './sql-errors.js'
-import { toReceiverRecord, toSubscriberRecord, toSubscriptionRecord } from './subscription-rows.js'
+import { selectReceivers, selectSubscriptions, toReceiverRecord, toSubscriberRecord, toSubscriptionRecord } from './subscription-rows.js'
 import { deliveryDb } from './subscription-schema.js'
 import type { DeliveryDatabase } from './subscription-schema.js'
 
@@ -37,8 +38,6 @@ const MAX_ERROR = 1024
 const CONTENTION_ATTEMPTS = 3
 /** Alerts a replay looks at per query. */
 const REPLAY_PAGE = 500
-
-type Db = Kysely<DeliveryDatabase> | Transaction<DeliveryDatabase>
 
 function truncate(text: string, max: number): string {
   return text.length > max ? text.slice(0, max) : text
@@ -180,51 +179,15 @@ class SqlSubscriptions implements Subscriptions {
     wants: (subscription: SubscriptionRecord) => boolean,
     now: Date,
   ): Promise<{ alert: AlertRecord; created: boolean; receivers: ReceiverRecord[] }> {
-    return this.#run('recordAlert', (db) =>
-      db.transaction().execute(async (trx) => {
-        const { row, created } = await insertAlertOnce(trx as unknown as Kysely<CatalogDatabase>, this.#backend.kind, {
-          image_event_id: imageEventId,
-          created_at: this.#ts(now),
-        })
-        const alert = toAlertRecord(row)
-        if (created) {
-          const subscriptions = (await selectSubscriptions(trx, true).execute()).map(toSubscriptionRecord).filter(wants)
-          if (subscriptions.length > 0) {
-            const values = []
-            for (const subscription of subscriptions) {
-              const heldUntil = await this.#digestHold(trx, subscription, now)
-              values.push({
-                image_event_alert_id: alert.imageEventAlertId,
-                subscription_id: subscription.subscriptionId,
-                delivery_id: randomUUID(),
-                status: 'pending',
-                digest: heldUntil === null ? 0 : 1,
-                attempts: 0,
-                next_attempt_at: this.#ts(heldUntil ?? now),
-                created_at: this.#ts(now),
-              })
-            }
-            await trx.insertInto('image_event_alert_receiver').values(values).execute()
-          }
-        }
-        return { alert, created, receivers: await selectReceivers(trx, alert.imageEventAlertId) }
-      }),
-    )
+    return this.recordAlerts([{ imageEventId, wants }], now).then((outcomes) => outcomes[0]!)
   }
 
-  /** When the subscription sent a message less than its digest interval ago: the end of that interval. */
-  async #digestHold(trx: Db, subscription: SubscriptionRecord, now: Date): Promise<Date | null> {
-    const seconds = subscription.filter.digestSeconds
-    if (seconds === undefined || seconds <= 0) return null
-    const last = await trx
-      .selectFrom('image_event_alert_receiver')
-      .select((eb) => eb.fn.max('created_at').as('last'))
-      .where('subscription_id', '=', subscription.subscriptionId)
-      .where('digest', '=', 0)
-      .executeTakeFirst()
-    if (last?.last === null || last?.last === undefined) return null
-    const ends = toDate(last.last as Date | string).getTime() + seconds * 1000
-    return ends > now.getTime() ? new Date(ends) : null
+  recordAlerts(
+    entries: readonly AlertToRecord[],
+    now: Date,
+  ): Promise<{ alert: AlertRecord; created: boolean; receivers: ReceiverRecord[] }[]> {
+    // The catalog's Kysely: the alert writes span the catalog's tables and the delivery ones.
+    return this.#run('recordAlerts', () => recordAlerts(this.#backend.db, this.#backend.kind, entries, now))
   }
 
   claimDue(now: Date, limit: number, leaseMs: number, excludeSubscriptionIds: readonly number[] = []): Promise<ReceiverRecord[]> {
@@ -280,8 +243,13 @@ class SqlSubscriptions implements Subscriptions {
   }
 
   recordAttempt(receiverId: number, outcome: AttemptOutcome): Promise<void> {
-    return this.#run('recordAttempt', async (db) => {
-      const base = db.updateTable('image_event_alert_receiver').where('receiver_id', '=', receiverId)
+    return this.recordAttempts([receiverId], outcome)
+  }
+
+  recordAttempts(receiverIds: readonly number[], outcome: AttemptOutcome): Promise<void> {
+    if (receiverIds.length === 0) return Promise.resolve()
+    return this.#run('recordAttempts', async (db) => {
+      const base = db.updateTable('image_event_alert_receiver').where('receiver_id', 'in', [...receiverIds])
       if (outcome.kind === 'delivered') {
         await base
           .set({
@@ -325,7 +293,7 @@ class SqlSubscriptions implements Subscriptions {
   }
 
   receiversOfAlert(imageEventAlertId: number): Promise<ReceiverRecord[]> {
-    return this.#run('receiversOfAlert', (db) => selectReceivers(db, imageEventAlertId))
+    return this.#run('receiversOfAlert', (db) => selectReceivers(db, [imageEventAlertId]))
   }
 
   retry(options: { imageEventAlertId?: number; status?: 'failed' | 'dead'; now: Date }): Promise<number> {
@@ -421,23 +389,4 @@ class SqlSubscriptions implements Subscriptions {
       return toNumber((row?.open ?? 0) as number | string | bigint)
     })
   }
-}
-
-function selectSubscriptions(db: Db, enabledOnly: boolean) {
-  return db
-    .selectFrom('image_event_subscription as s')
-    .innerJoin('image_event_subscriber as b', 'b.subscriber_id', 's.subscriber_id')
-    .selectAll('s')
-    .$if(enabledOnly, (q) => q.where('s.enabled', '=', 1).where('b.enabled', '=', 1))
-    .orderBy('s.subscription_id')
-}
-
-async function selectReceivers(db: Db, imageEventAlertId: number): Promise<ReceiverRecord[]> {
-  const rows = await db
-    .selectFrom('image_event_alert_receiver')
-    .selectAll()
-    .where('image_event_alert_id', '=', imageEventAlertId)
-    .orderBy('receiver_id')
-    .execute()
-  return rows.map(toReceiverRecord)
 }

@@ -6,10 +6,13 @@ import type {
   SubscriberRecord,
   SubscriptionRecord,
 } from '../../core/ports/subscriptions.js'
+import type { Kysely, Transaction } from 'kysely'
 import { toDate, toDateOrNull, toNumber, toNumberOrNull } from './row-mappers.js'
-import type { ReceiverRow, SubscriberRow, SubscriptionRow } from './subscription-schema.js'
+import type { DeliveryDatabase, ReceiverRow, SubscriberRow, SubscriptionRow } from './subscription-schema.js'
 
-/** Rows of the delivery tables → records (same conventions as row-mappers.ts). */
+/** Rows of the delivery tables → records (same conventions as row-mappers.ts), and the two reads shared by their writers. */
+
+type Db = Kysely<DeliveryDatabase> | Transaction<DeliveryDatabase>
 
 export function toSubscriberRecord(row: SubscriberRow): SubscriberRecord {
   return {
@@ -61,4 +64,26 @@ export function toReceiverRecord(row: ReceiverRow): ReceiverRecord {
     createdAt: toDate(row.created_at),
     deliveredAt: toDateOrNull(row.delivered_at),
   }
+}
+
+/** Subscriptions by id (only the enabled ones of enabled subscribers, when asked). */
+export function selectSubscriptions(db: Db, enabledOnly: boolean) {
+  return db
+    .selectFrom('image_event_subscription as s')
+    .innerJoin('image_event_subscriber as b', 'b.subscriber_id', 's.subscriber_id')
+    .selectAll('s')
+    .$if(enabledOnly, (q) => q.where('s.enabled', '=', 1).where('b.enabled', '=', 1))
+    .orderBy('s.subscription_id')
+}
+
+/** The receiver rows of these alerts, by id. */
+export async function selectReceivers(db: Db, imageEventAlertIds: readonly number[]): Promise<ReceiverRecord[]> {
+  if (imageEventAlertIds.length === 0) return []
+  const rows = await db
+    .selectFrom('image_event_alert_receiver')
+    .selectAll()
+    .where('image_event_alert_id', 'in', [...imageEventAlertIds])
+    .orderBy('receiver_id')
+    .execute()
+  return rows.map(toReceiverRecord)
 }

@@ -142,6 +142,22 @@ export interface Catalog {
   /** Inserts the alert unless the event already has one; either way returns the stored row. */
   insertAlert(imageEventId: number): Promise<{ alert: AlertRecord; created: boolean }>
   markAlertDelivered(imageEventAlertId: number, channels: string[], deliveredAt: Date): Promise<void>
+  /**
+   * The events with these ids, each with its image, in one statement: the alert stage reads a batch of events at
+   * once. Ids not in image_event are left out; the order is unspecified.
+   */
+  getEventsWithImages(imageEventIds: readonly number[]): Promise<{ event: ImageEventRecord; image: ImageRecord }[]>
+  /**
+   * insertAlert for many events: one transaction, one multi-row insert. Outcomes in the order of the ids; an id given
+   * twice is `created` once at most. Callers racing on overlapping ids get one alert per event, `created` for exactly
+   * one of them. Leaves out receiver rows: Subscriptions.recordAlerts writes those with the alerts.
+   */
+  insertAlerts(imageEventIds: readonly number[], createdAt: Date): Promise<{ alert: AlertRecord; created: boolean }[]>
+  /**
+   * markAlertDelivered for many alerts in one UPDATE, with one time and channel list. NotFoundError names the ids
+   * not in image_event_alert; the others are marked all the same.
+   */
+  markAlertsDelivered(imageEventAlertIds: readonly number[], channels: string[], deliveredAt: Date): Promise<void>
 
   // recovery: what a stage must (re)publish after a crash
   listImagesByStatus(status: ImageStatus, page: Page): Promise<ImageRecord[]>

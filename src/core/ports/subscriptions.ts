@@ -82,6 +82,12 @@ export interface AlertFacts {
   changedFraction: number | null
 }
 
+/** One event for Subscriptions.recordAlerts, and which subscriptions want its alert. */
+export interface AlertToRecord {
+  imageEventId: number
+  wants: (subscription: SubscriptionRecord) => boolean
+}
+
 export interface ReceiverQuery {
   status?: ReceiverStatus
   imageEventAlertId?: number
@@ -122,6 +128,17 @@ export interface Subscriptions {
     wants: (subscription: SubscriptionRecord) => boolean,
     now: Date,
   ): Promise<{ alert: AlertRecord; created: boolean; receivers: ReceiverRecord[] }>
+  /**
+   * recordAlert for many events in one transaction and a fixed number of statements (one multi-row insert of the
+   * alerts, one of their receiver rows): the alert stage's batch. Outcomes in the order of `entries`; an event given
+   * twice is `created` once at most. Callers racing on overlapping events get one alert per event, `created` for
+   * exactly one of them, and only that one adds its receivers. Digest intervals hold alerts as one recordAlert call
+   * per event, in ascending event order, would.
+   */
+  recordAlerts(
+    entries: readonly AlertToRecord[],
+    now: Date,
+  ): Promise<{ alert: AlertRecord; created: boolean; receivers: ReceiverRecord[] }[]>
 
   /**
    * Claims up to `limit` receivers that are due (pending or failed, next attempt ≤ now) for `leaseMs`:
@@ -134,6 +151,8 @@ export interface Subscriptions {
   release(receiverIds: readonly number[], now: Date): Promise<void>
   /** Records one attempt's outcome. */
   recordAttempt(receiverId: number, outcome: AttemptOutcome): Promise<void>
+  /** recordAttempt of one outcome for many receivers (a digest group, sends that ended together), in one UPDATE. */
+  recordAttempts(receiverIds: readonly number[], outcome: AttemptOutcome): Promise<void>
   listReceivers(query: ReceiverQuery): Promise<ReceiverRecord[]>
   /** When the alert's receivers are wanted by the viewer. */
   receiversOfAlert(imageEventAlertId: number): Promise<ReceiverRecord[]>

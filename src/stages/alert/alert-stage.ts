@@ -1,23 +1,41 @@
+import { Coalescer } from '../../core/coalescer.js'
 import { NotFoundError } from '../../core/errors.js'
 import { parseImageEventAlertMessage } from '../../core/messages.js'
 import type { ReceivedMessage, Subscription } from '../../core/ports/bus.js'
-import type { DeliveryChannel } from '../../core/ports/delivery-channel.js'
-import type { Subscriptions } from '../../core/ports/subscriptions.js'
-import type { AlertRecord, ImageEventRecord } from '../../core/types.js'
+import type { AlertNotice, DeliveryChannel } from '../../core/ports/delivery-channel.js'
+import type { SubscriptionRecord, Subscriptions } from '../../core/ports/subscriptions.js'
+import type { AlertRecord, ImageEventRecord, ImageRecord } from '../../core/types.js'
 import { matchesFilter } from './alert-filter.js'
 import { consumeTopic } from '../message-worker.js'
 import { forEachPendingPage, retrying, type StageContext } from '../stage-context.js'
 import { ROW_WAIT_MS, waitForRow } from '../wait-for-row.js'
+
+/** Keys per coalesced catalog call at most: a consumer batch, or a page of recovery. */
+const MAX_COALESCED = 500
+
+interface EventWithImage {
+  event: ImageEventRecord
+  image: ImageRecord
+}
 
 /**
  * The alert stage: records one `image_event_alert` row per event (unique on image_event_id, so a
  * redelivered message finds the existing alert) and hands it to every delivery channel. Delivery is
  * at-least-once: `delivered_at` is set after all channels accepted, and undelivered alerts are retried
  * when the stage starts again.
+ *
+ * It handles a whole consumer batch at once, and the handlers' catalog calls are coalesced step by step (reading
+ * the events, recording the alerts and their receiver rows, marking them delivered): a batch costs a few
+ * statements, not a few per message. Each message still succeeds or fails on its own.
  */
 export class AlertStage {
   /** Alerts this process delivered (not the catalog's totals). */
   readonly stats = { delivered: 0 }
+  readonly #events = new Coalescer((ids: number[]) => this.#readEvents(ids), { maxBatchSize: MAX_COALESCED })
+  readonly #alerts = new Coalescer((events: EventWithImage[]) => this.#recordAlerts(events), { maxBatchSize: MAX_COALESCED })
+  readonly #delivered = new Coalescer((ids: number[]) => this.#markDelivered(ids), { maxBatchSize: MAX_COALESCED })
+  /** Deliveries under way here, by alert: a message repeated within a batch waits for the delivery in hand. */
+  readonly #delivering = new Map<number, Promise<void>>()
 
   constructor(
     private readonly context: StageContext,
@@ -29,19 +47,27 @@ export class AlertStage {
   async start(): Promise<Subscription> {
     await this.recover()
     const { topics } = this.context
-    return consumeTopic(this.context, 'alert', { topic: topics.imageEventAlert, group: topics.imageEventAlertGroup }, (message) =>
-      this.handle(message),
+    return consumeTopic(
+      this.context,
+      'alert',
+      { topic: topics.imageEventAlert, group: topics.imageEventAlertGroup },
+      (message) => this.handle(message),
+      { wholeBatch: true },
     )
   }
 
-  /** Delivers alerts recorded before a crash but never delivered. */
+  /** Delivers alerts recorded before a crash but never delivered, a page at a time. */
   async recover(): Promise<number> {
     return forEachPendingPage(
       this.context,
       (page) => this.context.catalog.listUndeliveredAlerts(page),
       (alert) => alert.imageEventAlertId,
       async (alerts) => {
-        for (const alert of alerts) await retrying(this.context, 'delivery', () => this.deliver(alert))
+        const settled = await Promise.allSettled(
+          alerts.map((alert) => retrying(this.context, 'delivery', () => this.#deliverRecorded(alert))),
+        )
+        const failed = settled.find((outcome) => outcome.status === 'rejected')
+        if (failed !== undefined) throw failed.reason
       },
     )
   }
@@ -55,47 +81,68 @@ export class AlertStage {
   async alertEvent(imageEventId: number, waitMs = ROW_WAIT_MS): Promise<AlertRecord> {
     // Only events with their difference image are alerted: the original's analysis client (and imgpipe's)
     // inserts the event, uploads, then sets the key. Wait for that; recovery of analyze republishes later ones.
-    const event = await waitForRow(this.context, () => this.keyedEvent(imageEventId), { timeoutMs: waitMs })
-    if (event === null) throw new NotFoundError(`image_event_id ${imageEventId} is not in image_event with a difference image`)
-    const { alert, created } = await this.recordAlert(event)
+    const found = await waitForRow(this.context, () => this.#keyedEvent(imageEventId), { timeoutMs: waitMs })
+    if (found === null) throw new NotFoundError(`image_event_id ${imageEventId} is not in image_event with a difference image`)
+    const { alert, created } = await this.#alerts.load(found)
     if (created) this.context.metrics?.increment('imgpipe_alerts_total')
-    if (alert.deliveredAt === null) await this.deliver(alert)
+    if (alert.deliveredAt === null) await this.#deliver({ alert, ...found })
     return alert
   }
 
-  private async keyedEvent(imageEventId: number) {
-    const event = await this.context.catalog.getEvent(imageEventId)
-    return event === null || event.differenceImageObjectKey === null ? null : event
+  async #keyedEvent(imageEventId: number): Promise<EventWithImage | null> {
+    const found = await this.#events.load(imageEventId)
+    return found === null || found.event.differenceImageObjectKey === null ? null : found
   }
 
-  /** The alert, and in the same transaction a receiver row per subscription whose filter wants it. */
-  private async recordAlert(event: ImageEventRecord): Promise<{ alert: AlertRecord; created: boolean }> {
-    const { catalog } = this.context
-    if (this.delivery === undefined) return catalog.insertAlert(event.imageEventId)
-    const image = await catalog.getImage(event.imageId)
-    if (image === null) throw new NotFoundError(`image_id ${event.imageId} of event ${event.imageEventId} is not in image_metadata`)
-    const facts = { stream: image.stream, eventType: event.eventType, changedFraction: image.changedFraction }
-    const { alert, created, receivers } = await this.delivery.subscriptions.recordAlert(
-      event.imageEventId,
-      (subscription) => matchesFilter(subscription.filter, facts),
-      new Date(),
-    )
-    if (created && receivers.length > 0) this.delivery.onRecorded?.()
-    return { alert, created }
+  async #readEvents(imageEventIds: number[]): Promise<(EventWithImage | null)[]> {
+    const found = await this.context.catalog.getEventsWithImages(imageEventIds)
+    const byId = new Map(found.map((item) => [item.event.imageEventId, item]))
+    return imageEventIds.map((id) => byId.get(id) ?? null)
   }
 
-  private async deliver(alert: AlertRecord): Promise<void> {
-    const { catalog } = this.context
-    const event = await catalog.getEvent(alert.imageEventId)
-    const image = event === null ? null : await catalog.getImage(event.imageId)
-    if (event === null || image === null) throw new NotFoundError(`alert ${alert.imageEventAlertId} has no event or image`)
-    for (const channel of this.channels) await channel.deliver({ alert, event, image })
-    await catalog.markAlertDelivered(
-      alert.imageEventAlertId,
-      this.channels.map((channel) => channel.name),
-      new Date(),
-    )
+  /** The alerts, and in the same transaction a receiver row per subscription whose filter wants one. */
+  async #recordAlerts(events: EventWithImage[]): Promise<{ alert: AlertRecord; created: boolean }[]> {
+    const now = new Date()
+    if (this.delivery === undefined) {
+      return this.context.catalog.insertAlerts(
+        events.map(({ event }) => event.imageEventId),
+        now,
+      )
+    }
+    const entries = events.map(({ event, image }) => {
+      const facts = { stream: image.stream, eventType: event.eventType, changedFraction: image.changedFraction }
+      return { imageEventId: event.imageEventId, wants: (subscription: SubscriptionRecord) => matchesFilter(subscription.filter, facts) }
+    })
+    const outcomes = await this.delivery.subscriptions.recordAlerts(entries, now)
+    if (outcomes.some(({ created, receivers }) => created && receivers.length > 0)) this.delivery.onRecorded?.()
+    return outcomes
+  }
+
+  async #deliverRecorded(alert: AlertRecord): Promise<void> {
+    const found = await this.#events.load(alert.imageEventId)
+    if (found === null) throw new NotFoundError(`alert ${alert.imageEventAlertId} has no event or image`)
+    await this.#deliver({ alert, ...found })
+  }
+
+  #deliver(notice: AlertNotice): Promise<void> {
+    const id = notice.alert.imageEventAlertId
+    const running = this.#delivering.get(id)
+    if (running !== undefined) return running
+    const delivery = this.#deliverOnce(notice).finally(() => this.#delivering.delete(id))
+    this.#delivering.set(id, delivery)
+    return delivery
+  }
+
+  async #deliverOnce(notice: AlertNotice): Promise<void> {
+    for (const channel of this.channels) await channel.deliver(notice)
+    await this.#delivered.load(notice.alert.imageEventAlertId)
     this.stats.delivered += 1
-    this.context.metrics?.observe('imgpipe_receive_to_alert_seconds', (Date.now() - image.receivedAt.getTime()) / 1000)
+    this.context.metrics?.observe('imgpipe_receive_to_alert_seconds', (Date.now() - notice.image.receivedAt.getTime()) / 1000)
+  }
+
+  async #markDelivered(imageEventAlertIds: number[]): Promise<undefined[]> {
+    const names = this.channels.map((channel) => channel.name)
+    await this.context.catalog.markAlertsDelivered(imageEventAlertIds, names, new Date())
+    return imageEventAlertIds.map(() => undefined)
   }
 }

@@ -5,6 +5,7 @@ import type { AlertImage, AlertItem, DeliveryReceipt, SubscriptionChannel } from
 import type { ObjectStore } from '../../core/ports/object-store.js'
 import type { AlertView } from '../../core/types.js'
 import type { AttemptOutcome, ReceiverRecord, SubscriptionRecord, Subscriptions } from '../../core/ports/subscriptions.js'
+import { Coalescer } from '../../core/coalescer.js'
 import { sleep } from '../../core/retry.js'
 import { alertItem, alertPayload } from './alert-payload.js'
 
@@ -40,6 +41,8 @@ const VIEW_CACHE_SIZE = 512
 const SUBSCRIPTION_TTL_MS = 2_000
 /** A Retry-After longer than this is taken as this: a target cannot park a receiver for days. */
 const MAX_RETRY_AFTER_MS = 3_600_000
+/** Receivers whose outcomes one coalesced call records at most. */
+const OUTCOMES_PER_UPDATE = 256
 /** A claim holds twice the attempt timeout plus this: time for the bookkeeping around the attempt. */
 const LEASE_MARGIN_MS = 1_000
 
@@ -74,6 +77,9 @@ export class DeliveryWorker {
   readonly #subscriptionCache = new Map<number, { record: SubscriptionRecord | null; until: number }>()
   readonly #viewCache = new Map<number, AlertView>()
   readonly #stop = new AbortController()
+  readonly #outcomes = new Coalescer((items: { receiverIds: number[]; outcome: AttemptOutcome }[]) => this.#recordOutcomes(items), {
+    maxBatchSize: OUTCOMES_PER_UPDATE,
+  })
   #wake: (() => void) | undefined
   #loop: Promise<void> | undefined
 
@@ -199,14 +205,33 @@ export class DeliveryWorker {
       this.logger.warn(log, failed.kind === 'dead' ? 'delivery failed for good' : 'delivery failed, will retry')
       outcome = failed
     }
-    for (const receiver of group) {
-      try {
-        await this.subscriptions.recordAttempt(receiver.receiverId, outcome)
-      } catch (error) {
-        // The lease runs out and the receiver is sent again: at-least-once, same delivery id.
-        this.logger.warn({ err: error, receiverId: receiver.receiverId }, 'delivery: recording an attempt failed')
+    const receiverIds = group.map((receiver) => receiver.receiverId)
+    try {
+      await this.#outcomes.load({ receiverIds, outcome })
+    } catch (error) {
+      // The lease runs out and the receivers are sent again: at-least-once, same delivery id.
+      this.logger.warn({ err: error, receiverIds }, 'delivery: recording an attempt failed')
+    }
+  }
+
+  /**
+   * The outcomes of the sends that ended in one turn of the event loop: one UPDATE per distinct outcome rather than
+   * one per receiver. Successes with the same response code are one outcome, at the latest of their times (they
+   * are milliseconds apart).
+   */
+  async #recordOutcomes(items: { receiverIds: number[]; outcome: AttemptOutcome }[]): Promise<undefined[]> {
+    const groups = new Map<string, { receiverIds: number[]; outcome: AttemptOutcome }>()
+    for (const { receiverIds, outcome } of items) {
+      const key = outcome.kind === 'delivered' ? `delivered ${outcome.responseCode}` : JSON.stringify(outcome)
+      const group = groups.get(key)
+      if (group === undefined) groups.set(key, { receiverIds: [...receiverIds], outcome })
+      else {
+        group.receiverIds.push(...receiverIds)
+        if (outcome.kind === 'delivered' && group.outcome.kind === 'delivered' && outcome.at > group.outcome.at) group.outcome = outcome
       }
     }
+    await Promise.all([...groups.values()].map(({ receiverIds, outcome }) => this.subscriptions.recordAttempts(receiverIds, outcome)))
+    return items.map(() => undefined)
   }
 
   /** Builds the payload and hands it to the subscription's channel, within the attempt timeout. */

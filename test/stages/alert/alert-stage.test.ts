@@ -1,8 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { DeliveryFailedError } from '../../../src/core/errors.js'
-import type { AlertNotice, DeliveryChannel } from '../../../src/core/ports/delivery-channel.js'
 import { AlertStage } from '../../../src/stages/alert/alert-stage.js'
 import { memoryContext, message, type TestContext } from '../../support/memory-context.js'
+import { RecordingChannel } from '../../support/recording-channel.js'
 
 let context: TestContext
 let eventId: number
@@ -36,19 +35,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await context.close()
 })
-
-class RecordingChannel implements DeliveryChannel {
-  readonly name = 'recording'
-  readonly notices: AlertNotice[] = []
-  failuresLeft = 0
-  async deliver(notice: AlertNotice): Promise<void> {
-    if (this.failuresLeft > 0) {
-      this.failuresLeft -= 1
-      throw new DeliveryFailedError('receiver unavailable')
-    }
-    this.notices.push(notice)
-  }
-}
 
 describe('AlertStage', () => {
   it('records one alert per event and delivers it once, however often the message comes', async () => {
