@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url'
 import Database from 'better-sqlite3'
 import { analyzePair } from '../src/analysis/analyze-pair.js'
 import { decodeImage, type RawImage } from '../src/analysis/decode-image.js'
+import { mockImages } from '../src/analysis/mock-stream.js'
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 
@@ -131,6 +132,13 @@ export async function kernel(images: readonly Buffer[]): Promise<{ images: numbe
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9
   return { images: images.length, events, imagesPerSecond: round(images.length / seconds) }
+}
+
+/** The mock stream's images (as `imgpipe run` makes them), in memory, for the kernel-alone measurement. */
+export async function mockStreamImages(count: number, changeEvery: number, size = 350, noise = 0): Promise<Buffer[]> {
+  const images: Buffer[] = []
+  for await (const image of mockImages({ count, changeEvery, size, noise })) images.push(image.bytes)
+  return images
 }
 
 export function round(value: number): number {

@@ -21,7 +21,7 @@ import os from 'node:os'
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3'
 import { Admin, Producer, stringSerializers } from '@platformatic/kafka'
 import mysql from 'mysql2/promise'
-import { percentiles, ratio, round, runCliChild, startCliChild, type RunningChild } from './bench-support.js'
+import { kernel, mockStreamImages, percentiles, ratio, round, runCliChild, startCliChild, type RunningChild } from './bench-support.js'
 
 const scale = Number(process.env['BENCH_SCALE'] ?? 1)
 const only = process.env['BENCH_SCENARIOS']?.split(',').map((name) => name.trim())
@@ -105,6 +105,9 @@ const ANALYSED = `SELECT COUNT(*) FROM image_metadata WHERE status <> 'received'
 const ALERTED = `SELECT COUNT(*) FROM image_event_alert`
 const DELIVERED = `${ALERTED} WHERE delivered_at IS NOT NULL`
 /** Milliseconds from the first alert recorded to the last one delivered. */
+/** The receive and analyze stages' own spans, from the catalog's timestamps (no process start-up or group join). */
+const RECEIVE_MS = 'SELECT TIMESTAMPDIFF(MICROSECOND, MIN(received_at), MAX(received_at)) / 1000 FROM image_metadata'
+const ANALYZE_MS = 'SELECT TIMESTAMPDIFF(MICROSECOND, MIN(analyzed_at), MAX(analyzed_at)) / 1000 FROM image_metadata'
 const DRAIN_MS = 'SELECT TIMESTAMPDIFF(MICROSECOND, MIN(created_at), MAX(delivered_at)) / 1000 FROM image_event_alert'
 
 async function stopAll(children: RunningChild[]): Promise<Record<string, number>> {
@@ -198,6 +201,7 @@ async function endToEnd(): Promise<Record<string, unknown>> {
       seconds: round((done - started) / 1000),
       images_per_s: round(images / ((done - started) / 1000)),
       receive_images_per_s: round(images / receive.seconds),
+      receive_span_images_per_s: round(images / ((await scalar(deployment.db, RECEIVE_MS)) / 1000)),
       peak_rss_mb: { receive: round(receive.maxRssKb / 1024), ...rss },
     }
   } finally {
@@ -223,14 +227,21 @@ async function allEvents(analyzers: 1 | 2): Promise<Record<string, unknown>> {
     const alerted = await until(deployment.db, DELIVERED, events)
     const rss = await stopAll([...analyzing, alert])
     const drainMs = await scalar(deployment.db, DRAIN_MS)
+    const analyzeSpan = round(images / ((await scalar(deployment.db, ANALYZE_MS)) / 1000))
+    const alone = await kernel(await mockStreamImages(perStream, 1))
     return {
       measure: 'all-events',
       analyzers,
       images,
       events,
       receive_images_per_s: round(images / receive.seconds),
+      receive_span_images_per_s: round(images / ((await scalar(deployment.db, RECEIVE_MS)) / 1000)),
       // From the first analyzer's start: includes joining the group, as a freshly started stage does.
       analyze_images_per_s: round(images / ((analysed - started) / 1000)),
+      // From the first analysis to the last, and the kernel alone (decode, compare, encode) on one stream's images.
+      analyze_span_images_per_s: analyzeSpan,
+      kernel_images_per_s: alone.imagesPerSecond,
+      ratio_analyze_span_to_kernel: ratio(analyzeSpan, alone.imagesPerSecond),
       // The stage's own span (first alert to last delivery), and the process's whole life (start-up and group join).
       alert_drain_alerts_per_s: round(events / (drainMs / 1000)),
       alert_process_alerts_per_s: round(events / ((alerted - alertStarted) / 1000)),
