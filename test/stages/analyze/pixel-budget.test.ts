@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest'
+import { analysisPixelBytes, PixelBudget } from '../../../src/stages/analyze/pixel-budget.js'
+
+/** Runs jobs of the given sizes at once on a budget and records the most bytes held together. */
+async function peakOf(budget: PixelBudget, sizes: number[]): Promise<{ peak: number; order: number[] }> {
+  let held = 0
+  let peak = 0
+  const order: number[] = []
+  await Promise.all(
+    sizes.map((bytes, index) =>
+      budget.run(bytes, async () => {
+        held += bytes
+        peak = Math.max(peak, held)
+        order.push(index)
+        await new Promise((resolve) => setTimeout(resolve, 5))
+        held -= bytes
+      }),
+    ),
+  )
+  return { peak, order }
+}
+
+describe('PixelBudget', () => {
+  it('lets small analyses run together', async () => {
+    expect((await peakOf(new PixelBudget(100), [10, 10, 10, 10])).peak).toBe(40)
+  })
+
+  it('makes large analyses take turns, in arrival order', async () => {
+    expect(await peakOf(new PixelBudget(100), [60, 60, 60])).toEqual({ peak: 60, order: [0, 1, 2] })
+  })
+
+  it('runs an analysis larger than the whole budget alone instead of never', async () => {
+    expect((await peakOf(new PixelBudget(100), [500, 10])).peak).toBe(500)
+  })
+
+  it('counts an image and its predecessor, 3 bytes per pixel', () => {
+    expect(analysisPixelBytes(7000, 7000)).toBe(294_000_000)
+    expect(analysisPixelBytes(null, 10)).toBe(0)
+  })
+})
