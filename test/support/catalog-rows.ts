@@ -24,7 +24,8 @@ const IMAGE_COLUMNS = [
   'max_abs_difference',
 ] as const
 
-async function allRows(catalog: Catalog, table: 'image_metadata' | 'image_event' | 'image_event_alert') {
+/** Every row of a table, as stored (ids and keys included). */
+export async function allRows(catalog: Catalog, table: 'image_metadata' | 'image_event' | 'image_event_alert') {
   const rows: Record<string, unknown>[] = []
   const idColumn = { image_metadata: 'image_id', image_event: 'image_event_id', image_event_alert: 'image_event_alert_id' }[table]
   for (;;) {

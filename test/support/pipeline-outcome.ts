@@ -16,7 +16,7 @@ import path from 'node:path'
 import { openSqliteCatalog } from '../../src/adapters/sqlite/sqlite-catalog.js'
 import type { Catalog } from '../../src/core/ports/catalog.js'
 import type { ObjectStore } from '../../src/core/ports/object-store.js'
-import { catalogRows } from './catalog-rows.js'
+import { allRows, catalogRows } from './catalog-rows.js'
 import { cleanEnv, runCli } from './cli.js'
 import { uniqueName } from './integration.js'
 
@@ -94,11 +94,7 @@ export function comparable(rows: Rows): ComparableRows {
   }
   const events = new Map<string, string[]>()
   for (const event of rows.events) {
-    // Difference images are named by image_event_id, which gaps and concurrent partitions change.
-    add(events, event.image, {
-      ...event,
-      difference_image_object_key: String(event.difference_image_object_key).replace(/_\d+\.jpg$/, '_N.jpg'),
-    })
+    add(events, event.image, event)
   }
   const alerts = new Map<string, string[]>()
   for (const alert of rows.alerts) add(alerts, alert.image, alert)
@@ -134,10 +130,11 @@ export async function checkOutcome(catalog: Catalog, store: ObjectStore, referen
     if (bytes === null) problem('lost', `object ${key} of image ${String(image['stream'])}#${String(image['image_num'])}`)
     else if (createHash('sha256').update(bytes).digest('hex') !== image['content_sha256']) problem('corrupt', `object ${key}`)
   }
-  for (const event of rows.events) {
-    const key = String(event.difference_image_object_key)
+  // The stored keys, not catalogRows' comparable form of them.
+  for (const event of await allRows(catalog, 'image_event')) {
+    const key = String(event['difference_image_object_key'])
     referenced.add(key)
-    if ((await store.stat(key)) === null) problem('lost', `difference image ${key} of ${event.image}`)
+    if ((await store.stat(key)) === null) problem('lost', `difference image ${key} of event ${String(event['image_event_id'])}`)
   }
   for (const prefix of ['image/', 'difference_image/']) {
     for await (const object of store.list(prefix)) if (!referenced.has(object.key)) problem('orphans', object.key)
