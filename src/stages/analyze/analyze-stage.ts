@@ -197,10 +197,10 @@ export class AnalyzeStage {
     return !isImgpipeError(failure, 'IMGPIPE_STORE_UNAVAILABLE', 'IMGPIPE_CATALOG_UNAVAILABLE', 'IMGPIPE_BUS_UNAVAILABLE', 'IMGPIPE_CLOSED')
   }
 
-  /** The predecessor's pixels, or null after marking it failed when its own object is bad. */
+  /** The predecessor's pixels (taken out of the cache: this comparison is their last use), or null after marking it failed when its own object is bad. */
   private async previousPixels(previous: ImageRecord): Promise<RawImage | null> {
     try {
-      return await this.pixels(previous)
+      return await this.pixels(previous, true)
     } catch (error) {
       const failure = toImgpipeError(error)
       if (!this.blamesImage(failure)) throw failure
@@ -292,9 +292,12 @@ export class AnalyzeStage {
     else this.leases.set(image, count)
   }
 
-  /** Decoded pixels of an image's own object, checked against the bytes its row recorded. */
-  private async pixels(image: ImageRecord): Promise<RawImage> {
-    const cached = image.contentSha256 === null ? undefined : this.cache.get(image.contentSha256)
+  /**
+   * Decoded pixels of an image's own object, checked against the bytes its row recorded. `last`: the caller is the
+   * image's last user (its successor's comparison), so they are not kept.
+   */
+  private async pixels(image: ImageRecord, last = false): Promise<RawImage> {
+    const cached = last ? this.cache.take(image.contentSha256) : this.cache.get(image.contentSha256)
     if (cached !== undefined) return cached
     const bytes = await this.context.store.get(image.imageObjectKey)
     if (image.contentSha256 !== null) {
@@ -302,7 +305,7 @@ export class AnalyzeStage {
       if (actual !== image.contentSha256) throw new ObjectMismatchError(image.imageObjectKey, image.contentSha256, actual)
     }
     const decoded = await decodeImage(bytes, this.context.analysis)
-    if (image.contentSha256 !== null) this.cache.set(image.contentSha256, decoded)
+    if (!last) this.cache.set(image.contentSha256, decoded)
     return decoded
   }
 

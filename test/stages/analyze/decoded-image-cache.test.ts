@@ -52,4 +52,15 @@ describe('DecodedImageCache', () => {
     cache.set(null, image(1))
     expect(cache.get(null)).toBeUndefined()
   })
+
+  it('hands a taken image out once: it leaves the cache and its bytes leave the budget', () => {
+    const cache = new DecodedImageCache(100)
+    cache.set('a', image(1, 10))
+    cache.set('b', image(2, 10))
+    expect(cache.take('a')?.data[0]).toBe(1)
+    expect(cache.take('a')).toBeUndefined()
+    expect(cache.get('a')).toBeUndefined()
+    expect(cache.size).toBe(30)
+    expect(cache.take(null)).toBeUndefined()
+  })
 })
