@@ -2,10 +2,12 @@ import { createHash } from 'node:crypto'
 import { ANALYZER, analyzePair, type PairAnalysis } from '../../analysis/analyze-pair.js'
 import { decodeImage, type RawImage } from '../../analysis/decode-image.js'
 import { inspectedPixels } from '../../analysis/inspected-pixels.js'
+import { Coalescer } from '../../core/coalescer.js'
 import { describeError, isImgpipeError, NotFoundError, ObjectMismatchError, toImgpipeError, type ImgpipeError } from '../../core/errors.js'
 import { encodeMessage, parseImageAnalysisMessage, SCHEMA_VERSION, type ImageEventAlertMessage } from '../../core/messages.js'
 import { differenceImageObjectKey, imageNumFromFilename } from '../../core/object-keys.js'
 import type { ReceivedMessage, Subscription } from '../../core/ports/bus.js'
+import type { AnalysisWrite, AnalysisWriteOutcome } from '../../core/ports/catalog.js'
 import type { AnalysisResult, ImageEventRecord, ImageRecord } from '../../core/types.js'
 import { consumeTopic } from '../message-worker.js'
 import { forEachPendingPage, retrying, type StageContext } from '../stage-context.js'
@@ -14,6 +16,9 @@ import { DecodedImageCache } from './decoded-image-cache.js'
 
 /** Budget of the pixels a receive stage of this process hands over (see InspectedPixels), within the decode cache's. */
 const INSPECTED_PIXELS_MAX_BYTES = 64 * 1024 * 1024
+
+/** Most analyses written in one statement: a batch is at most the handlers in flight, and this bounds the SQL. */
+const WRITE_BATCH_MAX = 64
 
 /** Analysis of one image against its predecessor, before anything is written. */
 interface Comparison {
@@ -41,6 +46,12 @@ interface Comparison {
  */
 export class AnalyzeStage {
   private readonly cache: DecodedImageCache
+  /**
+   * The analyses of concurrent handlers go to the catalog together: one UPDATE (and one event INSERT) per batch
+   * instead of a transaction of four statements per image. A batch that fails for one image's sake (its row gone)
+   * is written again image by image, so that only that image's handler fails.
+   */
+  private readonly writes: Coalescer<AnalysisWrite, AnalysisWriteOutcome>
   /** What this process did (not the catalog's totals): how several analyzers shared the work. */
   readonly stats = { analyzed: 0, failed: 0, events: 0 }
 
@@ -50,6 +61,10 @@ export class AnalyzeStage {
     private readonly options: { rowWaitMs?: number } = {},
   ) {
     this.cache = new DecodedImageCache(context.analysis.decodeCacheBytes)
+    this.writes = new Coalescer((writes) => context.catalog.recordAnalyses(writes), {
+      maxBatch: WRITE_BATCH_MAX,
+      splitOnError: (error) => !toImgpipeError(error).canRetry,
+    })
     // A receive stage in this process hands over the pixels it decoded to validate each image: about one receive
     // window of 350 px images (64 × 0.37 MB) waits there for analysis; larger images mostly miss and are decoded here.
     inspectedPixels.enable(Math.min(context.analysis.decodeCacheBytes, INSPECTED_PIXELS_MAX_BYTES))
@@ -98,9 +113,17 @@ export class AnalyzeStage {
   async analyzeImage(imageId: number, imageNum: number | null = null): Promise<void> {
     const { catalog, logger } = this.context
     // The original's clients publish right after their own commit, on another connection: wait for the row.
-    let image = await waitForRow(this.context, () => catalog.getImage(imageId), { timeoutMs: this.options.rowWaitMs ?? ROW_WAIT_MS })
-    if (image === null) throw new NotFoundError(`image_id ${imageId} is not in image_metadata`)
-    if (image.imageNum === null) image = await this.numberOriginalRows(image, imageNum)
+    // The image and its predecessor in one round trip (`undefined` previous: not known yet, look it up).
+    const found = await waitForRow(this.context, () => catalog.getImageWithPrevious(imageId), {
+      timeoutMs: this.options.rowWaitMs ?? ROW_WAIT_MS,
+    })
+    if (found === null) throw new NotFoundError(`image_id ${imageId} is not in image_metadata`)
+    let { image } = found
+    let previous: ImageRecord | null | undefined = found.previous
+    if (image.imageNum === null) {
+      image = await this.numberOriginalRows(image, imageNum)
+      previous = undefined
+    }
     if (image.status === 'failed' || image.status === 'storing') return
     if (image.status === 'analyzed') {
       const event = await catalog.getEventByImageId(imageId)
@@ -108,7 +131,7 @@ export class AnalyzeStage {
       return
     }
     try {
-      const comparison = await this.compareWithPrevious(image)
+      const comparison = await this.compareWithPrevious(image, previous)
       await this.record(image, comparison)
       this.stats.analyzed += 1
       this.context.metrics?.increment('imgpipe_images_analyzed_total')
@@ -149,23 +172,28 @@ export class AnalyzeStage {
     return numbered
   }
 
-  private async compareWithPrevious(image: ImageRecord): Promise<Comparison> {
+  private async compareWithPrevious(image: ImageRecord, known: ImageRecord | null | undefined): Promise<Comparison> {
     const noPrevious = { result: analysisOf(null, null), pair: null }
     if (image.imageNum === null) return noPrevious // nothing to compare by
     const current = await this.pixels(image) // first: a bad own object is this image's failure
     this.lease(current, 1)
     try {
-      return await this.compareWith(image, image.imageNum, current)
+      return await this.compareWith(image, image.imageNum, current, known)
     } finally {
       this.lease(current, -1)
     }
   }
 
   /** The comparison with the last good image before `imageNum`, skipping (and failing) predecessors with bad objects. */
-  private async compareWith(image: ImageRecord, imageNum: number, current: RawImage): Promise<Comparison> {
+  private async compareWith(
+    image: ImageRecord,
+    imageNum: number,
+    current: RawImage,
+    known: ImageRecord | null | undefined,
+  ): Promise<Comparison> {
     const noPrevious = { result: analysisOf(null, null), pair: null }
-    for (let before = imageNum; ;) {
-      const previous = await this.context.catalog.findPreviousImage(image.stream, before)
+    for (let before = imageNum, first = true; ; first = false) {
+      const previous = first && known !== undefined ? known : await this.context.catalog.findPreviousImage(image.stream, before)
       if (previous === null || previous.imageNum === null) return noPrevious
       before = previous.imageNum
       if (previous.status === 'storing') {
@@ -221,18 +249,22 @@ export class AnalyzeStage {
   }
 
   private async record(image: ImageRecord, comparison: Comparison): Promise<void> {
-    const { catalog, logger } = this.context
+    const { logger } = this.context
     const pairEvent = comparison.pair?.event ?? null
     if (pairEvent === null) {
-      await catalog.recordAnalysis(image.imageId, comparison.result, null)
+      await this.writes.submit({ imageId: image.imageId, result: comparison.result, event: null })
       return
     }
-    const { event, created } = await catalog.recordAnalysis(image.imageId, comparison.result, {
+    const { event, created } = await this.writes.submit({
       imageId: image.imageId,
-      differenceImageObjectKey: null,
-      eventType: pairEvent.eventType,
-      analyzer: ANALYZER.name,
-      analyzerVersion: ANALYZER.version,
+      result: comparison.result,
+      event: {
+        imageId: image.imageId,
+        differenceImageObjectKey: null,
+        eventType: pairEvent.eventType,
+        analyzer: ANALYZER.name,
+        analyzerVersion: ANALYZER.version,
+      },
     })
     if (event === null) return
     if (created) {
