@@ -120,5 +120,27 @@ export function catalogAnalysisContract(name: string, open: () => Promise<Opened
         expect(await catalog.getImage(two!)).toMatchObject({ status: 'received' })
       })
     })
+
+    describe('setEventDifferenceKeys', () => {
+      it('sets the keys still missing, keeps those already set, and returns the rows in the given order', async () => {
+        const [one, two, three] = await stream('s', 3)
+        const outcomes = await catalog.recordAnalyses([write(two!, one!, true), write(three!, two!, true)])
+        const [a, b] = outcomes.map((outcome) => outcome.event!.imageEventId)
+        await catalog.setEventDifferenceKey(b!, 'difference_image/s/first.jpg')
+        const rows = await catalog.setEventDifferenceKeys([
+          { imageEventId: b!, differenceImageObjectKey: 'difference_image/s/second.jpg' },
+          { imageEventId: a!, differenceImageObjectKey: 'difference_image/s/a.jpg' },
+        ])
+        expect(rows.map((row) => [row.imageEventId, row.differenceImageObjectKey])).toEqual([
+          [b, 'difference_image/s/first.jpg'],
+          [a, 'difference_image/s/a.jpg'],
+        ])
+        expect(await catalog.getEvent(a!)).toEqual(rows[1])
+        expect(await catalog.setEventDifferenceKeys([])).toEqual([])
+        await expect(catalog.setEventDifferenceKeys([{ imageEventId: 999_999, differenceImageObjectKey: 'x' }])).rejects.toThrow(
+          NotFoundError,
+        )
+      })
+    })
   })
 }

@@ -2,7 +2,7 @@ import { sql } from 'kysely'
 import type { Expression, Kysely, RawBuilder } from 'kysely'
 import { InternalError, NotFoundError } from '../../core/errors.js'
 import type { AnalysisWrite, AnalysisWriteOutcome } from '../../core/ports/catalog.js'
-import type { ImageRecord } from '../../core/types.js'
+import type { ImageEventRecord, ImageRecord } from '../../core/types.js'
 import type { CatalogDatabase, ImageEventRow } from './catalog-schema.js'
 import { toEventRecord, toImageRecord } from './row-mappers.js'
 import { toDbTimestamp, type SqlDialectKind } from './sql-dialect.js'
@@ -169,4 +169,31 @@ async function insertEvents(
 
 function selectEvents(db: Kysely<CatalogDatabase>, imageIds: readonly number[]): Promise<ImageEventRow[]> {
   return db.selectFrom('image_event').selectAll().where('image_id', 'in', imageIds).execute()
+}
+
+/**
+ * `setEventDifferenceKey` for several events: one conditional UPDATE (only keys still NULL change, so racing or
+ * repeated calls are harmless) and one read-back, in the given order. A missing event fails the batch.
+ */
+export async function setEventDifferenceKeys(
+  db: Kysely<CatalogDatabase>,
+  keys: readonly { imageEventId: number; differenceImageObjectKey: string }[],
+): Promise<ImageEventRecord[]> {
+  if (keys.length === 0) return []
+  const ids = keys.map((key) => key.imageEventId)
+  const cases = sql.join(
+    keys.map((key) => sql`when ${key.imageEventId} then ${key.differenceImageObjectKey}`),
+    sql` `,
+  )
+  await db
+    .updateTable('image_event')
+    .set({ difference_image_object_key: sql<string>`case image_event_id ${cases} end` })
+    .where('image_event_id', 'in', ids)
+    .where('difference_image_object_key', 'is', null)
+    .execute()
+  const rows = await db.selectFrom('image_event').selectAll().where('image_event_id', 'in', ids).execute()
+  const byId = new Map(rows.map((row) => [Number(row.image_event_id), toEventRecord(row)]))
+  const missing = ids.filter((id) => !byId.has(id))
+  if (missing.length > 0) throw new NotFoundError(`no image_event row with image_event_id ${missing.join(', ')}`)
+  return ids.map((id) => byId.get(id)!)
 }

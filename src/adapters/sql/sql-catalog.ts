@@ -267,6 +267,10 @@ class SqlCatalogImpl implements SqlCatalog {
     return this.#runIdempotent('recordAnalyses', (db) => analysisWrites.recordAnalyses(db, this.dialect, writes))
   }
 
+  setEventDifferenceKeys(keys: readonly { imageEventId: number; differenceImageObjectKey: string }[]): Promise<ImageEventRecord[]> {
+    return this.#run('setEventDifferenceKeys', (db) => analysisWrites.setEventDifferenceKeys(db, keys))
+  }
+
   markImageFailed(imageId: number, errorCode: string, errorMessage: string): Promise<void> {
     return this.#run('markImageFailed', async (db) => {
       const updated = await db

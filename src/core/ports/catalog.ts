@@ -156,6 +156,8 @@ export interface Catalog {
    * fails the whole batch with NotFoundError.
    */
   recordAnalyses(writes: readonly AnalysisWrite[]): Promise<AnalysisWriteOutcome[]>
+  /** {@link setEventDifferenceKey} for several events in two statements; rows in the given order. */
+  setEventDifferenceKeys(keys: readonly { imageEventId: number; differenceImageObjectKey: string }[]): Promise<ImageEventRecord[]>
   /** Status → failed with a stable error code and a one-line message (kept, never deleted). */
   markImageFailed(imageId: number, errorCode: string, errorMessage: string): Promise<void>
   /** Sets the difference image key of an event inserted without one (idempotent). */

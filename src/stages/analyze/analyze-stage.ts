@@ -52,6 +52,8 @@ export class AnalyzeStage {
    * is written again image by image, so that only that image's handler fails.
    */
   private readonly writes: Coalescer<AnalysisWrite, AnalysisWriteOutcome>
+  /** Likewise the difference image keys of events whose object is stored. */
+  private readonly keys: Coalescer<{ imageEventId: number; differenceImageObjectKey: string }, ImageEventRecord>
   /** What this process did (not the catalog's totals): how several analyzers shared the work. */
   readonly stats = { analyzed: 0, failed: 0, events: 0 }
 
@@ -61,10 +63,9 @@ export class AnalyzeStage {
     private readonly options: { rowWaitMs?: number } = {},
   ) {
     this.cache = new DecodedImageCache(context.analysis.decodeCacheBytes)
-    this.writes = new Coalescer((writes) => context.catalog.recordAnalyses(writes), {
-      maxBatch: WRITE_BATCH_MAX,
-      splitOnError: (error) => !toImgpipeError(error).canRetry,
-    })
+    const batches = { maxBatch: WRITE_BATCH_MAX, splitOnError: (error: unknown) => !toImgpipeError(error).canRetry }
+    this.writes = new Coalescer((writes) => context.catalog.recordAnalyses(writes), batches)
+    this.keys = new Coalescer((keys) => context.catalog.setEventDifferenceKeys(keys), batches)
     // A receive stage in this process hands over the pixels it decoded to validate each image: about one receive
     // window of 350 px images (64 × 0.37 MB) waits there for analysis; larger images mostly miss and are decoded here.
     inspectedPixels.enable(Math.min(context.analysis.decodeCacheBytes, INSPECTED_PIXELS_MAX_BYTES))
@@ -293,7 +294,7 @@ export class AnalyzeStage {
       const jpeg = differenceJpeg ?? (await this.recomputeDifference(image))
       const key = differenceImageObjectKey(image.stream, event.imageEventId)
       await this.context.store.put(key, jpeg, { contentType: 'image/jpeg' })
-      finished = await this.context.catalog.setEventDifferenceKey(event.imageEventId, key)
+      finished = await this.keys.submit({ imageEventId: event.imageEventId, differenceImageObjectKey: key })
     }
     if (publish) await this.publishAlert(finished, image)
   }
