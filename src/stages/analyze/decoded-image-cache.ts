@@ -98,4 +98,4 @@ export class DecodedImageCache {
 }
 
 /** Taken images kept for repeats: the mock stream's four turns on six streams at 350 px are 9 MB. */
-const CONSUMED_MAX_BYTES = 32 * 1024 * 1024
+const CONSUMED_MAX_BYTES = 16 * 1024 * 1024
