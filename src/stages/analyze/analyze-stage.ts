@@ -13,9 +13,16 @@ import { consumeTopic } from '../message-worker.js'
 import { forEachPendingPage, retrying, type StageContext } from '../stage-context.js'
 import { ROW_WAIT_MS, waitForRow } from '../wait-for-row.js'
 import { DecodedImageCache } from './decoded-image-cache.js'
+import { PixelGate } from './pixel-gate.js'
 
 /** Budget of the pixels a receive stage of this process hands over (see InspectedPixels), within the decode cache's. */
 const INSPECTED_PIXELS_MAX_BYTES = 64 * 1024 * 1024
+
+/**
+ * Decoded pixels the analyses in flight may hold together (each: its image, its predecessor and the difference, 3
+ * bytes a pixel each): 3 images of 2048 px at once, 1 of 4096 px; at 350 px the handlers' number is the limit.
+ */
+const PIXELS_IN_FLIGHT_BYTES = 128 * 1024 * 1024
 
 /** Most analyses written in one statement: a batch is at most the handlers in flight, and this bounds the SQL. */
 const WRITE_BATCH_MAX = 64
@@ -46,6 +53,7 @@ interface Comparison {
  */
 export class AnalyzeStage {
   private readonly cache: DecodedImageCache
+  private readonly gate = new PixelGate(PIXELS_IN_FLIGHT_BYTES)
   /**
    * The analyses of concurrent handlers go to the catalog together: one UPDATE (and one event INSERT) per batch
    * instead of a transaction of four statements per image. A batch that fails for one image's sake (its row gone)
@@ -132,7 +140,14 @@ export class AnalyzeStage {
       return
     }
     try {
-      const comparison = await this.compareWithPrevious(image, previous)
+      // Rows of the original's client carry no size: counted as nothing (its images are 350 px).
+      const release = await this.gate.acquire((image.width ?? 0) * (image.height ?? 0) * 9)
+      let comparison: Comparison
+      try {
+        comparison = await this.compareWithPrevious(image, previous)
+      } finally {
+        release()
+      }
       await this.record(image, comparison)
       this.stats.analyzed += 1
       this.context.metrics?.increment('imgpipe_images_analyzed_total')
