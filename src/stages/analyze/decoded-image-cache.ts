@@ -40,25 +40,20 @@ export class DecodedImageCache {
   }
 
   get(sha256: string | null): RawImage | undefined {
-    if (sha256 === null) return undefined
-    const image = this.fresh.get(sha256) ?? this.consumed.get(sha256)
-    if (image === undefined) return undefined
+    const image = this.remove(sha256)
     // Map keeps insertion order: re-inserting marks it most recently used (and a taken image wanted again, fresh).
-    this.delete(sha256)
-    this.insert(this.fresh, sha256, image)
+    if (image !== undefined) this.insert(this.fresh, sha256!, image)
     return image
   }
 
   /** `get` for the image's last expected use: it then waits on the consumed list, or leaves if too large for it. */
   take(sha256: string | null): RawImage | undefined {
-    if (sha256 === null) return undefined
-    const image = this.fresh.get(sha256) ?? this.consumed.get(sha256)
+    const image = this.remove(sha256)
     if (image === undefined) return undefined
-    this.delete(sha256)
     const cost = image.data.byteLength
     if (cost > this.consumedMax) return image
     while (this.consumedBytes + cost > this.consumedMax) this.evictOldest(this.consumed)
-    this.insert(this.consumed, sha256, image)
+    this.insert(this.consumed, sha256!, image)
     return image
   }
 
@@ -71,6 +66,14 @@ export class DecodedImageCache {
       if (!this.evictOldest(this.consumed) && !this.evictOldest(this.fresh)) break
     }
     this.insert(this.fresh, sha256, image)
+  }
+
+  /** Takes the image out of whichever list holds it. */
+  private remove(sha256: string | null): RawImage | undefined {
+    if (sha256 === null) return undefined
+    const image = this.fresh.get(sha256) ?? this.consumed.get(sha256)
+    if (image !== undefined) this.delete(sha256)
+    return image
   }
 
   private insert(list: Map<string, RawImage>, sha256: string, image: RawImage): void {
