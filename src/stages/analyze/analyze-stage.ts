@@ -6,7 +6,7 @@ import { Coalescer } from '../../core/coalescer.js'
 import { describeError, isImgpipeError, NotFoundError, ObjectMismatchError, toImgpipeError, type ImgpipeError } from '../../core/errors.js'
 import { encodeMessage, parseImageAnalysisMessage, SCHEMA_VERSION, type ImageEventAlertMessage } from '../../core/messages.js'
 import { differenceImageObjectKey, imageNumFromFilename } from '../../core/object-keys.js'
-import type { ReceivedMessage, Subscription } from '../../core/ports/bus.js'
+import type { BusMessage, ReceivedMessage, Subscription } from '../../core/ports/bus.js'
 import type { AnalysisWrite, AnalysisWriteOutcome } from '../../core/ports/catalog.js'
 import type { AnalysisResult, ImageEventRecord, ImageRecord } from '../../core/types.js'
 import { consumeTopic } from '../message-worker.js'
@@ -62,6 +62,8 @@ export class AnalyzeStage {
   private readonly writes: Coalescer<AnalysisWrite, AnalysisWriteOutcome>
   /** Likewise the difference image keys of events whose object is stored. */
   private readonly keys: Coalescer<{ imageEventId: number; differenceImageObjectKey: string }, ImageEventRecord>
+  /** And their alert requests: one produce for the events finished together (a produce is a round trip, acks all). */
+  private readonly alerts: Coalescer<BusMessage, void>
   /** What this process did (not the catalog's totals): how several analyzers shared the work. */
   readonly stats = { analyzed: 0, failed: 0, events: 0 }
 
@@ -74,6 +76,10 @@ export class AnalyzeStage {
     const batches = { maxBatch: WRITE_BATCH_MAX, splitOnError: (error: unknown) => !toImgpipeError(error).canRetry }
     this.writes = new Coalescer((writes) => context.catalog.recordAnalyses(writes), batches)
     this.keys = new Coalescer((keys) => context.catalog.setEventDifferenceKeys(keys), batches)
+    this.alerts = new Coalescer(async (messages) => {
+      await context.bus.publish(context.topics.imageEventAlert, messages)
+      return messages.map(() => undefined)
+    }, batches)
     // A receive stage in this process hands over the pixels it decoded to validate each image: about one receive
     // window of 350 px images (64 × 0.37 MB) waits there for analysis; larger images mostly miss and are decoded here.
     inspectedPixels.enable(Math.min(context.analysis.decodeCacheBytes, INSPECTED_PIXELS_MAX_BYTES))
@@ -380,7 +386,7 @@ export class AnalyzeStage {
       event_type: event.eventType,
       detected_at: event.detectedAt.toISOString(),
     }
-    await this.context.bus.publish(this.context.topics.imageEventAlert, [{ key: message.stream, value: encodeMessage(message) }])
+    await this.alerts.submit({ key: message.stream, value: encodeMessage(message) })
   }
 }
 
