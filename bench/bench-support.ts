@@ -31,7 +31,13 @@ export function runCliChild(
   const script = [
     `import { runCli } from ${JSON.stringify(program)}`,
     `const code = await runCli(${JSON.stringify(['node', 'imgpipe', ...args])})`,
-    `process.stderr.write('BENCH_MAX_RSS_KB ' + process.resourceUsage().maxRSS + '\\n')`,
+    // Not process.resourceUsage().maxRSS: Linux carries it across exec from the forked parent, so every child reported
+    // at least the bench process's own RSS (the rss-1000 and rss-10000 lines gave the same figure). VmHWM is this
+    // process's own peak.
+    `const { readFileSync } = await import('node:fs')`,
+    `let hwm = null`,
+    `try { hwm = /VmHWM:\\s+(\\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8')) } catch {}`,
+    `process.stderr.write('BENCH_MAX_RSS_KB ' + (hwm === null ? process.resourceUsage().maxRSS : hwm[1]) + '\\n')`,
     `process.exit(code)`,
   ].join('\n')
   const started = process.hrtime.bigint()

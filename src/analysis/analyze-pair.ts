@@ -1,6 +1,6 @@
 import { InternalError } from '../core/errors.js'
 import type { EventType } from '../core/types.js'
-import { compareImages } from './compare-images.js'
+import { measureDifference } from './compare-images.js'
 import type { ImageMetrics } from './compare-images.js'
 import { resizeRaw } from './decode-image.js'
 import type { RawImage } from './decode-image.js'
@@ -42,9 +42,11 @@ export async function analyzePair(previous: RawImage, current: RawImage, options
   }
   const sizeChanged = previous.width !== current.width || previous.height !== current.height
   const base = sizeChanged ? await resizeRaw(previous, current.width, current.height) : previous
-  const metrics = { ...compareImages(base, current, options), sizeChanged }
+  const { minDifference, maxDifference, ...measured } = measureDifference(base, current, options)
+  const metrics = { ...measured, sizeChanged }
   if (!sizeChanged && !(metrics.changedFraction > eventThreshold)) return { metrics, event: null }
   // A resized base is ours alone, so it is always safe to overwrite.
-  const differenceJpeg = await encodeJpeg(differenceImage(base, current, sizeChanged || options.consumePrevious === true))
+  const overwrite = sizeChanged || options.consumePrevious === true
+  const differenceJpeg = await encodeJpeg(differenceImage(base, current, overwrite, { minDifference, maxDifference }))
   return { metrics, event: { eventType: sizeChanged ? 'size_changed' : 'changed', differenceJpeg } }
 }

@@ -26,33 +26,62 @@ export function assertSameSize(previous: RawImage, current: RawImage): void {
   }
 }
 
+/** The signed per-channel difference current − previous at its extremes: what the difference image is scaled by. */
+export interface DifferenceRange {
+  minDifference: number
+  maxDifference: number
+}
+
 /**
  * Compares two decoded images of the same size in one pass over their bytes. Pure and synchronous:
- * about a millisecond for 350×350 pixels.
+ * about 1.5 ms for 350×350 pixels.
  */
 export function compareImages(previous: RawImage, current: RawImage, options: { pixelTolerance: number }): ImageMetrics {
+  const { l2Norm, changedFraction, maxAbsDifference } = measureDifference(previous, current, options)
+  return { l2Norm, changedFraction, maxAbsDifference }
+}
+
+/**
+ * {@link compareImages} plus the range of the signed difference, from the same pass: the difference image needs
+ * it, and a second pass over both images only for it cost about a millisecond per 350×350 event.
+ */
+export function measureDifference(
+  previous: RawImage,
+  current: RawImage,
+  options: { pixelTolerance: number },
+): ImageMetrics & DifferenceRange {
   assertSameSize(previous, current)
   const tolerance = options.pixelTolerance
   if (!Number.isFinite(tolerance) || tolerance < 0) throw new InternalError(`pixelTolerance must be a number ≥ 0, got ${tolerance}`)
   const a = previous.data
   const b = current.data
   const length = b.length
+  const below = -tolerance
   // Integers all the way: sums stay exact (< 2^53) up to ~10^11 pixels, far beyond maxImagePixels.
+  // A pixel's largest |difference| exceeds the tolerance iff its largest signed difference does or its smallest is
+  // below −tolerance: tracking the signed extremes (which the difference image needs) makes the absolute values
+  // unnecessary, and this shape of the loop measured 35% faster than the one taking |d| per channel.
   let sumSquares = 0
   let changed = 0
-  let maxAbs = 0
+  let min = 255
+  let max = -255
   for (let i = 0; i < length; i += 3) {
     const d0 = b[i]! - a[i]!
     const d1 = b[i + 1]! - a[i + 1]!
     const d2 = b[i + 2]! - a[i + 2]!
     sumSquares += d0 * d0 + d1 * d1 + d2 * d2
-    const m0 = d0 < 0 ? -d0 : d0
-    const m1 = d1 < 0 ? -d1 : d1
-    const m2 = d2 < 0 ? -d2 : d2
-    const m = m0 > m1 ? (m0 > m2 ? m0 : m2) : m1 > m2 ? m1 : m2
-    if (m > tolerance) changed += 1
-    if (m > maxAbs) maxAbs = m
+    const low = Math.min(d0, d1, d2)
+    const high = Math.max(d0, d1, d2)
+    changed += high > tolerance || low < below ? 1 : 0
+    min = low < min ? low : min
+    max = high > max ? high : max
   }
   const pixels = length / 3
-  return { l2Norm: Math.sqrt(sumSquares), changedFraction: pixels === 0 ? 0 : changed / pixels, maxAbsDifference: maxAbs }
+  return {
+    l2Norm: Math.sqrt(sumSquares),
+    changedFraction: pixels === 0 ? 0 : changed / pixels,
+    maxAbsDifference: Math.max(max, -min),
+    minDifference: min,
+    maxDifference: max,
+  }
 }

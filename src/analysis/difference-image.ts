@@ -1,6 +1,6 @@
 import sharp from 'sharp'
 import { InternalError } from '../core/errors.js'
-import { assertSameSize } from './compare-images.js'
+import { assertSameSize, type DifferenceRange } from './compare-images.js'
 import { assertRawImage } from './decode-image.js'
 import type { RawImage } from './decode-image.js'
 
@@ -16,19 +16,16 @@ import type { RawImage } from './decode-image.js'
  * `overwritePrevious`: write the result into `previous.data` instead of a new buffer (each byte is read
  * before it is written), for a caller that owns `previous` and no longer needs it — one full-size buffer
  * less, 147 MB for a 7000×7000 image.
+ *
+ * `range`: the extremes of the signed difference when the caller has them (see `measureDifference`), sparing
+ * the pass that finds them.
  */
-export function differenceImage(previous: RawImage, current: RawImage, overwritePrevious = false): RawImage {
+export function differenceImage(previous: RawImage, current: RawImage, overwritePrevious = false, range?: DifferenceRange): RawImage {
   assertSameSize(previous, current)
   const a = previous.data
   const b = current.data
   const length = b.length
-  let min = 255
-  let max = -255
-  for (let i = 0; i < length; i += 1) {
-    const d = b[i]! - a[i]!
-    if (d < min) min = d
-    if (d > max) max = d
-  }
+  const { minDifference: min, maxDifference: max } = range ?? differenceRange(a, b)
   const data = overwritePrevious ? a : new Uint8Array(length)
   if (length === 0 || max === min) {
     data.fill(0)
@@ -40,6 +37,17 @@ export function differenceImage(previous: RawImage, current: RawImage, overwrite
   for (let d = min; d <= max; d += 1) table[d + 255] = Math.round((d - min) * scale)
   for (let i = 0; i < length; i += 1) data[i] = table[b[i]! - a[i]! + 255]!
   return { width: current.width, height: current.height, channels: 3, data }
+}
+
+function differenceRange(a: Uint8Array, b: Uint8Array): DifferenceRange {
+  let min = 255
+  let max = -255
+  for (let i = 0; i < b.length; i += 1) {
+    const d = b[i]! - a[i]!
+    if (d < min) min = d
+    if (d > max) max = d
+  }
+  return { minDifference: min, maxDifference: max }
 }
 
 /** Encodes decoded pixels as a baseline JPEG (sharp's defaults: 4:2:0 chroma, no metadata). */

@@ -140,7 +140,7 @@ export const SETTINGS = {
     env: 'IMGPIPE_CONSUMER_CONCURRENCY',
     arg: 'n',
     default: DEFAULT_CONSUMER_OPTIONS.concurrency,
-    help: 'messages analyze handles at once (about the cores of the machine; see Performance); alert handles a whole batch at once',
+    help: 'messages analyze handles at once (its round trips overlap the work of the others; see Performance); alert handles a whole batch at once',
     parse: integer(1, 256),
   },
   receiveBatchSize: {

@@ -1,70 +1,97 @@
-import { toImgpipeError } from './errors.js'
-
-interface Waiting<K, V> {
-  key: K
-  resolve: (value: V) => void
-  reject: (error: unknown) => void
-}
-
-export interface CoalescerOptions {
-  /** Keys per call of the batch function at most; more start another call at once. */
-  maxBatchSize: number
-}
+import { InternalError, toImgpipeError } from './errors.js'
 
 /**
- * Gathers the calls made during one turn of the event loop into one call of a batch function with all their keys:
- * N handlers in flight, each reading or writing one row, cost one multi-row statement instead of N round trips
- * (the DataLoader pattern, without its cache: every call reaches the batch function).
+ * Gathers the calls of concurrent callers into batches, one batch in flight at a time (a database's "group
+ * commit"): a call made while no batch is running starts one at the next turn of the event loop, taking every call
+ * made until then; calls made while a batch runs wait for it and go together in the next. Under load the batches
+ * grow by themselves, and an idle caller waits only one turn.
  *
- * The batch function returns one value per key, in the keys' order. When it fails, every caller of that batch gets
- * the error, except that a permanent failure (not `canRetry`, such as a constraint one row violates) of a batch of
- * several keys runs each key alone: only the caller whose key is at fault fails, not its neighbours. A transient
- * failure fails them all at once, and each caller's own retry runs them again, coalesced anew.
+ * Each caller gets the outcome of its own item. When a batch of several fails and `splitOnError` says so (an error
+ * that one item may have caused, such as a missing row or a constraint; by default any permanent error, one that
+ * cannot pass on a retry), its items are run again one by one so that only the item at fault fails; otherwise every
+ * caller of the batch gets the batch's error (a lost connection fails them all, and each retries as it would have
+ * alone). The analyze and alert stages coalesce their handlers' catalog writes and produces with it.
  *
- * Leaves out: caching, de-duplication of equal keys (the batch function sees them all), and ordering between
- * batches.
+ * Leaves out: caching (every call reaches `flush`), merging equal items, and ordering between callers.
  */
-export class Coalescer<K, V> {
-  #waiting: Waiting<K, V>[] = []
-  #scheduled = false
+export interface CoalescerOptions {
+  /** Most items in one batch; more wait for the next. */
+  maxBatch: number
+  /** Whether a failed batch of several is worth running again item by item (default: a permanent error). */
+  splitOnError?: (error: unknown) => boolean
+}
 
+interface Pending<In, Out> {
+  item: In
+  resolve(value: Out): void
+  reject(error: unknown): void
+}
+
+export class Coalescer<In, Out> {
+  private queue: Pending<In, Out>[] = []
+  private running = false
+  private scheduled = false
+
+  /** `flush` runs one batch and returns one outcome per item, in the items' order. */
   constructor(
-    private readonly batch: (keys: K[]) => Promise<V[]>,
+    private readonly flush: (items: In[]) => Promise<Out[]>,
     private readonly options: CoalescerOptions,
-  ) {}
+  ) {
+    if (!Number.isSafeInteger(options.maxBatch) || options.maxBatch < 1)
+      throw new RangeError(`maxBatch must be ≥ 1, got ${options.maxBatch}`)
+  }
 
-  load(key: K): Promise<V> {
-    return new Promise<V>((resolve, reject) => {
-      this.#waiting.push({ key, resolve, reject })
-      if (this.#waiting.length >= this.options.maxBatchSize) this.#flush()
-      else if (!this.#scheduled) {
-        this.#scheduled = true
-        // After the I/O callbacks of this turn: every handler that a response just woke has made its call by then.
-        setImmediate(() => {
-          this.#scheduled = false
-          this.#flush()
-        })
-      }
+  submit(item: In): Promise<Out> {
+    return new Promise<Out>((resolve, reject) => {
+      this.queue.push({ item, resolve, reject })
+      this.schedule()
     })
   }
 
-  #flush(): void {
-    while (this.#waiting.length > 0) void this.#run(this.#waiting.splice(0, this.options.maxBatchSize))
+  private schedule(): void {
+    if (this.running || this.scheduled || this.queue.length === 0) return
+    this.scheduled = true
+    // One turn of the event loop lets the callers woken by the same I/O join the batch.
+    setImmediate(() => {
+      this.scheduled = false
+      void this.runBatch()
+    })
   }
 
-  async #run(waiting: Waiting<K, V>[]): Promise<void> {
-    let values: V[]
+  private async runBatch(): Promise<void> {
+    if (this.running) return
+    this.running = true
+    const batch = this.queue.splice(0, this.options.maxBatch)
     try {
-      values = await this.batch(waiting.map((entry) => entry.key))
-      if (values.length !== waiting.length) throw new Error(`batch function returned ${values.length} values for ${waiting.length} keys`)
+      await this.settle(batch)
+    } finally {
+      this.running = false
+      this.schedule()
+    }
+  }
+
+  private async settle(batch: Pending<In, Out>[]): Promise<void> {
+    let outcomes: Out[]
+    try {
+      outcomes = await this.flush(batch.map((pending) => pending.item))
     } catch (error) {
-      if (waiting.length > 1 && !toImgpipeError(error).canRetry) {
-        await Promise.all(waiting.map((entry) => this.#run([entry])))
+      if (batch.length > 1 && (this.options.splitOnError ?? isPermanent)(error)) {
+        for (const pending of batch) await this.settle([pending])
         return
       }
-      for (const entry of waiting) entry.reject(error)
+      for (const pending of batch) pending.reject(error)
       return
     }
-    waiting.forEach((entry, index) => entry.resolve(values[index]!))
+    if (outcomes.length !== batch.length) {
+      // A bug in `flush`, not in an item: splitting the batch would not help.
+      const error = new InternalError(`a batch of ${batch.length} returned ${outcomes.length} outcomes`)
+      for (const pending of batch) pending.reject(error)
+      return
+    }
+    batch.forEach((pending, index) => pending.resolve(outcomes[index]!))
   }
+}
+
+function isPermanent(error: unknown): boolean {
+  return !toImgpipeError(error).canRetry
 }

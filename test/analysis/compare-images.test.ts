@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { compareImages } from '../../src/analysis/compare-images.js'
+import { compareImages, measureDifference } from '../../src/analysis/compare-images.js'
 import type { RawImage } from '../../src/analysis/decode-image.js'
 
 function raw(width: number, height: number, values: number[]): RawImage {
@@ -64,5 +64,27 @@ describe('compareImages', () => {
       expect.objectContaining({ code: 'IMGPIPE_INTERNAL', message: 'cannot compare images of different sizes: 2x1 and 1x2' }),
     )
     expect(() => compareImages(raw(2, 1, [0, 0, 0]), raw(2, 1, [0, 0, 0]), { pixelTolerance: 0 })).toThrow(/holds 3 bytes instead of 6/)
+  })
+})
+
+describe('measureDifference', () => {
+  it('gives the metrics of compareImages and the signed extremes of current − previous', () => {
+    const previous = raw(2, 1, [10, 20, 30, 100, 100, 100])
+    const current = raw(2, 1, [13, 16, 30, 100, 100, 160])
+    expect(measureDifference(previous, current, { pixelTolerance: 48 })).toEqual({
+      ...compareImages(previous, current, { pixelTolerance: 48 }),
+      minDifference: -4,
+      maxDifference: 60,
+    })
+  })
+
+  it('keeps the true extremes when every difference has the same sign (not clamped at 0)', () => {
+    const range = measureDifference(raw(1, 2, [0, 0, 0, 9, 9, 9]), raw(1, 2, [2, 3, 4, 14, 19, 12]), { pixelTolerance: 0 })
+    expect(range).toMatchObject({ minDifference: 2, maxDifference: 10, maxAbsDifference: 10 })
+    expect(measureDifference(raw(1, 1, [9, 9, 9]), raw(1, 1, [1, 2, 3]), { pixelTolerance: 0 })).toMatchObject({
+      minDifference: -8,
+      maxDifference: -6,
+      maxAbsDifference: 8,
+    })
   })
 })

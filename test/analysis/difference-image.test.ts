@@ -1,5 +1,6 @@
 import sharp from 'sharp'
 import { describe, expect, it } from 'vitest'
+import { measureDifference } from '../../src/analysis/compare-images.js'
 import type { RawImage } from '../../src/analysis/decode-image.js'
 import { differenceImage, encodeJpeg } from '../../src/analysis/difference-image.js'
 
@@ -45,6 +46,13 @@ describe('differenceImage', () => {
     const uniform = raw(1, 1, [1, 2, 3])
     expect(differenceImage(uniform, raw(1, 1, [2, 3, 4]), true).data).toBe(uniform.data)
     expect([...uniform.data]).toEqual([0, 0, 0])
+  })
+
+  it('gives the same image from the range measureDifference found as from its own pass', () => {
+    const previous = raw(3, 1, [0, 40, 200, 7, 7, 7, 255, 0, 90])
+    const current = raw(3, 1, [30, 0, 201, 7, 9, 1, 0, 255, 90])
+    const range = measureDifference(previous, current, { pixelTolerance: 48 })
+    expect([...differenceImage(previous, current, false, range).data]).toEqual([...differenceImage(previous, current).data])
   })
 
   it('throws on images of different sizes', () => {

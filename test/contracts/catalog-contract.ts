@@ -6,6 +6,7 @@ import { CatalogConflictError, CatalogUnavailableError, ClosedError, NotFoundErr
 import type { AlertRecord, AnalysisResult, EventType, NewImageEvent } from '../../src/core/types.js'
 import type { OpenedCatalog } from '../support/catalog-backends.js'
 import { newImage } from './catalog-fixtures.js'
+import { catalogAnalysisContract } from './catalog-analysis-contract.js'
 import { catalogWindowContract } from './catalog-window-contract.js'
 
 export type { OpenedCatalog }
@@ -41,6 +42,7 @@ async function failure(promise: Promise<unknown>): Promise<unknown> {
  */
 export function catalogContract(name: string, open: () => Promise<OpenedCatalog>): void {
   catalogWindowContract(name, open)
+  catalogAnalysisContract(name, open)
   describe(`Catalog contract: ${name}`, () => {
     let opened: OpenedCatalog
     let catalog: SqlCatalog

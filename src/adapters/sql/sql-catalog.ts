@@ -2,7 +2,16 @@ import { sql } from 'kysely'
 import type { Kysely } from 'kysely'
 import { ClosedError, InternalError, NotFoundError } from '../../core/errors.js'
 import { CATALOG_TABLES } from '../../core/ports/catalog.js'
-import type { Catalog, CatalogTable, IngestedLookup, Page, ReanalysisFilter, StreamActivity } from '../../core/ports/catalog.js'
+import type {
+  AnalysisWrite,
+  AnalysisWriteOutcome,
+  Catalog,
+  CatalogTable,
+  IngestedLookup,
+  Page,
+  ReanalysisFilter,
+  StreamActivity,
+} from '../../core/ports/catalog.js'
 import type {
   AlertRecord,
   AlertView,
@@ -22,6 +31,7 @@ import { selectAlertViews, selectCounts, selectTableCounts, selectTableRows } fr
 import type { CatalogDatabase } from './catalog-schema.js'
 import { selectStreamActivity } from './catalog-streams.js'
 import { assertUpdated, insertAlertOnce, insertEventOnce, insertImageOnce, selectEventByImageId } from './catalog-writes.js'
+import * as analysisWrites from './catalog-analysis-writes.js'
 import * as claims from './catalog-claims.js'
 import * as imageBatch from './catalog-image-batch.js'
 import { MAX_CHANNELS, MAX_ERROR_CODE, MAX_ERROR_MESSAGE, truncate } from './column-limits.js'
@@ -248,6 +258,18 @@ class SqlCatalogImpl implements SqlCatalog {
         return { event: toEventRecord(row), created }
       }),
     )
+  }
+
+  getImageWithPrevious(imageId: number): Promise<{ image: ImageRecord; previous: ImageRecord | null } | null> {
+    return this.#run('getImageWithPrevious', (db) => analysisWrites.selectImageWithPrevious(db, imageId))
+  }
+
+  recordAnalyses(writes: readonly AnalysisWrite[]): Promise<AnalysisWriteOutcome[]> {
+    return this.#runIdempotent('recordAnalyses', (db) => analysisWrites.recordAnalyses(db, this.dialect, writes))
+  }
+
+  setEventDifferenceKeys(keys: readonly { imageEventId: number; differenceImageObjectKey: string }[]): Promise<ImageEventRecord[]> {
+    return this.#run('setEventDifferenceKeys', (db) => analysisWrites.setEventDifferenceKeys(db, keys))
   }
 
   markImageFailed(imageId: number, errorCode: string, errorMessage: string): Promise<void> {

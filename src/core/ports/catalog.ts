@@ -23,6 +23,19 @@ export interface ReanalysisFilter {
   fromImageNum?: number
 }
 
+/** One image's analysis to record (see {@link Catalog.recordAnalyses}). */
+export interface AnalysisWrite {
+  imageId: number
+  result: AnalysisResult
+  event: NewImageEvent | null
+}
+
+/** What {@link Catalog.recordAnalyses} did for one write: its event (new or existing) when it had one. */
+export interface AnalysisWriteOutcome {
+  event: ImageEventRecord | null
+  created: boolean
+}
+
 /** One image the receive stage looks for before claiming a number: the same bytes under the same name. */
 export interface IngestedLookup {
   stream: string
@@ -131,6 +144,20 @@ export interface Catalog {
     result: AnalysisResult,
     event: NewImageEvent | null,
   ): Promise<{ event: ImageEventRecord | null; created: boolean }>
+  /**
+   * {@link getImage} and {@link findPreviousImage} of its number in one round trip: null when the image is not
+   * there; `previous` null when it has no number or no earlier image that is not failed.
+   */
+  getImageWithPrevious(imageId: number): Promise<{ image: ImageRecord; previous: ImageRecord | null } | null>
+  /**
+   * {@link recordAnalysis} for several images at once, in one transaction and a few statements whatever their number
+   * (the analyze stage gathers the writes of its concurrent handlers). Outcomes are in the writes' order; a write
+   * without an event gets `{ event: null, created: false }` (an existing event is not looked up). A missing image
+   * fails the whole batch with NotFoundError.
+   */
+  recordAnalyses(writes: readonly AnalysisWrite[]): Promise<AnalysisWriteOutcome[]>
+  /** {@link setEventDifferenceKey} for several events in two statements; rows in the given order. */
+  setEventDifferenceKeys(keys: readonly { imageEventId: number; differenceImageObjectKey: string }[]): Promise<ImageEventRecord[]>
   /** Status → failed with a stable error code and a one-line message (kept, never deleted). */
   markImageFailed(imageId: number, errorCode: string, errorMessage: string): Promise<void>
   /** Sets the difference image key of an event inserted without one (idempotent). */

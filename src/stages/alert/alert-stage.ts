@@ -31,9 +31,9 @@ interface EventWithImage {
 export class AlertStage {
   /** Alerts this process delivered (not the catalog's totals). */
   readonly stats = { delivered: 0 }
-  readonly #events = new Coalescer((ids: number[]) => this.#readEvents(ids), { maxBatchSize: MAX_COALESCED })
-  readonly #alerts = new Coalescer((events: EventWithImage[]) => this.#recordAlerts(events), { maxBatchSize: MAX_COALESCED })
-  readonly #delivered = new Coalescer((ids: number[]) => this.#markDelivered(ids), { maxBatchSize: MAX_COALESCED })
+  readonly #events = new Coalescer((ids: number[]) => this.#readEvents(ids), { maxBatch: MAX_COALESCED })
+  readonly #alerts = new Coalescer((events: EventWithImage[]) => this.#recordAlerts(events), { maxBatch: MAX_COALESCED })
+  readonly #delivered = new Coalescer((ids: number[]) => this.#markDelivered(ids), { maxBatch: MAX_COALESCED })
   /** Deliveries under way here, by alert: a message repeated within a batch waits for the delivery in hand. */
   readonly #delivering = new Map<number, Promise<void>>()
 
@@ -83,14 +83,14 @@ export class AlertStage {
     // inserts the event, uploads, then sets the key. Wait for that; recovery of analyze republishes later ones.
     const found = await waitForRow(this.context, () => this.#keyedEvent(imageEventId), { timeoutMs: waitMs })
     if (found === null) throw new NotFoundError(`image_event_id ${imageEventId} is not in image_event with a difference image`)
-    const { alert, created } = await this.#alerts.load(found)
+    const { alert, created } = await this.#alerts.submit(found)
     if (created) this.context.metrics?.increment('imgpipe_alerts_total')
     if (alert.deliveredAt === null) await this.#deliver({ alert, ...found })
     return alert
   }
 
   async #keyedEvent(imageEventId: number): Promise<EventWithImage | null> {
-    const found = await this.#events.load(imageEventId)
+    const found = await this.#events.submit(imageEventId)
     return found === null || found.event.differenceImageObjectKey === null ? null : found
   }
 
@@ -119,7 +119,7 @@ export class AlertStage {
   }
 
   async #deliverRecorded(alert: AlertRecord): Promise<void> {
-    const found = await this.#events.load(alert.imageEventId)
+    const found = await this.#events.submit(alert.imageEventId)
     if (found === null) throw new NotFoundError(`alert ${alert.imageEventAlertId} has no event or image`)
     await this.#deliver({ alert, ...found })
   }
@@ -135,7 +135,7 @@ export class AlertStage {
 
   async #deliverOnce(notice: AlertNotice): Promise<void> {
     for (const channel of this.channels) await channel.deliver(notice)
-    await this.#delivered.load(notice.alert.imageEventAlertId)
+    await this.#delivered.submit(notice.alert.imageEventAlertId)
     this.stats.delivered += 1
     this.context.metrics?.observe('imgpipe_receive_to_alert_seconds', (Date.now() - notice.image.receivedAt.getTime()) / 1000)
   }

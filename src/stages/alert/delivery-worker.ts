@@ -78,7 +78,7 @@ export class DeliveryWorker {
   readonly #viewCache = new Map<number, AlertView>()
   readonly #stop = new AbortController()
   readonly #outcomes = new Coalescer((items: { receiverIds: number[]; outcome: AttemptOutcome }[]) => this.#recordOutcomes(items), {
-    maxBatchSize: OUTCOMES_PER_UPDATE,
+    maxBatch: OUTCOMES_PER_UPDATE,
   })
   #wake: (() => void) | undefined
   #loop: Promise<void> | undefined
@@ -207,7 +207,7 @@ export class DeliveryWorker {
     }
     const receiverIds = group.map((receiver) => receiver.receiverId)
     try {
-      await this.#outcomes.load({ receiverIds, outcome })
+      await this.#outcomes.submit({ receiverIds, outcome })
     } catch (error) {
       // The lease runs out and the receivers are sent again: at-least-once, same delivery id.
       this.logger.warn({ err: error, receiverIds }, 'delivery: recording an attempt failed')

@@ -1,15 +1,31 @@
 import { createHash } from 'node:crypto'
 import { ANALYZER, analyzePair, type PairAnalysis } from '../../analysis/analyze-pair.js'
 import { decodeImage, type RawImage } from '../../analysis/decode-image.js'
+import { inspectedPixels } from '../../analysis/inspected-pixels.js'
+import { Coalescer } from '../../core/coalescer.js'
 import { describeError, isImgpipeError, NotFoundError, ObjectMismatchError, toImgpipeError, type ImgpipeError } from '../../core/errors.js'
 import { encodeMessage, parseImageAnalysisMessage, SCHEMA_VERSION, type ImageEventAlertMessage } from '../../core/messages.js'
 import { differenceImageObjectKey, imageNumFromFilename } from '../../core/object-keys.js'
-import type { ReceivedMessage, Subscription } from '../../core/ports/bus.js'
+import type { BusMessage, ReceivedMessage, Subscription } from '../../core/ports/bus.js'
+import type { AnalysisWrite, AnalysisWriteOutcome } from '../../core/ports/catalog.js'
 import type { AnalysisResult, ImageEventRecord, ImageRecord } from '../../core/types.js'
 import { consumeTopic } from '../message-worker.js'
 import { forEachPendingPage, retrying, type StageContext } from '../stage-context.js'
 import { ROW_WAIT_MS, waitForRow } from '../wait-for-row.js'
 import { DecodedImageCache } from './decoded-image-cache.js'
+import { analysisPixelBytes, PixelBudget } from './pixel-budget.js'
+
+/** Budget of the pixels a receive stage of this process hands over (see InspectedPixels), within the decode cache's. */
+const INSPECTED_PIXELS_MAX_BYTES = 64 * 1024 * 1024
+
+/**
+ * Decoded pixels the analyses in flight may hold together (each: its image, its predecessor and the difference, 3
+ * bytes a pixel each): 3 images of 2048 px at once, 1 of 4096 px; at 350 px the handlers' number is the limit.
+ */
+const PIXELS_IN_FLIGHT_BYTES = 128 * 1024 * 1024
+
+/** Most analyses written in one statement: a batch is at most the handlers in flight, and this bounds the SQL. */
+const WRITE_BATCH_MAX = 64
 
 /** Analysis of one image against its predecessor, before anything is written. */
 interface Comparison {
@@ -37,6 +53,17 @@ interface Comparison {
  */
 export class AnalyzeStage {
   private readonly cache: DecodedImageCache
+  private readonly budget = new PixelBudget(PIXELS_IN_FLIGHT_BYTES)
+  /**
+   * The analyses of concurrent handlers go to the catalog together: one UPDATE (and one event INSERT) per batch
+   * instead of a transaction of four statements per image. A batch that fails for one image's sake (its row gone)
+   * is written again image by image, so that only that image's handler fails.
+   */
+  private readonly writes: Coalescer<AnalysisWrite, AnalysisWriteOutcome>
+  /** Likewise the difference image keys of events whose object is stored. */
+  private readonly keys: Coalescer<{ imageEventId: number; differenceImageObjectKey: string }, ImageEventRecord>
+  /** And their alert requests: one produce for the events finished together (a produce is a round trip, acks all). */
+  private readonly alerts: Coalescer<BusMessage, void>
   /** What this process did (not the catalog's totals): how several analyzers shared the work. */
   readonly stats = { analyzed: 0, failed: 0, events: 0 }
 
@@ -46,6 +73,16 @@ export class AnalyzeStage {
     private readonly options: { rowWaitMs?: number } = {},
   ) {
     this.cache = new DecodedImageCache(context.analysis.decodeCacheBytes)
+    const batches = { maxBatch: WRITE_BATCH_MAX }
+    this.writes = new Coalescer((writes) => context.catalog.recordAnalyses(writes), batches)
+    this.keys = new Coalescer((keys) => context.catalog.setEventDifferenceKeys(keys), batches)
+    this.alerts = new Coalescer(async (messages) => {
+      await context.bus.publish(context.topics.imageEventAlert, messages)
+      return messages.map(() => undefined)
+    }, batches)
+    // A receive stage in this process hands over the pixels it decoded to validate each image: about one receive
+    // window of 350 px images (64 × 0.37 MB) waits there for analysis; larger images mostly miss and are decoded here.
+    inspectedPixels.enable(Math.min(context.analysis.decodeCacheBytes, INSPECTED_PIXELS_MAX_BYTES))
   }
 
   /** Finishes and republishes events that never got an alert (a crash mid-way), then consumes. */
@@ -91,9 +128,17 @@ export class AnalyzeStage {
   async analyzeImage(imageId: number, imageNum: number | null = null): Promise<void> {
     const { catalog, logger } = this.context
     // The original's clients publish right after their own commit, on another connection: wait for the row.
-    let image = await waitForRow(this.context, () => catalog.getImage(imageId), { timeoutMs: this.options.rowWaitMs ?? ROW_WAIT_MS })
-    if (image === null) throw new NotFoundError(`image_id ${imageId} is not in image_metadata`)
-    if (image.imageNum === null) image = await this.numberOriginalRows(image, imageNum)
+    // The image and its predecessor in one round trip (`undefined` previous: not known yet, look it up).
+    const found = await waitForRow(this.context, () => catalog.getImageWithPrevious(imageId), {
+      timeoutMs: this.options.rowWaitMs ?? ROW_WAIT_MS,
+    })
+    if (found === null) throw new NotFoundError(`image_id ${imageId} is not in image_metadata`)
+    let { image } = found
+    let previous: ImageRecord | null | undefined = found.previous
+    if (image.imageNum === null) {
+      image = await this.numberOriginalRows(image, imageNum)
+      previous = undefined
+    }
     if (image.status === 'failed' || image.status === 'storing') return
     if (image.status === 'analyzed') {
       const event = await catalog.getEventByImageId(imageId)
@@ -101,7 +146,10 @@ export class AnalyzeStage {
       return
     }
     try {
-      const comparison = await this.compareWithPrevious(image)
+      // Rows of the original's client carry no size: counted as nothing (its images are 350 px).
+      const comparison = await this.budget.run(analysisPixelBytes(image.width, image.height), () =>
+        this.compareWithPrevious(image, previous),
+      )
       await this.record(image, comparison)
       this.stats.analyzed += 1
       this.context.metrics?.increment('imgpipe_images_analyzed_total')
@@ -142,23 +190,28 @@ export class AnalyzeStage {
     return numbered
   }
 
-  private async compareWithPrevious(image: ImageRecord): Promise<Comparison> {
+  private async compareWithPrevious(image: ImageRecord, known: ImageRecord | null | undefined): Promise<Comparison> {
     const noPrevious = { result: analysisOf(null, null), pair: null }
     if (image.imageNum === null) return noPrevious // nothing to compare by
     const current = await this.pixels(image) // first: a bad own object is this image's failure
     this.lease(current, 1)
     try {
-      return await this.compareWith(image, image.imageNum, current)
+      return await this.compareWith(image, image.imageNum, current, known)
     } finally {
       this.lease(current, -1)
     }
   }
 
   /** The comparison with the last good image before `imageNum`, skipping (and failing) predecessors with bad objects. */
-  private async compareWith(image: ImageRecord, imageNum: number, current: RawImage): Promise<Comparison> {
+  private async compareWith(
+    image: ImageRecord,
+    imageNum: number,
+    current: RawImage,
+    known: ImageRecord | null | undefined,
+  ): Promise<Comparison> {
     const noPrevious = { result: analysisOf(null, null), pair: null }
-    for (let before = imageNum; ;) {
-      const previous = await this.context.catalog.findPreviousImage(image.stream, before)
+    for (let before = imageNum, first = true; ; first = false) {
+      const previous = first && known !== undefined ? known : await this.context.catalog.findPreviousImage(image.stream, before)
       if (previous === null || previous.imageNum === null) return noPrevious
       before = previous.imageNum
       if (previous.status === 'storing') {
@@ -197,10 +250,10 @@ export class AnalyzeStage {
     return !isImgpipeError(failure, 'IMGPIPE_STORE_UNAVAILABLE', 'IMGPIPE_CATALOG_UNAVAILABLE', 'IMGPIPE_BUS_UNAVAILABLE', 'IMGPIPE_CLOSED')
   }
 
-  /** The predecessor's pixels, or null after marking it failed when its own object is bad. */
+  /** The predecessor's pixels (taken out of the cache: this comparison is their last use), or null after marking it failed when its own object is bad. */
   private async previousPixels(previous: ImageRecord): Promise<RawImage | null> {
     try {
-      return await this.pixels(previous)
+      return await this.pixels(previous, true)
     } catch (error) {
       const failure = toImgpipeError(error)
       if (!this.blamesImage(failure)) throw failure
@@ -214,18 +267,22 @@ export class AnalyzeStage {
   }
 
   private async record(image: ImageRecord, comparison: Comparison): Promise<void> {
-    const { catalog, logger } = this.context
+    const { logger } = this.context
     const pairEvent = comparison.pair?.event ?? null
     if (pairEvent === null) {
-      await catalog.recordAnalysis(image.imageId, comparison.result, null)
+      await this.writes.submit({ imageId: image.imageId, result: comparison.result, event: null })
       return
     }
-    const { event, created } = await catalog.recordAnalysis(image.imageId, comparison.result, {
+    const { event, created } = await this.writes.submit({
       imageId: image.imageId,
-      differenceImageObjectKey: null,
-      eventType: pairEvent.eventType,
-      analyzer: ANALYZER.name,
-      analyzerVersion: ANALYZER.version,
+      result: comparison.result,
+      event: {
+        imageId: image.imageId,
+        differenceImageObjectKey: null,
+        eventType: pairEvent.eventType,
+        analyzer: ANALYZER.name,
+        analyzerVersion: ANALYZER.version,
+      },
     })
     if (event === null) return
     if (created) {
@@ -254,7 +311,7 @@ export class AnalyzeStage {
       const jpeg = differenceJpeg ?? (await this.recomputeDifference(image))
       const key = differenceImageObjectKey(image.stream, event.imageEventId)
       await this.context.store.put(key, jpeg, { contentType: 'image/jpeg' })
-      finished = await this.context.catalog.setEventDifferenceKey(event.imageEventId, key)
+      finished = await this.keys.submit({ imageEventId: event.imageEventId, differenceImageObjectKey: key })
     }
     if (publish) await this.publishAlert(finished, image)
   }
@@ -292,17 +349,22 @@ export class AnalyzeStage {
     else this.leases.set(image, count)
   }
 
-  /** Decoded pixels of an image's own object, checked against the bytes its row recorded. */
-  private async pixels(image: ImageRecord): Promise<RawImage> {
-    const cached = image.contentSha256 === null ? undefined : this.cache.get(image.contentSha256)
+  /**
+   * Decoded pixels of an image's own object, checked against the bytes its row recorded. `last`: the caller is the
+   * image's last user (its successor's comparison), so they are not kept.
+   */
+  private async pixels(image: ImageRecord, last = false): Promise<RawImage> {
+    const cached = last ? this.cache.take(image.contentSha256) : this.cache.get(image.contentSha256)
     if (cached !== undefined) return cached
     const bytes = await this.context.store.get(image.imageObjectKey)
     if (image.contentSha256 !== null) {
       const actual = createHash('sha256').update(bytes).digest('hex')
       if (actual !== image.contentSha256) throw new ObjectMismatchError(image.imageObjectKey, image.contentSha256, actual)
     }
-    const decoded = await decodeImage(bytes, this.context.analysis)
-    if (image.contentSha256 !== null) this.cache.set(image.contentSha256, decoded)
+    // Only now, with the bytes proven to be the recorded ones, may pixels decoded from bytes of that hash stand in.
+    const handed = image.contentSha256 === null ? undefined : inspectedPixels.take(image.contentSha256)
+    const decoded = handed ?? (await decodeImage(bytes, this.context.analysis))
+    if (!last) this.cache.set(image.contentSha256, decoded)
     return decoded
   }
 
@@ -320,7 +382,7 @@ export class AnalyzeStage {
       event_type: event.eventType,
       detected_at: event.detectedAt.toISOString(),
     }
-    await this.context.bus.publish(this.context.topics.imageEventAlert, [{ key: message.stream, value: encodeMessage(message) }])
+    await this.alerts.submit({ key: message.stream, value: encodeMessage(message) })
   }
 }
 

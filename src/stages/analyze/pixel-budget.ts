@@ -1,8 +1,8 @@
 import { Semaphore } from 'async-mutex'
 
 /**
- * Bounds the decoded pixels that concurrent analyses hold at once. Each analysis asks for what it will decode (its
- * image and its predecessor, 3 bytes per pixel) before it starts; small images never wait on each other, large
+ * Bounds the decoded pixels that concurrent analyses hold at once. Each analysis asks for what it will hold (see
+ * {@link analysisPixelBytes}) before it starts; small images never wait on each other, large
  * ones take turns, and one larger than the whole budget runs alone. Without it, two handlers analysing
  * 7000×7000 images at once held ~600 MB of pixels besides the decode cache (F4, issue 9).
  *
@@ -21,7 +21,10 @@ export class PixelBudget {
   }
 }
 
-/** What analysing an image of this size holds: its pixels and its predecessor's (assumed the same size), 8-bit RGB. */
+/**
+ * What comparing an image of this size holds: its pixels, its predecessor's (assumed the same size) and the
+ * difference, 8-bit RGB each.
+ */
 export function analysisPixelBytes(width: number | null, height: number | null): number {
-  return width === null || height === null ? 0 : 2 * width * height * 3
+  return width === null || height === null ? 0 : 3 * width * height * 3
 }

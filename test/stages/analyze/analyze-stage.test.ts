@@ -1,5 +1,6 @@
 import sharp from 'sharp'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { inspectedPixels } from '../../../src/analysis/inspected-pixels.js'
 import { renderTeddyBear } from '../../../src/analysis/teddy-bear.js'
 import { AnalyzeStage } from '../../../src/stages/analyze/analyze-stage.js'
 import { drainTopic, memoryContext, message, receiveNumbered, type TestContext } from '../../support/memory-context.js'
@@ -21,6 +22,24 @@ function receive(imageNum: number, bytes: Buffer, stream = 'mock') {
 }
 
 describe('AnalyzeStage', () => {
+  it('uses the pixels the receive stage of its process decoded, once their object is read back and its hash checked', async () => {
+    const stage = new AnalyzeStage(context) // enables the hand-over before the images are received
+    const held = inspectedPixels.size // what earlier tests of this file left
+    const first = await receive(1, teddy)
+    const second = await receive(2, rotated)
+    expect(inspectedPixels.size - held).toBe(2 * 64 * 64 * 3)
+    await stage.analyzeImage(first.imageId)
+    await stage.analyzeImage(second.imageId)
+    expect(inspectedPixels.size).toBe(held) // both handed over, none decoded twice
+    expect(await context.catalog.getEventByImageId(second.imageId)).toMatchObject({ eventType: 'changed' })
+    // The same analysis from pixels decoded here (another process): identical metrics.
+    const handed = await context.catalog.getImage(second.imageId)
+    await context.catalog.resetForReanalysis({ failedOnly: false })
+    await new AnalyzeStage(context).analyzeImage(second.imageId)
+    const decoded = await context.catalog.getImage(second.imageId)
+    expect(decoded).toMatchObject({ status: 'analyzed', l2Norm: handed!.l2Norm, changedFraction: handed!.changedFraction })
+  })
+
   it('analyses the first image of a stream without comparison, and identical bytes as unchanged', async () => {
     const first = await receive(1, teddy)
     const second = await receive(2, teddy)

@@ -52,4 +52,40 @@ describe('DecodedImageCache', () => {
     cache.set(null, image(1))
     expect(cache.get(null)).toBeUndefined()
   })
+
+  it('keeps a taken image aside, evicted before any image not yet taken, and gives it back when its bytes repeat', () => {
+    const cache = new DecodedImageCache(100) // a quarter, 25 bytes, for taken images
+    for (const [name, value] of [
+      ['a', 1],
+      ['b', 2],
+      ['c', 3],
+      ['d', 4],
+    ] as const) {
+      cache.set(name, image(value, 8)) // 24 bytes each
+      if (name === 'a') expect(cache.take('a')?.data[0]).toBe(1)
+    }
+    cache.set('e', image(5, 8)) // full: the taken 'a' goes first, though 'b' is older
+    expect(cache.get('a')).toBeUndefined()
+    expect(cache.get('b')).toBeDefined()
+    expect(cache.take('c')?.data[0]).toBe(3)
+    expect(cache.get('c')?.data[0]).toBe(3) // the same bytes again (a static camera): still there, fresh again
+    expect(cache.take(null)).toBeUndefined()
+    expect(cache.size).toBe(96)
+  })
+
+  it('lets a taken image too large for the taken list leave at once, and bounds that list', () => {
+    const cache = new DecodedImageCache(120)
+    const large = image(1, 20) // 60 bytes: more than the 30 taken images may hold
+    cache.set('large', large)
+    expect(cache.take('large')).toBe(large)
+    expect(cache.holds(large)).toBe(false)
+    expect(cache.size).toBe(0)
+    for (const name of ['a', 'b', 'c']) {
+      cache.set(name, image(2, 5)) // 15 bytes each
+      cache.take(name)
+    }
+    expect(cache.size).toBe(30)
+    expect(cache.get('a')).toBeUndefined()
+    expect(cache.get('c')).toBeDefined()
+  })
 })

@@ -29,12 +29,16 @@ describe('PixelBudget', () => {
     expect(await peakOf(new PixelBudget(100), [60, 60, 60])).toEqual({ peak: 60, order: [0, 1, 2] })
   })
 
+  it('lets no small analysis overtake a large one that waits (no starvation)', async () => {
+    expect((await peakOf(new PixelBudget(100), [60, 50, 10])).order).toEqual([0, 1, 2])
+  })
+
   it('runs an analysis larger than the whole budget alone instead of never', async () => {
     expect((await peakOf(new PixelBudget(100), [500, 10])).peak).toBe(500)
   })
 
-  it('counts an image and its predecessor, 3 bytes per pixel', () => {
-    expect(analysisPixelBytes(7000, 7000)).toBe(294_000_000)
+  it('counts an image, its predecessor and their difference, 3 bytes per pixel each', () => {
+    expect(analysisPixelBytes(7000, 7000)).toBe(441_000_000)
     expect(analysisPixelBytes(null, 10)).toBe(0)
   })
 })
