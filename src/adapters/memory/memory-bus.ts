@@ -15,7 +15,6 @@
  * polls and nothing holds the event loop open (an idle subscription alone does not keep a process alive).
  * Leaves out: retention (logs only grow; fine for a process's lifetime), and persistence across processes.
  */
-import { compatibilityPartitioner } from '@platformatic/kafka'
 import { handleBatch } from '../../core/batch.js'
 import { ClosedError, MessageInvalidError } from '../../core/errors.js'
 import type {
@@ -30,6 +29,7 @@ import type {
   TopicSpec,
 } from '../../core/ports/bus.js'
 import { lagOf } from './memory-consumer-lag.js'
+import { kafkaPartition } from './murmur2.js'
 import { describeMemoryBackend } from './memory-options.js'
 
 /** Options of {@link MemoryBus}. */
@@ -43,10 +43,10 @@ const YIELD_EVERY = 256
 
 /**
  * The partition of a key, as Kafka's default (Java) partitioner computes it: positive murmur2 of the key's UTF-8
- * bytes, modulo the count. The same function `KafkaBus` gives its producer, so both buses place a key alike.
+ * bytes, modulo the count, as `KafkaBus`'s producer places it (its compatibilityPartitioner), so both buses agree.
  */
 export function partitionForKey(key: string, partitions: number): number {
-  return compatibilityPartitioner({ topic: '' }, Buffer.from(key, 'utf8')) % partitions
+  return kafkaPartition(Buffer.from(key, 'utf8'), partitions)
 }
 
 class PartitionLog {
