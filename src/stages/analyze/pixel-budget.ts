@@ -1,23 +1,38 @@
 import { Semaphore } from 'async-mutex'
 
+const MIB = 1024 * 1024
+
 /**
  * Bounds the decoded pixels that concurrent analyses hold at once. Each analysis asks for what it will hold (see
- * {@link analysisPixelBytes}) before it starts; small images never wait on each other, large
- * ones take turns, and one larger than the whole budget runs alone. Without it, two handlers analysing
- * 7000×7000 images at once held ~600 MB of pixels besides the decode cache (F4, issue 9).
+ * {@link analysisPixelBytes}) before it starts, first come first served: small images never wait on each other, large
+ * ones take turns, and one larger than the whole budget runs alone (so it always gets its turn). Without it, the
+ * number of handlers decides the memory: two handlers analysing 7000×7000 images at once held ~600 MB of pixels
+ * besides the decode cache (F4, issue 9).
+ *
+ * Counted in units of `unit` bytes (1 MiB): async-mutex's semaphore walks its value on every release, so a value in
+ * bytes would cost a 128-million-step loop per analysis.
  *
  * Leaves out: the decode cache (bounded by its own byte limit) and libvips' working memory.
  */
 export class PixelBudget {
   readonly #semaphore: Semaphore
+  readonly #units: number
 
-  constructor(readonly bytes: number) {
-    this.#semaphore = new Semaphore(bytes)
+  constructor(
+    readonly bytes: number,
+    private readonly unit = MIB,
+  ) {
+    this.#units = this.#toUnits(bytes)
+    this.#semaphore = new Semaphore(this.#units)
   }
 
   /** Runs `work` once `bytes` of the budget are free (at most the whole budget, so nothing waits forever). */
   run<T>(bytes: number, work: () => Promise<T>): Promise<T> {
-    return this.#semaphore.runExclusive(work, Math.max(1, Math.min(Math.ceil(bytes), this.bytes)))
+    return this.#semaphore.runExclusive(work, Math.min(this.#toUnits(bytes), this.#units))
+  }
+
+  #toUnits(bytes: number): number {
+    return Math.max(1, Math.ceil(bytes / this.unit))
   }
 }
 

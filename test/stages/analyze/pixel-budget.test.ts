@@ -22,19 +22,25 @@ async function peakOf(budget: PixelBudget, sizes: number[]): Promise<{ peak: num
 
 describe('PixelBudget', () => {
   it('lets small analyses run together', async () => {
-    expect((await peakOf(new PixelBudget(100), [10, 10, 10, 10])).peak).toBe(40)
+    expect((await peakOf(new PixelBudget(100, 1), [10, 10, 10, 10])).peak).toBe(40)
   })
 
   it('makes large analyses take turns, in arrival order', async () => {
-    expect(await peakOf(new PixelBudget(100), [60, 60, 60])).toEqual({ peak: 60, order: [0, 1, 2] })
+    expect(await peakOf(new PixelBudget(100, 1), [60, 60, 60])).toEqual({ peak: 60, order: [0, 1, 2] })
   })
 
   it('lets no small analysis overtake a large one that waits (no starvation)', async () => {
-    expect((await peakOf(new PixelBudget(100), [60, 50, 10])).order).toEqual([0, 1, 2])
+    expect((await peakOf(new PixelBudget(100, 1), [60, 50, 10])).order).toEqual([0, 1, 2])
   })
 
   it('runs an analysis larger than the whole budget alone instead of never', async () => {
-    expect((await peakOf(new PixelBudget(100), [500, 10])).peak).toBe(500)
+    expect((await peakOf(new PixelBudget(100, 1), [500, 10])).peak).toBe(500)
+  })
+
+  it('counts in whole MiB by default: a 350 px analysis (1.1 MB) takes two, so 100 of them fit 200 MiB', async () => {
+    const budget = new PixelBudget(200 * 1024 * 1024)
+    const sizes = Array.from({ length: 200 }, () => analysisPixelBytes(350, 350))
+    expect((await peakOf(budget, sizes)).peak).toBe(100 * analysisPixelBytes(350, 350))
   })
 
   it('counts an image, its predecessor and their difference, 3 bytes per pixel each', () => {
