@@ -69,9 +69,11 @@ export function openPostgresBackend(options: PostgresCatalogOptions): SqlBackend
           keepAlive: true,
           application_name: 'imgpipe',
         })
-        // An idle client losing its server emits 'error' on the pool, which would crash the process
-        // unhandled; the next query fails on its own and is mapped to CatalogUnavailableError.
+        // A client losing its server emits 'error': on the pool while idle, on the client itself while checked
+        // out (between the statements of a transaction, say), where pg-pool listens no more. Either would crash
+        // the process unhandled; the next query fails on its own and is mapped to CatalogUnavailableError.
         pool.on('error', () => undefined)
+        pool.on('connect', (client) => client.on('error', () => undefined))
         return pool
       },
     }),

@@ -1,5 +1,6 @@
+import { sql } from 'kysely'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { classifyPostgresError, openPostgresCatalog } from '../../../src/adapters/postgres/postgres-catalog.js'
+import { classifyPostgresError, openPostgresBackend, openPostgresCatalog } from '../../../src/adapters/postgres/postgres-catalog.js'
 import type { SqlCatalog } from '../../../src/adapters/sql/sql-catalog.js'
 import type { DriverError } from '../../../src/adapters/sql/sql-errors.js'
 import { CatalogUnavailableError } from '../../../src/core/errors.js'
@@ -99,6 +100,23 @@ describe.skipIf(backend === null)('PostgreSQL catalog on IMGPIPE_TEST_POSTGRES_U
       const stored = await catalog.getImage(image.imageId)
       expect(stored?.analyzedAt?.toISOString()).toBe('2024-07-01T10:20:30.456Z')
       expect(stored?.byteSize).toBe(2 ** 40) // bigint arrives as a string and is converted
+    })
+
+    it('survives the server closing a connection a transaction holds (no unhandled error event), then works on', async () => {
+      const backend = openPostgresBackend(testServerConfig('postgres')!)
+      try {
+        const ended = backend.db.transaction().execute(async (trx) => {
+          const { rows } = await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(trx)
+          await sql`SELECT pg_terminate_backend(${rows[0]!.pid})`.execute(backend.db)
+          // The checked-out client emits 'error' now; without a listener the process would crash.
+          await new Promise((resolve) => setTimeout(resolve, 300))
+        })
+        await expect(ended).rejects.toThrow()
+        const { rows } = await sql<{ one: number }>`SELECT 1 AS one`.execute(backend.db)
+        expect(rows).toEqual([{ one: 1 }])
+      } finally {
+        await backend.release()
+      }
     })
 
     it('maps an unknown database to a non-retryable CatalogUnavailableError', async () => {
