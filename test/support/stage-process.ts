@@ -28,6 +28,8 @@ export function clearFailure(result: CliResult): string | null {
 
 /** Every stage process alive, so a command interrupted by the user leaves none behind. */
 const alive = new Set<ChildProcess>()
+/** How long after a start `stop()` waits before its SIGTERM (see there). */
+const STOP_AFTER_START_MS = 1_000
 
 export function killStageProcesses(): void {
   for (const child of alive) child.kill('SIGKILL')
@@ -38,6 +40,7 @@ export class StageProcess {
   private child: ChildProcess | null = null
   private finished: Promise<CliResult> | null = null
   private killing = false
+  private startedAt = 0
 
   constructor(
     readonly name: string,
@@ -65,6 +68,7 @@ export class StageProcess {
 
   start(): void {
     if (this.child !== null) throw new Error(`${this.name} is already running`)
+    this.startedAt = Date.now()
     const child = spawnCli(this.args, this.env)
     this.child = child
     this.killing = false
@@ -97,8 +101,14 @@ export class StageProcess {
     return true
   }
 
-  /** SIGTERM: a long-running stage finishes its batch, commits and exits 0 with its summary. */
+  /**
+   * SIGTERM: a long-running stage finishes its batch, commits and exits 0 with its summary. Not within a second of
+   * its start: until Node has bootstrapped and runs main.ts (which takes signals over from its first line), the
+   * default action would kill any Node program by signal; a supervisor waits for a start-up to finish too.
+   */
   async stop(): Promise<CliResult | undefined> {
+    const settling = this.startedAt + STOP_AFTER_START_MS - Date.now()
+    if (this.child !== null && settling > 0) await new Promise((resolve) => setTimeout(resolve, settling))
     this.child?.kill('SIGTERM')
     return this.exited()
   }
