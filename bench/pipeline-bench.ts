@@ -18,8 +18,7 @@
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import { mockImages } from '../src/analysis/mock-stream.js'
-import { kernel, percentiles, ratio, round, runCliChild, sqliteLatencies } from './bench-support.js'
+import { kernel, mockStreamImages, percentiles, ratio, round, runCliChild, sqliteLatencies } from './bench-support.js'
 
 const scale = Number(process.env['BENCH_SCALE'] ?? 1)
 const only = process.env['BENCH_SCENARIOS']?.split(',').map((name) => name.trim())
@@ -45,14 +44,6 @@ const SCENARIOS: Scenario[] = [
   { name: 'rss-10000', count: 10000, changeEvery: 4, size: 350, noise: 0, via: 'run', rssOnly: true },
 ]
 
-async function collect(scenario: Scenario, count: number): Promise<Buffer[]> {
-  const images: Buffer[] = []
-  for await (const image of mockImages({ count, changeEvery: scenario.changeEvery, size: scenario.size, noise: scenario.noise })) {
-    images.push(image.bytes)
-  }
-  return images
-}
-
 async function runScenario(scenario: Scenario, dir: string): Promise<Record<string, unknown>> {
   const count = Math.max(8, Math.round(scenario.count * scale))
   const dbPath = path.join(dir, 'bench.db')
@@ -61,7 +52,7 @@ async function runScenario(scenario: Scenario, dir: string): Promise<Record<stri
     IMGPIPE_OBJECT_STORE_URL: `file:${path.join(dir, 'objects')}`,
     IMGPIPE_BROKER_URL: 'memory:',
   }
-  const images = scenario.rssOnly === true ? [] : await collect(scenario, count)
+  const images = scenario.rssOnly === true ? [] : await mockStreamImages(count, scenario.changeEvery, scenario.size, scenario.noise)
   const child = await runCliChild(await commandFor(scenario, images, count, path.join(dir, 'frames')), env)
   const perSecond = round(count / child.seconds)
   const line: Record<string, unknown> = {

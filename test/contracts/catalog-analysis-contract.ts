@@ -1,10 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import type { SqlCatalog } from '../../src/adapters/sql/sql-catalog.js'
 import { NotFoundError } from '../../src/core/errors.js'
 import type { AnalysisWrite } from '../../src/core/ports/catalog.js'
 import type { AnalysisResult, NewImageEvent } from '../../src/core/types.js'
 import type { OpenedCatalog } from '../support/catalog-backends.js'
-import { newImage } from './catalog-fixtures.js'
+import { migratedCatalogPerTest, newImage } from './catalog-fixtures.js'
 
 /**
  * The analyze stage's few-statement reads and batched writes, on every adapter: part of the catalog contract
@@ -12,17 +12,10 @@ import { newImage } from './catalog-fixtures.js'
  */
 export function catalogAnalysisContract(name: string, open: () => Promise<OpenedCatalog>): void {
   describe(`Catalog contract, analysis batches: ${name}`, () => {
-    let opened: OpenedCatalog
+    const fresh = migratedCatalogPerTest(open)
     let catalog: SqlCatalog
-
-    beforeEach(async () => {
-      opened = await open()
-      catalog = opened.catalog
-      await catalog.migrate()
-    })
-
-    afterEach(async () => {
-      await opened.cleanup()
+    beforeEach(() => {
+      catalog = fresh.catalog
     })
 
     async function stream(streamName: string, count: number): Promise<number[]> {
@@ -61,7 +54,7 @@ export function catalogAnalysisContract(name: string, open: () => Promise<Opened
         await stream('default', 2)
         expect(await catalog.getImageWithPrevious(999_999)).toBeNull()
         // The original's receiving client writes rows without a number.
-        await opened.executeSql("INSERT INTO image_metadata (image_filename, image_object_key) VALUES ('a.jpg', 'image/a.jpg')")
+        await fresh.opened.executeSql("INSERT INTO image_metadata (image_filename, image_object_key) VALUES ('a.jpg', 'image/a.jpg')")
         const rows = await catalog.listUnnumberedImages('default', { limit: 10 })
         expect(rows).toHaveLength(1)
         expect(await catalog.getImageWithPrevious(rows[0]!.imageId)).toEqual({ image: rows[0], previous: null })

@@ -1,8 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import type { SqlCatalog } from '../../src/adapters/sql/sql-catalog.js'
 import { NotFoundError } from '../../src/core/errors.js'
 import type { OpenedCatalog } from '../support/catalog-backends.js'
-import { newImage, sha256 } from './catalog-fixtures.js'
+import { migratedCatalogPerTest, newImage, sha256 } from './catalog-fixtures.js'
 
 /**
  * The catalog's writes for a window of images (the receive stage's batch path), on every adapter: part of the
@@ -10,17 +10,10 @@ import { newImage, sha256 } from './catalog-fixtures.js'
  */
 export function catalogWindowContract(name: string, open: () => Promise<OpenedCatalog>): void {
   describe(`Catalog contract, window writes: ${name}`, () => {
-    let opened: OpenedCatalog
+    const fresh = migratedCatalogPerTest(open)
     let catalog: SqlCatalog
-
-    beforeEach(async () => {
-      opened = await open()
-      catalog = opened.catalog
-      await catalog.migrate()
-    })
-
-    afterEach(async () => {
-      await opened.cleanup()
+    beforeEach(() => {
+      catalog = fresh.catalog
     })
 
     it('inserts a window of images in its order and returns each stored row', async () => {
