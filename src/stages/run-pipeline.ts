@@ -1,6 +1,5 @@
 import { ClosedError, ImgpipeError } from '../core/errors.js'
 import type { Logger } from '../core/logger.js'
-import { DEFAULT_RECEIVE_OPTIONS } from '../core/receive-options.js'
 import type { Subscription } from '../core/ports/bus.js'
 import type { Catalog } from '../core/ports/catalog.js'
 import type { DeliveryChannel } from '../core/ports/delivery-channel.js'
@@ -117,7 +116,7 @@ export async function runPipeline(pipeline: PipelineContext, plan: PipelinePlan)
     }
     startUp.done()
     if (plan.source !== undefined) {
-      for await (const window of sourceWindows(plan.source, context.receive ?? DEFAULT_RECEIVE_OPTIONS)) {
+      for await (const window of sourceWindows(plan.source, receive.options)) {
         if (plan.stop.aborted || failed.signal.aborted) break
         for (const outcome of await receive.receiveWindow(window)) {
           outcomes[outcome.kind] += 1

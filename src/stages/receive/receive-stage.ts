@@ -52,10 +52,11 @@ interface Claim {
  * republishes every image still `received`. Duplicate messages are harmless: the analyze stage is idempotent.
  */
 export class ReceiveStage {
-  readonly #options: ReceiveOptions
+  /** The windows' limits and the puts in flight: the context's, or the defaults. */
+  readonly options: ReceiveOptions
 
   constructor(private readonly context: StageContext) {
-    this.#options = context.receive ?? DEFAULT_RECEIVE_OPTIONS
+    this.options = context.receive ?? DEFAULT_RECEIVE_OPTIONS
   }
 
   /**
@@ -252,7 +253,7 @@ export class ReceiveStage {
         const copy = this.#analysisPath(image)
         if (copy !== null && checked.error === null) await writeAnalysisCopy(copy, bytes)
       },
-      { concurrency: this.#options.putConcurrency },
+      { concurrency: this.options.putConcurrency },
     )
     const finished = new Map<number, ImageRecord>()
     for (const status of ['received', 'failed'] as const) {
