@@ -83,7 +83,7 @@ describe('imgpipe run', () => {
     expect(expected.events).toHaveLength(12)
 
     // Kill at several points: early, in the middle of the stream, near the end.
-    for (const killAfter of [3, 20, 40]) {
+    for (const killAfter of [3, 20, 36]) {
       const name = `killed-${killAfter}`
       const env = envFor(name)
       const child = spawnCli(args, env)
@@ -102,8 +102,8 @@ describe('imgpipe run', () => {
       child.kill('SIGKILL')
       const killed = await finished
       expect(killed.signal).toBe('SIGKILL')
-      const partial = readRows(dbPath)
-      expect(partial.images.length).toBeLessThan(48)
+      // Killed before the run was over (on a loaded machine all 48 images may already be in by then).
+      expect(readRows(dbPath)).not.toEqual(expected)
 
       const resumed = await runCli(args, env)
       expect(resumed.code).toBe(0)
