@@ -1,13 +1,53 @@
 import type { Kysely } from 'kysely'
-import type { ReanalysisFilter } from '../../core/ports/catalog.js'
-import type { ImageRecord } from '../../core/types.js'
+import type { Page, ReanalysisFilter } from '../../core/ports/catalog.js'
+import type { AlertRecord, ImageEventRecord, ImageRecord, ImageStatus } from '../../core/types.js'
 import type { CatalogDatabase } from './catalog-schema.js'
-import { toImageRecord } from './row-mappers.js'
+import { toAlertRecord, toEventRecord, toImageRecord } from './row-mappers.js'
 
 /**
- * Queries for finding and undoing failures: the file an ingest could not read, and resetting images so
- * that they are analysed again (`imgpipe reanalyze`).
+ * Queries for finding unfinished work and undoing failures: the work lists a restarted pipeline resumes from,
+ * the file an ingest could not read, and resetting images so that they are analysed again (`imgpipe reanalyze`).
  */
+
+/** Images in one status, by id, one page at a time. */
+export async function selectImagesByStatus(db: Kysely<CatalogDatabase>, status: ImageStatus, page: Page): Promise<ImageRecord[]> {
+  const rows = await db
+    .selectFrom('image_metadata')
+    .selectAll()
+    .where('status', '=', status)
+    .where('image_id', '>', page.afterId ?? 0)
+    .orderBy('image_id')
+    .limit(page.limit)
+    .execute()
+  return rows.map(toImageRecord)
+}
+
+/** Events with a difference image but no alert yet: what the alert stage has still to do. */
+export async function selectEventsWithoutAlert(db: Kysely<CatalogDatabase>, page: Page): Promise<ImageEventRecord[]> {
+  const rows = await db
+    .selectFrom('image_event as e')
+    .leftJoin('image_event_alert as a', 'a.image_event_id', 'e.image_event_id')
+    .selectAll('e')
+    .where('a.image_event_alert_id', 'is', null)
+    .where('e.difference_image_object_key', 'is not', null)
+    .where('e.image_event_id', '>', page.afterId ?? 0)
+    .orderBy('e.image_event_id')
+    .limit(page.limit)
+    .execute()
+  return rows.map(toEventRecord)
+}
+
+export async function selectUndeliveredAlerts(db: Kysely<CatalogDatabase>, page: Page): Promise<AlertRecord[]> {
+  const rows = await db
+    .selectFrom('image_event_alert')
+    .selectAll()
+    .where('delivered_at', 'is', null)
+    .where('image_event_alert_id', '>', page.afterId ?? 0)
+    .orderBy('image_event_alert_id')
+    .limit(page.limit)
+    .execute()
+  return rows.map(toAlertRecord)
+}
 
 /** The latest failed image of the stream with this file name that was never read (no content hash). */
 export async function selectUnreadFile(db: Kysely<CatalogDatabase>, stream: string, imageFilename: string): Promise<ImageRecord | null> {

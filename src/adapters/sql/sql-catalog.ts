@@ -30,13 +30,13 @@ import { deliveryDb } from './subscription-schema.js'
 import { selectAlertViews, selectCounts, selectTableCounts, selectTableRows } from './catalog-reports.js'
 import type { CatalogDatabase } from './catalog-schema.js'
 import { selectStreamActivity } from './catalog-streams.js'
-import { assertUpdated, insertAlertOnce, insertEventOnce, insertImageOnce, selectEventByImageId } from './catalog-writes.js'
+import { assertUpdated, insertAlertOnce, insertImageOnce, selectEventByImageId } from './catalog-writes.js'
 import * as analysisWrites from './catalog-analysis-writes.js'
 import * as claims from './catalog-claims.js'
 import * as imageBatch from './catalog-image-batch.js'
 import { MAX_CHANNELS, MAX_ERROR_CODE, MAX_ERROR_MESSAGE, truncate } from './column-limits.js'
 import * as alertWrites from './catalog-alert-writes.js'
-import { resetImagesForReanalysis, selectFailedImages, selectUnreadFile } from './catalog-recovery.js'
+import * as recovery from './catalog-recovery.js'
 import { toAlertRecord, toEventRecord, toImageRecord, toNumber } from './row-mappers.js'
 import { toDbTimestamp } from './sql-dialect.js'
 import type { SqlDialectKind } from './sql-dialect.js'
@@ -183,15 +183,15 @@ class SqlCatalogImpl implements SqlCatalog {
   }
 
   findUnreadFile(stream: string, imageFilename: string): Promise<ImageRecord | null> {
-    return this.#run('findUnreadFile', (db) => selectUnreadFile(db, stream, imageFilename))
+    return this.#run('findUnreadFile', (db) => recovery.selectUnreadFile(db, stream, imageFilename))
   }
 
   resetForReanalysis(filter: ReanalysisFilter): Promise<number> {
-    return this.#run('resetForReanalysis', (db) => resetImagesForReanalysis(db, filter))
+    return this.#run('resetForReanalysis', (db) => recovery.resetImagesForReanalysis(db, filter))
   }
 
   listFailedImages(limit: number): Promise<ImageRecord[]> {
-    return this.#run('listFailedImages', (db) => selectFailedImages(db, limit))
+    return this.#run('listFailedImages', (db) => recovery.selectFailedImages(db, limit))
   }
 
   getImage(imageId: number): Promise<ImageRecord | null> {
@@ -225,39 +225,7 @@ class SqlCatalogImpl implements SqlCatalog {
       const message = `recordAnalysis: event of image ${event.imageId} given for image ${imageId}`
       return Promise.reject(new InternalError(message))
     }
-    return this.#runIdempotent('recordAnalysis', (db) =>
-      db.transaction().execute(async (trx) => {
-        // Updating the image first takes its row lock: two analyses of one image run one after the other.
-        const updated = await trx
-          .updateTable('image_metadata')
-          .set({
-            status: 'analyzed',
-            previous_image_id: result.previousImageId,
-            l2_norm: result.l2Norm,
-            changed_fraction: result.changedFraction,
-            max_abs_difference: result.maxAbsDifference,
-            analyzed_at: this.#timestamp(result.analyzedAt),
-            error_code: null,
-            error_message: null,
-          })
-          .where('image_id', '=', imageId)
-          .executeTakeFirst()
-        await assertUpdated(trx, updated.numUpdatedRows, 'image_metadata', imageId)
-        if (event === null) {
-          const existing = await selectEventByImageId(trx, imageId)
-          return { event: existing === undefined ? null : toEventRecord(existing), created: false }
-        }
-        const { row, created } = await insertEventOnce(trx, this.dialect, {
-          image_id: imageId,
-          difference_image_object_key: event.differenceImageObjectKey,
-          event_type: event.eventType,
-          detected_at: this.#timestamp(result.analyzedAt),
-          analyzer: event.analyzer,
-          analyzer_version: event.analyzerVersion,
-        })
-        return { event: toEventRecord(row), created }
-      }),
-    )
+    return this.#runIdempotent('recordAnalysis', (db) => analysisWrites.recordAnalysis(db, this.dialect, { imageId, result, event }))
   }
 
   getImageWithPrevious(imageId: number): Promise<{ image: ImageRecord; previous: ImageRecord | null } | null> {
@@ -338,47 +306,15 @@ class SqlCatalogImpl implements SqlCatalog {
   }
 
   listImagesByStatus(status: ImageStatus, page: Page): Promise<ImageRecord[]> {
-    return this.#run('listImagesByStatus', async (db) => {
-      const rows = await db
-        .selectFrom('image_metadata')
-        .selectAll()
-        .where('status', '=', status)
-        .where('image_id', '>', page.afterId ?? 0)
-        .orderBy('image_id')
-        .limit(pageLimit(page))
-        .execute()
-      return rows.map(toImageRecord)
-    })
+    return this.#run('listImagesByStatus', (db) => recovery.selectImagesByStatus(db, status, { ...page, limit: pageLimit(page) }))
   }
 
   listEventsWithoutAlert(page: Page): Promise<ImageEventRecord[]> {
-    return this.#run('listEventsWithoutAlert', async (db) => {
-      const rows = await db
-        .selectFrom('image_event as e')
-        .leftJoin('image_event_alert as a', 'a.image_event_id', 'e.image_event_id')
-        .selectAll('e')
-        .where('a.image_event_alert_id', 'is', null)
-        .where('e.difference_image_object_key', 'is not', null)
-        .where('e.image_event_id', '>', page.afterId ?? 0)
-        .orderBy('e.image_event_id')
-        .limit(pageLimit(page))
-        .execute()
-      return rows.map(toEventRecord)
-    })
+    return this.#run('listEventsWithoutAlert', (db) => recovery.selectEventsWithoutAlert(db, { ...page, limit: pageLimit(page) }))
   }
 
   listUndeliveredAlerts(page: Page): Promise<AlertRecord[]> {
-    return this.#run('listUndeliveredAlerts', async (db) => {
-      const rows = await db
-        .selectFrom('image_event_alert')
-        .selectAll()
-        .where('delivered_at', 'is', null)
-        .where('image_event_alert_id', '>', page.afterId ?? 0)
-        .orderBy('image_event_alert_id')
-        .limit(pageLimit(page))
-        .execute()
-      return rows.map(toAlertRecord)
-    })
+    return this.#run('listUndeliveredAlerts', (db) => recovery.selectUndeliveredAlerts(db, { ...page, limit: pageLimit(page) }))
   }
 
   getAlertView(imageEventAlertId: number): Promise<AlertView | null> {
