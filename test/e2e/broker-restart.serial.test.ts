@@ -37,7 +37,9 @@ describe.skipIf(!ready)('a broker restart in the middle of a run', () => {
         catalog,
         (counts) => counts.imagesAnalyzed === 60 && counts.alerts === 12 && counts.alertsUndelivered === 0,
         300_000,
-      )
+      ).catch((error: unknown) => {
+        throw new Error(`${String(error)}\n${analyze.logTail()}\n${alert.logTail()}`)
+      })
       const [analyzed] = await Promise.all([stopStage(analyze), stopStage(alert)])
       expect(analyzed.processed['analyzed']).toBeGreaterThanOrEqual(60)
       expect(await catalogRows(catalog)).toEqual(await embeddedRows(args))

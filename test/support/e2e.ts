@@ -14,12 +14,14 @@ export interface Stage {
   finished: Promise<CliResult>
   /** Resolves when the stage logged that it consumes. */
   consuming: Promise<void>
+  /** The end of what the stage has logged so far, for a failure message. */
+  logTail: (chars?: number) => string
 }
 
 export function startStage(stage: 'analyze' | 'alert', env: Record<string, string>): Stage {
   const child = spawnCli([stage, '--json'], { ...env, IMGPIPE_LOG_LEVEL: 'info' })
+  let seen = ''
   const consuming = new Promise<void>((resolve, reject) => {
-    let seen = ''
     child.stderr?.on('data', (chunk: Buffer) => {
       seen += chunk.toString()
       if (seen.includes(`"${stage}: consuming"`)) resolve()
@@ -27,7 +29,7 @@ export function startStage(stage: 'analyze' | 'alert', env: Record<string, strin
     child.on('exit', () => reject(new Error(`${stage} exited before consuming: ${seen.slice(-2000)}`)))
   })
   consuming.catch(() => undefined)
-  return { child, finished: collect(child, 600_000), consuming }
+  return { child, finished: collect(child, 600_000), consuming, logTail: (chars = 4_000) => `${stage}:\n${seen.slice(-chars)}` }
 }
 
 /** SIGTERM, then the stage must finish its message in hand, commit and exit 0 with its JSON summary. */

@@ -18,7 +18,7 @@
  * concurrent sends could reuse a sequence number.
  */
 import { Admin, compatibilityPartitioner, ProduceAcks, Producer, stringSerializers } from '@platformatic/kafka'
-import { ClosedError, describeError, MessageInvalidError } from '../../core/errors.js'
+import { BusUnavailableError, ClosedError, describeError, MessageInvalidError } from '../../core/errors.js'
 import type { Logger } from '../../core/logger.js'
 import type { Bus, BusMessage, ConsumerOf, PartitionLag, SubscribeOptions, Subscription, TopicSpec } from '../../core/ports/bus.js'
 import { sleep, withRetry } from '../../core/retry.js'
@@ -41,6 +41,12 @@ export interface KafkaBusOptions extends KafkaBrokerOptions {
  * (a restart) before `publish` gives up with a retryable BusUnavailableError.
  */
 const PRODUCE_RETRIES = 28
+/**
+ * A produce that has neither succeeded nor failed by then (well past the retries above) is given up: the
+ * producer is replaced and `publish` fails with a retryable BusUnavailableError. A produce that never settles
+ * would otherwise hold the serialised publish queue, and every stage publishing behind it, for good.
+ */
+const PRODUCE_DEADLINE_MS = 90_000
 /** Admin requests fail within about a second, so that ping() reports a broker that does not answer. */
 const ADMIN_RETRIES = 2
 /** ensureTopics (also run by the first publish or subscribe of a topic) retries for about 20 s. */
@@ -130,13 +136,22 @@ export class KafkaBus implements Bus {
     const send = async (): Promise<void> => {
       this.assertOpen()
       const producer = this.producerClient()
+      let timer: NodeJS.Timeout | undefined
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new BusUnavailableError(`Kafka publish to ${topic}: no answer within ${PRODUCE_DEADLINE_MS / 1000} s`)),
+          PRODUCE_DEADLINE_MS,
+        )
+      })
       try {
-        await producer.send({ messages: records })
+        await Promise.race([producer.send({ messages: records }), deadline])
       } catch (error) {
         // After an ambiguous failure the broker and this producer may disagree on the batch sequence; a fresh
         // producer (new producer id) makes a retried publish a possible duplicate instead of a silent drop.
         this.discardProducer(producer)
         throw toBusError(`publish to ${topic}`, error, this.connection)
+      } finally {
+        clearTimeout(timer)
       }
     }
     const result = this.publishQueue.then(send)
