@@ -241,10 +241,17 @@ fetch_libs() {
 
 # --- Debian tools the tests use -------------------------------------------------------------------------------
 
+# Debian packages the suites call: kcat, Chromium (browser tests), tmux (terminal viewer), and the science oracles —
+# astropy (reference FITS reader and WCS), fitsverify, cfitsio's fpack/funpack, Apache avro and confluent-kafka
+# (how the community brokers read alert packets). Oracles only: imgpipe itself never runs them.
+DEBIAN_TEST_PACKAGES=(kcat chromium tmux fitsverify libcfitsio-bin python3-astropy python3-avro python3-confluent-kafka)
+
+package_installed() { [[ $(dpkg-query -W -f='${Status}' "$1" 2>/dev/null) == "install ok installed" ]]; }
+
 ensure_tools() {
-  local missing=() tool
-  for tool in kcat chromium tmux; do
-    command -v "$tool" >/dev/null || missing+=("$tool")
+  local missing=() package
+  for package in "${DEBIAN_TEST_PACKAGES[@]}"; do
+    package_installed "$package" || missing+=("$package")
   done
   ((${#missing[@]} == 0)) && return 0
   if [[ $(id -u) != 0 ]] || ! command -v apt-get >/dev/null; then
