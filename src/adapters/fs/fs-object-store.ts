@@ -114,6 +114,9 @@ export class FsObjectStore implements ObjectStore {
       const handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW)
       try {
         const info = await handle.stat()
+        // open() of a directory succeeds on Linux; only the first read fails (EISDIR), after a viewer has sent its
+        // headers. A key that names a directory is no object, as get() and stat() already say.
+        if (!info.isFile()) throw Object.assign(new Error(`"${key}" is not a regular file`), { code: 'EISDIR' })
         return { stream: handle.createReadStream(), size: info.size, lastModified: info.mtime }
       } catch (error) {
         await handle.close()
