@@ -35,15 +35,43 @@ function isAborted(signal: AbortSignal | undefined): boolean {
   return signal?.aborted === true
 }
 
+/**
+ * Waits `ms`, or less when `signal` aborts. However many sleeps wait on one signal at once (a stage's retries of 16
+ * concurrent object puts during a store outage), the signal carries one 'abort' listener: each sleep used to add its
+ * own, so an outage made Node print `MaxListenersExceededWarning` outside the JSON log.
+ */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal?.aborted === true) return resolve()
     const timer = setTimeout(done, ms)
+    const forget = signal === undefined ? undefined : wakeOnAbort(signal, done)
     function done(): void {
       clearTimeout(timer)
-      signal?.removeEventListener('abort', done)
+      forget?.()
       resolve()
     }
-    signal?.addEventListener('abort', done, { once: true })
   })
+}
+
+/** The sleepers of each signal, woken by its one listener, which is removed when the last sleeper is done. */
+const sleepers = new WeakMap<AbortSignal, { waiting: Set<() => void>; onAbort: () => void }>()
+
+function wakeOnAbort(signal: AbortSignal, wake: () => void): () => void {
+  let entry = sleepers.get(signal)
+  if (entry === undefined) {
+    const waiting = new Set<() => void>()
+    const onAbort = (): void => {
+      for (const sleeper of [...waiting]) sleeper()
+    }
+    entry = { waiting, onAbort }
+    sleepers.set(signal, entry)
+    signal.addEventListener('abort', onAbort, { once: true })
+  }
+  const { waiting, onAbort } = entry
+  waiting.add(wake)
+  return () => {
+    if (!waiting.delete(wake) || waiting.size > 0) return
+    sleepers.delete(signal)
+    signal.removeEventListener('abort', onAbort)
+  }
 }

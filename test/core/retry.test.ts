@@ -287,3 +287,53 @@ describe('sleep', () => {
     expect(removed).toBe(1)
   })
 })
+
+describe('sleep and withRetry on one long-lived signal', () => {
+  it('keep one abort listener however many wait at once, and none once they are done', async () => {
+    const controller = new AbortController()
+    const { getEventListeners } = await import('node:events')
+    const sleeping = Array.from({ length: 40 }, (_, i) => sleep(5 + (i % 7), controller.signal))
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1)
+    await Promise.all(sleeping)
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0)
+    // Aborting wakes every sleeper through that one listener.
+    const long = Array.from({ length: 20 }, () => sleep(60_000, controller.signal))
+    controller.abort()
+    await expect(within(Promise.all(long))).resolves.toHaveLength(20)
+  })
+
+  it('hold an outage of many retry rounds of 16 concurrent operations without a listener warning or growing memory', async () => {
+    const controller = new AbortController()
+    const warnings: Error[] = []
+    const onWarning = (warning: Error): number => warnings.push(warning)
+    process.on('warning', onWarning)
+    const { getEventListeners } = await import('node:events')
+    let most = 0
+    const rounds = 150
+    const outage = (): Promise<number> =>
+      withRetry(
+        async (attempt) => {
+          most = Math.max(most, getEventListeners(controller.signal, 'abort').length)
+          if (attempt < rounds) throw new StoreUnavailableError('store down')
+          return attempt
+        },
+        { attempts: Number.POSITIVE_INFINITY, initialDelayMs: 0.1, maxDelayMs: 0.2, signal: controller.signal },
+      )
+    try {
+      await Promise.all(Array.from({ length: 16 }, outage)) // warm-up: the heap's own first growth is not ours
+      global.gc?.()
+      const before = process.memoryUsage().heapUsed
+      const results = await Promise.all(Array.from({ length: 16 }, outage))
+      global.gc?.()
+      const grown = process.memoryUsage().heapUsed - before
+      expect(results).toEqual(Array.from({ length: 16 }, () => rounds))
+      expect(most).toBeLessThanOrEqual(1)
+      await new Promise((resolve) => setImmediate(resolve))
+      expect(warnings.filter((warning) => warning.name === 'MaxListenersExceededWarning')).toEqual([])
+      // 2,400 retries: a listener or closure kept per retry would show; a few MB is the collector's slack.
+      expect(grown).toBeLessThan(8 * 1024 * 1024)
+    } finally {
+      process.off('warning', onWarning)
+    }
+  })
+})
