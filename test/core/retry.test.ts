@@ -1,4 +1,5 @@
 import { describe, it, expect } from 'vitest'
+import { EventEmitter } from 'node:events'
 import { BusUnavailableError, CatalogUnavailableError, InvalidImageError, StoreUnavailableError } from '../../src/core/errors.js'
 import { sleep, withRetry } from '../../src/core/retry.js'
 
@@ -291,7 +292,7 @@ describe('sleep', () => {
 describe('sleep and withRetry on one long-lived signal', () => {
   it('keep one abort listener however many wait at once, and none once they are done', async () => {
     const controller = new AbortController()
-    const { getEventListeners } = await import('node:events')
+    const { getEventListeners } = EventEmitter
     const sleeping = Array.from({ length: 40 }, (_, i) => sleep(5 + (i % 7), controller.signal))
     expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1)
     await Promise.all(sleeping)
@@ -307,7 +308,7 @@ describe('sleep and withRetry on one long-lived signal', () => {
     const warnings: Error[] = []
     const onWarning = (warning: Error): number => warnings.push(warning)
     process.on('warning', onWarning)
-    const { getEventListeners } = await import('node:events')
+    const { getEventListeners } = EventEmitter
     let most = 0
     const rounds = 150
     const outage = (): Promise<number> =>

@@ -22,12 +22,12 @@ describe('ReceiveStage during an object store outage', () => {
     process.on('warning', onWarning)
     const put = context.store.put.bind(context.store)
     let refused = 0
-    context.store.put = async (key, bytes, options) => {
+    context.store.put = async (key: string, bytes: Uint8Array) => {
       if (refused < 48) {
         refused += 1
         throw new StoreUnavailableError('store outage (test)')
       }
-      return put(key, bytes, options)
+      return put(key, bytes)
     }
     try {
       const stage = new ReceiveStage(context)
