@@ -1,0 +1,97 @@
+/**
+ * Resampling a reference image onto a science image's pixel grid through both images' WCSs — the alignment step of
+ * difference imaging (SWarp's approach: Bertin et al. 2002; ZTF and Rubin warp the template the same way).
+ *
+ * The caller gives the mapping from science pixels to reference pixels (science pixel → sky through the science WCS,
+ * sky → reference pixel through the reference WCS). It is evaluated exactly on a coarse grid every `gridStep`
+ * pixels and interpolated bilinearly between — a WCS is smooth, so at 16 pixels the error is far below a
+ * milli-pixel while the WCS is evaluated 256 times less often. Pixel values are interpolated with a Lanczos-3 kernel
+ * (flux-preserving to ~0.1 % for well-sampled images, Bertin 2002 §3) and multiplied by the mapping's Jacobian so
+ * a pixel holds the flux of its own area when the two pixel scales differ. Output pixels whose Lanczos footprint
+ * touches the reference's edge or a NaN pixel are NaN.
+ */
+import { floatImage, type FloatImage } from '../float-image.js'
+
+/** Science pixel → reference pixel, in place over arrays (0-based pixels; NaN where there is no position). */
+export type PixelMapping = (x: Float64Array, y: Float64Array) => void
+
+export interface ResampleOptions {
+  readonly gridStep?: number
+}
+
+function lanczos3(t: number): number {
+  if (t === 0) return 1
+  if (t <= -3 || t >= 3) return 0
+  const pt = Math.PI * t
+  return (3 * Math.sin(pt) * Math.sin(pt / 3)) / (pt * pt)
+}
+
+/** `reference` resampled onto a `width`×`height` grid through `mapping`. */
+export function resample(
+  reference: FloatImage,
+  width: number,
+  height: number,
+  mapping: PixelMapping,
+  options: ResampleOptions = {},
+): FloatImage {
+  const step = Math.max(1, options.gridStep ?? 16)
+  const gx = Math.ceil((width - 1) / step) + 1
+  const gy = Math.ceil((height - 1) / step) + 1
+  const mapX = new Float64Array(gx * gy)
+  const mapY = new Float64Array(gx * gy)
+  for (let j = 0; j < gy; j++) {
+    for (let i = 0; i < gx; i++) {
+      mapX[j * gx + i] = Math.min(i * step, width - 1)
+      mapY[j * gx + i] = Math.min(j * step, height - 1)
+    }
+  }
+  const sciX = Float64Array.from(mapX)
+  const sciY = Float64Array.from(mapY)
+  mapping(mapX, mapY)
+  const out = floatImage(width, height, Number.NaN)
+  const wx = new Float64Array(6)
+  const wy = new Float64Array(6)
+  const { data, width: rw, height: rh } = reference
+  for (let y = 0; y < height; y++) {
+    const j = Math.min(Math.floor(y / step), gy - 2 < 0 ? 0 : gy - 2)
+    const j1 = Math.min(j + 1, gy - 1)
+    const ty = j1 === j ? 0 : (y - sciY[j * gx]!) / (sciY[j1 * gx]! - sciY[j * gx]!)
+    for (let x = 0; x < width; x++) {
+      const i = Math.min(Math.floor(x / step), gx - 2 < 0 ? 0 : gx - 2)
+      const i1 = Math.min(i + 1, gx - 1)
+      const tx = i1 === i ? 0 : (x - sciX[i]!) / (sciX[i1]! - sciX[i]!)
+      const a = j * gx + i
+      const b = j * gx + i1
+      const c = j1 * gx + i
+      const d = j1 * gx + i1
+      const rx = (mapX[a]! * (1 - tx) + mapX[b]! * tx) * (1 - ty) + (mapX[c]! * (1 - tx) + mapX[d]! * tx) * ty
+      const ry = (mapY[a]! * (1 - tx) + mapY[b]! * tx) * (1 - ty) + (mapY[c]! * (1 - tx) + mapY[d]! * tx) * ty
+      if (!(rx >= 2 && ry >= 2 && rx <= rw - 3 && ry <= rh - 3)) continue
+      const fx = Math.floor(rx)
+      const fy = Math.floor(ry)
+      let sumX = 0
+      let sumY = 0
+      for (let k = 0; k < 6; k++) {
+        wx[k] = lanczos3(rx - (fx - 2 + k))
+        wy[k] = lanczos3(ry - (fy - 2 + k))
+        sumX += wx[k]!
+        sumY += wy[k]!
+      }
+      let value = 0
+      for (let q = 0; q < 6; q++) {
+        const row = (fy - 2 + q) * rw + fx - 2
+        let line = 0
+        for (let p = 0; p < 6; p++) line += wx[p]! * data[row + p]!
+        value += wy[q]! * line
+      }
+      // Jacobian of the grid cell: reference pixels per science pixel (area), from the cell's corner mapping.
+      const dxdx = (mapX[b]! - mapX[a]!) / Math.max(1, sciX[i1]! - sciX[i]!)
+      const dydx = (mapY[b]! - mapY[a]!) / Math.max(1, sciX[i1]! - sciX[i]!)
+      const dxdy = (mapX[c]! - mapX[a]!) / Math.max(1, sciY[j1 * gx]! - sciY[j * gx]!)
+      const dydy = (mapY[c]! - mapY[a]!) / Math.max(1, sciY[j1 * gx]! - sciY[j * gx]!)
+      const jacobian = i1 === i || j1 === j ? 1 : Math.abs(dxdx * dydy - dxdy * dydx)
+      out.data[y * width + x] = (value / (sumX * sumY)) * jacobian
+    }
+  }
+  return out
+}
