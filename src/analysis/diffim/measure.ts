@@ -23,7 +23,7 @@ export interface Measurement {
   readonly apFluxErr: number
   /** psfFlux / psfFluxErr (signed). */
   readonly snr: number
-  /** FWHM from the second moments in a 2-FWHM box, pixels (NaN when the moments are not positive). */
+  /** FWHM from PSF-weighted second moments, pixels (NaN when they are not positive): compare with the PSF's own. */
   readonly fwhm: number
   /** Major over minor axis from the second moments. */
   readonly elongation: number
@@ -111,7 +111,7 @@ export function measureOne(image: FloatImage, x: number, y: number, sign: number
   const psfFlux = sumPP > 0 ? sumPI / sumPP : Number.NaN
   const psfFluxErr = sumPP > 0 ? 1 / Math.sqrt(sumPP) : Number.NaN
   const [apFlux, apFluxErr] = aperture(image, x, y, options.apertureRadius ?? 1.5 * options.psf.fwhm, options.noise)
-  const [fwhm, elongation] = moments(image, x, y, options.psf.fwhm, sign)
+  const [fwhm, elongation] = weightedShape(image, x, y, options.psf.fwhm, sign)
   let nbad = 0
   let nneg = 0
   for (let py = cy - 2; py <= cy + 2; py++) {
@@ -156,10 +156,15 @@ function aperture(image: FloatImage, x: number, y: number, r: number, noise: num
   return [flux, Math.sqrt(variance)]
 }
 
-/** FWHM (Gaussian-equivalent) and elongation from second moments of positive (sign-corrected) pixels. */
-function moments(image: FloatImage, x: number, y: number, fwhm: number, sign: number): [number, number] {
+/**
+ * FWHM (Gaussian-equivalent) and elongation from Gaussian-weighted second moments (the weight has the PSF's width),
+ * with the weight divided out per axis: σ² = m·σw² / (σw² − m) for measured moment m. Unweighted moments of a Moffat
+ * star are dominated by its wings and by noise; weighted ones are not, and noise of either sign cancels.
+ */
+export function weightedShape(image: FloatImage, x: number, y: number, fwhm: number, sign: number): [number, number] {
   const { width, height, data } = image
-  const r = Math.max(2, Math.ceil(2 * fwhm))
+  const sw2 = (fwhm / 2.3548) ** 2
+  const r = Math.max(2, Math.ceil(1.5 * fwhm))
   let sw = 0
   let sxx = 0
   let syy = 0
@@ -169,22 +174,25 @@ function moments(image: FloatImage, x: number, y: number, fwhm: number, sign: nu
     for (let px = Math.round(x) - r; px <= Math.round(x) + r; px++) {
       if (px < 0 || px >= width) continue
       const value = sign * data[py * width + px]!
-      if (!(value > 0)) continue
+      if (Number.isNaN(value)) continue
       const dx = px - x
       const dy = py - y
-      sw += value
-      sxx += value * dx * dx
-      syy += value * dy * dy
-      sxy += value * dx * dy
+      const w = value * Math.exp(-(dx * dx + dy * dy) / (2 * sw2))
+      sw += w
+      sxx += w * dx * dx
+      syy += w * dy * dy
+      sxy += w * dx * dy
     }
   }
-  if (sw <= 0) return [Number.NaN, Number.NaN]
+  if (!(sw > 0)) return [Number.NaN, Number.NaN]
   const a = sxx / sw
   const b = syy / sw
   const c = sxy / sw
   const root = Math.sqrt(((a - b) / 2) ** 2 + c * c)
   const major = (a + b) / 2 + root
   const minor = (a + b) / 2 - root
-  if (!(minor > 0)) return [Number.NaN, Number.NaN]
-  return [2.3548 * Math.sqrt(Math.sqrt(major * minor)), Math.sqrt(major / minor)]
+  if (!(minor > 0) || !(major < sw2)) return [Number.NaN, Number.NaN]
+  const sMajor = (major * sw2) / (sw2 - major)
+  const sMinor = (minor * sw2) / (sw2 - minor)
+  return [2.3548 * Math.sqrt(Math.sqrt(sMajor * sMinor)), Math.sqrt(sMajor / sMinor)]
 }
