@@ -20,7 +20,7 @@ export interface WcsAnswer {
   /** The header's cards as astropy parsed them (commentary cards left out). */
   cards: HeaderCard[]
   naxis: [number, number]
-  /** all_pix2world(pixels, 0); null where astropy answers NaN. */
+  /** all_pix2world(pixels, 0) as (longitude, latitude); null where astropy answers NaN. */
   world: [number | null, number | null][]
   /** all_world2pix(world, 0) back from astropy's own answer. */
   pixels: [number | null, number | null][]
@@ -74,8 +74,10 @@ for case in json.load(sys.stdin):
         elif not isinstance(v, str):
             v = str(v)
         cards.append({'keyword': card.keyword, 'value': v})
+    # World columns in CTYPE order; imgpipe answers (longitude, latitude) whatever the order.
+    lnglat = world[:, [w.wcs.lng, w.wcs.lat]]
     out.append({'cards': cards, 'naxis': [int(h.get('NAXIS1', 0)), int(h.get('NAXIS2', 0))],
-                'world': clean(world), 'pixels': clean(back)})
+                'world': clean(lnglat), 'pixels': clean(back)})
 print(json.dumps(out))
 `
 
