@@ -27,6 +27,7 @@ export type ErrorCode =
   | 'IMGPIPE_DELIVERY_FAILED'
   | 'IMGPIPE_CLOSED'
   | 'IMGPIPE_INTERNAL'
+  | 'IMGPIPE_WCS_INVALID'
 
 export interface ImgpipeErrorOptions {
   cause?: unknown
@@ -215,4 +216,14 @@ function messageOf(error: unknown): string {
       .join('; ')
   }
   return error.message
+}
+
+/**
+ * A FITS header's world coordinate system cannot be used: a keyword it needs is missing or malformed, the
+ * projection is one we do not implement, or the linear transformation is singular. The image itself may be fine.
+ */
+export class WcsInvalidError extends ImgpipeError {
+  constructor(message: string, options?: ImgpipeErrorOptions) {
+    super('IMGPIPE_WCS_INVALID', message, false, options)
+  }
 }
