@@ -227,3 +227,35 @@ export class WcsInvalidError extends ImgpipeError {
     super('IMGPIPE_WCS_INVALID', message, false, options)
   }
 }
+
+/**
+ * Why a FITS file was refused: a stable reason beside the error's code, for logs, the catalog and tests.
+ * FITS_TOO_LARGE, FITS_TOO_MANY_BLOCKS and FITS_GZIP_LIMIT are size limits (IMGPIPE_IMAGE_TOO_LARGE); the others
+ * are malformed or unsupported files (IMGPIPE_IMAGE_INVALID).
+ */
+export type FitsErrorReason =
+  | 'FITS_NOT_FITS'
+  | 'FITS_NO_END'
+  | 'FITS_NOT_ASCII'
+  | 'FITS_TOO_MANY_BLOCKS'
+  | 'FITS_BAD_HEADER'
+  | 'FITS_BAD_AXIS'
+  | 'FITS_TOO_LARGE'
+  | 'FITS_TRUNCATED'
+  | 'FITS_NO_IMAGE'
+  | 'FITS_UNSUPPORTED'
+  | 'FITS_BAD_TILE'
+  | 'FITS_GZIP_LIMIT'
+  | 'FITS_GZIP_CORRUPT'
+
+const FITS_SIZE_REASONS: ReadonlySet<FitsErrorReason> = new Set(['FITS_TOO_LARGE', 'FITS_TOO_MANY_BLOCKS', 'FITS_GZIP_LIMIT'])
+
+/** A FITS file we cannot or will not read; `reason` says why, the message (one line) says where. */
+export class FitsError extends ImgpipeError {
+  readonly reason: FitsErrorReason
+
+  constructor(reason: FitsErrorReason, message: string, options?: ImgpipeErrorOptions) {
+    super(FITS_SIZE_REASONS.has(reason) ? 'IMGPIPE_IMAGE_TOO_LARGE' : 'IMGPIPE_IMAGE_INVALID', `${reason}: ${message}`, false, options)
+    this.reason = reason
+  }
+}
