@@ -26,6 +26,18 @@ function lanczos3(t: number): number {
   return (3 * Math.sin(pt) * Math.sin(pt / 3)) / (pt * pt)
 }
 
+/**
+ * Lanczos-3 tabulated at 1/4096 pixel: two sines per tap made resampling four times slower than the arithmetic it
+ * feeds. Nearest-entry error is below 2·10⁻⁴ of a tap's weight, and the weights are renormalised per pixel.
+ */
+const LANCZOS_STEPS = 4096
+const LANCZOS_TABLE = Float64Array.from({ length: 3 * LANCZOS_STEPS + 1 }, (_, i) => lanczos3(i / LANCZOS_STEPS))
+
+function lanczosTable(t: number): number {
+  const index = Math.round(Math.abs(t) * LANCZOS_STEPS)
+  return index >= LANCZOS_TABLE.length ? 0 : LANCZOS_TABLE[index]!
+}
+
 /** `reference` resampled onto a `width`×`height` grid through `mapping`. */
 export function resample(
   reference: FloatImage,
@@ -48,6 +60,21 @@ export function resample(
   const sciX = Float64Array.from(mapX)
   const sciY = Float64Array.from(mapY)
   mapping(mapX, mapY)
+  // Jacobian per grid cell: reference pixels per science pixel (area), from the cell's corner mapping.
+  const jacobians = new Float64Array(gx * gy).fill(1)
+  for (let j = 0; j + 1 < gy; j++) {
+    for (let i = 0; i + 1 < gx; i++) {
+      const a = j * gx + i
+      const dx = sciX[a + 1]! - sciX[a]!
+      const dy = sciY[a + gx]! - sciY[a]!
+      const j11 = (mapX[a + 1]! - mapX[a]!) / dx
+      const j21 = (mapY[a + 1]! - mapY[a]!) / dx
+      const j12 = (mapX[a + gx]! - mapX[a]!) / dy
+      const j22 = (mapY[a + gx]! - mapY[a]!) / dy
+      const det = Math.abs(j11 * j22 - j12 * j21)
+      if (Number.isFinite(det)) jacobians[a] = det
+    }
+  }
   const out = floatImage(width, height, Number.NaN)
   const wx = new Float64Array(6)
   const wy = new Float64Array(6)
@@ -72,8 +99,8 @@ export function resample(
       let sumX = 0
       let sumY = 0
       for (let k = 0; k < 6; k++) {
-        wx[k] = lanczos3(rx - (fx - 2 + k))
-        wy[k] = lanczos3(ry - (fy - 2 + k))
+        wx[k] = lanczosTable(rx - (fx - 2 + k))
+        wy[k] = lanczosTable(ry - (fy - 2 + k))
         sumX += wx[k]!
         sumY += wy[k]!
       }
@@ -84,12 +111,7 @@ export function resample(
         for (let p = 0; p < 6; p++) line += wx[p]! * data[row + p]!
         value += wy[q]! * line
       }
-      // Jacobian of the grid cell: reference pixels per science pixel (area), from the cell's corner mapping.
-      const dxdx = (mapX[b]! - mapX[a]!) / Math.max(1, sciX[i1]! - sciX[i]!)
-      const dydx = (mapY[b]! - mapY[a]!) / Math.max(1, sciX[i1]! - sciX[i]!)
-      const dxdy = (mapX[c]! - mapX[a]!) / Math.max(1, sciY[j1 * gx]! - sciY[j * gx]!)
-      const dydy = (mapY[c]! - mapY[a]!) / Math.max(1, sciY[j1 * gx]! - sciY[j * gx]!)
-      const jacobian = i1 === i || j1 === j ? 1 : Math.abs(dxdx * dydy - dxdy * dydx)
+      const jacobian = jacobians[a]!
       out.data[y * width + x] = (value / (sumX * sumY)) * jacobian
     }
   }
