@@ -127,6 +127,7 @@ export function sniffFormat(bytes: Uint8Array): string | undefined {
 interface Header {
   info: ImageInfo
   untaggedCmyk: boolean
+  depth: Metadata['depth']
 }
 
 /** Checks everything that can be checked without decoding pixels; returns the header facts. */
@@ -158,7 +159,7 @@ async function readHeader(bytes: Uint8Array, limits: ImageLimits): Promise<Heade
       `${describeFormat(format)} claims ${width}x${height} = ${pixels} pixels, over the limit of ${limits.maxImagePixels} (rejected before decoding)`,
     )
   }
-  return { info: { format, width, height }, untaggedCmyk: metadata.space === 'cmyk' && metadata.icc === undefined }
+  return { info: { format, width, height }, untaggedCmyk: metadata.space === 'cmyk' && metadata.icc === undefined, depth: metadata.depth }
 }
 
 /** Above this many pixels (48 MB decoded) a decode first collects garbage; see {@link collectGarbage}. */
@@ -198,14 +199,20 @@ function collectGarbage(): void {
  *
  * In libvips: the CMYK bands kept as they are (`pipelineColourspace('cmyk')`) and inverted, then 255 − K
  * used as the alpha of 255 − C, 255 − M, 255 − Y and flattened onto black, which is exactly that product.
- * (sharp orders its operations itself, flatten before negate, hence two pipelines.)
+ * (sharp orders its operations itself, flatten before linear, hence two pipelines.)
  */
-async function decodeUntaggedCmyk(bytes: Uint8Array, limits: ImageLimits): Promise<{ data: Buffer; info: sharp.OutputInfo }> {
+async function decodeUntaggedCmyk(
+  bytes: Uint8Array,
+  limits: ImageLimits,
+  depth: Metadata['depth'],
+): Promise<{ data: Buffer; info: sharp.OutputInfo }> {
+  // Inverted by `linear` rather than `negate`, which would leave 16-bit samples 16-bit for the cast to clip.
+  const max = depth === 'ushort' ? 65535 : 255
   const inverted = await sharp(bytes, decodeOptions(limits))
     .pipelineColourspace('cmyk')
     .toColourspace('cmyk')
     .removeAlpha()
-    .negate()
+    .linear(-255 / max, 255)
     .raw({ depth: 'uchar' })
     .toBuffer({ resolveWithObject: true })
   const { width, height, channels } = inverted.info
@@ -217,14 +224,14 @@ async function decodeUntaggedCmyk(bytes: Uint8Array, limits: ImageLimits): Promi
 }
 
 async function decodeWithHeader(bytes: Uint8Array, limits: ImageLimits): Promise<{ info: ImageInfo; image: RawImage }> {
-  const { info, untaggedCmyk } = await readHeader(bytes, limits)
+  const { info, untaggedCmyk, depth } = await readHeader(bytes, limits)
   if (info.width * info.height > COLLECT_BEFORE_PIXELS) collectGarbage()
   try {
     // Black is what dropping the alpha channel would give for the usual transparent pixels (0,0,0,0),
     // and it is sharp's default; toColourspace converts grey, CMYK with an ICC profile, palette and
     // 16-bit images, and raw uchar forces 8 bits per channel.
     const { data, info: out } = untaggedCmyk
-      ? await decodeUntaggedCmyk(bytes, limits)
+      ? await decodeUntaggedCmyk(bytes, limits, depth)
       : await sharp(bytes, decodeOptions(limits))
           .flatten({ background: { r: 0, g: 0, b: 0 } })
           .toColourspace('srgb')

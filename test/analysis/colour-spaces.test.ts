@@ -34,27 +34,31 @@ describe('one picture in two colour spaces', () => {
 })
 
 /**
- * A baseline little-endian TIFF of raw CMYK bytes (one strip, uncompressed, PhotometricInterpretation 5 =
- * separated, InkSet 1 = CMYK) and no ICC profile: sharp cannot be told to take raw bytes as CMYK.
+ * A baseline little-endian TIFF of raw CMYK samples, 8 or 16 bits (one strip, uncompressed,
+ * PhotometricInterpretation 5 = separated, InkSet 1 = CMYK) and no ICC profile: sharp cannot be told to
+ * take raw bytes as CMYK.
  */
-function cmykTiff(width: number, height: number, cmyk: Uint8Array): Buffer {
+function cmykTiff(width: number, height: number, cmyk: Uint8Array | Uint16Array): Buffer {
+  const bits = cmyk instanceof Uint16Array ? 16 : 8
+  const data = Buffer.alloc((cmyk.length * bits) / 8)
+  cmyk.forEach((sample, index) => (bits === 16 ? data.writeUInt16LE(sample, index * 2) : data.writeUInt8(sample, index)))
   const entries: Array<[tag: number, type: 3 | 4, count: number, value: number]> = [
     [256, 3, 1, width],
     [257, 3, 1, height],
-    [258, 3, 4, 0], // BitsPerSample: 8,8,8,8 at an offset, filled in below
+    [258, 3, 4, 0], // BitsPerSample: four values at an offset, filled in below
     [259, 3, 1, 1],
     [262, 3, 1, 5],
     [273, 4, 1, 0], // StripOffsets: filled in below
     [277, 3, 1, 4],
     [278, 3, 1, height],
-    [279, 4, 1, cmyk.length],
+    [279, 4, 1, data.length],
     [284, 3, 1, 1],
     [332, 3, 1, 1],
   ]
   const ifd = 8
   const bitsPerSample = ifd + 2 + entries.length * 12 + 4
   const pixels = bitsPerSample + 8
-  const tiff = Buffer.alloc(pixels + cmyk.length)
+  const tiff = Buffer.alloc(pixels + data.length)
   tiff.write('II', 0, 'latin1')
   tiff.writeUInt16LE(42, 2)
   tiff.writeUInt32LE(ifd, 4)
@@ -69,8 +73,8 @@ function cmykTiff(width: number, height: number, cmyk: Uint8Array): Buffer {
     else if (type === 3) tiff.writeUInt16LE(value, at + 8)
     else tiff.writeUInt32LE(value, at + 8)
   })
-  for (let band = 0; band < 4; band += 1) tiff.writeUInt16LE(8, bitsPerSample + 2 * band)
-  Buffer.from(cmyk).copy(tiff, pixels)
+  for (let band = 0; band < 4; band += 1) tiff.writeUInt16LE(bits, bitsPerSample + 2 * band)
+  data.copy(tiff, pixels)
   return tiff
 }
 
@@ -140,6 +144,14 @@ describe('CMYK without an ICC profile is device CMYK; with one, its profile', ()
     const cmyk = new Uint8Array([0, 0, 0, 0, 0, 0, 0, 128, 255, 0, 0, 0, 255, 0, 0, 128, 255, 255, 255, 255])
     const decoded = await decodeImage(cmykTiff(5, 1, cmyk), OPTIONS)
     expect([...decoded.data]).toEqual([255, 255, 255, 127, 127, 127, 0, 255, 255, 0, 127, 127, 0, 0, 0])
+  })
+
+  it('16-bit CMYK is scaled to 8 bits, not clipped', async () => {
+    // white, cyan, 50 % black
+    const cmyk = new Uint16Array([0, 0, 0, 0, 65535, 0, 0, 0, 0, 0, 0, 32768])
+    expect((await sharp(cmykTiff(3, 1, cmyk)).metadata()).depth).toBe('ushort')
+    const decoded = await decodeImage(cmykTiff(3, 1, cmyk), OPTIONS)
+    expect([...decoded.data]).toEqual([255, 255, 255, 0, 255, 255, 127, 127, 127])
   })
 
   it('a CMYK JPEG with an ICC profile is converted through its profile, as libvips does', async () => {
