@@ -116,6 +116,7 @@ describe('loadConfig defaults', () => {
       IMGPIPE_SMTP_FROM: 'alerts@example.org',
       IMGPIPE_SMTP_USERNAME: 'alerts',
       IMGPIPE_SMTP_PASSWORD: ' pw ',
+      IMGPIPE_TIME_ZONE: 'Asia/Kolkata',
     })
     expect(config).toEqual({
       database: { kind: 'sqlite', path: ':memory:' },
@@ -144,7 +145,13 @@ describe('loadConfig defaults', () => {
         backoffBaseMs: 500,
         backoffMaxMs: 60000,
         pollMs: 250,
-        smtp: { url: 'smtp://mail.example.org:587?requireTLS=true', from: 'alerts@example.org', username: 'alerts', password: ' pw ' },
+        smtp: {
+          url: 'smtp://mail.example.org:587?requireTLS=true',
+          from: 'alerts@example.org',
+          username: 'alerts',
+          password: ' pw ',
+          timeZone: 'Asia/Kolkata',
+        },
       },
     })
   })
@@ -155,6 +162,13 @@ describe('loadConfig defaults', () => {
     expect(() => load({ IMGPIPE_PUBLIC_URL: 'viewer.example.org' })).toThrow(/IMGPIPE_PUBLIC_URL/)
     expect(() => load({ IMGPIPE_DELIVERY_ALLOW_PRIVATE: 'maybe' })).toThrow(/IMGPIPE_DELIVERY_ALLOW_PRIVATE/)
     expect(load({}).delivery).toMatchObject({ publicUrl: undefined, allowPrivate: false, smtp: undefined, maxAttempts: 12 })
+  })
+
+  it("takes e-mail times in the machine's zone unless IMGPIPE_TIME_ZONE names another, and refuses unknown zones", () => {
+    const smtp = { IMGPIPE_SMTP_URL: 'smtp://mail.example.org:587' }
+    expect(load(smtp).delivery.smtp?.timeZone).toBe(new Intl.DateTimeFormat().resolvedOptions().timeZone)
+    expect(load({ ...smtp, IMGPIPE_TIME_ZONE: 'Europe/Berlin' }).delivery.smtp?.timeZone).toBe('Europe/Berlin')
+    expect(() => load({ ...smtp, IMGPIPE_TIME_ZONE: 'Mars/Olympus_Mons' })).toThrow(/IMGPIPE_TIME_ZONE="Mars\/Olympus_Mons" is invalid/)
   })
 })
 

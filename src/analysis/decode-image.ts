@@ -123,8 +123,15 @@ export function sniffFormat(bytes: Uint8Array): string | undefined {
   return undefined
 }
 
+/** The header facts, and whether the pixels are CMYK without an ICC profile (see {@link decodeUntaggedCmyk}). */
+interface Header {
+  info: ImageInfo
+  untaggedCmyk: boolean
+  depth: Metadata['depth']
+}
+
 /** Checks everything that can be checked without decoding pixels; returns the header facts. */
-async function readHeader(bytes: Uint8Array, limits: ImageLimits): Promise<ImageInfo> {
+async function readHeader(bytes: Uint8Array, limits: ImageLimits): Promise<Header> {
   checkLimits(limits)
   if (bytes.byteLength === 0) throw new InvalidImageError('image is empty (0 bytes)')
   if (bytes.byteLength > limits.maxImageBytes) {
@@ -152,7 +159,7 @@ async function readHeader(bytes: Uint8Array, limits: ImageLimits): Promise<Image
       `${describeFormat(format)} claims ${width}x${height} = ${pixels} pixels, over the limit of ${limits.maxImagePixels} (rejected before decoding)`,
     )
   }
-  return { format, width, height }
+  return { info: { format, width, height }, untaggedCmyk: metadata.space === 'cmyk' && metadata.icc === undefined, depth: metadata.depth }
 }
 
 /** Above this many pixels (48 MB decoded) a decode first collects garbage; see {@link collectGarbage}. */
@@ -180,18 +187,56 @@ function collectGarbage(): void {
   }
 }
 
+/**
+ * CMYK without an ICC profile is read as device CMYK, R = (255 − C)(255 − K) / 255 and likewise G from M
+ * and B from Y: what Chromium and Firefox show for such a file, and how ImageMagick (`-colorspace CMYK`),
+ * Pillow and any `C = 255 − R` encoder write one, so that file and the RGB picture it came from compare
+ * equal. libvips would instead assume its built-in press profile, and a naive file then differed from its
+ * RGB original in 41 % of the pixels (issue 16; 12.5 % in test/analysis/colour-spaces.test.ts). The cost: CMYK converted through a press profile whose
+ * profile was then dropped (sharp's `toColourspace('cmyk')` does that) reads differently from its source —
+ * the file does not say which conversion made it, so one reading has to be chosen. CMYK with a profile is
+ * converted through it, as before. See the README's "Colour" section.
+ *
+ * In libvips: the CMYK bands kept as they are (`pipelineColourspace('cmyk')`) and inverted, then 255 − K
+ * used as the alpha of 255 − C, 255 − M, 255 − Y and flattened onto black, which is exactly that product.
+ * (sharp orders its operations itself, flatten before linear, hence two pipelines.)
+ */
+async function decodeUntaggedCmyk(
+  bytes: Uint8Array,
+  limits: ImageLimits,
+  depth: Metadata['depth'],
+): Promise<{ data: Buffer; info: sharp.OutputInfo }> {
+  // Inverted by `linear` rather than `negate`, which would leave 16-bit samples 16-bit for the cast to clip.
+  const max = depth === 'ushort' ? 65535 : 255
+  const inverted = await sharp(bytes, decodeOptions(limits))
+    .pipelineColourspace('cmyk')
+    .toColourspace('cmyk')
+    .removeAlpha()
+    .linear(-255 / max, 255)
+    .raw({ depth: 'uchar' })
+    .toBuffer({ resolveWithObject: true })
+  const { width, height, channels } = inverted.info
+  if (channels !== 4) throw new InvalidImageError(`CMYK image decoded to ${channels} channels instead of 4`)
+  return sharp(inverted.data, { raw: { width, height, channels: 4 }, limitInputPixels: limits.maxImagePixels })
+    .flatten({ background: { r: 0, g: 0, b: 0 } })
+    .raw({ depth: 'uchar' })
+    .toBuffer({ resolveWithObject: true })
+}
+
 async function decodeWithHeader(bytes: Uint8Array, limits: ImageLimits): Promise<{ info: ImageInfo; image: RawImage }> {
-  const info = await readHeader(bytes, limits)
+  const { info, untaggedCmyk, depth } = await readHeader(bytes, limits)
   if (info.width * info.height > COLLECT_BEFORE_PIXELS) collectGarbage()
   try {
     // Black is what dropping the alpha channel would give for the usual transparent pixels (0,0,0,0),
-    // and it is sharp's default; toColourspace converts grey, CMYK (via its ICC profile), palette and
+    // and it is sharp's default; toColourspace converts grey, CMYK with an ICC profile, palette and
     // 16-bit images, and raw uchar forces 8 bits per channel.
-    const { data, info: out } = await sharp(bytes, decodeOptions(limits))
-      .flatten({ background: { r: 0, g: 0, b: 0 } })
-      .toColourspace('srgb')
-      .raw({ depth: 'uchar' })
-      .toBuffer({ resolveWithObject: true })
+    const { data, info: out } = untaggedCmyk
+      ? await decodeUntaggedCmyk(bytes, limits, depth)
+      : await sharp(bytes, decodeOptions(limits))
+          .flatten({ background: { r: 0, g: 0, b: 0 } })
+          .toColourspace('srgb')
+          .raw({ depth: 'uchar' })
+          .toBuffer({ resolveWithObject: true })
     if (out.channels !== 3) throw new InvalidImageError(`${describeFormat(info.format)} decoded to ${out.channels} channels instead of 3`)
     return { info, image: { width: out.width, height: out.height, channels: 3, data } }
   } catch (error) {
@@ -205,7 +250,7 @@ async function decodeWithHeader(bytes: Uint8Array, limits: ImageLimits): Promise
  * nothing), and decodable to the last pixel. Throws `InvalidImageError` or `ImageTooLargeError`.
  */
 export async function inspectImage(bytes: Uint8Array, limits: ImageLimits): Promise<ImageInfo> {
-  const info = await readHeader(bytes, limits)
+  const { info } = await readHeader(bytes, limits)
   // A full decode is the check that never lets a truncated image through; only large images, whose decode
   // would dominate memory, are checked by streaming instead.
   if (info.width * info.height <= COLLECT_BEFORE_PIXELS) {
@@ -226,7 +271,8 @@ export async function inspectImage(bytes: Uint8Array, limits: ImageLimits): Prom
 
 /**
  * Decodes an image with the checks of {@link inspectImage} to 8-bit sRGB with 3 channels: EXIF
- * orientation applied, alpha flattened onto black, grey/CMYK/palette/16-bit converted, first page only.
+ * orientation applied, alpha flattened onto black, grey/CMYK/palette/16-bit converted (CMYK without an ICC
+ * profile as device CMYK, see {@link decodeUntaggedCmyk}), first page only.
  */
 export async function decodeImage(bytes: Uint8Array, limits: ImageLimits): Promise<RawImage> {
   const { image } = await decodeWithHeader(bytes, limits)

@@ -1,4 +1,5 @@
 import type { BusOptions, CatalogOptions, ObjectStoreOptions } from '../adapters/backend-options.js'
+import { machineTimeZone } from '../core/alert-text.js'
 import type { AnalysisOptions } from '../core/analysis-options.js'
 import type { ConsumerOptions } from '../core/consumer-options.js'
 import type { ReceiveOptions } from '../core/receive-options.js'
@@ -40,7 +41,16 @@ export interface DeliveryConfig {
   backoffMaxMs: number
   pollMs: number
   /** Undefined: no e-mail channel. */
-  smtp: { url: string; from: string; username: string | undefined; password: string | undefined } | undefined
+  smtp:
+    | {
+        url: string
+        from: string
+        username: string | undefined
+        password: string | undefined
+        /** IANA zone of the local times in e-mails. */
+        timeZone: string
+      }
+    | undefined
 }
 
 /** Flag values from the CLI, by setting name; each overrides its variable. */
@@ -89,7 +99,13 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
       smtp:
         value.smtpUrl === undefined
           ? undefined
-          : { url: value.smtpUrl, from: value.smtpFrom, username: value.smtpUsername, password: value.smtpPassword },
+          : {
+              url: value.smtpUrl,
+              from: value.smtpFrom,
+              username: value.smtpUsername,
+              password: value.smtpPassword,
+              timeZone: value.timeZone ?? machineTimeZone(),
+            },
     },
   }
 }

@@ -1,5 +1,6 @@
 import path from 'node:path'
 import { KAFKA_SECURITY_VARIABLES } from '../adapters/kafka/kafka-options.js'
+import { isTimeZone } from '../core/alert-text.js'
 import { DEFAULT_CONSUMER_OPTIONS } from '../core/consumer-options.js'
 import { DEFAULT_RECEIVE_OPTIONS } from '../core/receive-options.js'
 import { LOG_LEVELS } from '../core/logger.js'
@@ -327,6 +328,16 @@ export const SETTINGS = {
     secret: true,
     help: 'SMTP login password; never printed',
     parse: asGiven,
+  },
+  timeZone: {
+    env: 'IMGPIPE_TIME_ZONE',
+    arg: 'zone',
+    defaultText: "the machine's (`TZ`)",
+    help: 'IANA time zone (`Europe/Berlin`, `UTC`) of the local times in alert e-mails, which name it',
+    parse: (value, context) => {
+      if (!isTimeZone(value)) throw invalid(context.variable, value, 'expected an IANA time zone such as Europe/Berlin or UTC')
+      return value
+    },
   },
   logLevel: {
     env: 'IMGPIPE_LOG_LEVEL',

@@ -4,7 +4,7 @@ import type { ImageRecord } from './types.js'
  * How an alert's facts are written for people, shared by the web page, the terminal viewer and the log
  * channel so that the three say the same thing the same way. Plain text only: the web page escapes it
  * and the terminal sanitises it. Times are UTC with the zone spelled out, since the stages may run in
- * other zones than the reader.
+ * other zones than the reader; e-mail adds the local time of a configured zone ({@link formatLocalTime}).
  */
 
 /** What is shown for a metric or time that was not measured (e.g. an image that failed to decode). */
@@ -27,6 +27,53 @@ export function formatTime(date: Date): string {
     .toISOString()
     .replace('T', ' ')
     .replace(/\.\d+Z$|Z$/, '')} UTC`
+}
+
+/** The zone this process runs in (`TZ`, else the system's), as an IANA name: `Europe/Berlin`, `UTC`. */
+export function machineTimeZone(): string {
+  return new Intl.DateTimeFormat('en-US').resolvedOptions().timeZone
+}
+
+/** Whether Intl knows `zone` as a time zone (an IANA name such as `Europe/Berlin`, or `UTC`). */
+export function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone })
+    return true
+  } catch {
+    return false
+  }
+}
+
+const localTimeFormats = new Map<string, Intl.DateTimeFormat>()
+
+/**
+ * `2026-07-01 02:00:00 Europe/Berlin (UTC+02:00)`, `2026-07-01 00:00:00 UTC`: the time in `timeZone`, named
+ * with its offset at that instant, for readers (e-mail) who think in their own zone rather than UTC.
+ */
+export function formatLocalTime(date: Date, timeZone: string): string {
+  let format = localTimeFormats.get(timeZone)
+  if (format === undefined) {
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      timeZoneName: 'longOffset',
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    })
+    localTimeFormats.set(timeZone, format)
+  }
+  const part = Object.fromEntries(format.formatToParts(date).map(({ type, value }) => [type, value])) as Record<string, string>
+  const time = `${part['year']}-${part['month']}-${part['day']} ${part['hour']}:${part['minute']}:${part['second']}`
+  // The zone as configured: ICU would rename some (Asia/Kolkata → Asia/Calcutta).
+  if (format.resolvedOptions().timeZone === 'UTC') return `${time} UTC`
+  const zone = timeZone
+  // Intl writes the offset as `GMT+02:00`, and plain `GMT` for an offset of zero.
+  const offset = (part['timeZoneName'] ?? 'GMT').replace(/^GMT$/, 'GMT+00:00').replace(/^GMT/, 'UTC')
+  return `${time} ${zone} (${offset})`
 }
 
 const decimal = new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 })

@@ -4,8 +4,10 @@ import {
   formatChannelDifference,
   formatDecimal,
   formatEventType,
+  formatLocalTime,
   formatPercent,
   imageLabel,
+  isTimeZone,
   percentOf,
 } from '../../src/core/alert-text.js'
 
@@ -45,5 +47,20 @@ describe('alert text', () => {
     expect(percentOf(0.45678)).toBe(45.68)
     expect(formatPercent(0.45678)).toBe('45.68%')
     expect(percentOf(null)).toBeNull()
+  })
+
+  it('writes local times in the named zone with its offset at that instant', () => {
+    const summer = new Date('2026-07-01T00:00:00.400Z')
+    const winter = new Date('2026-01-01T23:30:00Z')
+    expect(formatLocalTime(summer, 'Europe/Berlin')).toBe('2026-07-01 02:00:00 Europe/Berlin (UTC+02:00)')
+    expect(formatLocalTime(winter, 'Europe/Berlin')).toBe('2026-01-02 00:30:00 Europe/Berlin (UTC+01:00)')
+    expect(formatLocalTime(winter, 'Asia/Kolkata')).toBe('2026-01-02 05:00:00 Asia/Kolkata (UTC+05:30)')
+    expect(formatLocalTime(winter, 'Europe/London')).toBe('2026-01-01 23:30:00 Europe/London (UTC+00:00)')
+    expect(formatLocalTime(summer, 'UTC')).toBe('2026-07-01 00:00:00 UTC')
+  })
+
+  it('knows IANA zone names', () => {
+    expect(['UTC', 'Europe/Berlin', 'Etc/GMT-3'].map(isTimeZone)).toEqual([true, true, true])
+    expect(['Mars/Olympus_Mons', '', 'Europe/Berlin; DROP'].map(isTimeZone)).toEqual([false, false, false])
   })
 })

@@ -1,3 +1,4 @@
+import { formatPercent } from '../../core/alert-text.js'
 import type { AlertItem, Delivery, DeliveryReceipt, SubscriptionChannel } from '../../core/ports/delivery-channel.js'
 import { assertAccepted, assertHttpTarget, httpPost } from '../http/http-post.js'
 
@@ -5,20 +6,20 @@ export interface SlackChannelOptions {
   allowPrivate: boolean
 }
 
-function percent(fraction: number | null): string {
-  return fraction === null ? '?' : `${Math.round(fraction * 1000) / 10} %`
-}
+/** First line of a message of `imgpipe subscription test`. */
+export const SLACK_TEST_NOTICE = '*TEST MESSAGE* from `imgpipe subscription test`: a sample alert, nothing new was detected.'
 
 /** One line per alert; Slack's mrkdwn needs `&`, `<` and `>` escaped. */
 function line(item: AlertItem): string {
   const escape = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
-  return `*Alert ${item.alertNum}*: ${escape(item.eventType)} on stream \`${escape(item.stream)}\` image ${item.imageNum ?? item.imageId} (${percent(item.changedFraction)} of pixels changed)`
+  return `*Alert ${item.alertNum}*: ${escape(item.eventType)} on stream \`${escape(item.stream)}\` image ${item.imageNum ?? item.imageId} (${formatPercent(item.changedFraction)} of pixels changed)`
 }
 
 /** The incoming-webhook payload: a fallback `text` and blocks with the three image links when known. */
 export function slackMessage(delivery: Pick<Delivery, 'payload'>): { text: string; blocks: unknown[] } {
   const { alerts } = delivery.payload
-  const text = alerts.length === 1 ? line(alerts[0]!) : `${alerts.length} alerts (digest):\n${alerts.map(line).join('\n')}`
+  const alertText = alerts.length === 1 ? line(alerts[0]!) : `${alerts.length} alerts (digest):\n${alerts.map(line).join('\n')}`
+  const text = delivery.payload.test === true ? `${SLACK_TEST_NOTICE}\n${alertText}` : alertText
   const blocks: unknown[] = [{ type: 'section', text: { type: 'mrkdwn', text } }]
   for (const item of alerts) {
     const links = [

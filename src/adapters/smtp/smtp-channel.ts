@@ -1,7 +1,9 @@
 import nodemailer from 'nodemailer'
 import type { Transporter } from 'nodemailer'
+import { alertMail, imageCid } from './alert-mail.js'
+import { machineTimeZone } from '../../core/alert-text.js'
 import { DeliveryFailedError } from '../../core/errors.js'
-import type { AlertItem, Delivery, DeliveryReceipt, SubscriptionChannel } from '../../core/ports/delivery-channel.js'
+import type { Delivery, DeliveryReceipt, SubscriptionChannel } from '../../core/ports/delivery-channel.js'
 
 export interface SmtpChannelOptions {
   /** `smtp://host:port` (STARTTLS when the server offers it; `?requireTLS=true` insists) or `smtps://host:port`. */
@@ -12,6 +14,8 @@ export interface SmtpChannelOptions {
   password?: string | undefined
   /** Milliseconds for connecting and for each SMTP command. */
   timeoutMs: number
+  /** IANA zone of the times in the mails (IMGPIPE_TIME_ZONE); default: this machine's. */
+  timeZone?: string | undefined
 }
 
 const ADDRESS = /^[^\s@<>(),;:"]+@[^\s@<>(),;:"]+$/
@@ -29,18 +33,10 @@ export function parseMailTarget(target: string): string[] {
   return addresses
 }
 
-const escapeHtml = (text: string): string =>
-  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;')
-
-function describe(item: AlertItem): string {
-  const percent = item.changedFraction === null ? '?' : `${Math.round(item.changedFraction * 1000) / 10} %`
-  return `Alert ${item.alertNum}: ${item.eventType} on stream ${item.stream}, image ${item.imageNum ?? item.imageId} (${item.imageFilename}), ${percent} of pixels changed, detected ${item.detectedAt}`
-}
-
 /**
- * E-mail over SMTP with nodemailer: plain text and HTML, the three images attached inline (`cid:`) when they
- * are small (the worker leaves out larger ones) and linked when IMGPIPE_PUBLIC_URL is set. The delivery id
- * is the Message-ID, so a mail system can drop a redelivered copy.
+ * E-mail over SMTP with nodemailer: plain text and styled HTML (src/adapters/smtp/alert-mail.ts), the three
+ * images attached inline (`cid:`) when they are small (the worker leaves out larger ones) and linked when
+ * IMGPIPE_PUBLIC_URL is set. The delivery id is the Message-ID, so a mail system can drop a redelivered copy.
  */
 export class SmtpChannel implements SubscriptionChannel {
   readonly kind = 'smtp'
@@ -64,40 +60,21 @@ export class SmtpChannel implements SubscriptionChannel {
 
   async send(delivery: Delivery): Promise<DeliveryReceipt> {
     const to = parseMailTarget(delivery.subscription.target)
-    const { alerts } = delivery.payload
     const images = await delivery.images()
-    const subject =
-      alerts.length === 1
-        ? `[imgpipe] alert ${alerts[0]!.alertNum}: ${alerts[0]!.eventType} on ${alerts[0]!.stream} image ${alerts[0]!.imageNum ?? alerts[0]!.imageId}`
-        : `[imgpipe] ${alerts.length} alerts (digest)`
-    const textParts: string[] = []
-    const htmlParts: string[] = []
-    for (const item of alerts) {
-      const links = Object.entries(item.links).map(([name, link]) => `${name}: ${link}`)
-      textParts.push([describe(item), ...links].join('\n'))
-      const mine = images.filter((image) => image.alertNum === item.alertNum)
-      const figures = mine
-        .map(
-          (image) =>
-            `<figure><img src="cid:${image.role}-${image.alertNum}@imgpipe" alt="${image.role}" width="256"><figcaption>${escapeHtml(image.role)}</figcaption></figure>`,
-        )
-        .join('')
-      const anchor = item.links.alertPage === undefined ? '' : ` <a href="${escapeHtml(item.links.alertPage)}">open in the viewer</a>`
-      htmlParts.push(`<p>${escapeHtml(describe(item))}${anchor}</p>${figures}`)
-    }
+    const mail = alertMail(delivery.payload, images, { timeZone: this.options.timeZone ?? machineTimeZone() })
     try {
       const info = (await this.#transport.sendMail({
         from: this.options.from,
         to,
-        subject,
+        subject: mail.subject,
         messageId: `<${delivery.deliveryId}@imgpipe>`,
-        text: textParts.join('\n\n'),
-        html: `<!doctype html><html><body>${htmlParts.join('<hr>')}</body></html>`,
+        text: mail.text,
+        html: mail.html,
         attachments: images.map((image) => ({
           filename: `${image.role}-${image.alertNum}-${image.filename}`,
           content: image.bytes,
           contentType: image.contentType,
-          cid: `${image.role}-${image.alertNum}@imgpipe`,
+          cid: imageCid(image),
         })),
       })) as { response?: string }
       const response = info.response ?? ''

@@ -7,6 +7,7 @@ import { newWebhookSecret } from '../../adapters/webhook/webhook-channel.js'
 import type { Config } from '../../config.js'
 import { NotFoundError, UsageError, describeError, isImgpipeError } from '../../core/errors.js'
 import type { Catalog } from '../../core/ports/catalog.js'
+import type { SubscriptionChannel } from '../../core/ports/delivery-channel.js'
 import type { Subscriptions } from '../../core/ports/subscriptions.js'
 import type { AlertView } from '../../core/types.js'
 import { DeliveryWorker } from '../../stages/alert/delivery-worker.js'
@@ -208,12 +209,16 @@ export function registerSubscriptionCommand(program: Command): void {
   }
   subscription
     .command('test <subscription>')
-    .description("send a sample alert (the latest alert, or a made-up one) to the subscription's target and print its answer")
+    .description(
+      "send a test message, marked as a test, with a sample alert (the latest, or a made-up one) to the subscription's target and print its answer",
+    )
     .option('--json', 'print the answer as JSON')
     .action(async (which: string, options: { json?: boolean }, command: Command) => {
       const context = cliContext(command)
       await withBackends(context, DELIVERY_BACKENDS, async (backends) => {
-        const channels = await openSubscriptionChannels(context.config.delivery, backends.bus, context.config.topicPartitions)
+        const channels = markedAsTests(
+          await openSubscriptionChannels(context.config.delivery, backends.bus, context.config.topicPartitions),
+        )
         try {
           const subscriptions = subscriptionsOf(backends.catalog)
           const found = await subscriptions.findSubscription(idOrName(which))
@@ -225,7 +230,7 @@ export function registerSubscriptionCommand(program: Command): void {
           try {
             const receipt = await worker.sendTo(found, deliveryId, views.length > 0 ? views : [sampleView()], 1)
             if (options.json === true) printJson({ ok: true, deliveryId, ...receipt })
-            else print([`delivered (${deliveryId}): ${receipt.responseCode ?? ''} ${receipt.detail}`.trim()])
+            else print([`test message delivered (${deliveryId}): ${receipt.responseCode ?? ''} ${receipt.detail}`.trim()])
           } catch (error) {
             const code = isImgpipeError(error) ? error.code : 'IMGPIPE_INTERNAL'
             if (options.json === true) printJson({ ok: false, deliveryId, error: describeError(error), code })
@@ -236,6 +241,23 @@ export function registerSubscriptionCommand(program: Command): void {
         }
       })
     })
+}
+
+/**
+ * The channels, each sending every payload with `test: true`: a test message resends the latest alert (or
+ * a made-up one), and without the mark its recipients could not tell it from a new alert. Each channel
+ * shows the mark its own way (subject and text of a mail, first line on Slack, the field in JSON).
+ */
+function markedAsTests(channels: Map<string, SubscriptionChannel>): Map<string, SubscriptionChannel> {
+  const marked = new Map<string, SubscriptionChannel>()
+  for (const [kind, channel] of channels) {
+    marked.set(kind, {
+      kind: channel.kind,
+      send: (delivery) => channel.send({ ...delivery, payload: { ...delivery.payload, test: true } }),
+      close: () => channel.close(),
+    })
+  }
+  return marked
 }
 
 /** A made-up alert for `subscription test` on an empty catalog; numbers 0 say it is not a real one. */

@@ -59,6 +59,11 @@ export interface AlertPayload {
   subscription: string
   /** One alert, or the alerts a digest interval held (oldest first). */
   alerts: AlertItem[]
+  /**
+   * Present only on messages of `imgpipe subscription test`: the alerts are a sample (the latest alert
+   * again, or a made-up one), nothing new was detected. Every channel says so in its subject and text.
+   */
+  test?: true
 }
 
 /** One attempt to hand a payload to one subscription's target. */

@@ -95,7 +95,24 @@ describe.runIf(brokers !== null)('KafkaTopicChannel on a real broker', () => {
     },
   )
 
+  it('marks every message of a test delivery test: true, valid against the schema', { timeout: 60_000 }, async () => {
+    const opened = await kafkaBackend(brokers!).open()
+    try {
+      const topic = opened.topic('alerts-test-marker')
+      const channel = new KafkaTopicChannel(opened.bus, { partitions: 1 })
+      const delivery = sampleDelivery(topic, 'test-1', [3, 4])
+      delivery.payload.test = true
+      await channel.send(delivery)
+      const values = (await readTopic(brokers!, topic, 2)).map((message) => JSON.parse(message.value) as { test?: boolean })
+      expect(values.map((value) => value.test)).toEqual([true, true])
+      for (const value of values) expect(validate(value), JSON.stringify(validate.errors)).toBe(true)
+    } finally {
+      await opened.cleanup()
+    }
+  })
+
   it('the schema rejects a message that is not an alert', () => {
+    expect(validate({ ...JSON.parse(JSON.stringify(sampleDelivery('t', 'x', [1]).payload)), test: false })).toBe(false)
     expect(validate({ schema: 'imgpipe.alert/1', deliveryId: 'x', subscription: 'y', alerts: [] })).toBe(false)
     expect(validate({ schema: 'imgpipe.alert/1', deliveryId: 'x', subscription: 'y', alerts: [{ alertNum: 1 }] })).toBe(false)
   })

@@ -21,7 +21,7 @@ subscriptionChannelContract('slack', async () => {
 describe('SlackChannel', () => {
   it('sends text and blocks with the three image links and the alert page', () => {
     const message = slackMessage(sampleDelivery('https://hooks.example.org/x', 'd', [5]))
-    expect(message.text).toBe('*Alert 5*: changed on stream `cam-a` image 6 (42 % of pixels changed)')
+    expect(message.text).toBe('*Alert 5*: changed on stream `cam-a` image 6 (42.0% of pixels changed)')
     expect(message.blocks[1]).toEqual({
       type: 'context',
       elements: [
@@ -33,6 +33,26 @@ describe('SlackChannel', () => {
         },
       ],
     })
+  })
+
+  it('writes percentages as the viewer does (formatPercent)', () => {
+    const delivery = sampleDelivery('https://hooks.example.org/x', 'd', [1])
+    delivery.payload.alerts[0]!.changedFraction = 0.12345
+    expect(slackMessage(delivery).text).toContain('(12.35% of pixels changed)')
+    delivery.payload.alerts[0]!.changedFraction = null
+    expect(slackMessage(delivery).text).toContain('(— of pixels changed)')
+  })
+
+  it('marks a test message as a test on its first line, and a real alert not at all', () => {
+    const delivery = sampleDelivery('https://hooks.example.org/x', 'd', [5])
+    expect(slackMessage(delivery).text).not.toMatch(/TEST/)
+    delivery.payload.test = true
+    const message = slackMessage(delivery)
+    expect(message.text).toBe(
+      '*TEST MESSAGE* from `imgpipe subscription test`: a sample alert, nothing new was detected.\n' +
+        '*Alert 5*: changed on stream `cam-a` image 6 (42.0% of pixels changed)',
+    )
+    expect(message.blocks[0]).toEqual({ type: 'section', text: { type: 'mrkdwn', text: message.text } })
   })
 
   it('escapes Slack control characters in stream names', () => {

@@ -85,6 +85,15 @@ describe('WebhookChannel against a real HTTP receiver', () => {
     expect(verifySignature(secret, hook!.headers, hook!.body.replace('cam-a', 'cam-b'))).toBe(false)
   })
 
+  it('carries test: true in the data of a subscription-test message, and no test field otherwise', async () => {
+    await channel.send(delivery(receiver.url(), secret))
+    await channel.send(delivery(receiver.url(), secret, { payload: { ...payload, test: true } }))
+    const [real, test] = receiver.hooks.map((hook) => hook.json as { data: Record<string, unknown> })
+    expect('test' in real!.data).toBe(false)
+    expect(test!.data).toMatchObject({ test: true, alerts: payload.alerts })
+    expect(receiver.hooks[1]!.signatureValid).toBe(true)
+  })
+
   it('signs with the Standard Webhooks test vector', () => {
     // From the Standard Webhooks reference implementations' tests.
     const signature = signWebhook(
