@@ -3,6 +3,7 @@ import { assertValidStreamName } from '../../core/object-keys.js'
 import type { ImageSource } from '../../stages/receive/image-source.js'
 import { cliContext, positiveInteger, printJson } from '../cli-context.js'
 import { PARTIAL_FAILURE_EXIT_CODE } from './ingest-command.js'
+import { setDeliveryExitCode } from '../run-summary.js'
 import { withBackends } from '../with-backends.js'
 import { PIPELINE_BACKENDS, printSummary, runWithProgress } from './pipeline-commands.js'
 
@@ -54,6 +55,7 @@ export function registerReanalyzeCommand(program: Command): void {
             process.stderr.write(`imgpipe: ${report.processed.failed} image(s) failed analysis again: see \`imgpipe status\`\n`)
           process.exitCode = PARTIAL_FAILURE_EXIT_CODE
         }
+        setDeliveryExitCode(report)
       })
     })
 }
