@@ -108,7 +108,8 @@ export function registerPipelineCommands(program: Command): void {
         const context = cliContext(command, { defaultLogLevel: 'info' })
         const report = await runStage(context, stage)
         printSummary(context, report, options.json === true)
-        setDeliveryExitCode(report)
+        // A consumer that runs until stopped is not failed by one subscriber's dead delivery (a supervisor would restart it).
+        if (context.config.broker.kind === 'memory') setDeliveryExitCode(report)
       })
   }
 }
