@@ -48,6 +48,17 @@ export function registerReanalyzeCommand(program: Command): void {
         if (options.json === true) printJson({ reset, ...report })
         else {
           process.stdout.write(`reanalyze: ${reset} image(s) set back to received and republished\n`)
+          if (reset === 0 && options.failed === true && report.counts.imagesFailed > 0) {
+            // Images that failed at receive are bytes that are not a readable image, which no analysis can fix.
+            const failed = report.counts.imagesFailed
+            const filtered = options.stream !== undefined || options.from !== undefined
+            process.stdout.write(
+              filtered
+                ? `reanalyze: none matched; the catalog's ${failed} failed image(s) are listed by \`imgpipe status\` with what to do\n`
+                : `reanalyze: the ${failed} failed image(s) failed at receive (not readable images): nothing to analyse again; ` +
+                    '`imgpipe status` says what to do\n',
+            )
+          }
           printSummary(context, report, false)
         }
         if (report.processed.failed > 0) {

@@ -127,5 +127,9 @@ describe('imgpipe status remedies', () => {
     const final = await runCli(['status'], env())
     expect(final.stdout).not.toContain('deliveries ')
     expect(suggestedCommands(final.stdout)).toEqual(['imgpipe ingest <good copy of the file> --stream files'])
+    // reanalyze says why it has nothing to do for it, instead of a bare "0 image(s) set back".
+    const nothing = await runCli(['reanalyze', '--failed'], env())
+    expect(nothing.stdout).toContain('reanalyze: 0 image(s) set back')
+    expect(nothing.stdout).toContain('the 1 failed image(s) failed at receive (not readable images): nothing to analyse again')
   })
 })
