@@ -51,8 +51,11 @@ export interface PipelinePlan {
 export interface PipelineReport {
   /** What the receive stage of this process did with each incoming image. */
   outcomes: { received: number; failed: number; duplicate: number }
-  /** What the analyze and alert stages of this process did (several processes share the work). */
-  processed: { analyzed: number; failed: number; events: number; delivered: number }
+  /**
+   * What the analyze and alert stages of this process did (several processes share the work). `alerts`: alerts
+   * this process recorded and logged; what became of their deliveries to subscriptions is the delivery worker's.
+   */
+  processed: { analyzed: number; failed: number; events: number; alerts: number }
   counts: PipelineCounts
   /** True when the run ended because of `stop` rather than by draining. */
   stopped: boolean
@@ -131,13 +134,13 @@ export async function runPipeline(pipeline: PipelineContext, plan: PipelinePlan)
       analyzed: stages.analyze?.stats.analyzed ?? 0,
       failed: stages.analyze?.stats.failed ?? 0,
       events: stages.analyze?.stats.events ?? 0,
-      delivered: stages.alert?.stats.delivered ?? 0,
+      alerts: stages.alert?.stats.delivered ?? 0,
     }
     return { outcomes, processed, counts: await catalog.counts(), stopped }
   } catch (error) {
     if (!(error instanceof StoppedDuringStartUp)) throw error
     logger.warn('stopped by signal during start-up')
-    const processed = { analyzed: 0, failed: 0, events: 0, delivered: 0 }
+    const processed = { analyzed: 0, failed: 0, events: 0, alerts: 0 }
     return { outcomes, processed, counts: await catalog.counts(), stopped: true }
   } finally {
     startUp.done()

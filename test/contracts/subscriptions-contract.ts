@@ -238,6 +238,50 @@ export function subscriptionsContract(name: string, open: () => Promise<OpenedCa
       await subscriptions.recordAttempts([], { kind: 'dead', error: 'nothing', responseCode: null })
     })
 
+    it('tallies receivers per subscription and status, with names and channel, after a receiver id and in given statuses', async () => {
+      expect(await subscriptions.lastReceiverId()).toBe(0)
+      expect(await subscriptions.tallyReceivers()).toEqual([])
+      const hook = await subscriptions.addSubscription(subscription({ name: 'hook' }))
+      const topic = await subscriptions.addSubscription(
+        subscription({ name: 'topic', channel: 'kafka-topic', target: 'alerts', secret: null }),
+      )
+      const t0 = new Date()
+      await subscriptions.recordAlert(await seedEvent(catalog, 'cam', 1), () => true, t0)
+      const before = await subscriptions.lastReceiverId()
+      expect(before).toBeGreaterThan(0)
+      for (let n = 2; n <= 3; n += 1) await subscriptions.recordAlert(await seedEvent(catalog, 'cam', n), () => true, t0)
+      const claimed = await subscriptions.claimDue(t0, 10, 60_000)
+      const of = (subscriptionId: number, imageNum: number) =>
+        claimed.filter((r) => r.subscriptionId === subscriptionId).sort((x, y) => x.receiverId - y.receiverId)[imageNum - 1]!.receiverId
+      await subscriptions.recordAttempts([of(hook.subscriptionId, 2), of(hook.subscriptionId, 3)], {
+        kind: 'dead',
+        error: 'refused',
+        responseCode: null,
+      })
+      await subscriptions.recordAttempts([of(topic.subscriptionId, 2)], { kind: 'delivered', responseCode: null, at: t0 })
+      await subscriptions.recordAttempts([of(topic.subscriptionId, 3)], {
+        kind: 'retry',
+        error: 'busy',
+        responseCode: null,
+        nextAttemptAt: new Date(t0.getTime() + 60_000),
+      })
+      await subscriptions.release([of(hook.subscriptionId, 1), of(topic.subscriptionId, 1)], t0)
+      const names = { subscription: 'hook', subscriber: 'ada', channel: 'webhook', subscriptionId: hook.subscriptionId }
+      const topicNames = { subscription: 'topic', subscriber: 'ada', channel: 'kafka-topic', subscriptionId: topic.subscriptionId }
+      expect(await subscriptions.tallyReceivers({ afterReceiverId: before })).toEqual([
+        { ...names, status: 'dead', count: 2 },
+        { ...topicNames, status: 'delivered', count: 1 },
+        { ...topicNames, status: 'failed', count: 1 },
+      ])
+      expect(await subscriptions.tallyReceivers({ statuses: ['pending', 'dead'] })).toEqual([
+        { ...names, status: 'dead', count: 2 },
+        { ...names, status: 'pending', count: 1 },
+        { ...topicNames, status: 'pending', count: 1 },
+      ])
+      expect(await subscriptions.tallyReceivers({ statuses: [] })).toEqual([])
+      expect(await subscriptions.lastReceiverId()).toBe(before + 4)
+    })
+
     it("holds a batch's alerts within a digest interval as one call per alert would", async () => {
       const digest = await subscriptions.addSubscription(subscription({ name: 'digest', filter: { digestSeconds: 60 } }))
       const plain = await subscriptions.addSubscription(subscription({ name: 'plain' }))

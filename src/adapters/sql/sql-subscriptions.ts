@@ -9,6 +9,8 @@ import type {
   NewSubscription,
   ReceiverQuery,
   ReceiverRecord,
+  ReceiverStatus,
+  ReceiverTally,
   SubscriberRecord,
   SubscriptionRecord,
   Subscriptions,
@@ -22,6 +24,7 @@ import type { SqlDialectKind } from './sql-dialect.js'
 import { classifyDriverError, toCatalogError } from './sql-errors.js'
 import type { DriverErrorClassifier } from './sql-errors.js'
 import { selectReceivers, selectSubscriptions, toReceiverRecord, toSubscriberRecord, toSubscriptionRecord } from './subscription-rows.js'
+import { selectLastReceiverId, selectReceiverTally } from './subscription-reports.js'
 import { deliveryDb } from './subscription-schema.js'
 import type { DeliveryDatabase } from './subscription-schema.js'
 
@@ -388,5 +391,13 @@ class SqlSubscriptions implements Subscriptions {
         .executeTakeFirst()
       return toNumber((row?.open ?? 0) as number | string | bigint)
     })
+  }
+
+  lastReceiverId(): Promise<number> {
+    return this.#run('lastReceiverId', selectLastReceiverId)
+  }
+
+  tallyReceivers(query: { afterReceiverId?: number; statuses?: readonly ReceiverStatus[] } = {}): Promise<ReceiverTally[]> {
+    return this.#run('tallyReceivers', (db) => selectReceiverTally(db, query))
   }
 }

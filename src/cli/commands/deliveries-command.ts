@@ -2,7 +2,7 @@ import type { Command } from 'commander'
 import { InvalidArgumentError } from 'commander'
 import { DeliveryFailedError, NotFoundError } from '../../core/errors.js'
 import { RECEIVER_STATUSES } from '../../core/ports/subscriptions.js'
-import type { ReceiverRecord, ReceiverStatus } from '../../core/ports/subscriptions.js'
+import type { ReceiverRecord, ReceiverStatus, Subscriptions } from '../../core/ports/subscriptions.js'
 import { matchesFilter } from '../../stages/alert/alert-filter.js'
 import { cliContext, positiveInteger, printJson } from '../cli-context.js'
 import { DELIVERY_BACKENDS, startDelivery } from '../delivery-setup.js'
@@ -40,6 +40,19 @@ function receiverJson(receiver: ReceiverRecord): Record<string, unknown> {
   }
 }
 
+/** Subscription and subscriber names by subscription id: a table of ids tells an operator little. */
+async function subscriptionNames(subscriptions: Subscriptions): Promise<Map<number, { subscription: string; subscriber: string | null }>> {
+  const subscribers = new Map((await subscriptions.listSubscribers()).map((subscriber) => [subscriber.subscriberId, subscriber.name]))
+  const names = new Map<number, { subscription: string; subscriber: string | null }>()
+  for (const subscription of await subscriptions.listSubscriptions()) {
+    names.set(subscription.subscriptionId, {
+      subscription: subscription.name,
+      subscriber: subscribers.get(subscription.subscriberId) ?? null,
+    })
+  }
+  return names
+}
+
 export function registerDeliveriesCommand(program: Command): void {
   const deliveries = program.command('deliveries').description('alert deliveries to subscriptions: list, retry')
   deliveries
@@ -56,28 +69,40 @@ export function registerDeliveriesCommand(program: Command): void {
         command: Command,
       ) => {
         const { config } = cliContext(command)
-        const rows = await withSubscriptions(config, async (subscriptions) => {
+        const { rows, names } = await withSubscriptions(config, async (subscriptions) => {
           let subscriptionId: number | undefined
           if (options.subscription !== undefined) {
             const found = await subscriptions.findSubscription(idOrName(options.subscription))
             if (found === null) throw new NotFoundError(`no subscription ${options.subscription}`)
             subscriptionId = found.subscriptionId
           }
-          return subscriptions.listReceivers({
+          const rows = await subscriptions.listReceivers({
             limit: options.limit,
             ...(options.status === undefined ? {} : { status: options.status }),
             ...(options.alert === undefined ? {} : { imageEventAlertId: options.alert }),
             ...(subscriptionId === undefined ? {} : { subscriptionId }),
           })
+          return { rows, names: await subscriptionNames(subscriptions) }
         })
-        if (options.json === true) return printJson(rows.map(receiverJson))
+        const named = (row: ReceiverRecord) => names.get(row.subscriptionId) ?? { subscription: null, subscriber: null }
+        if (options.json === true) return printJson(rows.map((row) => ({ ...receiverJson(row), ...named(row) })))
         const table = formatTable(
-          ['alert', 'subscription', 'status', 'attempts', 'code', 'next attempt', 'delivered', 'last error', 'delivery id'].map(
-            (header) => ({ header }),
-          ),
+          [
+            'alert',
+            'subscription',
+            'subscriber',
+            'status',
+            'attempts',
+            'code',
+            'next attempt',
+            'delivered',
+            'last error',
+            'delivery id',
+          ].map((header) => ({ header })),
           rows.map((row) => [
             String(row.imageEventAlertId),
-            String(row.subscriptionId),
+            cellText(named(row).subscription ?? `#${row.subscriptionId}`),
+            cellText(named(row).subscriber ?? ''),
             row.status,
             String(row.attempts),
             row.responseCode === null ? '' : String(row.responseCode),
@@ -86,7 +111,7 @@ export function registerDeliveriesCommand(program: Command): void {
             cellText(row.lastError),
             row.deliveryId,
           ]),
-          { maxWidth: outputWidth(), priority: [0, 1, 2, 3, 7, 4, 6, 5, 8] },
+          { maxWidth: outputWidth(), priority: [0, 1, 3, 4, 8, 2, 5, 7, 6, 9] },
         )
         process.stdout.write(`${(rows.length === 0 ? ['no deliveries'] : table.lines).join('\n')}\n`)
       },

@@ -4,6 +4,7 @@ import { assertValidStreamName } from '../../core/object-keys.js'
 import { fileSource, listImageFiles } from '../../stages/receive/file-source.js'
 import { cliContext, printJson } from '../cli-context.js'
 import { safeText } from '../terminal-text.js'
+import { setDeliveryExitCode } from '../run-summary.js'
 import { withBackends } from '../with-backends.js'
 import { PIPELINE_BACKENDS, printSummary, runWithProgress } from './pipeline-commands.js'
 
@@ -70,6 +71,7 @@ export function registerIngestCommand(program: Command): void {
         }
         const unusable = skipped.some((entry) => entry.reason !== 'hidden')
         if (rejected.length > 0 || unusable || report.processed.failed > 0) process.exitCode = PARTIAL_FAILURE_EXIT_CODE
+        setDeliveryExitCode(report)
       })
     })
 }

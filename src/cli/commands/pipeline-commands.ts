@@ -6,13 +6,22 @@ import { LogChannel } from '../../stages/alert/log-channel.js'
 import type { ImageSource } from '../../stages/receive/image-source.js'
 import { resumeImageNum, type ReceiveOutcome } from '../../stages/receive/receive-stage.js'
 import { mockSource } from '../../stages/receive/mock-source.js'
-import { runPipeline, type PipelineContext, type PipelinePlan, type PipelineReport } from '../../stages/run-pipeline.js'
+import { runPipeline, type PipelineContext, type PipelinePlan } from '../../stages/run-pipeline.js'
 import { topicsFor } from '../../stages/stage-context.js'
 import { startDelivery } from '../delivery-setup.js'
 import { cliContext, nonNegativeInteger, positiveInteger, printJson, type CliContext } from '../cli-context.js'
 import { PipelineProgress } from '../progress.js'
 import { startStageMetrics } from '../stage-metrics.js'
 import { withBackends, type OpenedBackends } from '../with-backends.js'
+import {
+  deliveriesSince,
+  setDeliveryExitCode,
+  summaryLines,
+  summaryWarnings,
+  type CompleteStreams,
+  type DeliverySummary,
+  type RunReport,
+} from '../run-summary.js'
 
 interface MockOptions {
   count: number
@@ -67,8 +76,9 @@ export function registerPipelineCommands(program: Command): void {
       ),
   ).action(async (options: MockOptions, command: Command) => {
     const context = cliContext(command)
-    const report = await runMock(context, options, { analyze: true, alert: true })
-    printSummary(context, report, options.json === true)
+    const { report, complete } = await runMock(context, options, { analyze: true, alert: true }, 'run')
+    printSummary(context, report, options.json === true, complete)
+    setDeliveryExitCode(report)
   })
 
   addMockOptions(
@@ -80,8 +90,9 @@ export function registerPipelineCommands(program: Command): void {
   ).action(async (options: MockOptions, command: Command) => {
     const context = cliContext(command)
     const inProcess = context.config.broker.kind === 'memory'
-    const report = await runMock(context, options, { analyze: inProcess, alert: inProcess })
-    printSummary(context, report, options.json === true)
+    const { report, complete } = await runMock(context, options, { analyze: inProcess, alert: inProcess }, 'receive')
+    printSummary(context, report, options.json === true, complete)
+    setDeliveryExitCode(report)
   })
 
   for (const stage of ['analyze', 'alert'] as const) {
@@ -97,11 +108,18 @@ export function registerPipelineCommands(program: Command): void {
         const context = cliContext(command, { defaultLogLevel: 'info' })
         const report = await runStage(context, stage)
         printSummary(context, report, options.json === true)
+        // A consumer that runs until stopped is not failed by one subscriber's dead delivery (a supervisor would restart it).
+        if (context.config.broker.kind === 'memory') setDeliveryExitCode(report)
       })
   }
 }
 
-async function runMock(context: CliContext, options: MockOptions, stages: { analyze: boolean; alert: boolean }): Promise<PipelineReport> {
+async function runMock(
+  context: CliContext,
+  options: MockOptions,
+  stages: { analyze: boolean; alert: boolean },
+  name: 'run' | 'receive',
+): Promise<{ report: RunReport; complete?: CompleteStreams }> {
   const streams = streamNames(options)
   // Checked before anything is opened, so a typo costs no connection.
   streams.forEach(assertValidStreamName)
@@ -120,11 +138,24 @@ async function runMock(context: CliContext, options: MockOptions, stages: { anal
       signal: context.stop,
     })
     const expected = streams.reduce((sum, stream) => sum + Math.max(0, options.count - (startAt.get(stream) ?? 1) + 1), 0)
-    return runWithProgress(context, backends, source, stages, expected)
+    const report = await runWithProgress(context, backends, source, stages, expected)
+    // A re-run of a finished stream receives nothing: say why, and what gives more images or a fresh start.
+    const done = streams.filter((stream) => (startAt.get(stream) ?? 1) > options.count)
+    if (expected > 0 || done.length === 0) return { report }
+    const more = moreImagesCommand(name, options, Math.max(...done.map((stream) => (startAt.get(stream) ?? 1) - 1)))
+    return { report, complete: { streams: done, count: options.count, more } }
   })
 }
 
-async function runStage(context: CliContext, stage: 'analyze' | 'alert'): Promise<PipelineReport> {
+/** `imgpipe run --count 20 --stream cam`: the same command with twice the images it already has. */
+function moreImagesCommand(name: string, options: MockOptions, recorded: number): string {
+  const flags = [`--count ${Math.max(recorded, options.count) * 2}`]
+  if (options.stream !== DEFAULT_STREAM) flags.push(`--stream ${options.stream}`)
+  if (options.streams !== 1) flags.push(`--streams ${options.streams}`)
+  return `imgpipe ${name} ${flags.join(' ')}`
+}
+
+async function runStage(context: CliContext, stage: 'analyze' | 'alert'): Promise<RunReport> {
   const inProcess = context.config.broker.kind === 'memory'
   if (inProcess) {
     context.logger.info(`in-process bus: ${stage} drains what the database holds pending, then exits`)
@@ -150,7 +181,7 @@ export async function runWithProgress(
   stages: { analyze: boolean; alert: boolean },
   expected: number,
   onReceived?: (outcome: ReceiveOutcome) => void,
-): Promise<PipelineReport> {
+): Promise<RunReport> {
   const before = await backends.catalog.counts()
   const progress = new PipelineProgress(expected, stages.analyze ? before.imagesAnalyzed + before.imagesFailed : null)
   let received = 0
@@ -178,7 +209,7 @@ async function runPipelineWith(
   context: CliContext,
   backends: PipelineBackends,
   plan: Omit<PipelinePlan, 'channels' | 'stop' | 'delivery'>,
-): Promise<PipelineReport> {
+): Promise<RunReport> {
   const { config, logger } = context
   const endpoint = await startStageMetrics(context, backends, pipelineConsumers(context))
   const pipeline: PipelineContext = {
@@ -192,17 +223,19 @@ async function runPipelineWith(
     ...(endpoint === null ? {} : { metrics: endpoint.metrics }),
   }
   let delivery: Awaited<ReturnType<typeof startDelivery>> | undefined
-  let report: PipelineReport | undefined
+  let report: Awaited<ReturnType<typeof runPipeline>> | undefined
+  // Receivers recorded after this one are this run's deliveries (the summary counts them).
+  let mark: number | undefined
   try {
     delivery = plan.alert ? await startDelivery(context, backends) : undefined
     const worker = delivery
+    if (worker !== undefined) mark = await worker.subscriptions.lastReceiverId()
     report = await runPipeline(pipeline, {
       ...plan,
       channels: [new LogChannel(logger)],
       stop: context.stop,
       ...(worker === undefined ? {} : { delivery: { subscriptions: worker.subscriptions, onRecorded: () => worker.worker.wake() } }),
     })
-    return report
   } finally {
     // A drained run also waits (a bounded time) for its subscriptions' deliveries.
     await delivery?.close(
@@ -210,6 +243,16 @@ async function runPipelineWith(
     )
     await endpoint?.close()
   }
+  let deliveries: DeliverySummary | null = null
+  if (delivery !== undefined && mark !== undefined) {
+    try {
+      deliveries = await deliveriesSince(delivery.subscriptions, mark)
+    } catch (error) {
+      // The run's work is done and recorded; only its report of the deliveries is missing.
+      logger.warn({ err: error }, 'the deliveries of this run could not be counted: see `imgpipe deliveries list`')
+    }
+  }
+  return { ...report, deliveries }
 }
 
 /** Both consumer groups: whichever stage this process runs, the operator wants to see the lag downstream too. */
@@ -221,7 +264,7 @@ function pipelineConsumers(context: CliContext): { group: string; topic: string 
   ]
 }
 
-export function printSummary(context: CliContext, report: PipelineReport, json: boolean): void {
+export function printSummary(context: CliContext, report: RunReport, json: boolean, complete?: CompleteStreams): void {
   const { config } = context
   const where = {
     database: describeCatalog(config.database),
@@ -229,23 +272,18 @@ export function printSummary(context: CliContext, report: PipelineReport, json: 
     broker: describeBus(config.broker),
   }
   if (json) {
-    printJson({ ...report, where })
+    printJson({ ...report, ...(complete === undefined ? {} : { complete }), where })
     return
   }
-  const { counts, outcomes, processed } = report
-  const received = outcomes.received + outcomes.duplicate + outcomes.failed
+  const { counts } = report
   const lines = [
-    report.stopped ? 'stopped by signal' : null,
-    received > 0 || (processed.analyzed === 0 && processed.delivered === 0)
-      ? `received: ${outcomes.received} new, ${outcomes.duplicate} already recorded, ${outcomes.failed} failed`
-      : null,
-    processed.analyzed + processed.failed + processed.delivered > 0
-      ? `processed: ${processed.analyzed} analysed, ${processed.failed} failed, ${processed.events} events, ${processed.delivered} alerts delivered`
-      : null,
+    ...summaryLines(report, complete),
     `catalog:  ${counts.images} images (${counts.imagesAnalyzed} analysed, ${counts.imagesReceived} pending, ${counts.imagesFailed} failed), ${counts.events} image events, ${counts.alerts} alerts`,
     `database: ${where.database}`,
     `objects:  ${where.objectStore}`,
     `broker:   ${where.broker}`,
   ]
-  process.stdout.write(`${lines.filter((line) => line !== null).join('\n')}\n`)
+  process.stdout.write(`${lines.join('\n')}\n`)
+  const warnings = summaryWarnings(report)
+  if (warnings.length > 0) process.stderr.write(`${warnings.join('\n')}\n`)
 }

@@ -3,6 +3,7 @@ import { assertValidStreamName } from '../../core/object-keys.js'
 import type { ImageSource } from '../../stages/receive/image-source.js'
 import { cliContext, positiveInteger, printJson } from '../cli-context.js'
 import { PARTIAL_FAILURE_EXIT_CODE } from './ingest-command.js'
+import { setDeliveryExitCode } from '../run-summary.js'
 import { withBackends } from '../with-backends.js'
 import { PIPELINE_BACKENDS, printSummary, runWithProgress } from './pipeline-commands.js'
 
@@ -47,6 +48,17 @@ export function registerReanalyzeCommand(program: Command): void {
         if (options.json === true) printJson({ reset, ...report })
         else {
           process.stdout.write(`reanalyze: ${reset} image(s) set back to received and republished\n`)
+          if (reset === 0 && options.failed === true && report.counts.imagesFailed > 0) {
+            // Images that failed at receive are bytes that are not a readable image, which no analysis can fix.
+            const failed = report.counts.imagesFailed
+            const filtered = options.stream !== undefined || options.from !== undefined
+            process.stdout.write(
+              filtered
+                ? `reanalyze: none matched; the catalog's ${failed} failed image(s) are listed by \`imgpipe status\` with what to do\n`
+                : `reanalyze: the ${failed} failed image(s) failed at receive (not readable images): nothing to analyse again; ` +
+                    '`imgpipe status` says what to do\n',
+            )
+          }
           printSummary(context, report, false)
         }
         if (report.processed.failed > 0) {
@@ -54,6 +66,7 @@ export function registerReanalyzeCommand(program: Command): void {
             process.stderr.write(`imgpipe: ${report.processed.failed} image(s) failed analysis again: see \`imgpipe status\`\n`)
           process.exitCode = PARTIAL_FAILURE_EXIT_CODE
         }
+        setDeliveryExitCode(report)
       })
     })
 }

@@ -17,7 +17,9 @@ import {
 } from '../../core/errors.js'
 import type { ErrorCode } from '../../core/errors.js'
 import type { Logger } from '../../core/logger.js'
+import type { ChannelKind, ReceiverTally } from '../../core/ports/subscriptions.js'
 import type { PipelineCounts } from '../../core/types.js'
+import { subscriptionsOf } from '../delivery-setup.js'
 import { cliContext, positiveInteger, printJson } from '../cli-context.js'
 import { safeText } from '../table-format.js'
 import { exitIfStillRunningAfter, formatDuration, withTimeLimit } from '../time-limit.js'
@@ -69,9 +71,26 @@ export interface StatusReport {
   consumerLagDetail?: string
   /** The first failed images (see `imgpipe reanalyze --failed`), when there are any. */
   failedImages?: FailedImage[]
+  /** Per subscription, deliveries that failed (and wait for a retry) or are dead, when there are any. */
+  failedDeliveries?: FailedDeliveries[]
+}
+
+export interface FailedDeliveries {
+  subscription: string
+  subscriber: string
+  channel: ChannelKind
+  /** Failed, another attempt is scheduled. */
+  retrying: number
+  /** Failed for good: refused or out of attempts. */
+  dead: number
 }
 
 export interface FailedImage {
+  /**
+   * `receive`: the bytes were not a readable image (nothing to analyse again: a good copy must be ingested);
+   * `analysis`: a readable image whose analysis failed (`imgpipe reanalyze --failed` takes it again).
+   */
+  stage: 'receive' | 'analysis'
   imageId: number
   stream: string
   imageNum: number | null
@@ -115,6 +134,7 @@ export async function collectStatus(config: Config, logger: Logger, timeoutMs: n
   let consumerLag: LagRow[] | null = null
   let consumerLagDetail: string | undefined
   let failedImages: FailedImage[] | undefined
+  let failedDeliveries: FailedDeliveries[] | undefined
   const limited = <T>(work: Promise<T>, unavailable: (message: string) => ImgpipeError): Promise<T> =>
     withTimeLimit(work, timeoutMs, () => {
       onTimeout?.()
@@ -143,6 +163,8 @@ export async function collectStatus(config: Config, logger: Logger, timeoutMs: n
         if (counts.imagesFailed > 0) {
           const failed = await limited(catalog.listFailedImages(FAILED_LISTED), (message) => new CatalogUnavailableError(message))
           failedImages = failed.map((image) => ({
+            // The receive stage records a format only for bytes it could read as an image (see check-incoming.ts).
+            stage: image.format === null ? ('receive' as const) : ('analysis' as const),
             imageId: image.imageId,
             stream: image.stream,
             imageNum: image.imageNum,
@@ -151,6 +173,11 @@ export async function collectStatus(config: Config, logger: Logger, timeoutMs: n
             reason: image.errorMessage,
           }))
         }
+        const tally = await limited(
+          subscriptionsOf(catalog).tallyReceivers({ statuses: ['failed', 'dead'] }),
+          (message) => new CatalogUnavailableError(message),
+        )
+        if (tally.length > 0) failedDeliveries = failedDeliveriesOf(tally)
       } catch (error) {
         // The server answers; tables that are missing or unreadable are worth saying, not a dead service.
         countsDetail = `counts unavailable: ${describeError(error)}`
@@ -197,7 +224,25 @@ export async function collectStatus(config: Config, logger: Logger, timeoutMs: n
     consumerLag,
     ...(consumerLagDetail === undefined ? {} : { consumerLagDetail }),
     ...(failedImages === undefined ? {} : { failedImages }),
+    ...(failedDeliveries === undefined ? {} : { failedDeliveries }),
   }
+}
+
+function failedDeliveriesOf(tally: readonly ReceiverTally[]): FailedDeliveries[] {
+  const bySubscription = new Map<number, FailedDeliveries>()
+  for (const row of tally) {
+    const entry = bySubscription.get(row.subscriptionId) ?? {
+      subscription: row.subscription,
+      subscriber: row.subscriber,
+      channel: row.channel,
+      retrying: 0,
+      dead: 0,
+    }
+    if (row.status === 'dead') entry.dead += row.count
+    else entry.retrying += row.count
+    bySubscription.set(row.subscriptionId, entry)
+  }
+  return [...bySubscription.values()]
 }
 
 /** Runs one probe: a string it returns is the detail of a service that answers (null: "answered in N ms"). */
@@ -229,15 +274,53 @@ export function renderStatus(report: StatusReport): string[] {
   const pipeline = report.counts === null ? (report.countsDetail ?? 'unknown') : describePipelineCounts(report.counts)
   lines.push(`${'pipeline'.padEnd(15)}${safeText(pipeline)}`)
   if (report.broker.answers) lines.push(...renderConsumerLag(report.consumerLag, report.consumerLagDetail))
-  for (const image of report.failedImages ?? []) {
+  lines.push(...renderFailedImages(report), ...renderFailedDeliveries(report.failedDeliveries ?? []))
+  return lines
+}
+
+const INDENT = ''.padEnd(15)
+
+/** Failed images, then per kind of failure a remedy that works for it (each is run as printed in the tests). */
+function renderFailedImages(report: StatusReport): string[] {
+  const images = report.failedImages ?? []
+  const lines: string[] = []
+  for (const image of images) {
     const where = `${image.stream} #${image.imageNum ?? '?'} (image ${image.imageId}, ${image.filename})`
-    lines.push(`${'failed'.padEnd(15)}${safeText(where)}: ${safeText(image.reason ?? image.code ?? 'unknown reason')}`)
+    const when = image.stage === 'receive' ? 'at receive' : 'in analysis'
+    lines.push(`${'failed'.padEnd(15)}${safeText(where)} ${when}: ${safeText(image.reason ?? image.code ?? 'unknown reason')}`)
   }
-  if ((report.counts?.imagesFailed ?? 0) > (report.failedImages?.length ?? 0)) {
-    lines.push(`${''.padEnd(15)}… ${(report.counts?.imagesFailed ?? 0) - (report.failedImages?.length ?? 0)} more failed images`)
+  const more = (report.counts?.imagesFailed ?? 0) - images.length
+  if (more > 0) lines.push(`${INDENT}… ${more} more failed images (\`imgpipe db show --table image_metadata\` lists every row)`)
+  const received = images.filter((image) => image.stage === 'receive')
+  if (received.length > 0) {
+    const streams = [...new Set(received.map((image) => image.stream))]
+    lines.push(
+      `${INDENT}files that were not readable images have nothing to analyse again; ingest a good copy instead:`,
+      ...streams.map((stream) => `${INDENT}  \`imgpipe ingest <good copy of the file> --stream ${safeText(stream)}\``),
+    )
   }
-  if ((report.failedImages?.length ?? 0) > 0) {
-    lines.push(`${''.padEnd(15)}images that failed analysis can be analysed again: imgpipe reanalyze --failed`)
+  if (images.some((image) => image.stage === 'analysis') || more > 0) {
+    lines.push(`${INDENT}images whose analysis failed can be analysed again: \`imgpipe reanalyze --failed\``)
+  }
+  return lines
+}
+
+/** Deliveries that failed, per subscription, with the commands that show them and send them again. */
+function renderFailedDeliveries(failed: readonly FailedDeliveries[]): string[] {
+  if (failed.length === 0) return []
+  const lines = failed.map((entry) => {
+    const counts = [entry.dead > 0 ? `${entry.dead} dead` : null, entry.retrying > 0 ? `${entry.retrying} retrying` : null]
+    const who = `${entry.channel} subscription ${entry.subscription} (subscriber ${entry.subscriber})`
+    return `${'deliveries'.padEnd(15)}${safeText(who)}: ${counts.filter((count) => count !== null).join(', ')}`
+  })
+  if (failed.some((entry) => entry.dead > 0)) {
+    lines.push(
+      `${INDENT}dead deliveries (failed for good): \`imgpipe deliveries list --status dead\` shows why; once the cause`,
+      `${INDENT}is fixed, \`imgpipe deliveries retry --status dead\` makes them due and \`imgpipe deliver --once\` sends them`,
+    )
+  }
+  if (failed.some((entry) => entry.retrying > 0)) {
+    lines.push(`${INDENT}retrying deliveries are sent by a running imgpipe alert process, or now by \`imgpipe deliver --once\``)
   }
   return lines
 }

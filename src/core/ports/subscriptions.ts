@@ -88,6 +88,16 @@ export interface AlertToRecord {
   wants: (subscription: SubscriptionRecord) => boolean
 }
 
+/** How many receivers of one subscription are in one status (see Subscriptions.tallyReceivers). */
+export interface ReceiverTally {
+  subscriptionId: number
+  subscription: string
+  subscriber: string
+  channel: ChannelKind
+  status: ReceiverStatus
+  count: number
+}
+
 export interface ReceiverQuery {
   status?: ReceiverStatus
   imageEventAlertId?: number
@@ -170,4 +180,11 @@ export interface Subscriptions {
   }): Promise<number>
   /** Receivers not yet delivered or dead: what a drained pipeline waits for. */
   countOpen(): Promise<number>
+  /** The highest receiver id there is (0 when there is none): receivers recorded later have higher ones. */
+  lastReceiverId(): Promise<number>
+  /**
+   * Receivers per subscription and status, with the subscription's channel and names, ordered by subscription
+   * and status: of those numbered after `afterReceiverId` (what a run recorded) and in `statuses`, when given.
+   */
+  tallyReceivers(query?: { afterReceiverId?: number; statuses?: readonly ReceiverStatus[] }): Promise<ReceiverTally[]>
 }

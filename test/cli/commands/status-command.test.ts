@@ -235,6 +235,24 @@ describe('collectStatus and renderStatus', () => {
       'pipeline       1 images (0 analysed, 1 pending, 0 failed), 0 image events, 0 alerts (0 undelivered)',
     ])
   })
+
+  it('renders retrying deliveries with the command that sends them, and escapes subscription names', () => {
+    const lines = renderStatus({
+      ok: true,
+      database: { target: 'sqlite:/x.db', answers: true, ms: 3, detail: 'answered in 3 ms' },
+      store: { target: 'file:/objects', answers: true, ms: 1, detail: 'answered in 1 ms' },
+      broker: { target: 'memory:', answers: true, ms: 0, detail: 'in-process bus: answers by construction' },
+      counts: { images: 2, imagesReceived: 0, imagesAnalyzed: 2, imagesFailed: 0, events: 1, alerts: 1, alertsUndelivered: 0 },
+      consumerLag: null,
+      consumerLagDetail: 'in-process bus',
+      failedDeliveries: [{ subscription: 'hook\u001b[31m', subscriber: 'ada', channel: 'webhook', retrying: 2, dead: 0 }],
+    })
+    expect(lines.slice(-2)).toEqual([
+      'deliveries     webhook subscription hook\\u{1b}[31m (subscriber ada): 2 retrying',
+      '               retrying deliveries are sent by a running imgpipe alert process, or now by `imgpipe deliver --once`',
+    ])
+    expect(lines.join('\n')).not.toContain('deliveries retry')
+  })
 })
 
 function escape(text: string): string {
