@@ -6,7 +6,9 @@ const early = rememberEarlySignals()
 // line per failure on stderr; the README states the Node support instead.
 process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true'
 const { loadDotEnv } = await import('./env-file.js')
-const { runCli } = await import('./program.js')
+const { buildProgram, runCli } = await import('./program.js')
+// The command's own modules load here, lazily (program.ts), still within the early-signal window.
+const program = await buildProgram(process.argv)
 
 const signal = early.end()
 if (signal !== null) {
@@ -16,7 +18,7 @@ if (signal !== null) {
   try {
     // Before anything reads the environment; variables already set win over the file.
     loadDotEnv()
-    process.exitCode = await runCli(process.argv)
+    process.exitCode = await runCli(process.argv, program)
   } catch (error) {
     process.stderr.write(`imgpipe: cannot load .env: ${error instanceof Error ? error.message : String(error)} [IMGPIPE_CONFIG_INVALID]\n`)
     process.exitCode = 2

@@ -172,6 +172,23 @@ export const SETTINGS = {
     help: 'object puts receive keeps in flight',
     parse: integer(1, 256),
   },
+  webPort: {
+    env: 'IMGPIPE_WEB_PORT',
+    arg: 'port',
+    default: 8000,
+    help: '`imgpipe web` (and `npm start`): TCP port of the viewer (`0`: a free one, named in the URL printed); `web --port` overrides it',
+    parse: integer(0, 65535),
+  },
+  webHost: {
+    env: 'IMGPIPE_WEB_HOST',
+    arg: 'host',
+    default: '127.0.0.1',
+    help: '`imgpipe web`: address the viewer listens on (`0.0.0.0` or `::`: every interface, which needs `IMGPIPE_WEB_TOKEN`); `web --host` overrides it',
+    parse: (value, context) => {
+      if (/\s/.test(value)) throw invalid(context.variable, value, 'expected a host name or an IP address')
+      return value
+    },
+  },
   webToken: {
     env: 'IMGPIPE_WEB_TOKEN',
     arg: 'token',

@@ -5,6 +5,10 @@ import { SETTINGS } from './settings.js'
 
 /** The viewer's exposure and limits (`imgpipe web`), read apart from `Config` as no other command needs them. */
 export interface WebSettings {
+  /** IMGPIPE_WEB_PORT, 0 meaning any free port; the command's --port wins over it. */
+  port: number
+  /** IMGPIPE_WEB_HOST; the command's --host wins over it. */
+  host: string
   /** From IMGPIPE_WEB_TOKEN: asked for by every route but /health when set; never printed. */
   token: string | undefined
   /** `auto`: a token is required to listen beyond loopback. `off`: serve without one anyway. */
@@ -50,6 +54,8 @@ export function loadWebSettings(env: Env = process.env, overrides: ConfigOverrid
     return value === undefined ? undefined : parse(value, context(setting.env))
   }
   return {
+    port: read('webPort', SETTINGS.webPort.parse) ?? 8000,
+    host: read('webHost', SETTINGS.webHost.parse) ?? '127.0.0.1',
     token: read('webToken', SETTINGS.webToken.parse),
     auth: read('webAuth', SETTINGS.webAuth.parse) ?? 'auto',
     allowedHosts: read('webAllowedHosts', SETTINGS.webAllowedHosts.parse) ?? [],

@@ -10,15 +10,15 @@ afterAll(() => {
   process.removeAllListeners('SIGTERM')
 })
 
-function helpOf(name: string): string {
-  const command = buildProgram().commands.find((candidate) => candidate.name() === name)
+async function helpOf(name: string): Promise<string> {
+  const command = (await buildProgram()).commands.find((candidate) => candidate.name() === name)
   if (command === undefined) throw new Error(`no command ${name}`)
   return command.helpInformation()
 }
 
 describe('setting flags', () => {
-  it('imgpipe run --help lists a flag for every variable, with the variable it overrides', () => {
-    const help = helpOf('run').replace(/\s+/g, ' ')
+  it('imgpipe run --help lists a flag for every variable, with the variable it overrides', async () => {
+    const help = (await helpOf('run')).replace(/\s+/g, ' ')
     for (const name of SETTING_NAMES) {
       const { env, arg } = SETTINGS[name]
       expect(help).toContain(`--${flagName(env)} <${arg}>`)
@@ -28,17 +28,17 @@ describe('setting flags', () => {
     expect(help).not.toMatch(/ --partitions\b/)
   })
 
-  it('shows no value of a secret in --help, even when its variable is set', () => {
+  it('shows no value of a secret in --help, even when its variable is set', async () => {
     process.env['IMGPIPE_DATABASE_PASSWORD'] = 'S3cr3t-in-env'
     try {
-      expect(helpOf('status')).not.toContain('S3cr3t-in-env')
+      expect(await helpOf('status')).not.toContain('S3cr3t-in-env')
     } finally {
       delete process.env['IMGPIPE_DATABASE_PASSWORD']
     }
   })
 
   it('passes every setting flag, and only those given, to loadConfig', async () => {
-    const program = buildProgram()
+    const program = await buildProgram()
     let overrides: ReturnType<typeof settingOverrides> | undefined
     let context: ReturnType<typeof cliContext> | undefined
     program.command('probe').action((_options: unknown, command: Command) => {

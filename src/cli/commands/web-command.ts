@@ -10,8 +10,9 @@ import { settingOverrides } from '../setting-options.js'
 import { withBackends } from '../with-backends.js'
 
 interface WebOptions {
-  port: number
-  host: string
+  /** Undefined: IMGPIPE_WEB_PORT, else 8000 (read with the other web settings). */
+  port?: number
+  host?: string
   pollInterval: number
 }
 
@@ -33,15 +34,21 @@ export function registerWebCommand(program: Command): void {
     .description(
       'serve the image event viewer: enter an alert number to see the previous image, the image and the difference image of its event; new alerts appear live. Stops on SIGINT/SIGTERM',
     )
-    .option('-p, --port <port>', 'TCP port (0 picks a free one; the URL printed names it)', portNumber, 8000)
-    .option('--host <host>', 'address to listen on (0.0.0.0 or :: for every interface)', '127.0.0.1')
+    // No commander defaults: an unset flag falls back to IMGPIPE_WEB_PORT / IMGPIPE_WEB_HOST, then 8000 / 127.0.0.1.
+    .option('-p, --port <port>', `TCP port (0 picks a free one; the URL printed names it; default: 8000; env: ${ENV.webPort})`, portNumber)
+    .option('--host <host>', `address to listen on (0.0.0.0 or :: for every interface; default: 127.0.0.1; env: ${ENV.webHost})`)
     .option('--poll-interval <ms>', 'how often live pages are checked for new alerts', positiveInteger, 1000)
     .action(async (options: WebOptions, command: Command) => {
       const context = cliContext(command)
       const { logger, stop } = context
       // Before anything is opened: a bad setting or an unsafe bind stops the command at once.
       const web = loadWebSettings(process.env, settingOverrides(command.optsWithGlobals()))
-      const exposure = checkExposure(options.host, web)
+      const bind: Bind = {
+        host: options.host ?? web.host,
+        port: options.port ?? web.port,
+        portFrom: portSource(options.port, process.env[ENV.webPort]),
+      }
+      const exposure = checkExposure(bind.host, web)
       if (exposure.warning !== null) logger.warn(exposure.warning)
       await withBackends(context, { catalog: 'ready', store: 'open' }, async ({ catalog, store }) => {
         const app = await buildWebApp({
@@ -60,9 +67,9 @@ export function registerWebCommand(program: Command): void {
         })
         try {
           if (stop.aborted) return
-          await listen(app, options.host, options.port)
+          await listen(app, bind)
           const { port } = app.server.address() as AddressInfo
-          process.stdout.write(`imgpipe web: ${serverUrl(options.host, port)}\n`)
+          process.stdout.write(`imgpipe web: ${serverUrl(bind.host, port)}\n`)
           logger.info({ catalog: catalog.description, store: store.description }, 'image event viewer listening')
           await new Promise<void>((resolve) => {
             if (stop.aborted) resolve()
@@ -114,16 +121,33 @@ export function checkExposure(host: string, web: WebSettings): { allowedHosts: s
   return { allowedHosts, warning: `imgpipe web listens on ${host}, reachable from other machines, ${how}` }
 }
 
-async function listen(app: Awaited<ReturnType<typeof buildWebApp>>, host: string, port: number): Promise<void> {
+/** Where the viewer listens, and which of the flag, the variable or the default chose the port (for messages). */
+interface Bind {
+  host: string
+  port: number
+  portFrom: string
+}
+
+/** `--port`, `IMGPIPE_WEB_PORT=` or `port` (the default): how the user gave the port that failed. */
+function portSource(flag: number | undefined, variable: string | undefined): string {
+  if (flag !== undefined) return '--port'
+  return variable !== undefined && variable.trim() !== '' ? `${ENV.webPort}=` : 'port'
+}
+
+/** The remedy for a port that cannot be used: either way of choosing another. */
+const PORT_HINT = `choose another with --port <port> or ${ENV.webPort}=<port> (0 picks a free one)`
+
+async function listen(app: Awaited<ReturnType<typeof buildWebApp>>, { host, port, portFrom }: Bind): Promise<void> {
   try {
     await app.listen({ host, port })
   } catch (error) {
-    // The fix is another --port or --host, so these are reported like a bad setting (exit code 2).
+    // The fix is another --port or --host, so these are reported like a bad setting (exit code 2), in one line.
     const code = (error as NodeJS.ErrnoException).code
-    if (code === 'EADDRINUSE') throw new ConfigError(`--port ${port}: address ${serverUrl(host, port)} already in use`)
-    if (code === 'EACCES') throw new ConfigError(`--port ${port}: not allowed to listen on ${serverUrl(host, port)}`)
+    const given = portFrom.endsWith('=') ? `${portFrom}${port}` : `${portFrom} ${port}`
+    if (code === 'EADDRINUSE') throw new ConfigError(`${given}: address ${serverUrl(host, port)} already in use; ${PORT_HINT}`)
+    if (code === 'EACCES') throw new ConfigError(`${given}: not allowed to listen on ${serverUrl(host, port)}; ${PORT_HINT}`)
     if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
-      throw new ConfigError(`--host ${host}: not an address of this machine`, { cause: error })
+      throw new ConfigError(`--host ${host}: not an address of this machine (--host or ${ENV.webHost})`, { cause: error })
     }
     throw error
   }

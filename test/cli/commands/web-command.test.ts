@@ -75,22 +75,74 @@ describe('imgpipe web', () => {
     expect(result.stderr).toContain('port number')
   })
 
-  it('reports a port in use in one line with exit code 2', async () => {
+  /** A port held by another listener for the duration of `body`. */
+  async function withBusyPort(body: (port: number) => Promise<void>): Promise<void> {
     const blocker: Server = createServer()
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve))
     try {
-      const { port } = blocker.address() as AddressInfo
-      const result = await run(['web', '--port', String(port)])
-      expect(result.code).toBe(2)
-      expect(
-        result.stderr
-          .trim()
-          .split('\n')
-          .filter((line) => line.startsWith('imgpipe:')),
-      ).toEqual([`imgpipe: --port ${port}: address http://127.0.0.1:${port}/ already in use [IMGPIPE_CONFIG_INVALID]`])
+      await body((blocker.address() as AddressInfo).port)
     } finally {
       await new Promise((resolve) => blocker.close(resolve))
     }
+  }
+
+  /** The `imgpipe:` lines on stderr (the failure line; JSON log lines are not among them). */
+  const failureLines = (stderr: string): string[] =>
+    stderr
+      .trim()
+      .split('\n')
+      .filter((line) => line.startsWith('imgpipe:'))
+
+  it('reports a port in use in one line with exit code 2, naming both ways to choose another', async () => {
+    await withBusyPort(async (port) => {
+      const result = await run(['web', '--port', String(port)])
+      expect(result.code).toBe(2)
+      expect(failureLines(result.stderr)).toEqual([
+        `imgpipe: --port ${port}: address http://127.0.0.1:${port}/ already in use; choose another with --port <port> or IMGPIPE_WEB_PORT=<port> (0 picks a free one) [IMGPIPE_CONFIG_INVALID]`,
+      ])
+    })
+  })
+
+  it('listens on IMGPIPE_WEB_PORT, and says so when that port is in use', async () => {
+    await withBusyPort(async (port) => {
+      const result = await collect(spawnWeb(['web'], { ...env(), IMGPIPE_WEB_PORT: String(port) }), 60_000)
+      expect(result.code).toBe(2)
+      const [line] = failureLines(result.stderr)
+      expect(line).toContain(`IMGPIPE_WEB_PORT=${port}: address http://127.0.0.1:${port}/ already in use`)
+      expect(line).toContain('--port <port>')
+      // --port wins over the variable.
+      running = await startWeb(['--port', '0'], { ...env(), IMGPIPE_WEB_PORT: String(port) })
+      expect(new URL(running.url).port).not.toBe(String(port))
+    })
+    // A port that was free a moment ago: the URL printed and the server both use it.
+    const free = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as AddressInfo
+        probe.close(() => resolve(port))
+      })
+    })
+    await running?.stop()
+    running = await startWeb([], { ...env(), IMGPIPE_WEB_PORT: String(free) })
+    expect(running.url).toBe(`http://127.0.0.1:${free}/`)
+    expect((await fetch(new URL('health', running.url))).status).toBe(200)
+  })
+
+  it('listens on IMGPIPE_WEB_HOST (--host wins), and the global --web-port flag sets the port', async () => {
+    running = await startWeb(['--web-port', '0'], { ...env(), IMGPIPE_WEB_HOST: '127.0.0.2', IMGPIPE_WEB_PORT: '1' })
+    expect(running.url).toMatch(/^http:\/\/127\.0\.0\.2:\d+\/$/)
+    expect(new URL(running.url).port).not.toBe('1')
+    expect((await fetch(new URL('health', running.url))).status).toBe(200)
+    await running.stop()
+    running = await startWeb(['--port', '0', '--host', '127.0.0.1'], { ...env(), IMGPIPE_WEB_HOST: '127.0.0.2' })
+    expect(running.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/)
+  })
+
+  it('refuses a bad IMGPIPE_WEB_PORT with exit code 2, naming the variable', async () => {
+    const result = await collect(spawnWeb(['web'], { ...env(), IMGPIPE_WEB_PORT: '80000' }), 60_000)
+    expect(result.code).toBe(2)
+    expect(failureLines(result.stderr)).toEqual([
+      'imgpipe: IMGPIPE_WEB_PORT="80000" is invalid: expected a number from 0 to 65535 [IMGPIPE_CONFIG_INVALID]',
+    ])
   })
 
   it('refuses to listen beyond loopback without a token, in one line with exit code 2, naming no secret', async () => {
