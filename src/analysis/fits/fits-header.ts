@@ -194,7 +194,8 @@ function formatScalar(value: Exclude<CardValue, string>, keyword: string): strin
   if (typeof value === 'boolean') return value ? 'T' : 'F'
   if (typeof value === 'bigint') return value.toString()
   if (!Number.isFinite(value)) throw new InternalError(`FITS card ${keyword} cannot hold ${value}`)
-  if (Number.isInteger(value) && Math.abs(value) < 1e16 && !Object.is(value, -0)) return value.toFixed(0)
+  if (Object.is(value, -0)) return '-0.0'
+  if (Number.isInteger(value) && Math.abs(value) < 1e16) return value.toFixed(0)
   // §4.2.4: a real has a decimal point or an exponent; the exponent letter is upper case.
   const text = String(value).toUpperCase()
   const [mantissa, exponent] = text.split('E') as [string, string | undefined]
