@@ -1,23 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { formatCard, formatHeader, parseHeader, parseRecord } from '../../../src/analysis/fits/fits-header.js'
 import type { HeaderCard } from '../../../src/analysis/fits/header-card.js'
-import { FitsError } from '../../../src/core/errors.js'
-
-/** A header unit from records: each padded to 80 characters, END appended, blocks padded with spaces. */
-export function headerBytes(records: readonly string[], end = true): Uint8Array {
-  const text = records.map((record) => record.padEnd(80)).join('') + (end ? 'END'.padEnd(80) : '')
-  return new Uint8Array(Buffer.from(text.padEnd(Math.ceil(text.length / 2880) * 2880), 'latin1'))
-}
-
-function reasonOf(action: () => unknown): string | undefined {
-  try {
-    action()
-  } catch (error) {
-    if (error instanceof FitsError) return error.reason
-    throw error
-  }
-  return undefined
-}
+import { headerBytes, reasonOf } from './fits-bytes.js'
 
 describe('parseRecord', () => {
   it('reads strings with doubled quotes, significant leading and insignificant trailing spaces', () => {
