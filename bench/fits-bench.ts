@@ -5,7 +5,8 @@
  * - read-rice16: the same size as 16-bit integers, RICE_1 tile-compressed by fpack (row tiles); target ≤ 1.5 s.
  *   Skipped with a note when `fpack` (Debian's libcfitsio-bin, a test oracle) is not installed.
  * - read-gzip: the BITPIX −32 file gzipped (.fits.gz), for comparison.
- * Each case runs BENCH_FITS_RUNS times (default 5); the median and the fastest run are printed.
+ * Each case runs BENCH_FITS_RUNS times (default 5); printed: the median and fastest wall-clock times and the median CPU
+ * time (user + system), which a loaded machine disturbs less.
  */
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -40,20 +41,28 @@ function skyFrame(size: number, integers: boolean): FloatImage {
   return { width: size, height: size, data }
 }
 
-function time(action: () => void): number {
+/** Wall-clock and CPU seconds of one run: on a shared, loaded machine the CPU time is the steadier figure. */
+function time(action: () => void): { wall: number; cpu: number } {
+  const cpuStart = process.cpuUsage()
   const start = process.hrtime.bigint()
   action()
-  return Number(process.hrtime.bigint() - start) / 1e9
+  const cpu = process.cpuUsage(cpuStart)
+  return { wall: Number(process.hrtime.bigint() - start) / 1e9, cpu: (cpu.user + cpu.system) / 1e6 }
 }
 
-function summary(times: number[]): { seconds_median: number; seconds_min: number } {
-  const sorted = [...times].sort((a, b) => a - b)
+function summary(times: { wall: number; cpu: number }[]): { seconds_median: number; seconds_min: number; cpu_seconds_median: number } {
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
   const round = (value: number) => Math.round(value * 10000) / 10000
-  return { seconds_median: round(sorted[Math.floor(sorted.length / 2)]!), seconds_min: round(sorted[0]!) }
+  const walls = times.map((run) => run.wall)
+  return {
+    seconds_median: round(median(walls)),
+    seconds_min: round(Math.min(...walls)),
+    cpu_seconds_median: round(median(times.map((run) => run.cpu))),
+  }
 }
 
-function readCase(file: string): number[] {
-  const times: number[] = []
+function readCase(file: string): { wall: number; cpu: number }[] {
+  const times: { wall: number; cpu: number }[] = []
   for (let run = 0; run < RUNS; run++) {
     times.push(
       time(() => {
@@ -82,7 +91,7 @@ try {
 
   const dataBytes = SIZE * SIZE * 4
   const source = new Uint8Array(bytes.buffer, bytes.byteOffset + 2880, dataBytes)
-  const floorTimes: number[] = []
+  const floorTimes: { wall: number; cpu: number }[] = []
   for (let run = 0; run < RUNS; run++) {
     const target = new Uint8Array(dataBytes)
     floorTimes.push(time(() => target.set(source)))
@@ -99,6 +108,7 @@ try {
       ...f32,
       target_seconds: 0.3,
       copy_floor_seconds: floor.seconds_median,
+      copy_floor_cpu_seconds: floor.cpu_seconds_median,
     }),
   )
 
