@@ -48,7 +48,7 @@ export function walkHdus(bytes: Uint8Array, maxHeaderBlocks = DEFAULT_MAX_HEADER
   if (!looksLikeFits(bytes)) throw new FitsError('FITS_NOT_FITS', 'the file does not start with a SIMPLE card')
   const hdus: Hdu[] = []
   let offset = 0
-  while (offset + FITS_BLOCK <= bytes.length) {
+  while (hdus.length === 0 || offset + FITS_BLOCK <= bytes.length) {
     if (hdus.length > 0 && !startsWith(bytes, offset, 'XTENSION= ')) break // trailing bytes that are no extension: ignored, as astropy does
     const header = parseHeader(bytes, offset, maxHeaderBlocks)
     const hdu = describeHdu(hdus.length, header.cards, offset + header.size, bytes.length)

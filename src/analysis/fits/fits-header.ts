@@ -194,7 +194,8 @@ function formatScalar(value: Exclude<CardValue, string>, keyword: string): strin
   if (typeof value === 'boolean') return value ? 'T' : 'F'
   if (typeof value === 'bigint') return value.toString()
   if (!Number.isFinite(value)) throw new InternalError(`FITS card ${keyword} cannot hold ${value}`)
-  if (Number.isInteger(value) && Math.abs(value) < 1e16 && !Object.is(value, -0)) return value.toFixed(0)
+  if (Object.is(value, -0)) return '-0.0'
+  if (Number.isInteger(value) && Math.abs(value) < 1e16) return value.toFixed(0)
   // §4.2.4: a real has a decimal point or an exponent; the exponent letter is upper case.
   const text = String(value).toUpperCase()
   const [mantissa, exponent] = text.split('E') as [string, string | undefined]
@@ -207,28 +208,29 @@ function formatString(keyword: string, value: string, comment: string | undefine
   checkAscii(value, keyword)
   const escaped = value.replace(/'/g, "''")
   if (escaped.length <= 68) return [withComment(`${keyword.padEnd(8)}= '${escaped.padEnd(8)}'`, comment)]
-  // Split into pieces of at most 67 characters (68 with the `&`), never between the two quotes of an escape.
+  // Pieces of at most 67 escaped characters (68 with the `&`), never splitting an escaped quote. A piece also ends
+  // after a quote that a space follows: astropy 5.2 reads a CONTINUE record's string only up to a quote and a space.
   const pieces: string[] = []
-  let at = 0
-  while (at < escaped.length) {
-    let end = Math.min(at + 67, escaped.length)
-    if (end < escaped.length && countQuotesBefore(escaped, at, end) % 2 === 1) end--
-    pieces.push(escaped.slice(at, end))
-    at = end
+  let piece = ''
+  for (let i = 0; i < value.length; i++) {
+    const char = value[i] === "'" ? "''" : value[i]!
+    if (piece.length + char.length > 67) {
+      pieces.push(piece)
+      piece = ''
+    }
+    piece += char
+    if (char === "''" && value[i + 1] === ' ') {
+      pieces.push(piece)
+      piece = ''
+    }
   }
+  if (piece !== '') pieces.push(piece)
   return pieces.map((piece, i) => {
     const last = i === pieces.length - 1
     const head = i === 0 ? `${keyword.padEnd(8)}= ` : 'CONTINUE  '
     const record = `${head}'${piece}${last ? '' : '&'}'`
     return last ? withComment(record, comment) : record.padEnd(FITS_RECORD)
   })
-}
-
-/** Quotes in a row ending at `end`: an odd count means `end` would split an escaped quote. */
-function countQuotesBefore(text: string, start: number, end: number): number {
-  let count = 0
-  for (let i = end - 1; i >= start && text[i] === "'"; i--) count++
-  return count
 }
 
 /** Appends ` / comment` when it fits in the record (a comment too long is cut, as cfitsio does). */

@@ -28,6 +28,10 @@ export interface DecompressedImage {
 }
 
 interface TileContext {
+  /** RICE_1's BLOCKSIZE and BYTEPIX (ZNAMEi/ZVALi), and the buffer its tiles are decoded into. */
+  blockSize: number
+  bytePix: number
+  rice: Int32Array
   bytes: Uint8Array
   hdu: Hdu
   heapStart: number
@@ -75,6 +79,7 @@ export function decompressImage(bytes: Uint8Array, hdu: Hdu, maxPixels: number):
   const out = new Float32Array(width * height)
   const tileWidth = tiles[0]!
   const tileHeight = tiles[1] ?? 1
+  let scratch = new Float32Array(0)
   for (let row = 0; row < tileCount; row++) {
     // The tile's origin on each axis; tiles of planes other than the first are skipped.
     let rest = row
@@ -89,7 +94,11 @@ export function decompressImage(bytes: Uint8Array, hdu: Hdu, maxPixels: number):
     // A tile spans all its planes; only the first plane's w×h pixels are kept.
     const depth = tiles.slice(2).reduce((product, size) => product * size, 1)
     const values = decodeTile(context, row, type, zbitpix, quantize, w * h * depth)
-    const tilePixels = new Float32Array(w * h)
+    // Tiles of whole rows (fpack's default) are decoded straight into the image; others through a scratch tile.
+    const direct = w === width
+    const offset = (origin[1] ?? 0) * width
+    if (!direct && scratch.length < w * h) scratch = new Float32Array(w * h)
+    const tilePixels = direct ? out.subarray(offset, offset + w * h) : scratch.subarray(0, w * h)
     if (values instanceof Float32Array || values instanceof Float64Array) {
       for (let i = 0; i < w * h; i++) tilePixels[i] = scaling.bzero + scaling.bscale * values[i]!
     } else if (floating && quantize !== 'NONE') {
@@ -97,7 +106,7 @@ export function decompressImage(bytes: Uint8Array, hdu: Hdu, maxPixels: number):
     } else {
       scaleIntegers(values.subarray(0, w * h), tilePixels, { ...scaling, ...blankOf(context, row, scaling) })
     }
-    for (let y = 0; y < h; y++) out.set(tilePixels.subarray(y * w, (y + 1) * w), ((origin[1] ?? 0) + y) * width + origin[0]!)
+    if (!direct) for (let y = 0; y < h; y++) out.set(tilePixels.subarray(y * w, (y + 1) * w), offset + y * width + origin[0]!)
   }
   return { cards: imageHeaderOf(hdu.cards), image: { width, height, data: out } }
 }
@@ -117,7 +126,9 @@ function tableContext(bytes: Uint8Array, hdu: Hdu): TileContext {
   const heapEnd = hdu.dataOffset + hdu.dataSize
   if (heapOffset < rowBytes * rows || heapStart > heapEnd) throw new FitsError('FITS_BAD_TILE', `THEAP ${heapOffset} inside the table`)
   const columns = readTableColumns(hdu.lookup, rowBytes)
-  return { bytes, hdu, heapStart, heapEnd, rowBytes, columns }
+  const blockSize = compressionParameter(hdu, 'BLOCKSIZE', 32)
+  const bytePix = compressionParameter(hdu, 'BYTEPIX', 4)
+  return { blockSize, bytePix, rice: new Int32Array(0), bytes, hdu, heapStart, heapEnd, rowBytes, columns }
 }
 
 /** §4.4.2.5 keywords of a compressed image apply to the image (they are copied from it), not to the table. */
@@ -182,10 +193,10 @@ function decodeTile(context: TileContext, row: number, type: string, zbitpix: nu
   switch (type) {
     case 'RICE_1':
     case 'RICE_ONE': {
-      const blockSize = compressionParameter(context, 'BLOCKSIZE', 32)
-      const bytePix = compressionParameter(context, 'BYTEPIX', 4)
-      const out = bytePix === 1 ? new Uint8Array(count) : bytePix === 2 ? new Int16Array(count) : new Int32Array(count)
-      riceDecode(cell, count, blockSize, bytePix, out)
+      // One buffer for every tile: the values are used before the next tile is decoded.
+      if (context.rice.length < count) context.rice = new Int32Array(count)
+      const out = context.rice.subarray(0, count)
+      riceDecode(cell, count, context.blockSize, context.bytePix, out)
       return out
     }
     case 'GZIP_1':
@@ -258,12 +269,12 @@ function unshuffle(raw: Uint8Array, size: number): Uint8Array {
 }
 
 /** A ZNAMEi/ZVALi parameter of the compression (RICE_1's BLOCKSIZE and BYTEPIX). */
-function compressionParameter(context: TileContext, name: string, fallback: number): number {
+function compressionParameter(hdu: Hdu, name: string, fallback: number): number {
   for (let i = 1; i < 100; i++) {
-    const key = context.hdu.lookup.get(`ZNAME${i}`)
+    const key = hdu.lookup.get(`ZNAME${i}`)
     if (key === undefined) break
     if (typeof key === 'string' && key.trim() === name) {
-      const value = context.hdu.lookup.get(`ZVAL${i}`)
+      const value = hdu.lookup.get(`ZVAL${i}`)
       return typeof value === 'number' ? value : fallback
     }
   }
