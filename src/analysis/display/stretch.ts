@@ -68,7 +68,8 @@ export interface GreyTable {
   readonly scale: number
   readonly bins: number
   readonly first: Uint8Array
-  readonly thresholds: Float64Array
+  /** The 256 thresholds of greyThresholds and +Infinity after them, so that no level check is needed. */
+  readonly upper: Float64Array
 }
 
 /** The largest table (64 Ki bins): the asinh stretch needs more only for a < 0.0007, where a step is added. */
@@ -84,7 +85,10 @@ export function greyTable(interval: DisplayInterval, options: StretchOptions = {
   const scale = bins / (interval.vmax - interval.vmin)
   const first = new Uint8Array(bins)
   for (let b = 0; b < bins; b++) first[b] = greyLevel(thresholds, interval.vmin + b / scale)
-  return { vmin: interval.vmin, scale, bins, first, thresholds }
+  const upper = new Float64Array(257)
+  upper.set(thresholds)
+  upper[256] = Infinity
+  return { vmin: interval.vmin, scale, bins, first, upper }
 }
 
 /** The grey level of a non-NaN value through a GreyTable. */
@@ -93,7 +97,7 @@ export function greyOf(table: GreyTable, value: number): number {
   if (!(at >= 0)) return 0
   if (at >= table.bins) return 255
   let level = table.first[at | 0]!
-  while (level < 255 && value >= table.thresholds[level + 1]!) level++
+  while (value >= table.upper[level + 1]!) level++
   return level
 }
 
