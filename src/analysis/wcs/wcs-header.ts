@@ -2,7 +2,7 @@
  * Reading the celestial WCS keywords of a FITS header into plain parameters (Greisen & Calabretta 2002, Paper I;
  * Calabretta & Greisen 2002, Paper II §2–3), with the standard's defaults and precedence as WCSLIB applies them:
  * PCi_j (+ CDELTi) over CDi_j over the old CROTA2; CUNITi converted to degrees; RADESYS/EQUINOX defaults of
- * Paper II §3.1. Only the primary (unlettered) description of the two celestial axes 1 and 2 is read.
+ * Paper II §3.1; the old NCP as SIN. Only the primary (unlettered) description of the celestial axes 1 and 2 is read.
  */
 import { WcsInvalidError } from '../../core/errors.js'
 import type { CardValue, HeaderLookup } from '../fits/header-card.js'
@@ -90,14 +90,25 @@ export function readWcsParameters(header: HeaderLookup): WcsParameters {
   if ((phi0 !== undefined && phi0 !== 0) || (theta0 !== undefined && theta0 !== defaultTheta0)) {
     throw new WcsInvalidError(`PV${lngAxisNumber}_1/PV${lngAxisNumber}_2 (a moved fiducial point) are not supported`)
   }
+  let projection = axis1.projection
+  let ctype: [string, string] = [ctype1, ctype2]
+  if (projection === 'NCP') {
+    // The old AIPS north-celestial-pole projection is SIN with ξ = 0, η = cot δ0 (Paper II §6.1.2), as WCSLIB's celfix.
+    const delta0 = (crval[1 - lngAxis]! * Math.PI) / 180
+    if (delta0 === 0) throw new WcsInvalidError('an NCP projection with its reference point on the equator is undefined')
+    pv[1] = 0
+    pv[2] = Math.cos(delta0) / Math.sin(delta0)
+    projection = 'SIN'
+    ctype = [ctype1.replace('NCP', 'SIN'), ctype2.replace('NCP', 'SIN')]
+  }
   const lonpole = number(header, 'LONPOLE') ?? number(header, `PV${lngAxisNumber}_3`)
   const latpole = number(header, 'LATPOLE') ?? number(header, `PV${lngAxisNumber}_4`)
 
   const frame = readFrame(header, lngAxis === 0 ? axis1.coordinate : axis2.coordinate)
   const sip = readSip(header)
   return {
-    ctype: [ctype1, ctype2],
-    projection: axis1.projection,
+    ctype,
+    projection,
     lngAxis,
     crpix,
     crval,

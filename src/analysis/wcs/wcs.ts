@@ -30,6 +30,37 @@ export function readWcs(header: HeaderLookup): Wcs {
   return new Wcs(readWcsParameters(header))
 }
 
+export interface TanWcsOptions {
+  /** The reference pixel, FITS 1-based (CRPIX1, CRPIX2). */
+  crpix: readonly [number, number]
+  /** Right ascension and declination of the reference pixel, degrees. */
+  crval: readonly [number, number]
+  /** CD1_1, CD1_2, CD2_1, CD2_2 in degrees per pixel. */
+  cd: readonly [number, number, number, number]
+  sip?: WcsParameters['sip']
+  /** ICRS unless given. */
+  system?: 'ICRS' | 'FK5'
+}
+
+/** A gnomonic (TAN, or TAN-SIP with `sip`) equatorial WCS from its numbers, for code that makes images (mock sky, cutouts). */
+export function tanWcs(options: TanWcsOptions): Wcs {
+  const suffix = options.sip === undefined ? '' : '-SIP'
+  const system = options.system ?? 'ICRS'
+  return new Wcs({
+    ctype: [`RA---TAN${suffix}`, `DEC--TAN${suffix}`],
+    projection: 'TAN',
+    lngAxis: 0,
+    crpix: options.crpix,
+    crval: options.crval,
+    cd: options.cd,
+    system,
+    systemFromHeader: true,
+    ...(system === 'FK5' ? { equinox: 2000 } : {}),
+    matrixFrom: 'CD',
+    ...(options.sip === undefined ? {} : { sip: options.sip }),
+  })
+}
+
 export class Wcs {
   readonly parameters: WcsParameters
   readonly projection: Projection

@@ -6,13 +6,14 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { headerLookup } from '../../../src/analysis/fits/header-card.js'
 import { readWcs } from '../../../src/analysis/wcs/wcs.js'
+import { isImgpipeError } from '../../../src/core/errors.js'
 import { hasPythonModule } from '../../support/python-oracle.js'
 import { ASTROPY_WCS_DATA, astropyWcs, pixelGrid, separation, type WcsAnswer } from './astropy-wcs.js'
 
 const MAS = 1 / 3.6e6
 const ROUND_TRIP_PX = 1e-6
 
-const SUPPORTED_MAPS = ['TAN', 'SIN', 'ARC', 'ZEA', 'STG', 'AZP', 'ZPN', 'CAR', 'CEA', 'MER', 'CYP', 'SFL', 'PAR', 'MOL', 'AIT']
+const SUPPORTED_MAPS = ['TAN', 'SIN', 'ARC', 'ZEA', 'STG', 'AZP', 'ZPN', 'CAR', 'CEA', 'MER', 'CYP', 'SFL', 'PAR', 'MOL', 'AIT', 'NCP']
 const OTHER_FILES = [
   'sip.fits',
   'sip2.fits',
@@ -75,4 +76,19 @@ describe.skipIf(!hasPythonModule('astropy', 'python3-astropy'))('WCS against ast
       expect(worstAstropyPixel / MAS, 'worst sky → pixel difference from astropy, mas on the sky').toBeLessThanOrEqual(1)
     })
   }
+
+  const UNSUPPORTED = ['AIR', 'BON', 'COD', 'COE', 'COO', 'COP', 'CSC', 'HPX', 'PCO', 'QSC', 'SZP', 'TSC']
+  it(`the projections not implemented (${UNSUPPORTED.join(', ')}) are refused with IMGPIPE_WCS_INVALID, naming the code`, async () => {
+    const headers = await astropyWcs(UNSUPPORTED.map((code) => ({ path: `${ASTROPY_WCS_DATA}/maps/1904-66_${code}.hdr`, pixels: [] })))
+    for (const [i, code] of UNSUPPORTED.entries()) {
+      let caught: unknown
+      try {
+        readWcs(headerLookup(headers[i]!.cards))
+      } catch (error) {
+        caught = error
+      }
+      expect(isImgpipeError(caught, 'IMGPIPE_WCS_INVALID'), `${code}: ${String(caught)}`).toBe(true)
+      expect((caught as Error).message).toContain(`"${code}"`)
+    }
+  }, 60_000)
 })

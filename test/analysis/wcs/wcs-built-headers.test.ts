@@ -75,6 +75,18 @@ const BUILT: Record<string, HeaderCard[]> = {
     PV2_1: 0.1,
     PV2_2: -0.05,
   }),
+  'NCP (old AIPS form of SIN) at declination 30': cards({
+    NAXIS1: 256,
+    NAXIS2: 256,
+    CTYPE1: 'RA---NCP',
+    CTYPE2: 'DEC--NCP',
+    CRPIX1: 128,
+    CRPIX2: 128,
+    CRVAL1: 83.6,
+    CRVAL2: 30,
+    CDELT1: -0.02,
+    CDELT2: 0.02,
+  }),
   'latitude axis first (DEC--TAN, RA---TAN) with PC': cards({
     NAXIS1: 300,
     NAXIS2: 200,
