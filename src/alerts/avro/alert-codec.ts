@@ -1,0 +1,118 @@
+/**
+ * Avro encoding of alert packets with avsc. Pure: no adapter imports; the schema files are read from the
+ * package's `schemas/avro/` (shipped in the npm package, see package.json `files`).
+ *
+ * avsc represents Avro `long` as a JS number by default and refuses values above 2^53; alert, source and object
+ * ids are 64-bit, so every `long` here is a `bigint` (a LongType built with `__with`, registered under the name
+ * `long` so that every long in the schema uses it).
+ */
+import { readFile } from 'node:fs/promises'
+import { fileURLToPath } from 'node:url'
+import avro from 'avsc'
+import type { Schema, Type, Resolver } from 'avsc'
+import { MessageInvalidError } from '../../core/errors.js'
+import type { AlertPacket } from './alert-packet.js'
+
+/** The alert schema versions this release ships: `<major>.<minor>`, the folder under schemas/avro/. */
+export const ALERT_SCHEMA_VERSIONS = ['1.0', '1.1'] as const
+export type AlertSchemaVersion = (typeof ALERT_SCHEMA_VERSIONS)[number]
+/** The version imgpipe writes. */
+export const CURRENT_ALERT_SCHEMA_VERSION: AlertSchemaVersion = '1.0'
+
+const INT64_MIN = -(2n ** 63n)
+const INT64_MAX = 2n ** 63n - 1n
+
+/**
+ * A `long` whose JS value is a bigint. avsc hands `fromBuffer`/`toBuffer` the 8 little-endian bytes of the
+ * value (it does the zig-zag varint itself).
+ */
+export const bigintLongType: Type = avro.types.LongType.__with({
+  fromBuffer: (buffer: Buffer): bigint => buffer.readBigInt64LE(0),
+  toBuffer: (value: bigint): Buffer => {
+    const buffer = Buffer.allocUnsafe(8)
+    buffer.writeBigInt64LE(value, 0)
+    return buffer
+  },
+  // Defaults in a schema (and JSON input) are numbers or strings; a default above 2^53 must be written as a string.
+  fromJSON: (value: unknown): bigint => BigInt(value as string | number),
+  toJSON: (value: bigint): string => value.toString(),
+  isValid: (value: unknown): boolean => typeof value === 'bigint' && value >= INT64_MIN && value <= INT64_MAX,
+  compare: (a: bigint, b: bigint): number => (a === b ? 0 : a < b ? -1 : 1),
+}) as unknown as Type
+
+/** An avsc type for a schema, with bigint longs. */
+export function avroType(schema: Schema): Type {
+  return avro.Type.forSchema(schema, { registry: { long: bigintLongType }, wrapUnions: 'auto' })
+}
+
+const schemaRoot = new URL('../../../schemas/avro/', import.meta.url)
+
+/** Path of a shipped schema file (for tools and tests that read it themselves). */
+export function alertSchemaPath(version: AlertSchemaVersion): string {
+  return fileURLToPath(new URL(`${version}/imgpipe.alert.v1.alert.avsc`, schemaRoot))
+}
+
+/** Reads a shipped alert schema as parsed JSON. */
+export async function loadAlertSchema(version: AlertSchemaVersion = CURRENT_ALERT_SCHEMA_VERSION): Promise<Schema> {
+  return JSON.parse(await readFile(alertSchemaPath(version), 'utf8')) as Schema
+}
+
+/** Encodes and decodes packets of one schema; `readerFor` reads packets written with another 1.x schema. */
+export class AlertCodec {
+  readonly type: Type
+  /** Canonical JSON text of the schema: what is registered in the schema registry. */
+  readonly schemaText: string
+  readonly #resolvers = new Map<string, { writer: Type; resolver: Resolver }>()
+
+  constructor(readonly schema: Schema) {
+    this.type = avroType(schema)
+    this.schemaText = JSON.stringify(schema)
+  }
+
+  static async load(version: AlertSchemaVersion = CURRENT_ALERT_SCHEMA_VERSION): Promise<AlertCodec> {
+    return new AlertCodec(await loadAlertSchema(version))
+  }
+
+  /** The Avro binary body (no container header, no framing). Throws MessageInvalidError naming the bad field. */
+  encode(packet: AlertPacket): Buffer {
+    try {
+      return this.type.toBuffer(packet)
+    } catch (error) {
+      const paths: string[] = []
+      this.type.isValid(packet, { errorHook: (path) => paths.push(path.join('.') || '(root)') })
+      throw new MessageInvalidError(`alert packet does not fit the Avro schema (fields: ${paths.join(', ') || '?'})`, {
+        cause: error,
+      })
+    }
+  }
+
+  /** Decodes a body written with this codec's schema. */
+  decode(body: Buffer): AlertPacket {
+    try {
+      return this.type.fromBuffer(body) as AlertPacket
+    } catch (error) {
+      throw new MessageInvalidError('bytes are not an Avro alert packet of this schema', { cause: error })
+    }
+  }
+
+  /**
+   * Decodes a body written with `writerSchema` (another version of the same major) into this codec's shape:
+   * Avro schema resolution — fields the reader lacks are skipped, fields the writer lacks take their defaults.
+   */
+  decodeFrom(body: Buffer, writerSchema: Schema | string): AlertPacket {
+    const key = typeof writerSchema === 'string' ? writerSchema : JSON.stringify(writerSchema)
+    let entry = this.#resolvers.get(key)
+    if (entry === undefined) {
+      // A handful of writer versions exist at a time; the bound only guards against a stream of junk schemas.
+      if (this.#resolvers.size >= 32) this.#resolvers.delete(this.#resolvers.keys().next().value as string)
+      const writer = avroType(typeof writerSchema === 'string' ? (JSON.parse(writerSchema) as Schema) : writerSchema)
+      entry = { writer, resolver: this.type.createResolver(writer) }
+      this.#resolvers.set(key, entry)
+    }
+    try {
+      return this.type.fromBuffer(body, entry.resolver) as AlertPacket
+    } catch (error) {
+      throw new MessageInvalidError('bytes are not an Avro alert packet of the writer schema', { cause: error })
+    }
+  }
+}
