@@ -86,14 +86,3 @@ export function samplePacket(previous = 3, options: { gzipTemplate?: boolean } =
     cutoutDifference: fitsStamp(3),
   }
 }
-
-/** JSON with bigints as decimal strings and buffers as base64: the form the Python oracles print. */
-export function toOracleJson(value: unknown): unknown {
-  if (typeof value === 'bigint') return value.toString()
-  if (Buffer.isBuffer(value)) return { base64: value.toString('base64') }
-  if (Array.isArray(value)) return value.map(toOracleJson)
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, toOracleJson(item)]))
-  }
-  return value
-}
