@@ -6,12 +6,15 @@
  * ids are 64-bit, so every `long` here is a `bigint` (a LongType built with `__with`, registered under the name
  * `long` so that every long in the schema uses it).
  */
+import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
+import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import avro from 'avsc'
 import type { Schema, Type, Resolver } from 'avsc'
-import { MessageInvalidError } from '../../core/errors.js'
+import { InternalError, MessageInvalidError } from '../../core/errors.js'
 import type { AlertPacket } from './alert-packet.js'
+import { CONFLUENT_HEADER_BYTES, writeConfluentHeader } from './confluent-wire.js'
 
 /** The alert schema versions this release ships: `<major>.<minor>`, the folder under schemas/avro/. */
 export const ALERT_SCHEMA_VERSIONS = ['1.0', '1.1'] as const
@@ -45,11 +48,26 @@ export function avroType(schema: Schema): Type {
   return avro.Type.forSchema(schema, { registry: { long: bigintLongType }, wrapUnions: 'auto' })
 }
 
-const schemaRoot = new URL('../../../schemas/avro/', import.meta.url)
+let schemaRoot: string | undefined
+
+/**
+ * The package's schemas/avro/: three folders up from this module in src/ and dist/, four from the benchmarks'
+ * build (.bench-build/src/...), so the nearest ancestor that has it wins.
+ */
+function avroSchemaRoot(): string {
+  if (schemaRoot !== undefined) return schemaRoot
+  let dir = path.dirname(fileURLToPath(import.meta.url))
+  for (let up = 0; up < 6; up++) {
+    const candidate = path.join(dir, 'schemas', 'avro')
+    if (existsSync(path.join(candidate, CURRENT_ALERT_SCHEMA_VERSION))) return (schemaRoot = candidate)
+    dir = path.dirname(dir)
+  }
+  throw new InternalError(`no schemas/avro/ folder above ${fileURLToPath(import.meta.url)}: the package is incomplete`)
+}
 
 /** Path of a shipped schema file (for tools and tests that read it themselves). */
 export function alertSchemaPath(version: AlertSchemaVersion): string {
-  return fileURLToPath(new URL(`${version}/imgpipe.alert.v1.alert.avsc`, schemaRoot))
+  return path.join(avroSchemaRoot(), version, 'imgpipe.alert.v1.alert.avsc')
 }
 
 /** Reads a shipped alert schema as parsed JSON. */
@@ -63,6 +81,7 @@ export class AlertCodec {
   /** Canonical JSON text of the schema: what is registered in the schema registry. */
   readonly schemaText: string
   readonly #resolvers = new Map<string, { writer: Type; resolver: Resolver }>()
+  #scratch = Buffer.allocUnsafe(128 * 1024)
 
   constructor(readonly schema: Schema) {
     this.type = avroType(schema)
@@ -75,8 +94,31 @@ export class AlertCodec {
 
   /** The Avro binary body (no container header, no framing). Throws MessageInvalidError naming the bad field. */
   encode(packet: AlertPacket): Buffer {
+    return this.#encode(packet, 0)
+  }
+
+  /** The body in the Confluent wire format (magic 0, 4-byte schema id), written with one copy. */
+  encodeFramed(schemaId: number, packet: AlertPacket): Buffer {
+    const framed = this.#encode(packet, CONFLUENT_HEADER_BYTES)
+    writeConfluentHeader(framed, schemaId)
+    return framed
+  }
+
+  /**
+   * Encodes into a reusable scratch buffer, then copies out. avsc's toBuffer() writes into a shared 1 KB buffer
+   * and, for anything larger (every packet with stamps), writes the whole packet a second time into a new one.
+   */
+  #encode(packet: AlertPacket, offset: number): Buffer {
     try {
-      return this.type.toBuffer(packet)
+      let end = this.type.encode(packet, this.#scratch, offset)
+      if (end < 0) {
+        // encode() answers minus the bytes missing: grow once to fit, with room for the next larger packet.
+        this.#scratch = Buffer.allocUnsafe(Math.max(2 * this.#scratch.length, this.#scratch.length - end))
+        end = this.type.encode(packet, this.#scratch, offset)
+      }
+      const out = Buffer.allocUnsafe(end)
+      this.#scratch.copy(out, 0, 0, end)
+      return out
     } catch (error) {
       const paths: string[] = []
       this.type.isValid(packet, { errorHook: (path) => paths.push(path.join('.') || '(root)') })

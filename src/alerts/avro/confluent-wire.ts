@@ -13,14 +13,19 @@ export interface ConfluentFrame {
   body: Buffer
 }
 
-/** Prefixes an Avro body with the magic byte and the schema id. */
-export function frameConfluent(schemaId: number, body: Uint8Array): Buffer {
+/** Writes magic 0 and the schema id into the first 5 bytes of `buffer` (which the Avro body follows). */
+export function writeConfluentHeader(buffer: Buffer, schemaId: number): void {
   if (!Number.isInteger(schemaId) || schemaId < 0 || schemaId > 0xffffffff) {
     throw new MessageInvalidError(`schema id ${schemaId} does not fit the 4-byte field of the Confluent wire format`)
   }
+  buffer[0] = CONFLUENT_MAGIC
+  buffer.writeUInt32BE(schemaId, 1)
+}
+
+/** Prefixes an Avro body with the magic byte and the schema id. */
+export function frameConfluent(schemaId: number, body: Uint8Array): Buffer {
   const framed = Buffer.allocUnsafe(CONFLUENT_HEADER_BYTES + body.length)
-  framed[0] = CONFLUENT_MAGIC
-  framed.writeUInt32BE(schemaId, 1)
+  writeConfluentHeader(framed, schemaId)
   framed.set(body, CONFLUENT_HEADER_BYTES)
   return framed
 }
