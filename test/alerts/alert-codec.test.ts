@@ -92,3 +92,21 @@ describe('Confluent wire format', () => {
     expect((caught as { canRetry: boolean }).canRetry).toBe(false)
   })
 })
+
+describe('framed encoding', () => {
+  it('writes the same bytes as framing the body, also for packets larger than the scratch buffer', async () => {
+    const codec = await AlertCodec.load('1.0')
+    const small = samplePacket(1)
+    expect(codec.encodeFramed(42, small).equals(frameConfluent(42, codec.encode(small)))).toBe(true)
+    // 3 × 64 KB stamps: more than the 128 KB first scratch buffer, so it grows once.
+    const large = { ...small, cutoutScience: Buffer.alloc(65_536, 1), cutoutTemplate: Buffer.alloc(65_536, 2) }
+    const framed = codec.encodeFramed(7, { ...large, cutoutDifference: Buffer.alloc(65_536, 3) })
+    expect(framed.length).toBeGreaterThan(3 * 65_536)
+    const { schemaId, body } = unframeConfluent(framed)
+    expect(schemaId).toBe(7)
+    const decoded = codec.decode(body)
+    expect(decoded.cutoutDifference!.equals(Buffer.alloc(65_536, 3))).toBe(true)
+    expect(decoded.cutoutScience!.equals(Buffer.alloc(65_536, 1))).toBe(true)
+    expect(codec.encodeFramed(8, small).equals(frameConfluent(8, codec.encode(small)))).toBe(true)
+  })
+})

@@ -3,8 +3,8 @@
  * package's `schemas/avro/` (shipped in the npm package, see package.json `files`).
  *
  * avsc represents Avro `long` as a JS number by default and refuses values above 2^53; alert, source and object
- * ids are 64-bit, so every `long` here is a `bigint` (a LongType built with `__with`, registered under the name
- * `long` so that every long in the schema uses it).
+ * ids are 64-bit, so every `long` here is a `bigint` (bigint-long.ts, registered under the name `long` so that
+ * every long in the schema uses it).
  */
 import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
@@ -14,6 +14,7 @@ import avro from 'avsc'
 import type { Schema, Type, Resolver } from 'avsc'
 import { InternalError, MessageInvalidError } from '../../core/errors.js'
 import type { AlertPacket } from './alert-packet.js'
+import { bigintLongType } from './bigint-long.js'
 import { CONFLUENT_HEADER_BYTES, writeConfluentHeader } from './confluent-wire.js'
 
 /** The alert schema versions this release ships: `<major>.<minor>`, the folder under schemas/avro/. */
@@ -21,27 +22,6 @@ export const ALERT_SCHEMA_VERSIONS = ['1.0', '1.1'] as const
 export type AlertSchemaVersion = (typeof ALERT_SCHEMA_VERSIONS)[number]
 /** The version imgpipe writes. */
 export const CURRENT_ALERT_SCHEMA_VERSION: AlertSchemaVersion = '1.0'
-
-const INT64_MIN = -(2n ** 63n)
-const INT64_MAX = 2n ** 63n - 1n
-
-/**
- * A `long` whose JS value is a bigint. avsc hands `fromBuffer`/`toBuffer` the 8 little-endian bytes of the
- * value (it does the zig-zag varint itself).
- */
-export const bigintLongType: Type = avro.types.LongType.__with({
-  fromBuffer: (buffer: Buffer): bigint => buffer.readBigInt64LE(0),
-  toBuffer: (value: bigint): Buffer => {
-    const buffer = Buffer.allocUnsafe(8)
-    buffer.writeBigInt64LE(value, 0)
-    return buffer
-  },
-  // Defaults in a schema (and JSON input) are numbers or strings; a default above 2^53 must be written as a string.
-  fromJSON: (value: unknown): bigint => BigInt(value as string | number),
-  toJSON: (value: bigint): string => value.toString(),
-  isValid: (value: unknown): boolean => typeof value === 'bigint' && value >= INT64_MIN && value <= INT64_MAX,
-  compare: (a: bigint, b: bigint): number => (a === b ? 0 : a < b ? -1 : 1),
-}) as unknown as Type
 
 /** An avsc type for a schema, with bigint longs. */
 export function avroType(schema: Schema): Type {
