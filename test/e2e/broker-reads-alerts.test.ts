@@ -11,7 +11,6 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { kafkaClientConnection } from '../../src/adapters/kafka/kafka-connection.js'
 import { AlertCodec, alertSchemaPath } from '../../src/alerts/avro/alert-codec.js'
 import type { AlertPacket } from '../../src/alerts/avro/alert-packet.js'
-import { frameConfluent } from '../../src/alerts/avro/confluent-wire.js'
 import { SchemaRegistryClient } from '../../src/alerts/avro/schema-registry-client.js'
 import { samplePacket } from '../alerts/alert-fixtures.js'
 import { PY_PRELUDE, toOracleJson } from '../alerts/python-avro.js'
@@ -118,7 +117,7 @@ describe.runIf(ready)("a community broker's Python consumer reads imgpipe's aler
             {
               topic,
               key: Buffer.from(String(packet.diaObject!.diaObjectId)),
-              value: frameConfluent(schemaId, codec.encode(packet)),
+              value: codec.encodeFramed(schemaId, packet),
             },
           ],
         })
