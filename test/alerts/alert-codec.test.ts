@@ -94,19 +94,27 @@ describe('Confluent wire format', () => {
 })
 
 describe('framed encoding', () => {
-  it('writes the same bytes as framing the body, also for packets larger than the scratch buffer', async () => {
+  it('writes the same bytes as framing the body, also for a packet larger than a whole slab', async () => {
     const codec = await AlertCodec.load('1.0')
     const small = samplePacket(1)
     expect(codec.encodeFramed(42, small).equals(frameConfluent(42, codec.encode(small)))).toBe(true)
-    // 3 × 64 KB stamps: more than the 128 KB first scratch buffer, so it grows once.
-    const large = { ...small, cutoutScience: Buffer.alloc(65_536, 1), cutoutTemplate: Buffer.alloc(65_536, 2) }
-    const framed = codec.encodeFramed(7, { ...large, cutoutDifference: Buffer.alloc(65_536, 3) })
-    expect(framed.length).toBeGreaterThan(3 * 65_536)
+    // 3 × 400 KB stamps: more than the 1 MB slab the packets are carved from.
+    const stamp = (fill: number) => Buffer.alloc(400_000, fill)
+    const framed = codec.encodeFramed(7, { ...small, cutoutScience: stamp(1), cutoutTemplate: stamp(2), cutoutDifference: stamp(3) })
+    expect(framed.length).toBeGreaterThan(1_200_000)
     const { schemaId, body } = unframeConfluent(framed)
     expect(schemaId).toBe(7)
     const decoded = codec.decode(body)
-    expect(decoded.cutoutDifference!.equals(Buffer.alloc(65_536, 3))).toBe(true)
-    expect(decoded.cutoutScience!.equals(Buffer.alloc(65_536, 1))).toBe(true)
-    expect(codec.encodeFramed(8, small).equals(frameConfluent(8, codec.encode(small)))).toBe(true)
+    expect(decoded.cutoutScience!.equals(stamp(1))).toBe(true)
+    expect(decoded.cutoutDifference!.equals(stamp(3))).toBe(true)
+  })
+
+  it('never lets a later packet overwrite the bytes of an earlier one', async () => {
+    const codec = await AlertCodec.load('1.0')
+    const packets = Array.from({ length: 40 }, (_, n) => ({ ...samplePacket(n % 4), alertId: BigInt(n) }))
+    const framed = packets.map((packet, n) => codec.encodeFramed(n, packet))
+    const expected = packets.map((packet, n) => frameConfluent(n, codec.encode(packet)))
+    framed.forEach((bytes, n) => expect(bytes.equals(expected[n]!), `packet ${n}`).toBe(true))
+    expect(codec.decode(unframeConfluent(framed[0]!).body).alertId).toBe(0n)
   })
 })

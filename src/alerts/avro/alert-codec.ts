@@ -23,6 +23,9 @@ export type AlertSchemaVersion = (typeof ALERT_SCHEMA_VERSIONS)[number]
 /** The version imgpipe writes. */
 export const CURRENT_ALERT_SCHEMA_VERSION: AlertSchemaVersion = '1.0'
 
+/** Encoded packets are carved out of slabs of this size (about 16 packets with stamps). */
+const SLAB_BYTES = 1024 * 1024
+
 /** An avsc type for a schema, with bigint longs. */
 export function avroType(schema: Schema): Type {
   return avro.Type.forSchema(schema, { registry: { long: bigintLongType }, wrapUnions: 'auto' })
@@ -61,7 +64,9 @@ export class AlertCodec {
   /** Canonical JSON text of the schema: what is registered in the schema registry. */
   readonly schemaText: string
   readonly #resolvers = new Map<string, { writer: Type; resolver: Resolver }>()
-  #scratch = Buffer.allocUnsafe(128 * 1024)
+  #slab = Buffer.allocUnsafe(0)
+  #slabUsed = 0
+  #lastSize = 0
 
   constructor(readonly schema: Schema) {
     this.type = avroType(schema)
@@ -85,20 +90,26 @@ export class AlertCodec {
   }
 
   /**
-   * Encodes into a reusable scratch buffer, then copies out. avsc's toBuffer() writes into a shared 1 KB buffer
-   * and, for anything larger (every packet with stamps), writes the whole packet a second time into a new one.
+   * Encodes straight into a slab that the packets share (as Buffer.allocUnsafe's pool does for small buffers)
+   * and returns a view of it: no copy. avsc's toBuffer() writes into a shared 1 KB buffer and, for anything
+   * larger (every packet with stamps), writes the whole packet a second time into a new one. A packet kept
+   * alive keeps its slab (1 MB) alive; packets on their way to Kafka are short-lived.
    */
   #encode(packet: AlertPacket, offset: number): Buffer {
     try {
-      let end = this.type.encode(packet, this.#scratch, offset)
+      // Start a new slab rather than try a write that will probably not fit.
+      if (this.#slab.length - this.#slabUsed < 2 * this.#lastSize + offset) this.#newSlab(0)
+      let start = this.#slabUsed
+      let end = this.type.encode(packet, this.#slab, start + offset)
       if (end < 0) {
-        // encode() answers minus the bytes missing: grow once to fit, with room for the next larger packet.
-        this.#scratch = Buffer.allocUnsafe(Math.max(2 * this.#scratch.length, this.#scratch.length - end))
-        end = this.type.encode(packet, this.#scratch, offset)
+        // encode() answers minus the bytes missing.
+        this.#newSlab(this.#slab.length - end - start)
+        start = 0
+        end = this.type.encode(packet, this.#slab, offset)
       }
-      const out = Buffer.allocUnsafe(end)
-      this.#scratch.copy(out, 0, 0, end)
-      return out
+      this.#slabUsed = end
+      this.#lastSize = end - start
+      return this.#slab.subarray(start, end)
     } catch (error) {
       const paths: string[] = []
       this.type.isValid(packet, { errorHook: (path) => paths.push(path.join('.') || '(root)') })
@@ -106,6 +117,11 @@ export class AlertCodec {
         cause: error,
       })
     }
+  }
+
+  #newSlab(atLeast: number): void {
+    this.#slab = Buffer.allocUnsafe(Math.max(SLAB_BYTES, 2 * atLeast))
+    this.#slabUsed = 0
   }
 
   /** Decodes a body written with this codec's schema. */
