@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Real test/dev services for imgpipe without Docker: Apache Kafka (KRaft, one node) and S3Proxy run as
-# plain `java` processes from jars that Maven fetches from Maven Central; MariaDB and PostgreSQL are the
-# machine's own servers, given an `imgpipe` application user.
+# Real test/dev services for imgpipe without Docker: Apache Kafka (KRaft, one node), S3Proxy and Apicurio
+# Registry (a schema registry with the Confluent API, in-memory storage) run as plain `java` processes from
+# artifacts that Maven fetches from Maven Central; MariaDB and PostgreSQL are the machine's own servers, given
+# an `imgpipe` application user.
 #
 #   scripts/services.sh up                 start/prepare everything and wait until each answers (idempotent)
-#   scripts/services.sh down               stop Kafka and S3Proxy (the databases belong to the machine)
+#   scripts/services.sh down               stop Kafka, S3Proxy and the registry (the databases belong to the machine)
 #   scripts/services.sh status             one line per service; exit status 1 if any is down
 #   scripts/services.sh env [--app]        `export` lines for the test suites (or, with --app, for imgpipe)
-#   scripts/services.sh start|stop|restart kafka|s3proxy|mariadb|postgresql
+#   scripts/services.sh start|stop|restart kafka|s3proxy|registry|mariadb|postgresql
 #                                          (the databases are the machine's servers: stopping them needs root)
 #   scripts/services.sh check              smoke test through the application's client libraries
 #
@@ -36,6 +37,8 @@ KAFKA_TLS_PORT=19095
 KAFKA_SASL_USER=imgpipe
 KAFKA_SASL_MECHANISM=SCRAM-SHA-256
 S3PROXY_PORT=18080
+# Apicurio Registry's Confluent-compatible schema registry API.
+REGISTRY_PORT=18081
 MYSQL_PORT=3306
 POSTGRES_PORT=5432
 S3_REGION=us-east-1
@@ -567,6 +570,91 @@ s3proxy_stop() {
   rm -f "$S3PROXY_PID"
 }
 
+# --- Schema registry (Apicurio) -------------------------------------------------------------------------------
+
+# Apicurio Registry 2.6 with in-memory storage (H2 in memory: a restart forgets every schema, which suits tests),
+# reached through its Confluent Schema Registry compatible API. See scripts/services/registry-pom.xml for why
+# this version and artifact.
+REGISTRY_DIR=$STATE/registry
+REGISTRY_LOG=$REGISTRY_DIR/registry.log
+REGISTRY_PID=$REGISTRY_DIR/registry.pid
+REGISTRY_ROOT=http://$HOST:$REGISTRY_PORT
+REGISTRY_URL=$REGISTRY_ROOT/apis/ccompat/v7
+
+registry_version() { sed -n 's:.*<registry.version>\(.*\)</registry.version>.*:\1:p' "$HERE/registry-pom.xml"; }
+
+registry_jar() { echo "$REGISTRY_DIR/app/apicurio-registry-app-$(registry_version)-runner.jar"; }
+
+registry_pid() { live_pid "$REGISTRY_PID" "$(registry_jar)"; }
+
+# Quarkus' readiness check answers 200 once storage is initialised; the ccompat API is then served.
+registry_answers() {
+  [[ $(curl -s -o /dev/null -m 3 -w '%{http_code}' "$REGISTRY_ROOT/health/ready" 2>/dev/null) == 200 ]]
+}
+
+# Fetches the release archive (Maven) and unpacks it once per archive (the marker holds the pom's hash).
+registry_prepare() {
+  require_java
+  mkdir -p "$REGISTRY_DIR"
+  fetch_libs registry "$HERE/registry-pom.xml" "$REGISTRY_DIR/dist"
+  local want archive tmp=$REGISTRY_DIR/app.tmp
+  want=$(<"$REGISTRY_DIR/dist/.complete")
+  if [[ -f $REGISTRY_DIR/app/.complete && $(<"$REGISTRY_DIR/app/.complete") == "$want" ]]; then return 0; fi
+  archive=$(find "$REGISTRY_DIR/dist" -maxdepth 1 -name 'apicurio-registry-app-*-all.tar.gz' | head -n 1)
+  [[ -n $archive ]] || fail_service registry "" "no apicurio-registry-app-*-all.tar.gz in $REGISTRY_DIR/dist"
+  rm -rf "$tmp"
+  mkdir -p "$tmp"
+  tar -xzf "$archive" -C "$tmp" || fail_service registry "" "could not unpack $archive"
+  printf '%s\n' "$want" >"$tmp/.complete"
+  rm -rf "$REGISTRY_DIR/app"
+  mv "$tmp" "$REGISTRY_DIR/app"
+}
+
+registry_launch() {
+  if registry_pid >/dev/null; then return 0; fi
+  registry_prepare
+  require_port_free "$REGISTRY_PORT" registry
+  printf '\n===== scripts/services.sh: starting Apicurio Registry %s at %s =====\n' "$(registry_version)" "$(date -Is)" \
+    >>"$REGISTRY_LOG"
+  # Loopback only; C1 only, as for the other JVMs here (faster start on two busy cores). In-memory storage is
+  # this artifact's only kind. Quarkus reports a 5 s start on an idle machine; allow 15 s or more under load.
+  launch "$REGISTRY_LOG" java -Xms64m -Xmx384m -XX:TieredStopAtLevel=1 -Djava.awt.headless=true \
+    -Dquarkus.http.host="$HOST" -Dquarkus.http.port="$REGISTRY_PORT" -jar "$(registry_jar)" >"$REGISTRY_PID"
+}
+
+registry_wait() {
+  local timeout_s=120 started pid
+  started=$(now_ms)
+  while :; do
+    if ! pid=$(registry_pid); then
+      fail_service registry "$REGISTRY_LOG" "the registry process exited while starting"
+    fi
+    if registry_answers; then break; fi
+    if (($(now_ms) - started > timeout_s * 1000)); then
+      fail_service registry "$REGISTRY_LOG" "no answer from $REGISTRY_ROOT/health/ready within $timeout_s s (pid $pid)"
+    fi
+    sleep 0.2
+  done
+}
+
+registry_start() {
+  local started
+  started=$(now_ms)
+  if registry_pid >/dev/null && registry_answers; then return 0; fi
+  registry_launch
+  registry_wait
+  log "registry up on $REGISTRY_URL (pid $(registry_pid)) in $(($(now_ms) - started)) ms"
+}
+
+registry_stop() {
+  local pid
+  if pid=$(registry_pid); then
+    stop_pid registry "$pid"
+    log "registry stopped (pid $pid)"
+  fi
+  rm -f "$REGISTRY_PID"
+}
+
 # --- MariaDB ------------------------------------------------------------------------------------------------
 
 MYSQL_ERROR_LOG=/var/log/mysql/error.log
@@ -726,6 +814,8 @@ cmd_up() {
   local kafka_was_up=0 s3_was_up=0
   if kafka_pid >/dev/null && kafka_answers; then kafka_was_up=1; else kafka_launch; fi
   if s3proxy_pid >/dev/null && s3proxy_answers; then s3_was_up=1; else s3proxy_launch; fi
+  local registry_was_up=0
+  if registry_pid >/dev/null && registry_answers; then registry_was_up=1; else registry_launch; fi
   mariadb_setup
   postgres_setup
   ((kafka_was_up)) || kafka_wait
@@ -733,15 +823,17 @@ cmd_up() {
   kafka_cds_in_background
   ((s3_was_up)) || s3proxy_wait
   s3proxy_buckets
+  ((registry_was_up)) || registry_wait
   log "all services up in $(($(now_ms) - started)) ms (kafka $HOST:$KAFKA_PORT, s3proxy $HOST:$S3PROXY_PORT," \
-    "mariadb $HOST:$MYSQL_PORT, postgresql $HOST:$POSTGRES_PORT); next: source <(scripts/services.sh env)"
+    "registry $HOST:$REGISTRY_PORT, mariadb $HOST:$MYSQL_PORT, postgresql $HOST:$POSTGRES_PORT); next: source <(scripts/services.sh env)"
 }
 
 cmd_down() {
   take_lock
   kafka_stop
   s3proxy_stop
-  log "kafka and s3proxy stopped; mariadb and postgresql are the machine's and stay up"
+  registry_stop
+  log "kafka, s3proxy and the registry stopped; mariadb and postgresql are the machine's and stay up"
 }
 
 cmd_status() {
@@ -761,6 +853,12 @@ cmd_status() {
     line s3proxy up "$S3_ENDPOINT (S3Proxy $(s3proxy_version), pid $pid, data ${S3PROXY_DIR#"$ROOT"/}/data)"
   else
     line s3proxy down "$S3_ENDPOINT"
+    all_up=1
+  fi
+  if pid=$(registry_pid) && registry_answers; then
+    line registry up "$REGISTRY_URL (Apicurio Registry $(registry_version), in memory, pid $pid)"
+  else
+    line registry down "$REGISTRY_URL"
     all_up=1
   fi
   if mariadb_alive; then line mariadb up "mysql://$DB_USER@$HOST:$MYSQL_PORT/$DB_NAME"; else
@@ -798,6 +896,7 @@ cmd_env() {
         log "warning: no Kafka SASL password in $SECRETS yet: run scripts/services.sh up"
       fi
       export_line IMGPIPE_TEST_S3_URL "s3://$TEST_BUCKET?$s3_options"
+      export_line IMGPIPE_TEST_SCHEMA_REGISTRY_URL "$REGISTRY_URL"
       ;;
     --app)
       export_line IMGPIPE_DATABASE_URL "mysql://$DB_USER@$HOST:$MYSQL_PORT/$DB_NAME"
@@ -815,8 +914,8 @@ cmd_env() {
 cmd_service() {
   local action=$1 service=${2:-}
   case $service in
-    kafka | s3proxy | mariadb | postgresql) ;;
-    *) die "usage: scripts/services.sh $action kafka|s3proxy|mariadb|postgresql" ;;
+    kafka | s3proxy | registry | mariadb | postgresql) ;;
+    *) die "usage: scripts/services.sh $action kafka|s3proxy|registry|mariadb|postgresql" ;;
   esac
   take_lock
   ensure_secrets

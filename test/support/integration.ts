@@ -20,6 +20,8 @@ export const TEST_ENV = {
   kafkaTlsUrl: 'IMGPIPE_TEST_KAFKA_TLS_URL',
   kafkaCaFile: 'IMGPIPE_TEST_KAFKA_CA_FILE',
   s3Url: 'IMGPIPE_TEST_S3_URL',
+  /** A Confluent-compatible schema registry API (Apicurio's /apis/ccompat/v7). */
+  schemaRegistryUrl: 'IMGPIPE_TEST_SCHEMA_REGISTRY_URL',
 } as const
 
 export const inCi = process.env['CI'] === 'true' || process.env['CI'] === '1'
