@@ -1,15 +1,7 @@
-import {
-  formatBytes,
-  formatChannelDifference,
-  formatDecimal,
-  formatEventType,
-  formatPercent,
-  imageLabel,
-  MISSING,
-} from '../core/alert-text.js'
+import { formatBytes, formatChannelDifference, formatDecimal, formatEventType, imageLabel, MISSING } from '../core/alert-text.js'
 import type { AlertView, ImageRecord } from '../core/types.js'
 import { alertUrls } from './alert-json.js'
-import { timeElement } from './format.js'
+import { formatPercent, timeElement } from './format.js'
 import { html, type SafeHtml } from './html.js'
 
 /**
@@ -42,6 +34,7 @@ ${
     ? html`<figure data-role="difference">
   <a class="frame" href="${urls.difference}"><img src="${urls.difference}" alt="Difference image of alert ${number}"></a>
   <figcaption><strong>Difference image</strong>image event ${event.imageEventId} · ${formatEventType(event.eventType)}</figcaption>
+  ${differenceLegend()}
 </figure>`
     : html`<figure data-role="difference">
   <div class="frame placeholder" data-difference-pending>The difference image is not available yet.</div>
@@ -90,6 +83,20 @@ ${
 </section>
 </div>
 </article>`
+}
+
+/**
+ * What the difference image's tones mean (see `analysis/difference-image.ts`): image − previous image per channel,
+ * stretched so the largest darkening is black and the largest brightening white; no change is the grey between.
+ */
+function differenceLegend(): SafeHtml {
+  return html`<dl class="difference-legend" data-difference-legend>
+    <div><dt><span class="swatch grey"></span>Grey</dt><dd>no change (the even tone of the background)</dd></div>
+    <div><dt><span class="swatch white"></span>Lighter, up to white</dt><dd>brighter than in the previous image</dd></div>
+    <div><dt><span class="swatch black"></span>Darker, up to black</dt><dd>darker than in the previous image</dd></div>
+    <div><dt><span class="swatch tint"></span>Colour tint</dt><dd>one colour channel changed more than the others</dd></div>
+  </dl>
+  <p class="difference-note">Stretched per image: white and black are this image's largest changes, not fixed amounts. An all-black image means nothing changed.</p>`
 }
 
 /** Keeps a size's unit on the line of its number. */
