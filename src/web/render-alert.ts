@@ -34,7 +34,6 @@ ${
     ? html`<figure data-role="difference">
   <a class="frame" href="${urls.difference}"><img src="${urls.difference}" alt="Difference image of alert ${number}"></a>
   <figcaption><strong>Difference image</strong>image event ${event.imageEventId} · ${formatEventType(event.eventType)}</figcaption>
-  ${differenceLegend()}
 </figure>`
     : html`<figure data-role="difference">
   <div class="frame placeholder" data-difference-pending>The difference image is not available yet.</div>
@@ -42,6 +41,7 @@ ${
 </figure>`
 }
 </div>
+${hasDifferenceImage(event) ? differenceLegend() : ''}
 <ul class="metrics">
   <li><span class="value" data-metric="l2">${formatDecimal(image.l2Norm)}</span><span class="label">L2 norm of the difference</span></li>
   <li><span class="value" data-metric="changed">${formatPercent(image.changedFraction)}</span><span class="label">pixels changed</span></li>
@@ -90,13 +90,16 @@ ${
  * stretched so the largest darkening is black and the largest brightening white; no change is the grey between.
  */
 function differenceLegend(): SafeHtml {
-  return html`<dl class="difference-legend" data-difference-legend>
-    <div><dt><span class="swatch grey"></span>Grey</dt><dd>no change (the even tone of the background)</dd></div>
-    <div><dt><span class="swatch white"></span>Lighter, up to white</dt><dd>brighter than in the previous image</dd></div>
-    <div><dt><span class="swatch black"></span>Darker, up to black</dt><dd>darker than in the previous image</dd></div>
-    <div><dt><span class="swatch tint"></span>Colour tint</dt><dd>one colour channel changed more than the others</dd></div>
-  </dl>
-  <p class="difference-note">Stretched per image: white and black are this image's largest changes, not fixed amounts. An all-black image means nothing changed.</p>`
+  return html`<div class="difference-key" aria-label="Difference image legend">
+<h2>Reading the difference image</h2>
+<dl class="difference-legend" data-difference-legend>
+  <div><dt><span class="swatch grey"></span>Grey</dt><dd>no change (the even tone of the background)</dd></div>
+  <div><dt><span class="swatch white"></span>Lighter, up to white</dt><dd>brighter than in the previous image</dd></div>
+  <div><dt><span class="swatch black"></span>Darker, up to black</dt><dd>darker than in the previous image</dd></div>
+  <div><dt><span class="swatch tint"></span>Colour tint</dt><dd>one colour channel changed more than the others</dd></div>
+</dl>
+<p class="difference-note">Stretched per image: white and black are this image's largest changes, not fixed amounts. An all-black difference image means nothing changed.</p>
+</div>`
 }
 
 /** Keeps a size's unit on the line of its number. */
