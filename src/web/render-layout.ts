@@ -60,7 +60,7 @@ export function renderDocument(parts: DocumentParts): SafeHtml {
     <button type="submit">Show</button>
   </form>
 </header>
-<div class="layout">
+<div class="layout${parts.aside === undefined ? ' single' : ''}">
 <main>
 ${parts.main}
 </main>

@@ -119,8 +119,8 @@ ${pager.length === 0 ? '' : html`<nav class="pager" aria-label="Stream pages">${
 export function renderFilterForm(action: string, form: ListForm, streamLabel: string): SafeHtml {
   return html`<form class="filters" method="get" action="${action}" data-filters>
 <label>${streamLabel}<input name="stream" type="text" value="${form.stream}" autocomplete="off" spellcheck="false" maxlength="64"></label>
-<label>From (UTC)<input name="from" type="text" value="${form.from}" placeholder="2026-12-07 or 2026-12-07T14:30" autocomplete="off" spellcheck="false"></label>
-<label>To (UTC; a date alone includes that day)<input name="to" type="text" value="${form.to}" placeholder="2026-12-08" autocomplete="off" spellcheck="false"></label>
+<label>From (UTC)<input name="from" type="text" value="${form.from}" placeholder="2026-12-07 14:30" autocomplete="off" spellcheck="false"></label>
+<label title="A date alone includes that whole day">To (UTC)<input name="to" type="text" value="${form.to}" placeholder="2026-12-07" autocomplete="off" spellcheck="false"></label>
 <button type="submit">Filter</button>
 <a class="reset" href="${action}">Clear</a>
 </form>`
