@@ -1,15 +1,7 @@
-import {
-  formatBytes,
-  formatChannelDifference,
-  formatDecimal,
-  formatEventType,
-  formatPercent,
-  imageLabel,
-  MISSING,
-} from '../core/alert-text.js'
+import { formatBytes, formatChannelDifference, formatDecimal, formatEventType, imageLabel, MISSING } from '../core/alert-text.js'
 import type { AlertView, ImageRecord } from '../core/types.js'
 import { alertUrls } from './alert-json.js'
-import { timeElement } from './format.js'
+import { formatPercent, timeElement } from './format.js'
 import { html, type SafeHtml } from './html.js'
 
 /**
@@ -49,6 +41,7 @@ ${
 </figure>`
 }
 </div>
+${hasDifferenceImage(event) ? differenceLegend() : ''}
 <ul class="metrics">
   <li><span class="value" data-metric="l2">${formatDecimal(image.l2Norm)}</span><span class="label">L2 norm of the difference</span></li>
   <li><span class="value" data-metric="changed">${formatPercent(image.changedFraction)}</span><span class="label">pixels changed</span></li>
@@ -90,6 +83,23 @@ ${
 </section>
 </div>
 </article>`
+}
+
+/**
+ * What the difference image's tones mean (see `analysis/difference-image.ts`): image − previous image per channel,
+ * stretched so the largest darkening is black and the largest brightening white; no change is the grey between.
+ */
+function differenceLegend(): SafeHtml {
+  return html`<div class="difference-key" aria-label="Difference image legend">
+<h2>Reading the difference image</h2>
+<dl class="difference-legend" data-difference-legend>
+  <div><dt><span class="swatch grey"></span>Grey</dt><dd>no change (the even tone of the background)</dd></div>
+  <div><dt><span class="swatch white"></span>Lighter, up to white</dt><dd>brighter than in the previous image</dd></div>
+  <div><dt><span class="swatch black"></span>Darker, up to black</dt><dd>darker than in the previous image</dd></div>
+  <div><dt><span class="swatch tint"></span>Colour tint</dt><dd>one colour channel changed more than the others</dd></div>
+</dl>
+<p class="difference-note">Stretched per image: white and black are this image's largest changes, not fixed amounts. An all-black difference image means nothing changed.</p>
+</div>`
 }
 
 /** Keeps a size's unit on the line of its number. */

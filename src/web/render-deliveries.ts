@@ -42,13 +42,13 @@ export function renderDeliveries(deliveries: readonly DeliveryStatusJson[] | und
   if (deliveries === undefined || deliveries.length === 0) return html``
   const rows = deliveries.map(
     (row) =>
-      html`<tr data-status="${row.status}"><td>${row.subscription}</td><td>${row.channel}</td><td>${row.status}</td><td>${String(row.attempts)}</td><td>${
+      html`<tr data-status="${row.status}"><td>${row.subscription}</td><td>${row.channel}</td><td>${row.status}</td><td class="number">${String(row.attempts)}</td><td class="number">${
         row.responseCode === null ? '' : String(row.responseCode)
       }</td><td>${row.deliveredAt === null ? (row.nextAttemptAt === null ? '' : html`next ${timeElement(new Date(row.nextAttemptAt))}`) : timeElement(new Date(row.deliveredAt))}</td></tr>`,
   )
   return html`<section class="panel deliveries" data-deliveries>
 <h2>Deliveries</h2>
-<table><thead><tr><th>Subscription</th><th>Channel</th><th>Status</th><th>Attempts</th><th>Answer</th><th>When</th></tr></thead>
-<tbody>${rows}</tbody></table>
+<div class="table-scroll"><table class="data"><thead><tr><th>Subscription</th><th>Channel</th><th>Status</th><th class="number">Attempts</th><th class="number">Answer</th><th>When</th></tr></thead>
+<tbody>${rows}</tbody></table></div>
 </section>`
 }

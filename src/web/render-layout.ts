@@ -16,6 +16,24 @@ export interface DocumentParts {
   typed?: string
   main: HtmlValue
   aside?: HtmlValue
+  /** The nav entry of this page, marked as current. */
+  section?: NavSection
+}
+
+/** The pages the nav leads to. */
+export type NavSection = 'home' | 'streams' | 'alerts'
+
+const NAV: readonly { section: NavSection; path: string; label: string }[] = [
+  { section: 'home', path: '', label: 'Overview' },
+  { section: 'streams', path: 'streams', label: 'Streams' },
+  { section: 'alerts', path: 'alerts', label: 'Alerts' },
+]
+
+/** The way around: the overview, every stream, every alert. Links are relative to the root, like the rest. */
+function renderNav(root: string, section: NavSection | undefined): SafeHtml {
+  return html`<nav class="site" aria-label="Viewer pages">${NAV.map(
+    (entry) => html`<a href="${root}${entry.path}"${entry.section === section ? html` aria-current="page"` : ''}>${entry.label}</a>`,
+  )}</nav>`
 }
 
 /** The page shell: header with the lookup form, main column, optional side column. */
@@ -35,13 +53,14 @@ export function renderDocument(parts: DocumentParts): SafeHtml {
 <body>
 <header class="top">
   <a class="brand" href="${root}">imgpipe <span>image event viewer</span></a>
+  ${renderNav(root, parts.section)}
   <form class="lookup" method="get" action="${root}" role="search">
     <label for="alert_num">Image event alert number</label>
     <input id="alert_num" name="alert_num" type="text" inputmode="numeric" autocomplete="off" spellcheck="false" value="${parts.typed ?? ''}">
     <button type="submit">Show</button>
   </form>
 </header>
-<div class="layout">
+<div class="layout${parts.aside === undefined ? ' single' : ''}">
 <main>
 ${parts.main}
 </main>

@@ -1,14 +1,16 @@
+import type { StreamSummary } from '../core/ports/catalog.js'
 import type { AlertView } from '../core/types.js'
 import { html, type SafeHtml } from './html.js'
 import { renderAlert } from './render-alert.js'
 import { renderAlertList, type AlertListOptions } from './render-alert-list.js'
 import { renderDeliveries, type DeliveryStatusJson } from './render-deliveries.js'
 import { renderDocument, renderMessage, type AssetVersions } from './render-layout.js'
+import { renderHomeStreams } from './render-streams.js'
 import { echoText } from './web-params.js'
 
 /** What the viewer page shows in its main column. */
 export type ViewerContent =
-  | { kind: 'intro' }
+  | { kind: 'intro'; streams: readonly StreamSummary[]; hasMoreStreams: boolean }
   | { kind: 'invalid'; text: string; reason: string }
   | { kind: 'unknown'; number: number }
   | { kind: 'alert'; view: AlertView; deliveries?: readonly DeliveryStatusJson[] }
@@ -28,6 +30,7 @@ export function renderViewerPage(page: ViewerPage): SafeHtml {
     title: titleOf(content),
     root: './',
     assets: page.assets,
+    section: 'home',
     typed: typedOf(content),
     main: renderMain(content),
     aside: page.list === null ? undefined : renderAlertList(page.list),
@@ -79,7 +82,7 @@ function renderMain(content: ViewerContent): SafeHtml {
         html`<p><strong>The catalog database does not answer.</strong> Try again in a moment.</p><p>${content.reason}</p>`,
       )}</section>`
     case 'intro':
-      return html`<section class="panel">${intro()}</section>`
+      return renderHomeStreams(content.streams, content.hasMoreStreams, './')
   }
 }
 

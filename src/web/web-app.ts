@@ -10,6 +10,7 @@ import { AlertFeed } from './alert-events.js'
 import { ConnectionDrain } from './connection-drain.js'
 import { registerApiRoutes } from './api-routes.js'
 import { FAVICON_SVG, VIEWER_JS } from './assets/web-assets.js'
+import { registerListRoutes } from './list-routes.js'
 import { registerObjectRoutes } from './object-routes.js'
 import { registerPictureRoutes } from './picture-routes.js'
 import { registerWebMetrics } from './web-metrics.js'
@@ -17,6 +18,7 @@ import { clientErrorHandler, registerWebGuard } from './web-guard.js'
 import type { AlertListOptions } from './render-alert-list.js'
 import { renderViewerPage, type ViewerContent } from './render-page.js'
 import { deliveryStatuses } from './render-deliveries.js'
+import { HOME_STREAMS, SPARKLINE_IMAGES } from './render-streams.js'
 import { DEFAULT_PAGE_SIZE, parseAlertNumber, parseOptionalId } from './web-params.js'
 import { ASSET_VERSIONS, IMMUTABLE, isUnavailable, SECURITY_HEADERS, sendError, STYLESHEET } from './web-responses.js'
 
@@ -70,7 +72,8 @@ export const DEFAULT_WEB_LIMITS: WebLimits = {
 
 /**
  * The image event viewer: the page at `/`, the images at `/images/:imageId` and
- * `/difference/:imageEventId`, thumbnails at `/thumbnails/:imageId`, a page per stream at `/streams/:stream`,
+ * `/difference/:imageEventId`, thumbnails at `/thumbnails/:imageId`, every stream at `/streams` and a page per
+ * stream at `/streams/:stream`, every alert at `/alerts`,
  * the JSON API under `/api/` (its OpenAPI document at `/api/openapi.json`), `/health`, `/metrics` when given
  * a registry, and live alerts on `/events`. Host names, an optional token, connections, event streams and
  * request time are bounded (see {@link WebAppOptions}).
@@ -211,6 +214,7 @@ export async function buildWebApp(options: WebAppOptions): Promise<FastifyInstan
 
   registerObjectRoutes(app, { catalog, store })
   registerPictureRoutes(app, { catalog, store })
+  registerListRoutes(app, { catalog })
   registerApiRoutes(app, { catalog })
   await app.ready()
   return app
@@ -249,8 +253,10 @@ async function listPage(catalog: Catalog, before: number | undefined, current: n
 
 async function contentFor(catalog: Catalog, input: ReturnType<typeof parseAlertNumber>): Promise<ViewerContent> {
   switch (input.kind) {
-    case 'absent':
-      return { kind: 'intro' }
+    case 'absent': {
+      const streams = await catalog.listStreamSummaries({ limit: HOME_STREAMS + 1, recentImages: SPARKLINE_IMAGES })
+      return { kind: 'intro', streams: streams.slice(0, HOME_STREAMS), hasMoreStreams: streams.length > HOME_STREAMS }
+    }
     case 'invalid':
       return { kind: 'invalid', text: input.text, reason: input.reason }
     case 'valid': {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { isImgpipeError } from '../core/errors.js'
-import { FAVICON_SVG, PICTURES_CSS, VIEWER_CSS, VIEWER_JS } from './assets/web-assets.js'
+import { FAVICON_SVG, PAGES_CSS, PICTURES_CSS, VIEWER_CSS, VIEWER_JS } from './assets/web-assets.js'
 import { renderErrorDocument, rootFor, type AssetVersions } from './render-layout.js'
 
 /**
@@ -38,8 +38,8 @@ function hashOf(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 16)
 }
 
-/** The stylesheet served at `assets/viewer.css`: the viewer's, then the pictures' (a file of their own). */
-export const STYLESHEET = VIEWER_CSS + PICTURES_CSS
+/** The stylesheet served at `assets/viewer.css`: the viewer's, then the pictures' and the pages' (files of their own). */
+export const STYLESHEET = VIEWER_CSS + PICTURES_CSS + PAGES_CSS
 
 /** Versions for the asset URLs; they change whenever the asset does. */
 export const ASSET_VERSIONS: AssetVersions = { css: hashOf(STYLESHEET), js: hashOf(VIEWER_JS), icon: hashOf(FAVICON_SVG) }

@@ -7,6 +7,7 @@ import type { AlertRecord, AnalysisResult, EventType, NewImageEvent } from '../.
 import type { OpenedCatalog } from '../support/catalog-backends.js'
 import { newImage } from './catalog-fixtures.js'
 import { catalogAnalysisContract } from './catalog-analysis-contract.js'
+import { catalogViewerContract } from './catalog-viewer-contract.js'
 import { catalogWindowContract } from './catalog-window-contract.js'
 
 export type { OpenedCatalog }
@@ -43,6 +44,7 @@ async function failure(promise: Promise<unknown>): Promise<unknown> {
 export function catalogContract(name: string, open: () => Promise<OpenedCatalog>): void {
   catalogWindowContract(name, open)
   catalogAnalysisContract(name, open)
+  catalogViewerContract(name, open)
   describe(`Catalog contract: ${name}`, () => {
     let opened: OpenedCatalog
     let catalog: SqlCatalog

@@ -59,9 +59,9 @@ describe('delivery status in the viewer', () => {
     expect(page.statusCode).toBe(200)
     expect(page.body).toContain('<h2>Deliveries</h2>')
     expect(page.body).toContain(
-      '<tr data-status="delivered"><td>&lt;b&gt;hook&lt;/b&gt;</td><td>webhook</td><td>delivered</td><td>1</td><td>204</td>',
+      '<tr data-status="delivered"><td>&lt;b&gt;hook&lt;/b&gt;</td><td>webhook</td><td>delivered</td><td class="number">1</td><td class="number">204</td>',
     )
-    expect(page.body).toContain('<tr data-status="pending"><td>mail</td><td>smtp</td><td>pending</td><td>0</td>')
+    expect(page.body).toContain('<tr data-status="pending"><td>mail</td><td>smtp</td><td>pending</td><td class="number">0</td>')
     expect(page.body).not.toContain('secret-host')
   })
 

@@ -7,6 +7,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { chromium, type Browser, type Page } from 'playwright-core'
+import { openSqliteCatalog } from '../../src/adapters/sqlite/sqlite-catalog.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cleanEnv, repoRoot, runCli } from '../support/cli.js'
 import { inCi } from '../support/integration.js'
@@ -212,5 +213,182 @@ describe.skipIf(!available)('the image event viewer in chromium', () => {
     await page.setViewportSize({ width: 420, height: 900 })
     await page.screenshot({ path: path.join(repoRoot, 'test-results/web-viewer-narrow.png'), fullPage: true })
     expect(problems).toEqual([])
+  })
+})
+
+/** Screenshots of the ways around (issue 16), into the folder the screenshots above go to. */
+const SHOTS = {
+  home: 'test-results/web-home-streams.png',
+  streams: 'test-results/web-streams.png',
+  alerts: 'test-results/web-alerts.png',
+  failed: 'test-results/web-stream-failed-image.png',
+  deliveries: 'test-results/web-alert-deliveries.png',
+}
+
+/** The text of each cell of each body row of a table. */
+async function tableRows(selector: string): Promise<string[][]> {
+  return page.evaluate(
+    `[...document.querySelectorAll(${JSON.stringify(`${selector} tbody tr`)})].map((row) => [...row.cells].map((cell) => cell.innerText.trim()))`,
+  ) as Promise<string[][]>
+}
+
+describe.skipIf(!available)('the ways around the viewer in chromium (screenshots in test-results/)', () => {
+  let secondAlerts: number[] = []
+
+  beforeAll(async () => {
+    if (!available) return
+    // A second stream of 8 images (events on images 3 and 7), then a file that failed on receipt and two
+    // receivers of its first alert, one delivered and one dead: written through the catalog, as the stages would.
+    const run = await runCli(['run', '--stream', 'second', '--count', '8'], env)
+    expect(run.code, run.stderr).toBe(0)
+    const catalog = openSqliteCatalog({ path: path.join(dir, 'imgpipe.db') })
+    try {
+      await catalog.insertImage({
+        stream: 'second',
+        imageNum: 9,
+        imageFilename: 'notes.txt',
+        imageObjectKey: 'image/second/notes.txt',
+        contentSha256: null,
+        byteSize: 12,
+        width: null,
+        height: null,
+        format: null,
+        status: 'failed',
+        errorCode: 'IMGPIPE_IMAGE_UNREADABLE',
+        errorMessage: 'notes.txt is not an image (unsupported image format)',
+      })
+      secondAlerts = (await catalog.listAlertViews({ limit: 20, stream: 'second' })).map((view) => view.alert.imageEventAlertId).sort()
+      const { subscriptions } = catalog
+      const owner = await subscriptions.addSubscriber({ name: 'ops', contact: null })
+      for (const name of ['ops-hook', 'ops-mail']) {
+        await subscriptions.addSubscription({
+          subscriberId: owner.subscriberId,
+          name,
+          channel: name === 'ops-mail' ? 'smtp' : 'webhook',
+          target: name === 'ops-mail' ? 'ops@example.org' : 'https://hooks.example.org/imgpipe',
+          secret: name === 'ops-mail' ? null : 'whsec_c2VjcmV0',
+          filter: { streams: ['second'] },
+        })
+      }
+      await subscriptions.replay({ since: new Date(0), now: new Date(), wants: (_subscription, facts) => facts.stream === 'second' })
+      const due = await subscriptions.claimDue(new Date(), 10, 60_000)
+      const first = due.filter((receiver) => receiver.imageEventAlertId === secondAlerts[0])
+      expect(first).toHaveLength(2)
+      await subscriptions.recordAttempt(first[0]!.receiverId, { kind: 'delivered', responseCode: 204, at: new Date() })
+      await subscriptions.recordAttempt(first[1]!.receiverId, { kind: 'dead', error: 'connection refused', responseCode: null })
+    } finally {
+      await catalog.close()
+    }
+    expect(secondAlerts).toHaveLength(2)
+    await mkdir(path.join(repoRoot, 'test-results'), { recursive: true })
+    await page.setViewportSize({ width: 1280, height: 900 })
+  })
+
+  it('the home page lists both streams with their counts and a sparkline each', async () => {
+    await page.goto(web.url)
+    const rows = await tableRows('table[data-streams]')
+    expect(rows.map((row) => row.slice(0, 5))).toEqual([
+      ['default', '20', '0', '5', '5'],
+      ['second', '9', '1', '2', '2'],
+    ])
+    for (const row of rows) expect(row[5]).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/)
+    for (const stream of ['default', 'second']) {
+      const box = await page.locator(`svg[data-sparkline="${stream}"]`).boundingBox()
+      expect(box?.width ?? 0).toBeGreaterThan(60)
+    }
+    expect(await page.locator('svg[data-sparkline="second"]').getAttribute('data-events')).toBe('2')
+    expect(await page.locator('nav.site a').allInnerTexts()).toEqual(['Overview', 'Streams', 'Alerts'])
+    await page.screenshot({ path: path.join(repoRoot, SHOTS.home), fullPage: true })
+  })
+
+  it('/streams is reached from the nav and filters by name', async () => {
+    await page.goto(web.url)
+    await Promise.all([page.waitForURL(/\/streams$/), page.click('nav.site a:has-text("Streams")')])
+    expect(await page.locator('h1').innerText()).toBe('Streams')
+    expect((await tableRows('table[data-streams]')).map((row) => row[0])).toEqual(['default', 'second'])
+    await page.fill('form[data-filters] input[name=stream]', 'sec')
+    await Promise.all([page.waitForURL(/stream=sec/), page.click('form[data-filters] button[type=submit]')])
+    expect((await tableRows('table[data-streams]')).map((row) => row.slice(0, 5))).toEqual([['second', '9', '1', '2', '2']])
+    expect(await page.locator('form[data-filters] input[name=stream]').inputValue()).toBe('sec')
+    await page.goto(new URL('streams', web.url).href)
+    await page.screenshot({ path: path.join(repoRoot, SHOTS.streams), fullPage: true })
+  })
+
+  it('/alerts lists every alert and filters by stream; a bad time is refused with its reason', async () => {
+    await page.goto(new URL('alerts', web.url).href)
+    const rows = await tableRows('table[data-alerts]')
+    expect(rows).toHaveLength(7)
+    expect(rows.map((row) => Number(row[0]?.replace('Alert ', '')))).toEqual([7, 6, 5, 4, 3, 2, 1])
+    for (const row of rows) expect(row[4]).toMatch(/^\d+\.\d%$/)
+    await page.screenshot({ path: path.join(repoRoot, SHOTS.alerts), fullPage: true })
+    await page.fill('form[data-filters] input[name=stream]', 'second')
+    await Promise.all([page.waitForURL(/stream=second/), page.click('form[data-filters] button[type=submit]')])
+    const filtered = await tableRows('table[data-alerts]')
+    expect(filtered.map((row) => Number(row[0]?.replace('Alert ', ''))).sort()).toEqual(secondAlerts)
+    expect(filtered.every((row) => row[1] === 'second')).toBe(true)
+    const bad = await page.goto(new URL('alerts?from=yesterday', web.url).href)
+    expect(bad?.status()).toBe(400)
+    expect(await page.locator('[data-message=error]').innerText()).toContain('from: write a time as')
+  })
+
+  it('a stream with a failed image explains it in the legend, the tooltip and a table', async () => {
+    await page.goto(new URL('streams/second', web.url).href)
+    expect(await page.locator('h1').innerText()).toBe('Stream second')
+    expect(await page.locator('[data-legend=failed]').isVisible()).toBe(true)
+    expect(await page.locator('p.legend').first().innerText()).toContain('failed image: not analysed')
+    expect(await page.locator('svg[data-chart=change] g[data-failed] title').textContent()).toBe(
+      'Image 9 failed: IMGPIPE_IMAGE_UNREADABLE: notes.txt is not an image (unsupported image format)',
+    )
+    expect(await tableRows('table[data-failed-images]')).toEqual([
+      ['9', 'IMGPIPE_IMAGE_UNREADABLE: notes.txt is not an image (unsupported image format)', expect.stringMatching(/UTC$/)],
+    ])
+    expect(await page.locator('svg[data-chart=change] text[data-x-tick]').allTextContents()).toEqual([
+      '1',
+      '2',
+      '3',
+      '4',
+      '5',
+      '6',
+      '7',
+      '8',
+      '9',
+    ])
+    const alertRows = await tableRows('table[data-stream-alerts]')
+    expect(alertRows.map((row) => row[1]).sort()).toEqual(['3', '7'])
+    expect(await page.locator('ol.stream-alerts').count()).toBe(0)
+    await page.screenshot({ path: path.join(repoRoot, SHOTS.failed), fullPage: true })
+  })
+
+  it('an alert with deliveries shows them in a padded card set apart from the alert, and a difference legend', async () => {
+    await page.goto(new URL(`?alert_num=${secondAlerts[0]}`, web.url).href)
+    await loadedImageWidths()
+    await page.click('[data-blink-toggle]')
+    const rows = await tableRows('section[data-deliveries] table')
+    expect(rows.map((row) => row.slice(0, 4))).toEqual([
+      ['ops-hook', 'webhook', 'delivered', '1'],
+      ['ops-mail', 'smtp', 'dead', '1'],
+    ])
+    const article = await page.locator('article.alert').boundingBox()
+    const card = await page.locator('section[data-deliveries]').boundingBox()
+    const gap = (card?.y ?? 0) - ((article?.y ?? 0) + (article?.height ?? 0))
+    expect(gap).toBeGreaterThanOrEqual(16)
+    expect(gap).toBeLessThanOrEqual(32)
+    // The card starts with its heading, not with a band of empty space.
+    const heading = await page.locator('section[data-deliveries] h2').boundingBox()
+    expect((heading?.y ?? 0) - (card?.y ?? 0)).toBeLessThan(30)
+    const padding = (await page.evaluate(
+      `(() => { const style = getComputedStyle(document.querySelector('section[data-deliveries] th')); return [parseFloat(style.paddingLeft), parseFloat(style.paddingTop)] })()`,
+    )) as [number, number]
+    expect(padding[0]).toBeGreaterThanOrEqual(8)
+    expect(padding[1]).toBeGreaterThanOrEqual(4)
+    expect(await page.locator('[data-difference-legend]').isVisible()).toBe(true)
+    expect(await page.locator('[data-difference-legend] dt').allInnerTexts()).toEqual([
+      'Grey',
+      'Lighter, up to white',
+      'Darker, up to black',
+      'Colour tint',
+    ])
+    await page.screenshot({ path: path.join(repoRoot, SHOTS.deliveries), fullPage: true })
+    expect(problems.filter((problem) => !/status of 400/.test(problem))).toEqual([])
   })
 })

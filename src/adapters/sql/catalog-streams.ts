@@ -26,7 +26,17 @@ export async function selectStreamActivity(
       .leftJoin('image_event as e', 'e.image_id', 'i.image_id')
       .leftJoin('image_event_alert as a', 'a.image_event_id', 'e.image_event_id')
       .where('i.stream', '=', stream)
-      .select(['i.image_id', 'i.image_num', 'i.status', 'i.changed_fraction', 'i.l2_norm', 'i.received_at', 'a.image_event_alert_id'])
+      .select([
+        'i.image_id',
+        'i.image_num',
+        'i.status',
+        'i.changed_fraction',
+        'i.l2_norm',
+        'i.received_at',
+        'i.error_code',
+        'i.error_message',
+        'a.image_event_alert_id',
+      ])
       .orderBy('i.image_num', 'desc')
       .orderBy('i.image_id', 'desc')
       .limit(options.limit)
@@ -60,6 +70,8 @@ export async function selectStreamActivity(
       l2Norm: toNumberOrNull(row.l2_norm),
       receivedAt: toDate(row.received_at),
       alertNumber: toNumberOrNull(row.image_event_alert_id),
+      errorCode: row.error_code,
+      errorMessage: row.error_message,
     })),
     imageTimes: images.map((row) => toDate(row.received_at)),
     alertTimes: alerts.map((row) => toDate(row.created_at)),

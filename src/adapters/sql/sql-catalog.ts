@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely'
 import { ClosedError, InternalError, NotFoundError } from '../../core/errors.js'
 import { CATALOG_TABLES } from '../../core/ports/catalog.js'
 import type {
+  AlertListFilter,
   AnalysisWrite,
   AnalysisWriteOutcome,
   Catalog,
@@ -11,6 +12,8 @@ import type {
   Page,
   ReanalysisFilter,
   StreamActivity,
+  StreamListOptions,
+  StreamSummary,
 } from '../../core/ports/catalog.js'
 import type {
   AlertRecord,
@@ -29,6 +32,7 @@ import { createSqlSubscriptions } from './sql-subscriptions.js'
 import { deliveryDb } from './subscription-schema.js'
 import { selectAlertViews, selectCounts, selectTableCounts, selectTableRows } from './catalog-reports.js'
 import type { CatalogDatabase } from './catalog-schema.js'
+import { selectStreamSummaries } from './catalog-stream-index.js'
 import { selectStreamActivity } from './catalog-streams.js'
 import { assertUpdated, insertAlertOnce, insertImageOnce, selectEventByImageId } from './catalog-writes.js'
 import * as analysisWrites from './catalog-analysis-writes.js'
@@ -328,17 +332,30 @@ class SqlCatalogImpl implements SqlCatalog {
     return this.#run('streamActivity', (db) => selectStreamActivity(db, this.dialect, stream, { ...options, limit: pageLimit(options) }))
   }
 
-  listAlertViews(options: { limit: number; beforeId?: number }): Promise<AlertView[]> {
+  listAlertViews(options: { limit: number; beforeId?: number } & AlertListFilter): Promise<AlertView[]> {
     return this.#run('listAlertViews', (db) => {
       const limit = pageLimit(options)
-      const beforeId = options.beforeId
+      const { beforeId, stream, since, until } = options
       return selectAlertViews(db, (query) =>
         query
           .$if(beforeId !== undefined, (filtered) => filtered.where('a.image_event_alert_id', '<', beforeId ?? 0))
+          .$if(stream !== undefined, (filtered) => filtered.where('i.stream', '=', stream ?? ''))
+          .$if(since !== undefined, (filtered) => filtered.where('a.created_at', '>=', this.#timestamp(since ?? new Date(0))))
+          .$if(until !== undefined, (filtered) => filtered.where('a.created_at', '<', this.#timestamp(until ?? new Date(0))))
           .orderBy('a.image_event_alert_id', 'desc')
           .limit(limit),
       )
     })
+  }
+
+  listStreamSummaries(options: StreamListOptions): Promise<StreamSummary[]> {
+    return this.#run('listStreamSummaries', (db) =>
+      selectStreamSummaries(db, this.dialect, {
+        ...options,
+        limit: pageLimit(options),
+        recentImages: pageLimit({ limit: options.recentImages }),
+      }),
+    )
   }
 
   counts(streams?: readonly string[]): Promise<PipelineCounts> {

@@ -1,8 +1,14 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { FAVICON_SVG, PICTURES_CSS, VIEWER_CSS, VIEWER_JS } from '../../../src/web/assets/web-assets.js'
+import { FAVICON_SVG, PAGES_CSS, PICTURES_CSS, VIEWER_CSS, VIEWER_JS } from '../../../src/web/assets/web-assets.js'
 
-const FILES = { 'viewer.css': VIEWER_CSS, 'pictures.css': PICTURES_CSS, 'viewer.js': VIEWER_JS, 'favicon.svg': FAVICON_SVG }
+const FILES = {
+  'viewer.css': VIEWER_CSS,
+  'pictures.css': PICTURES_CSS,
+  'pages.css': PAGES_CSS,
+  'viewer.js': VIEWER_JS,
+  'favicon.svg': FAVICON_SVG,
+}
 
 function fileText(folder: string, name: string): string {
   return readFileSync(new URL(`../../../${folder}/web/assets/${name}`, import.meta.url), 'utf8')
