@@ -77,21 +77,27 @@ export function formatLocalTime(date: Date, timeZone: string): string {
 }
 
 const decimal = new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 })
-const percent = new Intl.NumberFormat('en-US', { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 2 })
 
 /** 12,345.7 — or {@link MISSING}. */
 export function formatDecimal(value: number | null): string {
   return value === null ? MISSING : decimal.format(value)
 }
 
-/** 0.1234 → `12.34%`, 0.5 → `50.0%` — or {@link MISSING}. */
+/**
+ * The one percent format of every page, mail, Slack message and terminal panel: one decimal (0.1234 → `12.3%`),
+ * `<0.1%` for a change too small to show as 0.1 % but not none, `>99.9%` just short of all — or {@link MISSING}.
+ */
 export function formatPercent(fraction: number | null): string {
-  return fraction === null ? MISSING : percent.format(fraction)
+  if (fraction === null || !Number.isFinite(fraction)) return MISSING
+  const percent = fraction * 100
+  if (percent > 0 && percent < 0.05) return '<0.1%'
+  if (percent < 100 && percent >= 99.95) return '>99.9%'
+  return `${percent.toFixed(1)}%`
 }
 
-/** 0.1234 → 12.34: the number {@link formatPercent} shows, for structured output (logs, JSON). */
+/** 0.1234 → 12.3: the number {@link formatPercent} shows, for structured output (logs, JSON). */
 export function percentOf(fraction: number | null): number | null {
-  return fraction === null ? null : Math.round(fraction * 10_000) / 100
+  return fraction === null ? null : Math.round(fraction * 1000) / 10
 }
 
 /** 183 → `183 / 255` — or {@link MISSING}. */

@@ -8,18 +8,8 @@ import { html, type SafeHtml } from './html.js'
  */
 export { formatChannelDifference, formatDecimal, formatEventType, formatTime } from '../core/alert-text.js'
 
-/**
- * A fraction as a percentage with one decimal, the same on every page, chart and tooltip: 0.1234 → `12.3%`,
- * 0.5 → `50.0%`, 0 → `0.0%`. A fraction that is not zero never reads as 0.0% (nor one short of 1 as
- * 100.0%): tiny changes are what an alert threshold is about, so they show as `<0.1%` (and `>99.9%`).
- */
-export function formatPercent(fraction: number | null): string {
-  if (fraction === null || !Number.isFinite(fraction)) return MISSING
-  const percent = fraction * 100
-  if (percent > 0 && percent < 0.05) return '<0.1%'
-  if (percent < 100 && percent >= 99.95) return '>99.9%'
-  return `${percent.toFixed(1)}%`
-}
+/** One percent format everywhere (pages, mail, Slack, terminal): defined beside the alert text. */
+export { formatPercent } from '../core/alert-text.js'
 
 /** A `<time>` element with the machine-readable instant and the UTC text. */
 export function timeElement(date: Date | null, className?: string): SafeHtml {

@@ -14,7 +14,7 @@ import {
 describe('alert text', () => {
   it('writes metrics readably, and a dash when missing', () => {
     expect(formatDecimal(12345.678)).toBe('12,345.7')
-    expect(formatPercent(0.1234)).toBe('12.34%')
+    expect(formatPercent(0.1234)).toBe('12.3%')
     expect(formatPercent(0.5)).toBe('50.0%')
     expect(formatChannelDifference(183)).toBe('183 / 255')
     for (const format of [formatDecimal, formatPercent, formatChannelDifference, formatBytes]) expect(format(null)).toBe('—')
@@ -42,10 +42,10 @@ describe('alert text', () => {
   })
 
   it('gives structured output the percentage that the text shows', () => {
-    expect(percentOf(0.1234)).toBe(12.34)
-    expect(formatPercent(0.1234)).toBe('12.34%')
-    expect(percentOf(0.45678)).toBe(45.68)
-    expect(formatPercent(0.45678)).toBe('45.68%')
+    expect(percentOf(0.1234)).toBe(12.3)
+    expect(formatPercent(0.1234)).toBe('12.3%')
+    expect(percentOf(0.45678)).toBe(45.7)
+    expect(formatPercent(0.45678)).toBe('45.7%')
     expect(percentOf(null)).toBeNull()
   })
 

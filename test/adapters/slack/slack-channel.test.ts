@@ -38,7 +38,7 @@ describe('SlackChannel', () => {
   it('writes percentages as the viewer does (formatPercent)', () => {
     const delivery = sampleDelivery('https://hooks.example.org/x', 'd', [1])
     delivery.payload.alerts[0]!.changedFraction = 0.12345
-    expect(slackMessage(delivery).text).toContain('(12.35% of pixels changed)')
+    expect(slackMessage(delivery).text).toContain('(12.3% of pixels changed)')
     delivery.payload.alerts[0]!.changedFraction = null
     expect(slackMessage(delivery).text).toContain('(— of pixels changed)')
   })

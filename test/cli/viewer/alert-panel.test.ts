@@ -60,7 +60,7 @@ describe('captions and alertHeader', () => {
       'alert 1',
       'image event 5 (changed)',
       'stream mock image 3 image_00003.jpg',
-      '23.46% of pixels changed',
+      '23.5% of pixels changed',
       'max difference 251',
       'received 2026-03-01 10:00:03 UTC',
       'detected 2026-03-01 10:00:05 UTC',

@@ -49,7 +49,7 @@ describe('LogChannel', () => {
     })
     expect(lines).toHaveLength(1)
     const line = JSON.parse(lines[0]!)
-    expect(line).toMatchObject({ level: 30, imageEventAlertId: 7, imageEventId: 5, stream: 'mock', imageNum: 11, changedPercent: 45.67 })
+    expect(line).toMatchObject({ level: 30, imageEventAlertId: 7, imageEventId: 5, stream: 'mock', imageNum: 11, changedPercent: 45.7 })
     expect(line.msg).toBe('ALERT 7: image event 5 (changed) on stream mock image 11')
   })
 })
