@@ -183,7 +183,7 @@ export const SETTINGS = {
     env: 'IMGPIPE_WEB_HOST',
     arg: 'host',
     default: '127.0.0.1',
-    help: '`imgpipe web`: address the viewer listens on (`0.0.0.0` or `::`: every interface, which needs `IMGPIPE_WEB_TOKEN`); `web --host` overrides it',
+    help: '`imgpipe web`: address the viewer listens on (`0.0.0.0` or `::` for every interface, which needs `IMGPIPE_WEB_TOKEN`); `web --host` overrides it',
     parse: (value, context) => {
       if (/\s/.test(value)) throw invalid(context.variable, value, 'expected a host name or an IP address')
       return value

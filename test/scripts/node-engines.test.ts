@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
@@ -81,5 +82,18 @@ describe('the supported Node versions', () => {
     expect(readme.includes(`\`${projectRange}\``), `the README names ${projectRange}`).toBe(true)
     expect(/Node 20\.19\+/.test(readme), 'the README still says Node 20.19+').toBe(false)
     expect((lock.packages['']?.engines as { node?: string } | undefined)?.node).toBe(projectRange)
+  })
+})
+
+describe('the scripts that fetch and run a Node for CI', () => {
+  it('parse, and scripts/node-dist.sh refuses a version that is not a major or x.y.z before asking npm', () => {
+    for (const script of ['.ci/run', 'scripts/node-suite.sh', 'scripts/node-dist.sh']) {
+      const syntax = spawnSync('bash', ['-n', path.join(repoRoot, script)], { encoding: 'utf8' })
+      expect([syntax.status, syntax.stderr], script).toEqual([0, ''])
+    }
+    const usage = spawnSync(path.join(repoRoot, 'scripts/node-dist.sh'), ['latest'], { encoding: 'utf8' })
+    expect(usage.status).toBe(2)
+    expect(usage.stderr).toBe('usage: scripts/node-dist.sh <major|x.y.z>\n')
+    expect(usage.stdout).toBe('')
   })
 })
