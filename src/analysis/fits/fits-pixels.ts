@@ -23,12 +23,27 @@ export function bytesPerPixel(bitpix: number): number {
   return Math.abs(bitpix) / 8
 }
 
-/** The physical values of `count` stored values of type `bitpix` at `bytes[offset]`, as float32 (undefined → NaN). */
-export function decodePixels(bytes: Uint8Array, offset: number, bitpix: number, count: number, scaling: PixelScaling): Float32Array {
+/**
+ * The physical values of `count` stored values of type `bitpix` at `bytes[offset]`, as float32 (undefined → NaN).
+ * With `inPlace`, float32 data is byte-swapped where it lies and returned as a view of `bytes` (no copy, no second
+ * 4-byte-per-pixel allocation): only for bytes nobody else reads afterwards.
+ */
+export function decodePixels(
+  bytes: Uint8Array,
+  offset: number,
+  bitpix: number,
+  count: number,
+  scaling: PixelScaling,
+  inPlace = false,
+): Float32Array {
   const size = bytesPerPixel(bitpix)
   const source = bytes.subarray(offset, offset + count * size)
   switch (bitpix) {
     case -32: {
+      if (inPlace && source.byteOffset % 4 === 0 && scaling.bscale === 1 && scaling.bzero === 0) {
+        if (LITTLE_ENDIAN_HOST) Buffer.from(source.buffer, source.byteOffset, source.byteLength).swap32()
+        return new Float32Array(source.buffer, source.byteOffset, count)
+      }
       const out = new Float32Array(count)
       swapInto(out, source, 4)
       if (scaling.bscale !== 1 || scaling.bzero !== 0) scaleFloats(out, out, scaling)

@@ -23,6 +23,12 @@ export interface ReadFitsOptions {
   maxPixels: number
   /** Largest number of 2880-byte blocks in one header (default 1000). */
   maxHeaderBlocks?: number
+  /**
+   * The caller gives the bytes up: float32 pixels are byte-swapped where they lie and the image shares the bytes'
+   * memory (half the memory and time of a 4096² read). The bytes are garbage afterwards. Always so for gzip input,
+   * whose inflated bytes are the reader's own.
+   */
+  reuseInput?: boolean
 }
 
 export interface FitsImage {
@@ -75,7 +81,14 @@ export function readFits(input: Uint8Array, options: ReadFitsOptions): FitsImage
   if (hdu.truncated) throw truncated(hdu, bytes.length)
   const width = hdu.axes[0]!
   const height = hdu.axes[1] ?? 1
-  const data = decodePixels(bytes, hdu.dataOffset, hdu.bitpix, width * height, scalingOf(hdu))
+  const data = decodePixels(
+    bytes,
+    hdu.dataOffset,
+    hdu.bitpix,
+    width * height,
+    scalingOf(hdu),
+    bytes !== input || options.reuseInput === true,
+  )
   return { header: hdu.cards, image: { width, height, data }, hdu: hdu.index, hdus: summaries }
 }
 

@@ -93,6 +93,14 @@ describe('readFits on hostile files', () => {
     ])
     const short = concat(header, new Uint8Array(1000))
     expect(reasonOf(() => readFits(short, { maxPixels: MAX_PIXELS }))).toBe('FITS_TRUNCATED')
+    // A malformed file is IMGPIPE_IMAGE_INVALID (a size limit is IMGPIPE_IMAGE_TOO_LARGE), never retried.
+    expect(() => readFits(short, { maxPixels: MAX_PIXELS })).toThrow(
+      expect.objectContaining({
+        code: 'IMGPIPE_IMAGE_INVALID',
+        canRetry: false,
+        message: expect.stringMatching(/^FITS_TRUNCATED: [^\n]+$/),
+      }),
+    )
     expect(reasonOf(() => readFits(concat(header, new Uint8Array(40_000)), { maxPixels: MAX_PIXELS }))).toBeUndefined()
   })
 

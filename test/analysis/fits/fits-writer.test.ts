@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { gzipSync } from 'node:zlib'
 import { afterAll, describe, expect, it } from 'vitest'
 import { readFits } from '../../../src/analysis/fits/fits-reader.js'
 import { writeFits } from '../../../src/analysis/fits/fits-writer.js'
@@ -64,6 +65,19 @@ describe('writeFits', () => {
       expect(lookup.get(card.keyword), card.keyword).toEqual(card.value)
     }
     expect(back.header.filter((card) => card.keyword === 'HISTORY').map((card) => card.comment)).toEqual(['step one'])
+  })
+
+  it('reads gzip-compressed files, and reads in place only when the caller gives the bytes up', () => {
+    const image = testImage()
+    const bytes = writeFits(image, CARDS)
+    const copy = bytes.slice()
+    expect(pixelMismatches(readFits(gzipSync(bytes), { maxPixels: 1e6 }).image.data, image.data)).toEqual([])
+    const kept = readFits(bytes, { maxPixels: 1e6 })
+    expect(kept.image.data.buffer).not.toBe(bytes.buffer)
+    expect(Buffer.compare(bytes, copy)).toBe(0)
+    const reused = readFits(bytes, { maxPixels: 1e6, reuseInput: true })
+    expect(reused.image.data.buffer).toBe(bytes.buffer)
+    expect(pixelMismatches(reused.image.data, image.data)).toEqual([])
   })
 
   it('writes BITPIX 16 with BZERO/BSCALE and NaN as BLANK, within half a step of the floats', () => {
