@@ -78,22 +78,38 @@ export function evaluate(poly: SipPolynomial, u: number, v: number): number {
   return sum
 }
 
-/** ∂/∂u and ∂/∂v of the polynomial at (u, v), written into out. */
-function gradient(poly: SipPolynomial, u: number, v: number, out: [number, number]): void {
+/** Powers u^0..u^n and v^0..v^n, shared by the value and both derivatives (module scratch: one evaluation at a time). */
+const powersU = new Float64Array(MAX_ORDER + 1)
+const powersV = new Float64Array(MAX_ORDER + 1)
+
+/** The polynomial's value and its ∂/∂u, ∂/∂v at (u, v), written into out; powersU/powersV must hold u and v's powers. */
+function valueAndGradient(poly: SipPolynomial, out: [number, number, number]): void {
   const n = poly.order
   const c = poly.coefficients
+  let value = 0
   let du = 0
   let dv = 0
   for (let p = 0; p <= n; p++) {
     for (let q = 0; p + q <= n; q++) {
       const coefficient = c[p * (n + 1) + q]!
       if (coefficient === 0) continue
-      if (p > 0) du += coefficient * p * u ** (p - 1) * v ** q
-      if (q > 0) dv += coefficient * q * u ** p * v ** (q - 1)
+      value += coefficient * powersU[p]! * powersV[q]!
+      if (p > 0) du += coefficient * p * powersU[p - 1]! * powersV[q]!
+      if (q > 0) dv += coefficient * q * powersU[p]! * powersV[q - 1]!
     }
   }
-  out[0] = du
-  out[1] = dv
+  out[0] = value
+  out[1] = du
+  out[2] = dv
+}
+
+function fillPowers(u: number, v: number, n: number): void {
+  powersU[0] = 1
+  powersV[0] = 1
+  for (let k = 1; k <= n; k++) {
+    powersU[k] = powersU[k - 1]! * u
+    powersV[k] = powersV[k - 1]! * v
+  }
 }
 
 /** Distorted offsets (u + f, v + g) from pixel offsets (u, v) relative to CRPIX. */
@@ -117,17 +133,19 @@ export function sipApproximateInverse(sip: SipDistortion, uPrime: number, vPrime
 export function sipInverse(sip: SipDistortion, uPrime: number, vPrime: number, out: [number, number]): void {
   sipApproximateInverse(sip, uPrime, vPrime, out)
   let [u, v] = out
-  const ga: [number, number] = [0, 0]
-  const gb: [number, number] = [0, 0]
+  const order = Math.max(sip.a.order, sip.b.order)
+  const fa: [number, number, number] = [0, 0, 0]
+  const fb: [number, number, number] = [0, 0, 0]
   for (let i = 0; i < NEWTON_ITERATIONS; i++) {
-    const ru = u + evaluate(sip.a, u, v) - uPrime
-    const rv = v + evaluate(sip.b, u, v) - vPrime
-    gradient(sip.a, u, v, ga)
-    gradient(sip.b, u, v, gb)
-    const j11 = 1 + ga[0]
-    const j12 = ga[1]
-    const j21 = gb[0]
-    const j22 = 1 + gb[1]
+    fillPowers(u, v, order)
+    valueAndGradient(sip.a, fa)
+    valueAndGradient(sip.b, fb)
+    const ru = u + fa[0] - uPrime
+    const rv = v + fb[0] - vPrime
+    const j11 = 1 + fa[1]
+    const j12 = fa[2]
+    const j21 = fb[1]
+    const j22 = 1 + fb[2]
     const det = j11 * j22 - j12 * j21
     if (det === 0 || !Number.isFinite(det)) break
     const du = (j22 * ru - j12 * rv) / det

@@ -1,4 +1,5 @@
 /** The RGB preview: masked pixels, orientation, shrinking, and the degenerate images a pipeline meets. */
+import sharp from 'sharp'
 import { describe, expect, it } from 'vitest'
 import { MASK_RGB, preview } from '../../../src/analysis/display/preview.js'
 import { greyLevel, greyThresholds, stretchToGrey, stretchValue } from '../../../src/analysis/display/stretch.js'
@@ -68,6 +69,19 @@ describe('preview', () => {
     expect(zscale(empty.data)).toEqual({ vmin: 0, vmax: 0 })
     const q = preview(empty)
     for (let i = 0; i < 4; i++) expect(rgbAt(q, i % 2, i >> 1)).toEqual([...MASK_RGB])
+  })
+
+  it('is raw RGB that sharp encodes as PNG and decodes to the same bytes', async () => {
+    const image = floatImage(37, 23)
+    for (let i = 0; i < image.data.length; i++) image.data[i] = i % 7 === 0 ? NaN : Math.sin(i) * 100
+    const p = preview(image, { maxSize: 20 })
+    expect([p.width, p.height]).toEqual([19, 12])
+    const png = await sharp(p.data, { raw: { width: p.width, height: p.height, channels: p.channels } })
+      .png()
+      .toBuffer()
+    const decoded = await sharp(png).raw().toBuffer({ resolveWithObject: true })
+    expect(decoded.info).toMatchObject({ width: 19, height: 12, channels: 3 })
+    expect(Buffer.compare(decoded.data, Buffer.from(p.data))).toBe(0)
   })
 
   it('handles a single pixel and refuses maxSize 0', () => {
