@@ -9,6 +9,7 @@
  * pixel here); other systems (galactic, FK4) give no sky columns rather than wrong ones, and `notes` says why.
  */
 import { headerLookup, type CardValue, type HeaderCard } from './fits/header-card.js'
+import { imageFootprint } from './wcs/footprint.js'
 import { readWcs } from './wcs/wcs.js'
 
 export interface ObservationMetadata {
@@ -22,9 +23,9 @@ export interface ObservationMetadata {
   /** Sky position of the image centre, degrees (ICRS). */
   readonly centerRa: number | null
   readonly centerDec: number | null
-  /** Arcseconds per pixel at the reference pixel (√|det CD|). */
+  /** Mean arcseconds per pixel at the reference pixel. */
   readonly pixelScaleArcsec: number | null
-  /** The four corners' sky positions [ra, dec] in degrees, in pixel order (0,0), (w,0), (w,h), (0,h). */
+  /** The corner pixels' sky positions [ra, dec], degrees, in astropy's calc_footprint order (wcs/footprint.ts). */
   readonly footprint: readonly (readonly [number, number])[] | null
   /** Why a field is missing when the header had something for it (one line each). */
   readonly notes: readonly string[]
@@ -108,7 +109,7 @@ function skyColumns(
     notes.push(`no sky position: ${error instanceof Error ? error.message : String(error)}`)
     return none
   }
-  const { system, equinox, cd, ctype } = wcs.parameters
+  const { system, equinox, ctype } = wcs.parameters
   if (!ctype[0].startsWith('RA') && !ctype[0].startsWith('DEC')) {
     notes.push(`no sky position: the WCS is in ${system} coordinates, not RA/Dec`)
     return none
@@ -117,24 +118,16 @@ function skyColumns(
     notes.push(`no sky position: RADESYS ${system}${equinox !== undefined ? ` ${equinox}` : ''} is not ICRS or FK5 J2000`)
     return none
   }
-  const center = wcs.pixelToSky((width - 1) / 2, (height - 1) / 2)
-  // Pixel edges, not centres: the footprint is the area the image covers.
-  const corners: [number, number][] = [
-    [-0.5, -0.5],
-    [width - 0.5, -0.5],
-    [width - 0.5, height - 0.5],
-    [-0.5, height - 0.5],
-  ]
-  const footprint = corners.map(([x, y]) => {
-    const position = wcs.pixelToSky(x, y)
-    return [position.ra, position.dec] as const
-  })
-  const finite = Number.isFinite(center.ra) && footprint.every(([ra, dec]) => Number.isFinite(ra) && Number.isFinite(dec))
-  if (!finite) notes.push('part of the image is off the projection: no footprint')
-  return {
-    centerRa: Number.isFinite(center.ra) ? center.ra : null,
-    centerDec: Number.isFinite(center.dec) ? center.dec : null,
-    pixelScaleArcsec: Math.sqrt(Math.abs(cd[0] * cd[3] - cd[1] * cd[2])) * 3600,
-    footprint: finite ? footprint : null,
+  try {
+    const { center, corners, pixelScaleArcsec } = imageFootprint(wcs, width, height)
+    return {
+      centerRa: center.ra,
+      centerDec: center.dec,
+      pixelScaleArcsec,
+      footprint: corners.map((corner) => [corner.ra, corner.dec] as const),
+    }
+  } catch (error) {
+    notes.push(`no sky position: ${error instanceof Error ? error.message : String(error)}`)
+    return none
   }
 }
