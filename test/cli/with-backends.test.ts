@@ -97,7 +97,7 @@ describe('withBackends', () => {
     const made: BackendsContext = { ...base, config: { ...base.config, database: { kind: 'sqlite', path: file } } }
     const tables = await withBackends(made, { catalog: 'create' }, ({ catalog }) => catalog.tableCounts().catch((error: unknown) => error))
     expect(existsSync(file)).toBe(true)
-    expect((tables as Error).message).toContain('the catalog tables are missing, create them with `imgpipe db create`')
+    expect((tables as Error).message).toContain('the catalog tables are missing, create or migrate them with `imgpipe db create`')
     await withBackends(made, { catalog: 'ready' }, async () => null)
     expect(await withBackends(made, { catalog: 'open' }, ({ catalog }) => catalog.tableCounts())).toEqual({
       image_metadata: 0,

@@ -79,7 +79,7 @@ export function toCatalogError(error: unknown, classify: DriverErrorClassifier, 
       return new CatalogUnavailableError(`${context}: database refused: ${reason}`, { cause: error, canRetry: false })
     case 'no-schema':
       return new CatalogUnavailableError(
-        `${context}: the catalog tables are missing, create them with \`${CREATE_CATALOG_COMMAND}\`: ${reason}`,
+        `${context}: the catalog tables are missing, create or migrate them with \`${CREATE_CATALOG_COMMAND}\`: ${reason}`,
         {
           cause: error,
           canRetry: false,

@@ -322,7 +322,7 @@ describe('imgpipe db command line', () => {
       const result = await imgpipe(['db', 'show'], cleanEnv({ IMGPIPE_DATABASE_URL: db.url }))
       expect(result.code).toBe(1)
       expect(reasonLines(result.stderr)).toHaveLength(1)
-      expect(result.stderr).toContain('the catalog tables are missing, create them with `imgpipe db create`')
+      expect(result.stderr).toContain('the catalog tables are missing, create or migrate them with `imgpipe db create`')
     } finally {
       await db?.cleanup()
     }
