@@ -89,5 +89,5 @@ export function describeNotImages(paths: readonly string[]): string {
   const shown = paths.slice(0, NAMED_NOT_IMAGES).map(safeText).join(', ')
   const more = paths.length > NAMED_NOT_IMAGES ? ` and ${paths.length - NAMED_NOT_IMAGES} more (--json lists them)` : ''
   const files = paths.length === 1 ? '1 file that is not an image' : `${paths.length} files that are not images`
-  return `imgpipe: skipped ${files} by content: ${shown}${more} (--strict records them as failed)`
+  return `imgpipe: skipped ${files} by content: ${shown}${more} (--strict records ${paths.length === 1 ? 'it' : 'them'} as failed)`
 }

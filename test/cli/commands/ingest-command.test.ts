@@ -4,6 +4,7 @@ import path from 'node:path'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { renderTeddyBear } from '../../../src/analysis/teddy-bear.js'
+import { describeNotImages } from '../../../src/cli/commands/ingest-command.js'
 import { cleanEnv, runCli } from '../../support/cli.js'
 import { readRows } from '../../support/sqlite-rows.js'
 
@@ -125,5 +126,18 @@ describe('imgpipe ingest', () => {
     expect(result.code).toBe(2)
     expect(result.stderr.trim().split('\n')).toHaveLength(1)
     expect(result.stderr).toContain('nope')
+  })
+})
+
+describe('describeNotImages', () => {
+  it('counts and names the files in one line, the first ten only, escaping what a terminal would obey', () => {
+    expect(describeNotImages(['in/notes.txt'])).toBe(
+      'imgpipe: skipped 1 file that is not an image by content: in/notes.txt (--strict records it as failed)',
+    )
+    const many = Array.from({ length: 12 }, (_, index) => `f${index}.txt`)
+    expect(describeNotImages(many)).toBe(
+      `imgpipe: skipped 12 files that are not images by content: ${many.slice(0, 10).join(', ')} and 2 more (--json lists them) (--strict records them as failed)`,
+    )
+    expect(describeNotImages(['\u001b[2Jx.txt'])).not.toMatch(/\u001b/)
   })
 })

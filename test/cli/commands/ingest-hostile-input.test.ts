@@ -76,7 +76,7 @@ describe('imgpipe ingest on hostile input', () => {
     // Skipped as not an image (the default): named in the skipped line, escaped.
     const skipped = await runCli(['ingest', input], env('escapes'))
     expect(skipped.code).toBe(0)
-    expect(skipped.stderr).toContain('\\u{1b}]0;pwned\\u{7}\\u{1b}[2J\\u{1b}[31mred.png (--strict records them as failed)')
+    expect(skipped.stderr).toContain('\\u{1b}]0;pwned\\u{7}\\u{1b}[2J\\u{1b}[31mred.png (--strict records it as failed)')
     expect(skipped.stderr + skipped.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/)
     // Recorded as failed (--strict): named in the rejected line, escaped.
     const result = await runCli(['ingest', input, '--strict'], env('escapes'))
