@@ -16,11 +16,15 @@ export interface BackendsOptions {
 /**
  * Chooses the adapter for each port from its options. Adapters are imported on demand, so a
  * SQLite + directory run never loads the Kafka, S3, MySQL or PostgreSQL clients.
+ *
+ * `create: false` (commands that only read): a SQLite file that is not there is a NotFoundError naming
+ * `imgpipe db create`, not an empty database made where the path was mistyped. A database server's
+ * catalog is never created by opening it either way.
  */
-export async function openCatalog(database: CatalogOptions): Promise<Catalog> {
+export async function openCatalog(database: CatalogOptions, options: { create?: boolean } = {}): Promise<Catalog> {
   switch (database.kind) {
     case 'sqlite':
-      return (await import('./sqlite/sqlite-catalog.js')).openSqliteCatalog({ path: database.path })
+      return (await import('./sqlite/sqlite-catalog.js')).openSqliteCatalog({ path: database.path, create: options.create ?? true })
     case 'mysql':
       return (await import('./mysql/mysql-catalog.js')).openMysqlCatalog(database)
     case 'postgres':

@@ -1,8 +1,9 @@
 import type { BackendsOptions } from '../adapters/open-backends.js'
+import type { CatalogOptions } from '../adapters/backend-options.js'
 import { describeCatalog, isCatalogMissing } from '../adapters/backend-options.js'
 import { openBus, openCatalog, openObjectStore } from '../adapters/open-backends.js'
 import { ENV } from '../config.js'
-import { NotFoundError } from '../core/errors.js'
+import { catalogMissingError } from '../adapters/sql/sql-errors.js'
 import type { Logger } from '../core/logger.js'
 import type { Bus } from '../core/ports/bus.js'
 import type { Catalog } from '../core/ports/catalog.js'
@@ -10,13 +11,16 @@ import type { ObjectStore } from '../core/ports/object-store.js'
 import { withTimeLimit } from './time-limit.js'
 
 /**
- * What a command needs opened. `open`: connected only (nothing created: a read-only command leaves no bucket
- * or directory behind); `ready`: the catalog's schema created or migrated, the bucket or directory created;
- * `existing` (catalog): like `open`, but a SQLite file that is not there is a NotFoundError instead of an
- * empty database made where the user mistyped the path.
+ * What a command needs opened.
+ * - `open`: connected only, nothing created, for commands that only read: no SQLite file or directory, no
+ *   bucket, no store directory is left behind. A SQLite file that is not there is one NotFoundError naming
+ *   `imgpipe db create` (missing tables on a server say the same when first queried).
+ * - `create` (catalog): the SQLite file and its directory created if missing, the schema left as it is
+ *   (`db create` and `db reset` migrate or drop it themselves).
+ * - `ready`: the catalog's schema created or migrated, the bucket or directory created (commands that write).
  */
 export interface BackendNeeds {
-  catalog?: 'open' | 'ready' | 'existing'
+  catalog?: 'open' | 'create' | 'ready'
   store?: 'open' | 'ready'
   bus?: 'open'
 }
@@ -57,10 +61,8 @@ export async function withBackends<N extends BackendNeeds, T>(
   const { config } = context
   const opened: Partial<Ports> = {}
   try {
-    if (needs.catalog === 'existing' && isCatalogMissing(config.database)) {
-      throw new NotFoundError(`no catalog at ${describeCatalog(config.database)}: run \`imgpipe run\` first or set ${ENV.databaseUrl}`)
-    }
-    if (needs.catalog !== undefined) opened.catalog = await openCatalog(config.database)
+    if (needs.catalog === 'open') assertCatalogExists(config.database)
+    if (needs.catalog !== undefined) opened.catalog = await openCatalog(config.database, { create: needs.catalog !== 'open' })
     if (needs.store !== undefined) opened.store = await openObjectStore(config.objectStore)
     if (needs.bus !== undefined) opened.bus = await openBus(config.broker, config.topicPartitions, context.logger)
     if (needs.catalog === 'ready') await opened.catalog?.migrate()
@@ -69,6 +71,25 @@ export async function withBackends<N extends BackendNeeds, T>(
   } finally {
     await closeAll([opened.bus, opened.store, opened.catalog], context)
   }
+}
+
+/**
+ * For commands that only read: a catalog known to be missing (a SQLite file that is not there) is one line
+ * naming the command that creates it, and the setting, in case the path is the mistake.
+ */
+export function assertCatalogExists(database: CatalogOptions): void {
+  if (isCatalogMissing(database)) {
+    throw catalogMissingError(describeCatalog(database), ` (or point ${ENV.databaseUrl} / --database-url at an existing one)`)
+  }
+}
+
+/**
+ * For a long-running reader (the web viewer) that would otherwise start and fail on every request: a catalog
+ * without its tables (a new MySQL/PostgreSQL database, an empty SQLite file) is one line naming
+ * `imgpipe db create` at start. One query that reads no row.
+ */
+export async function assertCatalogTables(catalog: Catalog): Promise<void> {
+  await catalog.tableRows('image_metadata', { limit: 0 })
 }
 
 async function closeAll(backends: readonly ({ close(): Promise<void> } | undefined)[], context: BackendsContext): Promise<void> {

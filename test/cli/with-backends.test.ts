@@ -57,7 +57,7 @@ describe('withBackends', () => {
     let kept: Catalog | undefined
     const failure = new Error('work failed')
     await expect(
-      withBackends(context('fails'), { catalog: 'open', store: 'open', bus: 'open' }, async ({ catalog }) => {
+      withBackends(context('fails'), { catalog: 'create', store: 'open', bus: 'open' }, async ({ catalog }) => {
         kept = catalog
         throw failure
       }),
@@ -72,11 +72,48 @@ describe('withBackends', () => {
     )
   })
 
-  it('`existing`: a missing SQLite file is a NotFoundError naming the setting, and no file is made', async () => {
+  it('`open`: a missing SQLite file is a NotFoundError naming `imgpipe db create` and the setting, and no file is made', async () => {
     const missing = context('missing')
-    const error = await withBackends(missing, { catalog: 'existing' }, async () => null).catch((caught: unknown) => caught)
+    const error = await withBackends(missing, { catalog: 'open' }, async () => null).catch((caught: unknown) => caught)
     expect(error).toBeInstanceOf(NotFoundError)
+    expect((error as Error).message).toContain('create it with `imgpipe db create`')
     expect((error as Error).message).toContain('IMGPIPE_DATABASE_URL')
     expect(existsSync(path.join(dir, 'missing.db'))).toBe(false)
+  })
+
+  it('`open` in a directory that does not exist makes neither the directory nor the file', async () => {
+    const nested = path.join(dir, 'not-there', 'deeper')
+    const missing: BackendsContext = {
+      ...context('unused'),
+      config: { ...context('unused').config, database: { kind: 'sqlite', path: path.join(nested, 'x.db') } },
+    }
+    await expect(withBackends(missing, { catalog: 'open', store: 'open' }, async () => null)).rejects.toBeInstanceOf(NotFoundError)
+    expect(existsSync(path.join(dir, 'not-there'))).toBe(false)
+  })
+
+  it('`create` makes the SQLite file and its directory, without the tables; `open` then finds the file', async () => {
+    const file = path.join(dir, 'made', 'here', 'x.db')
+    const base = context('unused')
+    const made: BackendsContext = { ...base, config: { ...base.config, database: { kind: 'sqlite', path: file } } }
+    const tables = await withBackends(made, { catalog: 'create' }, ({ catalog }) => catalog.tableCounts().catch((error: unknown) => error))
+    expect(existsSync(file)).toBe(true)
+    expect((tables as Error).message).toContain('the catalog tables are missing, create or migrate them with `imgpipe db create`')
+    await withBackends(made, { catalog: 'ready' }, async () => null)
+    expect(await withBackends(made, { catalog: 'open' }, ({ catalog }) => catalog.tableCounts())).toEqual({
+      image_metadata: 0,
+      image_event: 0,
+      image_event_alert: 0,
+    })
+  })
+
+  it('`open` on a directory store that does not exist lists nothing and makes no directory', async () => {
+    const objects = path.join(dir, 'no-objects-here')
+    const listed = await withBackends(context('store-only', { kind: 'file', dir: objects }), { store: 'open' }, async ({ store }) => {
+      const keys: string[] = []
+      for await (const object of store.list()) keys.push(object.key)
+      return { keys, stat: await store.stat('image/a.png') }
+    })
+    expect(listed).toEqual({ keys: [], stat: null })
+    expect(existsSync(objects)).toBe(false)
   })
 })

@@ -1,5 +1,5 @@
 import { errorChain, errorCode, errorCodeKind, isTlsFailureCode } from '../../core/error-chain.js'
-import { CatalogConflictError, CatalogUnavailableError, isImgpipeError, toImgpipeError } from '../../core/errors.js'
+import { CatalogConflictError, CatalogUnavailableError, isImgpipeError, NotFoundError, toImgpipeError } from '../../core/errors.js'
 import type { ImgpipeError } from '../../core/errors.js'
 
 /**
@@ -12,12 +12,23 @@ import type { ImgpipeError } from '../../core/errors.js'
  *   `CatalogUnavailableError`, and the idempotent writes retry it at once themselves.
  * - `refused`: the database answers but will not serve us (bad credentials, unknown database, read-only
  *   file): `CatalogUnavailableError`, not retryable, since waiting does not fix a configuration.
- * - `no-schema`: a catalog table is missing: not retryable, the message says to migrate.
+ * - `no-schema`: a catalog table is missing: not retryable, the message names the command that creates it.
  * - `conflict`: a constraint the idempotent paths do not absorb (foreign key, NOT NULL, too long).
  */
 export type DriverErrorClass = 'transient' | 'contention' | 'refused' | 'no-schema' | 'conflict'
 
 export type DriverErrorClassifier = (error: DriverError) => DriverErrorClass | null
+
+/** The command that creates the catalog tables (or upgrades them): what every "no catalog" message names. */
+export const CREATE_CATALOG_COMMAND = 'imgpipe db create'
+
+/**
+ * A catalog that is not there (a SQLite file that does not exist): commands that only read open nothing
+ * that would create it, and say in one line how to make it.
+ */
+export function catalogMissingError(where: string, extra = ''): NotFoundError {
+  return new NotFoundError(`no catalog at ${where}: create it with \`${CREATE_CATALOG_COMMAND}\`${extra}`)
+}
 
 /** The fields the three drivers put on their errors (better-sqlite3, mysql2, pg, Node's net). */
 export interface DriverError {
@@ -67,10 +78,13 @@ export function toCatalogError(error: unknown, classify: DriverErrorClassifier, 
     case 'refused':
       return new CatalogUnavailableError(`${context}: database refused: ${reason}`, { cause: error, canRetry: false })
     case 'no-schema':
-      return new CatalogUnavailableError(`${context}: the catalog tables are missing, migrate the database first: ${reason}`, {
-        cause: error,
-        canRetry: false,
-      })
+      return new CatalogUnavailableError(
+        `${context}: the catalog tables are missing, create or migrate them with \`${CREATE_CATALOG_COMMAND}\`: ${reason}`,
+        {
+          cause: error,
+          canRetry: false,
+        },
+      )
     case 'conflict':
       return new CatalogConflictError(`${context}: constraint violated: ${reason}`, { cause: error })
     case null:

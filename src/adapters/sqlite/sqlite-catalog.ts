@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync } from 'node:fs'
 import path from 'node:path'
 import Database from 'better-sqlite3'
 import { CompiledQuery, Kysely, SqliteAdapter, SqliteDialect, SqliteDriver } from 'kysely'
@@ -6,13 +6,15 @@ import type { DatabaseConnection, DialectAdapter, Driver, SqliteDatabase, Sqlite
 import type { CatalogDatabase } from '../sql/catalog-schema.js'
 import { createSqlCatalog } from '../sql/sql-catalog.js'
 import type { SqlBackend, SqlCatalog } from '../sql/sql-catalog.js'
+import { catalogMissingError } from '../sql/sql-errors.js'
 import type { DriverError, DriverErrorClass } from '../sql/sql-errors.js'
 import { describeSqliteCatalog, type SqliteCatalogOptions } from './sqlite-options.js'
 
 /**
  * The embedded catalog: SQLite through better-sqlite3 12, behind the shared Kysely query module.
  *
- * Opening is lazy: the file (and its directory) is created on the first query. Pragmas: WAL so readers
+ * Opening is lazy: the file (and its directory) is created on the first query, unless the catalog was opened
+ * with `create: false` (commands that only read), which opens an existing file only. Pragmas: WAL so readers
  * never block the writer, synchronous=NORMAL (durable at checkpoints, the usual WAL pairing),
  * foreign_keys=ON (off by default in SQLite), busy_timeout=5000 so a second process waits for a writer.
  */
@@ -47,9 +49,11 @@ function withStatementCache(database: BetterSqliteDatabase): SqliteDatabase {
   }
 }
 
-function connect(file: string): BetterSqliteDatabase {
-  if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true })
-  const database = new Database(file) as unknown as BetterSqliteDatabase
+function connect(file: string, create: boolean): BetterSqliteDatabase {
+  if (file !== ':memory:' && create) mkdirSync(path.dirname(file), { recursive: true })
+  if (!create && !existsSync(file)) throw catalogMissingError(describeSqliteCatalog({ path: file }))
+  // fileMustExist: a file deleted between the check above and here is not created again, empty.
+  const database = new Database(file, { fileMustExist: !create }) as unknown as BetterSqliteDatabase
   try {
     database.pragma('busy_timeout = 5000')
     database.pragma('journal_mode = WAL')
@@ -96,9 +100,9 @@ class CatalogSqliteDialect extends SqliteDialect {
   }
 }
 
-function createKysely(file: string): Kysely<CatalogDatabase> {
+function createKysely(file: string, create: () => boolean): Kysely<CatalogDatabase> {
   return new Kysely<CatalogDatabase>({
-    dialect: new CatalogSqliteDialect({ database: async () => withStatementCache(connect(file)) }),
+    dialect: new CatalogSqliteDialect({ database: async () => withStatementCache(connect(file, create())) }),
   })
 }
 
@@ -107,18 +111,25 @@ function createKysely(file: string): Kysely<CatalogDatabase> {
  * writer at a time and better-sqlite3 waits synchronously: two connections of one process would block
  * the event loop against each other. Sharing one (Kysely serialises its use) avoids that.
  */
-const shared = new Map<string, { db: Kysely<CatalogDatabase>; users: number }>()
+const shared = new Map<string, { db: Kysely<CatalogDatabase>; users: number; create: boolean }>()
 
-function acquire(file: string): { db: Kysely<CatalogDatabase>; release(): Promise<void> } {
+function acquire(file: string, create: boolean): { db: Kysely<CatalogDatabase>; release(): Promise<void> } {
   if (file === ':memory:') {
-    const db = createKysely(file)
+    const db = createKysely(file, () => true)
     return { db, release: () => db.destroy() }
   }
   let entry = shared.get(file)
   if (entry === undefined) {
-    entry = { db: createKysely(file), users: 0 }
+    const created: { db: Kysely<CatalogDatabase>; users: number; create: boolean } = {
+      db: createKysely(file, () => created.create),
+      users: 0,
+      create,
+    }
+    entry = created
     shared.set(file, entry)
   }
+  // The connection opens on the first query: once any user of the file may create it, it is created.
+  entry.create ||= create
   entry.users += 1
   const held = entry
   let released = false
@@ -158,7 +169,10 @@ export function openSqliteCatalog(options: SqliteCatalogOptions): SqlCatalog {
 /** The connection and error classifier under {@link openSqliteCatalog}. */
 export function openSqliteBackend(options: SqliteCatalogOptions): SqlBackend {
   const file = options.path === ':memory:' ? ':memory:' : path.resolve(options.path)
-  const { db, release } = acquire(file)
+  const create = options.create ?? true
+  // Said before any query, so that a command that only reads fails at once, naming the command to run.
+  if (!create && file !== ':memory:' && !existsSync(file)) throw catalogMissingError(describeSqliteCatalog({ path: file }))
+  const { db, release } = acquire(file, create)
   const description = describeSqliteCatalog({ path: file })
   return { kind: 'sqlite', description, db, classifyError: classifySqliteError, release }
 }

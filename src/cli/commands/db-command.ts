@@ -87,7 +87,7 @@ export function registerDbCommand(program: Command): void {
     .action(async (_options: unknown, command: Command) => {
       const context = cliContext(command)
       const where = describeCatalog(context.config.database)
-      await withBackends(context, { catalog: 'open' }, async ({ catalog }) => {
+      await withBackends(context, { catalog: 'create' }, async ({ catalog }) => {
         await catalog.ping()
         const applied = await catalog.migrate()
         const counts = await catalog.tableCounts()
@@ -111,7 +111,7 @@ export function registerDbCommand(program: Command): void {
           `db reset would delete every row of ${TABLE_LIST} in ${where} and recreate the tables; run it again with --yes to do so`,
         )
       }
-      await withBackends(context, { catalog: 'open' }, async ({ catalog }) => {
+      await withBackends(context, { catalog: 'create' }, async ({ catalog }) => {
         // Only for the report: a database without the tables yet is what reset is sometimes for.
         const before = await catalog.tableCounts().catch(() => null)
         await catalog.reset()

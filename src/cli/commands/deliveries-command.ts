@@ -8,7 +8,7 @@ import { cliContext, positiveInteger, printJson } from '../cli-context.js'
 import { DELIVERY_BACKENDS, startDelivery } from '../delivery-setup.js'
 import { withBackends } from '../with-backends.js'
 import { cellText, formatTable, outputWidth } from '../table-format.js'
-import { idOrName, withSubscriptions } from './subscription-command.js'
+import { idOrName, readSubscriptions, withSubscriptions } from './subscription-command.js'
 
 /** `imgpipe deliveries list|retry`, `imgpipe replay` and `imgpipe deliver` (the delivery worker as its own process). */
 
@@ -69,7 +69,7 @@ export function registerDeliveriesCommand(program: Command): void {
         command: Command,
       ) => {
         const { config } = cliContext(command)
-        const { rows, names } = await withSubscriptions(config, async (subscriptions) => {
+        const { rows, names } = await readSubscriptions(config, async (subscriptions) => {
           let subscriptionId: number | undefined
           if (options.subscription !== undefined) {
             const found = await subscriptions.findSubscription(idOrName(options.subscription))

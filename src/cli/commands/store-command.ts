@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { Command } from 'commander'
-import { describeObjectStore, removeEmptyPrefix } from '../../adapters/backend-options.js'
+import { describeObjectStore, isObjectStoreMissing, removeEmptyPrefix } from '../../adapters/backend-options.js'
 import { describeError, ImgpipeError, StoreUnavailableError, toImgpipeError, UsageError } from '../../core/errors.js'
 import { assertValidPrefix } from '../../core/object-keys.js'
 import type { ObjectStore, StoredObject } from '../../core/ports/object-store.js'
@@ -108,6 +108,14 @@ export function registerStoreCommand(program: Command): void {
     .action(async (options: { timeout: number }, command: Command) => {
       const context = cliContext(command)
       const where = describeObjectStore(context.config.objectStore)
+      // A check leaves the store as it found it: it does not make the directory (an S3 bucket that is not
+      // there fails the put, so no bucket is made either).
+      if (isObjectStoreMissing(context.config.objectStore)) {
+        throw new StoreUnavailableError(
+          `store check failed on ${where}: the directory does not exist (\`imgpipe run\`, \`receive\` or \`ingest\` creates it)`,
+          { canRetry: false },
+        )
+      }
       let abandoned = false
       try {
         await withBackends(context, { store: 'open' }, ({ store: opened }) =>

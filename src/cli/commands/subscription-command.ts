@@ -13,7 +13,7 @@ import type { AlertView } from '../../core/types.js'
 import { DeliveryWorker } from '../../stages/alert/delivery-worker.js'
 import { cliContext, printJson } from '../cli-context.js'
 import { DELIVERY_BACKENDS, subscriptionsOf, workerSettings } from '../delivery-setup.js'
-import { withBackends } from '../with-backends.js'
+import { assertCatalogExists, withBackends } from '../with-backends.js'
 import {
   assertValidTarget,
   buildFilter,
@@ -30,18 +30,29 @@ import { cellText, formatTable, outputWidth } from '../table-format.js'
  * Secrets are shown once, when `subscription add` generates one, and masked everywhere else.
  */
 
-/** Opens the catalog (migrated), runs `work` with its Subscriptions, closes it. */
+/**
+ * Opens the catalog, runs `work` with its Subscriptions, closes it. `write` (the default) creates and migrates
+ * the catalog first; `read` (the list commands) creates nothing and migrates nothing: a missing catalog is one
+ * line naming `imgpipe db create`.
+ */
 export async function withSubscriptions<T>(
   config: Config,
   work: (subscriptions: Subscriptions, catalog: Catalog) => Promise<T>,
+  access: 'read' | 'write' = 'write',
 ): Promise<T> {
-  const catalog = await openCatalog(config.database)
+  if (access === 'read') assertCatalogExists(config.database)
+  const catalog = await openCatalog(config.database, { create: access === 'write' })
   try {
-    await catalog.migrate()
+    if (access === 'write') await catalog.migrate()
     return await work(subscriptionsOf(catalog), catalog)
   } finally {
     await catalog.close()
   }
+}
+
+/** {@link withSubscriptions} for commands that only read (the list commands): nothing created or migrated. */
+export function readSubscriptions<T>(config: Config, work: (subscriptions: Subscriptions, catalog: Catalog) => Promise<T>): Promise<T> {
+  return withSubscriptions(config, work, 'read')
 }
 
 /** A number names the row by id; anything else by name. */
@@ -88,7 +99,7 @@ export function registerSubscriberCommand(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }, command: Command) => {
       const { config } = cliContext(command)
-      const list = await withSubscriptions(config, (subscriptions) => subscriptions.listSubscribers())
+      const list = await readSubscriptions(config, (subscriptions) => subscriptions.listSubscribers())
       if (options.json === true) return printJson(list)
       const table = formatTable(
         [{ header: 'id', align: 'right' }, { header: 'name' }, { header: 'contact' }, { header: 'enabled' }],
@@ -164,7 +175,7 @@ export function registerSubscriptionCommand(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }, command: Command) => {
       const { config } = cliContext(command)
-      const list = await withSubscriptions(config, (subscriptions) => subscriptions.listSubscriptions())
+      const list = await readSubscriptions(config, (subscriptions) => subscriptions.listSubscriptions())
       if (options.json === true) return printJson(list.map(subscriptionJson))
       const table = formatTable(
         ['id', 'name', 'subscriber', 'channel', 'target', 'secret', 'filter', 'enabled'].map((header) => ({ header })),

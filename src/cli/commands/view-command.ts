@@ -79,8 +79,8 @@ export function registerViewCommand(program: Command): void {
       }
       // A --width that is too narrow is a usage error before anything is opened.
       viewWidth(flags.width, process.stdout.columns)
-      // `existing`: a viewer must not leave an empty database behind where the user mistyped the path.
-      await withBackends(context, { catalog: 'existing', store: 'open' }, async ({ catalog, store }) => {
+      // `open`: a viewer must not leave an empty database behind where the user mistyped the path.
+      await withBackends(context, { catalog: 'open', store: 'open' }, async ({ catalog, store }) => {
         const backends: ViewerBackends = { catalog, store, limits: context.config.analysis }
         if (!interactive && alertNumber !== undefined) {
           process.stdout.write(await showAlert(backends, alertNumber, options))

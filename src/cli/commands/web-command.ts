@@ -7,7 +7,7 @@ import { ConfigError } from '../../core/errors.js'
 import { buildWebApp } from '../../web/web-app.js'
 import { cliContext, positiveInteger } from '../cli-context.js'
 import { settingOverrides } from '../setting-options.js'
-import { withBackends } from '../with-backends.js'
+import { assertCatalogTables, withBackends } from '../with-backends.js'
 
 interface WebOptions {
   /** Undefined: IMGPIPE_WEB_PORT, else 8000 (read with the other web settings). */
@@ -50,7 +50,9 @@ export function registerWebCommand(program: Command): void {
       }
       const exposure = checkExposure(bind.host, web)
       if (exposure.warning !== null) logger.warn(exposure.warning)
-      await withBackends(context, { catalog: 'ready', store: 'open' }, async ({ catalog, store }) => {
+      // Only reads: a missing catalog is one line naming `imgpipe db create`, not an empty one made here.
+      await withBackends(context, { catalog: 'open', store: 'open' }, async ({ catalog, store }) => {
+        await assertCatalogTables(catalog)
         const app = await buildWebApp({
           catalog,
           store,

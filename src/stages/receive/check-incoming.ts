@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
-import { inspectImage } from '../../analysis/decode-image.js'
+import { inspectImage, sniffFormat } from '../../analysis/decode-image.js'
 import type { AnalysisOptions } from '../../core/analysis-options.js'
-import { describeError, toImgpipeError, type ImgpipeError } from '../../core/errors.js'
+import { describeError, InvalidImageError, toImgpipeError, type ImgpipeError } from '../../core/errors.js'
 import { extensionForFormat } from '../../core/object-keys.js'
 import type { NewImage } from '../../core/types.js'
 import type { IncomingImage } from './image-source.js'
@@ -51,6 +51,8 @@ async function inspect(
   if (incoming.readError !== undefined) return { ok: false, error: incoming.readError }
   if (incoming.known !== undefined) return { ok: true, ...incoming.known }
   if (incoming.bytes === null) return { ok: false, error: toImgpipeError(new Error('no bytes')) }
+  // The FITS seam: a decoder for it goes here; until then the file is said to be FITS, not "not an image".
+  if (isFitsCandidate(incoming.bytes)) return { ok: false, error: new InvalidImageError('FITS image: imgpipe does not decode FITS yet') }
   try {
     return { ok: true, ...(await inspectImage(incoming.bytes, limits)) }
   } catch (error) {
@@ -64,6 +66,41 @@ async function inspect(
 function extensionOf(filename: string): string {
   const match = /\.([A-Za-z0-9]{1,8})$/.exec(filename)
   return match === null ? 'bin' : match[1]!.toLowerCase()
+}
+
+/** Bytes from the start of a file that {@link looksLikeImage} needs to decide. */
+export const IMAGE_SIGNATURE_BYTES = 16
+
+/**
+ * True when a file's first bytes are an image's: a format the receive stage decodes (the signatures
+ * {@link sniffFormat} knows), the wider families the decoder may still read (any ISO-BMFF `ftyp` box, i.e. AVIF
+ * or HEIF under another brand; BigTIFF), or FITS. Ingest skips the rest (a `notes.txt`, a README, an empty file)
+ * instead of recording them as failed images of the stream for good. Only a pre-filter by content, never by
+ * name: whether a candidate decodes is still decided by {@link checkIncoming}, which records a damaged one as failed.
+ */
+export function looksLikeImage(head: Uint8Array): boolean {
+  return sniffFormat(head) !== undefined || hasAscii(head, 4, 'ftyp') || isBigTiff(head) || isFitsCandidate(head)
+}
+
+/**
+ * FITS files start with the card `SIMPLE  =`. imgpipe does not decode FITS yet: this is the seam where FITS
+ * support plugs in (with a decoder in analysis/). Until then such files are image candidates, recorded as failed
+ * (unsupported format) like any image that does not decode, so a FITS stream is never silently skipped.
+ */
+export function isFitsCandidate(head: Uint8Array): boolean {
+  return hasAscii(head, 0, 'SIMPLE  =')
+}
+
+function isBigTiff(head: Uint8Array): boolean {
+  return hasAscii(head, 0, 'II+\x00') || hasAscii(head, 0, 'MM\x00+')
+}
+
+function hasAscii(bytes: Uint8Array, offset: number, text: string): boolean {
+  if (bytes.length < offset + text.length) return false
+  for (let index = 0; index < text.length; index += 1) {
+    if (bytes[offset + index] !== text.charCodeAt(index)) return false
+  }
+  return true
 }
 
 export function sha256(bytes: Uint8Array): string {

@@ -2,6 +2,7 @@ import { constants } from 'node:fs'
 import { open, readdir, realpath, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { ImageTooLargeError, InvalidImageError, UsageError } from '../../core/errors.js'
+import { IMAGE_SIGNATURE_BYTES, looksLikeImage } from './check-incoming.js'
 import type { ImageSource } from './image-source.js'
 
 export interface FileSourceOptions {
@@ -14,9 +15,23 @@ export interface FileSourceOptions {
 /** A directory entry that was not ingested, and why; an operator sees every one. */
 export interface SkippedEntry {
   path: string
-  /** `hidden` entries are skipped by design; the others mean something could not be ingested. */
-  reason: 'hidden' | 'not a regular file' | 'unreadable' | 'broken symlink' | 'symlink loop'
+  /**
+   * `hidden` entries and files that are `not an image` by content are skipped by design; the others mean
+   * something could not be ingested.
+   */
+  reason: 'hidden' | 'not an image' | 'not a regular file' | 'unreadable' | 'broken symlink' | 'symlink loop'
   detail?: string
+}
+
+/** The reasons that are a choice, not a failure: a listing with only these skips ingests everything it should. */
+export const SKIPPED_BY_DESIGN: ReadonlySet<SkippedEntry['reason']> = new Set(['hidden', 'not an image'])
+
+export interface ListingOptions {
+  /**
+   * Skip files whose first bytes are no image's ({@link looksLikeImage}): reported as `not an image` instead of
+   * listed. Off (the default), every regular file is listed and a bad one is recorded as a failed image.
+   */
+  skipNonImages?: boolean
 }
 
 export interface FileListing {
@@ -40,23 +55,57 @@ function kindOf(info: { isFIFO(): boolean; isSocket(): boolean; isCharacterDevic
  * Symlinks are followed to what they point at (a directory reached twice, by a loop or two links, is
  * listed once). An argument that is neither a regular file nor a directory is a usage error; inside a
  * directory, what cannot be ingested (hidden files, FIFOs, devices, broken links, unreadable
- * sub-directories) is reported in `skipped` and the listing goes on.
+ * sub-directories) is reported in `skipped` and the listing goes on. With `skipNonImages`, files (arguments
+ * too: a shell glob names a README as readily as a folder holds one) whose content is not an image are
+ * reported in `skipped` as well.
  */
-export async function listImageFiles(paths: readonly string[], recursive: boolean): Promise<FileListing> {
+export async function listImageFiles(paths: readonly string[], recursive: boolean, options: ListingOptions = {}): Promise<FileListing> {
   const listing: FileListing = { files: [], skipped: [] }
   const visited = new Set<string>()
+  const admit = async (file: string): Promise<void> => {
+    const verdict = options.skipNonImages === true ? await sniff(file) : 'image'
+    if (verdict === 'image') listing.files.push(file)
+    else listing.skipped.push({ path: file, reason: 'not an image', detail: verdict })
+  }
   for (const entry of paths) {
     const info = await stat(entry).catch((error: unknown) => {
       throw new UsageError(`cannot read ${entry}: ${errorCode(error)}`, { cause: error })
     })
-    if (info.isFile()) listing.files.push(entry)
-    else if (info.isDirectory()) await listDirectory(entry, recursive, listing, visited)
+    if (info.isFile()) await admit(entry)
+    else if (info.isDirectory()) await listDirectory(entry, recursive, listing, visited, admit)
     else throw new UsageError(`cannot ingest ${entry}: ${kindOf(info)}, not a regular file or a directory`)
   }
   return listing
 }
 
-async function listDirectory(dir: string, recursive: boolean, listing: FileListing, visited: Set<string>): Promise<void> {
+/**
+ * `image` when the file's first bytes are an image's, or when they cannot be read (the source then records
+ * why, as it always has); otherwise what the content is instead.
+ */
+async function sniff(file: string): Promise<'image' | 'empty file' | 'no image signature'> {
+  let handle
+  try {
+    // Non-blocking: a FIFO swapped in since the listing must not hang it (the source reports it).
+    handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK)
+    if (!(await handle.stat()).isFile()) return 'image'
+    const head = Buffer.alloc(IMAGE_SIGNATURE_BYTES)
+    const { bytesRead } = await handle.read(head, 0, head.length, 0)
+    if (bytesRead === 0) return 'empty file'
+    return looksLikeImage(head.subarray(0, bytesRead)) ? 'image' : 'no image signature'
+  } catch {
+    return 'image'
+  } finally {
+    await handle?.close()
+  }
+}
+
+async function listDirectory(
+  dir: string,
+  recursive: boolean,
+  listing: FileListing,
+  visited: Set<string>,
+  admit: (file: string) => Promise<void>,
+): Promise<void> {
   const real = await realpath(dir).catch(() => dir)
   if (visited.has(real)) {
     listing.skipped.push({ path: dir, reason: 'symlink loop', detail: `already listed as ${real}` })
@@ -86,9 +135,9 @@ async function listDirectory(dir: string, recursive: boolean, listing: FileListi
       listing.skipped.push({ path: full, reason: code === 'ELOOP' ? 'symlink loop' : 'broken symlink', detail: code })
       continue
     }
-    if (info.isFile()) listing.files.push(full)
+    if (info.isFile()) await admit(full)
     else if (info.isDirectory()) {
-      if (recursive) await listDirectory(full, recursive, listing, visited)
+      if (recursive) await listDirectory(full, recursive, listing, visited, admit)
     } else listing.skipped.push({ path: full, reason: 'not a regular file', detail: kindOf(info) })
   }
 }

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs'
+import { writeFile } from 'node:fs/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { describeDatabase } from '../../../src/config.js'
 import { CATALOG_TABLES } from '../../../src/core/ports/catalog.js'
@@ -311,13 +313,31 @@ describe('imgpipe db command line', () => {
     expect(result.stderr + result.stdout).not.toContain('hunter2')
   })
 
-  it('says to create the tables when the database has none yet', async () => {
+  it('says to create the tables with `imgpipe db create` when the database has none yet', async () => {
     const db = await freshDatabaseUrl('sqlite')
     try {
-      const result = await imgpipe(['db', 'show'], cleanEnv({ IMGPIPE_DATABASE_URL: db!.url }))
+      // An empty file is an SQLite database without tables.
+      if (db?.config.kind !== 'sqlite') throw new Error('expected a SQLite database')
+      await writeFile(db.config.path, '')
+      const result = await imgpipe(['db', 'show'], cleanEnv({ IMGPIPE_DATABASE_URL: db.url }))
       expect(result.code).toBe(1)
       expect(reasonLines(result.stderr)).toHaveLength(1)
-      expect(result.stderr).toContain('the catalog tables are missing')
+      expect(result.stderr).toContain('the catalog tables are missing, create or migrate them with `imgpipe db create`')
+    } finally {
+      await db?.cleanup()
+    }
+  })
+
+  it('says to run `imgpipe db create` when there is no database file, and makes none', async () => {
+    const db = await freshDatabaseUrl('sqlite')
+    try {
+      if (db?.config.kind !== 'sqlite') throw new Error('expected a SQLite database')
+      const result = await imgpipe(['db', 'show'], cleanEnv({ IMGPIPE_DATABASE_URL: db.url }))
+      expect(result.code).toBe(1)
+      expect(reasonLines(result.stderr)).toEqual([
+        `imgpipe: no catalog at ${db.url}: create it with \`imgpipe db create\` (or point IMGPIPE_DATABASE_URL / --database-url at an existing one) [IMGPIPE_NOT_FOUND]`,
+      ])
+      expect(existsSync(db.config.path)).toBe(false)
     } finally {
       await db?.cleanup()
     }

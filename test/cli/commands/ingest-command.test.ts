@@ -4,6 +4,7 @@ import path from 'node:path'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { renderTeddyBear } from '../../../src/analysis/teddy-bear.js'
+import { describeNotImages } from '../../../src/cli/commands/ingest-command.js'
 import { cleanEnv, runCli } from '../../support/cli.js'
 import { readRows } from '../../support/sqlite-rows.js'
 
@@ -37,29 +38,24 @@ function env(name: string, extra: Record<string, string> = {}): Record<string, s
 }
 
 describe('imgpipe ingest', () => {
-  it('processes the good files of a folder, records and reports the bad ones, and exits with code 3', async () => {
+  it('processes the good files of a folder, skips the files that are not images, reports the damaged ones, and exits with code 3', async () => {
     const result = await runCli(['ingest', input, '--stream', 'cam'], env('mixed'))
     expect(result.code).toBe(3)
-    for (const bad of ['b-truncated.jpg', 'd-empty.png', 'f-notes.txt']) expect(result.stderr).toContain(`rejected ${bad}`)
-    expect(result.stderr).not.toContain('rejected a-teddy.jpg')
+    expect(result.stderr).toContain('rejected b-truncated.jpg')
+    for (const name of ['a-teddy.jpg', 'd-empty.png', 'f-notes.txt']) expect(result.stderr).not.toContain(`rejected ${name}`)
+    // The text file and the empty one are named once, in one line, and never become images of the stream.
+    const skippedLines = result.stderr.split('\n').filter((line) => line.includes('by content'))
+    expect(skippedLines).toEqual([
+      `imgpipe: skipped 2 files that are not images by content: ${path.join(input, 'd-empty.png')}, ${path.join(input, 'f-notes.txt')} (--strict records them as failed)`,
+    ])
 
     const rows = readRows(path.join(dir, 'mixed.db'))
     const byName = new Map(rows.images.map((image) => [image['image_filename'], image]))
-    expect([...byName.keys()]).toEqual([
-      'a-teddy.jpg',
-      'b-truncated.jpg',
-      'c-teddy.png',
-      'd-empty.png',
-      'e-rotated.webp',
-      'f-notes.txt',
-      'g-rotated.tiff',
-    ])
+    expect([...byName.keys()]).toEqual(['a-teddy.jpg', 'b-truncated.jpg', 'c-teddy.png', 'e-rotated.webp', 'g-rotated.tiff'])
     for (const good of ['a-teddy.jpg', 'c-teddy.png', 'e-rotated.webp', 'g-rotated.tiff']) {
       expect(byName.get(good)).toMatchObject({ status: 'analyzed', width: 350, height: 350 })
     }
-    for (const bad of ['b-truncated.jpg', 'd-empty.png', 'f-notes.txt']) {
-      expect(byName.get(bad)).toMatchObject({ status: 'failed', error_code: 'IMGPIPE_IMAGE_INVALID' })
-    }
+    expect(byName.get('b-truncated.jpg')).toMatchObject({ status: 'failed', error_code: 'IMGPIPE_IMAGE_INVALID' })
     // Each good image is compared with the previous good one; only the rotation is an event.
     expect(byName.get('c-teddy.png')?.['previous_image_id']).toBe(byName.get('a-teddy.jpg')?.['image_id'])
     expect(byName.get('e-rotated.webp')?.['previous_image_id']).toBe(byName.get('c-teddy.png')?.['image_id'])
@@ -67,10 +63,39 @@ describe('imgpipe ingest', () => {
     expect(rows.alerts).toHaveLength(1)
 
     const again = await runCli(['ingest', input, '--stream', 'cam', '--json'], env('mixed'))
-    // The bad files are still bad: reported again (not recorded again), and the exit code says so.
+    // The damaged file is still bad: reported again (not recorded again), and the exit code says so.
     expect(again.code).toBe(3)
-    expect(JSON.parse(again.stdout).outcomes).toEqual({ received: 0, failed: 0, duplicate: 7 })
+    const summary = JSON.parse(again.stdout) as { outcomes: unknown; skipped: { path: string; reason: string; detail: string }[] }
+    expect(summary.outcomes).toEqual({ received: 0, failed: 0, duplicate: 5 })
+    expect(summary.skipped).toEqual([
+      { path: path.join(input, 'd-empty.png'), reason: 'not an image', detail: 'empty file' },
+      { path: path.join(input, 'f-notes.txt'), reason: 'not an image', detail: 'no image signature' },
+    ])
     expect(readRows(path.join(dir, 'mixed.db'))).toEqual(rows)
+  })
+
+  it('--strict records the files that are not images as failed images, as before', async () => {
+    const result = await runCli(['ingest', input, '--stream', 'cam', '--strict'], env('strict'))
+    expect(result.code).toBe(3)
+    for (const bad of ['b-truncated.jpg', 'd-empty.png', 'f-notes.txt']) expect(result.stderr).toContain(`rejected ${bad}`)
+    expect(result.stderr).not.toContain('not an image by content')
+    const rows = readRows(path.join(dir, 'strict.db'))
+    const byName = new Map(rows.images.map((image) => [image['image_filename'], image]))
+    expect(byName.size).toBe(7)
+    for (const bad of ['b-truncated.jpg', 'd-empty.png', 'f-notes.txt']) {
+      expect(byName.get(bad)).toMatchObject({ status: 'failed', error_code: 'IMGPIPE_IMAGE_INVALID' })
+    }
+  })
+
+  it('exits 0 when the only files left out are not images', async () => {
+    const clean = path.join(dir, 'clean')
+    await mkdir(clean)
+    await writeFile(path.join(clean, 'a-teddy.jpg'), await renderTeddyBear(64))
+    await writeFile(path.join(clean, 'README.md'), '# night 1\n')
+    const result = await runCli(['ingest', clean, '--stream', 'clean'], env('clean'))
+    expect(result.code).toBe(0)
+    expect(result.stderr).toContain(`skipped 1 file that is not an image by content: ${path.join(clean, 'README.md')}`)
+    expect(readRows(path.join(dir, 'clean.db')).images.map((image) => image['image_filename'])).toEqual(['a-teddy.jpg'])
   })
 
   it('rejects a decompression bomb from its header and a file over the byte limit, without stopping', async () => {
@@ -101,5 +126,18 @@ describe('imgpipe ingest', () => {
     expect(result.code).toBe(2)
     expect(result.stderr.trim().split('\n')).toHaveLength(1)
     expect(result.stderr).toContain('nope')
+  })
+})
+
+describe('describeNotImages', () => {
+  it('counts and names the files in one line, the first ten only, escaping what a terminal would obey', () => {
+    expect(describeNotImages(['in/notes.txt'])).toBe(
+      'imgpipe: skipped 1 file that is not an image by content: in/notes.txt (--strict records it as failed)',
+    )
+    const many = Array.from({ length: 12 }, (_, index) => `f${index}.txt`)
+    expect(describeNotImages(many)).toBe(
+      `imgpipe: skipped 12 files that are not images by content: ${many.slice(0, 10).join(', ')} and 2 more (--json lists them) (--strict records them as failed)`,
+    )
+    expect(describeNotImages(['\u001b[2Jx.txt'])).not.toMatch(/\u001b/)
   })
 })

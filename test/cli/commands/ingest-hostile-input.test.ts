@@ -60,7 +60,8 @@ describe('imgpipe ingest on hostile input', () => {
   it('exits non-zero when every file duplicates an earlier failed one', async () => {
     const input = path.join(dir, 'dups')
     await mkdir(input)
-    await writeFile(path.join(input, 'notes.png'), 'plain text')
+    // A damaged image: a JPEG signature and nothing after it (text would be skipped, not recorded).
+    await writeFile(path.join(input, 'notes.png'), Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10]))
     expect((await runCli(['ingest', input], env('dups'))).code).toBe(3)
     const again = await runCli(['ingest', input], env('dups'))
     expect(again.code).toBe(3)
@@ -72,7 +73,13 @@ describe('imgpipe ingest on hostile input', () => {
     const input = path.join(dir, 'escapes')
     await mkdir(input)
     await writeFile(path.join(input, '\u001b]0;pwned\u0007\u001b[2J\u001b[31mred.png'), 'not an image')
-    const result = await runCli(['ingest', input], env('escapes'))
+    // Skipped as not an image (the default): named in the skipped line, escaped.
+    const skipped = await runCli(['ingest', input], env('escapes'))
+    expect(skipped.code).toBe(0)
+    expect(skipped.stderr).toContain('\\u{1b}]0;pwned\\u{7}\\u{1b}[2J\\u{1b}[31mred.png (--strict records it as failed)')
+    expect(skipped.stderr + skipped.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/)
+    // Recorded as failed (--strict): named in the rejected line, escaped.
+    const result = await runCli(['ingest', input, '--strict'], env('escapes'))
     expect(result.code).toBe(3)
     expect(result.stderr).toContain('rejected \\u{1b}]0;pwned\\u{7}\\u{1b}[2J\\u{1b}[31mred.png')
     expect(result.stderr + result.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/)

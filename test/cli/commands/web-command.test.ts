@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { openSqliteCatalog } from '../../../src/adapters/sqlite/sqlite-catalog.js'
 import { checkExposure, isLoopback, portNumber, serverUrl } from '../../../src/cli/commands/web-command.js'
 import { loadWebSettings } from '../../../src/config.js'
 import { cleanEnv, collect } from '../../support/cli.js'
@@ -13,6 +14,13 @@ let dir: string
 let running: WebProcess | undefined
 beforeEach(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'imgpipe-web-'))
+  // The viewer only reads: it needs a catalog made by `imgpipe db create` (or a run) first.
+  const catalog = openSqliteCatalog({ path: path.join(dir, 'imgpipe.db') })
+  try {
+    await catalog.migrate()
+  } finally {
+    await catalog.close()
+  }
 })
 afterEach(async () => {
   await running?.stop('SIGKILL')
@@ -46,7 +54,7 @@ describe('imgpipe web', () => {
     const health = await fetch(new URL('health', running.url))
     expect(health.status).toBe(200)
     expect(await health.json()).toEqual({ status: 'ok' })
-    // The database was created and migrated: the page lists no alert yet.
+    // The catalog made above: the page lists no alert yet.
     const page = await (await fetch(running.url)).text()
     expect(page).toContain('No alerts yet.')
     const metrics = await (await fetch(new URL('metrics', running.url))).text()

@@ -76,6 +76,44 @@ describe('listImageFiles', () => {
   })
 })
 
+describe('listImageFiles with skipNonImages (ingest without --strict)', () => {
+  it('skips files whose content is not an image, whatever their names, and keeps every image candidate', async () => {
+    const root = await mkdtemp(path.join(tmpdir(), 'imgpipe-sniff-'))
+    try {
+      const files: Record<string, Buffer | string> = {
+        'a-notes.txt': 'observing log: clear skies\n',
+        'b-fake.jpg': 'plain text with a .jpg name',
+        'c-empty.png': '',
+        'd-truncated.jpg': Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00]),
+        'e-photo.dat': Buffer.concat([Buffer.from('\x89PNG\r\n\x1a\n', 'latin1'), Buffer.alloc(20)]),
+        'f-heic-like.bin': Buffer.concat([Buffer.from([0, 0, 0, 0x18]), Buffer.from('ftypmif1heic')]),
+        'g-big.tif': Buffer.from('II+\x00\x08\x00\x00\x00', 'latin1'),
+        'h-m31.fits': 'SIMPLE  =                    T / conforms to FITS standard',
+        README: '# read me\n',
+      }
+      for (const [name, content] of Object.entries(files)) await writeFile(path.join(root, name), content)
+      const listing = await listImageFiles([root], false, { skipNonImages: true })
+      expect(relative(listing.files, root)).toEqual(['d-truncated.jpg', 'e-photo.dat', 'f-heic-like.bin', 'g-big.tif', 'h-m31.fits'])
+      expect(listing.skipped.map((entry) => [path.relative(root, entry.path), entry.reason, entry.detail])).toEqual([
+        ['README', 'not an image', 'no image signature'],
+        ['a-notes.txt', 'not an image', 'no image signature'],
+        ['b-fake.jpg', 'not an image', 'no image signature'],
+        ['c-empty.png', 'not an image', 'empty file'],
+      ])
+      // A file named on the command line is judged by its content too (a shell glob names a README as well).
+      const named = await listImageFiles([path.join(root, 'a-notes.txt'), path.join(root, 'd-truncated.jpg')], false, {
+        skipNonImages: true,
+      })
+      expect(relative(named.files, root)).toEqual(['d-truncated.jpg'])
+      expect(named.skipped).toEqual([{ path: path.join(root, 'a-notes.txt'), reason: 'not an image', detail: 'no image signature' }])
+      // Without the option (ingest --strict) every regular file is listed, to be recorded as failed if bad.
+      expect((await listImageFiles([root], false)).files).toHaveLength(Object.keys(files).length)
+    } finally {
+      await rm(root, { recursive: true, force: true })
+    }
+  })
+})
+
 describe('fileSource', () => {
   it('reads the bytes, and neither reads nor hashes a file over the limit', async () => {
     const images = await collect((await listImageFiles([dir], true)).files, 3)
