@@ -20,6 +20,7 @@ const COMMAND_MODULES: readonly { names: readonly string[]; load: () => Promise<
   },
   { names: ['ingest'], load: async () => [(await import('./commands/ingest-command.js')).registerIngestCommand] },
   { names: ['reanalyze'], load: async () => [(await import('./commands/reanalyze-command.js')).registerReanalyzeCommand] },
+  { names: ['sky'], load: async () => [(await import('./commands/sky-command.js')).registerSkyCommand] },
   { names: ['view'], load: async () => [(await import('./commands/view-command.js')).registerViewCommand] },
   { names: ['web'], load: async () => [(await import('./commands/web-command.js')).registerWebCommand] },
   { names: ['db'], load: async () => [(await import('./commands/db-command.js')).registerDbCommand] },

@@ -12,6 +12,7 @@
  */
 import type { FloatImage } from '../float-image.js'
 import type { Detection } from './detect.js'
+import { lanczos3 } from './lanczos.js'
 import type { PsfModel } from './psf-model.js'
 
 export interface Measurement {
@@ -37,13 +38,6 @@ export interface MeasureOptions {
   readonly psf: PsfModel
   readonly noise: number | FloatImage
   readonly apertureRadius?: number
-}
-
-function lanczos3(t: number): number {
-  if (t === 0) return 1
-  if (t <= -3 || t >= 3) return 0
-  const pt = Math.PI * t
-  return (3 * Math.sin(pt) * Math.sin(pt / 3)) / (pt * pt)
 }
 
 /** The PSF kernel resampled so its centre falls at offset (dx, dy) from the middle pixel, normalised to sum 1. */
