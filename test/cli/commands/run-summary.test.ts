@@ -70,6 +70,14 @@ describe('pipeline summaries count what happened to deliveries', () => {
       { subscription: 'ada-hook', subscriber: 'ada', channel: 'webhook', delivered: 0, retrying: 0, pending: 0, dead: 1 },
     ])
     expect(summary.deliveries?.firstDeadError).toContain('private address')
+
+    // deliveries list names the subscription and its subscriber (it showed a subscription id).
+    const listed = await runCli(['deliveries', 'list'], env)
+    expect(listed.code, listed.stderr).toBe(0)
+    expect(listed.stdout).toMatch(/ada-hook/)
+    expect(listed.stdout).toMatch(/\bada\b/)
+    const rows = JSON.parse((await runCli(['deliveries', 'list', '--json'], env)).stdout) as { subscription: string; subscriber: string }[]
+    expect(rows.map((row) => [row.subscription, row.subscriber])).toEqual([['ada-hook', 'ada']])
   })
 
   it('counts delivered ones per channel and exits 0 when the target accepts them', async () => {
