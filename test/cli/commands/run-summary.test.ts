@@ -107,7 +107,8 @@ describe('pipeline summaries count what happened to deliveries', () => {
     const teddy = await renderTeddyBear(120)
     await writeFile(path.join(input, 'a.jpg'), teddy)
     await writeFile(path.join(input, 'b.jpg'), await sharp(teddy).rotate(90).jpeg().toBuffer())
-    await writeFile(path.join(input, 'c.jpg'), Buffer.from('not a picture'))
+    // A damaged image (a JPEG cut short): an image by content, so it is rejected, not skipped as a non-image.
+    await writeFile(path.join(input, 'c.jpg'), teddy.subarray(0, 300))
     const result = await runCli(['ingest', input, '--stream', 'cam'], env)
     expect(result.code, result.stderr).toBe(4)
     expect(result.stdout).toContain('deliveries: webhook 0 delivered, 0 retrying, 1 dead\n')
