@@ -1,3 +1,4 @@
+import { takeOverEarlySignals } from './early-signals.js'
 import { type Command, InvalidArgumentError } from 'commander'
 import { ENV, loadConfig, type Config } from '../config.js'
 import { createLogger, type Logger, type LogLevel } from '../core/logger.js'
@@ -43,8 +44,11 @@ function stopSignal(): AbortSignal {
     process.stderr.write(`imgpipe: ${signal} received, stopping cleanly (send it again to stop at once)\n`)
     controller.abort()
   }
+  const early = takeOverEarlySignals()
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
+  // A signal that came after start-up but before this handler existed (early-signals.ts) stops the command now.
+  if (early !== null) onSignal(early)
   return controller.signal
 }
 

@@ -10,7 +10,7 @@ const { buildProgram, runCli } = await import('./program.js')
 // The command's own modules load here, lazily (program.ts), still within the early-signal window.
 const program = await buildProgram(process.argv)
 
-const signal = early.end()
+const signal = early.judge()
 if (signal !== null) {
   process.stderr.write(`imgpipe: ${signal} received while starting, stopped before doing anything\n`)
   process.exitCode = 0

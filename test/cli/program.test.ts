@@ -33,6 +33,7 @@ describe('imgpipe program', () => {
       'alert',
       'ingest',
       'reanalyze',
+      'sky',
       'view',
       'web',
       'db',
@@ -72,8 +73,8 @@ describe('start-up', () => {
     expect(await names('--log-level', 'info', 'db', 'counts')).toEqual(['db'])
     expect(await names('subscription', 'list')).toEqual(['subscriber', 'subscription'])
     expect(await names('--version')).toEqual([])
-    expect(await names('--help')).toHaveLength(16)
-    expect(await names('frobnicate')).toHaveLength(16)
+    expect(await names('--help')).toHaveLength(17)
+    expect(await names('frobnicate')).toHaveLength(17)
   })
 
   // Each call paid for Fastify, sharp and nodemailer, imported by the web, view and subscription commands: a
