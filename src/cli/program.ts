@@ -11,6 +11,7 @@ import { registerStatusCommand } from './commands/status-command.js'
 import { registerStoreCommand } from './commands/store-command.js'
 import { registerViewCommand } from './commands/view-command.js'
 import { registerWebCommand } from './commands/web-command.js'
+import { registerWatchlistCommand } from './commands/watchlist-command.js'
 import { VERSION } from './package-info.js'
 
 export { VERSION }
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   registerSubscriberCommand(program)
   registerSubscriptionCommand(program)
   registerDeliveriesCommand(program)
+  registerWatchlistCommand(program)
   return program
 }
 

@@ -41,6 +41,7 @@ describe('imgpipe program', () => {
       'deliveries',
       'replay',
       'deliver',
+      'watchlist',
     ])
   })
 
