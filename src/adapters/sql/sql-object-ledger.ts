@@ -273,24 +273,22 @@ class SqlObjectLedger implements ObjectLedger {
         }
       }
     }
+    // Existing objects: one multi-row upsert per chunk (every row exists, so each takes the update branch) instead of
+    // an UPDATE per object; the updated columns are the association's, never stream or created_at.
     const touched = objects.filter((object) => object.objectId !== null)
-    if (kind === 'postgres' && touched.length > 0) {
-      for (const group of chunks(touched, ROWS_PER_INSERT)) {
-        const rows = group.map((object) => {
-          const v = values(object)
-          return sql`(${object.objectId}::integer, ${v.ra_deg}::double precision, ${v.dec_deg}::double precision,
-            ${v.sky_key}::integer, ${v.n_detections}::integer, ${v.first_mjd}::double precision,
-            ${v.last_mjd}::double precision, ${v.flux_sums}::varchar)`
-        })
-        await sql`update dia_object as o set ra_deg = v.ra, dec_deg = v.dec, sky_key = v.key, n_detections = v.n,
-            first_mjd = v.first, last_mjd = v.last, flux_sums = v.flux
-          from (values ${sql.join(rows)}) as v(id, ra, dec, key, n, first, last, flux)
-          where o.object_id = v.id`.execute(trx)
-      }
-    } else {
-      for (const object of touched) {
-        const { stream: _stream, ...changed } = values(object)
-        await trx.updateTable('dia_object').set(changed).where('object_id', '=', object.objectId!).execute()
+    const UPDATED = ['ra_deg', 'dec_deg', 'sky_key', 'n_detections', 'first_mjd', 'last_mjd', 'flux_sums'] as const
+    for (const group of chunks(touched, ROWS_PER_INSERT)) {
+      const insert = trx
+        .insertInto('dia_object')
+        .values(group.map((object) => ({ object_id: object.objectId!, ...values(object), created_at: now })))
+      if (kind === 'mysql') {
+        await insert.onDuplicateKeyUpdate(Object.fromEntries(UPDATED.map((column) => [column, sql`values(${sql.ref(column)})`]))).execute()
+      } else {
+        await insert
+          .onConflict((conflict) =>
+            conflict.column('object_id').doUpdateSet(Object.fromEntries(UPDATED.map((column) => [column, sql.ref(`excluded.${column}`)]))),
+          )
+          .execute()
       }
     }
     return ids
