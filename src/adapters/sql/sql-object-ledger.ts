@@ -176,7 +176,24 @@ class SqlObjectLedger implements ObjectLedger {
     const plan = this.#deps.associate(detections, candidates, radiusArcsec)
     const ids = await this.#writeObjects(trx, plan.objects)
     const objectIds = plan.assignment.map((at) => ids[at]!)
+    await this.#insertSources(trx, detections, objectIds)
+    return { objectIds, created: plan.objects.filter((object) => object.objectId === null).length }
+  }
+
+  async #insertSources(trx: Transaction<ObjectDatabase>, detections: readonly DetectionInput[], objectIds: number[]): Promise<void> {
     const now = toDbTimestamp(this.#backend.kind, new Date())
+    if (this.#backend.kind === 'postgres') {
+      // One statement of column arrays: a few bind parameters instead of 15 per row, which PostgreSQL parses much faster.
+      const column = <T>(pick: (detection: DetectionInput) => T): T[] => detections.map(pick)
+      await sql`insert into dia_source (object_id, image_id, stream, ra_deg, dec_deg, mjd, filter, psf_flux, psf_flux_err, snr,
+          real_bogus, kind, x, y, created_at)
+        select t.*, ${now}::timestamptz from unnest(${objectIds}::integer[], ${column((d) => d.imageId)}::integer[],
+          ${column((d) => d.stream)}::varchar[], ${column((d) => d.ra)}::float8[], ${column((d) => d.dec)}::float8[],
+          ${column((d) => d.mjd)}::float8[], ${column((d) => d.filter)}::varchar[], ${column((d) => d.psfFlux)}::float8[],
+          ${column((d) => d.psfFluxErr)}::float8[], ${column((d) => d.snr)}::float8[], ${column((d) => d.realBogus)}::float8[],
+          ${column((d) => d.kind)}::varchar[], ${column((d) => d.x)}::float8[], ${column((d) => d.y)}::float8[]) as t`.execute(trx)
+      return
+    }
     for (const group of chunks(
       detections.map((detection, index) => ({ detection, objectId: objectIds[index]! })),
       ROWS_PER_INSERT,
@@ -204,7 +221,6 @@ class SqlObjectLedger implements ObjectLedger {
         )
         .execute()
     }
-    return { objectIds, created: plan.objects.filter((object) => object.objectId === null).length }
   }
 
   /** Locks, in ascending order, every 0.1° band that a detection's cone reaches (runs of bands in one statement). */
