@@ -259,17 +259,29 @@ class SqlObjectLedger implements ObjectLedger {
     })
     const kind = this.#backend.kind
     const now = toDbTimestamp(kind, new Date())
-    for (const group of chunks(fresh, ROWS_PER_INSERT)) {
-      if (kind === 'postgres') {
-        // Ids from the identity's sequence first: rows and ids pair up without relying on RETURNING's order.
+    if (kind === 'postgres') {
+      // Ids from the identity's sequence first, so rows and ids pair up without relying on RETURNING's order; then
+      // every object, new and touched, in one upsert of column arrays.
+      if (fresh.length > 0) {
         const { rows } = await sql<{ id: number | string }>`select nextval(pg_get_serial_sequence('dia_object', 'object_id')) as id
-          from generate_series(1, ${group.length}::integer)`.execute(trx)
-        group.forEach(({ at }, index) => (ids[at] = toNumber(rows[index]!.id)))
-        await trx
-          .insertInto('dia_object')
-          .values(group.map(({ object, at }) => ({ object_id: ids[at]!, ...values(object), created_at: now })))
-          .execute()
-      } else if (kind === 'sqlite' || (await this.#mysqlConsecutiveIds(trx))) {
+          from generate_series(1, ${fresh.length}::integer)`.execute(trx)
+        fresh.forEach(({ at }, index) => (ids[at] = toNumber(rows[index]!.id)))
+      }
+      const rows = objects.map(values)
+      const column = <T>(pick: (row: ObjectValues) => T): T[] => rows.map(pick)
+      await sql`insert into dia_object (object_id, ra_deg, dec_deg, sky_key, n_detections, first_mjd, last_mjd, stream, flux_sums,
+          created_at)
+        select t.*, ${now}::timestamptz from unnest(${ids}::integer[], ${column((r) => r.ra_deg)}::float8[],
+          ${column((r) => r.dec_deg)}::float8[], ${column((r) => r.sky_key)}::integer[], ${column((r) => r.n_detections)}::integer[],
+          ${column((r) => r.first_mjd)}::float8[], ${column((r) => r.last_mjd)}::float8[], ${column((r) => r.stream)}::varchar[],
+          ${column((r) => r.flux_sums)}::varchar[]) as t
+        on conflict (object_id) do update set ra_deg = excluded.ra_deg, dec_deg = excluded.dec_deg, sky_key = excluded.sky_key,
+          n_detections = excluded.n_detections, first_mjd = excluded.first_mjd, last_mjd = excluded.last_mjd,
+          flux_sums = excluded.flux_sums`.execute(trx)
+      return ids
+    }
+    for (const group of chunks(fresh, ROWS_PER_INSERT)) {
+      if (kind === 'sqlite' || (await this.#mysqlConsecutiveIds(trx))) {
         const [result] = await trx
           .insertInto('dia_object')
           .values(group.map(({ object }) => ({ ...values(object), created_at: now })))
