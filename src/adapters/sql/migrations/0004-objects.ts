@@ -94,6 +94,8 @@ export function objectsMigration(kind: SqlDialectKind): Migration {
         .$call(tableOptions(kind))
         .execute()
       await db.schema.createIndex('watchlist_cone_sky_key_idx').on('watchlist_cone').column('sky_key').execute()
+      // max(radius_arcsec), the widest cone a match must look around, from the index instead of a scan.
+      await db.schema.createIndex('watchlist_cone_radius_idx').on('watchlist_cone').column('radius_arcsec').execute()
       await db.schema.createIndex('watchlist_cone_watchlist_idx').on('watchlist_cone').column('watchlist_id').execute()
     },
   }
