@@ -37,6 +37,7 @@ const COMMAND_MODULES: readonly { names: readonly string[]; load: () => Promise<
     names: ['deliveries', 'replay', 'deliver'],
     load: async () => [(await import('./commands/deliveries-command.js')).registerDeliveriesCommand],
   },
+  { names: ['watchlist'], load: async () => [(await import('./commands/watchlist-command.js')).registerWatchlistCommand] },
 ]
 
 /**

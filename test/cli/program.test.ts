@@ -44,6 +44,7 @@ describe('imgpipe program', () => {
       'deliveries',
       'replay',
       'deliver',
+      'watchlist',
     ])
   })
 
@@ -73,8 +74,8 @@ describe('start-up', () => {
     expect(await names('--log-level', 'info', 'db', 'counts')).toEqual(['db'])
     expect(await names('subscription', 'list')).toEqual(['subscriber', 'subscription'])
     expect(await names('--version')).toEqual([])
-    expect(await names('--help')).toHaveLength(17)
-    expect(await names('frobnicate')).toHaveLength(17)
+    expect(await names('--help')).toHaveLength(18)
+    expect(await names('frobnicate')).toHaveLength(18)
   })
 
   // Each call paid for Fastify, sharp and nodemailer, imported by the web, view and subscription commands: a

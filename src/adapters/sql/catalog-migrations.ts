@@ -7,6 +7,8 @@ import { nullableDifferenceKeyMigration } from './migrations/0002-nullable-diffe
 import { DELIVERY_TABLES_CHILDREN_FIRST } from './subscription-schema.js'
 import { subscriptionsMigration } from './migrations/0003-subscriptions.js'
 import type { SqlDialectKind } from './sql-dialect.js'
+import { objectsMigration } from './migrations/0004-objects.js'
+import { OBJECT_TABLES_CHILDREN_FIRST } from './object-schema.js'
 
 /**
  * Versioned, forward-only migrations run by Kysely's `Migrator`. Its lock (GET_LOCK on MySQL, an advisory
@@ -25,6 +27,7 @@ export function catalogMigrations(kind: SqlDialectKind): Record<string, Migratio
     '0001-initial': initialMigration(kind),
     '0002-nullable-difference-key': nullableDifferenceKeyMigration(kind),
     '0003-subscriptions': subscriptionsMigration(kind),
+    '0004-objects': objectsMigration(kind),
   }
 }
 
@@ -55,7 +58,13 @@ export async function migrateCatalog(db: Kysely<unknown>, kind: SqlDialectKind):
 
 /** Drops the catalog's tables (children first) and the migration history: `reset()` migrates again after. */
 export async function dropCatalog(db: Kysely<unknown>): Promise<void> {
-  for (const table of [...DELIVERY_TABLES_CHILDREN_FIRST, ...TABLES_CHILDREN_FIRST, MIGRATION_TABLE, MIGRATION_LOCK_TABLE]) {
+  for (const table of [
+    ...OBJECT_TABLES_CHILDREN_FIRST,
+    ...DELIVERY_TABLES_CHILDREN_FIRST,
+    ...TABLES_CHILDREN_FIRST,
+    MIGRATION_TABLE,
+    MIGRATION_LOCK_TABLE,
+  ]) {
     await db.schema.dropTable(table).ifExists().execute()
   }
 }

@@ -27,6 +27,8 @@ import type {
   PipelineCounts,
 } from '../../core/types.js'
 import type { Subscriptions } from '../../core/ports/subscriptions.js'
+import type { ObjectLedger, ObjectLedgerDeps } from '../../core/ports/object-ledger.js'
+import { createSqlObjectLedger } from './sql-object-ledger.js'
 import { dropCatalog, migrateCatalog } from './catalog-migrations.js'
 import { createSqlSubscriptions } from './sql-subscriptions.js'
 import { deliveryDb } from './subscription-schema.js'
@@ -63,6 +65,8 @@ export interface SqlCatalog extends Catalog {
   readonly dialect: SqlDialectKind
   /** Subscribers, subscriptions and alert receivers, on the same database. */
   readonly subscriptions: Subscriptions
+  /** Objects, their detections and watchlists, on the same database (the pure sky functions injected). */
+  objectLedger(deps: ObjectLedgerDeps): ObjectLedger
 }
 
 /** Immediate retries of an idempotent write that lost a deadlock or serialization race. */
@@ -91,6 +95,10 @@ class SqlCatalogImpl implements SqlCatalog {
     this.description = backend.description
     this.dialect = backend.kind
     this.subscriptions = createSqlSubscriptions({ ...backend, isClosed: () => this.#closed })
+  }
+
+  objectLedger(deps: ObjectLedgerDeps): ObjectLedger {
+    return createSqlObjectLedger({ ...this.#backend, isClosed: () => this.#closed }, deps)
   }
 
   /** Every public method runs here: closed check and mapping of driver errors to ours. */

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3'
 import { Kysely, SqliteDialect } from 'kysely'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { DELIVERY_TABLES_CHILDREN_FIRST } from '../../../src/adapters/sql/subscription-schema.js'
+import { OBJECT_TABLES_CHILDREN_FIRST } from '../../../src/adapters/sql/object-schema.js'
 import {
   catalogMigrations,
   dropCatalog,
@@ -38,7 +39,12 @@ describe('catalog migrations', () => {
   })
 
   it('applies pending migrations once and records them in imgpipe_migration, not in Kysely defaults', async () => {
-    expect(await migrateCatalog(db, 'sqlite')).toEqual(['0001-initial', '0002-nullable-difference-key', '0003-subscriptions'])
+    expect(await migrateCatalog(db, 'sqlite')).toEqual([
+      '0001-initial',
+      '0002-nullable-difference-key',
+      '0003-subscriptions',
+      '0004-objects',
+    ])
     expect(await migrateCatalog(db, 'sqlite')).toEqual([])
     expect(tables()).toEqual(
       [
@@ -46,6 +52,7 @@ describe('catalog migrations', () => {
         'image_event_alert',
         'image_metadata',
         ...DELIVERY_TABLES_CHILDREN_FIRST,
+        ...OBJECT_TABLES_CHILDREN_FIRST,
         MIGRATION_TABLE,
         MIGRATION_LOCK_TABLE,
       ].sort(),
@@ -54,6 +61,7 @@ describe('catalog migrations', () => {
       { name: '0001-initial' },
       { name: '0002-nullable-difference-key' },
       { name: '0003-subscriptions' },
+      { name: '0004-objects' },
     ])
   })
 
@@ -72,7 +80,12 @@ describe('catalog migrations', () => {
     await dropCatalog(db)
     expect(tables()).toEqual([])
     await dropCatalog(db) // nothing left to drop: still fine
-    expect(await migrateCatalog(db, 'sqlite')).toEqual(['0001-initial', '0002-nullable-difference-key', '0003-subscriptions'])
+    expect(await migrateCatalog(db, 'sqlite')).toEqual([
+      '0001-initial',
+      '0002-nullable-difference-key',
+      '0003-subscriptions',
+      '0004-objects',
+    ])
     expect(raw.prepare('SELECT count(*) AS n FROM image_metadata').get()).toEqual({ n: 0 })
   })
 

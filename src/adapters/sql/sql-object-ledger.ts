@@ -1,0 +1,526 @@
+import { sql } from 'kysely'
+import type { Kysely, Transaction } from 'kysely'
+import { ClosedError, UsageError } from '../../core/errors.js'
+import type {
+  AssociationOptions,
+  AssociationOutcome,
+  DetectionInput,
+  DiaObjectRecord,
+  DiaSourceRecord,
+  InclusiveKeyRange,
+  NewWatchlistCone,
+  ObjectLedger,
+  ObjectLedgerDeps,
+  ObjectState,
+  WatchlistCone,
+  WatchlistRecord,
+} from '../../core/ports/object-ledger.js'
+import type { CatalogDatabase } from './catalog-schema.js'
+import { lockZoneOf, objectDb } from './object-schema.js'
+import type { ObjectDatabase } from './object-schema.js'
+import { toNumber } from './row-mappers.js'
+import { toDbTimestamp } from './sql-dialect.js'
+import type { SqlDialectKind } from './sql-dialect.js'
+import { classifyDriverError, toCatalogError } from './sql-errors.js'
+import type { DriverErrorClassifier } from './sql-errors.js'
+
+/** What the SQL catalog shares with its ObjectLedger. */
+export interface ObjectLedgerBackend {
+  readonly kind: SqlDialectKind
+  readonly description: string
+  readonly db: Kysely<CatalogDatabase>
+  readonly classifyError: DriverErrorClassifier
+  isClosed(): boolean
+}
+
+/** A lost deadlock or serialization race reruns the whole batch: nothing of it was committed. */
+const CONTENTION_ATTEMPTS = 5
+/** Key ranges closer than this many cells are read as one: fewer, slightly wider range scans. */
+const RANGE_GAP_CELLS = 32
+const RANGES_PER_QUERY = 100
+const ROWS_PER_INSERT = 400
+
+type Db = Kysely<ObjectDatabase>
+
+function mergeWithGap(ranges: InclusiveKeyRange[], gap: number): InclusiveKeyRange[] {
+  const sorted = ranges.slice().sort((a, b) => a.lo - b.lo)
+  const merged: { lo: number; hi: number }[] = []
+  for (const range of sorted) {
+    const last = merged[merged.length - 1]
+    if (last !== undefined && range.lo <= last.hi + gap) last.hi = Math.max(last.hi, range.hi)
+    else merged.push({ lo: range.lo, hi: range.hi })
+  }
+  return merged
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = []
+  for (let at = 0; at < items.length; at += size) out.push(items.slice(at, at + size))
+  return out
+}
+
+interface ObjectRow {
+  object_id: number | string
+  ra_deg: number
+  dec_deg: number
+  n_detections: number | string
+  first_mjd: number
+  last_mjd: number
+  stream: string
+  flux_sums: string
+}
+
+function toObject(row: ObjectRow): DiaObjectRecord {
+  return {
+    objectId: toNumber(row.object_id),
+    ra: Number(row.ra_deg),
+    dec: Number(row.dec_deg),
+    nDetections: toNumber(row.n_detections),
+    firstMjd: Number(row.first_mjd),
+    lastMjd: Number(row.last_mjd),
+    stream: row.stream,
+    fluxes: JSON.parse(row.flux_sums) as DiaObjectRecord['fluxes'],
+  }
+}
+
+interface ObjectValues {
+  ra_deg: number
+  dec_deg: number
+  sky_key: number
+  n_detections: number
+  first_mjd: number
+  last_mjd: number
+  stream: string
+  flux_sums: string
+}
+
+const OBJECT_COLUMNS = ['object_id', 'ra_deg', 'dec_deg', 'n_detections', 'first_mjd', 'last_mjd', 'stream', 'flux_sums'] as const
+
+export function createSqlObjectLedger(backend: ObjectLedgerBackend, deps: ObjectLedgerDeps): ObjectLedger {
+  return new SqlObjectLedger(backend, deps)
+}
+
+/**
+ * The ObjectLedger on the catalog's database. Concurrency: a batch first locks the 0.1° declination bands
+ * (`dia_zone_lock` rows, in ascending order) around every detection, then reads the objects near them, decides,
+ * and writes, all in one transaction. Two batches that could create an object for the same source both need the
+ * band holding that source, so the second waits and then reads the first one's object (read committed on the
+ * servers; SQLite's BEGIN IMMEDIATE serialises writers anyway). A deadlock between bands reruns the batch.
+ */
+class SqlObjectLedger implements ObjectLedger {
+  readonly #backend: ObjectLedgerBackend
+  readonly #deps: ObjectLedgerDeps
+  #consecutiveIds: Promise<boolean> | undefined
+
+  constructor(backend: ObjectLedgerBackend, deps: ObjectLedgerDeps) {
+    this.#backend = backend
+    this.#deps = deps
+  }
+
+  async #run<T>(operation: string, work: (db: Db) => Promise<T>, retries = 1): Promise<T> {
+    const backend = this.#backend
+    for (let attempt = 1; ; attempt += 1) {
+      if (backend.isClosed()) throw new ClosedError('catalog')
+      try {
+        return await work(objectDb(backend.db))
+      } catch (error) {
+        if (backend.isClosed()) throw new ClosedError('catalog')
+        if (attempt < retries && classifyDriverError(error, backend.classifyError) === 'contention') continue
+        throw toCatalogError(error, backend.classifyError, `objects ${operation} (${backend.description})`)
+      }
+    }
+  }
+
+  #transaction<T>(db: Db, work: (trx: Transaction<ObjectDatabase>) => Promise<T>): Promise<T> {
+    const builder = db.transaction()
+    return (this.#backend.kind === 'sqlite' ? builder : builder.setIsolationLevel('read committed')).execute(work)
+  }
+
+  associate(detections: readonly DetectionInput[], options: AssociationOptions = {}): Promise<AssociationOutcome> {
+    const radiusArcsec = options.radiusArcsec ?? 1
+    if (!(radiusArcsec > 0 && radiusArcsec <= 3600)) throw new UsageError(`association radius must be in (0, 3600]″, got ${radiusArcsec}`)
+    for (const detection of detections) {
+      if (!Number.isFinite(detection.ra) || !(Math.abs(detection.dec) <= 90) || !Number.isFinite(detection.mjd)) {
+        throw new UsageError(`detection at (${detection.ra}, ${detection.dec}, MJD ${detection.mjd}) has no valid position or time`)
+      }
+    }
+    if (detections.length === 0) return Promise.resolve({ objectIds: [], created: 0 })
+    const radiusDeg = radiusArcsec / 3600
+    return this.#run(
+      'associate',
+      (db) => this.#transaction(db, (trx) => this.#associateIn(trx, detections, radiusDeg, radiusArcsec)),
+      CONTENTION_ATTEMPTS,
+    )
+  }
+
+  async #associateIn(
+    trx: Transaction<ObjectDatabase>,
+    detections: readonly DetectionInput[],
+    radiusDeg: number,
+    radiusArcsec: number,
+  ): Promise<AssociationOutcome> {
+    await this.#lockBands(trx, detections, radiusDeg)
+    const ranges = mergeWithGap(
+      detections.flatMap((detection) => this.#deps.coneRanges(detection.ra, detection.dec, radiusDeg)),
+      RANGE_GAP_CELLS,
+    )
+    const candidates: DiaObjectRecord[] = []
+    for (const group of chunks(ranges, RANGES_PER_QUERY)) {
+      const rows = await trx
+        .selectFrom('dia_object')
+        .select(OBJECT_COLUMNS)
+        .where((eb) => eb.or(group.map((range) => eb.between('sky_key', range.lo, range.hi))))
+        .execute()
+      for (const row of rows) candidates.push(toObject(row))
+    }
+    const plan = this.#deps.associate(detections, candidates, radiusArcsec)
+    const ids = await this.#writeObjects(trx, plan.objects)
+    const objectIds = plan.assignment.map((at) => ids[at]!)
+    await this.#insertSources(trx, detections, objectIds)
+    return { objectIds, created: plan.objects.filter((object) => object.objectId === null).length }
+  }
+
+  async #insertSources(trx: Transaction<ObjectDatabase>, detections: readonly DetectionInput[], objectIds: number[]): Promise<void> {
+    const now = toDbTimestamp(this.#backend.kind, new Date())
+    if (this.#backend.kind === 'postgres') {
+      // One statement of column arrays: a few bind parameters instead of 15 per row, which PostgreSQL parses much faster.
+      const column = <T>(pick: (detection: DetectionInput) => T): T[] => detections.map(pick)
+      await sql`insert into dia_source (object_id, image_id, stream, ra_deg, dec_deg, mjd, filter, psf_flux, psf_flux_err, snr,
+          real_bogus, kind, x, y, created_at)
+        select t.*, ${now}::timestamptz from unnest(${objectIds}::integer[], ${column((d) => d.imageId)}::integer[],
+          ${column((d) => d.stream)}::varchar[], ${column((d) => d.ra)}::float8[], ${column((d) => d.dec)}::float8[],
+          ${column((d) => d.mjd)}::float8[], ${column((d) => d.filter)}::varchar[], ${column((d) => d.psfFlux)}::float8[],
+          ${column((d) => d.psfFluxErr)}::float8[], ${column((d) => d.snr)}::float8[], ${column((d) => d.realBogus)}::float8[],
+          ${column((d) => d.kind)}::varchar[], ${column((d) => d.x)}::float8[], ${column((d) => d.y)}::float8[]) as t`.execute(trx)
+      return
+    }
+    for (const group of chunks(
+      detections.map((detection, index) => ({ detection, objectId: objectIds[index]! })),
+      ROWS_PER_INSERT,
+    )) {
+      await trx
+        .insertInto('dia_source')
+        .values(
+          group.map(({ detection, objectId }) => ({
+            object_id: objectId,
+            image_id: detection.imageId,
+            stream: detection.stream,
+            ra_deg: detection.ra,
+            dec_deg: detection.dec,
+            mjd: detection.mjd,
+            filter: detection.filter,
+            psf_flux: detection.psfFlux,
+            psf_flux_err: detection.psfFluxErr,
+            snr: detection.snr,
+            real_bogus: detection.realBogus,
+            kind: detection.kind,
+            x: detection.x,
+            y: detection.y,
+            created_at: now,
+          })),
+        )
+        .execute()
+    }
+  }
+
+  /** Locks, in ascending order, every 0.1° band that a detection's cone reaches (runs of bands in one statement). */
+  async #lockBands(trx: Transaction<ObjectDatabase>, detections: readonly DetectionInput[], radiusDeg: number): Promise<void> {
+    const bands = new Set<number>()
+    for (const detection of detections) {
+      for (let band = lockZoneOf(detection.dec - radiusDeg); band <= lockZoneOf(detection.dec + radiusDeg); band++) bands.add(band)
+    }
+    const sorted = [...bands].sort((a, b) => a - b)
+    let start = 0
+    for (let at = 1; at <= sorted.length; at++) {
+      if (at < sorted.length && sorted[at] === sorted[at - 1]! + 1) continue
+      await trx
+        .updateTable('dia_zone_lock')
+        .set({ version: sql<number>`version + 1` })
+        .where('zone', '>=', sorted[start]!)
+        .where('zone', '<=', sorted[at - 1]!)
+        .execute()
+      start = at
+    }
+  }
+
+  /** Inserts the new objects and updates the touched ones; returns the id of every object of the plan. */
+  async #writeObjects(trx: Transaction<ObjectDatabase>, objects: readonly ObjectState[]): Promise<number[]> {
+    const ids = objects.map((object) => object.objectId ?? -1)
+    const fresh = objects.map((object, at) => ({ object, at })).filter(({ object }) => object.objectId === null)
+    const values = (object: ObjectState): ObjectValues => ({
+      ra_deg: object.ra,
+      dec_deg: object.dec,
+      sky_key: this.#deps.skyKey(object.ra, object.dec),
+      n_detections: object.nDetections,
+      first_mjd: object.firstMjd,
+      last_mjd: object.lastMjd,
+      stream: object.stream,
+      flux_sums: JSON.stringify(object.fluxes),
+    })
+    const kind = this.#backend.kind
+    const now = toDbTimestamp(kind, new Date())
+    if (kind === 'postgres') {
+      // Ids from the identity's sequence first, so rows and ids pair up without relying on RETURNING's order; then
+      // every object, new and touched, in one upsert of column arrays.
+      if (fresh.length > 0) {
+        const { rows } = await sql<{ id: number | string }>`select nextval(pg_get_serial_sequence('dia_object', 'object_id')) as id
+          from generate_series(1, ${fresh.length}::integer)`.execute(trx)
+        fresh.forEach(({ at }, index) => (ids[at] = toNumber(rows[index]!.id)))
+      }
+      const rows = objects.map(values)
+      const column = <T>(pick: (row: ObjectValues) => T): T[] => rows.map(pick)
+      await sql`insert into dia_object (object_id, ra_deg, dec_deg, sky_key, n_detections, first_mjd, last_mjd, stream, flux_sums,
+          created_at)
+        select t.*, ${now}::timestamptz from unnest(${ids}::integer[], ${column((r) => r.ra_deg)}::float8[],
+          ${column((r) => r.dec_deg)}::float8[], ${column((r) => r.sky_key)}::integer[], ${column((r) => r.n_detections)}::integer[],
+          ${column((r) => r.first_mjd)}::float8[], ${column((r) => r.last_mjd)}::float8[], ${column((r) => r.stream)}::varchar[],
+          ${column((r) => r.flux_sums)}::varchar[]) as t
+        on conflict (object_id) do update set ra_deg = excluded.ra_deg, dec_deg = excluded.dec_deg, sky_key = excluded.sky_key,
+          n_detections = excluded.n_detections, first_mjd = excluded.first_mjd, last_mjd = excluded.last_mjd,
+          flux_sums = excluded.flux_sums`.execute(trx)
+      return ids
+    }
+    for (const group of chunks(fresh, ROWS_PER_INSERT)) {
+      if (kind === 'sqlite' || (await this.#mysqlConsecutiveIds(trx))) {
+        const [result] = await trx
+          .insertInto('dia_object')
+          .values(group.map(({ object }) => ({ ...values(object), created_at: now })))
+          .execute()
+        // One multi-row statement numbers its rows consecutively: SQLite under its write lock (insertId is the last
+        // row), MySQL/MariaDB with innodb_autoinc_lock_mode 0 or 1 (insertId is the first row).
+        const reported = toNumber(result!.insertId!)
+        const first = kind === 'sqlite' ? reported - group.length + 1 : reported
+        group.forEach(({ at }, index) => (ids[at] = first + index))
+      } else {
+        for (const { object, at } of group) {
+          const [result] = await trx
+            .insertInto('dia_object')
+            .values({ ...values(object), created_at: now })
+            .execute()
+          ids[at] = toNumber(result!.insertId!)
+        }
+      }
+    }
+    // Existing objects: one multi-row upsert per chunk (every row exists, so each takes the update branch) instead of
+    // an UPDATE per object; the updated columns are the association's, never stream or created_at.
+    const touched = objects.filter((object) => object.objectId !== null)
+    const UPDATED = ['ra_deg', 'dec_deg', 'sky_key', 'n_detections', 'first_mjd', 'last_mjd', 'flux_sums'] as const
+    for (const group of chunks(touched, ROWS_PER_INSERT)) {
+      const insert = trx
+        .insertInto('dia_object')
+        .values(group.map((object) => ({ object_id: object.objectId!, ...values(object), created_at: now })))
+      if (kind === 'mysql') {
+        await insert.onDuplicateKeyUpdate(Object.fromEntries(UPDATED.map((column) => [column, sql`values(${sql.ref(column)})`]))).execute()
+      } else {
+        await insert
+          .onConflict((conflict) =>
+            conflict.column('object_id').doUpdateSet(Object.fromEntries(UPDATED.map((column) => [column, sql.ref(`excluded.${column}`)]))),
+          )
+          .execute()
+      }
+    }
+    return ids
+  }
+
+  #mysqlConsecutiveIds(trx: Transaction<ObjectDatabase>): Promise<boolean> {
+    this.#consecutiveIds ??= sql<{ mode: number | string }>`select @@innodb_autoinc_lock_mode as mode`
+      .execute(trx)
+      .then(({ rows }) => toNumber(rows[0]!.mode) <= 1)
+      .catch(() => false)
+    return this.#consecutiveIds
+  }
+
+  object(objectId: number): Promise<DiaObjectRecord | null> {
+    return this.#run('object', async (db) => {
+      const row = await db.selectFrom('dia_object').select(OBJECT_COLUMNS).where('object_id', '=', objectId).executeTakeFirst()
+      return row === undefined ? null : toObject(row)
+    })
+  }
+
+  history(objectId: number): Promise<DiaSourceRecord[]> {
+    return this.#run('history', async (db) => {
+      const rows = await db
+        .selectFrom('dia_source')
+        .selectAll()
+        .where('object_id', '=', objectId)
+        .orderBy('mjd')
+        .orderBy('source_id')
+        .execute()
+      return rows.map((row) => ({
+        sourceId: toNumber(row.source_id),
+        objectId: toNumber(row.object_id),
+        imageId: row.image_id === null ? null : toNumber(row.image_id),
+        stream: row.stream,
+        ra: Number(row.ra_deg),
+        dec: Number(row.dec_deg),
+        mjd: Number(row.mjd),
+        filter: row.filter,
+        psfFlux: Number(row.psf_flux),
+        psfFluxErr: Number(row.psf_flux_err),
+        snr: Number(row.snr),
+        realBogus: Number(row.real_bogus),
+        kind: row.kind,
+        x: Number(row.x),
+        y: Number(row.y),
+      }))
+    })
+  }
+
+  objectsNear(ra: number, dec: number, radiusArcsec: number): Promise<DiaObjectRecord[]> {
+    return this.#run('objectsNear', async (db) => {
+      const ranges = this.#deps.coneRanges(ra, dec, radiusArcsec / 3600)
+      const rows = await db
+        .selectFrom('dia_object')
+        .select(OBJECT_COLUMNS)
+        .where((eb) => eb.or(ranges.map((range) => eb.between('sky_key', range.lo, range.hi))))
+        .execute()
+      const found = rows.map(toObject).map((object) => ({ object, distance: distanceArcsec(ra, dec, object.ra, object.dec) }))
+      return found
+        .filter(({ distance }) => distance <= radiusArcsec)
+        .sort((a, b) => a.distance - b.distance || a.object.objectId - b.object.objectId)
+        .map(({ object }) => object)
+    })
+  }
+
+  addWatchlist(name: string, cones: readonly NewWatchlistCone[]): Promise<WatchlistRecord> {
+    if (cones.length === 0) throw new UsageError(`watchlist ${name}: no cones`)
+    return this.#run('addWatchlist', (db) =>
+      db.transaction().execute(async (trx) => {
+        const createdAt = new Date()
+        const [result] = await trx
+          .insertInto('watchlist')
+          .values({ name, created_at: toDbTimestamp(this.#backend.kind, createdAt) })
+          .$if(this.#backend.kind === 'postgres', (query) => query.returning('watchlist_id'))
+          .execute()
+        const row = result as { watchlist_id?: number | string; insertId?: bigint }
+        const watchlistId = toNumber(row.watchlist_id ?? row.insertId!)
+        for (const group of chunks(cones, ROWS_PER_INSERT)) {
+          await trx
+            .insertInto('watchlist_cone')
+            .values(
+              group.map((cone) => ({
+                watchlist_id: watchlistId,
+                name: cone.name,
+                ra_deg: cone.ra,
+                dec_deg: cone.dec,
+                radius_arcsec: cone.radiusArcsec,
+                sky_key: this.#deps.skyKey(cone.ra, cone.dec),
+              })),
+            )
+            .execute()
+        }
+        return { watchlistId, name, cones: cones.length, createdAt }
+      }),
+    )
+  }
+
+  listWatchlists(): Promise<WatchlistRecord[]> {
+    return this.#run('listWatchlists', async (db) => {
+      const rows = await db
+        .selectFrom('watchlist')
+        .leftJoin('watchlist_cone', 'watchlist_cone.watchlist_id', 'watchlist.watchlist_id')
+        .select((eb) => [
+          'watchlist.watchlist_id',
+          'watchlist.name',
+          'watchlist.created_at',
+          eb.fn.count('watchlist_cone.cone_id').as('cones'),
+        ])
+        .groupBy(['watchlist.watchlist_id', 'watchlist.name', 'watchlist.created_at'])
+        .orderBy('watchlist.name')
+        .execute()
+      return rows.map((row) => ({
+        watchlistId: toNumber(row.watchlist_id),
+        name: row.name,
+        cones: toNumber(row.cones as number | string),
+        createdAt: new Date(row.created_at),
+      }))
+    })
+  }
+
+  removeWatchlist(which: number | string): Promise<boolean> {
+    return this.#run('removeWatchlist', async (db) => {
+      const found = await db
+        .selectFrom('watchlist')
+        .select('watchlist_id')
+        .where(typeof which === 'number' ? 'watchlist_id' : 'name', '=', which)
+        .executeTakeFirst()
+      if (found === undefined) return false
+      // Cones first: the cascade needs foreign keys on, which a SQLite connection may not have.
+      await db.transaction().execute(async (trx) => {
+        await trx.deleteFrom('watchlist_cone').where('watchlist_id', '=', found.watchlist_id).execute()
+        await trx.deleteFrom('watchlist').where('watchlist_id', '=', found.watchlist_id).execute()
+      })
+      return true
+    })
+  }
+
+  watchlistCones(): Promise<WatchlistCone[]> {
+    return this.#run('watchlistCones', async (db) => {
+      const rows = await this.#coneQuery(db).orderBy('watchlist_cone.cone_id').execute()
+      return rows.map(toCone)
+    })
+  }
+
+  matchWatchlists(ra: number, dec: number): Promise<WatchlistCone[]> {
+    return this.#run('matchWatchlists', async (db) => {
+      const widest = await db
+        .selectFrom('watchlist_cone')
+        .select((eb) => eb.fn.max('radius_arcsec').as('widest'))
+        .executeTakeFirst()
+      const radius = Number(widest?.widest ?? 0)
+      if (!(radius > 0)) return []
+      const ranges = this.#deps.coneRanges(ra, dec, radius / 3600)
+      const rows = await this.#coneQuery(db)
+        .where((eb) => eb.or(ranges.map((range) => eb.between('watchlist_cone.sky_key', range.lo, range.hi))))
+        .orderBy('watchlist_cone.cone_id')
+        .execute()
+      return rows.map(toCone).filter((cone) => distanceArcsec(ra, dec, cone.ra, cone.dec) <= cone.radiusArcsec)
+    })
+  }
+
+  #coneQuery(db: Db) {
+    return db
+      .selectFrom('watchlist_cone')
+      .innerJoin('watchlist', 'watchlist.watchlist_id', 'watchlist_cone.watchlist_id')
+      .select([
+        'watchlist_cone.cone_id',
+        'watchlist_cone.watchlist_id',
+        'watchlist.name as watchlist',
+        'watchlist_cone.name',
+        'watchlist_cone.ra_deg',
+        'watchlist_cone.dec_deg',
+        'watchlist_cone.radius_arcsec',
+      ])
+  }
+}
+
+function toCone(row: {
+  cone_id: number
+  watchlist_id: number
+  watchlist: string
+  name: string
+  ra_deg: number
+  dec_deg: number
+  radius_arcsec: number
+}): WatchlistCone {
+  return {
+    coneId: toNumber(row.cone_id),
+    watchlistId: toNumber(row.watchlist_id),
+    watchlist: row.watchlist,
+    name: row.name,
+    ra: Number(row.ra_deg),
+    dec: Number(row.dec_deg),
+    radiusArcsec: Number(row.radius_arcsec),
+  }
+}
+
+const RAD = Math.PI / 180
+
+/** Vincenty great-circle distance in arcseconds (adapters cannot import the sky index's own). */
+function distanceArcsec(ra1: number, dec1: number, ra2: number, dec2: number): number {
+  const dra = (ra2 - ra1) * RAD
+  const [s1, c1, s2, c2] = [Math.sin(dec1 * RAD), Math.cos(dec1 * RAD), Math.sin(dec2 * RAD), Math.cos(dec2 * RAD)]
+  const a = c2 * Math.sin(dra)
+  const b = c1 * s2 - s1 * c2 * Math.cos(dra)
+  return (Math.atan2(Math.hypot(a, b), s1 * s2 + c1 * c2 * Math.cos(dra)) / RAD) * 3600
+}
