@@ -77,7 +77,10 @@ describe('pipeline summaries count what happened to deliveries', () => {
     expect(listed.stdout).toMatch(/ada-hook/)
     expect(listed.stdout).toMatch(/\bada\b/)
     const rows = JSON.parse((await runCli(['deliveries', 'list', '--json'], env)).stdout) as { subscription: string; subscriber: string }[]
-    expect(rows.map((row) => [row.subscription, row.subscriber])).toEqual([['ada-hook', 'ada']])
+    expect(rows.map((row) => [row.subscription, row.subscriber])).toEqual([
+      ['ada-hook', 'ada'],
+      ['ada-hook', 'ada'],
+    ])
   })
 
   it('counts delivered ones per channel and exits 0 when the target accepts them', async () => {

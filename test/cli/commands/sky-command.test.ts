@@ -48,8 +48,8 @@ describe('imgpipe sky make', () => {
 
   it('writes frames fitsverify accepts', async () => {
     expect((await runCli(['sky', 'make', dir, '--frames', '1', '--size', '64', '--stars', '5'], cleanEnv())).code).toBe(0)
-    const report = await runTool('fitsverify', ['-q', path.join(dir, 'field-a_0001.fits')])
-    expect(report.output).toMatch(/0 warnings and 0 errors/)
+    const report = await runTool('fitsverify', [path.join(dir, 'field-a_0001.fits')])
+    expect(report.output).toContain('Verification found 0 warning(s) and 0 error(s).')
   })
 
   it('refuses a size beyond its limit with a usage error', async () => {
