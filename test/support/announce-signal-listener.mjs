@@ -4,9 +4,11 @@
 const on = process.on.bind(process)
 let announced = false
 process.on = (event, listener) => {
+  // Listen first, then announce: a signal sent on the announcement must find the listener in place.
+  const result = on(event, listener)
   if (event === 'SIGTERM' && !announced) {
     announced = true
     process.stderr.write('test: listening for SIGTERM\n')
   }
-  return on(event, listener)
+  return result
 }

@@ -62,8 +62,9 @@ beforeAll(async () => {
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`))
   page.on('requestfailed', (request) => {
     // The event stream is cut when the page navigates away; that is not a failure of the page.
-    // So is a lazy thumbnail still loading when the page navigates away.
-    if (request.url().includes('/thumbnails/') && request.failure()?.errorText === 'net::ERR_ABORTED') return
+    // So is a lazy thumbnail or the favicon still loading when the page navigates away (the browser aborts them).
+    const aborted = request.failure()?.errorText === 'net::ERR_ABORTED'
+    if (aborted && (request.url().includes('/thumbnails/') || request.url().includes('/assets/favicon'))) return
     if (!request.url().includes('/events')) problems.push(`request failed: ${request.url()} (${request.failure()?.errorText})`)
   })
 })
@@ -389,6 +390,9 @@ describe.skipIf(!available)('the ways around the viewer in chromium (screenshots
       'Colour tint',
     ])
     await page.screenshot({ path: path.join(repoRoot, SHOTS.deliveries), fullPage: true })
-    expect(problems.filter((problem) => !/status of 400/.test(problem))).toEqual([])
+    expect(
+      problems.filter((problem) => !/status of 400/.test(problem)),
+      problems.join('\n'),
+    ).toEqual([])
   })
 })
