@@ -14,7 +14,7 @@ import { readWcs, type Wcs } from '../wcs/wcs.js'
 import { estimateBackground, subtractBackground } from './background.js'
 import { detectSources } from './detect.js'
 import { injectFakes, recoverFakes, type CompletenessBin, type FakeSource } from './fakes.js'
-import { measureOne, measureSources } from './measure.js'
+import { measureOne, measureSources, type Measurement } from './measure.js'
 import { measurePsf } from './psf-measure.js'
 import type { PsfModel } from './psf-model.js'
 import { REAL_BOGUS_THRESHOLD, realBogusOptions, realBogusScore } from './real-bogus.js'
@@ -36,20 +36,10 @@ export interface ReferenceInput {
 
 export type TransientKind = 'new_source' | 'brightening' | 'fading'
 
-export interface DiaSource {
-  readonly x: number
-  readonly y: number
+/** A detection on the difference image that passed the real-bogus cut: its measurement, and where and what it is. */
+export interface DiaSource extends Measurement {
   readonly ra: number
   readonly dec: number
-  readonly psfFlux: number
-  readonly psfFluxErr: number
-  readonly apFlux: number
-  readonly apFluxErr: number
-  readonly snr: number
-  readonly fwhm: number
-  readonly elongation: number
-  readonly nbad: number
-  readonly nneg: number
   readonly realBogus: number
   /** PSF flux of the reference at this position (S/N ≥ 5 there means a known source changed). */
   readonly referenceFlux: number
