@@ -18,7 +18,7 @@ export interface EarlySignals {
 export const HANDOVER_MS = 1000
 
 interface Remembering {
-  phase: 'starting' | 'handover'
+  phase: 'starting' | 'handover' | 'taken'
   first: NodeJS.Signals | null
   listener: (signal: NodeJS.Signals) => void
 }
@@ -37,6 +37,7 @@ export function rememberEarlySignals(): EarlySignals {
     phase: 'starting',
     first: null,
     listener: (signal) => {
+      if (state.phase === 'taken') return // the command's own handler has it too
       state.first ??= signal
       if (state.phase !== 'handover') return
       setTimeout(() => {
@@ -62,9 +63,18 @@ export function rememberEarlySignals(): EarlySignals {
 /**
  * Stops remembering, because the caller installs its own SIGINT/SIGTERM handler now. Returns a signal that came
  * since start-up, which the caller acts on at once; null when none came (or nothing was remembering).
+ *
+ * The listeners are removed a turn later, once the caller's handler is in place: a signal the process caught but
+ * whose listeners have not run yet is dropped by Node if every listener is removed before they run (seen on Node 22:
+ * a SIGTERM sent during start-up vanished and the command ran to its end). Kept a turn longer, it reaches the new
+ * handler; until then this one ignores it, so it is not acted on twice.
  */
 export function takeOverEarlySignals(): NodeJS.Signals | null {
-  const first = remembering?.first ?? null
-  release()
-  return first
+  const state = remembering
+  if (state === null) return null
+  state.phase = 'taken'
+  setImmediate(() => {
+    if (remembering === state) release()
+  })
+  return state.first
 }
