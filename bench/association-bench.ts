@@ -22,23 +22,13 @@ import { parseDatabaseUrl } from '../src/config.js'
 import type { DatabaseConfig } from '../src/config.js'
 import type { DetectionInput } from '../src/core/ports/object-ledger.js'
 import { percentiles } from './bench-support.js'
+import { mulberry32 } from '../src/analysis/sensor-noise.js'
 
 const OBJECTS = Number(process.env['BENCH_OBJECTS'] ?? 1_000_000)
 const BATCH = Number(process.env['BENCH_BATCH'] ?? 1000)
 const BATCHES = Number(process.env['BENCH_BATCHES'] ?? 20)
 const PATCH = { ra: 150, dec: 0, size: 10 }
 const ARCSEC = 1 / 3600
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /** The seeded objects' positions, regenerated from the seed instead of kept (8 bytes × 2 × 1M is fine too). */
 function objectPositions(): Float64Array {

@@ -16,21 +16,11 @@ import type { SqlCatalog } from '../src/adapters/sql/sql-catalog.js'
 import { objectLedgerDeps } from '../src/analysis/association/ledger-deps.js'
 import { ConeMatcher } from '../src/analysis/sky-index/cone-matcher.js'
 import type { NewWatchlistCone } from '../src/core/ports/object-ledger.js'
+import { mulberry32 } from '../src/analysis/sensor-noise.js'
 
 const CONES = Number(process.env['BENCH_CONES'] ?? 100_000)
 const ALERTS = Number(process.env['BENCH_ALERTS'] ?? 200_000)
 const SQL_ALERTS = Number(process.env['BENCH_SQL_ALERTS'] ?? 5000)
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const random = mulberry32(5)
 const anywhere = (): [number, number] => [random() * 360, (Math.asin(random() * 2 - 1) * 180) / Math.PI]

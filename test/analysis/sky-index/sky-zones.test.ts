@@ -1,19 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { ConeMatcher } from '../../../src/analysis/sky-index/cone-matcher.js'
 import { angularDistance, coneRanges, inRanges, RA_CELLS, skyKey, ZONE_COUNT } from '../../../src/analysis/sky-index/sky-zones.js'
+import { mulberry32 } from '../../../src/analysis/sensor-noise.js'
 
 /** A seeded generator, so a failure can be replayed. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 /** Points scattered around a centre within `spread` degrees (crossing RA 0 or the pole when the centre is near one). */
 function pointsAround(random: () => number, ra: number, dec: number, spread: number, count: number): [number, number][] {
   return Array.from({ length: count }, () => {
