@@ -33,6 +33,33 @@ export interface NewImage {
   status: 'storing' | 'received' | 'failed'
   errorCode?: string | null
   errorMessage?: string | null
+  /** What a science image's header says; absent or null for 8-bit pictures. */
+  observation?: ImageObservation | null
+}
+
+/**
+ * What a science (FITS) image's header says about the observation: the fields a user filters on, kept as columns
+ * of `image` (migration 0005), and the header itself. Computed by `analysis/observation-metadata.ts`.
+ */
+export interface ImageObservation {
+  /** 0-based index of the HDU the pixels were read from (the primary HDU is 0); the analyze stage reads the same. */
+  hdu: number
+  /** Start of the exposure, MJD (UTC). */
+  obsMjd: number | null
+  /** The same as ISO 8601 UTC with milliseconds and a Z. */
+  obsTime: string | null
+  exposureS: number | null
+  filter: string | null
+  field: string | null
+  /** Sky position of the image centre, degrees (ICRS). */
+  centerRa: number | null
+  centerDec: number | null
+  /** Mean arcseconds per pixel at the reference pixel. */
+  pixelScaleArcsec: number | null
+  /** The corner pixels' sky positions [ra, dec], degrees (astropy's calc_footprint order). */
+  footprint: readonly (readonly [number, number])[] | null
+  /** That HDU's header, its 80-character cards joined by '\n' (trailing blanks kept, END left out). */
+  header: string
 }
 
 export interface ImageRecord {
@@ -60,6 +87,8 @@ export interface ImageRecord {
   changedFraction: number | null
   /** Largest absolute channel difference (0..255). */
   maxAbsDifference: number | null
+  /** What a science image's header says; null (or absent, until every adapter reads the columns) for pictures. */
+  observation?: ImageObservation | null
 }
 
 /** Result of analysing one image against its predecessor, written to the image's row. */
