@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import { inspectImage, sniffFormat } from '../../analysis/decode-image.js'
+import type { PixelHandOver } from '../../analysis/inspected-pixels.js'
 import type { AnalysisOptions } from '../../core/analysis-options.js'
 import { describeError, InvalidImageError, toImgpipeError, type ImgpipeError } from '../../core/errors.js'
 import { extensionForFormat } from '../../core/object-keys.js'
@@ -16,10 +17,10 @@ export type CheckedFields = Pick<NewImage, 'width' | 'height' | 'format' | 'erro
 
 /**
  * Reads what the row needs from the bytes; a bad image is not an error of the stage but a failed row. Only a
- * transient failure (canRetry) is thrown.
+ * transient failure (canRetry) is thrown. `handOver`: where decoded pixels go for an analyze stage of this process.
  */
-export async function checkIncoming(incoming: IncomingImage, limits: AnalysisOptions): Promise<CheckedFields> {
-  const result = await inspect(incoming, limits)
+export async function checkIncoming(incoming: IncomingImage, limits: AnalysisOptions, handOver?: PixelHandOver): Promise<CheckedFields> {
+  const result = await inspect(incoming, limits, handOver)
   if (result.ok) {
     return {
       status: 'received',
@@ -47,6 +48,7 @@ export async function checkIncoming(incoming: IncomingImage, limits: AnalysisOpt
 async function inspect(
   incoming: IncomingImage,
   limits: AnalysisOptions,
+  handOver: PixelHandOver | undefined,
 ): Promise<{ ok: true; format: string; width: number; height: number } | { ok: false; error: ImgpipeError }> {
   if (incoming.readError !== undefined) return { ok: false, error: incoming.readError }
   if (incoming.known !== undefined) return { ok: true, ...incoming.known }
@@ -54,7 +56,7 @@ async function inspect(
   // The FITS seam: a decoder for it goes here; until then the file is said to be FITS, not "not an image".
   if (isFitsCandidate(incoming.bytes)) return { ok: false, error: new InvalidImageError('FITS image: imgpipe does not decode FITS yet') }
   try {
-    return { ok: true, ...(await inspectImage(incoming.bytes, limits)) }
+    return { ok: true, ...(await inspectImage(incoming.bytes, limits, handOver)) }
   } catch (error) {
     const failure = toImgpipeError(error)
     if (failure.canRetry) throw failure
