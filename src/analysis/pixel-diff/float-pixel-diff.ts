@@ -32,7 +32,7 @@ import type { PairAnalysis } from '../analyze-pair.js'
 export const CHANGE_SIGMAS = 5
 
 /** Pixels sampled for σ: enough for a median to ~0.5 %, a sort of 0.8 MB whatever the image size. */
-export const NOISE_SAMPLES = 100_000
+const NOISE_SAMPLES = 100_000
 
 /** 1/Φ⁻¹(3/4): MAD × this is σ for Gaussian noise. */
 const MAD_TO_SIGMA = 1.4826
@@ -51,7 +51,7 @@ export interface FloatDifference {
 }
 
 /** The noise of d = b − a from an even sample of the pixels both have: its median and robust σ. */
-export function differenceNoise(a: Float32Array, b: Float32Array): { median: number; sigma: number } {
+function differenceNoise(a: Float32Array, b: Float32Array): { median: number; sigma: number } {
   const n = b.length
   // Odd, so that the sample does not line up with columns of an image whose width divides it.
   const stride = Math.max(1, Math.floor(n / NOISE_SAMPLES)) | 1

@@ -11,7 +11,7 @@ import type { FloatImage } from '../float-image.js'
 import { analyzeFloatPair, pictureAsFloat } from './float-pixel-diff.js'
 
 /** The derivative an event of pixel-diff is shown with. */
-export const DIFFERENCE = 'difference'
+const DIFFERENCE = 'difference'
 
 /**
  * `pixel-diff`, the first {@link Analyzer}: the original's comparison of an image with the previous image of its
@@ -37,11 +37,7 @@ export function pixelDiff(options: Omit<PairAnalysisOptions, 'consumePrevious'>)
 const NOTHING_COMPARED: Measurements = { l2Norm: null, changedFraction: null, maxAbsDifference: null }
 
 /** Dispatches on the pixels' kind: both pictures → 8-bit comparison; anything float → float comparison. */
-export async function comparePixels(
-  previous: AnalysisPixels,
-  current: AnalysisPixels,
-  options: PairAnalysisOptions,
-): Promise<PairAnalysis> {
+async function comparePixels(previous: AnalysisPixels, current: AnalysisPixels, options: PairAnalysisOptions): Promise<PairAnalysis> {
   if (!isFloatPixels(previous) && !isFloatPixels(current)) return analyzePair(previous, current, options)
   // A converted picture is ours alone: overwriting it is always safe.
   const before = isFloatPixels(previous) ? previous : pictureAsFloat(previous)
@@ -52,7 +48,7 @@ export async function comparePixels(
   })
 }
 
-export function outputOf(pair: PairAnalysis): AnalyzerOutput {
+function outputOf(pair: PairAnalysis): AnalyzerOutput {
   const { l2Norm, changedFraction, maxAbsDifference } = pair.metrics
   const measurements = { l2Norm, changedFraction, maxAbsDifference }
   if (pair.event === null) return { measurements, events: [], derivatives: [] }

@@ -35,7 +35,7 @@ export interface PixelSourceOptions extends ImageLimits {
 export class PixelSource {
   /** The receive stage of this process offers the pixels it decoded here (off until an analyze stage accepts). */
   readonly handOver = new InspectedPixels()
-  readonly budget = new PixelBudget(PIXELS_IN_FLIGHT_BYTES)
+  private readonly budget = new PixelBudget(PIXELS_IN_FLIGHT_BYTES)
   private readonly cache: DecodedImageCache
   /** Decoded images in use by analyses now, with how many hold each. */
   private readonly leases = new Map<AnalysisPixels, number>()

@@ -160,4 +160,14 @@ describe('the pixel-diff analyzer', () => {
     expect(output.derivatives).toMatchObject([{ name: 'difference', contentType: 'image/jpeg' }])
     expect(output.measurements.changedFraction).toBeGreaterThan(0.001)
   })
+
+  it('compares a picture and a FITS frame of one stream as floats (the picture as the mean of its channels)', async () => {
+    const picture = { width: 10, height: 10, channels: 3 as const, data: new Uint8Array(300).fill(30) }
+    picture.data.set([0, 30, 60], 9) // pixel 3: mean 30 as well
+    const science = { width: 10, height: 10, data: new Float32Array(100).fill(30) }
+    science.data[6] = 130
+    const output = await analyzer.analyze({ image: { record, pixels: science }, previous: { record, pixels: picture } })
+    expect(output.measurements).toEqual({ l2Norm: 100, changedFraction: 1 / 100, maxAbsDifference: 100 })
+    expect(picture.data[9]).toBe(0) // the caller's picture is left as it was
+  })
 })
