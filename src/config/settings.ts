@@ -74,6 +74,31 @@ export const SETTINGS = {
     help: 'SASL password (API secret); never printed',
     parse: asGiven,
   },
+  schemaRegistryUrl: {
+    env: 'IMGPIPE_SCHEMA_REGISTRY_URL',
+    arg: 'url',
+    help: 'Confluent-compatible schema registry of the Avro alerts, `http(s)://[user@]host:port[/path]` (Apicurio: `…/apis/ccompat/v7`)',
+    parse: (value, context) => {
+      let url: URL
+      try {
+        url = new URL(value)
+      } catch {
+        throw invalid(context.variable, value, 'expected an http:// or https:// URL')
+      }
+      if (url.protocol !== 'http:' && url.protocol !== 'https:')
+        throw invalid(context.variable, value, 'expected an http:// or https:// URL')
+      // Credentials never sit in a URL that may be printed: the password has its own secret setting.
+      if (url.password !== '') throw invalid(context.variable, value, 'put the password in IMGPIPE_SCHEMA_REGISTRY_PASSWORD, not the URL')
+      return value
+    },
+  },
+  schemaRegistryPassword: {
+    env: 'IMGPIPE_SCHEMA_REGISTRY_PASSWORD',
+    arg: 'password',
+    secret: true,
+    help: "password of the registry URL's user (HTTP Basic); never printed",
+    parse: asGiven,
+  },
   topicPartitions: {
     env: 'IMGPIPE_TOPIC_PARTITIONS',
     arg: 'n',
