@@ -294,6 +294,7 @@ function sampleView(): AlertView {
     l2Norm: 0,
     changedFraction: 0.5,
     maxAbsDifference: 255,
+    observation: null,
   }
   return {
     alert: { imageEventAlertId: 0, imageEventId: 0, createdAt: now, deliveredAt: null, deliveryChannels: null },

@@ -45,6 +45,7 @@ describe('LogChannel', () => {
         l2Norm: 1,
         changedFraction: 0.4567,
         maxAbsDifference: 200,
+        observation: null,
       },
     })
     expect(lines).toHaveLength(1)
