@@ -71,7 +71,7 @@ export class SmtpChannel implements SubscriptionChannel {
         text: mail.text,
         html: mail.html,
         attachments: images.map((image) => ({
-          filename: `${image.role}-${image.alertNum}-${image.filename}`,
+          filename: image.filename,
           content: image.bytes,
           contentType: image.contentType,
           cid: imageCid(image),

@@ -83,7 +83,9 @@ export interface Delivery {
 export interface AlertImage {
   alertNum: number
   role: 'previous' | 'image' | 'difference'
+  /** The attachment's name as the reader sees it, unique within a message: `difference-7.jpg`. */
   filename: string
+  /** From the stored object's key, so it agrees with the name's extension (`contentTypeForKey`). */
   contentType: string
   bytes: Buffer
 }
