@@ -1,6 +1,6 @@
 import type { DeliveryConfig } from '../config.js'
 import type { Bus } from '../core/ports/bus.js'
-import type { SubscriptionChannel } from '../core/ports/delivery-channel.js'
+import type { DeliveryChannel } from '../core/ports/delivery-channel.js'
 
 /** `env:NAME` reads the variable at send time; any other value is the secret itself (`whsec_…`). */
 export function resolveSecret(reference: string, env: Record<string, string | undefined> = process.env): string {
@@ -13,8 +13,8 @@ export async function openSubscriptionChannels(
   config: DeliveryConfig,
   bus: Bus,
   partitions: number,
-): Promise<Map<string, SubscriptionChannel>> {
-  const channels = new Map<string, SubscriptionChannel>()
+): Promise<Map<string, DeliveryChannel>> {
+  const channels = new Map<string, DeliveryChannel>()
   const { WebhookChannel } = await import('./webhook/webhook-channel.js')
   const { SlackChannel } = await import('./slack/slack-channel.js')
   const { KafkaTopicChannel } = await import('./kafka-topic/kafka-topic-channel.js')
@@ -28,6 +28,6 @@ export async function openSubscriptionChannels(
   return channels
 }
 
-export async function closeChannels(channels: Map<string, SubscriptionChannel>): Promise<void> {
+export async function closeChannels(channels: Map<string, DeliveryChannel>): Promise<void> {
   await Promise.allSettled([...channels.values()].map((channel) => channel.close()))
 }

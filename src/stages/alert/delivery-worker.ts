@@ -1,7 +1,7 @@
 import { DeliveryFailedError, toImgpipeError } from '../../core/errors.js'
 import type { Logger } from '../../core/logger.js'
 import type { Catalog } from '../../core/ports/catalog.js'
-import type { AlertImage, AlertItem, DeliveryReceipt, SubscriptionChannel } from '../../core/ports/delivery-channel.js'
+import type { AlertImage, AlertItem, DeliveryReceipt, DeliveryChannel } from '../../core/ports/delivery-channel.js'
 import type { ObjectStore } from '../../core/ports/object-store.js'
 import type { AlertView } from '../../core/types.js'
 import type { AttemptOutcome, ReceiverRecord, SubscriptionRecord, Subscriptions } from '../../core/ports/subscriptions.js'
@@ -87,7 +87,7 @@ export class DeliveryWorker {
   constructor(
     private readonly catalog: Catalog,
     private readonly subscriptions: Subscriptions,
-    private readonly channels: ReadonlyMap<string, SubscriptionChannel>,
+    private readonly channels: ReadonlyMap<string, DeliveryChannel>,
     private readonly settings: DeliverySettings,
     private readonly logger: Logger,
     /** Where the images are, for channels that attach them (e-mail); without it they get none. */

@@ -62,7 +62,7 @@ describe('SmtpChannel against a real SMTP server', () => {
     expect(mail!.user).toBe('imgpipe')
     expect(mail!.to).toEqual(['ada@example.org', 'bob@example.org'])
     const { parsed, html, text } = only()
-    expect(parsed.subject).toBe('[imgpipe] alert 1: changed on cam-a image 2 (42.0% changed)')
+    expect(parsed.subject).toBe('[imgpipe] Alert 1: changed on stream cam-a, image 2 (42.0% changed)')
     expect(parsed.messageId).toBe('<delivery-42@imgpipe>')
     expect(text).toContain('Alert 1: changed on stream cam-a, image 2\n')
     expect(text).toContain('  Image:          2 (image_2.png)\n')
@@ -149,7 +149,7 @@ describe('SmtpChannel against a real SMTP server', () => {
     delivery.payload.test = true
     await channel.send(delivery)
     const { parsed, html, text } = only()
-    expect(parsed.subject).toBe('[imgpipe] TEST: alert 1: changed on cam-a image 2 (42.0% changed)')
+    expect(parsed.subject).toBe('[imgpipe] TEST: Alert 1: changed on stream cam-a, image 2 (42.0% changed)')
     expect(text.startsWith('TEST MESSAGE sent by `imgpipe subscription test`')).toBe(true)
     expect(html).toMatch(/<body[^>]*><div style="[^"]*">TEST MESSAGE sent by `imgpipe subscription test`/)
   })

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { WebhookChannel, newWebhookSecret } from '../../../src/adapters/webhook/webhook-channel.js'
 import { silentLogger } from '../../../src/core/logger.js'
-import type { SubscriptionChannel } from '../../../src/core/ports/delivery-channel.js'
+import type { DeliveryChannel } from '../../../src/core/ports/delivery-channel.js'
 import type { AlertFilter, ChannelKind } from '../../../src/core/ports/subscriptions.js'
 import { AlertStage } from '../../../src/stages/alert/alert-stage.js'
 import { DEFAULT_DELIVERY_SETTINGS, DeliveryWorker, nextDelayMs } from '../../../src/stages/alert/delivery-worker.js'
@@ -19,7 +19,7 @@ let subscriberId: number
 const FAST: DeliverySettings = { ...DEFAULT_DELIVERY_SETTINGS, backoffBaseMs: 100, backoffMaxMs: 1_000, pollMs: 50, timeoutMs: 2_000 }
 
 function startWorker(settings: Partial<DeliverySettings> = {}): DeliveryWorker {
-  const channels = new Map<string, SubscriptionChannel>([
+  const channels = new Map<string, DeliveryChannel>([
     ['webhook', new WebhookChannel({ allowPrivate: true, resolveSecret: (ref) => ref })],
   ])
   worker = new DeliveryWorker(
