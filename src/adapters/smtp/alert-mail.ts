@@ -1,4 +1,12 @@
-import { alertHeadline, alertSubject, escapeHtml, formatEventType, formatLocalTime, formatPercent, imageLabel } from '../../core/alert-text.js'
+import {
+  alertHeadline,
+  alertSubject,
+  escapeHtml,
+  formatEventType,
+  formatLocalTime,
+  formatPercent,
+  imageLabel,
+} from '../../core/alert-text.js'
 import type { AlertImage, AlertItem, AlertPayload } from '../../core/ports/delivery-channel.js'
 
 /** An alert e-mail's subject and its two parts, before nodemailer wraps them in MIME. */
@@ -41,10 +49,7 @@ function facts(item: AlertItem, options: AlertMailOptions): Array<[string, strin
 
 function textOf(payload: AlertPayload, options: AlertMailOptions): string {
   const blocks = payload.alerts.map((item) => {
-    const lines = [
-      alertHeadline(item),
-      ...facts(item, options).map(([label, value]) => `  ${`${label}:`.padEnd(16)}${value}`),
-    ]
+    const lines = [alertHeadline(item), ...facts(item, options).map(([label, value]) => `  ${`${label}:`.padEnd(16)}${value}`)]
     if (item.links.alertPage === undefined) lines.push(`  ${NO_LINK_NOTICE}`)
     else {
       lines.push(`  ${'Viewer:'.padEnd(16)}${item.links.alertPage}`)

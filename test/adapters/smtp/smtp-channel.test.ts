@@ -38,9 +38,21 @@ describe('SmtpChannel against a real SMTP server', () => {
     const square = (r: number) => sharp({ create: { width: 8, height: 8, channels: 3, background: { r, g: 0, b: 0 } } })
     // As the worker reads them (alert-images.ts): the images as uploaded, the difference image as the JPEG analyze writes.
     images = [
-      { alertNum: 1, role: 'previous', filename: 'previous-1-image_1.png', contentType: 'image/png', bytes: await square(10).png().toBuffer() },
+      {
+        alertNum: 1,
+        role: 'previous',
+        filename: 'previous-1-image_1.png',
+        contentType: 'image/png',
+        bytes: await square(10).png().toBuffer(),
+      },
       { alertNum: 1, role: 'image', filename: 'image-1-image_2.png', contentType: 'image/png', bytes: await square(200).png().toBuffer() },
-      { alertNum: 1, role: 'difference', filename: 'difference-1.jpg', contentType: 'image/jpeg', bytes: await square(255).jpeg().toBuffer() },
+      {
+        alertNum: 1,
+        role: 'difference',
+        filename: 'difference-1.jpg',
+        contentType: 'image/jpeg',
+        bytes: await square(255).jpeg().toBuffer(),
+      },
     ]
   })
   afterEach(async () => {

@@ -56,7 +56,14 @@ describe('alert images through the SMTP channel', () => {
       filter: {},
     })
     const channels = new Map<string, DeliveryChannel>([['smtp', smtp]])
-    const worker = new DeliveryWorker(context.catalog, context.catalog.subscriptions, channels, DEFAULT_DELIVERY_SETTINGS, silentLogger, context.store)
+    const worker = new DeliveryWorker(
+      context.catalog,
+      context.catalog.subscriptions,
+      channels,
+      DEFAULT_DELIVERY_SETTINGS,
+      silentLogger,
+      context.store,
+    )
     await worker.sendTo(subscription, 'delivery-jpeg', [view], 1)
 
     expect(sink.mails).toHaveLength(1)

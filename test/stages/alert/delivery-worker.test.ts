@@ -19,9 +19,7 @@ let subscriberId: number
 const FAST: DeliverySettings = { ...DEFAULT_DELIVERY_SETTINGS, backoffBaseMs: 100, backoffMaxMs: 1_000, pollMs: 50, timeoutMs: 2_000 }
 
 function startWorker(settings: Partial<DeliverySettings> = {}): DeliveryWorker {
-  const channels = new Map<string, DeliveryChannel>([
-    ['webhook', new WebhookChannel({ allowPrivate: true, resolveSecret: (ref) => ref })],
-  ])
+  const channels = new Map<string, DeliveryChannel>([['webhook', new WebhookChannel({ allowPrivate: true, resolveSecret: (ref) => ref })]])
   worker = new DeliveryWorker(
     context.catalog,
     context.catalog.subscriptions,
