@@ -4,6 +4,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { writeFits } from '../../../src/analysis/fits/fits-writer.js'
 import type { FloatImage } from '../../../src/analysis/float-image.js'
 import { mulberry32 } from '../../../src/analysis/sensor-noise.js'
+import { renderTeddyBear } from '../../../src/analysis/teddy-bear.js'
 import { addMoffatStar } from '../../../src/analysis/sky/moffat.js'
 import { DEFAULT_MOCK_SKY, renderMockSkyFrame } from '../../../src/analysis/sky/mock-sky.js'
 import { isFloatPixels } from '../../../src/core/ports/analyzer.js'
@@ -131,5 +132,19 @@ describe('PixelSource', () => {
     expect(isFloatPixels(extensionPixels) && isFloatPixels(primaryPixels)).toBe(true)
     expect(extensionPixels.data[1234]).toBe(second.data[1234])
     expect(primaryPixels.data[1234]).not.toBe(second.data[1234])
+  })
+
+  it('keeps nothing receive hands over until an analyze stage of the process accepts it', async () => {
+    const pixels = new PixelSource(context.store, context.analysis)
+    const receive = new ReceiveStage({ ...context, pixels })
+    const offer = async (imageNum: number, size: number) => {
+      const bytes = await renderTeddyBear(size)
+      await receive.receive({ stream: 'cam', imageNum, filename: `t${imageNum}.jpg`, bytes, byteSize: bytes.length })
+    }
+    await offer(1, 32)
+    expect(pixels.handOver.size).toBe(0) // a process that only receives holds no pixels
+    new AnalyzeStage({ ...context, pixels })
+    await offer(2, 48)
+    expect(pixels.handOver.size).toBe(48 * 48 * 3)
   })
 })
