@@ -31,6 +31,14 @@ const MOCK_FRAMES = ['field-a_0001.fits', 'field-a_0002.fits', 'field-a_0003.fit
 /** Written after the hostile files (names sort after theirs): recorded, so the stream went on. */
 const AFTER = 'z-after.fits.gz'
 const MAS = 1 / 3.6e6
+/**
+ * Files whose centre imgpipe and astropy compute from different keywords, with the distance allowed. The DSS image
+ * carries both a CD matrix and the plate solution (AMDXn/AMDYn); wcslib (inside astropy) translates the plate
+ * solution and prefers it, imgpipe's WCS reads the CD matrix: 4.7 mas apart at this image's centre.
+ */
+const OTHER_WCS: Record<string, number> = { 'a-dss.14.29.56-62.41.05.fits.gz': 10 * MAS }
+/** Celestial WCSs imgpipe declines (no sky columns rather than wrong ones): PV1_1/PV1_2 move the fiducial point. */
+const DECLINED_WCS = new Set(['a-header_newlines.fits'])
 
 /** The hostile files and the code and reason each must fail with. */
 const HOSTILE: Record<string, [code: string, reason: string]> = {
@@ -49,7 +57,9 @@ interface AstropyAnswer {
   index: number
   width: number
   height: number
-  filter: string | null
+  /** FILTER, else FILTNAME, BAND or FILTER1, as imgpipe reads them. */
+  filter: string | number | null
+  /** MJD-OBS (or OBSMJD, MJD_OBS). */
   mjd: number | null
   /** Centre pixel ((w − 1)/2, (h − 1)/2) through astropy's WCS (SIP included), when it is celestial. */
   ra: number | null
@@ -63,6 +73,12 @@ import json, math, sys, warnings
 warnings.simplefilter('ignore')
 from astropy.io import fits
 from astropy.wcs import WCS
+def first(header, keywords):
+    # The keywords imgpipe reads for the column, first present wins (analysis/observation-metadata.ts).
+    for keyword in keywords:
+        value = header.get(keyword)
+        if value is not None and value != '': return value
+    return None
 out = []
 for path in json.load(sys.stdin):
     with fits.open(path) as hdul:
@@ -73,7 +89,7 @@ for path in json.load(sys.stdin):
             h = hdu.header
             w, hh = int(shape[-1]), (int(shape[-2]) if len(shape) > 1 else 1)
             answer = {'name': path.split('/')[-1], 'index': index, 'width': w, 'height': hh,
-                      'filter': h.get('FILTER'), 'mjd': h.get('MJD-OBS'), 'ra': None, 'dec': None, 'radesys': None, 'equinox': None}
+                      'filter': first(h, ['FILTER', 'FILTNAME', 'BAND', 'FILTER1']), 'mjd': first(h, ['MJD-OBS', 'OBSMJD', 'MJD_OBS']), 'ra': None, 'dec': None, 'radesys': None, 'equinox': None}
             if str(h.get('CTYPE1', '')).startswith('RA'):
                 wcs = WCS(h, hdul)
                 if wcs.naxis == 2 and wcs.has_celestial:
@@ -200,16 +216,17 @@ describe.runIf(haveAstropy)('imgpipe ingest of a folder of FITS files', () => {
       if (answer.mjd !== null) expect(row.obs_mjd, name).toBeCloseTo(answer.mjd, 9)
       // imgpipe gives sky columns in ICRS (FK5 J2000 within 25 mas of it) only; FK4 and others get none.
       const icrs = answer.radesys === 'ICRS' || (answer.radesys === 'FK5' && (answer.equinox ?? 2000) === 2000)
-      if (answer.ra === null || !icrs) {
+      if (answer.ra === null || !icrs || DECLINED_WCS.has(name)) {
         expect([row.center_ra, row.center_dec], name).toEqual([null, null])
         continue
       }
-      expect(Math.abs((row.center_ra as number) - answer.ra) * Math.cos((answer.dec! * Math.PI) / 180), name).toBeLessThan(MAS)
-      expect(Math.abs((row.center_dec as number) - answer.dec!), name).toBeLessThan(MAS)
+      const tolerance = OTHER_WCS[name] ?? MAS
+      expect(Math.abs((row.center_ra as number) - answer.ra) * Math.cos((answer.dec! * Math.PI) / 180), name).toBeLessThan(tolerance)
+      expect(Math.abs((row.center_dec as number) - answer.dec!), name).toBeLessThan(tolerance)
       centres++
     }
-    // The five mock frames, and astropy's celestial images in ICRS or FK5.
-    expect(centres).toBeGreaterThanOrEqual(MOCK_FRAMES.length + 1 + 2)
+    // The five mock frames, and astropy's three celestial images in ICRS or FK5 J2000 that imgpipe reads.
+    expect(centres).toBe(MOCK_FRAMES.length + 1 + 3)
     expect(rows.get(MOCK_FRAMES[0]!)).toMatchObject({ filter: 'r', field: 'field-a', exposure_s: 30 })
   })
 })
