@@ -157,12 +157,15 @@ export class FitsImages {
     // gzip is bounded by the reader's inflate limit instead.
     const limit = this.#maxPixels * 8 + 8 * 1024 * 1024
     if (image.byteSize !== null && image.byteSize > limit) {
-      throw new ImageTooLargeError(`image ${image.imageId} is ${image.byteSize} bytes, more than a ${this.#maxPixels}-pixel FITS file can be`)
+      throw new ImageTooLargeError(
+        `image ${image.imageId} is ${image.byteSize} bytes, more than a ${this.#maxPixels}-pixel FITS file can be`,
+      )
     }
     const stored = await this.#store.get(image.imageObjectKey)
     if (stored.length > limit) throw new ImageTooLargeError(`image ${image.imageId} is ${stored.length} bytes, too large to preview`)
     // An exclusive buffer: the reader swaps pixels in place, and the worker takes the buffer over.
-    const bytes = stored.byteOffset === 0 && stored.byteLength === stored.buffer.byteLength ? new Uint8Array(stored.buffer) : new Uint8Array(stored)
+    const bytes =
+      stored.byteOffset === 0 && stored.byteLength === stored.buffer.byteLength ? new Uint8Array(stored.buffer) : new Uint8Array(stored)
     const request = { bytes, maxPixels: this.#maxPixels, maxSize: PREVIEW_MAX_SIZE, ...(hdu === undefined ? {} : { hdu }) }
     const rendering = this.#worker === null ? renderFits(request) : await this.#worker.render(request)
     const { preview } = rendering

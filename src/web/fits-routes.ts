@@ -30,7 +30,8 @@ export function registerFitsRoutes(app: FastifyInstance, deps: { catalog: Catalo
   app.get<{ Params: { imageId: string } }>('/images/:imageId/preview', async (request, reply) => {
     const image = await imageOf(request, reply, catalog)
     if (image === null) return reply
-    if (!isFitsImage(image)) return sendError(request, reply, 404, `image ${image.imageId} is a picture, not a FITS image: see images/${image.imageId}`)
+    if (!isFitsImage(image))
+      return sendError(request, reply, 404, `image ${image.imageId} is a picture, not a FITS image: see images/${image.imageId}`)
     const etag = `"${createHash('sha256')
       .update(`preview 1\n${image.imageObjectKey}\n${image.contentSha256 ?? ''}\n${image.observation?.hdu ?? ''}`)
       .digest('base64url')
@@ -56,7 +57,12 @@ export function registerFitsRoutes(app: FastifyInstance, deps: { catalog: Catalo
     if (loaded === null) return reply
     const readout = FitsImages.readout(loaded, x, y)
     if (readout === null)
-      return sendError(request, reply, 400, `pixel (${x}, ${y}) is outside the ${loaded.width}×${loaded.height} image (FITS pixels start at 1)`)
+      return sendError(
+        request,
+        reply,
+        400,
+        `pixel (${x}, ${y}) is outside the ${loaded.width}×${loaded.height} image (FITS pixels start at 1)`,
+      )
     const { sky } = readout
     // Same image, same answer: a browser may keep it as long as the page stays.
     return reply.header('cache-control', 'private, max-age=300').send({
@@ -82,7 +88,11 @@ export function registerFitsRoutes(app: FastifyInstance, deps: { catalog: Catalo
   })
 }
 
-async function imageOf(request: FastifyRequest<{ Params: { imageId: string } }>, reply: FastifyReply, catalog: Catalog): Promise<ImageRecord | null> {
+async function imageOf(
+  request: FastifyRequest<{ Params: { imageId: string } }>,
+  reply: FastifyReply,
+  catalog: Catalog,
+): Promise<ImageRecord | null> {
   const imageId = parsePositiveId(request.params.imageId)
   if (imageId === null) {
     sendError(request, reply, 400, 'an image id is a whole number of 1 or more')
@@ -94,7 +104,12 @@ async function imageOf(request: FastifyRequest<{ Params: { imageId: string } }>,
 }
 
 /** The loaded image, or null once an error answer is sent: 404 missing, 422 unreadable, 503 busy. */
-async function loadOrAnswer(request: FastifyRequest, reply: FastifyReply, fits: FitsImages, image: ImageRecord): Promise<LoadedFits | null> {
+async function loadOrAnswer(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  fits: FitsImages,
+  image: ImageRecord,
+): Promise<LoadedFits | null> {
   try {
     const loaded = await fits.load(image)
     if (loaded !== 'busy') return loaded
