@@ -24,9 +24,9 @@ import type { WorkerRequest } from './fits-render-worker.js'
  */
 
 /** The longest side of a preview: a 4096² frame is shown 3× shrunk (1366²), each preview pixel a 3×3 mean. */
-export const PREVIEW_MAX_SIZE = 1600
+const PREVIEW_MAX_SIZE = 1600
 /** Decoded images kept for the pixel readout and the preview: four 4096² frames. */
-export const DEFAULT_CACHE_BYTES = 288 * 1024 * 1024
+const DEFAULT_CACHE_BYTES = 288 * 1024 * 1024
 /** As thumbnails and ingest: IMGPIPE_MAX_IMAGE_PIXELS' default. */
 const MAX_PIXELS = 50_000_000
 const MAX_WAITING = 8
@@ -73,6 +73,8 @@ export interface FitsImagesOptions {
   maxPixels?: number
   /** Use the worker thread when it can run (default true); false renders inline. */
   worker?: boolean
+  /** The worker's module (default: the compiled `fits-render-worker.js` beside this one), for tests. */
+  workerUrl?: URL
 }
 
 export class FitsImages {
@@ -91,7 +93,7 @@ export class FitsImages {
     this.#store = store
     this.#cacheBytes = options.cacheBytes ?? DEFAULT_CACHE_BYTES
     this.#maxPixels = options.maxPixels ?? MAX_PIXELS
-    this.#worker = options.worker === false ? null : RenderWorker.create()
+    this.#worker = options.worker === false ? null : RenderWorker.create(options.workerUrl)
   }
 
   /** Whether renders run in a worker thread (the built server) or inline (from the sources). */
@@ -239,8 +241,7 @@ class RenderWorker {
   }
 
   /** Null when the compiled worker is not beside this module (running from the TypeScript sources). */
-  static create(): RenderWorker | null {
-    const url = new URL('./fits-render-worker.js', import.meta.url)
+  static create(url = new URL('./fits-render-worker.js', import.meta.url)): RenderWorker | null {
     return url.protocol === 'file:' && existsSync(fileURLToPath(url)) ? new RenderWorker(url) : null
   }
 

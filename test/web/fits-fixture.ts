@@ -28,7 +28,7 @@ export interface FitsImageRow {
 }
 
 /** The header as the catalog keeps it: 80-character cards joined by '\n', END and the padding left out. */
-export function headerText(bytes: Uint8Array): string {
+function headerText(bytes: Uint8Array): string {
   const text = Buffer.from(bytes).toString('latin1')
   const cards: string[] = []
   for (let at = 0; at + FITS_RECORD <= text.length; at += FITS_RECORD) {
@@ -39,7 +39,7 @@ export function headerText(bytes: Uint8Array): string {
   return cards.join('\n')
 }
 
-export function observationOf(cards: readonly HeaderCard[], bytes: Uint8Array, width: number, height: number): ImageObservation {
+function observationOf(cards: readonly HeaderCard[], bytes: Uint8Array, width: number, height: number): ImageObservation {
   const { notes: _notes, ...columns } = observationMetadata(cards, width, height)
   return { hdu: 0, ...columns, header: headerText(bytes) }
 }
