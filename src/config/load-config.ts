@@ -63,6 +63,7 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
       maxImageBytes: value.maxImageBytes,
       analysisDir: value.analysisDir ?? null,
       decodeCacheBytes: value.decodeCacheBytes,
+      fitsHdu: value.fitsHdu,
     },
     consumer: { batchSize: value.consumerBatchSize, concurrency: value.consumerConcurrency },
     receive: {

@@ -168,6 +168,17 @@ export const SETTINGS = {
     help: 'larger files are rejected without being read',
     parse: integer(1, 2 ** 40),
   },
+  fitsHdu: {
+    env: 'IMGPIPE_FITS_HDU',
+    arg: 'name|n',
+    defaultText: 'the first image HDU',
+    help: '`ingest`, `receive`: the HDU of a FITS file to read, by `EXTNAME` (`SCI`) or 0-based index (`1`); `--hdu` for short',
+    parse: (value, context) => {
+      if (/^\d{1,4}$/.test(value)) return Number(value)
+      if (!/^[\x21-\x7e][\x20-\x7e]{0,67}$/.test(value)) throw invalid(context.variable, value, 'expected an EXTNAME or a 0-based HDU index')
+      return value
+    },
+  },
   decodeCacheBytes: {
     env: 'IMGPIPE_DECODE_CACHE_BYTES',
     arg: 'bytes',

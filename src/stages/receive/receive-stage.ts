@@ -221,6 +221,7 @@ export class ReceiveStage {
       status: incoming.bytes === null ? checked!.status : 'storing',
       errorCode: checked!.errorCode,
       errorMessage: checked!.errorMessage,
+      observation: checked!.observation,
     }
   }
 
