@@ -4,7 +4,7 @@ import { describeBus, describeCatalog, describeObjectStore } from '../../adapter
 import { truthCsv, type TruthRow } from '../../analysis/sky/mock-sky.js'
 import { assertValidStreamName, DEFAULT_STREAM } from '../../core/object-keys.js'
 import type { PipelineCounts } from '../../core/types.js'
-import { LogChannel } from '../../stages/alert/log-channel.js'
+import { LogChannel } from '../../adapters/log/log-channel.js'
 import type { ImageSource } from '../../stages/receive/image-source.js'
 import { resumeImageNum, type ReceiveOutcome } from '../../stages/receive/receive-stage.js'
 import { mockSource } from '../../stages/receive/mock-source.js'

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import { inspectImage, sniffFormat } from '../../analysis/decode-image.js'
+import type { PixelHandOver } from '../../analysis/inspected-pixels.js'
 import type { AnalysisOptions } from '../../core/analysis-options.js'
 import { describeError, toImgpipeError, type ImgpipeError } from '../../core/errors.js'
 import { extensionForFormat } from '../../core/object-keys.js'
@@ -23,10 +24,10 @@ type Inspected =
 
 /**
  * Reads what the row needs from the bytes; a bad image is not an error of the stage but a failed row. Only a
- * transient failure (canRetry) is thrown.
+ * transient failure (canRetry) is thrown. `handOver`: where decoded pixels go for an analyze stage of this process.
  */
-export async function checkIncoming(incoming: IncomingImage, limits: AnalysisOptions): Promise<CheckedFields> {
-  const result = await inspect(incoming, limits)
+export async function checkIncoming(incoming: IncomingImage, limits: AnalysisOptions, handOver?: PixelHandOver): Promise<CheckedFields> {
+  const result = await inspect(incoming, limits, handOver)
   if (result.ok) {
     return {
       status: 'received',
@@ -54,17 +55,17 @@ export async function checkIncoming(incoming: IncomingImage, limits: AnalysisOpt
   }
 }
 
-async function inspect(incoming: IncomingImage, limits: AnalysisOptions): Promise<Inspected> {
+async function inspect(incoming: IncomingImage, limits: AnalysisOptions, handOver: PixelHandOver | undefined): Promise<Inspected> {
   if (incoming.readError !== undefined) return { ok: false, error: incoming.readError }
   if (incoming.known !== undefined) return { ok: true, ...incoming.known }
   if (incoming.bytes === null) return { ok: false, error: toImgpipeError(new Error('no bytes')) }
   // FITS by content, whatever the name; any gzip too: no picture format imgpipe decodes is gzip, so the FITS
   // reader's verdict (FITS_NOT_FITS, FITS_GZIP_CORRUPT, FITS_GZIP_LIMIT) is the most precise one there is.
   if (isFitsCandidate(incoming.bytes) || isGzip(incoming.bytes)) {
-    return checkFits(incoming.bytes, { maxPixels: limits.maxImagePixels, hdu: limits.fitsHdu })
+    return checkFits(incoming.bytes, { maxPixels: limits.maxImagePixels, hdu: limits.fitsHdu }, handOver)
   }
   try {
-    return { ok: true, ...(await inspectImage(incoming.bytes, limits)) }
+    return { ok: true, ...(await inspectImage(incoming.bytes, limits, handOver)) }
   } catch (error) {
     const failure = toImgpipeError(error)
     if (failure.canRetry) throw failure

@@ -101,7 +101,7 @@ export class ReceiveStage {
       [...unfinished.keys(), ...fresh],
       async (index) => {
         const item = items[index]!
-        item.checked = await checkIncoming(item.incoming, this.context.analysis)
+        item.checked = await checkIncoming(item.incoming, this.context.analysis, this.context.pixels?.handOver)
       },
       { concurrency: availableParallelism() },
     )
