@@ -63,7 +63,8 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
       maxImageBytes: value.maxImageBytes,
       analysisDir: value.analysisDir ?? null,
       decodeCacheBytes: value.decodeCacheBytes,
-      fitsHdu: value.fitsHdu,
+      // Absent unless set: the first image HDU is the reader's own default.
+      ...(value.fitsHdu === undefined ? {} : { fitsHdu: value.fitsHdu }),
     },
     consumer: { batchSize: value.consumerBatchSize, concurrency: value.consumerConcurrency },
     receive: {

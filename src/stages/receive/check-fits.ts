@@ -8,6 +8,7 @@ import { formatCard } from '../../analysis/fits/fits-header.js'
 import { looksLikeFits } from '../../analysis/fits/fits-hdus.js'
 import { readFits } from '../../analysis/fits/fits-reader.js'
 import type { HeaderCard } from '../../analysis/fits/header-card.js'
+import type { PixelHandOver } from '../../analysis/inspected-pixels.js'
 import { observationMetadata } from '../../analysis/observation-metadata.js'
 import { FitsError, toImgpipeError, type ImgpipeError } from '../../core/errors.js'
 import type { ImageObservation } from '../../core/types.js'
@@ -56,9 +57,10 @@ export function looksLikeFitsFile(head: Uint8Array): boolean {
 /**
  * Reads the image a FITS file holds (the HDU `options.hdu` names, else the first with pixels) and describes it;
  * a file that cannot be read is `ok: false` with the reader's FitsError (its code, and one line that starts with
- * the reason). Only a transient failure would be thrown, and reading bytes has none.
+ * the reason). Only a transient failure would be thrown, and reading bytes has none. `handOver`: where the float
+ * pixels go for an analyze stage of this process (keyed by the bytes and the HDU read), instead of a second read.
  */
-export function checkFits(bytes: Uint8Array, options: FitsCheckOptions): FitsCheck {
+export function checkFits(bytes: Uint8Array, options: FitsCheckOptions, handOver?: PixelHandOver): FitsCheck {
   // Gzip of something else (a log, a tarball) is refused from its first KB, not after inflating it up to the limit.
   if (isGzip(bytes) && !looksLikeFitsFile(bytes)) {
     return { ok: false, error: new FitsError('FITS_NOT_FITS', 'gzip data whose first bytes are not a FITS header') }
@@ -71,6 +73,7 @@ export function checkFits(bytes: Uint8Array, options: FitsCheckOptions): FitsChe
     return { ok: false, error: toImgpipeError(error) }
   }
   const { width, height } = read.image
+  handOver?.offer(bytes, read.image, read.hdu)
   const metadata = observationMetadata(read.header, width, height)
   const observation: ImageObservation = {
     hdu: read.hdu,

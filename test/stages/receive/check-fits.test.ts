@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { gzipSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 import { walkHdus } from '../../../src/analysis/fits/fits-hdus.js'
+import { readFits } from '../../../src/analysis/fits/fits-reader.js'
 import { writeFits } from '../../../src/analysis/fits/fits-writer.js'
 import { DEFAULT_MOCK_SKY, renderMockSkyFrame, type MockSkyOptions } from '../../../src/analysis/sky/mock-sky.js'
 import type { AnalysisOptions } from '../../../src/core/analysis-options.js'
@@ -165,6 +166,21 @@ describe('the receive check of good FITS files', () => {
     expect(await check(file, { fitsHdu: 1 })).toMatchObject({ status: 'received', width: 30, height: 20, observation: { hdu: 1 } })
     expectFailed(await check(file, { fitsHdu: 'DQ' }), 'IMGPIPE_IMAGE_INVALID', 'FITS_NO_IMAGE')
     expectFailed(await check(file, { fitsHdu: 0 }), 'IMGPIPE_IMAGE_INVALID', 'FITS_NO_IMAGE')
+  })
+
+  it('hands the float pixels it read to an analyze stage of the same process, with the HDU they came from', () => {
+    const offered: { bytes: Uint8Array; pixels: Float32Array; hdu: number | undefined }[] = []
+    const handOver = {
+      offer: (from: Uint8Array, pixels: { data: Float32Array | Uint8Array }, hdu?: number) =>
+        offered.push({ bytes: from, pixels: pixels.data as Float32Array, hdu }),
+    }
+    expect(checkFits(bytes, { maxPixels: 1_000_000 }, handOver).ok).toBe(true)
+    expect(offered).toHaveLength(1)
+    expect(offered[0]!.bytes).toBe(bytes)
+    expect(offered[0]!.hdu).toBe(0)
+    expect(offered[0]!.pixels).toEqual(frame.image.data)
+    // The bytes are stored after the check, so the pixels must not have been decoded in their place: they read again.
+    expect(readFits(bytes, { maxPixels: 1_000_000 }).image.data).toEqual(frame.image.data)
   })
 
   it('gives a file without a WCS no sky position rather than a wrong one', () => {
