@@ -61,6 +61,18 @@ export function catalogObservationContract(name: string, open: () => Promise<Ope
       expect(batchScience?.observation).toEqual(scienceObservation({ hdu: 0, obsMjd: 0.1 + 0.2 }))
       expect((await catalog.getImage(batchScience!.imageId))?.observation?.obsMjd).toBe(0.1 + 0.2)
       expect(batchPicture?.observation).toBeNull()
+      // The raw rows `db show --json` prints: the same values, the time as ISO text on every dialect.
+      const [row] = await catalog.tableRows('image_metadata', { limit: 1 })
+      expect(row).toMatchObject({
+        fits_hdu: 1,
+        obs_mjd: observation.obsMjd,
+        obs_time: '2024-01-02T02:57:46.666Z',
+        exposure_s: observation.exposureS,
+        filter: 'ZTF_r',
+        center_ra: observation.centerRa,
+        fits_header: observation.header,
+      })
+      expect(JSON.parse(String(row?.['footprint']))).toEqual(observation.footprint)
     })
 
     it('keeps a header of 1000 FITS blocks (36 000 cards, 2.9 MB), beyond what a 64 KiB TEXT column holds', async () => {
