@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { describeDatabase } from '../../../src/config.js'
+import { describeCatalog } from '../../../src/adapters/backend-options.js'
 import { CATALOG_TABLES } from '../../../src/core/ports/catalog.js'
 import { freshDatabaseUrl, testServerConfig } from '../../support/catalog-backends.js'
 import type { FreshDatabase } from '../../support/catalog-backends.js'
@@ -33,7 +33,7 @@ async function openFixture(database: 'sqlite' | 'mysql' | 'postgres', storeKind:
   return {
     db,
     store,
-    where: describeDatabase(db.config),
+    where: describeCatalog(db.config),
     env: cleanEnv({
       IMGPIPE_DATABASE_URL: db.url,
       IMGPIPE_DATABASE_PASSWORD: db.password,
