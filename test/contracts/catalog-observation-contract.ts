@@ -85,6 +85,19 @@ export function catalogObservationContract(name: string, open: () => Promise<Ope
       expect(stored === header).toBe(true) // not toEqual: a 2.9 MB diff is no help
     })
 
+    it('stores a window of images whose headers together pass 16 MiB (MariaDB max_allowed_packet), each in order', async () => {
+      const { catalog } = fresh
+      const header = headerOfCards(36_000)
+      const images = Array.from({ length: 7 }, (_, index) =>
+        newImage('sky', index + 1, { format: 'fits', observation: scienceObservation({ hdu: index, header }) }),
+      )
+      const stored = await catalog.insertImages(images)
+      expect(stored.map((image) => [image.imageNum, image.observation?.hdu])).toEqual(images.map((_, index) => [index + 1, index]))
+      expect(stored.every((image) => image.observation?.header === header)).toBe(true)
+      // Again, all numbers taken: the same rows come back.
+      expect((await catalog.insertImages(images)).map((image) => image.imageId)).toEqual(stored.map((image) => image.imageId))
+    })
+
     it('reads null for an image without an observation, and for the original-style row written by hand', async () => {
       const { catalog, executeSql } = fresh.opened
       const { image } = await catalog.insertImage(newImage('cam', 1))
