@@ -3,8 +3,8 @@
  * store, their rows in the catalog with format 'fits' and the observation their headers give, and an alert on
  * the second frame (its difference image an 8-bit JPEG, as the FITS analyze path makes it).
  *
- * Until the catalog adapters keep the observation columns, the rows' `observation` is laid over what the catalog
- * returns (see {@link withObservations}); the web code reads `ImageRecord.observation` either way.
+ * The catalog keeps the observation (migration 0005); {@link withObservations} lays another one over it, for
+ * pages of headers no mock frame has (hostile text).
  */
 import sharp from 'sharp'
 import { FITS_RECORD } from '../../src/analysis/fits/fits-header.js'
@@ -54,7 +54,6 @@ export async function insertFitsStream(
   options: MockSkyOptions = FITS_SKY,
 ): Promise<{ rows: FitsImageRow[]; catalog: Catalog; alertNumber: number }> {
   const rows: FitsImageRow[] = []
-  const observations = new Map<number, ImageObservation>()
   for (let frameNumber = 1; frameNumber <= options.frames; frameNumber++) {
     const frame = renderMockSkyFrame(options, 0, frameNumber)
     // A masked corner, as BLANK/NaN pixels arrive: the preview paints them dark blue, the readout says masked.
@@ -76,7 +75,6 @@ export async function insertFitsStream(
       status: 'received',
       observation,
     })
-    observations.set(image.imageId, observation)
     rows.push({ imageId: image.imageId, frame, bytes, observation })
   }
   const [first, second] = rows
@@ -93,13 +91,13 @@ export async function insertFitsStream(
   )
   if (event === null) throw new Error('no event recorded')
   const { alert } = await context.catalog.insertAlert(event.imageEventId)
-  return { rows, catalog: withObservations(context.catalog, observations), alertNumber: alert.imageEventAlertId }
+  return { rows, catalog: context.catalog, alertNumber: alert.imageEventAlertId }
 }
 
-/** The catalog with `observation` set on the rows it returns whose ids are in `observations`. */
+/** The catalog with `observation` replaced on the rows it returns whose ids are in `observations`. */
 export function withObservations(catalog: Catalog, observations: ReadonlyMap<number, ImageObservation>): Catalog {
   const dress = (image: ImageRecord): ImageRecord =>
-    image.observation == null && observations.has(image.imageId) ? { ...image, observation: observations.get(image.imageId)! } : image
+    observations.has(image.imageId) ? { ...image, observation: observations.get(image.imageId)! } : image
   const dressView = (view: AlertView): AlertView => ({
     ...view,
     image: dress(view.image),
