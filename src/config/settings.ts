@@ -401,16 +401,6 @@ export const ENV = Object.fromEntries(SETTING_NAMES.map((name) => [name, SETTING
   readonly [K in SettingName]: (typeof SETTINGS)[K]['env']
 }
 
-type WithDefault = { [K in SettingName]: (typeof SETTINGS)[K] extends { default: string | number } ? K : never }[SettingName]
-
-/** The defaults, as the table writes them (URLs unparsed: relative paths are resolved against the cwd). */
-export const DEFAULTS = Object.fromEntries(
-  SETTING_NAMES.flatMap((name) => {
-    const setting: Setting<unknown> = SETTINGS[name]
-    return setting.default === undefined ? [] : [[name, setting.default]]
-  }),
-) as { readonly [K in WithDefault]: (typeof SETTINGS)[K]['default'] }
-
 /** The flag of a variable: IMGPIPE_TOPIC_PARTITIONS → `topic-partitions` (without the dashes). */
 export function flagName(variable: string): string {
   return variable
