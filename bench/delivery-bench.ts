@@ -18,7 +18,7 @@ import { WebhookChannel, newWebhookSecret } from '../src/adapters/webhook/webhoo
 import { loadConfig } from '../src/config/load-config.js'
 import { parseDatabaseUrl } from '../test/support/setting-parsers.js'
 import { silentLogger } from '../src/core/logger.js'
-import type { SubscriptionChannel } from '../src/core/ports/delivery-channel.js'
+import type { DeliveryChannel } from '../src/core/ports/delivery-channel.js'
 import { DeliveryWorker } from '../src/stages/alert/delivery-worker.js'
 
 const alerts = Number(process.env['BENCH_ALERTS'] ?? 1000)
@@ -94,7 +94,7 @@ async function run(name: string, catalog: SqlCatalog): Promise<Record<string, un
     const recordStart = process.hrtime.bigint()
     for (const eventId of events) await subscriptions.recordAlert(eventId, () => true, new Date())
     const recordSeconds = Number(process.hrtime.bigint() - recordStart) / 1e9
-    const channels = new Map<string, SubscriptionChannel>([
+    const channels = new Map<string, DeliveryChannel>([
       ['webhook', new WebhookChannel({ allowPrivate: true, resolveSecret: (ref) => ref })],
     ])
     const worker = new DeliveryWorker(

@@ -109,11 +109,14 @@ describe('loadConfig defaults', () => {
       IMGPIPE_SMTP_USERNAME: 'alerts',
       IMGPIPE_SMTP_PASSWORD: ' pw ',
       IMGPIPE_TIME_ZONE: 'Asia/Kolkata',
+      IMGPIPE_SCHEMA_REGISTRY_URL: 'https://alerts@registry.example.org/apis/ccompat/v7',
+      IMGPIPE_SCHEMA_REGISTRY_PASSWORD: ' rpw ',
     })
     expect(config).toEqual({
       database: { kind: 'sqlite', path: ':memory:' },
       objectStore: { kind: 'memory' },
       broker: { kind: 'kafka', brokers: ['k:9092'], clientId: 'imgpipe' },
+      schemaRegistry: { url: 'https://alerts@registry.example.org/apis/ccompat/v7', password: ' rpw ' },
       topicPartitions: 12,
       topicPrefix: 'test.run-1_',
       analysis: {
@@ -154,6 +157,11 @@ describe('loadConfig defaults', () => {
     expect(() => load({ IMGPIPE_SMTP_URL: 'http://mail.example.org' })).toThrow(/IMGPIPE_SMTP_URL/)
     expect(() => load({ IMGPIPE_PUBLIC_URL: 'viewer.example.org' })).toThrow(/IMGPIPE_PUBLIC_URL/)
     expect(() => load({ IMGPIPE_DELIVERY_ALLOW_PRIVATE: 'maybe' })).toThrow(/IMGPIPE_DELIVERY_ALLOW_PRIVATE/)
+    expect(() => load({ IMGPIPE_SCHEMA_REGISTRY_URL: 'http://u:secret@registry:8081' })).toThrow(
+      /IMGPIPE_SCHEMA_REGISTRY_URL=.*u:\*\*\*@.*IMGPIPE_SCHEMA_REGISTRY_PASSWORD/,
+    )
+    expect(() => load({ IMGPIPE_SCHEMA_REGISTRY_URL: 'registry:8081' })).toThrow(/IMGPIPE_SCHEMA_REGISTRY_URL.*http/)
+    expect(load({}).schemaRegistry).toBeNull()
     expect(load({}).delivery).toMatchObject({ publicUrl: undefined, allowPrivate: false, smtp: undefined, maxAttempts: 12 })
   })
 

@@ -1,5 +1,5 @@
 import type { Bus } from '../core/ports/bus.js'
-import type { SubscriptionChannel } from '../core/ports/delivery-channel.js'
+import type { DeliveryChannel } from '../core/ports/delivery-channel.js'
 import type { SmtpChannelOptions } from './smtp/smtp-channel.js'
 
 /** What the channels take from the configuration (its `delivery` part has these fields). */
@@ -23,8 +23,8 @@ export async function openSubscriptionChannels(
   config: SubscriptionChannelsOptions,
   bus: Bus,
   partitions: number,
-): Promise<Map<string, SubscriptionChannel>> {
-  const channels = new Map<string, SubscriptionChannel>()
+): Promise<Map<string, DeliveryChannel>> {
+  const channels = new Map<string, DeliveryChannel>()
   const { WebhookChannel } = await import('./webhook/webhook-channel.js')
   const { SlackChannel } = await import('./slack/slack-channel.js')
   const { KafkaTopicChannel } = await import('./kafka-topic/kafka-topic-channel.js')
@@ -38,6 +38,6 @@ export async function openSubscriptionChannels(
   return channels
 }
 
-export async function closeChannels(channels: Map<string, SubscriptionChannel>): Promise<void> {
+export async function closeChannels(channels: Map<string, DeliveryChannel>): Promise<void> {
   await Promise.allSettled([...channels.values()].map((channel) => channel.close()))
 }

@@ -19,6 +19,8 @@ export interface Config {
   database: CatalogOptions
   objectStore: ObjectStoreOptions
   broker: BusOptions
+  /** Where Avro alert schemas are registered and looked up; null when no registry is configured. */
+  schemaRegistry: { url: string; password: string | undefined } | null
   /** Partitions of the topics imgpipe creates. */
   topicPartitions: number
   /** Prepended to topic and consumer group names, so tests and tenants can share a cluster. */
@@ -51,6 +53,7 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     database: value.databaseUrl,
     objectStore: value.objectStoreUrl,
     broker: value.brokerUrl,
+    schemaRegistry: value.schemaRegistryUrl === undefined ? null : { url: value.schemaRegistryUrl, password: value.schemaRegistryPassword },
     topicPartitions: value.topicPartitions,
     topicPrefix: value.topicPrefix,
     analysis: {
@@ -60,6 +63,7 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
       maxImageBytes: value.maxImageBytes,
       analysisDir: value.analysisDir ?? null,
       decodeCacheBytes: value.decodeCacheBytes,
+      fitsHdu: value.fitsHdu,
     },
     consumer: { batchSize: value.consumerBatchSize, concurrency: value.consumerConcurrency },
     receive: {

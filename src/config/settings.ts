@@ -95,6 +95,31 @@ export const SETTINGS = {
     help: 'SASL password (API secret); never printed',
     parse: asGiven,
   },
+  schemaRegistryUrl: {
+    env: 'IMGPIPE_SCHEMA_REGISTRY_URL',
+    arg: 'url',
+    help: 'Confluent-compatible schema registry of the Avro alerts, `http(s)://[user@]host:port[/path]` (Apicurio: `…/apis/ccompat/v7`)',
+    parse: (value, context) => {
+      let url: URL
+      try {
+        url = new URL(value)
+      } catch {
+        throw invalid(context.variable, value, 'expected an http:// or https:// URL')
+      }
+      if (url.protocol !== 'http:' && url.protocol !== 'https:')
+        throw invalid(context.variable, value, 'expected an http:// or https:// URL')
+      // Credentials never sit in a URL that may be printed: the password has its own secret setting.
+      if (url.password !== '') throw invalid(context.variable, value, 'put the password in IMGPIPE_SCHEMA_REGISTRY_PASSWORD, not the URL')
+      return value
+    },
+  },
+  schemaRegistryPassword: {
+    env: 'IMGPIPE_SCHEMA_REGISTRY_PASSWORD',
+    arg: 'password',
+    secret: true,
+    help: "password of the registry URL's user (HTTP Basic); never printed",
+    parse: asGiven,
+  },
   topicPartitions: {
     env: 'IMGPIPE_TOPIC_PARTITIONS',
     arg: 'n',
@@ -142,6 +167,17 @@ export const SETTINGS = {
     default: 100 * 1024 * 1024,
     help: 'larger files are rejected without being read',
     parse: integer(1, 2 ** 40),
+  },
+  fitsHdu: {
+    env: 'IMGPIPE_FITS_HDU',
+    arg: 'name|n',
+    defaultText: 'the first image HDU',
+    help: '`ingest`, `receive`: the HDU of a FITS file to read, by `EXTNAME` (`SCI`) or 0-based index (`1`); `--hdu` for short',
+    parse: (value, context) => {
+      if (/^\d{1,4}$/.test(value)) return Number(value)
+      if (!/^[\x21-\x7e][\x20-\x7e]{0,67}$/.test(value)) throw invalid(context.variable, value, 'expected an EXTNAME or a 0-based HDU index')
+      return value
+    },
   },
   decodeCacheBytes: {
     env: 'IMGPIPE_DECODE_CACHE_BYTES',

@@ -43,7 +43,7 @@ describe('the settings table', () => {
 
   it('marks exactly the passwords and the web token secret', () => {
     const secrets = SETTING_NAMES.filter((name) => 'secret' in SETTINGS[name])
-    expect(secrets).toEqual(['databasePassword', 'kafkaSaslPassword', 'webToken', 'smtpPassword'])
+    expect(secrets).toEqual(['databasePassword', 'kafkaSaslPassword', 'schemaRegistryPassword', 'webToken', 'smtpPassword'])
   })
 })
 

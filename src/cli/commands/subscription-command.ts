@@ -7,7 +7,7 @@ import { newWebhookSecret } from '../../adapters/webhook/webhook-channel.js'
 import type { Config } from '../../config/load-config.js'
 import { NotFoundError, UsageError, describeError, isImgpipeError } from '../../core/errors.js'
 import type { Catalog } from '../../core/ports/catalog.js'
-import type { SubscriptionChannel } from '../../core/ports/delivery-channel.js'
+import type { DeliveryChannel } from '../../core/ports/delivery-channel.js'
 import type { Subscriptions } from '../../core/ports/subscriptions.js'
 import type { AlertView } from '../../core/types.js'
 import { DeliveryWorker } from '../../stages/alert/delivery-worker.js'
@@ -265,8 +265,8 @@ export function registerSubscriptionCommand(program: Command): void {
  * a made-up one), and without the mark its recipients could not tell it from a new alert. Each channel
  * shows the mark its own way (subject and text of a mail, first line on Slack, the field in JSON).
  */
-function markedAsTests(channels: Map<string, SubscriptionChannel>): Map<string, SubscriptionChannel> {
-  const marked = new Map<string, SubscriptionChannel>()
+function markedAsTests(channels: Map<string, DeliveryChannel>): Map<string, DeliveryChannel> {
+  const marked = new Map<string, DeliveryChannel>()
   for (const [kind, channel] of channels) {
     marked.set(kind, {
       kind: channel.kind,
@@ -300,6 +300,7 @@ function sampleView(): AlertView {
     l2Norm: 0,
     changedFraction: 0.5,
     maxAbsDifference: 255,
+    observation: null,
   }
   return {
     alert: { imageEventAlertId: 0, imageEventId: 0, createdAt: now, deliveredAt: null, deliveryChannels: null },

@@ -2,12 +2,13 @@ import type { DeliveryOptions } from '../../core/delivery-options.js'
 import { DeliveryFailedError, toImgpipeError } from '../../core/errors.js'
 import type { Logger } from '../../core/logger.js'
 import type { Catalog } from '../../core/ports/catalog.js'
-import type { AlertImage, AlertItem, DeliveryReceipt, SubscriptionChannel } from '../../core/ports/delivery-channel.js'
+import type { AlertImage, AlertItem, DeliveryReceipt, DeliveryChannel } from '../../core/ports/delivery-channel.js'
 import type { ObjectStore } from '../../core/ports/object-store.js'
 import type { AlertView } from '../../core/types.js'
 import type { AttemptOutcome, ReceiverRecord, SubscriptionRecord, Subscriptions } from '../../core/ports/subscriptions.js'
 import { Coalescer } from '../../core/coalescer.js'
 import { sleep } from '../../core/retry.js'
+import { readAlertImages } from './alert-images.js'
 import { alertItem, alertPayload } from './alert-payload.js'
 
 /** The worker's options (src/core/delivery-options.ts; their defaults are settings). */
@@ -63,7 +64,7 @@ export class DeliveryWorker {
   constructor(
     private readonly catalog: Catalog,
     private readonly subscriptions: Subscriptions,
-    private readonly channels: ReadonlyMap<string, SubscriptionChannel>,
+    private readonly channels: ReadonlyMap<string, DeliveryChannel>,
     private readonly settings: DeliverySettings,
     private readonly logger: Logger,
     /** Where the images are, for channels that attach them (e-mail); without it they get none. */
@@ -286,48 +287,10 @@ export class DeliveryWorker {
     return views
   }
 
-  /** The three images of each alert that fit MAX_ATTACHED_BYTES; larger or missing ones are left to the links. */
+  /** The alerts' images for channels that attach them (see readAlertImages); none without a store. */
   async images(views: AlertView[]): Promise<AlertImage[]> {
-    const store = this.store
-    if (store === undefined) return []
-    const images: AlertImage[] = []
-    for (const view of views) {
-      const wanted: Array<[AlertImage['role'], string | null, string]> = [
-        ['previous', view.previousImage?.imageObjectKey ?? null, view.previousImage?.imageFilename ?? ''],
-        ['image', view.image.imageObjectKey, view.image.imageFilename],
-        ['difference', view.event.differenceImageObjectKey, `difference-${view.event.imageEventId}.png`],
-      ]
-      for (const [role, key, filename] of wanted) {
-        if (key === null) continue
-        try {
-          const stat = await store.stat(key)
-          if (stat === null || stat.size > MAX_ATTACHED_BYTES) continue
-          const bytes = await store.get(key)
-          images.push({ alertNum: view.alert.imageEventAlertId, role, filename, contentType: contentTypeOf(filename), bytes })
-        } catch (error) {
-          this.logger.warn({ err: error, key }, 'delivery: an image could not be read for attaching')
-        }
-      }
-    }
-    return images
+    return this.store === undefined ? [] : readAlertImages(this.store, views, this.logger)
   }
-}
-
-const MAX_ATTACHED_BYTES = 1024 * 1024
-
-function contentTypeOf(filename: string): string {
-  const extension = filename.toLowerCase().split('.').pop() ?? ''
-  const known: Record<string, string> = {
-    png: 'image/png',
-    jpg: 'image/jpeg',
-    jpeg: 'image/jpeg',
-    webp: 'image/webp',
-    gif: 'image/gif',
-    tif: 'image/tiff',
-    tiff: 'image/tiff',
-    avif: 'image/avif',
-  }
-  return known[extension] ?? 'application/octet-stream'
 }
 
 /** Digest rows of one subscription claimed together form one message; every other row is its own. */

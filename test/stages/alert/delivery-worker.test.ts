@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { WebhookChannel, newWebhookSecret } from '../../../src/adapters/webhook/webhook-channel.js'
 import { silentLogger } from '../../../src/core/logger.js'
-import type { SubscriptionChannel } from '../../../src/core/ports/delivery-channel.js'
+import type { DeliveryChannel } from '../../../src/core/ports/delivery-channel.js'
 import type { AlertFilter, ChannelKind } from '../../../src/core/ports/subscriptions.js'
 import { AlertStage } from '../../../src/stages/alert/alert-stage.js'
 import { loadConfig } from '../../../src/config/load-config.js'
@@ -22,9 +22,7 @@ const DEFAULTS: DeliverySettings = loadConfig({}, {}, '/').delivery
 const FAST: DeliverySettings = { ...DEFAULTS, backoffBaseMs: 100, backoffMaxMs: 1_000, pollMs: 50, timeoutMs: 2_000 }
 
 function startWorker(settings: Partial<DeliverySettings> = {}): DeliveryWorker {
-  const channels = new Map<string, SubscriptionChannel>([
-    ['webhook', new WebhookChannel({ allowPrivate: true, resolveSecret: (ref) => ref })],
-  ])
+  const channels = new Map<string, DeliveryChannel>([['webhook', new WebhookChannel({ allowPrivate: true, resolveSecret: (ref) => ref })]])
   worker = new DeliveryWorker(
     context.catalog,
     context.catalog.subscriptions,
