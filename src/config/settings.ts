@@ -4,6 +4,7 @@ import { DEFAULT_STORE_DIR } from '../adapters/fs/fs-options.js'
 import { KAFKA_SECURITY_VARIABLES } from '../adapters/kafka/kafka-options.js'
 import { DEFAULT_SQLITE_FILE } from '../adapters/sqlite/sqlite-options.js'
 import { isTimeZone } from '../core/alert-text.js'
+import { DEFAULT_MAX_IMAGE_PIXELS } from '../core/analysis-options.js'
 import { DEFAULT_CONSUMER_OPTIONS } from '../core/consumer-options.js'
 import { DELIVERIES_PER_SUBSCRIPTION } from '../core/delivery-options.js'
 import { DEFAULT_RECEIVE_OPTIONS } from '../core/receive-options.js'
@@ -127,7 +128,7 @@ export const SETTINGS = {
   maxImagePixels: {
     env: 'IMGPIPE_MAX_IMAGE_PIXELS',
     arg: 'n',
-    default: 50_000_000,
+    default: DEFAULT_MAX_IMAGE_PIXELS,
     help: 'larger images are rejected before decoding (decompression bombs)',
     parse: integer(1, 2 ** 32),
   },
