@@ -8,7 +8,8 @@ import {
   renderAlertView,
   type AlertImages,
 } from '../../../src/cli/viewer/alert-panel.js'
-import { stripAnsi, terminalWidth } from '../../../src/cli/terminal-width.js'
+import { terminalWidth } from '../../../src/cli/terminal-width.js'
+import { stripAnsi } from '../../support/strip-ansi.js'
 import { parseCells } from './support/ansi-cells.js'
 import { imageRecord, sampleView, solidImage } from './support/sample-view.js'
 

@@ -1,6 +1,6 @@
 import { PassThrough, Writable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { stripAnsi } from '../../../src/cli/terminal-width.js'
+import { stripAnsi } from '../../support/strip-ansi.js'
 import { setColourDepth } from '../../../src/cli/viewer/half-block-renderer.js'
 import {
   loadAlertImages,
