@@ -1,4 +1,13 @@
-import { formatBytes, formatChannelDifference, formatDecimal, formatEventType, imageLabel, MISSING } from '../core/alert-text.js'
+import {
+  alertHeadline,
+  formatBytes,
+  formatChannelDifference,
+  formatDecimal,
+  formatEventType,
+  headlineFacts,
+  imageLabel,
+  MISSING,
+} from '../core/alert-text.js'
 import type { AlertRecord, AlertView, ImageRecord } from '../core/types.js'
 import { alertUrls } from './alert-json.js'
 import { formatPercent, timeElement } from './format.js'
@@ -16,7 +25,7 @@ export function renderAlert(view: AlertView, deliveries: readonly DeliveryStatus
   const urls = alertUrls(view)
   const number = alert.imageEventAlertId
   return html`<article class="panel alert" data-alert-view="${number}">
-<h1>Alert ${number}: ${formatEventType(event.eventType)} in stream ${image.stream}</h1>
+<h1>${alertHeadline(headlineFacts(view))}</h1>
 <p class="subtitle">Image ${imageLabel(image)} compared with ${
     previousImage === null ? 'no previous image' : html`image ${imageLabel(previousImage)}`
   } · detected ${timeElement(event.detectedAt)}</p>
