@@ -5,14 +5,14 @@ import type { ObjectStore } from '../../core/ports/object-store.js'
 import type { AlertView } from '../../core/types.js'
 
 /** Larger images are left to the links: a mail of three full-size camera images would be refused or slow. */
-export const MAX_ATTACHED_BYTES = 1024 * 1024
+const MAX_ATTACHED_BYTES = 1024 * 1024
 
 /**
  * The attachment name of an image stored under `key`: `<role>-<alert>-<file name>` for an image, or
  * `difference-<alert>` for the difference image, which has no file name of its own. The extension (and with
  * it what a mail client opens the file as) is the stored object's: the difference image is a JPEG.
  */
-export function attachmentName(role: AlertImage['role'], alertNum: number, key: string, filename: string | null): string {
+function attachmentName(role: AlertImage['role'], alertNum: number, key: string, filename: string | null): string {
   const extension = key.slice(key.lastIndexOf('/') + 1).includes('.') ? key.slice(key.lastIndexOf('.') + 1).toLowerCase() : ''
   const base = filename === null || filename === '' ? `${role}-${alertNum}` : `${role}-${alertNum}-${filename}`
   // A file name whose own extension says something else (or nothing) gets the stored object's.
