@@ -15,10 +15,10 @@ import path from 'node:path'
 import { openCatalog } from '../src/adapters/open-backends.js'
 import type { SqlCatalog } from '../src/adapters/sql/sql-catalog.js'
 import { WebhookChannel, newWebhookSecret } from '../src/adapters/webhook/webhook-channel.js'
-import { parseDatabaseUrl } from '../src/config.js'
+import { loadConfig, parseDatabaseUrl } from '../src/config/load-config.js'
 import { silentLogger } from '../src/core/logger.js'
 import type { DeliveryChannel } from '../src/core/ports/delivery-channel.js'
-import { DEFAULT_DELIVERY_SETTINGS, DeliveryWorker } from '../src/stages/alert/delivery-worker.js'
+import { DeliveryWorker } from '../src/stages/alert/delivery-worker.js'
 
 const alerts = Number(process.env['BENCH_ALERTS'] ?? 1000)
 const subscriptionCount = Number(process.env['BENCH_SUBSCRIPTIONS'] ?? 10)
@@ -100,7 +100,7 @@ async function run(name: string, catalog: SqlCatalog): Promise<Record<string, un
       catalog,
       subscriptions,
       channels,
-      { ...DEFAULT_DELIVERY_SETTINGS, concurrency, pollMs: 20 },
+      { ...loadConfig({}).delivery, concurrency, pollMs: 20 },
       silentLogger,
     )
     const start = process.hrtime.bigint()

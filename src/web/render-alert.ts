@@ -12,8 +12,10 @@ import { renderDelivered } from './render-delivered.js'
 import type { DeliveryStatusJson } from './render-deliveries.js'
 import type { AlertView, ImageRecord } from '../core/types.js'
 import { alertUrls } from './alert-json.js'
+import { isFitsImage } from './fits-images.js'
 import { formatPercent, timeElement } from './format.js'
 import { html, type SafeHtml } from './html.js'
+import { fitsImg, imagePageUrl, observationLine, previewUrl, readoutLine, renderObservationFacts } from './render-observation.js'
 
 /**
  * The alert panel: the previous image, the image and the difference image side by side with captions,
@@ -66,8 +68,8 @@ ${
   previousImage === null
     ? html`<p>Nothing to blink against: this is the first image of its stream.</p>`
     : html`<div class="blink-stage">
-  <div class="layer"><img src="${urls.previousImage ?? ''}" alt="Previous image ${imageLabel(previousImage)}"><span class="tag">previous · ${imageLabel(previousImage)}</span></div>
-  <div class="layer blink-top"><img src="${urls.image}" alt="Image ${imageLabel(image)}"><span class="tag">image · ${imageLabel(image)}</span></div>
+  <div class="layer"><img src="${pictureUrl(previousImage, urls.previousImage ?? '')}" alt="Previous image ${imageLabel(previousImage)}"><span class="tag">previous · ${imageLabel(previousImage)}</span></div>
+  <div class="layer blink-top"><img src="${pictureUrl(image, urls.image)}" alt="Image ${imageLabel(image)}"><span class="tag">image · ${imageLabel(image)}</span></div>
 </div>
 <p>Alternates between the previous image and this image.</p>
 <button type="button" data-blink-toggle aria-pressed="false" hidden>Pause</button>`
@@ -82,6 +84,7 @@ ${
   <dt>Analyzer</dt><dd>${event.analyzer ?? 'unknown'}${event.analyzerVersion === null ? '' : ` ${event.analyzerVersion}`}</dd>
   <dt>Stream</dt><dd>${image.stream}</dd>
   <dt>Image</dt><dd>${imageFacts(image)}</dd>
+  ${image.observation == null ? '' : renderObservationFacts(image.observation)}
   <dt>Previous image</dt><dd>${previousImage === null ? 'none (first image of the stream)' : imageFacts(previousImage)}</dd>
   <dt>Received</dt><dd>${timeElement(image.receivedAt)}</dd>
   <dt>Analyzed</dt><dd>${timeElement(image.analyzedAt)}</dd>
@@ -130,10 +133,25 @@ function dimensions(image: ImageRecord): SafeHtml {
 }
 
 function renderFigure(role: string, title: string, image: ImageRecord, url: string): SafeHtml {
+  const alt = `${title} ${imageLabel(image)} of stream ${image.stream}`
+  if (isFitsImage(image)) {
+    // A browser cannot show FITS: the zscale preview, linked to the image's page (observation, header, readout).
+    const line = image.observation == null ? '' : observationLine(image.observation)
+    return html`<figure data-role="${role}">
+  <a class="frame" href="${imagePageUrl(image, '')}">${fitsImg(image, '', alt)}</a>
+  <figcaption><strong>${title}</strong>${image.stream} · image ${imageLabel(image)}${line === '' ? '' : ` · ${line}`} · received ${timeElement(image.receivedAt)}</figcaption>
+  ${readoutLine(image)}
+</figure>`
+  }
   return html`<figure data-role="${role}">
-  <a class="frame" href="${url}"><img src="${url}" alt="${title} ${imageLabel(image)} of stream ${image.stream}"${dimensions(image)}></a>
+  <a class="frame" href="${url}"><img src="${url}" alt="${alt}"${dimensions(image)}></a>
   <figcaption><strong>${title}</strong>${image.stream} · image ${imageLabel(image)} · received ${timeElement(image.receivedAt)}</figcaption>
 </figure>`
+}
+
+/** What an `<img>` can show of the image: the original, or a FITS image's preview. */
+function pictureUrl(image: ImageRecord, url: string): string {
+  return isFitsImage(image) ? previewUrl(image, '') : url
 }
 
 /** An event may be recorded before its difference image is made (its key is null until then). */

@@ -1,3 +1,4 @@
+import type { DeliveryOptions } from '../../core/delivery-options.js'
 import { DeliveryFailedError, toImgpipeError } from '../../core/errors.js'
 import type { Logger } from '../../core/logger.js'
 import type { Catalog } from '../../core/ports/catalog.js'
@@ -10,32 +11,8 @@ import { sleep } from '../../core/retry.js'
 import { readAlertImages } from './alert-images.js'
 import { alertItem, alertPayload } from './alert-payload.js'
 
-export interface DeliverySettings {
-  /** Sends in flight at once, over all targets: one slow target holds one slot, not the queue. */
-  concurrency: number
-  /** Sends in flight to one subscription: a hanging target holds at most this many slots. */
-  perSubscription: number
-  /** How long one attempt may take before it is abandoned and retried. */
-  timeoutMs: number
-  /** Attempts before a receiver is `dead`. */
-  maxAttempts: number
-  backoffBaseMs: number
-  backoffMaxMs: number
-  /** How often an idle worker looks for due receivers (a recorded alert wakes it at once). */
-  pollMs: number
-  /** Absolute base of the links in messages (IMGPIPE_PUBLIC_URL). */
-  publicUrl?: string
-}
-
-export const DEFAULT_DELIVERY_SETTINGS: DeliverySettings = {
-  concurrency: 16,
-  perSubscription: 4,
-  timeoutMs: 10_000,
-  maxAttempts: 12,
-  backoffBaseMs: 1_000,
-  backoffMaxMs: 600_000,
-  pollMs: 1_000,
-}
+/** The worker's options (src/core/delivery-options.ts; their defaults are settings). */
+export type DeliverySettings = DeliveryOptions
 
 /** Alert views (and subscriptions) kept in memory: a few hundred small records. */
 const VIEW_CACHE_SIZE = 512

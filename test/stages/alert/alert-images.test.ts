@@ -5,7 +5,8 @@ import { SmtpChannel } from '../../../src/adapters/smtp/smtp-channel.js'
 import { silentLogger } from '../../../src/core/logger.js'
 import type { DeliveryChannel } from '../../../src/core/ports/delivery-channel.js'
 import { readAlertImages } from '../../../src/stages/alert/alert-images.js'
-import { DEFAULT_DELIVERY_SETTINGS, DeliveryWorker } from '../../../src/stages/alert/delivery-worker.js'
+import { loadConfig } from '../../../src/config/load-config.js'
+import { DeliveryWorker } from '../../../src/stages/alert/delivery-worker.js'
 import { imageRecord, sampleView } from '../../cli/viewer/support/sample-view.js'
 import { MailSink } from '../../support/mail-sink.js'
 import { memoryContext, runMockPipeline, type TestContext } from '../../support/memory-context.js'
@@ -74,7 +75,7 @@ describe('alert images through the SMTP channel', () => {
       context.catalog,
       context.catalog.subscriptions,
       channels,
-      DEFAULT_DELIVERY_SETTINGS,
+      loadConfig({}, {}, '/').delivery,
       silentLogger,
       context.store,
     )
