@@ -8,13 +8,13 @@ import {
   imageLabel,
   MISSING,
 } from '../core/alert-text.js'
-import { renderDelivered } from './render-delivered.js'
-import type { DeliveryStatusJson } from './render-deliveries.js'
 import type { AlertView, ImageRecord } from '../core/types.js'
 import { alertUrls } from './alert-json.js'
 import { isFitsImage } from './fits-images.js'
 import { formatPercent, timeElement } from './format.js'
 import { html, type SafeHtml } from './html.js'
+import { renderDelivered } from './render-delivered.js'
+import type { DeliveryStatusJson } from './render-deliveries.js'
 import { fitsImg, imagePageUrl, observationLine, previewUrl, readoutLine, renderObservationFacts } from './render-observation.js'
 
 /**
