@@ -34,6 +34,20 @@ describe('readAlertImages', () => {
     await store.delete(['image/mock/image_00003.png'])
     expect((await readAlertImages(store, [view], silentLogger)).map((image) => image.role)).toEqual(['difference'])
   })
+
+  it('leaves FITS images to the links (no mail client shows them inline) and attaches their JPEG difference image', async () => {
+    const store = new MemoryObjectStore()
+    const fits = (num: number) =>
+      imageRecord(num, { imageFilename: `frame_${num}.fits`, imageObjectKey: `image/sky/image_0000${num}.fits`, format: 'fits' })
+    const view = sampleView({ previousImage: fits(2), image: fits(3) })
+    for (const key of ['image/sky/image_00002.fits', 'image/sky/image_00003.fits', view.event.differenceImageObjectKey!]) {
+      await store.put(key, Buffer.from(key))
+    }
+    const images = await readAlertImages(store, [view], silentLogger)
+    expect(images.map(({ role, filename, contentType }) => [role, filename, contentType])).toEqual([
+      ['difference', 'difference-1.jpg', 'image/jpeg'],
+    ])
+  })
 })
 
 describe('alert images through the SMTP channel', () => {
