@@ -189,6 +189,44 @@ describe('GET /images/:id/view', () => {
     expect(page).not.toMatch(/\sstyle=|<style|<script>/)
   })
 
+  it('shows why a failed image has no picture, a picture as it is, and 400/404 for bad or unknown ids', async () => {
+    const { image: failed } = await context.catalog.insertImage({
+      stream: 'failures',
+      imageNum: 1,
+      imageFilename: 'bomb.fits.gz',
+      imageObjectKey: 'image/failures/bomb.fits.gz',
+      contentSha256: null,
+      byteSize: 100,
+      width: null,
+      height: null,
+      format: 'fits',
+      status: 'failed',
+      errorCode: 'IMGPIPE_IMAGE_TOO_LARGE',
+      errorMessage: 'FITS_GZIP_LIMIT: gzip data inflates beyond 408 bytes',
+    })
+    const page = (await app.inject({ url: `/images/${failed.imageId}/view` })).body
+    expect(page).toContain('Not shown: the image failed (IMGPIPE_IMAGE_TOO_LARGE: FITS_GZIP_LIMIT: gzip data inflates beyond 408 bytes).')
+    expect(page).not.toContain('/preview"')
+    expect(page).not.toContain('data-readout')
+    const picture = await context.catalog.insertImage({
+      stream: 'pictures',
+      imageNum: 2,
+      imageFilename: 'b.png',
+      imageObjectKey: 'image/pictures/b.png',
+      contentSha256: null,
+      byteSize: 10,
+      width: 4,
+      height: 3,
+      format: 'png',
+      status: 'received',
+    })
+    const picturePage = (await app.inject({ url: `/images/${picture.image.imageId}/view` })).body
+    expect(picturePage).toContain(`<img src="../../images/${picture.image.imageId}" alt=`)
+    expect(picturePage).not.toContain('data-readout')
+    expect((await app.inject({ url: '/images/0/view' })).statusCode).toBe(400)
+    expect((await app.inject({ url: '/images/999999/view' })).statusCode).toBe(404)
+  })
+
   it('escapes what a header says', async () => {
     const { imageId, observation } = row(0)
     const hostile = { ...observation, filter: '<script>alert(1)</script>', field: '"><img src=x>', header: "OBJECT  = '<b>bold</b>'" }
