@@ -172,7 +172,7 @@ describe.skipIf(!available)('FITS images in the viewer, in chromium', () => {
     expect(masked.text).toContain('value masked')
   })
 
-  it('shows the alert of the FITS stream with both frames as previews and a readout on each', async () => {
+  it('shows the alert of the FITS stream with both frames as previews and a readout on each (screenshot test-results/web-fits-alert.png)', async () => {
     await page.goto(`${url}/?alert_num=${alertNumber}`)
     for (const role of ['previous', 'image']) {
       const preview = await loadedPreview(`figure[data-role=${role}] img`)
@@ -182,6 +182,7 @@ describe.skipIf(!available)('FITS images in the viewer, in chromium', () => {
     expect(await page.locator('figure[data-role=image] figcaption').innerText()).toContain('filter r · 30 s · MJD 61000.270000')
     const text = await hover('figure[data-role=previous] img', 400, 1200, 2)
     expectSkyOf(text, rows[0]!, { x: 400, y: 1200 })
+    await page.screenshot({ path: path.join(repoRoot, 'test-results/web-fits-alert.png'), fullPage: true })
     expect(problems).toEqual([])
   })
 })
