@@ -1,6 +1,7 @@
 import { takeOverEarlySignals } from './early-signals.js'
 import { type Command, InvalidArgumentError } from 'commander'
-import { ENV, loadConfig, type Config } from '../config.js'
+import { ENV } from '../config/settings.js'
+import { loadConfig, type Config } from '../config/load-config.js'
 import { createLogger, type Logger, type LogLevel } from '../core/logger.js'
 import { settingOptions, settingOverrides } from './setting-options.js'
 

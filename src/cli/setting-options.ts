@@ -1,5 +1,6 @@
 import { Option } from 'commander'
-import { flagName, SETTING_NAMES, SETTINGS, type ConfigOverrides, type SettingName } from '../config.js'
+import { flagName, SETTING_NAMES, SETTINGS, type SettingName } from '../config/settings.js'
+import type { ConfigOverrides } from '../config/load-config.js'
 import type { Setting } from '../config/setting.js'
 import { defaultMarkdown, plainText } from '../config/settings-docs.js'
 

@@ -45,6 +45,7 @@ describe('imgpipe program', () => {
       'replay',
       'deliver',
       'watchlist',
+      'alerts',
     ])
   })
 
@@ -74,8 +75,8 @@ describe('start-up', () => {
     expect(await names('--log-level', 'info', 'db', 'counts')).toEqual(['db'])
     expect(await names('subscription', 'list')).toEqual(['subscriber', 'subscription'])
     expect(await names('--version')).toEqual([])
-    expect(await names('--help')).toHaveLength(18)
-    expect(await names('frobnicate')).toHaveLength(18)
+    expect(await names('--help')).toHaveLength(19)
+    expect(await names('frobnicate')).toHaveLength(19)
   })
 
   // Each call paid for Fastify, sharp and nodemailer, imported by the web, view and subscription commands: a

@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { cliContext } from '../../src/cli/cli-context.js'
 import { buildProgram } from '../../src/cli/program.js'
 import { settingOverrides } from '../../src/cli/setting-options.js'
-import { flagName, SETTING_NAMES, SETTINGS } from '../../src/config.js'
+import { flagName, SETTING_NAMES, SETTINGS } from '../../src/config/settings.js'
 
 afterAll(() => {
   process.removeAllListeners('SIGINT')
