@@ -2,13 +2,7 @@ import { takeOverEarlySignals } from './early-signals.js'
 import { type Command, InvalidArgumentError } from 'commander'
 import { ENV, loadConfig, type Config } from '../config.js'
 import { createLogger, type Logger, type LogLevel } from '../core/logger.js'
-import { settingOptions, settingOverrides } from './setting-options.js'
-
-/** Options every command accepts: one flag per setting, each overriding the variable named in its help. */
-export function addGlobalOptions(program: Command): Command {
-  for (const option of settingOptions()) program.addOption(option)
-  return program
-}
+import { settingOverrides } from './setting-options.js'
 
 export interface CliContext {
   config: Config
