@@ -61,7 +61,12 @@ function settingsTable(helper: Help): string {
       const term = `--${flagName(setting.env)} <${setting.arg}>  ${setting.env}`
       lines.push(`  ${term}${shown === undefined || setting.secret === true ? '' : `  default: ${plainText(shown)}`}`)
       const help = `${plainText(setting.help)}${setting.secret === true ? ' (prefer the variable: flags show in the process list)' : ''}`
-      lines.push(...helper.boxWrap(help, width - 6).split('\n').map((line) => `      ${line}`))
+      lines.push(
+        ...helper
+          .boxWrap(help, width - 6)
+          .split('\n')
+          .map((line) => `      ${line}`),
+      )
     }
   }
   return `${lines.join('\n')}\n`

@@ -9,11 +9,19 @@ import { plainText } from '../config/settings-docs.js'
  * (test/cli/setting-options.test.ts checks it): a new setting row needs a line here too.
  */
 export const SETTING_GROUPS = {
-  database: { heading: 'Database', settings: ['databaseUrl', 'databasePassword'] },
-  store: { heading: 'Store', settings: ['objectStoreUrl'] },
+  // The catalog database and the object store: one line in the help of the commands that read both.
+  storage: { heading: 'Storage', settings: ['databaseUrl', 'databasePassword', 'objectStoreUrl'] },
   broker: {
     heading: 'Broker',
-    settings: ['brokerUrl', 'topicPartitions', 'topicPrefix', 'kafkaCaFile', 'kafkaSaslMechanism', 'kafkaSaslUsername', 'kafkaSaslPassword'],
+    settings: [
+      'brokerUrl',
+      'topicPartitions',
+      'topicPrefix',
+      'kafkaCaFile',
+      'kafkaSaslMechanism',
+      'kafkaSaslUsername',
+      'kafkaSaslPassword',
+    ],
   },
   receive: {
     heading: 'Receive',
@@ -58,10 +66,12 @@ export type SettingGroupName = keyof typeof SETTING_GROUPS
 /** A whole group, or one setting of a group (shown under that group's heading). */
 type SettingsEntry = SettingGroupName | SettingName
 
+const DATABASE = ['databaseUrl', 'databasePassword'] as const
+const STORE = ['objectStoreUrl'] as const
+
 /** What a process running the pipeline reads: its backends, its stages' settings, delivery, metrics. */
 const PIPELINE: readonly SettingsEntry[] = [
-  'database',
-  'store',
+  'storage',
   'broker',
   'receive',
   'limits',
@@ -72,9 +82,9 @@ const PIPELINE: readonly SettingsEntry[] = [
   'metrics',
   'log',
 ]
-const CATALOG_ONLY: readonly SettingsEntry[] = ['database', 'log']
+const CATALOG_ONLY: readonly SettingsEntry[] = [...DATABASE, 'log']
 /** A delivery worker: the catalog, the store (attachments), the bus (kafka-topic channel) and the channels. */
-const DELIVERING: readonly SettingsEntry[] = ['database', 'store', 'broker', 'delivery', 'email', 'log']
+const DELIVERING: readonly SettingsEntry[] = ['storage', 'broker', 'delivery', 'email', 'log']
 
 /**
  * The settings each command reads, by its path (`db counts`), and so the setting flags it takes: a flag a
@@ -86,27 +96,27 @@ export const COMMAND_SETTINGS: Readonly<Record<string, readonly SettingsEntry[]>
   receive: PIPELINE,
   // On the in-process bus analyze also alerts what it found, so it reads the delivery settings too.
   analyze: PIPELINE.filter((entry) => entry !== 'receive'),
-  alert: ['database', 'store', 'broker', 'consumer', 'delivery', 'email', 'metrics', 'log'],
+  alert: ['storage', 'broker', 'consumer', 'delivery', 'email', 'metrics', 'log'],
   ingest: PIPELINE,
   // Republishes recorded images: no receive window.
   reanalyze: PIPELINE.filter((entry) => entry !== 'receive'),
   'sky make': [],
-  view: ['database', 'store', 'limits', 'log'],
-  web: ['database', 'store', 'web', 'log'],
+  view: ['storage', 'limits', 'log'],
+  web: ['storage', 'web', 'log'],
   'db create': CATALOG_ONLY,
   'db reset': CATALOG_ONLY,
   'db empty': CATALOG_ONLY,
   'db show': CATALOG_ONLY,
   'db counts': CATALOG_ONLY,
-  'store list': ['store', 'log'],
-  'store empty': ['store', 'log'],
-  'store check': ['store', 'log'],
+  'store list': [...STORE, 'log'],
+  'store empty': [...STORE, 'log'],
+  'store check': [...STORE, 'log'],
   // The consumer lag needs the topic names, hence the whole broker group.
-  status: ['database', 'store', 'broker', 'log'],
+  status: ['storage', 'broker', 'log'],
   'subscriber add': CATALOG_ONLY,
   'subscriber list': CATALOG_ONLY,
   'subscriber remove': CATALOG_ONLY,
-  'subscription add': ['database', 'deliveryAllowPrivate', 'log'],
+  'subscription add': [...DATABASE, 'deliveryAllowPrivate', 'log'],
   'subscription list': CATALOG_ONLY,
   'subscription remove': CATALOG_ONLY,
   'subscription enable': CATALOG_ONLY,

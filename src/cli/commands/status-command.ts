@@ -255,7 +255,9 @@ async function probe(target: string, work: () => Promise<string | null>): Promis
     return { target, answers: true, ms, detail: detail ?? `answered in ${ms} ms` }
   } catch (error) {
     const failure = toImgpipeError(error)
-    return { target, answers: false, ms: elapsed(), detail: describeError(failure), code: failure.code }
+    // The adapters name what failed (`catalog ping (postgres://…)`); the report names the target beside it already.
+    const detail = describeError(failure).replaceAll(` (${target})`, '')
+    return { target, answers: false, ms: elapsed(), detail, code: failure.code }
   }
 }
 
