@@ -8,7 +8,7 @@ import { busFromUrl } from './broker-url.js'
 import { catalogFromUrl } from './database-url.js'
 import { objectStoreFromUrl } from './object-store-url.js'
 import type { Env, ParseContext, Setting } from './setting.js'
-import { flagName, SETTING_NAMES, SETTINGS, type SettingName, type SettingValue } from './settings.js'
+import { SETTING_NAMES, SETTINGS, type SettingName, type SettingValue } from './settings.js'
 
 /** The whole configuration, validated once at start-up: the adapters' options and the stages' settings. */
 export interface Config {
@@ -131,8 +131,7 @@ function settingsContext(env: Env, overrides: ConfigOverrides, cwd: string): Omi
     cwd,
     env,
     given: (name) => givenValue(name, env, overrides),
-    // Messages name what the user typed: the flag when one gave the value, else the variable.
-    variableOf: (name) => (overrides[name] === undefined ? SETTINGS[name].env : `--${flagName(SETTINGS[name].env)}`),
+    variableOf: (name) => SETTINGS[name].env,
   }
 }
 
@@ -142,7 +141,7 @@ function parseSettings(context: Omit<ParseContext, 'variable'>): SettingValues {
   for (const name of SETTING_NAMES) {
     const setting: Setting<unknown> = SETTINGS[name]
     const value = context.given(name) ?? (setting.default === undefined ? undefined : String(setting.default))
-    values[name] = value === undefined ? undefined : setting.parse(value, { ...context, variable: context.variableOf(name) })
+    values[name] = value === undefined ? undefined : setting.parse(value, { ...context, variable: setting.env })
   }
   return values as SettingValues
 }

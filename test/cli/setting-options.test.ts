@@ -87,6 +87,13 @@ describe('setting flags', () => {
     expect(flag.code).toBe(2)
     expect(flag.stderr).toBe('imgpipe: --event-threshold="abc" is invalid: expected a number from 0 to 1 [IMGPIPE_CONFIG_INVALID]\n')
 
+    // A message about two settings names each as it was given.
+    const mixed = await run(['analyze', '--broker-url', 'kafka://127.0.0.1:1', '--kafka-sasl-username', 'app'])
+    expect(mixed.code).toBe(2)
+    expect(mixed.stderr).toMatch(
+      /^imgpipe: --kafka-sasl-username is set but IMGPIPE_KAFKA_SASL_MECHANISM is not: .*\[IMGPIPE_CONFIG_INVALID\]\n$/,
+    )
+
     const variable = await run(['analyze'], { IMGPIPE_EVENT_THRESHOLD: 'abc' })
     expect(variable.code).toBe(2)
     expect(variable.stderr).toBe(
