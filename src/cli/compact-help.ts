@@ -41,7 +41,7 @@ function settingsSection(settings: readonly Option[], helper: Help): string[] {
 export function registerSettingsCommand(program: Command): void {
   program
     .command('settings')
-    .description('every setting: its flag, variable, default and meaning, by subject')
+    .description('every setting: flag, variable, default, meaning')
     .configureHelp({ formatHelp: (_command: Command, helper: Help) => settingsTable(helper) })
     .action((_options: unknown, command: Command) => {
       process.stdout.write(command.helpInformation())

@@ -49,6 +49,13 @@ describe('imgpipe <command> --help', () => {
     expect(wide).toEqual([])
   })
 
+  it('imgpipe --help names each command with a summary, most on one line (it was 64 lines)', async () => {
+    const lines = helpLines(await buildProgram())
+    expect(lines.length).toBeLessThanOrEqual(35)
+    expect(lines).toContain('  db                           the catalog: create, reset, empty, show, counts')
+    expect(lines).toContain('  settings                     every setting: flag, variable, default, meaning')
+  })
+
   it('imgpipe db --help and imgpipe analyze --help, from the built CLI, fit in 25 lines', async () => {
     for (const args of [
       ['db', '--help'],

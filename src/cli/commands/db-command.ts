@@ -80,6 +80,7 @@ export interface ShownTable {
 export function registerDbCommand(program: Command): void {
   const db = program
     .command('db')
+    .summary('the catalog: create, reset, empty, show, counts')
     .description('the catalog database: create, reset, empty, show, counts (the original database_utility_scripts)')
 
   db.command('create')

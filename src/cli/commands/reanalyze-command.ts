@@ -26,6 +26,7 @@ async function* nothing(): ImageSource {}
 export function registerReanalyzeCommand(program: Command): void {
   program
     .command('reanalyze')
+    .summary('analyse recorded images again')
     .description(
       'analyse images again (e.g. after a corrupt or missing previous image was fixed): set back to received and republished, without duplicate events or alerts',
     )

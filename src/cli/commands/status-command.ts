@@ -107,6 +107,7 @@ const COMPONENTS: readonly Component[] = ['database', 'store', 'broker']
 export function registerStatusCommand(program: Command): void {
   program
     .command('status')
+    .summary('the backends, whether each answers, the counts')
     .description(
       'show the configured database, object store and broker, whether each answers, and the pipeline counts; exit code 1 when one does not answer',
     )

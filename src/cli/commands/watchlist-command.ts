@@ -113,7 +113,10 @@ function print(lines: string[]): void {
 }
 
 export function registerWatchlistCommand(program: Command): void {
-  const watchlist = program.command('watchlist').description('cone watchlists that alerts are matched against: add, list, remove, match')
+  const watchlist = program
+    .command('watchlist')
+    .summary('cone watchlists that alerts are matched with')
+    .description('cone watchlists that alerts are matched against: add, list, remove, match')
   watchlist
     .command('add <name>')
     .description('add a watchlist from a CSV of cones (header: ra,dec,radius_arcsec,name; degrees, ICRS)')
