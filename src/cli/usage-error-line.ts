@@ -12,6 +12,7 @@ export function usageErrorLine(commanderMessage: string, command: Command): stri
     .replace(/^error: /, '')
     .replace(/\s*\n\s*/g, ' ')
     .replace(/ is invalid\. /, ' is invalid: ')
+    .replace(/: Allowed choices are /, ': one of ')
     .trim()
     .replace(/\.$/, '')
   return `imgpipe: ${explained(message, command)} — see ${commandPath(command)} --help [IMGPIPE_USAGE]\n`

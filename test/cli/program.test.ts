@@ -72,6 +72,10 @@ describe('imgpipe program', () => {
       "imgpipe: option '--limit <n>' argument 'abc' is invalid: expected a positive integer — see imgpipe db show --help [IMGPIPE_USAGE]",
     ],
     [['db', 'show', '--limit'], "imgpipe: option '--limit <n>' argument missing — see imgpipe db show --help [IMGPIPE_USAGE]"],
+    [
+      ['db', 'show', '--table', 'nope'],
+      "imgpipe: option '--table <name>' argument 'nope' is invalid: one of image_metadata, image_event, image_event_alert — see imgpipe db show --help [IMGPIPE_USAGE]",
+    ],
     [['view', '1', '2'], "imgpipe: too many arguments for 'view'. Expected 1 argument but got 2 — see imgpipe view --help [IMGPIPE_USAGE]"],
   ])('imgpipe %j prints one usage line with its code and exits 2', async (args, line) => {
     const result = await run(args)
