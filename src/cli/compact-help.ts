@@ -6,8 +6,8 @@ import { isSettingOption, SETTING_GROUPS, settingsOf, type SettingGroupName } fr
 
 /**
  * A command's help: its own options as commander lays them out, then its setting flags, one line per group
- * (wrapped when long) without their meanings: one line each made `imgpipe analyze --help` 50 lines for its
- * 30-odd settings. `imgpipe help settings` prints every setting with its meaning, default and variable.
+ * (wrapped when long) without their meanings: one line each made `imgpipe analyze --help` 57 lines for its
+ * 33 settings, and `imgpipe db --help` 64 for settings it has no use for. `imgpipe help settings` prints every setting with its meaning, default and variable.
  */
 export const compactHelp: HelpConfiguration = {
   formatHelp(cmd: Command, helper: Help): string {
@@ -23,7 +23,7 @@ export const compactHelp: HelpConfiguration = {
 
 const SETTINGS_TITLE = 'Settings: a flag overrides its IMGPIPE_ variable (all: imgpipe help settings)'
 
-/** One item per group heading: `Database:  --database-url --database-password`. */
+/** One item per group heading: `Storage:  --database-url --database-password --object-store-url`. */
 function settingsSection(settings: readonly Option[], helper: Help): string[] {
   const groups = helper.groupItems(settings as Option[], settings as Option[], (option) => option.helpGroupHeading ?? 'Settings:')
   const width = Math.max(...[...groups.keys()].map((heading) => heading.length))

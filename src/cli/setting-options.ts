@@ -156,7 +156,7 @@ export function isSettingOption(option: Option): boolean {
  * flag and its variable are checked by the same code. `imgpipe help settings` shows the defaults and variables
  * (src/cli/compact-help.ts); a secret's value is never printed.
  */
-export function settingOptions(entries: readonly SettingsEntry[] = Object.keys(SETTING_GROUPS) as SettingGroupName[]): Option[] {
+function settingOptions(entries: readonly SettingsEntry[] = Object.keys(SETTING_GROUPS) as SettingGroupName[]): Option[] {
   const options = settingsOf(entries).map(({ name, group }) => {
     const setting: Setting<unknown> = SETTINGS[name]
     return new Option(`--${flagName(setting.env)} <${setting.arg}>`, plainText(setting.help)).helpGroup(`${SETTING_GROUPS[group].heading}:`)
