@@ -93,6 +93,13 @@ describe('errors of the built CLI', () => {
     expect(result.stderr).toBe(`imgpipe: cannot read ${missing}: ENOENT: no such file or directory [IMGPIPE_USAGE]\n`)
   })
 
+  it('imgpipe watchlist add of a missing file names the file once', async () => {
+    const missing = '/nonexistent/cones.csv'
+    const result = await runBuilt(['watchlist', 'add', 'w', '--file', missing], cleanEnv(), { cwd: tmpdir() })
+    expect(result.code).toBe(2)
+    expect(result.stderr).toBe(`imgpipe: cannot read ${missing}: ENOENT: no such file or directory [IMGPIPE_USAGE]\n`)
+  })
+
   it('imgpipe status names an unreachable database URL once in its report and once in its error', async () => {
     const url = 'postgres://imgpipe@127.0.0.1:1/nowhere'
     const result = await runBuilt(['status', '--database-url', url, '--timeout', '3000'], cleanEnv(), { cwd: tmpdir() })

@@ -129,7 +129,8 @@ export function registerWatchlistCommand(program: Command): void {
       try {
         text = await readFile(options.file, 'utf8')
       } catch (error) {
-        throw new UsageError(`cannot read ${options.file}: ${(error as Error).message}`, { cause: error })
+        // describeError adds the cause once: `cannot read x.csv: ENOENT: no such file or directory`.
+        throw new UsageError(`cannot read ${options.file}`, { cause: error })
       }
       const { cones, errors } = parseConesCsv(text, path.basename(options.file))
       if (errors.length > 0) {
