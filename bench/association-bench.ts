@@ -18,8 +18,8 @@ import { openCatalog } from '../src/adapters/open-backends.js'
 import type { SqlCatalog } from '../src/adapters/sql/sql-catalog.js'
 import { objectLedgerDeps } from '../src/analysis/association/ledger-deps.js'
 import { skyKey } from '../src/analysis/sky-index/sky-zones.js'
-import { parseDatabaseUrl } from '../src/config.js'
-import type { DatabaseConfig } from '../src/config.js'
+import { parseDatabaseUrl } from '../src/config/load-config.js'
+import type { CatalogOptions } from '../src/adapters/backend-options.js'
 import type { DetectionInput } from '../src/core/ports/object-ledger.js'
 import { percentiles } from './bench-support.js'
 import { mulberry32 } from '../src/analysis/sensor-noise.js'
@@ -98,7 +98,7 @@ function seedSqlite(file: string, positions: Float64Array): void {
   db.close()
 }
 
-async function seedPostgres(config: Extract<DatabaseConfig, { kind: 'postgres' }>, positions: Float64Array): Promise<void> {
+async function seedPostgres(config: Extract<CatalogOptions, { kind: 'postgres' }>, positions: Float64Array): Promise<void> {
   const client = new pg.Client({
     host: config.host,
     port: config.port,

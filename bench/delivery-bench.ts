@@ -15,10 +15,10 @@ import path from 'node:path'
 import { openCatalog } from '../src/adapters/open-backends.js'
 import type { SqlCatalog } from '../src/adapters/sql/sql-catalog.js'
 import { WebhookChannel, newWebhookSecret } from '../src/adapters/webhook/webhook-channel.js'
-import { parseDatabaseUrl } from '../src/config.js'
+import { loadConfig, parseDatabaseUrl } from '../src/config/load-config.js'
 import { silentLogger } from '../src/core/logger.js'
-import type { SubscriptionChannel } from '../src/core/ports/delivery-channel.js'
-import { DEFAULT_DELIVERY_SETTINGS, DeliveryWorker } from '../src/stages/alert/delivery-worker.js'
+import type { DeliveryChannel } from '../src/core/ports/delivery-channel.js'
+import { DeliveryWorker } from '../src/stages/alert/delivery-worker.js'
 
 const alerts = Number(process.env['BENCH_ALERTS'] ?? 1000)
 const subscriptionCount = Number(process.env['BENCH_SUBSCRIPTIONS'] ?? 10)
@@ -93,14 +93,14 @@ async function run(name: string, catalog: SqlCatalog): Promise<Record<string, un
     const recordStart = process.hrtime.bigint()
     for (const eventId of events) await subscriptions.recordAlert(eventId, () => true, new Date())
     const recordSeconds = Number(process.hrtime.bigint() - recordStart) / 1e9
-    const channels = new Map<string, SubscriptionChannel>([
+    const channels = new Map<string, DeliveryChannel>([
       ['webhook', new WebhookChannel({ allowPrivate: true, resolveSecret: (ref) => ref })],
     ])
     const worker = new DeliveryWorker(
       catalog,
       subscriptions,
       channels,
-      { ...DEFAULT_DELIVERY_SETTINGS, concurrency, pollMs: 20 },
+      { ...loadConfig({}).delivery, concurrency, pollMs: 20 },
       silentLogger,
     )
     const start = process.hrtime.bigint()

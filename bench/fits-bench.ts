@@ -6,21 +6,27 @@
  * - read-rice16: the same size as 16-bit integers, RICE_1 tile-compressed by fpack (row tiles); target ≤ 1.5 s.
  *   Skipped with a note when `fpack` (Debian's libcfitsio-bin, a test oracle) is not installed.
  * - read-gzip: the BITPIX −32 file gzipped (.fits.gz), for comparison.
+ * - analyze-stream-rss: peak RSS of a fresh process running the pipeline's analyze path on a stream of
+ *   BENCH_FITS_FRAMES (default 8) mock-sky frames of SIZE² float pixels (see fits-analyze-bench.ts); bound 600 MB.
+ *   Twice: with the default event threshold, and with threshold 0 (every frame an event with its difference JPEG).
  * Each case runs BENCH_FITS_RUNS times (default 5); printed: the median and fastest wall-clock times and the median CPU
  * time (user + system), which a loaded machine disturbs less.
  */
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
 import { readFits } from '../src/analysis/fits/fits-reader.js'
 import { writeFits } from '../src/analysis/fits/fits-writer.js'
 import type { FloatImage } from '../src/analysis/float-image.js'
+import { DEFAULT_MOCK_SKY, renderMockSkyFrame } from '../src/analysis/sky/mock-sky.js'
 
 const SIZE = Number(process.env['BENCH_FITS_SIZE'] ?? 4096)
 const RUNS = Number(process.env['BENCH_FITS_RUNS'] ?? 5)
 const MAX_PIXELS = SIZE * SIZE
+const FRAMES = Number(process.env['BENCH_FITS_FRAMES'] ?? 8)
 
 /** A sky-like frame: background with noise (a cheap deterministic generator) and a grid of stars. */
 function skyFrame(size: number, integers: boolean): FloatImage {
@@ -146,6 +152,28 @@ try {
   console.log(
     JSON.stringify({ bench: 'fits', case: 'read-gzip-f32', width: SIZE, height: SIZE, bytes: readFileSync(gzFile).length, ...gz }),
   )
+
+  analyzeStream(path.join(dir, 'stream'))
 } finally {
   rmSync(dir, { recursive: true, force: true })
+}
+
+/**
+ * Writes FRAMES mock-sky frames (one field: stars, seeing and pointing that vary frame to frame, a new source half-way)
+ * and runs fits-analyze-bench.js on them in a fresh process, whose JSON line (peak RSS) is printed as it is.
+ */
+function analyzeStream(framesDir: string): void {
+  mkdirSync(framesDir)
+  // The default field's star density (400 per 1024²) at SIZE².
+  const sky = { ...DEFAULT_MOCK_SKY, frames: FRAMES, width: SIZE, height: SIZE, stars: Math.round(400 * (SIZE / 1024) ** 2) }
+  for (let frame = 1; frame <= FRAMES; frame++) {
+    const rendered = renderMockSkyFrame(sky, 0, frame)
+    writeFileSync(path.join(framesDir, `frame_${String(frame).padStart(3, '0')}.fits`), writeFits(rendered.image, rendered.cards))
+  }
+  const script = fileURLToPath(new URL('./fits-analyze-bench.js', import.meta.url))
+  for (const threshold of [[], ['0']]) {
+    process.stdout.write(
+      execFileSync(process.execPath, [script, framesDir, ...threshold], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }),
+    )
+  }
 }

@@ -3,20 +3,11 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, it, expect } from 'vitest'
 import { ConfigError } from '../src/core/errors.js'
-import {
-  DEFAULTS,
-  describeBroker,
-  describeDatabase,
-  describeObjectStore,
-  ENV,
-  loadConfig,
-  parseBrokerUrl,
-  parseDatabaseUrl,
-  parseObjectStoreUrl,
-  redactUrl,
-  topicName,
-  type ConfigOverrides,
-} from '../src/config.js'
+import { DEFAULTS, ENV } from '../src/config/settings.js'
+import { describeBus, describeCatalog, describeObjectStore } from '../src/adapters/backend-options.js'
+import { loadConfig, parseBrokerUrl, parseDatabaseUrl, parseObjectStoreUrl, type ConfigOverrides } from '../src/config/load-config.js'
+import { redactUrl } from '../src/core/redact-url.js'
+import { topicName } from '../src/core/messages.js'
 
 const CWD = path.resolve('/srv/imgpipe-test-cwd')
 const SECRET = 'S3cr3t-pa55'
@@ -117,11 +108,14 @@ describe('loadConfig defaults', () => {
       IMGPIPE_SMTP_USERNAME: 'alerts',
       IMGPIPE_SMTP_PASSWORD: ' pw ',
       IMGPIPE_TIME_ZONE: 'Asia/Kolkata',
+      IMGPIPE_SCHEMA_REGISTRY_URL: 'https://alerts@registry.example.org/apis/ccompat/v7',
+      IMGPIPE_SCHEMA_REGISTRY_PASSWORD: ' rpw ',
     })
     expect(config).toEqual({
       database: { kind: 'sqlite', path: ':memory:' },
       objectStore: { kind: 'memory' },
       broker: { kind: 'kafka', brokers: ['k:9092'], clientId: 'imgpipe' },
+      schemaRegistry: { url: 'https://alerts@registry.example.org/apis/ccompat/v7', password: ' rpw ' },
       topicPartitions: 12,
       topicPrefix: 'test.run-1_',
       analysis: {
@@ -161,6 +155,11 @@ describe('loadConfig defaults', () => {
     expect(() => load({ IMGPIPE_SMTP_URL: 'http://mail.example.org' })).toThrow(/IMGPIPE_SMTP_URL/)
     expect(() => load({ IMGPIPE_PUBLIC_URL: 'viewer.example.org' })).toThrow(/IMGPIPE_PUBLIC_URL/)
     expect(() => load({ IMGPIPE_DELIVERY_ALLOW_PRIVATE: 'maybe' })).toThrow(/IMGPIPE_DELIVERY_ALLOW_PRIVATE/)
+    expect(() => load({ IMGPIPE_SCHEMA_REGISTRY_URL: 'http://u:secret@registry:8081' })).toThrow(
+      /IMGPIPE_SCHEMA_REGISTRY_URL=.*u:\*\*\*@.*IMGPIPE_SCHEMA_REGISTRY_PASSWORD/,
+    )
+    expect(() => load({ IMGPIPE_SCHEMA_REGISTRY_URL: 'registry:8081' })).toThrow(/IMGPIPE_SCHEMA_REGISTRY_URL.*http/)
+    expect(load({}).schemaRegistry).toBeNull()
     expect(load({}).delivery).toMatchObject({ publicUrl: undefined, allowPrivate: false, smtp: undefined, maxAttempts: 12 })
   })
 
@@ -643,16 +642,16 @@ describe('redactUrl', () => {
 describe('describe*', () => {
   it('describes a database without its password', () => {
     const config = load({ IMGPIPE_DATABASE_URL: 'postgres://app@db:6543/imgpipe?sslmode=require', IMGPIPE_DATABASE_PASSWORD: SECRET })
-    const text = describeDatabase(config.database)
+    const text = describeCatalog(config.database)
     expect(text).toBe('postgres://app@db:6543/imgpipe')
     expect(text).not.toContain(SECRET)
-    expect(describeDatabase(load({ MYSQL_PWD: SECRET, IMGPIPE_DATABASE_URL: 'mysql://db/x' }).database)).toBe('mysql://root@db:3306/x')
-    expect(describeDatabase({ kind: 'sqlite', path: '/abs/x.db' })).toBe('sqlite:/abs/x.db')
-    expect(describeDatabase({ kind: 'sqlite', path: ':memory:' })).toBe('sqlite::memory:')
+    expect(describeCatalog(load({ MYSQL_PWD: SECRET, IMGPIPE_DATABASE_URL: 'mysql://db/x' }).database)).toBe('mysql://root@db:3306/x')
+    expect(describeCatalog({ kind: 'sqlite', path: '/abs/x.db' })).toBe('sqlite:/abs/x.db')
+    expect(describeCatalog({ kind: 'sqlite', path: ':memory:' })).toBe('sqlite::memory:')
   })
 
   it('brackets an IPv6 database host', () => {
-    expect(describeDatabase(parseDatabaseUrl('postgres://[::1]:5433/imgpipe', CWD))).toBe('postgres://postgres@[::1]:5433/imgpipe')
+    expect(describeCatalog(parseDatabaseUrl('postgres://[::1]:5433/imgpipe', CWD))).toBe('postgres://postgres@[::1]:5433/imgpipe')
   })
 
   it('describes object stores', () => {
@@ -665,8 +664,8 @@ describe('describe*', () => {
   })
 
   it('describes brokers', () => {
-    expect(describeBroker({ kind: 'memory' })).toBe('memory:')
-    expect(describeBroker(parseBrokerUrl('kafka://h:1,h2:2?clientId=x'))).toBe('kafka://h:1,h2:2')
+    expect(describeBus({ kind: 'memory' })).toBe('memory:')
+    expect(describeBus(parseBrokerUrl('kafka://h:1,h2:2?clientId=x'))).toBe('kafka://h:1,h2:2')
   })
 
   it('no description of a loaded configuration contains a password', () => {
@@ -680,7 +679,7 @@ describe('describe*', () => {
         IMGPIPE_OBJECT_STORE_URL: 's3://bucket?endpoint=http://127.0.0.1:9000',
         IMGPIPE_BROKER_URL: 'kafka://h:1',
       })
-      const text = [describeDatabase(config.database), describeObjectStore(config.objectStore), describeBroker(config.broker)].join(' ')
+      const text = [describeCatalog(config.database), describeObjectStore(config.objectStore), describeBus(config.broker)].join(' ')
       expect(text).not.toContain(SECRET)
       expect(config.database).toMatchObject({ password: SECRET })
     }
@@ -859,11 +858,11 @@ describe('Kafka TLS and SASL', () => {
   })
 
   it('describes TLS and the SASL user, never the password', () => {
-    expect(describeBroker(parseBrokerUrl('kafkas://h:1,h2:2?clientId=x'))).toBe('kafkas://h:1,h2:2')
-    const text = describeBroker(load({ ...saslEnv, IMGPIPE_BROKER_URL: 'kafkas://h:9096' }).broker)
+    expect(describeBus(parseBrokerUrl('kafkas://h:1,h2:2?clientId=x'))).toBe('kafkas://h:1,h2:2')
+    const text = describeBus(load({ ...saslEnv, IMGPIPE_BROKER_URL: 'kafkas://h:9096' }).broker)
     expect(text).toBe('kafkas://h:9096 (SASL SCRAM-SHA-256 as app)')
     expect(text).not.toContain(SECRET)
-    expect(describeBroker(parseBrokerUrl('kafka://h:9094', { ...saslEnv, IMGPIPE_KAFKA_SASL_MECHANISM: 'PLAIN' }))).toBe(
+    expect(describeBus(parseBrokerUrl('kafka://h:9094', { ...saslEnv, IMGPIPE_KAFKA_SASL_MECHANISM: 'PLAIN' }))).toBe(
       'kafka://h:9094 (SASL PLAIN as app)',
     )
   })

@@ -1,6 +1,16 @@
-import type { DeliveryConfig } from '../config.js'
 import type { Bus } from '../core/ports/bus.js'
-import type { SubscriptionChannel } from '../core/ports/delivery-channel.js'
+import type { DeliveryChannel } from '../core/ports/delivery-channel.js'
+import type { SmtpChannelOptions } from './smtp/smtp-channel.js'
+
+/** What the channels take from the configuration (its `delivery` part has these fields). */
+export interface SubscriptionChannelsOptions {
+  /** Allow webhook and Slack targets on loopback/private addresses (tests, intranets). */
+  allowPrivate: boolean
+  /** One attempt's time limit, which the SMTP channel applies to each command. */
+  timeoutMs: number
+  /** Undefined: no e-mail channel. */
+  smtp: Omit<SmtpChannelOptions, 'timeoutMs'> | undefined
+}
 
 /** `env:NAME` reads the variable at send time; any other value is the secret itself (`whsec_…`). */
 export function resolveSecret(reference: string, env: Record<string, string | undefined> = process.env): string {
@@ -10,11 +20,11 @@ export function resolveSecret(reference: string, env: Record<string, string | un
 
 /** The subscription channels this process can send on, by kind. E-mail only when IMGPIPE_SMTP_URL is set. */
 export async function openSubscriptionChannels(
-  config: DeliveryConfig,
+  config: SubscriptionChannelsOptions,
   bus: Bus,
   partitions: number,
-): Promise<Map<string, SubscriptionChannel>> {
-  const channels = new Map<string, SubscriptionChannel>()
+): Promise<Map<string, DeliveryChannel>> {
+  const channels = new Map<string, DeliveryChannel>()
   const { WebhookChannel } = await import('./webhook/webhook-channel.js')
   const { SlackChannel } = await import('./slack/slack-channel.js')
   const { KafkaTopicChannel } = await import('./kafka-topic/kafka-topic-channel.js')
@@ -28,6 +38,6 @@ export async function openSubscriptionChannels(
   return channels
 }
 
-export async function closeChannels(channels: Map<string, SubscriptionChannel>): Promise<void> {
+export async function closeChannels(channels: Map<string, DeliveryChannel>): Promise<void> {
   await Promise.allSettled([...channels.values()].map((channel) => channel.close()))
 }

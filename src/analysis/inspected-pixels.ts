@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import type { RawImage } from './decode-image.js'
+import type { AnalysisPixels } from '../core/ports/analyzer.js'
 
 /**
  * Pixels that validating an image decoded anyway, kept for the analyze stage of the same process.
@@ -10,11 +10,13 @@ import type { RawImage } from './decode-image.js'
  * SHA-256 and handed out only for an object whose bytes the analyze stage has read back and hashed to that value
  * (the F15 check is unchanged): the pixels are those the bytes decode to, whichever call decoded them.
  *
- * Off (nothing kept, nothing hashed) until an analyze stage enables it: a process that only receives keeps no
- * pixels. Bounded by bytes, oldest dropped first; `take` hands each entry out once.
+ * Off (nothing kept, nothing hashed) until enabled: a process that only receives keeps no pixels. One instance per
+ * process, owned by the analyze stage's pixel source (stages/analyze/pixel-source.ts) and handed to the receive stage
+ * where the two are composed (stages/run-pipeline.ts) — no module global. Bounded by bytes, oldest dropped first;
+ * `take` hands each entry out once. Float pixels of a FITS file are keyed by the HDU they were read from too.
  */
 export class InspectedPixels {
-  private readonly entries = new Map<string, RawImage>()
+  private readonly entries = new Map<string, AnalysisPixels>()
   private bytes = 0
   private maxBytes = 0
 
@@ -28,11 +30,11 @@ export class InspectedPixels {
     this.maxBytes = Math.max(this.maxBytes, maxBytes)
   }
 
-  /** Offers the pixels `bytes` decoded to; kept only when enabled and within the budget. */
-  offer(bytes: Uint8Array, image: RawImage): void {
+  /** Offers the pixels `bytes` decoded to (from HDU `hdu` of a FITS file); kept only when enabled and within the budget. */
+  offer(bytes: Uint8Array, image: AnalysisPixels, hdu?: number): void {
     const cost = image.data.byteLength
     if (cost > this.maxBytes) return
-    const sha256 = createHash('sha256').update(bytes).digest('hex')
+    const sha256 = pixelKey(createHash('sha256').update(bytes).digest('hex'), hdu)
     this.remove(sha256)
     while (this.bytes + cost > this.maxBytes) {
       const oldest = this.entries.keys().next().value
@@ -43,8 +45,8 @@ export class InspectedPixels {
     this.bytes += cost
   }
 
-  /** The pixels of bytes with this hash, if kept; they are the caller's alone afterwards. */
-  take(sha256: string): RawImage | undefined {
+  /** The pixels of bytes with this key ({@link pixelKey}), if kept; they are the caller's alone afterwards. */
+  take(sha256: string): AnalysisPixels | undefined {
     const image = this.entries.get(sha256)
     if (image !== undefined) this.remove(sha256)
     return image
@@ -58,5 +60,15 @@ export class InspectedPixels {
   }
 }
 
-/** The process's one store: `inspectImage` offers to it, the analyze stage takes from it. */
-export const inspectedPixels = new InspectedPixels()
+/** Something the receive stage may hand decoded pixels to (an {@link InspectedPixels}, or nothing). */
+export interface PixelHandOver {
+  offer(bytes: Uint8Array, image: AnalysisPixels, hdu?: number): void
+}
+
+/**
+ * The key of decoded pixels: the SHA-256 of their bytes, and for a FITS file the HDU read (one file, several images).
+ * Pictures, and FITS read from their first image HDU without a known index, are keyed by the hash alone.
+ */
+export function pixelKey(sha256: string, hdu?: number | null): string {
+  return hdu === undefined || hdu === null ? sha256 : `${sha256}#${hdu}`
+}

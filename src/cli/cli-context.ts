@@ -1,6 +1,7 @@
 import { takeOverEarlySignals } from './early-signals.js'
 import { type Command, InvalidArgumentError } from 'commander'
-import { ENV, flagName, loadConfig, SETTING_NAMES, SETTINGS, type Config, type ConfigOverrides } from '../config.js'
+import { ENV, flagName, SETTING_NAMES, SETTINGS } from '../config/settings.js'
+import { loadConfig, type Config, type ConfigOverrides } from '../config/load-config.js'
 import { ConfigError, isImgpipeError, type ImgpipeError } from '../core/errors.js'
 import { createLogger, type Logger, type LogLevel } from '../core/logger.js'
 import { settingOverrides } from './setting-options.js'

@@ -1,5 +1,5 @@
 import { type Command, Help, type HelpConfiguration, type Option } from 'commander'
-import { flagName, SETTINGS } from '../config.js'
+import { flagName, SETTINGS } from '../config/settings.js'
 import type { Setting } from '../config/setting.js'
 import { defaultMarkdown, plainText } from '../config/settings-docs.js'
 import { isSettingOption, SETTING_GROUPS, settingsOf, type SettingGroupName } from './setting-options.js'

@@ -1,5 +1,4 @@
 import { closeChannels, openSubscriptionChannels } from '../adapters/open-channels.js'
-import type { DeliveryConfig } from '../config.js'
 import { ImgpipeError } from '../core/errors.js'
 import type { Catalog } from '../core/ports/catalog.js'
 import type { Subscriptions } from '../core/ports/subscriptions.js'
@@ -18,19 +17,6 @@ export function subscriptionsOf(catalog: Catalog): Subscriptions {
   return candidate
 }
 
-export function workerSettings(config: DeliveryConfig): ConstructorParameters<typeof DeliveryWorker>[3] {
-  return {
-    concurrency: config.concurrency,
-    perSubscription: Math.max(1, Math.min(config.concurrency, 4)),
-    timeoutMs: config.timeoutMs,
-    maxAttempts: config.maxAttempts,
-    backoffBaseMs: config.backoffBaseMs,
-    backoffMaxMs: config.backoffMaxMs,
-    pollMs: config.pollMs,
-    ...(config.publicUrl === undefined ? {} : { publicUrl: config.publicUrl }),
-  }
-}
-
 export interface RunningDelivery {
   worker: DeliveryWorker
   subscriptions: Subscriptions
@@ -43,7 +29,7 @@ export async function startDelivery(context: CliContext, backends: DeliveryBacke
   const { config, logger } = context
   const subscriptions = subscriptionsOf(backends.catalog)
   const channels = await openSubscriptionChannels(config.delivery, backends.bus, config.topicPartitions)
-  const worker = new DeliveryWorker(backends.catalog, subscriptions, channels, workerSettings(config.delivery), logger, backends.store)
+  const worker = new DeliveryWorker(backends.catalog, subscriptions, channels, config.delivery, logger, backends.store)
   worker.start()
   return {
     worker,

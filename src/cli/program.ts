@@ -39,6 +39,7 @@ const COMMAND_MODULES: readonly { names: readonly string[]; load: () => Promise<
     load: async () => [(await import('./commands/deliveries-command.js')).registerDeliveriesCommand],
   },
   { names: ['watchlist'], load: async () => [(await import('./commands/watchlist-command.js')).registerWatchlistCommand] },
+  { names: ['alerts'], load: async () => [(await import('./commands/alerts-command.js')).registerAlertsCommand] },
   { names: ['settings'], load: () => Promise.resolve([registerSettingsCommand]) },
 ]
 

@@ -1,5 +1,6 @@
 import { Option } from 'commander'
-import { flagName, SETTING_NAMES, SETTINGS, type ConfigOverrides, type SettingName } from '../config.js'
+import { flagName, SETTING_NAMES, SETTINGS, type SettingName } from '../config/settings.js'
+import type { ConfigOverrides } from '../config/load-config.js'
 import type { Setting } from '../config/setting.js'
 import { plainText } from '../config/settings-docs.js'
 
@@ -25,7 +26,7 @@ export const SETTING_GROUPS = {
   },
   receive: {
     heading: 'Receive',
-    settings: ['receiveBatchSize', 'receiveBatchBytes', 'receiveLingerMs', 'receiveConcurrency', 'analysisDir'],
+    settings: ['receiveBatchSize', 'receiveBatchBytes', 'receiveLingerMs', 'receiveConcurrency', 'fitsHdu', 'analysisDir'],
   },
   limits: { heading: 'Limits', settings: ['maxImagePixels', 'maxImageBytes'] },
   analysis: { heading: 'Analysis', settings: ['eventThreshold', 'pixelTolerance', 'decodeCacheBytes'] },
@@ -57,6 +58,7 @@ export const SETTING_GROUPS = {
       'webMaxEventStreamsPerClient',
     ],
   },
+  registry: { heading: 'Registry', settings: ['schemaRegistryUrl', 'schemaRegistryPassword'] },
   metrics: { heading: 'Metrics', settings: ['metricsPort', 'metricsHost'] },
   log: { heading: 'Logging', settings: ['logLevel'] },
 } as const satisfies Record<string, { heading: string; settings: readonly SettingName[] }>
@@ -130,6 +132,8 @@ export const COMMAND_SETTINGS: Readonly<Record<string, readonly SettingsEntry[]>
   'watchlist list': CATALOG_ONLY,
   'watchlist remove': CATALOG_ONLY,
   'watchlist match': CATALOG_ONLY,
+  // Reads an alert topic: the broker, and the registry of the Avro schemas.
+  'alerts tail': ['broker', 'registry', 'log'],
   settings: [],
 }
 

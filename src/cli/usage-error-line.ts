@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import { SETTINGS } from '../config.js'
+import { SETTINGS } from '../config/settings.js'
 import { settingOfFlag } from './setting-options.js'
 
 /**

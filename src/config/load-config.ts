@@ -1,20 +1,26 @@
-import type { BusOptions, CatalogOptions, ObjectStoreOptions } from '../adapters/backend-options.js'
+import { objectStoreFromUrl, type BusOptions, type CatalogOptions, type ObjectStoreOptions } from '../adapters/backend-options.js'
+import type { SubscriptionChannelsOptions } from '../adapters/open-channels.js'
 import { machineTimeZone } from '../core/alert-text.js'
 import type { AnalysisOptions } from '../core/analysis-options.js'
 import type { ConsumerOptions } from '../core/consumer-options.js'
+import { perSubscriptionLimit, type DeliveryOptions } from '../core/delivery-options.js'
 import type { ReceiveOptions } from '../core/receive-options.js'
 import type { LogLevel } from '../core/logger.js'
-import { busFromUrl } from './broker-url.js'
-import { catalogFromUrl } from './database-url.js'
-import { objectStoreFromUrl } from './object-store-url.js'
-import type { Env, ParseContext, Setting } from './setting.js'
+import type { Env } from '../core/setting-values.js'
+import type { ParseContext, Setting } from './setting.js'
 import { SETTING_NAMES, SETTINGS, type SettingName, type SettingValue } from './settings.js'
+import type { WebSettings } from './web-settings.js'
 
-/** The whole configuration, validated once at start-up: the adapters' options and the stages' settings. */
+/**
+ * The whole configuration, validated once at start-up. Each part is the options type of the module that owns
+ * it (an adapter, core for the stages' options); the defaults are the settings table's.
+ */
 export interface Config {
   database: CatalogOptions
   objectStore: ObjectStoreOptions
   broker: BusOptions
+  /** Where Avro alert schemas are registered and looked up; null when no registry is configured. */
+  schemaRegistry: { url: string; password: string | undefined } | null
   /** Partitions of the topics imgpipe creates. */
   topicPartitions: number
   /** Prepended to topic and consumer group names, so tests and tenants can share a cluster. */
@@ -28,46 +34,26 @@ export interface Config {
   delivery: DeliveryConfig
 }
 
-/** Alert delivery to subscriptions (`imgpipe alert`, `imgpipe deliver`). */
-export interface DeliveryConfig {
-  /** Absolute base URL of the web viewer for links in messages; undefined: no links. */
-  publicUrl: string | undefined
-  /** Allow targets on loopback/private addresses (tests, intranets). */
-  allowPrivate: boolean
-  concurrency: number
-  timeoutMs: number
-  maxAttempts: number
-  backoffBaseMs: number
-  backoffMaxMs: number
-  pollMs: number
-  /** Undefined: no e-mail channel. */
-  smtp:
-    | {
-        url: string
-        from: string
-        username: string | undefined
-        password: string | undefined
-        /** IANA zone of the local times in e-mails. */
-        timeZone: string
-      }
-    | undefined
-}
+/** Alert delivery to subscriptions (`imgpipe alert`, `imgpipe deliver`): the worker's options and the channels'. */
+export type DeliveryConfig = DeliveryOptions & SubscriptionChannelsOptions
 
 /** Flag values from the CLI, by setting name; each overrides its variable. */
 export type ConfigOverrides = Partial<Record<SettingName, string | undefined>>
 
-type SettingValues = { [K in SettingName]: SettingValue<K> }
+/** The parsed values of the settings `names`, by name. */
+export type SettingValues<K extends SettingName = SettingName> = { [P in K]: SettingValue<P> }
 
 /**
  * Reads every setting (its flag, else its variable, else its default), validates it through the settings
  * table, and builds the configuration. Throws a ConfigError naming the first bad setting's variable.
  */
 export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = {}, cwd = process.cwd()): Config {
-  const value = parseSettings(settingsContext(env, overrides, cwd))
+  const value = readSettings(SETTING_NAMES, env, overrides, cwd)
   return {
     database: value.databaseUrl,
     objectStore: value.objectStoreUrl,
     broker: value.brokerUrl,
+    schemaRegistry: value.schemaRegistryUrl === undefined ? null : { url: value.schemaRegistryUrl, password: value.schemaRegistryPassword },
     topicPartitions: value.topicPartitions,
     topicPrefix: value.topicPrefix,
     analysis: {
@@ -77,6 +63,8 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
       maxImageBytes: value.maxImageBytes,
       analysisDir: value.analysisDir ?? null,
       decodeCacheBytes: value.decodeCacheBytes,
+      // Absent unless set: the first image HDU is the reader's own default.
+      ...(value.fitsHdu === undefined ? {} : { fitsHdu: value.fitsHdu }),
     },
     consumer: { batchSize: value.consumerBatchSize, concurrency: value.consumerConcurrency },
     receive: {
@@ -91,6 +79,7 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
       publicUrl: value.publicUrl,
       allowPrivate: value.deliveryAllowPrivate,
       concurrency: value.deliveryConcurrency,
+      perSubscription: perSubscriptionLimit(value.deliveryConcurrency),
       timeoutMs: value.deliveryTimeoutMs,
       maxAttempts: value.deliveryMaxAttempts,
       backoffBaseMs: value.deliveryBackoffMs,
@@ -108,6 +97,53 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
             },
     },
   }
+}
+
+/** The web viewer's settings (`imgpipe web`), through the same loader as `loadConfig`. */
+export function loadWebSettings(env: Env = process.env, overrides: ConfigOverrides = {}, cwd = process.cwd()): WebSettings {
+  const names = [
+    'webPort',
+    'webHost',
+    'webToken',
+    'webAuth',
+    'webAllowedHosts',
+    'webMaxConnections',
+    'webMaxEventStreams',
+    'webMaxEventStreamsPerClient',
+  ] as const
+  const value = readSettings(names, env, overrides, cwd)
+  return {
+    port: value.webPort,
+    host: value.webHost,
+    token: value.webToken,
+    auth: value.webAuth,
+    allowedHosts: value.webAllowedHosts,
+    maxConnections: value.webMaxConnections,
+    maxEventStreams: value.webMaxEventStreams,
+    maxEventStreamsPerClient: value.webMaxEventStreamsPerClient,
+  }
+}
+
+/**
+ * The settings `names`, each from its flag, else its variable, else its default, parsed by its row of the table:
+ * the one loader, generic over the table. Parsed in the table's order, so that the first bad one in README order
+ * is reported.
+ */
+export function readSettings<const K extends SettingName>(
+  names: readonly K[],
+  env: Env,
+  overrides: ConfigOverrides,
+  cwd: string,
+): SettingValues<K> {
+  const context = settingsContext(env, overrides, cwd)
+  const wanted = new Set<SettingName>(names)
+  const values: Partial<Record<SettingName, unknown>> = {}
+  for (const name of SETTING_NAMES.filter((known) => wanted.has(known))) {
+    const setting: Setting<unknown> = SETTINGS[name]
+    const value = context.given(name) ?? (setting.default === undefined ? undefined : String(setting.default))
+    values[name] = value === undefined ? undefined : setting.parse(value, { ...context, variable: setting.env })
+  }
+  return values as SettingValues<K>
 }
 
 /**
@@ -130,33 +166,30 @@ function settingsContext(env: Env, overrides: ConfigOverrides, cwd: string): Omi
   return {
     cwd,
     env,
-    given: (name) => givenValue(name, env, overrides),
-    variableOf: (name) => SETTINGS[name].env,
+    given: (name) => givenValue(settingName(name), env, overrides),
+    variableOf: (name) => SETTINGS[settingName(name)].env,
   }
 }
 
-/** Every setting parsed, in the table's order (so the first bad one in README order is reported). */
-function parseSettings(context: Omit<ParseContext, 'variable'>): SettingValues {
-  const values: Partial<Record<SettingName, unknown>> = {}
-  for (const name of SETTING_NAMES) {
-    const setting: Setting<unknown> = SETTINGS[name]
-    const value = context.given(name) ?? (setting.default === undefined ? undefined : String(setting.default))
-    values[name] = value === undefined ? undefined : setting.parse(value, { ...context, variable: setting.env })
-  }
-  return values as SettingValues
+/** A name a row's parser asked for: one of the table's (ParseContext takes strings, see setting.ts). */
+function settingName(name: string): SettingName {
+  if (!(name in SETTINGS)) throw new Error(`no setting ${JSON.stringify(name)} in src/config/settings.ts`)
+  return name as SettingName
 }
 
 /** IMGPIPE_DATABASE_URL's parser on its own; the password as IMGPIPE_DATABASE_PASSWORD would give it. */
 export function parseDatabaseUrl(value: string, cwd: string, env: Env = {}, password?: string): CatalogOptions {
-  const context = settingsContext(env, { databasePassword: password ?? '' }, cwd)
-  return catalogFromUrl(value, { ...context, variable: SETTINGS.databaseUrl.env })
+  return SETTINGS.databaseUrl.parse(value, {
+    ...settingsContext(env, { databasePassword: password ?? '' }, cwd),
+    variable: SETTINGS.databaseUrl.env,
+  })
 }
 
 export function parseObjectStoreUrl(value: string, cwd: string): ObjectStoreOptions {
-  return objectStoreFromUrl(value, { ...settingsContext({}, {}, cwd), variable: SETTINGS.objectStoreUrl.env })
+  return objectStoreFromUrl(value, { cwd, variable: SETTINGS.objectStoreUrl.env })
 }
 
 /** IMGPIPE_BROKER_URL's parser on its own, with the IMGPIPE_KAFKA_* settings read from `env`. */
 export function parseBrokerUrl(value: string, env: Env = {}, cwd = process.cwd()): BusOptions {
-  return busFromUrl(value, { ...settingsContext(env, {}, cwd), variable: SETTINGS.brokerUrl.env })
+  return SETTINGS.brokerUrl.parse(value, { ...settingsContext(env, {}, cwd), variable: SETTINGS.brokerUrl.env })
 }

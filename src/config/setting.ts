@@ -1,9 +1,5 @@
-import path from 'node:path'
 import { ConfigError } from '../core/errors.js'
-import { redactUrl } from '../core/redact-url.js'
-import type { SettingName } from './settings.js'
-
-export type Env = Record<string, string | undefined>
+import { invalid, type Env, type UrlContext } from '../core/setting-values.js'
 
 /** One row of the settings table (src/config/settings.ts). */
 export interface Setting<T> {
@@ -26,23 +22,17 @@ export interface Setting<T> {
   readonly parse: (value: string, context: ParseContext) => T
 }
 
-/** What a setting's parser may use besides its value. */
-export interface ParseContext {
-  /** The setting's variable: messages name it, whether its flag or the environment gave the value. */
-  variable: string
-  /** Relative paths are resolved against this. */
-  cwd: string
+/**
+ * What a setting's parser may use besides its value. Setting names are strings here, not `SettingName`: this
+ * file is what the table (settings.ts) is built from, and importing the table back would make a circle.
+ */
+export interface ParseContext extends UrlContext {
   /** The process environment, for the drivers' own variables (MYSQL_PWD, PGPASSWORD). */
   env: Env
   /** Another setting's given value (its flag, else its variable), for settings read together (a URL and its password). */
-  given(name: SettingName): string | undefined
+  given(name: string): string | undefined
   /** Another setting's variable, for messages. */
-  variableOf(name: SettingName): string
-}
-
-/** The error of a bad value: names the variable, echoes the value with any credentials in it removed. */
-export function invalid(variable: string, value: string, why: string): ConfigError {
-  return new ConfigError(`${variable}=${JSON.stringify(redactUrl(value))} is invalid: ${why}`)
+  variableOf(name: string): string
 }
 
 /** The value unchanged (secrets, and settings that another setting's parser reads). */
@@ -80,17 +70,20 @@ export function oneOf<const T extends string>(choices: readonly T[]): (value: st
   }
 }
 
-/** decodeURIComponent that reports a malformed escape as a ConfigError of the setting instead of a URIError. */
-export function decode(context: ParseContext, value: string, part: string): string {
-  try {
-    return decodeURIComponent(part)
-  } catch {
-    throw invalid(context.variable, value, `malformed percent-escape in ${JSON.stringify(part)}`)
-  }
+/** A token of 16+ characters without spaces (IMGPIPE_WEB_TOKEN); its messages never echo the value. */
+export function webToken(value: string, context: ParseContext): string {
+  if (value.length < 16 || /\s/.test(value)) throw new ConfigError(`${context.variable} is invalid: at least 16 characters, no spaces`)
+  return value
 }
 
-/** `file:/abs`, `file:///abs`, `file:rel`, `sqlite:/abs.db`, `sqlite:///abs.db`, `sqlite:rel.db`: the part after the scheme, resolved. */
-export function localPath(context: ParseContext, value: string, rest: string): string {
-  const stripped = rest.startsWith('///') ? rest.slice(2) : rest.startsWith('//') ? rest.slice(1) : rest
-  return path.resolve(context.cwd, decode(context, value, stripped))
+/** Comma-separated host names (IMGPIPE_WEB_ALLOWED_HOSTS), lowercased; empty entries dropped; `*` for any. */
+export function hostList(value: string, context: ParseContext): string[] {
+  const hosts = value
+    .split(',')
+    .map((host) => host.trim().toLowerCase())
+    .filter((host) => host !== '')
+  for (const host of hosts) {
+    if (host !== '*' && !/^[a-z0-9.:[\]_-]{1,253}$/.test(host)) throw invalid(context.variable, host, 'comma-separated host names')
+  }
+  return hosts
 }

@@ -1,14 +1,15 @@
 import path from 'node:path'
+import { busFromUrl, catalogFromUrl, objectStoreFromUrl } from '../adapters/backend-options.js'
+import { DEFAULT_STORE_DIR } from '../adapters/fs/fs-options.js'
 import { KAFKA_SECURITY_VARIABLES } from '../adapters/kafka/kafka-options.js'
+import { DEFAULT_SQLITE_FILE } from '../adapters/sqlite/sqlite-options.js'
 import { isTimeZone } from '../core/alert-text.js'
 import { DEFAULT_CONSUMER_OPTIONS } from '../core/consumer-options.js'
+import { DELIVERIES_PER_SUBSCRIPTION } from '../core/delivery-options.js'
 import { DEFAULT_RECEIVE_OPTIONS } from '../core/receive-options.js'
 import { LOG_LEVELS } from '../core/logger.js'
-import { busFromUrl } from './broker-url.js'
-import { catalogFromUrl, DEFAULT_SQLITE_FILE } from './database-url.js'
-import { DEFAULT_STORE_DIR, objectStoreFromUrl } from './object-store-url.js'
-import { asGiven, decimal, integer, invalid, oneOf, type Setting } from './setting.js'
-import { hostList, webToken } from './web-settings.js'
+import { invalid } from '../core/setting-values.js'
+import { asGiven, decimal, hostList, integer, oneOf, webToken, type Setting } from './setting.js'
 
 /**
  * Every setting of imgpipe, in the order the README lists them. Only environment variables and flags
@@ -16,8 +17,8 @@ import { hostList, webToken } from './web-settings.js'
  * From this table come `loadConfig`, every command's flags (src/cli/setting-options.ts) and the README's
  * Configuration table (test/config/settings.test.ts compares them).
  *
- * To add a setting: add a row here (its flag and README row follow), the README row the test prints, and
- * — when something reads it — a field of `Config` filled in `loadConfig` (src/config/load-config.ts).
+ * A default is written once: here, or — for the options a stage or adapter owns (consumer, receive, the
+ * default paths) — in that module, which the row names. How to add a setting: STANDARDS.md, Adding a setting.
  */
 export const SETTINGS = {
   databaseUrl: {
@@ -25,7 +26,13 @@ export const SETTINGS = {
     arg: 'url',
     default: `sqlite:${DEFAULT_SQLITE_FILE}`,
     help: '`sqlite:<path>`, `mysql://user@host:3306/db`, `postgres://user@host:5432/db`',
-    parse: catalogFromUrl,
+    // The password is a setting of its own (below), else the driver's variable: never the URL.
+    parse: (value, context) =>
+      catalogFromUrl(value, {
+        ...context,
+        password: context.given('databasePassword'),
+        passwordSetting: context.variableOf('databasePassword'),
+      }),
   },
   databasePassword: {
     env: 'IMGPIPE_DATABASE_PASSWORD',
@@ -47,7 +54,21 @@ export const SETTINGS = {
     default: 'memory:',
     help: '`memory:` (in-process), `kafka://host:port[,host:port]` or `kafkas://…` (TLS)',
     // Reads the four IMGPIPE_KAFKA_* settings below, for a Kafka URL only.
-    parse: busFromUrl,
+    parse: (value, context) => {
+      const security = (name: string): { value: string | undefined; variable: string } => ({
+        value: context.given(name),
+        variable: context.variableOf(name),
+      })
+      return busFromUrl(value, {
+        ...context,
+        security: {
+          caFile: security('kafkaCaFile'),
+          saslMechanism: security('kafkaSaslMechanism'),
+          saslUsername: security('kafkaSaslUsername'),
+          saslPassword: security('kafkaSaslPassword'),
+        },
+      })
+    },
   },
   kafkaCaFile: {
     env: KAFKA_SECURITY_VARIABLES.caFile,
@@ -72,6 +93,31 @@ export const SETTINGS = {
     arg: 'password',
     secret: true,
     help: 'SASL password (API secret); never printed',
+    parse: asGiven,
+  },
+  schemaRegistryUrl: {
+    env: 'IMGPIPE_SCHEMA_REGISTRY_URL',
+    arg: 'url',
+    help: 'Confluent-compatible schema registry of the Avro alerts, `http(s)://[user@]host:port[/path]` (Apicurio: `…/apis/ccompat/v7`)',
+    parse: (value, context) => {
+      let url: URL
+      try {
+        url = new URL(value)
+      } catch {
+        throw invalid(context.variable, value, 'expected an http:// or https:// URL')
+      }
+      if (url.protocol !== 'http:' && url.protocol !== 'https:')
+        throw invalid(context.variable, value, 'expected an http:// or https:// URL')
+      // Credentials never sit in a URL that may be printed: the password has its own secret setting.
+      if (url.password !== '') throw invalid(context.variable, value, 'put the password in IMGPIPE_SCHEMA_REGISTRY_PASSWORD, not the URL')
+      return value
+    },
+  },
+  schemaRegistryPassword: {
+    env: 'IMGPIPE_SCHEMA_REGISTRY_PASSWORD',
+    arg: 'password',
+    secret: true,
+    help: "password of the registry URL's user (HTTP Basic); never printed",
     parse: asGiven,
   },
   topicPartitions: {
@@ -121,6 +167,17 @@ export const SETTINGS = {
     default: 100 * 1024 * 1024,
     help: 'larger files are rejected without being read',
     parse: integer(1, 2 ** 40),
+  },
+  fitsHdu: {
+    env: 'IMGPIPE_FITS_HDU',
+    arg: 'name|n',
+    defaultText: 'the first image HDU',
+    help: '`ingest`, `receive`: the HDU of a FITS file to read, by `EXTNAME` (`SCI`) or 0-based index (`1`); `--hdu` for short',
+    parse: (value, context) => {
+      if (/^\d{1,4}$/.test(value)) return Number(value)
+      if (!/^[\x21-\x7e][\x20-\x7e]{0,67}$/.test(value)) throw invalid(context.variable, value, 'expected an EXTNAME or a 0-based HDU index')
+      return value
+    },
   },
   decodeCacheBytes: {
     env: 'IMGPIPE_DECODE_CACHE_BYTES',
@@ -273,7 +330,7 @@ export const SETTINGS = {
     env: 'IMGPIPE_DELIVERY_CONCURRENCY',
     arg: 'n',
     default: 16,
-    help: 'alert deliveries in flight at once (at most 4 per subscription)',
+    help: `alert deliveries in flight at once (at most ${DELIVERIES_PER_SUBSCRIPTION} per subscription)`,
     parse: integer(1, 1000),
   },
   deliveryTimeoutMs: {

@@ -1,10 +1,12 @@
 import type { ImageRecord } from './types.js'
 
 /**
- * How an alert's facts are written for people, shared by the web page, the terminal viewer and the log
- * channel so that the three say the same thing the same way. Plain text only: the web page escapes it
- * and the terminal sanitises it. Times are UTC with the zone spelled out, since the stages may run in
- * other zones than the reader; e-mail adds the local time of a configured zone ({@link formatLocalTime}).
+ * How an alert's facts are written for people, shared by the web page, the terminal viewer, the log, Slack and
+ * e-mail so that they say the same thing the same way: the headline, the subject, the percent, and the two
+ * escapers (HTML for the web page and the mail, mrkdwn for Slack). The texts are plain; each medium escapes
+ * them with the escaper here (the terminal sanitises them). Times are UTC with the zone spelled out, since the
+ * stages may run in other zones than the reader; e-mail adds the local time of a configured zone
+ * ({@link formatLocalTime}).
  */
 
 /** What is shown for a metric or time that was not measured (e.g. an image that failed to decode). */
@@ -14,6 +16,61 @@ export const MISSING = '—'
 export function imageLabel(image: Pick<ImageRecord, 'imageNum' | 'imageId'>): string {
   if (image.imageNum === null) return `id ${image.imageId}`
   return image.imageNum === image.imageId ? String(image.imageNum) : `${image.imageNum} (id ${image.imageId})`
+}
+
+/** What an alert's headline names: an `AlertItem` of a delivery, or {@link headlineFacts} of a view. */
+export interface HeadlineFacts {
+  alertNum: number
+  eventType: string
+  stream: string
+  imageNum: number | null
+  imageId: number
+}
+
+/** The headline's facts of an alert read from the catalog. */
+export function headlineFacts(view: {
+  alert: { imageEventAlertId: number }
+  event: { eventType: string }
+  image: Pick<ImageRecord, 'stream' | 'imageNum' | 'imageId'>
+}): HeadlineFacts {
+  const { stream, imageNum, imageId } = view.image
+  return { alertNum: view.alert.imageEventAlertId, eventType: view.event.eventType, stream, imageNum, imageId }
+}
+
+/** `Alert 7: changed on stream cam-a, image 7`: the first line of the alert page, the log, Slack and each mail card. */
+export function alertHeadline(facts: HeadlineFacts): string {
+  return `Alert ${facts.alertNum}: ${formatEventType(facts.eventType)} on stream ${facts.stream}, image ${imageLabel(facts)}`
+}
+
+/** `12.3% of pixels changed`. */
+export function changedText(fraction: number | null): string {
+  return `${formatPercent(fraction)} of pixels changed`
+}
+
+/**
+ * A message's subject (e-mail): `[imgpipe] Alert 7: changed on stream cam-a, image 7 (12.3% changed)`, or
+ * `[imgpipe] 3 alerts (digest)`; `TEST: ` after the tag for a message of `imgpipe subscription test`.
+ */
+export function alertSubject(alerts: ReadonlyArray<HeadlineFacts & { changedFraction: number | null }>, test = false): string {
+  const marker = test ? 'TEST: ' : ''
+  const only = alerts.length === 1 ? alerts[0] : undefined
+  if (only === undefined) return `[imgpipe] ${marker}${alerts.length} alerts (digest)`
+  return `[imgpipe] ${marker}${alertHeadline(only)} (${formatPercent(only.changedFraction)} changed)`
+}
+
+const HTML_ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
+
+/** The HTML escaper (web pages and mail): the five characters that matter in element content and quoted attributes. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (character) => HTML_ESCAPES[character] ?? character)
+}
+
+/**
+ * The Slack mrkdwn escaper: `&`, `<` and `>` are the only characters Slack asks to escape; without it a stream
+ * named `<!channel>` would notify a whole channel.
+ */
+export function escapeMrkdwn(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
 }
 
 /** `changed` → `changed`, `size_changed` → `size changed`. */

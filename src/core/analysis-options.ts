@@ -15,4 +15,9 @@ export interface AnalysisOptions {
   analysisDir: string | null
   /** Budget of the analyze stage's decoded-image cache in bytes; 0 turns it off. */
   decodeCacheBytes: number
+  /**
+   * IMGPIPE_FITS_HDU: the HDU of a FITS file the receive stage reads, by EXTNAME or 0-based index; undefined (the
+   * default): the first HDU with pixels. The chosen index is recorded (`observation.hdu`) for the analyze stage.
+   */
+  fitsHdu?: string | number | undefined
 }

@@ -77,6 +77,9 @@ export function extensionForFormat(format: string | null): string {
       return format
     case 'heif':
       return 'heic'
+    case 'fits':
+      // A gzipped FITS file keeps `fits.gz` (the receive check says so): the stored object is what was sent.
+      return 'fits'
     default:
       return 'bin'
   }
@@ -92,6 +95,9 @@ const CONTENT_TYPES: ReadonlyMap<string, string> = new Map([
   ['tiff', 'image/tiff'],
   ['tif', 'image/tiff'],
   ['heic', 'image/heic'],
+  // RFC 4047; `.fits.gz` is served as the gzip file it is.
+  ['fits', 'application/fits'],
+  ['gz', 'application/gzip'],
 ])
 
 /** The MIME type for a key's file extension (after the last dot of its last segment); octet-stream otherwise. */

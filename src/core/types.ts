@@ -87,8 +87,8 @@ export interface ImageRecord {
   changedFraction: number | null
   /** Largest absolute channel difference (0..255). */
   maxAbsDifference: number | null
-  /** What a science image's header says; null (or absent, until every adapter reads the columns) for pictures. */
-  observation?: ImageObservation | null
+  /** What a science image's header says (the columns of migration 0005); null for pictures. */
+  observation: ImageObservation | null
 }
 
 /** Result of analysing one image against its predecessor, written to the image's row. */

@@ -9,19 +9,20 @@ import { NO_METRICS, type Metrics } from '../core/ports/metrics.js'
 export function measuredChannels(channels: readonly DeliveryChannel[], metrics: Metrics = NO_METRICS): DeliveryChannel[] {
   if (metrics === NO_METRICS) return [...channels]
   return channels.map((channel) => {
-    const deliver: DeliveryChannel['deliver'] = async (notice) => {
+    const send: DeliveryChannel['send'] = async (delivery) => {
       try {
-        await channel.deliver(notice)
-        metrics.increment('imgpipe_deliveries_total', { channel: channel.name, outcome: 'ok' })
+        const receipt = await channel.send(delivery)
+        metrics.increment('imgpipe_deliveries_total', { channel: channel.kind, outcome: 'ok' })
+        return receipt
       } catch (error) {
-        metrics.increment('imgpipe_deliveries_total', { channel: channel.name, outcome: 'failed' })
+        metrics.increment('imgpipe_deliveries_total', { channel: channel.kind, outcome: 'failed' })
         throw error
       }
     }
     // A proxy rather than a copy: whatever else a channel offers (close, private fields) keeps working.
     return new Proxy(channel, {
       get(target, property) {
-        if (property === 'deliver') return deliver
+        if (property === 'send') return send
         const value: unknown = Reflect.get(target, property, target)
         return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value
       },

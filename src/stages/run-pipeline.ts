@@ -7,6 +7,7 @@ import type { Subscriptions } from '../core/ports/subscriptions.js'
 import type { PipelineCounts } from '../core/types.js'
 import { AlertStage } from './alert/alert-stage.js'
 import { AnalyzeStage } from './analyze/analyze-stage.js'
+import { PixelSource } from './analyze/pixel-source.js'
 import { measuredChannels } from './measured-channel.js'
 import type { ImageSource } from './receive/image-source.js'
 import { ReceiveStage, type ReceiveOutcome } from './receive/receive-stage.js'
@@ -82,6 +83,8 @@ export async function runPipeline(pipeline: PipelineContext, plan: PipelinePlan)
     logger,
     signal: interrupt.signal,
     metrics: pipeline.metrics,
+    // One per process, shared by its stages: receive hands the pixels it decoded to analyze through it.
+    pixels: pipeline.pixels ?? new PixelSource(pipeline.store, pipeline.analysis),
   }
   const outcomes = { received: 0, failed: 0, duplicate: 0 }
   const subscriptions: Subscription[] = []

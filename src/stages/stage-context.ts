@@ -9,6 +9,7 @@ import type { Metrics } from '../core/ports/metrics.js'
 import type { ObjectStore } from '../core/ports/object-store.js'
 import { withRetry } from '../core/retry.js'
 import { ClosedError } from '../core/errors.js'
+import type { PixelSource } from './analyze/pixel-source.js'
 
 /** Topic and group names after the configured prefix. */
 export interface Topics {
@@ -52,6 +53,11 @@ export interface StageContext {
   signal: AbortSignal
   /** Counters and timings by name (src/core/ports/metrics.ts); none when absent. */
   metrics?: Metrics
+  /**
+   * Decoded pixels shared by the stages of this process (run-pipeline.ts makes one): receive hands what it decoded
+   * to analyze through it. Absent: an analyze stage makes its own and receive hands nothing over.
+   */
+  pixels?: PixelSource
 }
 
 /**

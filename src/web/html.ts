@@ -4,6 +4,8 @@
  * value is never the easy path.
  */
 
+import { escapeHtml } from '../core/alert-text.js'
+
 /** A fragment of markup that is safe to insert as is. Only `html` creates one. */
 export class SafeHtml {
   readonly #markup: string
@@ -17,19 +19,6 @@ export class SafeHtml {
 
 /** What a template accepts: nothing (`null`, `undefined`, `false` render as ''), text, numbers, fragments, lists. */
 export type HtmlValue = SafeHtml | string | number | boolean | null | undefined | readonly HtmlValue[]
-
-const ESCAPES: Readonly<Record<string, string>> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-}
-
-/** Escapes the five characters that matter in element content and in quoted attribute values. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (character) => ESCAPES[character] ?? character)
-}
 
 function render(value: HtmlValue): string {
   if (value === null || value === undefined || value === false) return ''

@@ -65,7 +65,7 @@ function typedOf(content: ViewerContent): string {
 function renderMain(content: ViewerContent): SafeHtml {
   switch (content.kind) {
     case 'alert':
-      return html`${renderAlert(content.view)}${renderDeliveries(content.deliveries)}`
+      return html`${renderAlert(content.view, content.deliveries)}${renderDeliveries(content.deliveries)}`
     case 'invalid':
       return html`<section class="panel">${renderMessage(
         'error',

@@ -2,6 +2,7 @@ import sharp from 'sharp'
 import { isImgpipeError } from '../core/errors.js'
 import type { ObjectStore } from '../core/ports/object-store.js'
 import type { ImageRecord } from '../core/types.js'
+import { isFitsImage, type FitsImages } from './fits-images.js'
 
 /**
  * Small JPEG previews for the recent-alerts list, made once per image content and kept in the object
@@ -30,11 +31,16 @@ export class Thumbnails {
   #active = 0
 
   readonly #onCacheError: (error: unknown) => void
+  readonly #fits: FitsImages | undefined
 
-  /** `onCacheError` hears of thumbnails that could not be kept in the store (they are served all the same). */
-  constructor(store: ObjectStore, onCacheError: (error: unknown) => void = () => undefined) {
+  /**
+   * `onCacheError` hears of thumbnails that could not be kept in the store (they are served all the same);
+   * `fits` makes FITS images' thumbnails from their zscale previews (without it they fail as undecodable).
+   */
+  constructor(store: ObjectStore, onCacheError: (error: unknown) => void = () => undefined, fits?: FitsImages) {
     this.#store = store
     this.#onCacheError = onCacheError
+    this.#fits = fits
   }
 
   /** The thumbnail's JPEG bytes; rejects with the store's ObjectNotFoundError when the image's object is gone. */
@@ -65,11 +71,22 @@ export class Thumbnails {
   }
 
   async #make(image: ImageRecord): Promise<Buffer> {
+    if (this.#fits !== undefined && isFitsImage(image)) return this.#makeFits(this.#fits, image)
     const original = await this.#store.get(image.imageObjectKey)
     return sharp(original, { limitInputPixels: MAX_INPUT_PIXELS })
       .rotate()
       .resize({ width: THUMBNAIL_WIDTH, height: THUMBNAIL_HEIGHT, fit: 'inside', withoutEnlargement: true })
       .flatten({ background: '#ffffff' })
+      .jpeg({ quality: 75 })
+      .toBuffer()
+  }
+
+  /** A FITS image's thumbnail is its zscale + asinh preview, shrunk: the stretch an astronomer expects. */
+  async #makeFits(fits: FitsImages, image: ImageRecord): Promise<Buffer> {
+    // Thumbnails are bounded already (MAX_CONCURRENT): they wait for the renderer rather than fail the list's picture.
+    const loaded = await fits.load(image, { wait: true })
+    return sharp(loaded.png)
+      .resize({ width: THUMBNAIL_WIDTH, height: THUMBNAIL_HEIGHT, fit: 'inside', withoutEnlargement: true })
       .jpeg({ quality: 75 })
       .toBuffer()
   }

@@ -46,6 +46,7 @@ describe('imgpipe program', () => {
       'replay',
       'deliver',
       'watchlist',
+      'alerts',
       'settings',
     ])
   })
@@ -128,8 +129,8 @@ describe('start-up', () => {
     expect(await names('subscription', 'list')).toEqual(['subscriber', 'subscription'])
     expect(await names('settings')).toEqual(['settings'])
     expect(await names('--version')).toEqual([])
-    expect(await names('--help')).toHaveLength(19)
-    expect(await names('frobnicate')).toHaveLength(19)
+    expect(await names('--help')).toHaveLength(20)
+    expect(await names('frobnicate')).toHaveLength(20)
   })
 
   // Each call paid for Fastify, sharp and nodemailer, imported by the web, view and subscription commands: a

@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it, vi } from 'vitest'
 import { cliContext } from '../../src/cli/cli-context.js'
 import { buildProgram, runCli } from '../../src/cli/program.js'
 import { addSettingOptions, COMMAND_SETTINGS, SETTING_GROUPS, settingOverrides } from '../../src/cli/setting-options.js'
-import { flagName, SETTING_NAMES, SETTINGS } from '../../src/config.js'
+import { flagName, SETTING_NAMES, SETTINGS } from '../../src/config/settings.js'
 
 afterAll(() => {
   process.removeAllListeners('SIGINT')

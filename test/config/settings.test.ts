@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { KAFKA_SECURITY_VARIABLES } from '../../src/adapters/kafka/kafka-options.js'
-import { ENV, flagName, loadConfig, SETTING_NAMES, SETTINGS, settingsMarkdownTable } from '../../src/config.js'
+import { ENV, flagName, SETTING_NAMES, SETTINGS } from '../../src/config/settings.js'
+import { loadConfig } from '../../src/config/load-config.js'
+import { settingsMarkdownTable } from '../../src/config/settings-docs.js'
 import { ConfigError } from '../../src/core/errors.js'
 import { repoRoot } from '../support/cli.js'
 
@@ -41,7 +43,7 @@ describe('the settings table', () => {
 
   it('marks exactly the passwords and the web token secret', () => {
     const secrets = SETTING_NAMES.filter((name) => 'secret' in SETTINGS[name])
-    expect(secrets).toEqual(['databasePassword', 'kafkaSaslPassword', 'webToken', 'smtpPassword'])
+    expect(secrets).toEqual(['databasePassword', 'kafkaSaslPassword', 'schemaRegistryPassword', 'webToken', 'smtpPassword'])
   })
 })
 

@@ -8,6 +8,7 @@ import type { AlertRecord, AnalysisResult, EventType, NewImageEvent } from '../.
 import type { OpenedCatalog } from '../support/catalog-backends.js'
 import { newImage } from './catalog-fixtures.js'
 import { catalogAnalysisContract } from './catalog-analysis-contract.js'
+import { catalogObservationContract } from './catalog-observation-contract.js'
 import { catalogViewerContract } from './catalog-viewer-contract.js'
 import { catalogWindowContract } from './catalog-window-contract.js'
 
@@ -46,6 +47,7 @@ export function catalogContract(name: string, open: () => Promise<OpenedCatalog>
   catalogWindowContract(name, open)
   catalogAnalysisContract(name, open)
   catalogViewerContract(name, open)
+  catalogObservationContract(name, open)
   describe(`Catalog contract: ${name}`, () => {
     let opened: OpenedCatalog
     let catalog: SqlCatalog

@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { DeliveryFailedError } from '../../src/core/errors.js'
-import type { AlertImage, AlertPayload, Delivery, SubscriptionChannel } from '../../src/core/ports/delivery-channel.js'
+import type { AlertImage, AlertPayload, Delivery, DeliveryChannel } from '../../src/core/ports/delivery-channel.js'
 
 /** A channel under test, a target on a real local server, and how to read back what that server got. */
 export interface OpenedChannel {
-  channel: SubscriptionChannel
+  channel: DeliveryChannel
   target: string
   /** A target the channel must refuse for good (wrong scheme, bad address...). */
   invalidTarget: string
@@ -55,7 +55,7 @@ export function sampleDelivery(target: string, deliveryId: string, alertNums: nu
 
 /** What every subscription channel does alike: deliver to its target, refuse a bad target for good. */
 export function subscriptionChannelContract(name: string, open: () => Promise<OpenedChannel | null>): void {
-  describe(`SubscriptionChannel contract: ${name}`, () => {
+  describe(`DeliveryChannel contract: ${name}`, () => {
     let opened: OpenedChannel | null
     beforeEach(async () => {
       opened = await open()

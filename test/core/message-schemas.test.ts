@@ -12,9 +12,9 @@ import { renderTeddyBear } from '../../src/analysis/teddy-bear.js'
 import { AlertStage } from '../../src/stages/alert/alert-stage.js'
 import { AnalyzeStage } from '../../src/stages/analyze/analyze-stage.js'
 import { ReceiveStage } from '../../src/stages/receive/receive-stage.js'
-import type { AlertNotice, DeliveryChannel } from '../../src/core/ports/delivery-channel.js'
 import { repoRoot } from '../support/cli.js'
 import { drainTopic, memoryContext, message, type TestContext } from '../support/memory-context.js'
+import { RecordingChannel } from '../support/recording-channel.js'
 
 const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, strictTypes: false })
 addFormats.default(ajv)
@@ -40,14 +40,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await context.close()
 })
-
-class Recording implements DeliveryChannel {
-  readonly name = 'recording'
-  readonly notices: AlertNotice[] = []
-  async deliver(notice: AlertNotice): Promise<void> {
-    this.notices.push(notice)
-  }
-}
 
 describe('JSON Schemas of the two topics', () => {
   it('validate every message the receive and analyze stages publish', async () => {
@@ -102,10 +94,11 @@ describe("the original's messages, byte for byte, through both consumers", () =>
     await context.store.put(key, rotated)
     await context.catalog.executeSql(`UPDATE image_event SET difference_image_object_key = '${key}' WHERE image_event_id = ${eventId}`)
 
-    const channel = new Recording()
+    const channel = new RecordingChannel()
     const alert = new AlertStage(context, [channel])
     for (const entry of ours) await alert.handle(entry)
     await alert.handle(message('image_event_alert', ORIGINAL_ALERT(eventId), ''))
-    expect(channel.notices.map((notice) => notice.event.differenceImageObjectKey)).toEqual(['difference_image/image_event_00001.jpg', key])
+    const views = await Promise.all(channel.alerts.map((item) => context.catalog.getAlertView(item.alertNum)))
+    expect(views.map((view) => view?.event.differenceImageObjectKey)).toEqual(['difference_image/image_event_00001.jpg', key])
   })
 })

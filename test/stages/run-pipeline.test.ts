@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { CatalogUnavailableError } from '../../src/core/errors.js'
-import { LogChannel } from '../../src/stages/alert/log-channel.js'
+import { LogChannel } from '../../src/adapters/log/log-channel.js'
 import { mockSource } from '../../src/stages/receive/mock-source.js'
 import { isDrained, runPipeline, type PipelineContext, type PipelinePlan } from '../../src/stages/run-pipeline.js'
 import { memoryContext, type TestContext } from '../support/memory-context.js'

@@ -20,12 +20,12 @@ import { migrateCatalog } from '../../src/adapters/sql/catalog-migrations.js'
 import type { CatalogDatabase } from '../../src/adapters/sql/catalog-schema.js'
 import type { SqlCatalog } from '../../src/adapters/sql/sql-catalog.js'
 import { openSqliteBackend, openSqliteCatalog } from '../../src/adapters/sqlite/sqlite-catalog.js'
-import { parseDatabaseUrl } from '../../src/config.js'
-import type { DatabaseConfig } from '../../src/config.js'
+import { parseDatabaseUrl } from '../../src/config/load-config.js'
+import type { CatalogOptions } from '../../src/adapters/backend-options.js'
 import { serviceUrl, TEST_ENV, uniqueName } from './integration.js'
 import { catalogWithRawSql, rawSqlCatalog, type RawSqlCatalog, type SqlCatalogWithRaw } from './raw-sql.js'
 
-export type ServerDatabaseConfig = Extract<DatabaseConfig, { kind: 'mysql' | 'postgres' }>
+export type ServerDatabaseConfig = Extract<CatalogOptions, { kind: 'mysql' | 'postgres' }>
 
 /** A catalog to test and how to throw it (and its database) away afterwards. */
 export interface OpenedCatalog {
@@ -49,7 +49,7 @@ export interface FreshDatabase {
   /** No password inside: pass `password` as IMGPIPE_DATABASE_PASSWORD. */
   url: string
   password: string | undefined
-  config: DatabaseConfig
+  config: CatalogOptions
   /** Opens a catalog on the same database, e.g. to check what the CLI wrote. Close it yourself. */
   openCatalog(): SqlCatalogWithRaw
   /** Drops the database (or removes the temp directory). */

@@ -10,8 +10,8 @@ import { FsObjectStore } from '../../src/adapters/fs/fs-object-store.js'
 import { MemoryObjectStore } from '../../src/adapters/memory/memory-object-store.js'
 import { S3ObjectStore } from '../../src/adapters/s3/s3-object-store.js'
 import type { S3ObjectStoreOptions } from '../../src/adapters/s3/s3-options.js'
-import { parseObjectStoreUrl } from '../../src/config.js'
-import type { ObjectStoreConfig } from '../../src/config.js'
+import { parseObjectStoreUrl } from '../../src/config/load-config.js'
+import type { ObjectStoreOptions } from '../../src/adapters/backend-options.js'
 import type { ObjectStore } from '../../src/core/ports/object-store.js'
 import type { OpenedStore } from '../contracts/object-store-contract.js'
 import { serviceUrl, TEST_ENV, uniqueName } from './integration.js'
@@ -24,7 +24,7 @@ export interface StoreBackend {
   open(): Promise<OpenedStore>
 }
 
-type S3Config = Extract<ObjectStoreConfig, { kind: 's3' }>
+type S3Config = Extract<ObjectStoreOptions, { kind: 's3' }>
 
 export const directoryBackend: StoreBackend = {
   name: 'directory',

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { escapeHtml, html, SafeHtml } from '../../src/web/html.js'
+import { escapeHtml } from '../../src/core/alert-text.js'
+import { html, SafeHtml } from '../../src/web/html.js'
 
 describe('escapeHtml', () => {
   it('escapes the characters that matter in content and quoted attributes', () => {

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { MemoryBus } from '../../src/adapters/memory/memory-bus.js'
 import { openCatalog } from '../../src/adapters/open-backends.js'
-import { loadConfig } from '../../src/config.js'
+import { loadConfig } from '../../src/config/load-config.js'
 import { silentLogger } from '../../src/core/logger.js'
 import type { Catalog } from '../../src/core/ports/catalog.js'
 import type { ObjectStore } from '../../src/core/ports/object-store.js'

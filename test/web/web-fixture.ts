@@ -112,6 +112,7 @@ export function fakeView(number: number): AlertView {
     l2Norm: 1,
     changedFraction: 1,
     maxAbsDifference: 1,
+    observation: null,
   }
   return {
     alert: { imageEventAlertId: number, imageEventId: number, createdAt: at, deliveredAt: null, deliveryChannels: null },

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs'
 import { rmdir } from 'node:fs/promises'
 import path from 'node:path'
 import { assertValidPrefix } from '../../core/object-keys.js'
+import { localPath, type UrlContext } from '../../core/setting-values.js'
 
 /** Where a directory object store lives, and how it writes. */
 export interface FsObjectStoreOptions {
@@ -31,4 +32,13 @@ export function isFsObjectStoreMissing(options: Pick<FsObjectStoreOptions, 'dir'
 export async function removeEmptyFsPrefix(options: Pick<FsObjectStoreOptions, 'dir'>, prefix: string): Promise<void> {
   assertValidPrefix(prefix)
   await rmdir(path.join(options.dir, prefix)).catch(() => undefined)
+}
+
+/** The store directory when IMGPIPE_OBJECT_STORE_URL is unset (or just `file:`), relative to the cwd. */
+export const DEFAULT_STORE_DIR = 'data/objects'
+
+/** `file:<dir>` or `file:` (the default directory) into the adapter's options. */
+export function fsFromUrl(value: string, context: UrlContext): FsObjectStoreOptions {
+  const rest = value.slice('file:'.length)
+  return { dir: rest === '' ? path.resolve(context.cwd, DEFAULT_STORE_DIR) : localPath(context, value, rest) }
 }

@@ -1,6 +1,6 @@
 import { DeliveryFailedError } from '../../core/errors.js'
 import type { Bus } from '../../core/ports/bus.js'
-import type { Delivery, DeliveryReceipt, SubscriptionChannel } from '../../core/ports/delivery-channel.js'
+import type { Delivery, DeliveryReceipt, DeliveryChannel } from '../../core/ports/delivery-channel.js'
 
 export interface KafkaTopicChannelOptions {
   /** Partitions of an alert topic imgpipe creates. */
@@ -14,7 +14,7 @@ const TOPIC = /^[A-Za-z0-9._-]{1,249}$/
  * message per alert keyed by stream, valid against `schemas/alert-v1.json`. The message carries the
  * delivery id: a consumer de-duplicates on (deliveryId, alertNum) after a redelivery.
  */
-export class KafkaTopicChannel implements SubscriptionChannel {
+export class KafkaTopicChannel implements DeliveryChannel {
   readonly kind = 'kafka-topic'
   readonly #ready = new Set<string>()
 

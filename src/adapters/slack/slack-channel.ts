@@ -1,5 +1,5 @@
-import { formatPercent } from '../../core/alert-text.js'
-import type { AlertItem, Delivery, DeliveryReceipt, SubscriptionChannel } from '../../core/ports/delivery-channel.js'
+import { alertHeadline, changedText, escapeMrkdwn } from '../../core/alert-text.js'
+import type { AlertItem, Delivery, DeliveryReceipt, DeliveryChannel } from '../../core/ports/delivery-channel.js'
 import { assertAccepted, assertHttpTarget, httpPost } from '../http/http-post.js'
 
 export interface SlackChannelOptions {
@@ -9,10 +9,9 @@ export interface SlackChannelOptions {
 /** First line of a message of `imgpipe subscription test`. */
 export const SLACK_TEST_NOTICE = '*TEST MESSAGE* from `imgpipe subscription test`: a sample alert, nothing new was detected.'
 
-/** One line per alert; Slack's mrkdwn needs `&`, `<` and `>` escaped. */
+/** One line per alert: the headline in bold, then how much changed; escaped for mrkdwn. */
 function line(item: AlertItem): string {
-  const escape = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
-  return `*Alert ${item.alertNum}*: ${escape(item.eventType)} on stream \`${escape(item.stream)}\` image ${item.imageNum ?? item.imageId} (${formatPercent(item.changedFraction)} of pixels changed)`
+  return `*${escapeMrkdwn(alertHeadline(item))}* (${changedText(item.changedFraction)})`
 }
 
 /** The incoming-webhook payload: a fallback `text` and blocks with the three image links when known. */
@@ -34,7 +33,7 @@ export function slackMessage(delivery: Pick<Delivery, 'payload'>): { text: strin
 }
 
 /** Slack incoming webhook (`https://hooks.slack.com/services/…`): Slack answers `ok`, or 4xx with a reason. */
-export class SlackChannel implements SubscriptionChannel {
+export class SlackChannel implements DeliveryChannel {
   readonly kind = 'slack'
 
   constructor(private readonly options: SlackChannelOptions) {}

@@ -1,4 +1,12 @@
-import { formatEventType, formatLocalTime, formatPercent, imageLabel } from '../../core/alert-text.js'
+import {
+  alertHeadline,
+  alertSubject,
+  escapeHtml,
+  formatEventType,
+  formatLocalTime,
+  formatPercent,
+  imageLabel,
+} from '../../core/alert-text.js'
 import type { AlertImage, AlertItem, AlertPayload } from '../../core/ports/delivery-channel.js'
 
 /** An alert e-mail's subject and its two parts, before nodemailer wraps them in MIME. */
@@ -23,20 +31,9 @@ export const NO_LINK_NOTICE =
 
 const ROLE_CAPTIONS: Record<AlertImage['role'], string> = { previous: 'previous image', image: 'image', difference: 'difference' }
 
-export const escapeHtml = (text: string): string =>
-  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;')
-
 /** The `cid:` of an alert's image, the same in the attachment and the HTML part. */
 export function imageCid(image: Pick<AlertImage, 'role' | 'alertNum'>): string {
   return `${image.role}-${image.alertNum}@imgpipe`
-}
-
-function subjectOf(payload: AlertPayload): string {
-  const marker = payload.test === true ? 'TEST: ' : ''
-  const { alerts } = payload
-  if (alerts.length !== 1) return `[imgpipe] ${marker}${alerts.length} alerts (digest)`
-  const item = alerts[0]!
-  return `[imgpipe] ${marker}alert ${item.alertNum}: ${formatEventType(item.eventType)} on ${item.stream} image ${imageLabel(item)} (${formatPercent(item.changedFraction)} changed)`
 }
 
 /** The facts of one alert, label and value, in the order both parts show them. */
@@ -52,10 +49,7 @@ function facts(item: AlertItem, options: AlertMailOptions): Array<[string, strin
 
 function textOf(payload: AlertPayload, options: AlertMailOptions): string {
   const blocks = payload.alerts.map((item) => {
-    const lines = [
-      `Alert ${item.alertNum}: ${formatEventType(item.eventType)} on stream ${item.stream}, image ${imageLabel(item)}`,
-      ...facts(item, options).map(([label, value]) => `  ${`${label}:`.padEnd(16)}${value}`),
-    ]
+    const lines = [alertHeadline(item), ...facts(item, options).map(([label, value]) => `  ${`${label}:`.padEnd(16)}${value}`)]
     if (item.links.alertPage === undefined) lines.push(`  ${NO_LINK_NOTICE}`)
     else {
       lines.push(`  ${'Viewer:'.padEnd(16)}${item.links.alertPage}`)
@@ -138,6 +132,6 @@ function htmlOf(subject: string, payload: AlertPayload, images: AlertImage[], op
  * none), and the same facts in the plain-text part. Every value from the catalog is escaped in HTML.
  */
 export function alertMail(payload: AlertPayload, images: AlertImage[], options: AlertMailOptions): AlertMail {
-  const subject = subjectOf(payload)
+  const subject = alertSubject(payload.alerts, payload.test === true)
   return { subject, text: textOf(payload, options), html: htmlOf(subject, payload, images, options) }
 }

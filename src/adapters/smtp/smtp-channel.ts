@@ -3,7 +3,7 @@ import type { Transporter } from 'nodemailer'
 import { alertMail, imageCid } from './alert-mail.js'
 import { machineTimeZone } from '../../core/alert-text.js'
 import { DeliveryFailedError } from '../../core/errors.js'
-import type { Delivery, DeliveryReceipt, SubscriptionChannel } from '../../core/ports/delivery-channel.js'
+import type { Delivery, DeliveryReceipt, DeliveryChannel } from '../../core/ports/delivery-channel.js'
 
 export interface SmtpChannelOptions {
   /** `smtp://host:port` (STARTTLS when the server offers it; `?requireTLS=true` insists) or `smtps://host:port`. */
@@ -38,7 +38,7 @@ export function parseMailTarget(target: string): string[] {
  * images attached inline (`cid:`) when they are small (the worker leaves out larger ones) and linked when
  * IMGPIPE_PUBLIC_URL is set. The delivery id is the Message-ID, so a mail system can drop a redelivered copy.
  */
-export class SmtpChannel implements SubscriptionChannel {
+export class SmtpChannel implements DeliveryChannel {
   readonly kind = 'smtp'
   readonly #transport: Transporter
 
@@ -71,7 +71,7 @@ export class SmtpChannel implements SubscriptionChannel {
         text: mail.text,
         html: mail.html,
         attachments: images.map((image) => ({
-          filename: `${image.role}-${image.alertNum}-${image.filename}`,
+          filename: image.filename,
           content: image.bytes,
           contentType: image.contentType,
           cid: imageCid(image),

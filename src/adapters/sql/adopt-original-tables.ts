@@ -1,7 +1,7 @@
 import { sql } from 'kysely'
 import type { Kysely } from 'kysely'
 import { CatalogConflictError } from '../../core/errors.js'
-import { catalogTableSpecs, createCatalogTable, type TableSpec } from './catalog-tables.js'
+import { catalogTableSpecs, columnTypeName, createCatalogTable, type TableSpec } from './catalog-tables.js'
 import type { SqlDialectKind } from './sql-dialect.js'
 
 /**
@@ -56,7 +56,8 @@ export async function needsAdoption(db: Kysely<unknown>): Promise<boolean> {
 }
 
 export async function adoptOriginalTables(db: Kysely<unknown>, kind: SqlDialectKind): Promise<void> {
-  const specs = catalogTableSpecs(kind, { nullableDifferenceKey: true })
+  // The latest schema at once: the migrations after the one that called this find their work done (0005 checks).
+  const specs = catalogTableSpecs(kind, { nullableDifferenceKey: true, observationColumns: true })
   const existing = await existingCatalogTables(db)
   for (const table of existing)
     checkCompatible(
@@ -86,9 +87,9 @@ function checkCompatible(table: { name: string; columns: ExistingColumn[] }, spe
         `cannot take over table ${table.name}: column ${column.name} is not one of the original's or imgpipe's; rename or drop it, or use another database`,
       )
     }
-    if (!compatible(String(wanted.type), column.dataType)) {
+    if (!compatible(columnTypeName(wanted.type), column.dataType)) {
       throw new CatalogConflictError(
-        `cannot take over table ${table.name}: column ${column.name} is ${column.dataType}, imgpipe needs ${String(wanted.type)}`,
+        `cannot take over table ${table.name}: column ${column.name} is ${column.dataType}, imgpipe needs ${columnTypeName(wanted.type)}`,
       )
     }
   }
@@ -179,14 +180,16 @@ async function constraintColumns(
   return [...byName].map(([name, columns]) => ({ name, columns }))
 }
 
-async function indexNames(db: Kysely<unknown>, kind: 'mysql' | 'postgres', table: string): Promise<Set<string>> {
+export async function indexNames(db: Kysely<unknown>, kind: SqlDialectKind, table: string): Promise<Set<string>> {
   const { rows } =
-    kind === 'mysql'
-      ? await sql<{ name: string }>`select index_name as name from information_schema.statistics
+    kind === 'sqlite'
+      ? await sql<{ name: string }>`select name from sqlite_master where type = 'index' and tbl_name = ${table}`.execute(db)
+      : kind === 'mysql'
+        ? await sql<{ name: string }>`select index_name as name from information_schema.statistics
           where table_schema = database() and table_name = ${table}`.execute(db)
-      : await sql<{
-          name: string
-        }>`select indexname as name from pg_indexes where schemaname = current_schema() and tablename = ${table}`.execute(db)
+        : await sql<{
+            name: string
+          }>`select indexname as name from pg_indexes where schemaname = current_schema() and tablename = ${table}`.execute(db)
   return new Set(rows.map((row) => row.name))
 }
 

@@ -5,6 +5,7 @@ import type { IngestedLookup } from '../../core/ports/catalog.js'
 import type { ImageRecord, NewImage } from '../../core/types.js'
 import type { CatalogDatabase, ImageMetadataRow } from './catalog-schema.js'
 import { MAX_ERROR_CODE, MAX_ERROR_MESSAGE, truncate } from './column-limits.js'
+import { headerChars, toObservationValues } from './observation-columns.js'
 import { toImageRecord } from './row-mappers.js'
 import { toDbTimestamp } from './sql-dialect.js'
 import type { SqlDialectKind } from './sql-dialect.js'
@@ -33,7 +34,32 @@ export function toImageValues(kind: SqlDialectKind, image: NewImage, receivedAt:
     error_code: truncate(image.errorCode, MAX_ERROR_CODE),
     error_message: truncate(image.errorMessage, MAX_ERROR_MESSAGE),
     received_at: toDbTimestamp(kind, receivedAt),
+    ...toObservationValues(kind, image.observation),
   }
+}
+
+/**
+ * Header text per INSERT: a window of science images with big headers is split so that no statement nears
+ * MariaDB's 16 MiB max_allowed_packet (and no server parses one huge statement); pictures have none.
+ */
+const MAX_HEADER_CHARS_PER_STATEMENT = 4 * 1024 * 1024
+
+function byHeaderSize(values: readonly ImageValues[]): ImageValues[][] {
+  const chunks: ImageValues[][] = []
+  let chunk: ImageValues[] = []
+  let chars = 0
+  for (const value of values) {
+    const size = headerChars(value)
+    if (chunk.length > 0 && chars + size > MAX_HEADER_CHARS_PER_STATEMENT) {
+      chunks.push(chunk)
+      chunk = []
+      chars = 0
+    }
+    chunk.push(value)
+    chars += size
+  }
+  if (chunk.length > 0) chunks.push(chunk)
+  return chunks
 }
 
 /**
@@ -44,22 +70,26 @@ export function toImageValues(kind: SqlDialectKind, image: NewImage, receivedAt:
 export async function insertImages(db: Kysely<CatalogDatabase>, kind: SqlDialectKind, images: readonly NewImage[]): Promise<ImageRecord[]> {
   if (images.length === 0) return []
   const receivedAt = new Date()
-  const values = images.map((image) => toImageValues(kind, image, receivedAt))
-  let stored: ImageMetadataRow[]
+  const chunks = byHeaderSize(images.map((image) => toImageValues(kind, image, receivedAt)))
+  let stored: ImageMetadataRow[] = []
   if (kind === 'mysql') {
-    await db
-      .insertInto('image_metadata')
-      .values(values)
-      .onDuplicateKeyUpdate({ image_id: sql.ref('image_id') })
-      .execute()
+    for (const values of chunks)
+      await db
+        .insertInto('image_metadata')
+        .values(values)
+        .onDuplicateKeyUpdate({ image_id: sql.ref('image_id') })
+        .execute()
     stored = await selectByNumbers(db, images)
   } else {
-    stored = await db
-      .insertInto('image_metadata')
-      .values(values)
-      .onConflict((conflict) => conflict.columns(['stream', 'image_num']).doNothing())
-      .returningAll()
-      .execute()
+    for (const values of chunks)
+      stored.push(
+        ...(await db
+          .insertInto('image_metadata')
+          .values(values)
+          .onConflict((conflict) => conflict.columns(['stream', 'image_num']).doNothing())
+          .returningAll()
+          .execute()),
+      )
     // Some numbers were taken already: read those rows back.
     if (stored.length < images.length) stored = await selectByNumbers(db, images)
   }

@@ -9,6 +9,7 @@ import { subscriptionsMigration } from './migrations/0003-subscriptions.js'
 import type { SqlDialectKind } from './sql-dialect.js'
 import { objectsMigration } from './migrations/0004-objects.js'
 import { OBJECT_TABLES_CHILDREN_FIRST } from './object-schema.js'
+import { observationColumnsMigration } from './migrations/0005-observation-columns.js'
 
 /**
  * Versioned, forward-only migrations run by Kysely's `Migrator`. Its lock (GET_LOCK on MySQL, an advisory
@@ -28,6 +29,7 @@ export function catalogMigrations(kind: SqlDialectKind): Record<string, Migratio
     '0002-nullable-difference-key': nullableDifferenceKeyMigration(kind),
     '0003-subscriptions': subscriptionsMigration(kind),
     '0004-objects': objectsMigration(kind),
+    '0005-observation-columns': observationColumnsMigration(kind),
   }
 }
 

@@ -37,6 +37,18 @@ export interface ImageMetadataTable {
   l2_norm: Nullable<number>
   changed_fraction: Nullable<number>
   max_abs_difference: Nullable<number>
+  // What a FITS header says (migration 0005); all NULL for pictures. See observation-columns.ts.
+  fits_hdu: Nullable<number>
+  obs_mjd: Nullable<number>
+  obs_time: NullableTimestamp
+  exposure_s: Nullable<number>
+  filter: Nullable<string>
+  field: Nullable<string>
+  center_ra: Nullable<number>
+  center_dec: Nullable<number>
+  pixel_scale_arcsec: Nullable<number>
+  footprint: Nullable<string>
+  fits_header: Nullable<string>
 }
 
 export interface ImageEventTable {
@@ -76,7 +88,14 @@ export const ID_COLUMNS: Readonly<Record<CatalogTable, string>> = {
 }
 
 /** Timestamp columns, normalised to ISO strings in raw listings so every dialect prints the same. */
-export const TIMESTAMP_COLUMNS: ReadonlySet<string> = new Set(['received_at', 'analyzed_at', 'detected_at', 'created_at', 'delivered_at'])
+export const TIMESTAMP_COLUMNS: ReadonlySet<string> = new Set([
+  'received_at',
+  'analyzed_at',
+  'detected_at',
+  'created_at',
+  'delivered_at',
+  'obs_time',
+])
 
 /** Integer columns some drivers return as strings (PostgreSQL `bigint`). */
 export const INTEGER_COLUMNS: ReadonlySet<string> = new Set([
@@ -87,6 +106,7 @@ export const INTEGER_COLUMNS: ReadonlySet<string> = new Set([
   'height',
   'previous_image_id',
   'max_abs_difference',
+  'fits_hdu',
   'image_event_id',
   'image_event_alert_id',
 ])

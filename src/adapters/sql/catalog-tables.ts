@@ -1,4 +1,5 @@
-import type { ColumnDataType, ColumnDefinitionBuilder, CreateTableBuilder, Kysely } from 'kysely'
+import { sql } from 'kysely'
+import type { ColumnDataType, ColumnDefinitionBuilder, CreateTableBuilder, Kysely, RawBuilder } from 'kysely'
 import { autoIncrementPrimaryKey, tableOptions, timestampDefault, timestampType } from './sql-dialect.js'
 import type { SqlDialectKind } from './sql-dialect.js'
 
@@ -9,7 +10,8 @@ import type { SqlDialectKind } from './sql-dialect.js'
  */
 export interface ColumnSpec {
   name: string
-  type: ColumnDataType
+  /** A raw type only where Kysely has no name for it (MySQL's MEDIUMTEXT, a kind of text). */
+  type: ColumnDataType | RawBuilder<unknown>
   build?: (column: ColumnDefinitionBuilder) => ColumnDefinitionBuilder
 }
 
@@ -35,11 +37,55 @@ export interface TableSpec {
   foreignKeys: ForeignKeySpec[]
 }
 
-/** `difference_image_object_key` allows NULL from migration 0002 on. */
-export function catalogTableSpecs(kind: SqlDialectKind, options: { nullableDifferenceKey: boolean }): TableSpec[] {
+/** Widest `filter` and `field` value: the most a FITS string card holds (80 − 10 − 2 quotes). */
+export const MAX_OBSERVATION_TEXT = 68
+
+/**
+ * What a science image's header says (migration 0005), all NULL for 8-bit pictures and for the original's rows,
+ * whose programs never name these columns. `obs_time` is the dialect's timestamp type, like `received_at`, so it
+ * sorts and compares as time on all three (SQLite: ISO 8601 UTC text with milliseconds, which sorts as time);
+ * `obs_mjd` is the same instant as a double for arithmetic. `fits_header` is one HDU's cards: MySQL's TEXT stops
+ * at 64 KiB and a FITS header may be thousands of 2880-byte blocks, hence MEDIUMTEXT (16 MiB) there.
+ */
+export function observationColumns(kind: SqlDialectKind): ColumnSpec[] {
+  return [
+    { name: 'fits_hdu', type: 'integer' },
+    { name: 'obs_mjd', type: 'double precision' },
+    { name: 'obs_time', type: timestampType(kind) },
+    { name: 'exposure_s', type: 'double precision' },
+    { name: 'filter', type: `varchar(${MAX_OBSERVATION_TEXT})` },
+    { name: 'field', type: `varchar(${MAX_OBSERVATION_TEXT})` },
+    { name: 'center_ra', type: 'double precision' },
+    { name: 'center_dec', type: 'double precision' },
+    { name: 'pixel_scale_arcsec', type: 'double precision' },
+    // JSON [[ra, dec], …] of the corners: a handful of numbers nobody filters on inside SQL.
+    { name: 'footprint', type: 'text' },
+    { name: 'fits_header', type: kind === 'mysql' ? sql`mediumtext` : 'text' },
+  ]
+}
+
+/**
+ * The searches a user runs on science images: "the r-band frames of these nights" walks (filter, obs_mjd) in
+ * order; "everything taken between these times", whatever the filter, needs obs_mjd leading. A sky-position
+ * search would need a sky key (as dia_object has), not a plain index on center_dec: not here yet.
+ */
+export const OBSERVATION_INDEXES: readonly IndexSpec[] = [
+  { name: 'image_metadata_filter_mjd_idx', columns: ['filter', 'obs_mjd'] },
+  { name: 'image_metadata_obs_mjd_idx', columns: ['obs_mjd'] },
+]
+
+/**
+ * `difference_image_object_key` allows NULL from migration 0002 on; the observation columns exist from 0005 on
+ * (the take-over of the original's tables makes the latest schema at once).
+ */
+export function catalogTableSpecs(
+  kind: SqlDialectKind,
+  options: { nullableDifferenceKey: boolean; observationColumns?: boolean },
+): TableSpec[] {
   const timestamp = timestampType(kind)
   const now = timestampDefault(kind)
   const notNull = (column: ColumnDefinitionBuilder) => column.notNull()
+  const observation = options.observationColumns === true
   return [
     {
       name: 'image_metadata',
@@ -63,6 +109,7 @@ export function catalogTableSpecs(kind: SqlDialectKind, options: { nullableDiffe
         { name: 'l2_norm', type: 'double precision' },
         { name: 'changed_fraction', type: 'double precision' },
         { name: 'max_abs_difference', type: 'integer' },
+        ...(observation ? observationColumns(kind) : []),
       ],
       // NULL image_num (hand-written rows) may repeat: NULLs are distinct in all three databases.
       uniques: [{ name: 'image_metadata_stream_image_num_key', columns: ['stream', 'image_num'] }],
@@ -70,6 +117,7 @@ export function catalogTableSpecs(kind: SqlDialectKind, options: { nullableDiffe
         { name: 'image_metadata_status_idx', columns: ['status'] },
         { name: 'image_metadata_object_key_idx', columns: ['image_object_key'] },
         { name: 'image_metadata_stream_sha256_idx', columns: ['stream', 'content_sha256'] },
+        ...(observation ? OBSERVATION_INDEXES : []),
       ],
       // SET NULL lets a plain `DELETE FROM image_metadata` work on MySQL, which checks row by row.
       foreignKeys: [
@@ -116,6 +164,11 @@ export function catalogTableSpecs(kind: SqlDialectKind, options: { nullableDiffe
       ],
     },
   ]
+}
+
+/** The type's name for messages and compatibility checks; a raw type is one of the text types. */
+export function columnTypeName(type: ColumnSpec['type']): string {
+  return typeof type === 'string' ? type : 'text'
 }
 
 /** Creates one table with its constraints and indexes. Constraints are table-level: MySQL 8 ignores inline `REFERENCES`. */

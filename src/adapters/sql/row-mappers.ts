@@ -1,4 +1,4 @@
-import type { AlertRecord, EventType, ImageEventRecord, ImageRecord, ImageStatus } from '../../core/types.js'
+import type { AlertRecord, EventType, ImageEventRecord, ImageObservation, ImageRecord, ImageStatus } from '../../core/types.js'
 import { INTEGER_COLUMNS, TIMESTAMP_COLUMNS } from './catalog-schema.js'
 import type { ImageEventAlertRow, ImageEventRow, ImageMetadataRow } from './catalog-schema.js'
 
@@ -54,6 +54,45 @@ export function toImageRecord(row: ImageMetadataRow): ImageRecord {
     l2Norm: toNumberOrNull(row.l2_norm),
     changedFraction: toNumberOrNull(row.changed_fraction),
     maxAbsDifference: toNumberOrNull(row.max_abs_difference),
+    observation: toObservation(row),
+  }
+}
+
+function parseFootprint(text: string | null): Array<[number, number]> | null {
+  if (text === null) return null
+  try {
+    const parsed: unknown = JSON.parse(text)
+    if (!Array.isArray(parsed)) return null
+    const pairs: Array<[number, number]> = []
+    for (const pair of parsed) {
+      if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== 'number' || typeof pair[1] !== 'number') return null
+      pairs.push([pair[0], pair[1]])
+    }
+    return pairs
+  } catch {
+    // A hand-edited row: show no footprint rather than fail every read of the image.
+    return null
+  }
+}
+
+/**
+ * The observation columns (written by observation-columns.ts); null for a picture, whose `fits_header` is NULL.
+ * `undefined` too: a row selected without the columns (a database not yet migrated to 0005) is no science image.
+ */
+export function toObservation(row: ImageMetadataRow): ImageObservation | null {
+  if (row.fits_header === null || row.fits_header === undefined) return null
+  return {
+    hdu: toNumberOrNull(row.fits_hdu) ?? 0,
+    obsMjd: toNumberOrNull(row.obs_mjd),
+    obsTime: toDateOrNull(row.obs_time)?.toISOString() ?? null,
+    exposureS: toNumberOrNull(row.exposure_s),
+    filter: row.filter,
+    field: row.field,
+    centerRa: toNumberOrNull(row.center_ra),
+    centerDec: toNumberOrNull(row.center_dec),
+    pixelScaleArcsec: toNumberOrNull(row.pixel_scale_arcsec),
+    footprint: parseFootprint(row.footprint),
+    header: row.fits_header,
   }
 }
 

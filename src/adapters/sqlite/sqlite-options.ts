@@ -1,4 +1,6 @@
 import { existsSync } from 'node:fs'
+import path from 'node:path'
+import { localPath, type UrlContext } from '../../core/setting-values.js'
 
 /** Where a SQLite catalog lives. */
 export interface SqliteCatalogOptions {
@@ -23,4 +25,15 @@ export function describeSqliteCatalog(options: Pick<SqliteCatalogOptions, 'path'
  */
 export function isSqliteCatalogMissing(options: Pick<SqliteCatalogOptions, 'path'>): boolean {
   return options.path !== ':memory:' && !existsSync(options.path)
+}
+
+/** The catalog file when IMGPIPE_DATABASE_URL is unset (or just `sqlite:`), relative to the cwd. */
+export const DEFAULT_SQLITE_FILE = 'data/imgpipe.db'
+
+/** `sqlite:<path>`, `sqlite:` (the default file) or `sqlite::memory:` into the adapter's options. */
+export function sqliteFromUrl(value: string, context: UrlContext): SqliteCatalogOptions {
+  const rest = value.slice('sqlite:'.length)
+  if (rest === '') return { path: path.resolve(context.cwd, DEFAULT_SQLITE_FILE) }
+  if (rest === ':memory:') return { path: ':memory:' }
+  return { path: localPath(context, value, rest) }
 }

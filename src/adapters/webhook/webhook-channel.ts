@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto'
 import { DeliveryFailedError } from '../../core/errors.js'
-import type { Delivery, DeliveryReceipt, SubscriptionChannel } from '../../core/ports/delivery-channel.js'
+import type { Delivery, DeliveryReceipt, DeliveryChannel } from '../../core/ports/delivery-channel.js'
 import { assertAccepted, assertHttpTarget, httpPost } from '../http/http-post.js'
 
 export interface WebhookChannelOptions {
@@ -32,7 +32,7 @@ export function signWebhook(secret: string, id: string, timestampSeconds: number
  * `webhook-timestamp`, `webhook-signature`). Redirects are not followed; the answer's body is read up to a
  * small limit.
  */
-export class WebhookChannel implements SubscriptionChannel {
+export class WebhookChannel implements DeliveryChannel {
   readonly kind = 'webhook'
 
   constructor(private readonly options: WebhookChannelOptions) {}

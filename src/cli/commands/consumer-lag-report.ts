@@ -1,4 +1,4 @@
-import type { Config } from '../../config.js'
+import type { Config } from '../../config/load-config.js'
 import type { Bus } from '../../core/ports/bus.js'
 import { topicsFor } from '../../stages/stage-context.js'
 import { safeText } from '../table-format.js'

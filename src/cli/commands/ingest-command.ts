@@ -7,13 +7,14 @@ import { ingestLogger } from '../ingest-logger.js'
 import { safeText } from '../terminal-text.js'
 import { setDeliveryExitCode } from '../run-summary.js'
 import { withBackends } from '../with-backends.js'
-import { PIPELINE_BACKENDS, printSummary, runWithProgress } from './pipeline-commands.js'
+import { PIPELINE_BACKENDS, printSummary, runWithProgress, withHduFlag } from './pipeline-commands.js'
 
 interface IngestOptions {
   stream: string
   recursive?: boolean
   strict?: boolean
   json?: boolean
+  hdu?: string
 }
 
 /** Names listed in the one line about files that are not images; --json lists them all. */
@@ -27,16 +28,17 @@ export function registerIngestCommand(program: Command): void {
     .command('ingest')
     .summary('receive real image files into a stream')
     .description(
-      'receive real image files (JPEG, PNG, TIFF, WebP, GIF, AVIF) into a stream; files that are not images by content (notes.txt, a README) are skipped and named, damaged images are recorded as failed and reported (on the in-process bus, also analyses and alerts them)',
+      'receive real image files (JPEG, PNG, TIFF, WebP, GIF, AVIF; FITS, plain, gzipped or tile-compressed) into a stream; files that are not images by content (notes.txt, a README) are skipped and named, damaged images are recorded as failed and reported (on the in-process bus, also analyses and alerts them)',
     )
     .argument('<paths...>', 'files and directories (directory entries in name order)')
     .option('--stream <name>', 'stream name', 'files')
     .option('-r, --recursive', 'descend into sub-directories')
     .option('--strict', 'record files that are not images by content as failed images too, instead of skipping them')
+    .option('--hdu <name|n>', 'the HDU of FITS files to read (EXTNAME or 0-based index): IMGPIPE_FITS_HDU for short')
     .option('--json', 'print the result as JSON')
     .action(async (paths: string[], options: IngestOptions, command: Command) => {
       assertValidStreamName(options.stream)
-      const base = cliContext(command)
+      const base = cliContext(withHduFlag(command, options))
       const context = { ...base, logger: ingestLogger(base.logger, process.stderr.isTTY === true) }
       const { config } = context
       const { files, skipped } = await listImageFiles(paths, options.recursive === true, { skipNonImages: options.strict !== true })

@@ -1,11 +1,14 @@
-import { InvalidArgumentError, type Command } from 'commander'
+import { writeFile } from 'node:fs/promises'
+import { InvalidArgumentError, Option, type Command } from 'commander'
 import { describeBus, describeCatalog, describeObjectStore } from '../../adapters/backend-options.js'
+import { truthCsv, type TruthRow } from '../../analysis/sky/mock-sky.js'
 import { assertValidStreamName, DEFAULT_STREAM } from '../../core/object-keys.js'
 import type { PipelineCounts } from '../../core/types.js'
-import { LogChannel } from '../../stages/alert/log-channel.js'
+import { LogChannel } from '../../adapters/log/log-channel.js'
 import type { ImageSource } from '../../stages/receive/image-source.js'
 import { resumeImageNum, type ReceiveOutcome } from '../../stages/receive/receive-stage.js'
 import { mockSource } from '../../stages/receive/mock-source.js'
+import { MOCK_SKY_SIZE, mockSkySource } from '../../stages/receive/mock-sky-source.js'
 import { runPipeline, type PipelineContext, type PipelinePlan } from '../../stages/run-pipeline.js'
 import { topicsFor } from '../../stages/stage-context.js'
 import { startDelivery } from '../delivery-setup.js'
@@ -24,6 +27,8 @@ import {
 } from '../run-summary.js'
 
 interface MockOptions {
+  /** `teddy` (the original's teddy bear, the default) or `sky` (FITS frames of the mock sky). */
+  mock: 'teddy' | 'sky'
   count: number
   changeEvery: number
   stream: string
@@ -31,18 +36,29 @@ interface MockOptions {
   interval: number
   size: number
   noise: number
+  seed: number
+  truth?: string
+  hdu?: string
   json?: boolean
 }
 
 function addMockOptions(command: Command): Command {
   return command
+    .addOption(
+      new Option('--mock <source>', 'the mock images: `teddy`, the original\'s teddy bear; `sky`, FITS frames of a mock sky (one field per stream)')
+        .choices(['teddy', 'sky'])
+        .default('teddy'),
+    )
     .option('-n, --count <n>', 'images per stream', positiveInteger, 10)
     .option('-k, --change-every <k>', 'image n is rotated 90° when n % k == k - 1 (the original: 4)', positiveInteger, 4)
     .option('--stream <name>', 'stream name (the default stream keeps the original pipeline object keys)', DEFAULT_STREAM)
     .option('--streams <n>', 'number of streams (named <stream>-1, <stream>-2, ...)', positiveInteger, 1)
     .option('--interval <ms>', 'pause between images, like a camera cadence', nonNegativeInteger, 0)
-    .option('--size <px>', 'side of the square mock images in pixels (16 to 8192)', imageSide, 350)
+    .option('--size <px>', `side of the square mock images in pixels (16 to 8192; --mock sky: ${MOCK_SKY_SIZE} unless given)`, imageSide, 350)
     .option('--noise <sigma>', 'sensor noise (standard deviation in 8-bit levels, 0 to 64) so every image is distinct', noiseSigma, 0)
+    .option('--seed <n>', '--mock sky: random seed; the same seed gives the same frames', positiveInteger, 1)
+    .option('--truth <file>', "--mock sky: write the truth table (each injected change's position and flux per frame) to this CSV file")
+    .option('--hdu <name|n>', 'the HDU of FITS files to read (EXTNAME or 0-based index): IMGPIPE_FITS_HDU for short')
     .option('--json', 'print the summary as JSON')
 }
 
@@ -76,8 +92,8 @@ export function registerPipelineCommands(program: Command): void {
         'run receive, analyze and alert in this process on the mock image stream, until every image is analysed and every event alerted',
       ),
   ).action(async (options: MockOptions, command: Command) => {
-    const context = cliContext(command)
-    const { report, complete } = await runMock(context, options, { analyze: true, alert: true }, 'run')
+    const context = cliContext(withHduFlag(command, options))
+    const { report, complete } = await runMock(context, mockDefaults(command, options), { analyze: true, alert: true }, 'run')
     printSummary(context, report, options.json === true, complete)
     setDeliveryExitCode(report)
   })
@@ -90,9 +106,9 @@ export function registerPipelineCommands(program: Command): void {
         'receive stage: record the mock image stream and publish each image on image_analysis (on the in-process bus, also runs analyze and alert)',
       ),
   ).action(async (options: MockOptions, command: Command) => {
-    const context = cliContext(command)
+    const context = cliContext(withHduFlag(command, options))
     const inProcess = context.config.broker.kind === 'memory'
-    const { report, complete } = await runMock(context, options, { analyze: inProcess, alert: inProcess }, 'receive')
+    const { report, complete } = await runMock(context, mockDefaults(command, options), { analyze: inProcess, alert: inProcess }, 'receive')
     printSummary(context, report, options.json === true, complete)
     setDeliveryExitCode(report)
   })
@@ -117,6 +133,21 @@ export function registerPipelineCommands(program: Command): void {
   }
 }
 
+/**
+ * `--hdu X` is `--fits-hdu X` (IMGPIPE_FITS_HDU) by its short name: the setting's flag is given the value, so the one
+ * parser of the settings table validates it.
+ */
+export function withHduFlag(command: Command, options: { hdu?: string }): Command {
+  if (options.hdu !== undefined) command.setOptionValueWithSource('fitsHdu', options.hdu, 'cli')
+  return command
+}
+
+/** The mock sky's frames are 1024 px a side unless --size says otherwise (the teddy bear's 350 is too small a sky). */
+function mockDefaults(command: Command, options: MockOptions): MockOptions {
+  if (options.mock !== 'sky' || command.getOptionValueSource('size') !== 'default') return options
+  return { ...options, size: MOCK_SKY_SIZE }
+}
+
 async function runMock(
   context: CliContext,
   options: MockOptions,
@@ -130,18 +161,27 @@ async function runMock(
     // A re-run continues each stream where it stopped instead of regenerating what is already recorded.
     const startAt = new Map<string, number>()
     for (const stream of streams) startAt.set(stream, await resumeImageNum(backends.catalog, stream))
-    const source = mockSource({
+    const truth: TruthRow[] = []
+    const common = {
       streams,
       count: options.count,
-      changeEvery: options.changeEvery,
       size: options.size,
-      noise: options.noise,
-      startAt: (stream) => startAt.get(stream) ?? 1,
+      startAt: (stream: string) => startAt.get(stream) ?? 1,
       intervalMs: options.interval,
       signal: context.stop,
-    })
+    }
+    const source =
+      options.mock === 'sky'
+        ? mockSkySource({ ...common, seed: options.seed, onTruth: (rows) => truth.push(...rows) })
+        : mockSource({ ...common, changeEvery: options.changeEvery, noise: options.noise })
     const expected = streams.reduce((sum, stream) => sum + Math.max(0, options.count - (startAt.get(stream) ?? 1) + 1), 0)
-    const report = await runWithProgress(context, backends, source, stages, expected)
+    let report: RunReport
+    try {
+      report = await runWithProgress(context, backends, source, stages, expected)
+    } finally {
+      // Written even when the run stops early: the frames that were received have their truth.
+      if (options.mock === 'sky' && options.truth !== undefined) await writeTruth(options.truth, truth)
+    }
     // A re-run of a finished stream receives nothing: say why, and what gives more images or a fresh start.
     const done = streams.filter((stream) => (startAt.get(stream) ?? 1) > options.count)
     if (expected > 0 || done.length === 0) return { report }
@@ -150,9 +190,17 @@ async function runMock(
   })
 }
 
+/** The truth rows of the frames this run rendered, as `imgpipe sky make`'s truth.csv; the path is said on stderr. */
+async function writeTruth(file: string, rows: readonly TruthRow[]): Promise<void> {
+  await writeFile(file, truthCsv(rows))
+  const frames = new Set(rows.map((row) => `${row.field}\u0000${row.frame}`)).size
+  process.stderr.write(`imgpipe: truth table of ${frames} mock-sky frame(s) in ${file}\n`)
+}
+
 /** `imgpipe run --count 20 --stream cam`: the same command with twice the images it already has. */
 function moreImagesCommand(name: string, options: MockOptions, recorded: number): string {
   const flags = [`--count ${Math.max(recorded, options.count) * 2}`]
+  if (options.mock === 'sky') flags.push('--mock sky')
   if (options.stream !== DEFAULT_STREAM) flags.push(`--stream ${options.stream}`)
   if (options.streams !== 1) flags.push(`--streams ${options.streams}`)
   return `imgpipe ${name} ${flags.join(' ')}`

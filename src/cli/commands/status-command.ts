@@ -6,7 +6,7 @@ import {
   isCatalogMissing,
   isObjectStoreMissing,
 } from '../../adapters/backend-options.js'
-import type { Config } from '../../config.js'
+import type { Config } from '../../config/load-config.js'
 import {
   BusUnavailableError,
   CatalogUnavailableError,

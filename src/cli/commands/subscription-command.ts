@@ -4,15 +4,15 @@ import { InvalidArgumentError } from 'commander'
 import { openCatalog } from '../../adapters/open-backends.js'
 import { closeChannels, openSubscriptionChannels } from '../../adapters/open-channels.js'
 import { newWebhookSecret } from '../../adapters/webhook/webhook-channel.js'
-import type { Config } from '../../config.js'
+import type { Config } from '../../config/load-config.js'
 import { NotFoundError, UsageError, describeError, isImgpipeError } from '../../core/errors.js'
 import type { Catalog } from '../../core/ports/catalog.js'
-import type { SubscriptionChannel } from '../../core/ports/delivery-channel.js'
+import type { DeliveryChannel } from '../../core/ports/delivery-channel.js'
 import type { Subscriptions } from '../../core/ports/subscriptions.js'
 import type { AlertView } from '../../core/types.js'
 import { DeliveryWorker } from '../../stages/alert/delivery-worker.js'
 import { cliContext, printJson } from '../cli-context.js'
-import { DELIVERY_BACKENDS, subscriptionsOf, workerSettings } from '../delivery-setup.js'
+import { DELIVERY_BACKENDS, subscriptionsOf } from '../delivery-setup.js'
 import { assertCatalogExists, withBackends } from '../with-backends.js'
 import {
   assertValidTarget,
@@ -238,8 +238,14 @@ export function registerSubscriptionCommand(program: Command): void {
           const subscriptions = subscriptionsOf(backends.catalog)
           const found = await subscriptions.findSubscription(idOrName(which))
           if (found === null) throw new NotFoundError(`no subscription ${which}`)
-          const settings = workerSettings(context.config.delivery)
-          const worker = new DeliveryWorker(backends.catalog, subscriptions, channels, settings, context.logger, backends.store)
+          const worker = new DeliveryWorker(
+            backends.catalog,
+            subscriptions,
+            channels,
+            context.config.delivery,
+            context.logger,
+            backends.store,
+          )
           const views = await backends.catalog.listAlertViews({ limit: 1 })
           const deliveryId = `test-${randomUUID()}`
           try {
@@ -263,8 +269,8 @@ export function registerSubscriptionCommand(program: Command): void {
  * a made-up one), and without the mark its recipients could not tell it from a new alert. Each channel
  * shows the mark its own way (subject and text of a mail, first line on Slack, the field in JSON).
  */
-function markedAsTests(channels: Map<string, SubscriptionChannel>): Map<string, SubscriptionChannel> {
-  const marked = new Map<string, SubscriptionChannel>()
+function markedAsTests(channels: Map<string, DeliveryChannel>): Map<string, DeliveryChannel> {
+  const marked = new Map<string, DeliveryChannel>()
   for (const [kind, channel] of channels) {
     marked.set(kind, {
       kind: channel.kind,
@@ -298,6 +304,7 @@ function sampleView(): AlertView {
     l2Norm: 0,
     changedFraction: 0.5,
     maxAbsDifference: 255,
+    observation: null,
   }
   return {
     alert: { imageEventAlertId: 0, imageEventId: 0, createdAt: now, deliveredAt: null, deliveryChannels: null },

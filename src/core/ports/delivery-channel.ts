@@ -1,29 +1,3 @@
-import type { AlertRecord, ImageEventRecord, ImageRecord } from '../types.js'
-
-/** What a delivery channel gets for one alert. */
-export interface AlertNotice {
-  alert: AlertRecord
-  event: ImageEventRecord
-  image: ImageRecord
-}
-
-/**
- * Where an alert goes once recorded: the plug-in point for subscriptions and real delivery
- * (e-mail, webhooks, a VOEvent broker...). Only a log channel exists today.
- *
- * Delivery is at-least-once: the alert stage marks an alert delivered only after every channel resolved,
- * so a crash in between delivers it again. Channels should therefore be idempotent per
- * `alert.imageEventAlertId` where the receiving side allows it.
- *
- * Leaves out: subscriptions and filtering (who gets which alert), batching, and rate limiting.
- * Throw DeliveryFailedError (canRetry) for transient failures.
- */
-export interface DeliveryChannel {
-  /** Stable short name recorded in `image_event_alert.delivery_channels`. */
-  readonly name: string
-  deliver(notice: AlertNotice): Promise<void>
-}
-
 /** Absolute links of one alert, when IMGPIPE_PUBLIC_URL is set (the viewer's routes). */
 export interface AlertLinks {
   alertPage?: string
@@ -70,6 +44,10 @@ export interface AlertPayload {
 export interface Delivery {
   /** Stable across retries: the CloudEvents `id`, `webhook-id`, the Kafka message's key suffix, the mail's Message-ID. */
   deliveryId: string
+  /**
+   * Who it is for: a subscription, or (for the channels of the alert stage's own process, the log) `subscriptionId`
+   * 0 with the channel's kind as name and an empty target.
+   */
   subscription: { subscriptionId: number; name: string; target: string; secret: string | null }
   payload: AlertPayload
   /** 1 for the first attempt. */
@@ -83,7 +61,9 @@ export interface Delivery {
 export interface AlertImage {
   alertNum: number
   role: 'previous' | 'image' | 'difference'
+  /** The attachment's name as the reader sees it, unique within a message: `difference-7.jpg`. */
   filename: string
+  /** From the stored object's key, so it agrees with the name's extension (`contentTypeForKey`). */
   contentType: string
   bytes: Buffer
 }
@@ -96,14 +76,17 @@ export interface DeliveryReceipt {
 }
 
 /**
- * A subscription's channel: webhook, Slack, SMTP, Kafka topic (one adapter folder each). Delivery is
- * at-least-once, with `deliveryId` unchanged across attempts so the target can de-duplicate.
+ * Where alerts go: the one channel port. The log (src/adapters/log), webhook, Slack, SMTP and Kafka topic
+ * (one adapter folder each) all implement it. The alert stage hands every alert to the channels of its process
+ * (the log) as it records it; the delivery worker sends what each subscription wants on that subscription's
+ * channel. Delivery is at-least-once, with `deliveryId` unchanged across attempts so the target can de-duplicate.
  *
  * Failures throw DeliveryFailedError: `canRetry` false for a permanent refusal (4xx other than 408/429,
  * SMTP 5xx), with `responseCode` and `retryAfterMs` when the target said so.
- * Leaves out: scheduling, backoff and bookkeeping (the delivery worker does those).
+ * Leaves out: scheduling, backoff and bookkeeping (the alert stage and the delivery worker do those).
  */
-export interface SubscriptionChannel {
+export interface DeliveryChannel {
+  /** Stable short name: a subscription's `channel`, and what `image_event_alert.delivery_channels` records. */
   readonly kind: string
   send(delivery: Delivery): Promise<DeliveryReceipt>
   close(): Promise<void>

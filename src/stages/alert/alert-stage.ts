@@ -2,10 +2,12 @@ import { Coalescer } from '../../core/coalescer.js'
 import { NotFoundError } from '../../core/errors.js'
 import { parseImageEventAlertMessage } from '../../core/messages.js'
 import type { ReceivedMessage, Subscription } from '../../core/ports/bus.js'
-import type { AlertNotice, DeliveryChannel } from '../../core/ports/delivery-channel.js'
+import type { Delivery, DeliveryChannel } from '../../core/ports/delivery-channel.js'
 import type { SubscriptionRecord, Subscriptions } from '../../core/ports/subscriptions.js'
 import type { AlertRecord, ImageEventRecord, ImageRecord } from '../../core/types.js'
 import { matchesFilter } from './alert-filter.js'
+import { readAlertImages } from './alert-images.js'
+import { alertItem, alertPayload } from './alert-payload.js'
 import { consumeTopic } from '../message-worker.js'
 import { forEachPendingPage, retrying, type StageContext } from '../stage-context.js'
 import { ROW_WAIT_MS, waitForRow } from '../wait-for-row.js'
@@ -20,9 +22,10 @@ interface EventWithImage {
 
 /**
  * The alert stage: records one `image_event_alert` row per event (unique on image_event_id, so a
- * redelivered message finds the existing alert) and hands it to every delivery channel. Delivery is
- * at-least-once: `delivered_at` is set after all channels accepted, and undelivered alerts are retried
- * when the stage starts again.
+ * redelivered message finds the existing alert), with a receiver row per subscription that wants it (sent
+ * later by the delivery worker), and hands it to the channels of this process (the log) through the same
+ * channel port the worker uses. Delivery is at-least-once: `delivered_at` and `delivery_channels` are set
+ * after all of this process's channels accepted, and undelivered alerts are retried when the stage starts again.
  *
  * It handles a whole consumer batch at once, and the handlers' catalog calls are coalesced step by step (reading
  * the events, recording the alerts and their receiver rows, marking them delivered): a batch costs a few
@@ -124,24 +127,41 @@ export class AlertStage {
     await this.#deliver({ alert, ...found })
   }
 
-  #deliver(notice: AlertNotice): Promise<void> {
-    const id = notice.alert.imageEventAlertId
+  #deliver(found: { alert: AlertRecord } & EventWithImage): Promise<void> {
+    const id = found.alert.imageEventAlertId
     const running = this.#delivering.get(id)
     if (running !== undefined) return running
-    const delivery = this.#deliverOnce(notice).finally(() => this.#delivering.delete(id))
+    const delivery = this.#deliverOnce(found).finally(() => this.#delivering.delete(id))
     this.#delivering.set(id, delivery)
     return delivery
   }
 
-  async #deliverOnce(notice: AlertNotice): Promise<void> {
-    for (const channel of this.channels) await channel.deliver(notice)
-    await this.#delivered.submit(notice.alert.imageEventAlertId)
+  async #deliverOnce(found: { alert: AlertRecord } & EventWithImage): Promise<void> {
+    for (const channel of this.channels) await channel.send(this.#delivery(found, channel.kind))
+    await this.#delivered.submit(found.alert.imageEventAlertId)
     this.stats.delivered += 1
-    this.context.metrics?.observe('imgpipe_receive_to_alert_seconds', (Date.now() - notice.image.receivedAt.getTime()) / 1000)
+    this.context.metrics?.observe('imgpipe_receive_to_alert_seconds', (Date.now() - found.image.receivedAt.getTime()) / 1000)
+  }
+
+  /**
+   * One alert as a delivery to a channel of this process: addressed to no subscription (id 0, the channel's kind
+   * as name), with an id stable across retries and restarts, and no links (the stages know no public URL).
+   */
+  #delivery({ alert, event, image }: { alert: AlertRecord } & EventWithImage, kind: string): Delivery {
+    const view = { alert, event, image, previousImage: null }
+    const deliveryId = `alert-${alert.imageEventAlertId}`
+    return {
+      deliveryId,
+      subscription: { subscriptionId: 0, name: kind, target: '', secret: null },
+      payload: alertPayload(deliveryId, kind, [alertItem(view, undefined)]),
+      attempt: 1,
+      signal: this.context.signal,
+      images: () => readAlertImages(this.context.store, [view], this.context.logger),
+    }
   }
 
   async #markDelivered(imageEventAlertIds: number[]): Promise<undefined[]> {
-    const names = this.channels.map((channel) => channel.name)
+    const names = this.channels.map((channel) => channel.kind)
     await this.context.catalog.markAlertsDelivered(imageEventAlertIds, names, new Date())
     return imageEventAlertIds.map(() => undefined)
   }

@@ -1,40 +1,18 @@
+import type { DeliveryOptions } from '../../core/delivery-options.js'
 import { DeliveryFailedError, toImgpipeError } from '../../core/errors.js'
 import type { Logger } from '../../core/logger.js'
 import type { Catalog } from '../../core/ports/catalog.js'
-import type { AlertImage, AlertItem, DeliveryReceipt, SubscriptionChannel } from '../../core/ports/delivery-channel.js'
+import type { AlertImage, AlertItem, DeliveryReceipt, DeliveryChannel } from '../../core/ports/delivery-channel.js'
 import type { ObjectStore } from '../../core/ports/object-store.js'
 import type { AlertView } from '../../core/types.js'
 import type { AttemptOutcome, ReceiverRecord, SubscriptionRecord, Subscriptions } from '../../core/ports/subscriptions.js'
 import { Coalescer } from '../../core/coalescer.js'
 import { sleep } from '../../core/retry.js'
+import { readAlertImages } from './alert-images.js'
 import { alertItem, alertPayload } from './alert-payload.js'
 
-export interface DeliverySettings {
-  /** Sends in flight at once, over all targets: one slow target holds one slot, not the queue. */
-  concurrency: number
-  /** Sends in flight to one subscription: a hanging target holds at most this many slots. */
-  perSubscription: number
-  /** How long one attempt may take before it is abandoned and retried. */
-  timeoutMs: number
-  /** Attempts before a receiver is `dead`. */
-  maxAttempts: number
-  backoffBaseMs: number
-  backoffMaxMs: number
-  /** How often an idle worker looks for due receivers (a recorded alert wakes it at once). */
-  pollMs: number
-  /** Absolute base of the links in messages (IMGPIPE_PUBLIC_URL). */
-  publicUrl?: string
-}
-
-export const DEFAULT_DELIVERY_SETTINGS: DeliverySettings = {
-  concurrency: 16,
-  perSubscription: 4,
-  timeoutMs: 10_000,
-  maxAttempts: 12,
-  backoffBaseMs: 1_000,
-  backoffMaxMs: 600_000,
-  pollMs: 1_000,
-}
+/** The worker's options (src/core/delivery-options.ts; their defaults are settings). */
+export type DeliverySettings = DeliveryOptions
 
 /** Alert views (and subscriptions) kept in memory: a few hundred small records. */
 const VIEW_CACHE_SIZE = 512
@@ -86,7 +64,7 @@ export class DeliveryWorker {
   constructor(
     private readonly catalog: Catalog,
     private readonly subscriptions: Subscriptions,
-    private readonly channels: ReadonlyMap<string, SubscriptionChannel>,
+    private readonly channels: ReadonlyMap<string, DeliveryChannel>,
     private readonly settings: DeliverySettings,
     private readonly logger: Logger,
     /** Where the images are, for channels that attach them (e-mail); without it they get none. */
@@ -309,48 +287,10 @@ export class DeliveryWorker {
     return views
   }
 
-  /** The three images of each alert that fit MAX_ATTACHED_BYTES; larger or missing ones are left to the links. */
+  /** The alerts' images for channels that attach them (see readAlertImages); none without a store. */
   async images(views: AlertView[]): Promise<AlertImage[]> {
-    const store = this.store
-    if (store === undefined) return []
-    const images: AlertImage[] = []
-    for (const view of views) {
-      const wanted: Array<[AlertImage['role'], string | null, string]> = [
-        ['previous', view.previousImage?.imageObjectKey ?? null, view.previousImage?.imageFilename ?? ''],
-        ['image', view.image.imageObjectKey, view.image.imageFilename],
-        ['difference', view.event.differenceImageObjectKey, `difference-${view.event.imageEventId}.png`],
-      ]
-      for (const [role, key, filename] of wanted) {
-        if (key === null) continue
-        try {
-          const stat = await store.stat(key)
-          if (stat === null || stat.size > MAX_ATTACHED_BYTES) continue
-          const bytes = await store.get(key)
-          images.push({ alertNum: view.alert.imageEventAlertId, role, filename, contentType: contentTypeOf(filename), bytes })
-        } catch (error) {
-          this.logger.warn({ err: error, key }, 'delivery: an image could not be read for attaching')
-        }
-      }
-    }
-    return images
+    return this.store === undefined ? [] : readAlertImages(this.store, views, this.logger)
   }
-}
-
-const MAX_ATTACHED_BYTES = 1024 * 1024
-
-function contentTypeOf(filename: string): string {
-  const extension = filename.toLowerCase().split('.').pop() ?? ''
-  const known: Record<string, string> = {
-    png: 'image/png',
-    jpg: 'image/jpeg',
-    jpeg: 'image/jpeg',
-    webp: 'image/webp',
-    gif: 'image/gif',
-    tif: 'image/tiff',
-    tiff: 'image/tiff',
-    avif: 'image/avif',
-  }
-  return known[extension] ?? 'application/octet-stream'
 }
 
 /** Digest rows of one subscription claimed together form one message; every other row is its own. */

@@ -1,4 +1,4 @@
-import type { RawImage } from '../../analysis/decode-image.js'
+import type { AnalysisPixels } from '../../core/ports/analyzer.js'
 
 /**
  * Decoded images, keyed by content hash, least recently used evicted first, bounded by the bytes of their
@@ -16,9 +16,9 @@ import type { RawImage } from '../../analysis/decode-image.js'
  */
 export class DecodedImageCache {
   /** Images not yet taken, least recently used first. */
-  private readonly fresh = new Map<string, RawImage>()
+  private readonly fresh = new Map<string, AnalysisPixels>()
   /** Images taken, oldest first: evicted before any fresh one. */
-  private readonly consumed = new Map<string, RawImage>()
+  private readonly consumed = new Map<string, AnalysisPixels>()
   private bytes = 0
   private consumedBytes = 0
   private readonly consumedMax: number
@@ -33,13 +33,13 @@ export class DecodedImageCache {
   }
 
   /** Whether this very image object is held (someone else may be handed it by `get`). */
-  holds(image: RawImage): boolean {
+  holds(image: AnalysisPixels): boolean {
     for (const held of this.fresh.values()) if (held === image) return true
     for (const held of this.consumed.values()) if (held === image) return true
     return false
   }
 
-  get(sha256: string | null): RawImage | undefined {
+  get(sha256: string | null): AnalysisPixels | undefined {
     const image = this.remove(sha256)
     // Map keeps insertion order: re-inserting marks it most recently used (and a taken image wanted again, fresh).
     if (image !== undefined) this.insert(this.fresh, sha256!, image)
@@ -47,7 +47,7 @@ export class DecodedImageCache {
   }
 
   /** `get` for the image's last expected use: it then waits on the consumed list, or leaves if too large for it. */
-  take(sha256: string | null): RawImage | undefined {
+  take(sha256: string | null): AnalysisPixels | undefined {
     const image = this.remove(sha256)
     if (image === undefined) return undefined
     const cost = image.data.byteLength
@@ -57,7 +57,7 @@ export class DecodedImageCache {
     return image
   }
 
-  set(sha256: string | null, image: RawImage): void {
+  set(sha256: string | null, image: AnalysisPixels): void {
     if (sha256 === null) return
     this.delete(sha256)
     const cost = image.data.byteLength
@@ -69,20 +69,20 @@ export class DecodedImageCache {
   }
 
   /** Takes the image out of whichever list holds it. */
-  private remove(sha256: string | null): RawImage | undefined {
+  private remove(sha256: string | null): AnalysisPixels | undefined {
     if (sha256 === null) return undefined
     const image = this.fresh.get(sha256) ?? this.consumed.get(sha256)
     if (image !== undefined) this.delete(sha256)
     return image
   }
 
-  private insert(list: Map<string, RawImage>, sha256: string, image: RawImage): void {
+  private insert(list: Map<string, AnalysisPixels>, sha256: string, image: AnalysisPixels): void {
     list.set(sha256, image)
     this.bytes += image.data.byteLength
     if (list === this.consumed) this.consumedBytes += image.data.byteLength
   }
 
-  private evictOldest(list: Map<string, RawImage>): boolean {
+  private evictOldest(list: Map<string, AnalysisPixels>): boolean {
     const oldest = list.keys().next().value
     if (oldest === undefined) return false
     this.delete(oldest)

@@ -38,8 +38,11 @@ export class PixelBudget {
 
 /**
  * What comparing an image of this size holds: its pixels, its predecessor's (assumed the same size) and the
- * difference, 8-bit RGB each.
+ * difference, 8-bit RGB each. A FITS image (`format` 'fits') holds float32 pixels instead: its own and its
+ * predecessor's (4 bytes a pixel each; the difference overwrites the predecessor when it may), and the 8-bit RGB
+ * preview the difference JPEG is encoded from.
  */
-export function analysisPixelBytes(width: number | null, height: number | null): number {
-  return width === null || height === null ? 0 : 3 * width * height * 3
+export function analysisPixelBytes(width: number | null, height: number | null, format?: string | null): number {
+  if (width === null || height === null) return 0
+  return format === 'fits' ? (4 + 4 + 3) * width * height : 3 * width * height * 3
 }

@@ -101,7 +101,7 @@ export class ReceiveStage {
       [...unfinished.keys(), ...fresh],
       async (index) => {
         const item = items[index]!
-        item.checked = await checkIncoming(item.incoming, this.context.analysis)
+        item.checked = await checkIncoming(item.incoming, this.context.analysis, this.context.pixels?.handOver)
       },
       { concurrency: availableParallelism() },
     )
@@ -221,6 +221,7 @@ export class ReceiveStage {
       status: incoming.bytes === null ? checked!.status : 'storing',
       errorCode: checked!.errorCode,
       errorMessage: checked!.errorMessage,
+      observation: checked!.observation,
     }
   }
 

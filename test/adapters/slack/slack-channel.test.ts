@@ -12,16 +12,16 @@ subscriptionChannelContract('slack', async () => {
     async received() {
       return receiver
         .delivered()
-        .flatMap((hook) => [...(hook.json as { text: string }).text.matchAll(/\*Alert (\d+)\*/g)].map((match) => Number(match[1])))
+        .flatMap((hook) => [...(hook.json as { text: string }).text.matchAll(/\*Alert (\d+):/g)].map((match) => Number(match[1])))
     },
     cleanup: () => receiver.close(),
   }
 })
 
 describe('SlackChannel', () => {
-  it('sends text and blocks with the three image links and the alert page', () => {
+  it('sends the headline every channel uses, and blocks with the three image links and the alert page', () => {
     const message = slackMessage(sampleDelivery('https://hooks.example.org/x', 'd', [5]))
-    expect(message.text).toBe('*Alert 5*: changed on stream `cam-a` image 6 (42.0% of pixels changed)')
+    expect(message.text).toBe('*Alert 5: changed on stream cam-a, image 6* (42.0% of pixels changed)')
     expect(message.blocks[1]).toEqual({
       type: 'context',
       elements: [
@@ -50,15 +50,19 @@ describe('SlackChannel', () => {
     const message = slackMessage(delivery)
     expect(message.text).toBe(
       '*TEST MESSAGE* from `imgpipe subscription test`: a sample alert, nothing new was detected.\n' +
-        '*Alert 5*: changed on stream `cam-a` image 6 (42.0% of pixels changed)',
+        '*Alert 5: changed on stream cam-a, image 6* (42.0% of pixels changed)',
     )
     expect(message.blocks[0]).toEqual({ type: 'section', text: { type: 'mrkdwn', text: message.text } })
   })
 
-  it('escapes Slack control characters in stream names', () => {
+  it('escapes Slack control characters in stream names and event types', () => {
     const delivery = sampleDelivery('https://hooks.example.org/x', 'd', [1])
     delivery.payload.alerts[0]!.stream = '<!channel>&'
-    expect(slackMessage(delivery).text).toContain('`&lt;!channel&gt;&amp;`')
+    delivery.payload.alerts[0]!.eventType = '<@U123>'
+    const { text } = slackMessage(delivery)
+    expect(text).toContain('on stream &lt;!channel&gt;&amp;, image 2')
+    expect(text).toContain('&lt;@U123&gt; on stream')
+    expect(text).not.toMatch(/<!channel>|<@U123>/)
   })
 
   it('is refused for good by Slack answering 404 no_service, retried on 429', async () => {

@@ -1,57 +1,10 @@
-import type { AddressInfo } from 'node:net'
-import { simpleParser } from 'mailparser'
 import type { ParsedMail } from 'mailparser'
-import { SMTPServer } from 'smtp-server'
 import sharp from 'sharp'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { SmtpChannel, parseMailTarget } from '../../../src/adapters/smtp/smtp-channel.js'
 import type { AlertImage } from '../../../src/core/ports/delivery-channel.js'
 import { sampleDelivery, subscriptionChannelContract } from '../../contracts/subscription-channel-contract.js'
-
-/** A real SMTP server on 127.0.0.1 (the smtp-server package) that parses every mail with mailparser. */
-class MailSink {
-  readonly mails: Array<{ to: string[]; parsed: ParsedMail; user: string | undefined }> = []
-  rejectRcpt: { code: number; message: string } | null = null
-  readonly server: SMTPServer
-
-  constructor(auth: { user: string; pass: string } | null) {
-    this.server = new SMTPServer({
-      disabledCommands: ['STARTTLS'],
-      authOptional: auth === null,
-      allowInsecureAuth: true,
-      onAuth: (login, _session, callback) => {
-        if (auth !== null && login.username === auth.user && login.password === auth.pass) return callback(null, { user: login.username })
-        callback(new Error('535 authentication failed'))
-      },
-      onRcptTo: (_address, _session, callback) => {
-        if (this.rejectRcpt === null) return callback()
-        callback(Object.assign(new Error(this.rejectRcpt.message), { responseCode: this.rejectRcpt.code }))
-      },
-      onData: (stream, session, callback) => {
-        simpleParser(stream, { keepCidLinks: true })
-          .then((parsed) => {
-            this.mails.push({
-              to: session.envelope.rcptTo.map((rcpt) => rcpt.address),
-              parsed,
-              user: typeof session.user === 'string' ? session.user : undefined,
-            })
-            callback()
-          })
-          .catch(callback)
-      },
-      logger: false,
-    })
-  }
-
-  async listen(): Promise<string> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', () => resolve()))
-    return `smtp://127.0.0.1:${(this.server.server.address() as AddressInfo).port}`
-  }
-
-  close(): Promise<void> {
-    return new Promise((resolve) => this.server.close(() => resolve()))
-  }
-}
+import { MailSink } from '../../support/mail-sink.js'
 
 subscriptionChannelContract('smtp', async () => {
   const sink = new MailSink(null)
@@ -82,14 +35,24 @@ describe('SmtpChannel against a real SMTP server', () => {
     url = await sink.listen()
     const login = { username: 'imgpipe', password: 's3cret' }
     channel = new SmtpChannel({ url, from: 'imgpipe@example.org', ...login, timeoutMs: 5_000, timeZone: 'UTC' })
-    const png = (r: number): Promise<Buffer> =>
-      sharp({ create: { width: 8, height: 8, channels: 3, background: { r, g: 0, b: 0 } } })
-        .png()
-        .toBuffer()
+    const square = (r: number) => sharp({ create: { width: 8, height: 8, channels: 3, background: { r, g: 0, b: 0 } } })
+    // As the worker reads them (alert-images.ts): the images as uploaded, the difference image as the JPEG analyze writes.
     images = [
-      { alertNum: 1, role: 'previous', filename: 'image_1.png', contentType: 'image/png', bytes: await png(10) },
-      { alertNum: 1, role: 'image', filename: 'image_2.png', contentType: 'image/png', bytes: await png(200) },
-      { alertNum: 1, role: 'difference', filename: 'difference-1.png', contentType: 'image/png', bytes: await png(255) },
+      {
+        alertNum: 1,
+        role: 'previous',
+        filename: 'previous-1-image_1.png',
+        contentType: 'image/png',
+        bytes: await square(10).png().toBuffer(),
+      },
+      { alertNum: 1, role: 'image', filename: 'image-1-image_2.png', contentType: 'image/png', bytes: await square(200).png().toBuffer() },
+      {
+        alertNum: 1,
+        role: 'difference',
+        filename: 'difference-1.jpg',
+        contentType: 'image/jpeg',
+        bytes: await square(255).jpeg().toBuffer(),
+      },
     ]
   })
   afterEach(async () => {
@@ -111,17 +74,17 @@ describe('SmtpChannel against a real SMTP server', () => {
     expect(mail!.user).toBe('imgpipe')
     expect(mail!.to).toEqual(['ada@example.org', 'bob@example.org'])
     const { parsed, html, text } = only()
-    expect(parsed.subject).toBe('[imgpipe] alert 1: changed on cam-a image 2 (42.0% changed)')
+    expect(parsed.subject).toBe('[imgpipe] Alert 1: changed on stream cam-a, image 2 (42.0% changed)')
     expect(parsed.messageId).toBe('<delivery-42@imgpipe>')
     expect(text).toContain('Alert 1: changed on stream cam-a, image 2\n')
     expect(text).toContain('  Image:          2 (image_2.png)\n')
     expect(text).toContain('  Changed pixels: 42.0%\n')
     expect(text).toContain('  Viewer:         https://viewer.example.org/?alert_num=1\n')
     expect(text).toContain('  difference:     https://viewer.example.org/difference/1')
-    expect(parsed.attachments.map((attachment) => [attachment.contentId, attachment.contentType])).toEqual([
-      ['<previous-1@imgpipe>', 'image/png'],
-      ['<image-1@imgpipe>', 'image/png'],
-      ['<difference-1@imgpipe>', 'image/png'],
+    expect(parsed.attachments.map((attachment) => [attachment.contentId, attachment.filename, attachment.contentType])).toEqual([
+      ['<previous-1@imgpipe>', 'previous-1-image_1.png', 'image/png'],
+      ['<image-1@imgpipe>', 'image-1-image_2.png', 'image/png'],
+      ['<difference-1@imgpipe>', 'difference-1.jpg', 'image/jpeg'],
     ])
     expect(
       parsed.attachments.map((attachment) =>
@@ -198,7 +161,7 @@ describe('SmtpChannel against a real SMTP server', () => {
     delivery.payload.test = true
     await channel.send(delivery)
     const { parsed, html, text } = only()
-    expect(parsed.subject).toBe('[imgpipe] TEST: alert 1: changed on cam-a image 2 (42.0% changed)')
+    expect(parsed.subject).toBe('[imgpipe] TEST: Alert 1: changed on stream cam-a, image 2 (42.0% changed)')
     expect(text.startsWith('TEST MESSAGE sent by `imgpipe subscription test`')).toBe(true)
     expect(html).toMatch(/<body[^>]*><div style="[^"]*">TEST MESSAGE sent by `imgpipe subscription test`/)
   })

@@ -44,6 +44,7 @@ describe('catalog migrations', () => {
       '0002-nullable-difference-key',
       '0003-subscriptions',
       '0004-objects',
+      '0005-observation-columns',
     ])
     expect(await migrateCatalog(db, 'sqlite')).toEqual([])
     expect(tables()).toEqual(
@@ -62,6 +63,7 @@ describe('catalog migrations', () => {
       { name: '0002-nullable-difference-key' },
       { name: '0003-subscriptions' },
       { name: '0004-objects' },
+      { name: '0005-observation-columns' },
     ])
   })
 
@@ -85,6 +87,7 @@ describe('catalog migrations', () => {
       '0002-nullable-difference-key',
       '0003-subscriptions',
       '0004-objects',
+      '0005-observation-columns',
     ])
     expect(raw.prepare('SELECT count(*) AS n FROM image_metadata').get()).toEqual({ n: 0 })
   })

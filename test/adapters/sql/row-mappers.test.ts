@@ -49,6 +49,17 @@ describe('row → record', () => {
     l2_norm: 12.5,
     changed_fraction: 0.5,
     max_abs_difference: 255,
+    fits_hdu: null,
+    obs_mjd: null,
+    obs_time: null,
+    exposure_s: null,
+    filter: null,
+    field: null,
+    center_ra: null,
+    center_dec: null,
+    pixel_scale_arcsec: null,
+    footprint: null,
+    fits_header: null,
   }
 
   it('maps an image row, converting text timestamps and string bigints', () => {
@@ -72,7 +83,50 @@ describe('row → record', () => {
       l2Norm: 12.5,
       changedFraction: 0.5,
       maxAbsDifference: 255,
+      observation: null,
     })
+  })
+
+  it('maps the observation columns of a science image, the time from text or Date, the footprint from JSON', () => {
+    const header = `SIMPLE  =                    T${' '.repeat(50)}`
+    const science = {
+      ...imageRow,
+      fits_hdu: 1,
+      obs_mjd: 60_310.123_456_789_01,
+      obs_time: '2024-01-02 02:57:46.666',
+      exposure_s: 30,
+      filter: 'r',
+      field: 'ZTF-0700',
+      center_ra: 150.000_000_123,
+      center_dec: -2.5,
+      pixel_scale_arcsec: 1.01,
+      footprint: '[[150.1,-2.6],[150.1,-2.4],[149.9,-2.4],[149.9,-2.6]]',
+      fits_header: header,
+    }
+    expect(toImageRecord(science).observation).toEqual({
+      hdu: 1,
+      obsMjd: 60_310.123_456_789_01,
+      obsTime: '2024-01-02T02:57:46.666Z',
+      exposureS: 30,
+      filter: 'r',
+      field: 'ZTF-0700',
+      centerRa: 150.000_000_123,
+      centerDec: -2.5,
+      pixelScaleArcsec: 1.01,
+      footprint: [
+        [150.1, -2.6],
+        [150.1, -2.4],
+        [149.9, -2.4],
+        [149.9, -2.6],
+      ],
+      header,
+    })
+    expect(toImageRecord({ ...science, obs_time: new Date('2024-01-02T02:57:46.666Z') }).observation?.obsTime).toBe(
+      '2024-01-02T02:57:46.666Z',
+    )
+    // A hand-edited footprint that is not pairs of numbers reads as none instead of failing the read.
+    expect(toImageRecord({ ...science, footprint: '[[1,"x"]]' }).observation?.footprint).toBeNull()
+    expect(toImageRecord({ ...science, footprint: 'not json' }).observation?.footprint).toBeNull()
   })
 
   it('maps event and alert rows', () => {

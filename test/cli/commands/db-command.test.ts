@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { describeDatabase } from '../../../src/config.js'
+import { describeCatalog } from '../../../src/adapters/backend-options.js'
 import { CATALOG_TABLES } from '../../../src/core/ports/catalog.js'
 import { freshDatabaseUrl, testServerConfig } from '../../support/catalog-backends.js'
 import type { FreshDatabase } from '../../support/catalog-backends.js'
@@ -33,7 +33,7 @@ async function openFixture(database: 'sqlite' | 'mysql' | 'postgres', storeKind:
   return {
     db,
     store,
-    where: describeDatabase(db.config),
+    where: describeCatalog(db.config),
     env: cleanEnv({
       IMGPIPE_DATABASE_URL: db.url,
       IMGPIPE_DATABASE_PASSWORD: db.password,
@@ -91,7 +91,7 @@ for (const backend of backends) {
       expect(first.stderr).toBe('')
       expect(first.code).toBe(0)
       expect(first.stdout).toMatch(
-        /^applied 0001-initial, 0002-nullable-difference-key, 0003-subscriptions, 0004-objects to .*: tables image_metadata, image_event, image_event_alert \(rows: image_metadata 0, image_event 0, image_event_alert 0\)\n$/,
+        /^applied 0001-initial, 0002-nullable-difference-key, 0003-subscriptions, 0004-objects, 0005-observation-columns to .*: tables image_metadata, image_event, image_event_alert \(rows: image_metadata 0, image_event 0, image_event_alert 0\)\n$/,
       )
       expect(first.stdout).toContain(fixture.where)
       expect(await tableCounts(fixture)).toEqual(EMPTY)

@@ -3,7 +3,8 @@ import net from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { collectStatus, renderStatus } from '../../../src/cli/commands/status-command.js'
 import type { StatusReport } from '../../../src/cli/commands/status-command.js'
-import { describeDatabase, describeObjectStore, loadConfig, parseObjectStoreUrl } from '../../../src/config.js'
+import { describeCatalog, describeObjectStore } from '../../../src/adapters/backend-options.js'
+import { loadConfig, parseObjectStoreUrl } from '../../../src/config/load-config.js'
 import { silentLogger } from '../../../src/core/logger.js'
 import { kafkaTestBrokers } from '../../support/bus-backends.js'
 import { freshDatabaseUrl, testServerConfig } from '../../support/catalog-backends.js'
@@ -53,7 +54,7 @@ describe('imgpipe status on SQLite + directory + in-process bus', () => {
     expect(json.code).toBe(0)
     const report = JSON.parse(json.stdout) as StatusReport
     expect(report.ok).toBe(true)
-    expect(report.database).toMatchObject({ target: describeDatabase(db.config), answers: true })
+    expect(report.database).toMatchObject({ target: describeCatalog(db.config), answers: true })
     expect(report.store).toMatchObject({ target: describeObjectStore(parseObjectStoreUrl(store.url, repoRoot)), answers: true })
     expect(report.broker).toMatchObject({ target: 'memory:', answers: true })
     expect(report.counts).toEqual({
@@ -69,7 +70,7 @@ describe('imgpipe status on SQLite + directory + in-process bus', () => {
     const text = await imgpipe(['status'], env)
     expect(text.code).toBe(0)
     const lines = text.stdout.trimEnd().split('\n')
-    expect(lines[0]).toMatch(new RegExp(`^database +up +${escape(describeDatabase(db.config))} — answered in \\d+ ms$`))
+    expect(lines[0]).toMatch(new RegExp(`^database +up +${escape(describeCatalog(db.config))} — answered in \\d+ ms$`))
     expect(lines[1]).toMatch(/^store +up +file:.* — answered in \d+ ms$/)
     expect(lines[2]).toMatch(/^broker +up +memory: — in-process bus/)
     expect(lines[3]).toBe('pipeline       10 images (10 analysed, 0 pending, 0 failed), 2 image events, 2 alerts (0 undelivered)')
@@ -197,7 +198,7 @@ describe.skipIf(!serversAvailable)('imgpipe status on MariaDB + S3 + Kafka', () 
     const after = await imgpipe(['status'], env)
     expect(after.stderr).toBe('')
     expect(after.code).toBe(0)
-    expect(after.stdout).toContain(`database up    ${describeDatabase(db.config)} — answered in`)
+    expect(after.stdout).toContain(`database up    ${describeCatalog(db.config)} — answered in`)
     expect(after.stdout).toMatch(/\nbroker +up +kafka:\/\/.* — answered in \d+ ms\n/)
     expect(after.stdout).toContain('pipeline       0 images (0 analysed, 0 pending, 0 failed), 0 image events, 0 alerts (0 undelivered)')
     expect(after.stdout).not.toContain(db.password ?? 'no password configured')

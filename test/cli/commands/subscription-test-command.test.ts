@@ -76,7 +76,7 @@ describe('imgpipe subscription test', () => {
 
     expect(mails).toHaveLength(1)
     const [mail] = mails
-    expect(mail!.subject).toMatch(/^\[imgpipe\] TEST: alert 0: changed on sample image 0 \(50\.0% changed\)$/)
+    expect(mail!.subject).toMatch(/^\[imgpipe\] TEST: Alert 0: changed on stream sample, image 0 \(50\.0% changed\)$/)
     expect(mail!.text).toMatch(/^TEST MESSAGE sent by `imgpipe subscription test`/)
     expect(typeof mail!.html === 'string' ? mail!.html : '').toContain('TEST MESSAGE sent by `imgpipe subscription test`')
     // IMGPIPE_TIME_ZONE reaches the mail; without IMGPIPE_PUBLIC_URL it says there is no link.

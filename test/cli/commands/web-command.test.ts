@@ -6,7 +6,7 @@ import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { openSqliteCatalog } from '../../../src/adapters/sqlite/sqlite-catalog.js'
 import { checkExposure, isLoopback, portNumber, serverUrl } from '../../../src/cli/commands/web-command.js'
-import { loadWebSettings } from '../../../src/config.js'
+import { loadWebSettings } from '../../../src/config/load-config.js'
 import { cleanEnv, collect } from '../../support/cli.js'
 import { spawnWeb, startWeb, type WebProcess } from '../../web/web-process.js'
 

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { MemoryBus } from '../../../src/adapters/memory/memory-bus.js'
 import { MemoryObjectStore } from '../../../src/adapters/memory/memory-object-store.js'
 import type { SqlCatalog } from '../../../src/adapters/sql/sql-catalog.js'
-import { loadConfig } from '../../../src/config.js'
+import { loadConfig } from '../../../src/config/load-config.js'
 import { silentLogger } from '../../../src/core/logger.js'
 import { AlertStage } from '../../../src/stages/alert/alert-stage.js'
 import { topicsFor, type StageContext } from '../../../src/stages/stage-context.js'
@@ -73,17 +73,17 @@ for (const backend of catalogBackends()) {
       const results = await handleAll(stage, [...ids, ids[3]!, ids[7]!])
       expect(results.every((result) => result.status === 'fulfilled')).toBe(true)
       expect(Object.fromEntries(calls)).toEqual({ getEventsWithImages: 1, insertAlerts: 1, markAlertsDelivered: 1 })
-      expect(channel.notices.map((notice) => notice.event.imageEventId).sort((a, b) => a - b)).toEqual(ids)
+      expect(channel.alerts.map((item) => item.imageEventId).sort((a, b) => a - b)).toEqual(ids)
       expect((await catalog.counts()).alerts).toBe(20)
       expect(await catalog.listUndeliveredAlerts({ limit: 100 })).toEqual([])
-      const view = await catalog.getAlertView(channel.notices[0]!.alert.imageEventAlertId)
+      const view = await catalog.getAlertView(channel.alerts[0]!.alertNum)
       expect(view?.alert.deliveryChannels).toBe('recording')
 
       // The same batch again (a crash before the offset commit): nothing new, nothing sent again.
       calls.clear()
       await handleAll(stage, ids)
       expect(Object.fromEntries(calls)).toEqual({ getEventsWithImages: 1, insertAlerts: 1 })
-      expect(channel.notices).toHaveLength(20)
+      expect(channel.alerts).toHaveLength(20)
       expect((await catalog.counts()).alerts).toBe(20)
     })
 
@@ -128,7 +128,7 @@ for (const backend of catalogBackends()) {
       expect(await stage.recover()).toBe(2)
       expect(calls.get('getEventsWithImages')).toBe(1)
       expect(calls.get('markAlertsDelivered')).toBe(1)
-      expect(channel.notices).toHaveLength(6)
+      expect(channel.alerts).toHaveLength(6)
       expect(await catalog.listUndeliveredAlerts({ limit: 100 })).toEqual([])
     })
 

@@ -1,10 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { WebhookChannel, newWebhookSecret } from '../../../src/adapters/webhook/webhook-channel.js'
 import { silentLogger } from '../../../src/core/logger.js'
-import type { SubscriptionChannel } from '../../../src/core/ports/delivery-channel.js'
+import type { DeliveryChannel } from '../../../src/core/ports/delivery-channel.js'
 import type { AlertFilter, ChannelKind } from '../../../src/core/ports/subscriptions.js'
 import { AlertStage } from '../../../src/stages/alert/alert-stage.js'
-import { DEFAULT_DELIVERY_SETTINGS, DeliveryWorker, nextDelayMs } from '../../../src/stages/alert/delivery-worker.js'
+import { loadConfig } from '../../../src/config/load-config.js'
+import { DeliveryWorker, nextDelayMs } from '../../../src/stages/alert/delivery-worker.js'
 import type { DeliverySettings } from '../../../src/stages/alert/delivery-worker.js'
 import { seedEvent } from '../../contracts/subscriptions-contract.js'
 import { memoryContext, type TestContext } from '../../support/memory-context.js'
@@ -16,12 +17,12 @@ let receiver: WebhookReceiver
 let worker: DeliveryWorker | undefined
 let subscriberId: number
 
-const FAST: DeliverySettings = { ...DEFAULT_DELIVERY_SETTINGS, backoffBaseMs: 100, backoffMaxMs: 1_000, pollMs: 50, timeoutMs: 2_000 }
+/** The defaults of the settings table, sped up. */
+const DEFAULTS: DeliverySettings = loadConfig({}, {}, '/').delivery
+const FAST: DeliverySettings = { ...DEFAULTS, backoffBaseMs: 100, backoffMaxMs: 1_000, pollMs: 50, timeoutMs: 2_000 }
 
 function startWorker(settings: Partial<DeliverySettings> = {}): DeliveryWorker {
-  const channels = new Map<string, SubscriptionChannel>([
-    ['webhook', new WebhookChannel({ allowPrivate: true, resolveSecret: (ref) => ref })],
-  ])
+  const channels = new Map<string, DeliveryChannel>([['webhook', new WebhookChannel({ allowPrivate: true, resolveSecret: (ref) => ref })]])
   worker = new DeliveryWorker(
     context.catalog,
     context.catalog.subscriptions,
@@ -183,7 +184,7 @@ describe('DeliveryWorker', () => {
 
 describe('nextDelayMs', () => {
   it('doubles per attempt with 50–100 % jitter, up to the maximum, and waits at least Retry-After', () => {
-    const settings = { ...DEFAULT_DELIVERY_SETTINGS, backoffBaseMs: 1_000, backoffMaxMs: 8_000 }
+    const settings = { ...DEFAULTS, backoffBaseMs: 1_000, backoffMaxMs: 8_000 }
     expect([1, 2, 3, 4, 5].map((attempt) => nextDelayMs(attempt, settings, null, () => 1))).toEqual([1_000, 2_000, 4_000, 8_000, 8_000])
     expect(nextDelayMs(3, settings, null, () => 0)).toBe(2_000)
     expect(nextDelayMs(1, settings, 30_000, () => 1)).toBe(30_000)

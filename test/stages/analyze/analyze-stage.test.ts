@@ -1,8 +1,8 @@
 import sharp from 'sharp'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { inspectedPixels } from '../../../src/analysis/inspected-pixels.js'
 import { renderTeddyBear } from '../../../src/analysis/teddy-bear.js'
 import { AnalyzeStage } from '../../../src/stages/analyze/analyze-stage.js'
+import { PixelSource } from '../../../src/stages/analyze/pixel-source.js'
 import { drainTopic, memoryContext, message, receiveNumbered, type TestContext } from '../../support/memory-context.js'
 
 let context: TestContext
@@ -23,14 +23,16 @@ function receive(imageNum: number, bytes: Buffer, stream = 'mock') {
 
 describe('AnalyzeStage', () => {
   it('uses the pixels the receive stage of its process decoded, once their object is read back and its hash checked', async () => {
-    const stage = new AnalyzeStage(context) // enables the hand-over before the images are received
-    const held = inspectedPixels.size // what earlier tests of this file left
-    const first = await receive(1, teddy)
-    const second = await receive(2, rotated)
-    expect(inspectedPixels.size - held).toBe(2 * 64 * 64 * 3)
+    // One pixel source for both stages, as run-pipeline.ts composes them in one process.
+    const pixels = new PixelSource(context.store, context.analysis)
+    const shared = { ...context, pixels }
+    const stage = new AnalyzeStage(shared) // enables the hand-over before the images are received
+    const first = await receiveNumbered(shared, { stream: 'mock', imageNum: 1, bytes: teddy, filename: 'image_1.jpg' })
+    const second = await receiveNumbered(shared, { stream: 'mock', imageNum: 2, bytes: rotated, filename: 'image_2.jpg' })
+    expect(pixels.handOver.size).toBe(2 * 64 * 64 * 3)
     await stage.analyzeImage(first.imageId)
     await stage.analyzeImage(second.imageId)
-    expect(inspectedPixels.size).toBe(held) // both handed over, none decoded twice
+    expect(pixels.handOver.size).toBe(0) // both handed over, none decoded twice
     expect(await context.catalog.getEventByImageId(second.imageId)).toMatchObject({ eventType: 'changed' })
     // The same analysis from pixels decoded here (another process): identical metrics.
     const handed = await context.catalog.getImage(second.imageId)

@@ -35,14 +35,20 @@ describe('looksLikeImage', () => {
 })
 
 describe('checkIncoming', () => {
-  it('records a FITS file as failed, saying it is FITS (the seam for FITS support), not "not an image"', async () => {
-    const bytes = Buffer.from('SIMPLE  =                    T / conforms to FITS standard'.padEnd(2880, ' '))
+  it('records a FITS file that is only a primary header as failed with the reader\'s reason, not "not an image"', async () => {
+    const bytes = Buffer.from(
+      ['SIMPLE  =                    T', 'BITPIX  =                    8', 'NAXIS   =                    0', 'END']
+        .map((record) => record.padEnd(80))
+        .join('')
+        .padEnd(2880, ' '),
+    )
     const checked = await checkIncoming({ stream: 's', filename: 'm31.fits', bytes, byteSize: bytes.length }, LIMITS)
     expect(checked).toMatchObject({
       status: 'failed',
       extension: 'fits',
       errorCode: 'IMGPIPE_IMAGE_INVALID',
-      errorMessage: 'FITS image: imgpipe does not decode FITS yet',
+      errorMessage: expect.stringMatching(/^FITS_NO_IMAGE: /),
+      observation: null,
     })
   })
 })

@@ -24,6 +24,7 @@ export function imageRecord(imageNum: number, extra: Partial<ImageRecord> = {}):
     l2Norm: 12_000.5,
     changedFraction: 0.23456,
     maxAbsDifference: 251,
+    observation: null,
     ...extra,
   }
 }
