@@ -1,12 +1,19 @@
 import { describe, expect, it } from 'vitest'
-import { compareImages, measureDifference } from '../../src/analysis/compare-images.js'
+import { measureDifference } from '../../src/analysis/compare-images.js'
+import type { ImageMetrics } from '../../src/analysis/compare-images.js'
 import type { RawImage } from '../../src/analysis/decode-image.js'
+
+/** The metrics alone, without the difference range the same pass measures. */
+function compareImages(previous: RawImage, current: RawImage, options: { pixelTolerance: number }): ImageMetrics {
+  const { l2Norm, changedFraction, maxAbsDifference } = measureDifference(previous, current, options)
+  return { l2Norm, changedFraction, maxAbsDifference }
+}
 
 function raw(width: number, height: number, values: number[]): RawImage {
   return { width, height, channels: 3, data: Uint8Array.from(values) }
 }
 
-describe('compareImages', () => {
+describe('measureDifference', () => {
   const previous = raw(2, 1, [10, 20, 30, 100, 100, 100])
   const current = raw(2, 1, [13, 16, 30, 100, 100, 160])
 
