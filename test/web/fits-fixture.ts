@@ -3,8 +3,8 @@
  * store, their rows in the catalog with format 'fits' and the observation their headers give, and an alert on
  * the second frame (its difference image an 8-bit JPEG, as the FITS analyze path makes it).
  *
- * Until the catalog adapters keep the observation columns, the rows' `observation` is laid over what the catalog
- * returns (see {@link withObservations}); the web code reads `ImageRecord.observation` either way.
+ * The catalog keeps the observation columns itself; {@link withObservations} lays other observations over them, for
+ * tests of what no receive path would record (hostile header text).
  */
 import sharp from 'sharp'
 import { FITS_RECORD } from '../../src/analysis/fits/fits-header.js'
@@ -49,7 +49,7 @@ function observationOf(cards: readonly HeaderCard[], bytes: Uint8Array, width: n
 
 /**
  * Stream `stream` of `FITS_SKY.frames` FITS frames (keys `image/<stream>/frame_N.fits`); frame 2 is alerted.
- * Returns the rows and the catalog to give the web app (the observations laid over the context's catalog).
+ * Returns the rows and the catalog to give the web app (the context's, which keeps the observation columns).
  */
 export async function insertFitsStream(
   context: TestContext,
@@ -57,7 +57,6 @@ export async function insertFitsStream(
   options: MockSkyOptions = FITS_SKY,
 ): Promise<{ rows: FitsImageRow[]; catalog: Catalog; alertNumber: number }> {
   const rows: FitsImageRow[] = []
-  const observations = new Map<number, ImageObservation>()
   for (let frameNumber = 1; frameNumber <= options.frames; frameNumber++) {
     const frame = renderMockSkyFrame(options, 0, frameNumber)
     // A masked corner, as BLANK/NaN pixels arrive: the preview paints them dark blue, the readout says masked.
@@ -79,7 +78,6 @@ export async function insertFitsStream(
       status: 'received',
       observation,
     })
-    observations.set(image.imageId, observation)
     rows.push({ imageId: image.imageId, frame, bytes, observation })
   }
   const [first, second] = rows
@@ -96,13 +94,13 @@ export async function insertFitsStream(
   )
   if (event === null) throw new Error('no event recorded')
   const { alert } = await context.catalog.insertAlert(event.imageEventId)
-  return { rows, catalog: withObservations(context.catalog, observations), alertNumber: alert.imageEventAlertId }
+  return { rows, catalog: context.catalog, alertNumber: alert.imageEventAlertId }
 }
 
-/** The catalog with `observation` set on the rows it returns whose ids are in `observations`. */
+/** The catalog with `observation` replaced on the rows it returns whose ids are in `observations` (for hostile headers). */
 export function withObservations(catalog: Catalog, observations: ReadonlyMap<number, ImageObservation>): Catalog {
   const dress = (image: ImageRecord): ImageRecord =>
-    image.observation == null && observations.has(image.imageId) ? { ...image, observation: observations.get(image.imageId)! } : image
+    observations.has(image.imageId) ? { ...image, observation: observations.get(image.imageId)! } : image
   const dressView = (view: AlertView): AlertView => ({
     ...view,
     image: dress(view.image),
