@@ -21,7 +21,7 @@ import type { TestContext } from '../support/memory-context.js'
 export const FITS_SKY: MockSkyOptions = { ...DEFAULT_MOCK_SKY, seed: 17, frames: 3, width: 320, height: 240, stars: 60 }
 
 /** FITS pixels 1..MASKED_CORNER on both axes are masked (NaN) in every frame. */
-export const MASKED_CORNER = 40
+const MASKED_CORNER = 40
 
 export interface FitsImageRow {
   imageId: number
