@@ -3,8 +3,8 @@
  * store, their rows in the catalog with format 'fits' and the observation their headers give, and an alert on
  * the second frame (its difference image an 8-bit JPEG, as the FITS analyze path makes it).
  *
- * The catalog keeps the observation columns itself; {@link withObservations} lays other observations over them, for
- * tests of what no receive path would record (hostile header text).
+ * The catalog keeps the observation (migration 0005); {@link withObservations} lays another one over it, for
+ * pages of headers no mock frame has (hostile text).
  */
 import sharp from 'sharp'
 import { FITS_RECORD } from '../../src/analysis/fits/fits-header.js'
@@ -97,7 +97,7 @@ export async function insertFitsStream(
   return { rows, catalog: context.catalog, alertNumber: alert.imageEventAlertId }
 }
 
-/** The catalog with `observation` replaced on the rows it returns whose ids are in `observations` (for hostile headers). */
+/** The catalog with `observation` replaced on the rows it returns whose ids are in `observations`. */
 export function withObservations(catalog: Catalog, observations: ReadonlyMap<number, ImageObservation>): Catalog {
   const dress = (image: ImageRecord): ImageRecord =>
     observations.has(image.imageId) ? { ...image, observation: observations.get(image.imageId)! } : image
