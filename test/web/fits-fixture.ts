@@ -21,7 +21,7 @@ import type { TestContext } from '../support/memory-context.js'
 export const FITS_SKY: MockSkyOptions = { ...DEFAULT_MOCK_SKY, seed: 17, frames: 3, width: 320, height: 240, stars: 60 }
 
 /** FITS pixels 1..MASKED_CORNER on both axes are masked (NaN) in every frame. */
-export const MASKED_CORNER = 40
+const MASKED_CORNER = 40
 
 export interface FitsImageRow {
   imageId: number
@@ -49,7 +49,7 @@ function observationOf(cards: readonly HeaderCard[], bytes: Uint8Array, width: n
 
 /**
  * Stream `stream` of `FITS_SKY.frames` FITS frames (keys `image/<stream>/frame_N.fits`); frame 2 is alerted.
- * Returns the rows and the catalog to give the web app (the observations laid over the context's catalog).
+ * Returns the rows and the catalog to give the web app (the context's, which keeps the observation columns).
  */
 export async function insertFitsStream(
   context: TestContext,

@@ -181,7 +181,7 @@ describe('GET /images/:id/view', () => {
     expect(page).toContain('<dd data-obs="exposure">30 s</dd>')
     expect(page).toContain('<dd data-obs="field">field-a</dd>')
     expect(page).toMatch(/<dd data-obs="time">\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} UTC · MJD 61000\.250000<\/dd>/)
-    expect(page).toMatch(/<dd data-obs="centre">RA 150\.\d{6}° \(10:00:\d\d\.\d{3}\) · Dec 2\.\d{6}° \(\+02:1\d:\d\d\.\d\d\)<\/dd>/)
+    expect(page).toMatch(/<dd data-obs="centre">RA 150\.\d{6}° \(10h00m\d\d\.\d{3}s\) · Dec 2\.\d{6}° \(\+02°1\d′\d\d\.\d\d″\)<\/dd>/)
     expect(page).toContain('<dd data-obs="scale">1.000″ per pixel</dd>')
     expect(page).toContain(`${observation.header.split('\n').length} cards`)
     expect(page).toContain('CTYPE1  = &#39;RA---TAN-SIP&#39;')

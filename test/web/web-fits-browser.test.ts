@@ -160,7 +160,7 @@ describe.skipIf(!available)('FITS images in the viewer, in chromium', () => {
     expect(await page.locator('[data-obs=exposure]').innerText()).toBe('30 s')
     expect(await page.locator('[data-obs=field]').innerText()).toBe('field-a')
     expect(await page.locator('[data-obs=time]').innerText()).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} UTC · MJD 61000\.270000$/)
-    expect(await page.locator('[data-obs=centre]').innerText()).toMatch(/^RA 150\.\d+° \(10:00:\d\d\.\d{3}\) · Dec 2\.\d+° \(\+02:1\d:/)
+    expect(await page.locator('[data-obs=centre]').innerText()).toMatch(/^RA 150\.\d+° \(10h00m\d\d\.\d{3}s\) · Dec 2\.\d+° \(\+02°1\d′/)
 
     const text = await hover('figure img[data-fits-pixel]', 1001, 700, 2)
     expectSkyOf(text, row, { x: 1001, y: 700 })
