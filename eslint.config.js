@@ -1,5 +1,5 @@
 // ESLint for src/, test/ and bench/: typescript-eslint with type information, the promise rules as errors,
-// and the layering of STANDARDS.md (eslint/layering-rule.js). `npm run lint` runs it with tsc and prettier.
+// and the layering of STANDARDS.md (eslint/layering-rule.js). `npm run lint` runs it with tsc, knip and prettier.
 import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 import { layeringRule } from './eslint/layering-rule.js'

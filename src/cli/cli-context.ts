@@ -1,15 +1,10 @@
 import { takeOverEarlySignals } from './early-signals.js'
 import { type Command, InvalidArgumentError } from 'commander'
-import { ENV } from '../config/settings.js'
-import { loadConfig, type Config } from '../config/load-config.js'
+import { ENV, flagName, SETTING_NAMES, SETTINGS } from '../config/settings.js'
+import { loadConfig, type Config, type ConfigOverrides } from '../config/load-config.js'
+import { ConfigError, isImgpipeError, type ImgpipeError } from '../core/errors.js'
 import { createLogger, type Logger, type LogLevel } from '../core/logger.js'
-import { settingOptions, settingOverrides } from './setting-options.js'
-
-/** Options every command accepts: one flag per setting, each overriding the variable named in its help. */
-export function addGlobalOptions(program: Command): Command {
-  for (const option of settingOptions()) program.addOption(option)
-  return program
-}
+import { settingOverrides } from './setting-options.js'
 
 export interface CliContext {
   config: Config
@@ -24,11 +19,31 @@ export interface CliContext {
  * long-running stages pass `defaultLogLevel: 'info'` to log what they do.
  */
 export function cliContext(command: Command, options: { defaultLogLevel?: LogLevel } = {}): CliContext {
-  const overrides = settingOverrides(command.optsWithGlobals())
+  const typed = settingOverrides(command.optsWithGlobals())
+  const overrides = { ...typed }
   const explicitLevel = overrides.logLevel !== undefined || (process.env[ENV.logLevel] ?? '') !== ''
   if (!explicitLevel && options.defaultLogLevel !== undefined) overrides.logLevel = options.defaultLogLevel
-  const config = loadConfig(process.env, overrides)
+  let config: Config
+  try {
+    config = loadConfig(process.env, overrides)
+  } catch (error) {
+    throw isImgpipeError(error, 'IMGPIPE_CONFIG_INVALID') ? namedAsTyped(error, typed) : error
+  }
   return { config, logger: createLogger(config.logLevel), stop: stopSignal() }
+}
+
+/**
+ * The configuration's messages name a setting by its variable (`IMGPIPE_EVENT_THRESHOLD="abc" is invalid`);
+ * when the value came from its flag, which wins over the variable, the user typed the flag: name that.
+ */
+function namedAsTyped(error: ImgpipeError, typed: ConfigOverrides): ImgpipeError {
+  let message = error.message
+  for (const name of SETTING_NAMES) {
+    if (typed[name] === undefined) continue
+    const variable = SETTINGS[name].env
+    message = message.replace(new RegExp(`\\b${variable}(?![A-Z0-9_])`, 'g'), `--${flagName(variable)}`)
+  }
+  return message === error.message ? error : new ConfigError(message, { cause: error.cause })
 }
 
 let stopController: AbortController | undefined

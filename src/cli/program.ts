@@ -1,8 +1,9 @@
 import { Command, CommanderError } from 'commander'
 import { describeError, isImgpipeError } from '../core/errors.js'
-import { addGlobalOptions } from './cli-context.js'
+import { compactHelp, registerSettingsCommand } from './compact-help.js'
 import { VERSION } from './package-info.js'
-import { settingOptions } from './setting-options.js'
+import { addSettingOptions, COMMAND_SETTINGS } from './setting-options.js'
+import { commandPath, usageErrorLine } from './usage-error-line.js'
 
 export { VERSION }
 
@@ -39,20 +40,17 @@ const COMMAND_MODULES: readonly { names: readonly string[]; load: () => Promise<
   },
   { names: ['watchlist'], load: async () => [(await import('./commands/watchlist-command.js')).registerWatchlistCommand] },
   { names: ['alerts'], load: async () => [(await import('./commands/alerts-command.js')).registerAlertsCommand] },
+  { names: ['settings'], load: () => Promise.resolve([registerSettingsCommand]) },
 ]
 
 /**
- * The command `argv` runs (`node imgpipe [global options] <command> …`): the first argument that is neither an
- * option nor a global option's value. Undefined when there is none, e.g. `imgpipe --help`.
+ * The command `argv` runs (`node imgpipe <command> …`): its first argument that is not an option (only the
+ * commands take setting flags). Undefined when there is none, e.g. `imgpipe --help`.
  */
 export function commandName(argv: readonly string[]): string | undefined {
-  const takesValue = new Set(settingOptions().flatMap((option) => (option.required || option.optional ? [option.long] : [])))
-  const args = argv.slice(2)
-  for (let index = 0; index < args.length; index++) {
-    const arg = args[index] ?? ''
+  for (const arg of argv.slice(2)) {
     if (arg === '--') return undefined
     if (!arg.startsWith('-')) return arg
-    if (takesValue.has(arg)) index++
   }
   return undefined
 }
@@ -69,12 +67,9 @@ export async function buildProgram(argv?: readonly string[]): Promise<Command> {
         'Runs on SQLite, a local directory and an in-process bus by default; on Kafka, MySQL/PostgreSQL and S3 when configured.',
     )
     .version(VERSION)
-    .showHelpAfterError('(run with --help for usage)')
-    // Every command's --help lists the setting flags, which each command takes.
-    .configureHelp({ showGlobalOptions: true })
-    // Before the subcommands are added: they copy it, and runCli turns usage errors into exit code 2.
+    // Before the subcommands are added, which copy both: runCli turns usage errors into exit code 2.
+    .configureHelp(compactHelp)
     .exitOverride()
-  addGlobalOptions(program)
   const name = argv === undefined ? undefined : commandName(argv)
   const named = COMMAND_MODULES.filter((module) => name !== undefined && module.names.includes(name))
   const versionOnly = argv !== undefined && name === undefined && argv.slice(2).some((arg) => arg === '--version' || arg === '-V')
@@ -82,7 +77,16 @@ export async function buildProgram(argv?: readonly string[]): Promise<Command> {
   for (const registers of await Promise.all(modules.map((module) => module.load()))) {
     for (const register of registers) register(program)
   }
+  for (const command of [program, ...descendants(program)]) {
+    // Commander's own errors (unknown option, missing argument) as one line with a code, like ours.
+    command.configureOutput({ outputError: (message, write) => write(usageErrorLine(message, command)) })
+    addSettingOptions(command, COMMAND_SETTINGS[commandPath(command).replace(/^imgpipe ?/, '')] ?? [])
+  }
   return program
+}
+
+function descendants(command: Command): Command[] {
+  return command.commands.flatMap((sub) => [sub, ...descendants(sub)])
 }
 
 /**
@@ -95,7 +99,7 @@ export async function runCli(argv: readonly string[], built?: Command): Promise<
     await program.parseAsync([...argv])
     return typeof process.exitCode === 'number' ? process.exitCode : 0
   } catch (error) {
-    // Commander has already printed the help text or the usage error.
+    // Commander has already printed the help text or the usage error (one line: usageErrorLine).
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2
     const code = isImgpipeError(error) ? error.code : 'IMGPIPE_INTERNAL'
     process.stderr.write(`imgpipe: ${describeError(error)} [${code}]\n`)

@@ -190,13 +190,39 @@ export function toImgpipeError(error: unknown): ImgpipeError {
   return new InternalError(messageOf(error), { cause: error })
 }
 
-/** A one-line reason for the user: the message and, for wrapped errors, the innermost cause. */
+/**
+ * A one-line reason for the user: the message and, for wrapped errors, the innermost cause, without saying
+ * a part twice: `cannot read x: ENOENT` over Node's `ENOENT: no such file or directory, stat 'x'` reads
+ * `cannot read x: ENOENT: no such file or directory`.
+ */
 export function describeError(error: unknown): string {
   const top = oneLine(messageOf(error))
   const causes = errorChain(error, { members: 'none', maxDepth: 5 }).slice(1)
-  const last = causes.length === 0 ? undefined : oneLine(messageOf(causes[causes.length - 1]))
+  const innermost = causes.at(-1)
+  const last = innermost === undefined ? undefined : oneLine(withoutKnownPath(messageOf(innermost), innermost, top))
   if (last === undefined || last === '' || top.includes(last)) return top
-  return top === '' ? last : `${top}: ${last}`
+  if (top === '') return last
+  const shared = overlap(top, last)
+  return shared > 0 ? `${top}${last.slice(shared)}` : `${top}: ${last}`
+}
+
+/** Node's `…, stat '/x'` tail of a system error, dropped when the message above it names that path already. */
+function withoutKnownPath(message: string, error: unknown, top: string): string {
+  const { path, syscall } = (error ?? {}) as { path?: unknown; syscall?: unknown }
+  if (typeof path !== 'string' || typeof syscall !== 'string' || !top.includes(path)) return message
+  const tail = `, ${syscall} '${path}'`
+  return message.endsWith(tail) ? message.slice(0, -tail.length) : message
+}
+
+/**
+ * The length of the label (`ENOENT:`, `Error:`) that `last` starts with when `top` ends with those words
+ * already (`…: ENOENT` + `ENOENT: …`); 0 otherwise, and for prose (`no data` + `data lost` stay apart).
+ */
+function overlap(top: string, last: string): number {
+  const label = /^([^:]{2,}):/.exec(last)?.[1]
+  if (label === undefined || !top.endsWith(label)) return 0
+  const before = top.charAt(top.length - label.length - 1)
+  return before === '' || /\W/.test(before) ? label.length : 0
 }
 
 function oneLine(text: string): string {

@@ -4,6 +4,7 @@ import { Worker } from 'node:worker_threads'
 import sharp from 'sharp'
 import { headerLookup, type HeaderCard } from '../analysis/fits/header-card.js'
 import { readWcs, type Wcs } from '../analysis/wcs/wcs.js'
+import { DEFAULT_MAX_IMAGE_PIXELS } from '../core/analysis-options.js'
 import { FitsError, ImageTooLargeError, InternalError, isImgpipeError, type FitsErrorReason } from '../core/errors.js'
 import type { ObjectStore } from '../core/ports/object-store.js'
 import type { ImageRecord } from '../core/types.js'
@@ -28,7 +29,7 @@ const PREVIEW_MAX_SIZE = 1600
 /** Decoded images kept for the pixel readout and the preview: four 4096² frames. */
 const DEFAULT_CACHE_BYTES = 288 * 1024 * 1024
 /** As thumbnails and ingest: IMGPIPE_MAX_IMAGE_PIXELS' default. */
-const MAX_PIXELS = 50_000_000
+const MAX_PIXELS = DEFAULT_MAX_IMAGE_PIXELS
 const MAX_WAITING = 8
 
 const FITS_NAME = /\.(fits|fit|fts)(\.gz)?$/i

@@ -64,8 +64,8 @@ export function registerFitsRoutes(app: FastifyInstance, deps: { catalog: Catalo
         `pixel (${x}, ${y}) is outside the ${loaded.width}×${loaded.height} image (FITS pixels start at 1)`,
       )
     const { sky } = readout
-    // Same image, same answer: a browser may keep it as long as the page stays.
-    return reply.header('cache-control', 'private, max-age=300').send({
+    // Not cached: `db reset` starts the ids again, and the same id may later be another image.
+    return reply.header('cache-control', 'no-cache').send({
       imageId: image.imageId,
       hdu: loaded.hdu,
       x,

@@ -1,9 +1,19 @@
-import { formatBytes, formatChannelDifference, formatDecimal, formatEventType, imageLabel, MISSING } from '../core/alert-text.js'
-import type { AlertRecord, AlertView, ImageRecord } from '../core/types.js'
+import {
+  alertHeadline,
+  formatBytes,
+  formatChannelDifference,
+  formatDecimal,
+  formatEventType,
+  headlineFacts,
+  imageLabel,
+  MISSING,
+} from '../core/alert-text.js'
+import type { AlertView, ImageRecord } from '../core/types.js'
 import { alertUrls } from './alert-json.js'
 import { isFitsImage } from './fits-images.js'
 import { formatPercent, timeElement } from './format.js'
 import { html, type SafeHtml } from './html.js'
+import { renderDelivered } from './render-delivered.js'
 import type { DeliveryStatusJson } from './render-deliveries.js'
 import { fitsImg, imagePageUrl, observationLine, previewUrl, readoutLine, renderObservationFacts } from './render-observation.js'
 
@@ -18,7 +28,7 @@ export function renderAlert(view: AlertView, deliveries: readonly DeliveryStatus
   const urls = alertUrls(view)
   const number = alert.imageEventAlertId
   return html`<article class="panel alert" data-alert-view="${number}">
-<h1>Alert ${number}: ${formatEventType(event.eventType)} in stream ${image.stream}</h1>
+<h1>${alertHeadline(headlineFacts(view))}</h1>
 <p class="subtitle">Image ${imageLabel(image)} compared with ${
     previousImage === null ? 'no previous image' : html`image ${imageLabel(previousImage)}`
   } · detected ${timeElement(event.detectedAt)}</p>
@@ -69,7 +79,7 @@ ${
 <h2>Details</h2>
 <dl class="facts">
   <dt>Alert</dt><dd>${number} · created ${timeElement(alert.createdAt)}</dd>
-  <dt>Delivered</dt><dd data-delivered>${deliveredLine(alert, deliveries)}</dd>
+  <dt>Delivered</dt><dd data-delivered>${renderDelivered(alert, deliveries)}</dd>
   <dt>Image event</dt><dd>${event.imageEventId} · ${formatEventType(event.eventType)}</dd>
   <dt>Analyzer</dt><dd>${event.analyzer ?? 'unknown'}${event.analyzerVersion === null ? '' : ` ${event.analyzerVersion}`}</dd>
   <dt>Stream</dt><dd>${image.stream}</dd>
@@ -105,36 +115,6 @@ function differenceLegend(): SafeHtml {
 </dl>
 <p class="difference-note">Stretched per image: white and black are this image's largest changes, not fixed amounts. An all-black difference image means nothing changed.</p>
 </div>`
-}
-
-/** Each name once, in first-seen order. */
-function distinct(names: readonly string[]): string[] {
-  return [...new Set(names)]
-}
-
-/**
- * Which channels delivered the alert, and when it was first delivered: the channels of the process that recorded it
- * (`delivery_channels`, the log) and the channel of each receiver the Deliveries table shows as delivered; then the
- * channels still trying (pending, failed) and those that gave up (dead), so the line agrees with the table below.
- */
-function deliveredLine(alert: AlertRecord, deliveries: readonly DeliveryStatusJson[]): SafeHtml {
-  const own =
-    alert.deliveredAt === null || alert.deliveryChannels === null ? [] : alert.deliveryChannels.split(',').filter((name) => name !== '')
-  const sent = deliveries.filter((row) => row.status === 'delivered')
-  const delivered = distinct([...own, ...sent.map((row) => row.channel)])
-  const trying = distinct(deliveries.filter((row) => row.status === 'pending' || row.status === 'failed').map((row) => row.channel))
-  const dead = distinct(deliveries.filter((row) => row.status === 'dead').map((row) => row.channel))
-  const times = [
-    ...(alert.deliveredAt === null ? [] : [alert.deliveredAt]),
-    ...sent.flatMap((row) => (row.deliveredAt === null ? [] : [new Date(row.deliveredAt)])),
-  ]
-  const first = times.length === 0 ? null : new Date(Math.min(...times.map((time) => time.getTime())))
-  const parts: SafeHtml[] = []
-  if (delivered.length > 0) parts.push(html`${first === null ? '' : html`${timeElement(first)} `}via ${delivered.join(', ')}`)
-  if (trying.length > 0) parts.push(html`pending via ${trying.join(', ')}`)
-  if (dead.length > 0) parts.push(html`failed via ${dead.join(', ')}`)
-  if (parts.length === 0) return alert.deliveredAt === null ? html`pending` : timeElement(alert.deliveredAt)
-  return html`${parts.map((part, index) => (index === 0 ? part : html` · ${part}`))}`
 }
 
 /** Keeps a size's unit on the line of its number. */

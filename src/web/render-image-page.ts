@@ -34,13 +34,13 @@ export function renderImagePage(options: { image: ImageRecord; assets: AssetVers
 <p class="stream-link"><a href="${root}streams/${encodeURIComponent(image.stream)}" data-stream-link>Stream ${image.stream} over time</a></p>
 <div class="image-view">
 <figure data-role="image">
-  <div class="frame">${fits ? fitsImg(image, root, `Image ${label} of stream ${image.stream}`) : html`<img src="${root}images/${image.imageId}" alt="Image ${label} of stream ${image.stream}">`}</div>
+  ${renderPicture(image, root, `Image ${label} of stream ${image.stream}`)}
   <figcaption>${
     fits
       ? 'zscale interval, asinh stretch; FITS row 1 at the bottom (north up for the usual WCS); masked pixels dark blue.'
       : 'The picture as received.'
   }</figcaption>
-  ${readoutLine(image)}
+  ${image.status === 'failed' ? '' : readoutLine(image)}
 </figure>
 <section class="facts">
 <h2>${observation === null ? 'Image' : 'Observation'}</h2>
@@ -57,6 +57,15 @@ export function renderImagePage(options: { image: ImageRecord; assets: AssetVers
 ${observation === null ? '' : renderHeader(observation.header, observation.hdu)}
 </article>`,
   })
+}
+
+/** The picture, the FITS preview, or — for an image that failed at receive — why there is none. */
+function renderPicture(image: ImageRecord, root: string, alt: string): SafeHtml {
+  if (image.status === 'failed') {
+    return html`<div class="frame placeholder" data-failed>Not shown: the image failed (${image.errorCode ?? 'no code'}: ${image.errorMessage ?? 'no reason recorded'}).</div>`
+  }
+  if (isFitsImage(image)) return html`<div class="frame">${fitsImg(image, root, alt)}</div>`
+  return html`<div class="frame"><img src="${root}images/${image.imageId}" alt="${alt}"></div>`
 }
 
 function renderHeader(header: string, hdu: number): SafeHtml {

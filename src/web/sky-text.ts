@@ -1,29 +1,19 @@
 /**
  * Sky positions and times as an astronomer reads them on the viewer's pages: right ascension in hours, minutes
- * and seconds, declination in signed degrees, arcminutes and arcseconds, time as UTC and MJD. Each value is
- * rounded once, to its last printed digit, before it is split, so 59.9999 s never prints as "60.000s".
+ * and seconds, declination in signed degrees, arcminutes and arcseconds, decimal degrees, time as MJD.
  */
+import { formatDecDms as decDms, formatRaHms as raHms } from '../core/sexagesimal.js'
 
-/** `10h00m24.000s`: right ascension (degrees, any turn) as hours, to a millisecond of time (15 mas). */
+/**
+ * `10:00:24.000` and `+02:12:00.00`: the sexagesimal forms `imgpipe db show` prints too (src/core/sexagesimal.ts),
+ * with a dash for what is not a number.
+ */
 export function formatRaHms(degrees: number): string {
-  if (!Number.isFinite(degrees)) return '—'
-  const turn = ((degrees % 360) + 360) % 360
-  const total = Math.round((turn / 15) * 3_600_000) % (24 * 3_600_000)
-  const h = Math.floor(total / 3_600_000)
-  const m = Math.floor((total % 3_600_000) / 60_000)
-  const ms = total % 60_000
-  return `${pad(h)}h${pad(m)}m${pad(Math.floor(ms / 1000))}.${String(ms % 1000).padStart(3, '0')}s`
+  return Number.isFinite(degrees) ? raHms(degrees) : '—'
 }
 
-/** `+02°12′00.00″`: declination (degrees) to ten milliarcseconds, always signed. */
 export function formatDecDms(degrees: number): string {
-  if (!Number.isFinite(degrees)) return '—'
-  const sign = degrees < 0 ? '-' : '+'
-  const total = Math.round(Math.abs(degrees) * 360_000)
-  const d = Math.floor(total / 360_000)
-  const m = Math.floor((total % 360_000) / 6000)
-  const cs = total % 6000
-  return `${sign}${pad(d)}°${pad(m)}′${pad(Math.floor(cs / 100))}.${String(cs % 100).padStart(2, '0')}″`
+  return Number.isFinite(degrees) ? decDms(degrees) : '—'
 }
 
 /** Degrees with 6 decimals (3.6 mas in declination): what is typed into a catalogue query. */
@@ -34,8 +24,4 @@ export function formatDegrees(degrees: number): string {
 /** MJD to a microday (86 ms): enough to tell exposures apart. */
 export function formatMjd(mjd: number): string {
   return Number.isFinite(mjd) ? mjd.toFixed(6) : '—'
-}
-
-function pad(value: number): string {
-  return String(value).padStart(2, '0')
 }

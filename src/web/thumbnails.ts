@@ -1,4 +1,5 @@
 import sharp from 'sharp'
+import { DEFAULT_MAX_IMAGE_PIXELS } from '../core/analysis-options.js'
 import { isImgpipeError } from '../core/errors.js'
 import type { ObjectStore } from '../core/ports/object-store.js'
 import type { ImageRecord } from '../core/types.js'
@@ -16,7 +17,7 @@ export const THUMBNAIL_WIDTH = 96
 export const THUMBNAIL_HEIGHT = 72
 const MAX_CONCURRENT = 2
 /** Sharp's decompression-bomb guard, as the pipeline's default IMGPIPE_MAX_IMAGE_PIXELS. */
-const MAX_INPUT_PIXELS = 50_000_000
+const MAX_INPUT_PIXELS = DEFAULT_MAX_IMAGE_PIXELS
 
 /** The store key of an image's thumbnail; null when the image has no recorded content hash (not cached then). */
 export function thumbnailKey(image: Pick<ImageRecord, 'contentSha256'>): string | null {

@@ -1,6 +1,7 @@
 import { Command } from 'commander'
 import { afterAll, describe, expect, it } from 'vitest'
-import { addGlobalOptions, cliContext, nonNegativeInteger, positiveInteger } from '../../src/cli/cli-context.js'
+import { cliContext, nonNegativeInteger, positiveInteger } from '../../src/cli/cli-context.js'
+import { addSettingOptions } from '../../src/cli/setting-options.js'
 
 // cliContext installs SIGINT/SIGTERM handlers for graceful stops; this worker must stay killable by vitest.
 afterAll(() => {
@@ -18,12 +19,13 @@ describe('cli context', () => {
   })
 
   it('lets flags override the environment, validated once', async () => {
-    const program = addGlobalOptions(new Command('imgpipe')).exitOverride()
+    const program = new Command('imgpipe').exitOverride()
     let seen: ReturnType<typeof cliContext> | undefined
-    program.command('probe').action((_options: unknown, command: Command) => {
+    const probe = program.command('probe').action((_options: unknown, command: Command) => {
       seen = cliContext(command)
     })
-    await program.parseAsync(['node', 'imgpipe', '--database-url', 'sqlite::memory:', '--partitions', '7', 'probe'])
+    addSettingOptions(probe, ['storage', 'broker', 'log'])
+    await program.parseAsync(['node', 'imgpipe', 'probe', '--database-url', 'sqlite::memory:', '--partitions', '7'])
     expect(seen?.config.database).toEqual({ kind: 'sqlite', path: ':memory:' })
     expect(seen?.config.topicPartitions).toBe(7)
     // No level set anywhere: a command a person runs logs warnings only.

@@ -1,7 +1,8 @@
 import { afterAll, describe, expect, it, vi } from 'vitest'
 import { buildProgram, commandName, runCli } from '../../src/cli/program.js'
-import { cleanEnv, cliPath, collect } from '../support/cli.js'
+import { cleanEnv, cliPath, collect, runCli as runBuilt } from '../support/cli.js'
 import { spawn } from 'node:child_process'
+import { tmpdir } from 'node:os'
 
 /** runCli in this process, with stderr captured (commander writes usage errors there). */
 async function run(args: string[]): Promise<{ code: number; stderr: string; stdout: string }> {
@@ -46,6 +47,7 @@ describe('imgpipe program', () => {
       'deliver',
       'watchlist',
       'alerts',
+      'settings',
     ])
   })
 
@@ -58,25 +60,77 @@ describe('imgpipe program', () => {
     expect(badFlag.code).toBe(2)
     const badConfig = await run(['status', '--broker-url', 'carrier-pigeon://x'])
     expect(badConfig.code).toBe(2)
-    expect(badConfig.stderr).toMatch(/^imgpipe: IMGPIPE_BROKER_URL=.* is invalid: .* \[IMGPIPE_CONFIG_INVALID\]\n$/)
+    expect(badConfig.stderr).toMatch(/^imgpipe: --broker-url=.* is invalid: .* \[IMGPIPE_CONFIG_INVALID\]\n$/)
+  })
+
+  // Commander wrote `error: …` and `(run with --help for usage)`: two lines, no code, unlike every other error.
+  it.each([
+    [['ingest'], "imgpipe: missing required argument 'paths' — see imgpipe ingest --help [IMGPIPE_USAGE]"],
+    [['frobnicate'], "imgpipe: unknown command 'frobnicate' — see imgpipe --help [IMGPIPE_USAGE]"],
+    [['db', 'counts', '--jsn'], "imgpipe: unknown option '--jsn' (Did you mean --json?) — see imgpipe db counts --help [IMGPIPE_USAGE]"],
+    [
+      ['db', 'show', '--limit', 'abc'],
+      "imgpipe: option '--limit <n>' argument 'abc' is invalid: expected a positive integer — see imgpipe db show --help [IMGPIPE_USAGE]",
+    ],
+    [['db', 'show', '--limit'], "imgpipe: option '--limit <n>' argument missing — see imgpipe db show --help [IMGPIPE_USAGE]"],
+    [
+      ['db', 'show', '--table', 'nope'],
+      "imgpipe: option '--table <name>' argument 'nope' is invalid: one of image_metadata, image_event, image_event_alert — see imgpipe db show --help [IMGPIPE_USAGE]",
+    ],
+    [['view', '1', '2'], "imgpipe: too many arguments for 'view'. Expected 1 argument but got 2 — see imgpipe view --help [IMGPIPE_USAGE]"],
+  ])('imgpipe %j prints one usage line with its code and exits 2', async (args, line) => {
+    const result = await run(args)
+    expect(result.code).toBe(2)
+    expect(result.stderr).toBe(`${line}\n`)
+    expect(result.stdout).toBe('')
+  })
+})
+
+describe('errors of the built CLI', () => {
+  it('imgpipe ingest of a missing path says ENOENT once and the path once', async () => {
+    const missing = '/nonexistent/imgpipe-missing.jpg'
+    const result = await runBuilt(['ingest', missing], cleanEnv(), { cwd: tmpdir() })
+    expect(result.code).toBe(2)
+    expect(result.stderr).toBe(`imgpipe: cannot read ${missing}: ENOENT: no such file or directory [IMGPIPE_USAGE]\n`)
+  })
+
+  it('imgpipe watchlist add of a missing file names the file once', async () => {
+    const missing = '/nonexistent/cones.csv'
+    const result = await runBuilt(['watchlist', 'add', 'w', '--file', missing], cleanEnv(), { cwd: tmpdir() })
+    expect(result.code).toBe(2)
+    expect(result.stderr).toBe(`imgpipe: cannot read ${missing}: ENOENT: no such file or directory [IMGPIPE_USAGE]\n`)
+  })
+
+  it('imgpipe status names an unreachable database URL once in its report and once in its error', async () => {
+    const url = 'postgres://imgpipe@127.0.0.1:1/nowhere'
+    const result = await runBuilt(['status', '--database-url', url, '--timeout', '3000'], cleanEnv(), { cwd: tmpdir() })
+    expect(result.code).toBe(1)
+    const database = result.stdout.split('\n').find((line) => line.startsWith('database'))
+    expect(database).toMatch(/^database +DOWN +postgres:\/\/imgpipe@127\.0\.0\.1:1\/nowhere — /)
+    expect(database?.split(url)).toHaveLength(2)
+    const reasons = result.stderr.split('\n').filter((line) => line.startsWith('imgpipe:'))
+    expect(reasons).toHaveLength(1)
+    expect(reasons[0]).toMatch(/^imgpipe: database postgres:\S+ is not available: .*\[IMGPIPE_CATALOG_UNAVAILABLE\]$/)
+    expect(reasons[0]?.split(url)).toHaveLength(2)
   })
 })
 
 describe('start-up', () => {
-  it('finds the command after global options and their values', () => {
+  it('finds the command: the first argument that is not an option', () => {
     expect(commandName(['node', 'imgpipe', 'db', 'counts'])).toBe('db')
-    expect(commandName(['node', 'imgpipe', '--database-url', 'web', 'status', '--json'])).toBe('status')
+    expect(commandName(['node', 'imgpipe', 'status', '--database-url', 'web', '--json'])).toBe('status')
     expect(commandName(['node', 'imgpipe', '--version'])).toBeUndefined()
     expect(commandName(['node', 'imgpipe', '--', 'web'])).toBeUndefined()
   })
 
   it("registers only the named command's module, none for --version, all for --help", async () => {
     const names = async (...args: string[]) => (await buildProgram(['node', 'imgpipe', ...args])).commands.map((command) => command.name())
-    expect(await names('--log-level', 'info', 'db', 'counts')).toEqual(['db'])
+    expect(await names('db', 'counts', '--log-level', 'info')).toEqual(['db'])
     expect(await names('subscription', 'list')).toEqual(['subscriber', 'subscription'])
+    expect(await names('settings')).toEqual(['settings'])
     expect(await names('--version')).toEqual([])
-    expect(await names('--help')).toHaveLength(19)
-    expect(await names('frobnicate')).toHaveLength(19)
+    expect(await names('--help')).toHaveLength(20)
+    expect(await names('frobnicate')).toHaveLength(20)
   })
 
   // Each call paid for Fastify, sharp and nodemailer, imported by the web, view and subscription commands: a

@@ -4,12 +4,22 @@ import { describe, expect, it } from 'vitest'
 import { KAFKA_SECURITY_VARIABLES } from '../../src/adapters/kafka/kafka-options.js'
 import { ENV, flagName, SETTING_NAMES, SETTINGS } from '../../src/config/settings.js'
 import { loadConfig } from '../../src/config/load-config.js'
-import { settingsMarkdownTable } from '../../src/config/settings-docs.js'
+import { defaultMarkdown } from '../../src/config/settings-docs.js'
+import type { Setting } from '../../src/config/setting.js'
 import { ConfigError } from '../../src/core/errors.js'
 import { repoRoot } from '../support/cli.js'
 
 const CWD = path.resolve('/srv/imgpipe-settings-cwd')
 const SECRET = ' S3cr3t pa55 '
+
+/** The README's Configuration table, one row per setting, as the settings table gives it. */
+function settingsMarkdownTable(): string {
+  const rows = SETTING_NAMES.map((name) => {
+    const setting: Setting<unknown> = SETTINGS[name]
+    return `| \`${setting.env}\` | \`--${flagName(setting.env)}\` | ${defaultMarkdown(setting)} | ${setting.help} |`
+  })
+  return ['| Variable | Flag | Default | Meaning |', '| --- | --- | --- | --- |', ...rows].join('\n')
+}
 
 /** The table under the README's "## Configuration" heading: from its header row to the first line that is not a row. */
 function readmeConfigurationTable(): string {

@@ -193,6 +193,27 @@ describe('describeError', () => {
     expect(line).not.toContain('\n')
   })
 
+  it("says a system error's code and path once: cannot read x: ENOENT over Node's ENOENT: …, stat 'x'", async () => {
+    const missing = '/nonexistent/imgpipe-test-file'
+    const cause = await import('node:fs/promises').then((fs) => fs.stat(missing)).catch((error: unknown) => error)
+    const line = describeError(new UsageError(`cannot read ${missing}: ENOENT`, { cause }))
+    expect(line).toBe(`cannot read ${missing}: ENOENT: no such file or directory`)
+  })
+
+  it('keeps the path of a system error that the message does not name', async () => {
+    const cause = await import('node:fs/promises').then((fs) => fs.readFile('/nonexistent/x.csv')).catch((error: unknown) => error)
+    expect(describeError(new UsageError('cannot read the watchlist', { cause }))).toBe(
+      "cannot read the watchlist: ENOENT: no such file or directory, open '/nonexistent/x.csv'",
+    )
+  })
+
+  it('joins a cause that starts with the words the message ends with, not in the middle of a word', () => {
+    expect(describeError(new ConfigError('bad file: EACCES', { cause: new Error('EACCES: permission denied') }))).toBe(
+      'bad file: EACCES: permission denied',
+    )
+    expect(describeError(new ConfigError('no data', { cause: new Error('data lost') }))).toBe('no data: data lost')
+  })
+
   it('does not end in an empty cause when the innermost message is empty', () => {
     const line = describeError(new BusUnavailableError('broker down', { cause: new Error('') }))
     expect(line).toBe('broker down')

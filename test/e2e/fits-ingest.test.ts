@@ -229,4 +229,43 @@ describe.runIf(haveAstropy)('imgpipe ingest of a folder of FITS files', () => {
     expect(centres).toBe(MOCK_FRAMES.length + 1 + 3)
     expect(rows.get(MOCK_FRAMES[0]!)).toMatchObject({ filter: 'r', field: 'field-a', exposure_s: 30 })
   })
+  it('reads the HDU --hdu or IMGPIPE_FITS_HDU names, by EXTNAME or index', async () => {
+    const extension = (name: string, width: number, height: number): Uint8Array =>
+      concat(
+        headerBytes([
+          "XTENSION= 'IMAGE   '",
+          'BITPIX  =                   16',
+          'NAXIS   =                    2',
+          `NAXIS1  = ${String(width).padStart(20)}`,
+          `NAXIS2  = ${String(height).padStart(20)}`,
+          'PCOUNT  =                    0',
+          'GCOUNT  =                    1',
+          `EXTNAME = '${name.padEnd(8)}'`,
+        ]),
+        new Uint8Array(Math.ceil((width * height * 2) / 2880) * 2880),
+      )
+    const file = path.join(dir, 'mef.fits')
+    writeFileSync(file, concat(image(['BITPIX  =                    8', 'NAXIS   =                    0']), extension('SCI', 30, 20), extension('ERR', 7, 5)))
+    const env = (extra: Record<string, string> = {}) =>
+      cleanEnv({ IMGPIPE_DATABASE_URL: `sqlite:${path.join(dir, 'hdu.db')}`, IMGPIPE_OBJECT_STORE_URL: `file:${path.join(dir, 'hdu-objects')}`, ...extra })
+    const runs = [
+      await runCli(['ingest', file, '--stream', 'first'], env()),
+      await runCli(['ingest', file, '--stream', 'by-name', '--hdu', 'err'], env()),
+      await runCli(['ingest', file, '--stream', 'by-index'], env({ IMGPIPE_FITS_HDU: '2' })),
+    ]
+    expect(runs.map((run) => [run.code, run.stderr])).toEqual(runs.map(() => [0, '']))
+    const db = new Database(path.join(dir, 'hdu.db'), { readonly: true })
+    try {
+      expect(db.prepare('SELECT stream, width, height, fits_hdu FROM image_metadata ORDER BY image_id').all()).toEqual([
+        { stream: 'first', width: 30, height: 20, fits_hdu: 1 },
+        { stream: 'by-name', width: 7, height: 5, fits_hdu: 2 },
+        { stream: 'by-index', width: 7, height: 5, fits_hdu: 2 },
+      ])
+    } finally {
+      db.close()
+    }
+    const missing = await runCli(['ingest', file, '--stream', 'missing', '--hdu', 'DQ', '--json'], env())
+    expect(missing.code).toBe(3)
+    expect(JSON.parse(missing.stdout)).toMatchObject({ rejected: [{ file: 'mef.fits', code: 'IMGPIPE_IMAGE_INVALID', reason: expect.stringMatching(/^FITS_NO_IMAGE: /) }] })
+  })
 })

@@ -20,6 +20,9 @@ import type { TestContext } from '../support/memory-context.js'
 /** Small, non-square frames (the orientation and the shrink factor must be right on both axes), fast to make. */
 export const FITS_SKY: MockSkyOptions = { ...DEFAULT_MOCK_SKY, seed: 17, frames: 3, width: 320, height: 240, stars: 60 }
 
+/** FITS pixels 1..MASKED_CORNER on both axes are masked (NaN) in every frame. */
+export const MASKED_CORNER = 40
+
 export interface FitsImageRow {
   imageId: number
   frame: MockSkyFrame
@@ -57,7 +60,7 @@ export async function insertFitsStream(
   for (let frameNumber = 1; frameNumber <= options.frames; frameNumber++) {
     const frame = renderMockSkyFrame(options, 0, frameNumber)
     // A masked corner, as BLANK/NaN pixels arrive: the preview paints them dark blue, the readout says masked.
-    for (let y = 0; y < 10; y++) frame.image.data.fill(Number.NaN, y * frame.image.width, y * frame.image.width + 10)
+    for (let y = 0; y < MASKED_CORNER; y++) frame.image.data.fill(Number.NaN, y * frame.image.width, y * frame.image.width + MASKED_CORNER)
     const bytes = writeFits(frame.image, frame.cards, { now: new Date(Date.UTC(2026, 0, 2)) })
     const key = `image/${stream}/frame_${frameNumber}.fits`
     await context.store.put(key, bytes)

@@ -69,7 +69,7 @@ describe('GET /images/:id/preview of a FITS image', () => {
     const greys = new Set<number>()
     for (let at = 0; at < data.length; at += 3) greys.add(data[at]!)
     expect(greys.size).toBeGreaterThan(50)
-    // The masked 10×10 corner is FITS x 1..10, y 1..10: bottom left in the preview.
+    // The masked corner is FITS x, y 1..MASKED_CORNER: bottom left in the preview.
     const at = ((info.height - 1) * info.width + 0) * 3
     expect([data[at], data[at + 1], data[at + 2]]).toEqual([0, 0, 0x8b])
     const top = 0
@@ -105,7 +105,7 @@ describe('GET /images/:id/pixel', () => {
     const wcs = readWcs(headerLookup(frame.cards))
     expect(wcs.parameters.sip).toBeDefined()
     for (const [x, y] of [
-      [11, 11],
+      [41, 41],
       [160, 120],
       [320, 240],
       [1, 240],
@@ -181,12 +181,50 @@ describe('GET /images/:id/view', () => {
     expect(page).toContain('<dd data-obs="exposure">30 s</dd>')
     expect(page).toContain('<dd data-obs="field">field-a</dd>')
     expect(page).toMatch(/<dd data-obs="time">\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} UTC · MJD 61000\.250000<\/dd>/)
-    expect(page).toMatch(/<dd data-obs="centre">RA 150\.\d{6}° \(10h00m\d\d\.\d{3}s\) · Dec 2\.\d{6}° \(\+02°1\d′\d\d\.\d\d″\)<\/dd>/)
+    expect(page).toMatch(/<dd data-obs="centre">RA 150\.\d{6}° \(10:00:\d\d\.\d{3}\) · Dec 2\.\d{6}° \(\+02:1\d:\d\d\.\d\d\)<\/dd>/)
     expect(page).toContain('<dd data-obs="scale">1.000″ per pixel</dd>')
     expect(page).toContain(`${observation.header.split('\n').length} cards`)
     expect(page).toContain('CTYPE1  = &#39;RA---TAN-SIP&#39;')
     expect(page).toContain(`href="../../images/${imageId}?download=1"`)
     expect(page).not.toMatch(/\sstyle=|<style|<script>/)
+  })
+
+  it('shows why a failed image has no picture, a picture as it is, and 400/404 for bad or unknown ids', async () => {
+    const { image: failed } = await context.catalog.insertImage({
+      stream: 'failures',
+      imageNum: 1,
+      imageFilename: 'bomb.fits.gz',
+      imageObjectKey: 'image/failures/bomb.fits.gz',
+      contentSha256: null,
+      byteSize: 100,
+      width: null,
+      height: null,
+      format: 'fits',
+      status: 'failed',
+      errorCode: 'IMGPIPE_IMAGE_TOO_LARGE',
+      errorMessage: 'FITS_GZIP_LIMIT: gzip data inflates beyond 408 bytes',
+    })
+    const page = (await app.inject({ url: `/images/${failed.imageId}/view` })).body
+    expect(page).toContain('Not shown: the image failed (IMGPIPE_IMAGE_TOO_LARGE: FITS_GZIP_LIMIT: gzip data inflates beyond 408 bytes).')
+    expect(page).not.toContain('/preview"')
+    expect(page).not.toContain('data-readout')
+    const picture = await context.catalog.insertImage({
+      stream: 'pictures',
+      imageNum: 2,
+      imageFilename: 'b.png',
+      imageObjectKey: 'image/pictures/b.png',
+      contentSha256: null,
+      byteSize: 10,
+      width: 4,
+      height: 3,
+      format: 'png',
+      status: 'received',
+    })
+    const picturePage = (await app.inject({ url: `/images/${picture.image.imageId}/view` })).body
+    expect(picturePage).toContain(`<img src="../../images/${picture.image.imageId}" alt=`)
+    expect(picturePage).not.toContain('data-readout')
+    expect((await app.inject({ url: '/images/0/view' })).statusCode).toBe(400)
+    expect((await app.inject({ url: '/images/999999/view' })).statusCode).toBe(404)
   })
 
   it('escapes what a header says', async () => {

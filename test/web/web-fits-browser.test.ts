@@ -109,9 +109,23 @@ async function hover(selector: string, x: number, y: number, factor: number): Pr
   const py = natH - (y - 1) / factor - 0.5 / factor
   await page.mouse.move(left + px * scale, top + py * scale)
   const readout = page.locator(selector).locator('xpath=ancestor::figure').locator('[data-readout]')
-  await expect.poll(() => readout.innerText(), { timeout: 10_000 }).toContain('RA ')
   // Mouse events land on whole CSS pixels: one of them spans factor / scale image pixels.
-  return { text: await readout.innerText(), tolerance: Math.ceil(factor / scale) }
+  const tolerance = Math.ceil(factor / scale)
+  // Wait for this position's answer, not the one of the previous hover.
+  const answered = (text: string): boolean => {
+    const match = /pixel x (\d+), y (\d+) .* · (RA|no sky)/.exec(text)
+    return match !== null && Math.abs(Number(match[1]) - x) <= tolerance && Math.abs(Number(match[2]) - y) <= tolerance
+  }
+  await expect
+    .poll(
+      async () => {
+        const text = await readout.innerText()
+        return answered(text) ? 'answered' : text
+      },
+      { timeout: 10_000 },
+    )
+    .toBe('answered')
+  return { text: await readout.innerText(), tolerance }
 }
 
 /** The readout's pixel and the sky position the frame's own WCS gives for it, as the page should print them. */
@@ -146,19 +160,19 @@ describe.skipIf(!available)('FITS images in the viewer, in chromium', () => {
     expect(await page.locator('[data-obs=exposure]').innerText()).toBe('30 s')
     expect(await page.locator('[data-obs=field]').innerText()).toBe('field-a')
     expect(await page.locator('[data-obs=time]').innerText()).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} UTC · MJD 61000\.270000$/)
-    expect(await page.locator('[data-obs=centre]').innerText()).toMatch(/^RA 150\.\d+° \(10h00m\d\d\.\d{3}s\) · Dec 2\.\d+° \(\+02°1\d′/)
+    expect(await page.locator('[data-obs=centre]').innerText()).toMatch(/^RA 150\.\d+° \(10:00:\d\d\.\d{3}\) · Dec 2\.\d+° \(\+02:1\d:/)
 
     const text = await hover('figure img[data-fits-pixel]', 1001, 700, 2)
     expectSkyOf(text, row, { x: 1001, y: 700 })
     await mkdir(path.join(repoRoot, 'test-results'), { recursive: true })
     await page.screenshot({ path: path.join(repoRoot, 'test-results/web-fits-image.png'), fullPage: true })
 
-    // Over the masked corner (FITS x, y 1..10) the readout says so.
-    const masked = await hover('figure img[data-fits-pixel]', 3, 3, 2)
+    // Over the masked corner (FITS x, y 1..40) the readout says so (inside it: the frame's rounded corner hides its tip).
+    const masked = await hover('figure img[data-fits-pixel]', 20, 20, 2)
     expect(masked.text).toContain('value masked')
   })
 
-  it('shows the alert of the FITS stream with both frames as previews and a readout on each', async () => {
+  it('shows the alert of the FITS stream with both frames as previews and a readout on each (screenshot test-results/web-fits-alert.png)', async () => {
     await page.goto(`${url}/?alert_num=${alertNumber}`)
     for (const role of ['previous', 'image']) {
       const preview = await loadedPreview(`figure[data-role=${role}] img`)
@@ -168,6 +182,7 @@ describe.skipIf(!available)('FITS images in the viewer, in chromium', () => {
     expect(await page.locator('figure[data-role=image] figcaption').innerText()).toContain('filter r · 30 s · MJD 61000.270000')
     const text = await hover('figure[data-role=previous] img', 400, 1200, 2)
     expectSkyOf(text, rows[0]!, { x: 400, y: 1200 })
+    await page.screenshot({ path: path.join(repoRoot, 'test-results/web-fits-alert.png'), fullPage: true })
     expect(problems).toEqual([])
   })
 })

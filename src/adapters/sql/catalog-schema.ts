@@ -11,7 +11,6 @@ import type { CatalogTable } from '../../core/ports/catalog.js'
  */
 
 /** Written as `Date` (MySQL, PostgreSQL) or ISO-8601 text (SQLite): see `SqlDialect.timestamp`. */
-export type Timestamp = ColumnType<Date | string, Date | string, Date | string>
 type DefaultedTimestamp = ColumnType<Date | string, Date | string | undefined, Date | string>
 type NullableTimestamp = ColumnType<Date | string | null, Date | string | null | undefined, Date | string | null>
 type BigInteger = ColumnType<number | string | null, number | null | undefined, number | null>

@@ -93,7 +93,8 @@ export interface ShownTable {
 export function registerDbCommand(program: Command): void {
   const db = program
     .command('db')
-    .description('the catalog database: create, reset, empty, show, count (the original database_utility_scripts)')
+    .summary('the catalog: create, reset, empty, show, counts')
+    .description('the catalog database: create, reset, empty, show, counts (the original database_utility_scripts)')
 
   db.command('create')
     .description('create the catalog tables, or upgrade them to the current schema; never deletes data')

@@ -140,6 +140,7 @@ export function registerDeliveriesCommand(program: Command): void {
 
   program
     .command('replay')
+    .summary('deliver the alerts since a time again')
     .description('deliver again every alert recorded since a time, to one subscription or all (same delivery ids)')
     .requiredOption('--since <time>', 'ISO time, or a duration back from now (30m, 2h, 7d)', (value: string) => parseSince(value))
     .option('--subscription <subscription>', 'only this subscription (id or name)')
@@ -166,6 +167,7 @@ export function registerDeliveriesCommand(program: Command): void {
 
   program
     .command('deliver')
+    .summary('the delivery worker on its own')
     .description('the delivery worker on its own: send due alert deliveries until SIGINT/SIGTERM (--once: until none is left)')
     .option('--once', 'exit when nothing is pending (failed ones waiting for a retry count as pending, up to --max-wait)')
     .option('--max-wait <ms>', 'with --once: give up waiting after this long', positiveInteger, 60_000)

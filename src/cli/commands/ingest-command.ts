@@ -26,6 +26,7 @@ export const PARTIAL_FAILURE_EXIT_CODE = 3
 export function registerIngestCommand(program: Command): void {
   program
     .command('ingest')
+    .summary('receive real image files into a stream')
     .description(
       'receive real image files (JPEG, PNG, TIFF, WebP, GIF, AVIF; FITS, plain, gzipped or tile-compressed) into a stream; files that are not images by content (notes.txt, a README) are skipped and named, damaged images are recorded as failed and reported (on the in-process bus, also analyses and alerts them)',
     )

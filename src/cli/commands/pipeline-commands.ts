@@ -87,6 +87,7 @@ export function registerPipelineCommands(program: Command): void {
   addMockOptions(
     program
       .command('run')
+      .summary('the mock pipeline in this process, until done')
       .description(
         'run receive, analyze and alert in this process on the mock image stream, until every image is analysed and every event alerted',
       ),
@@ -100,6 +101,7 @@ export function registerPipelineCommands(program: Command): void {
   addMockOptions(
     program
       .command('receive')
+      .summary('receive stage: record the mock image stream')
       .description(
         'receive stage: record the mock image stream and publish each image on image_analysis (on the in-process bus, also runs analyze and alert)',
       ),
@@ -114,6 +116,7 @@ export function registerPipelineCommands(program: Command): void {
   for (const stage of ['analyze', 'alert'] as const) {
     program
       .command(stage)
+      .summary(stage === 'analyze' ? 'analyze stage: compare images, record events' : 'alert stage: record and deliver alerts')
       .description(
         stage === 'analyze'
           ? 'analyze stage: consume image_analysis until SIGINT/SIGTERM (on the in-process bus: analyse what the database holds pending, alert it, and exit)'

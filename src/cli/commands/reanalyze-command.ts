@@ -26,8 +26,9 @@ async function* nothing(): ImageSource {}
 export function registerReanalyzeCommand(program: Command): void {
   program
     .command('reanalyze')
+    .summary('analyse recorded images again')
     .description(
-      'analyse images again (e.g. after a corrupt or missing previous image was fixed): resets them to received and republishes them; events and alerts are not duplicated',
+      'analyse images again (e.g. after a corrupt or missing previous image was fixed): set back to received and republished, without duplicate events or alerts',
     )
     .option('--stream <name>', 'only this stream')
     .option('--failed', 'only images whose analysis failed')

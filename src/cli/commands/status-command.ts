@@ -107,6 +107,7 @@ const COMPONENTS: readonly Component[] = ['database', 'store', 'broker']
 export function registerStatusCommand(program: Command): void {
   program
     .command('status')
+    .summary('the backends, whether each answers, the counts')
     .description(
       'show the configured database, object store and broker, whether each answers, and the pipeline counts; exit code 1 when one does not answer',
     )
@@ -255,7 +256,9 @@ async function probe(target: string, work: () => Promise<string | null>): Promis
     return { target, answers: true, ms, detail: detail ?? `answered in ${ms} ms` }
   } catch (error) {
     const failure = toImgpipeError(error)
-    return { target, answers: false, ms: elapsed(), detail: describeError(failure), code: failure.code }
+    // The adapters name what failed (`catalog ping (postgres://…)`); the report names the target beside it already.
+    const detail = describeError(failure).replaceAll(` (${target})`, '')
+    return { target, answers: false, ms: elapsed(), detail, code: failure.code }
   }
 }
 

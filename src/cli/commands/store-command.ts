@@ -28,7 +28,10 @@ const DEFAULT_CHECK_TIMEOUT_MS = 15_000
 const EXIT_GRACE_MS = 500
 
 export function registerStoreCommand(program: Command): void {
-  const store = program.command('store').description('the object store: list, empty, check (the original object_storage_utility_scripts)')
+  const store = program
+    .command('store')
+    .summary('the object store: list, empty, check')
+    .description('the object store: list, empty, check (the original object_storage_utility_scripts)')
 
   store
     .command('list')

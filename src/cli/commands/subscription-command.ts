@@ -78,7 +78,10 @@ function print(lines: string[]): void {
 }
 
 export function registerSubscriberCommand(program: Command): void {
-  const subscriber = program.command('subscriber').description('who receives alerts: add, list or remove subscribers')
+  const subscriber = program
+    .command('subscriber')
+    .summary('who receives alerts: add, list, remove')
+    .description('who receives alerts: add, list or remove subscribers')
   subscriber
     .command('add <name>')
     .description('add a subscriber (a person, team or system)')
@@ -136,6 +139,7 @@ interface AddOptions {
 export function registerSubscriptionCommand(program: Command): void {
   const subscription = program
     .command('subscription')
+    .summary('which alerts go where: add, list, test, …')
     .description('which alerts go where: add, list, remove, enable, disable or test subscriptions')
   subscription
     .command('add <name>')

@@ -113,7 +113,10 @@ function print(lines: string[]): void {
 }
 
 export function registerWatchlistCommand(program: Command): void {
-  const watchlist = program.command('watchlist').description('cone watchlists that alerts are matched against: add, list, remove, match')
+  const watchlist = program
+    .command('watchlist')
+    .summary('cone watchlists that alerts are matched with')
+    .description('cone watchlists that alerts are matched against: add, list, remove, match')
   watchlist
     .command('add <name>')
     .description('add a watchlist from a CSV of cones (header: ra,dec,radius_arcsec,name; degrees, ICRS)')
@@ -126,7 +129,8 @@ export function registerWatchlistCommand(program: Command): void {
       try {
         text = await readFile(options.file, 'utf8')
       } catch (error) {
-        throw new UsageError(`cannot read ${options.file}: ${(error as Error).message}`, { cause: error })
+        // describeError adds the cause once: `cannot read x.csv: ENOENT: no such file or directory`.
+        throw new UsageError(`cannot read ${options.file}`, { cause: error })
       }
       const { cones, errors } = parseConesCsv(text, path.basename(options.file))
       if (errors.length > 0) {

@@ -33,6 +33,7 @@ export function serverUrl(host: string, port: number): string {
 export function registerWebCommand(program: Command): void {
   program
     .command('web')
+    .summary('serve the image event viewer')
     .description(
       'serve the image event viewer: enter an alert number to see the previous image, the image and the difference image of its event; new alerts appear live. Stops on SIGINT/SIGTERM',
     )

@@ -8,9 +8,11 @@ import { formatCard } from '../../analysis/fits/fits-header.js'
 import { looksLikeFits } from '../../analysis/fits/fits-hdus.js'
 import { readFits } from '../../analysis/fits/fits-reader.js'
 import type { HeaderCard } from '../../analysis/fits/header-card.js'
+import type { PixelHandOver } from '../../analysis/inspected-pixels.js'
 import { observationMetadata } from '../../analysis/observation-metadata.js'
 import { FitsError, toImgpipeError, type ImgpipeError } from '../../core/errors.js'
 import type { ImageObservation } from '../../core/types.js'
+import { inflateFits } from './inflate-fits.js'
 
 export interface FitsCheckOptions {
   /** IMGPIPE_MAX_IMAGE_PIXELS: the header's pixel count is checked against it, and it bounds gzip's output. */
@@ -56,21 +58,29 @@ export function looksLikeFitsFile(head: Uint8Array): boolean {
 /**
  * Reads the image a FITS file holds (the HDU `options.hdu` names, else the first with pixels) and describes it;
  * a file that cannot be read is `ok: false` with the reader's FitsError (its code, and one line that starts with
- * the reason). Only a transient failure would be thrown, and reading bytes has none.
+ * the reason). Only a transient failure would be thrown, and reading bytes has none. `handOver`: where the float
+ * pixels go for an analyze stage of this process (keyed by the bytes and the HDU read), instead of a second read.
  */
-export function checkFits(bytes: Uint8Array, options: FitsCheckOptions): FitsCheck {
+export async function checkFits(bytes: Uint8Array, options: FitsCheckOptions, handOver?: PixelHandOver): Promise<FitsCheck> {
   // Gzip of something else (a log, a tarball) is refused from its first KB, not after inflating it up to the limit.
   if (isGzip(bytes) && !looksLikeFitsFile(bytes)) {
     return { ok: false, error: new FitsError('FITS_NOT_FITS', 'gzip data whose first bytes are not a FITS header') }
   }
   let read
   try {
-    // Never reuseInput: the caller stores these very bytes after the check.
-    read = readFits(bytes, { maxPixels: options.maxPixels, ...(options.hdu === undefined ? {} : { hdu: options.hdu }) })
+    // Gzip is inflated here, stopped where the headers say the file ends (inflate-fits.ts), not at the reader's limit.
+    const plain = isGzip(bytes) ? await inflateFits(bytes, options.maxPixels) : bytes
+    read = readFits(plain, {
+      maxPixels: options.maxPixels,
+      ...(options.hdu === undefined ? {} : { hdu: options.hdu }),
+      // Only inflated bytes, which are ours, may become the pixels: the caller stores the bytes it gave after the check.
+      reuseInput: plain !== bytes,
+    })
   } catch (error) {
     return { ok: false, error: toImgpipeError(error) }
   }
   const { width, height } = read.image
+  handOver?.offer(bytes, read.image, read.hdu)
   const metadata = observationMetadata(read.header, width, height)
   const observation: ImageObservation = {
     hdu: read.hdu,

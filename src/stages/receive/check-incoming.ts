@@ -62,7 +62,7 @@ async function inspect(incoming: IncomingImage, limits: AnalysisOptions, handOve
   // FITS by content, whatever the name; any gzip too: no picture format imgpipe decodes is gzip, so the FITS
   // reader's verdict (FITS_NOT_FITS, FITS_GZIP_CORRUPT, FITS_GZIP_LIMIT) is the most precise one there is.
   if (isFitsCandidate(incoming.bytes) || isGzip(incoming.bytes)) {
-    return checkFits(incoming.bytes, { maxPixels: limits.maxImagePixels, hdu: limits.fitsHdu })
+    return checkFits(incoming.bytes, { maxPixels: limits.maxImagePixels, hdu: limits.fitsHdu }, handOver)
   }
   try {
     return { ok: true, ...(await inspectImage(incoming.bytes, limits, handOver)) }

@@ -112,6 +112,56 @@ describe('imgpipe run', () => {
   })
 })
 
+describe('imgpipe run --mock sky', () => {
+  it('receives 6 FITS frames of one mock-sky field per stream, analyses them, and writes the truth table', async () => {
+    const truth = path.join(dir, 'truth.csv')
+    const args = ['--mock', 'sky', '--count', '6', '--streams', '2', '--size', '128', '--seed', '3']
+    const result = await runCli(['run', ...args, '--truth', truth, '--json'], envFor('sky'))
+    expect(result.code, result.stderr).toBe(0)
+    const rows = readRows(path.join(dir, 'sky.db'))
+    const byStream = (stream: string) => rows.images.filter((image) => image['stream'] === stream)
+    for (const stream of ['default-1', 'default-2']) {
+      expect(byStream(stream).map((image) => [image['image_filename'], image['format'], image['width'], image['height']])).toEqual(
+        Array.from({ length: 6 }, (_, index) => [`image_${String(index + 1).padStart(5, '0')}.fits`, 'fits', 128, 128]),
+      )
+      expect(byStream(stream)[0]!['image_object_key']).toBe(`image/${stream}__image_00001.fits`)
+    }
+    expect(rows.images.map((image) => [image['image_filename'], image['status'], image['error_code']])).toEqual(
+      rows.images.map((image) => [image['image_filename'], 'analyzed', null]),
+    )
+    // Three injected changes (new source, variable star, moving object) per frame, 12 frames.
+    const lines = (await readFile(truth, 'utf8')).trim().split('\n')
+    expect(lines[0]).toBe('field,frame,kind,id,ra,dec,x,y,flux,mag')
+    expect(lines).toHaveLength(1 + 12 * 3)
+    expect(new Set(lines.slice(1).map((line) => line.split(',')[0]))).toEqual(new Set(['field-a', 'field-b']))
+    expect(result.stderr).toContain(`truth table of 12 mock-sky frame(s) in ${truth}`)
+
+    // The same seed writes the same bytes (receive alone this time); the same database has them all already.
+    const again = await runCli(['receive', ...args, '--json'], envFor('sky-again'))
+    expect(again.code, again.stderr).toBe(0)
+    const hashes = (images: Record<string, unknown>[]) => images.map((image) => `${String(image['stream'])}:${String(image['content_sha256'])}`)
+    expect(hashes(readRows(path.join(dir, 'sky-again.db')).images)).toEqual(hashes(rows.images))
+    const rerun = await runCli(['run', ...args], envFor('sky'))
+    expect(rerun.code, rerun.stderr).toBe(0)
+    expect(rerun.stdout).toContain('--mock sky')
+    expect(countRows(path.join(dir, 'sky.db'), 'image_metadata')).toBe(12)
+  })
+
+  it('makes 1024-pixel frames unless --size says otherwise, and keeps the teddy bear the default', async () => {
+    const sky = await runCli(['receive', '--mock', 'sky', '--count', '1', '--stream', 'cam'], envFor('size'))
+    expect(sky.code, sky.stderr).toBe(0)
+    const teddy = await runCli(['receive', '--count', '1', '--stream', 'bear'], envFor('size'))
+    expect(teddy.code, teddy.stderr).toBe(0)
+    expect(readRows(path.join(dir, 'size.db')).images.map((image) => [image['stream'], image['format'], image['width']])).toEqual([
+      ['cam', 'fits', 1024],
+      ['bear', 'jpeg', 350],
+    ])
+    const bad = await runCli(['run', '--mock', 'moon'], envFor('size'))
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toContain('teddy, sky')
+  })
+})
+
 describe('imgpipe command line', () => {
   it('prints help for the program and every command', async () => {
     const help = await runCli(['--help'], cleanEnv())

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { gzipSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 import { walkHdus } from '../../../src/analysis/fits/fits-hdus.js'
+import { readFits } from '../../../src/analysis/fits/fits-reader.js'
 import { writeFits } from '../../../src/analysis/fits/fits-writer.js'
 import { DEFAULT_MOCK_SKY, renderMockSkyFrame, type MockSkyOptions } from '../../../src/analysis/sky/mock-sky.js'
 import type { AnalysisOptions } from '../../../src/core/analysis-options.js'
@@ -55,16 +56,17 @@ describe('the receive check of hostile FITS files', () => {
     expectFailed(checked!, 'IMGPIPE_IMAGE_TOO_LARGE', 'FITS_TOO_LARGE')
   })
 
-  it('stops a gzip bomb of a FITS header and 1 GB of zeros at the limit the pixel limit sets', async () => {
+  it('stops a gzip bomb of a FITS header and 1 GB of zeros where its header says the file ends', async () => {
     const header = image(['BITPIX  =                  -32', 'NAXIS   =                    2', 'NAXIS1  =                 1000', 'NAXIS2  =                 1000'])
     const zeros = gzipSync(Buffer.alloc(16 * 1024 * 1024), { level: 9 })
     const bomb = concat(gzipSync(header), ...Array.from({ length: 64 }, () => zeros))
     expect(bomb.length).toBeLessThan(2_000_000)
     let checked: CheckedFields | undefined
-    const growth = await peakGrowthMb(async () => (checked = await check(bomb, {}, 'bomb.fits.gz')))
+    // At the default 50 M pixels the reader's own limit would let it inflate ~410 MB first.
+    const growth = await peakGrowthMb(async () => (checked = await check(bomb, { maxImagePixels: 50_000_000 }, 'bomb.fits.gz')))
     expectFailed(checked!, 'IMGPIPE_IMAGE_TOO_LARGE', 'FITS_GZIP_LIMIT')
-    // 1 M pixels × 8 bytes + headers: tens of MB, not the gigabyte the bomb holds.
-    expect(growth).toBeLessThan(150)
+    expect(checked!.errorMessage).toContain('beyond the 4003200 bytes its FITS headers declare')
+    expect(growth).toBeLessThan(60)
   })
 
   it('refuses gzip that is not FITS from its first KB, without inflating the rest', async () => {
@@ -167,9 +169,49 @@ describe('the receive check of good FITS files', () => {
     expectFailed(await check(file, { fitsHdu: 0 }), 'IMGPIPE_IMAGE_INVALID', 'FITS_NO_IMAGE')
   })
 
-  it('gives a file without a WCS no sky position rather than a wrong one', () => {
+  it('hands the float pixels it read to an analyze stage of the same process, with the HDU they came from', async () => {
+    const offered: { bytes: Uint8Array; pixels: Float32Array; hdu: number | undefined }[] = []
+    const handOver = {
+      offer: (from: Uint8Array, pixels: { data: Float32Array | Uint8Array }, hdu?: number) =>
+        offered.push({ bytes: from, pixels: pixels.data as Float32Array, hdu }),
+    }
+    expect((await checkFits(bytes, { maxPixels: 1_000_000 }, handOver)).ok).toBe(true)
+    expect(offered).toHaveLength(1)
+    expect(offered[0]!.bytes).toBe(bytes)
+    expect(offered[0]!.hdu).toBe(0)
+    expect(offered[0]!.pixels).toEqual(frame.image.data)
+    // The bytes are stored after the check, so the pixels must not have been decoded in their place: they read again.
+    expect(readFits(bytes, { maxPixels: 1_000_000 }).image.data).toEqual(frame.image.data)
+  })
+
+  it('inflates a gzipped multi-extension file to its last HDU, tolerates trailing bytes, and names corrupt gzip', async () => {
+    const extension = (name: string, side: number): Uint8Array =>
+      concat(
+        headerBytes([
+          "XTENSION= 'IMAGE   '",
+          'BITPIX  =                  -32',
+          'NAXIS   =                    2',
+          `NAXIS1  = ${String(side).padStart(20)}`,
+          `NAXIS2  = ${String(side).padStart(20)}`,
+          'PCOUNT  =                    0',
+          'GCOUNT  =                    1',
+          `EXTNAME = '${name.padEnd(8)}'`,
+        ]),
+        new Uint8Array(Math.ceil((side * side * 4) / 2880) * 2880),
+      )
+    // 1 MB of SCI pixels first: the ERR extension arrives in later chunks than the first HDUs' end.
+    const file = concat(image(['BITPIX  =                    8', 'NAXIS   =                    0', 'EXTEND  =                    T']), extension('SCI', 512), extension('ERR', 9))
+    expect(await check(gzipSync(file), { fitsHdu: 'ERR' }, 'mef.fits.gz')).toMatchObject({ status: 'received', width: 9, height: 9, extension: 'fits.gz', observation: { hdu: 2 } })
+    const trailing = concat(file, new Uint8Array(100_000).fill(0x20))
+    expect(await check(gzipSync(trailing), {}, 'mef.fits.gz')).toMatchObject({ status: 'received', width: 512, observation: { hdu: 1 } })
+    const corrupt = gzipSync(file)
+    corrupt.fill(0x55, 200, 400)
+    expectFailed(await check(corrupt, {}, 'bad.fits.gz'), 'IMGPIPE_IMAGE_INVALID', 'FITS_GZIP_CORRUPT')
+  })
+
+  it('gives a file without a WCS no sky position rather than a wrong one', async () => {
     const plain = writeFits({ width: 4, height: 3, data: new Float32Array(12) }, [{ keyword: 'FILTER', value: 'g' }])
-    const checked = checkFits(plain, { maxPixels: 100 })
+    const checked = await checkFits(plain, { maxPixels: 100 })
     expect(checked).toMatchObject({ ok: true, width: 4, height: 3, observation: { filter: 'g', centerRa: null, footprint: null } })
   })
 })
