@@ -3,7 +3,7 @@ import { ClosedError, describeError } from '../core/errors.js'
 import type { Logger } from '../core/logger.js'
 import type { Catalog } from '../core/ports/catalog.js'
 import type { AlertView } from '../core/types.js'
-import { alertJson } from './alert-json.js'
+import { apiAlert } from './api-routes.js'
 
 /**
  * Server-Sent Events for new alerts (`GET /events`), written by hand: the format is four lines of text, and
@@ -138,7 +138,8 @@ export class AlertFeed {
     // Encoded once and shared: a thousand clients catching up hold one copy of each alert, not a thousand.
     const frames = [...views].reverse().map((view) => {
       const number = view.alert.imageEventAlertId
-      return { number, bytes: Buffer.from(`id: ${number}\nevent: alert\ndata: ${JSON.stringify(alertJson(view))}\n\n`) }
+      // As the JSON API gives it: a FITS image's header linked, not repeated in every frame of every client.
+      return { number, bytes: Buffer.from(`id: ${number}\nevent: alert\ndata: ${JSON.stringify(apiAlert(view, ''))}\n\n`) }
     })
     const newest = frames.at(-1)?.number ?? 0
     // Clients that need the same run of alerts share one buffer for it, written at once: a write per alert

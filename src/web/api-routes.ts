@@ -93,7 +93,7 @@ export type ImageJson = Omit<ImageRecord, 'observation'> & { observation: Observ
  * A header is thousands of characters (up to megabytes) and an alert carries two images: the API lists the
  * observation's fields and links the header (`/api/images/{id}/header`) instead of repeating it in every alert.
  */
-export function imageJson(image: ImageRecord, base: string): ImageJson {
+function imageJson(image: ImageRecord, base: string): ImageJson {
   if (image.observation === null) return { ...image, observation: null }
   const { header, ...fields } = image.observation
   const headerCards = header === '' ? 0 : header.split('\n').length

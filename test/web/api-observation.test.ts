@@ -2,6 +2,7 @@
  * The JSON API's images carry what a FITS header says (issue 17): the observation fields, the header's card count
  * and a link to the header as text, which /api/images/{id}/header serves; pictures have `observation: null`.
  */
+import type { AddressInfo } from 'node:net'
 import { Validator } from '@seriousme/openapi-schema-validator'
 import { Ajv2020 } from 'ajv/dist/2020.js'
 import addFormatsModule from 'ajv-formats'
@@ -69,6 +70,27 @@ describe('observation in the JSON API', () => {
         .slice(0, -1)
         .every((card) => card.length === 80),
     ).toBe(true)
+  })
+
+  it('pushes the same observation, header linked, on the alert event stream', async () => {
+    await fixture.app.listen({ host: '127.0.0.1', port: 0 })
+    const { port } = fixture.app.server.address() as AddressInfo
+    const abort = new AbortController()
+    const response = await fetch(`http://127.0.0.1:${port}/events?after=0`, { signal: abort.signal })
+    let text = ''
+    const decoder = new TextDecoder()
+    try {
+      for await (const chunk of response.body!) {
+        text += decoder.decode(chunk as Uint8Array, { stream: true })
+        if (/event: alert\ndata: .*\n\n/.test(text)) break
+      }
+    } finally {
+      abort.abort()
+    }
+    const data = /event: alert\ndata: (.*)\n\n/.exec(text)?.[1]
+    const pushed = JSON.parse(data ?? 'null') as { image: ImageJson }
+    expect(pushed.image.observation).toEqual({ ...fields, headerCards: 300, headerUrl: `api/images/${fitsImageId}/header` })
+    expect(text).not.toContain('SIMPLE  =')
   })
 
   it('answers 404 for the header of a picture or of no image, 400 for a non-id', async () => {

@@ -1,5 +1,6 @@
 import { sql } from 'kysely'
 import type { ColumnDataType, ColumnDefinitionBuilder, CreateTableBuilder, Kysely, RawBuilder } from 'kysely'
+import { MAX_OBSERVATION_TEXT } from './column-limits.js'
 import { autoIncrementPrimaryKey, tableOptions, timestampDefault, timestampType } from './sql-dialect.js'
 import type { SqlDialectKind } from './sql-dialect.js'
 
@@ -36,9 +37,6 @@ export interface TableSpec {
   indexes: IndexSpec[]
   foreignKeys: ForeignKeySpec[]
 }
-
-/** Widest `filter` and `field` value: the most a FITS string card holds (80 − 10 − 2 quotes). */
-export const MAX_OBSERVATION_TEXT = 68
 
 /**
  * What a science image's header says (migration 0005), all NULL for 8-bit pictures and for the original's rows,

@@ -1,6 +1,5 @@
 import type { ImageObservation } from '../../core/types.js'
-import { MAX_OBSERVATION_TEXT } from './catalog-tables.js'
-import { truncate } from './column-limits.js'
+import { MAX_OBSERVATION_TEXT, truncate } from './column-limits.js'
 import { toDbTimestamp } from './sql-dialect.js'
 import type { SqlDialectKind } from './sql-dialect.js'
 
@@ -11,7 +10,7 @@ import type { SqlDialectKind } from './sql-dialect.js'
  *
  * What the columns cannot hold is settled here, the same way on every dialect, rather than left to each
  * database (MySQL refuses NaN, PostgreSQL stores it, SQLite turns it into NULL):
- * - a non-finite number is stored as NULL;
+ * - a non-finite number, or an `obsTime` that is no date, is stored as NULL;
  * - `filter` and `field` longer than 68 characters (only a CONTINUE long string gets there) are cut to 68,
  *   as error messages are: the full value stays in `fits_header`, and one odd header must not fail a batch;
  * - a header over MAX_FITS_HEADER_CHARS is cut after its last whole card (the FITS file in the object store
@@ -24,7 +23,7 @@ export const MAX_FITS_HEADER_CHARS = 4 * 1024 * 1024
 
 const CARD_WITH_NEWLINE = 81
 
-export interface ObservationValues {
+interface ObservationValues {
   fits_hdu: number | null
   obs_mjd: number | null
   obs_time: Date | string | null
