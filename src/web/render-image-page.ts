@@ -1,4 +1,4 @@
-import { formatBytes, imageLabel, MISSING } from '../core/alert-text.js'
+import { formatBytes, formatPercent, imageLabel, MISSING } from '../core/alert-text.js'
 import type { ImageRecord } from '../core/types.js'
 import { isFitsImage } from './fits-images.js'
 import { timeElement } from './format.js'
@@ -48,7 +48,7 @@ export function renderImagePage(options: { image: ImageRecord; assets: AssetVers
   ${observation === null ? '' : renderObservationFacts(observation)}
   <dt>Status</dt><dd>${image.status}${image.errorCode === null ? '' : ` · ${image.errorCode}: ${image.errorMessage ?? ''}`}</dd>
   <dt>Analyzed</dt><dd>${timeElement(image.analyzedAt)}</dd>
-  <dt>Change</dt><dd>${image.changedFraction === null ? MISSING : `${(image.changedFraction * 100).toFixed(2)} % of pixels`}</dd>
+  <dt>Change</dt><dd>${image.changedFraction === null ? MISSING : `${formatPercent(image.changedFraction)} of pixels`}</dd>
 </dl>
 <h2>Downloads</h2>
 <ul class="downloads"><li><a href="${root}images/${image.imageId}?download=1" download>${fits ? 'FITS file' : 'Image'} (${image.imageFilename})</a></li></ul>
