@@ -175,7 +175,8 @@ export const SETTINGS = {
     help: '`ingest`, `receive`: the HDU of a FITS file to read, by `EXTNAME` (`SCI`) or 0-based index (`1`); `--hdu` for short',
     parse: (value, context) => {
       if (/^\d{1,4}$/.test(value)) return Number(value)
-      if (!/^[\x21-\x7e][\x20-\x7e]{0,67}$/.test(value)) throw invalid(context.variable, value, 'expected an EXTNAME or a 0-based HDU index')
+      if (!/^[\x21-\x7e][\x20-\x7e]{0,67}$/.test(value))
+        throw invalid(context.variable, value, 'expected an EXTNAME or a 0-based HDU index')
       return value
     },
   },
