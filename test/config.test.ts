@@ -3,9 +3,10 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, it, expect } from 'vitest'
 import { ConfigError } from '../src/core/errors.js'
-import { DEFAULTS, ENV } from '../src/config/settings.js'
+import { ENV, SETTINGS } from '../src/config/settings.js'
 import { describeBus, describeCatalog, describeObjectStore } from '../src/adapters/backend-options.js'
-import { loadConfig, parseBrokerUrl, parseDatabaseUrl, parseObjectStoreUrl, type ConfigOverrides } from '../src/config/load-config.js'
+import { loadConfig, type ConfigOverrides } from '../src/config/load-config.js'
+import { parseBrokerUrl, parseDatabaseUrl, parseObjectStoreUrl } from './support/setting-parsers.js'
 import { redactUrl } from '../src/core/redact-url.js'
 import { topicName } from '../src/core/messages.js'
 
@@ -68,7 +69,7 @@ describe('loadConfig defaults', () => {
     const config = load({ IMGPIPE_DATABASE_URL: '', IMGPIPE_BROKER_URL: '   ', IMGPIPE_EVENT_THRESHOLD: ' ' })
     expect(config.database.kind).toBe('sqlite')
     expect(config.broker).toEqual({ kind: 'memory' })
-    expect(config.analysis.eventThreshold).toBe(DEFAULTS.eventThreshold)
+    expect(config.analysis.eventThreshold).toBe(SETTINGS.eventThreshold.default)
   })
 
   it('trims env values', () => {
@@ -134,6 +135,7 @@ describe('loadConfig defaults', () => {
         publicUrl: 'https://viewer.example.org/imgpipe/',
         allowPrivate: true,
         concurrency: 8,
+        perSubscription: 4,
         timeoutMs: 3000,
         maxAttempts: 5,
         backoffBaseMs: 500,
@@ -161,6 +163,12 @@ describe('loadConfig defaults', () => {
     expect(() => load({ IMGPIPE_SCHEMA_REGISTRY_URL: 'registry:8081' })).toThrow(/IMGPIPE_SCHEMA_REGISTRY_URL.*http/)
     expect(load({}).schemaRegistry).toBeNull()
     expect(load({}).delivery).toMatchObject({ publicUrl: undefined, allowPrivate: false, smtp: undefined, maxAttempts: 12 })
+  })
+
+  it('holds a worker to 4 sends per subscription, fewer when the whole worker has fewer', () => {
+    expect(load({}).delivery).toMatchObject({ concurrency: 16, perSubscription: 4 })
+    expect(load({ IMGPIPE_DELIVERY_CONCURRENCY: '2' }).delivery).toMatchObject({ concurrency: 2, perSubscription: 2 })
+    expect(load({ IMGPIPE_DELIVERY_CONCURRENCY: '1' }).delivery.perSubscription).toBe(1)
   })
 
   it("takes e-mail times in the machine's zone unless IMGPIPE_TIME_ZONE names another, and refuses unknown zones", () => {

@@ -3,6 +3,7 @@ import { CHANNEL_KINDS } from '../core/ports/subscriptions.js'
 import { UsageError } from '../core/errors.js'
 import { isPrivateAddress } from '../adapters/http/http-post.js'
 import { parseMailTarget } from '../adapters/smtp/smtp-channel.js'
+import { parseTopicTarget } from '../adapters/kafka-topic/kafka-topic-channel.js'
 import { isIP } from 'node:net'
 
 /** `whsec_…` secrets show their last 4 characters; `env:NAME` references are not secret and show as they are. */
@@ -51,17 +52,14 @@ export function parseChannel(value: string): ChannelKind {
  * resolve to private addresses are refused again when sending.
  */
 export function assertValidTarget(channel: ChannelKind, target: string, allowPrivate: boolean): void {
-  if (channel === 'smtp') {
+  // The channel's own check, the one it applies again when sending.
+  if (channel === 'smtp' || channel === 'kafka-topic') {
     try {
-      parseMailTarget(target)
+      if (channel === 'smtp') parseMailTarget(target)
+      else parseTopicTarget(target)
     } catch (error) {
       throw new UsageError((error as Error).message)
     }
-    return
-  }
-  if (channel === 'kafka-topic') {
-    if (!/^[A-Za-z0-9._-]{1,249}$/.test(target))
-      throw new UsageError('a kafka-topic target is a topic name: letters, digits, ".", "_", "-"')
     return
   }
   let url: URL

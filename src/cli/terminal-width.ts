@@ -1,4 +1,3 @@
-import { stripVTControlCharacters } from 'node:util'
 import stringWidth from 'string-width'
 
 /**
@@ -9,11 +8,6 @@ import stringWidth from 'string-width'
 
 const ELLIPSIS = '…'
 const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' })
-
-/** The text without its ANSI escape sequences (colours, cursor moves, titles, links), i.e. what the terminal shows. */
-export function stripAnsi(text: string): string {
-  return stripVTControlCharacters(text)
-}
 
 /** Columns the text takes on screen: ANSI escapes take none, wide characters two, combining marks none. */
 export function terminalWidth(text: string): number {

@@ -1,4 +1,4 @@
-import { objectStoreFromUrl, type BusOptions, type CatalogOptions, type ObjectStoreOptions } from '../adapters/backend-options.js'
+import type { BusOptions, CatalogOptions, ObjectStoreOptions } from '../adapters/backend-options.js'
 import type { SubscriptionChannelsOptions } from '../adapters/open-channels.js'
 import { machineTimeZone } from '../core/alert-text.js'
 import type { AnalysisOptions } from '../core/analysis-options.js'
@@ -175,21 +175,4 @@ function settingsContext(env: Env, overrides: ConfigOverrides, cwd: string): Omi
 function settingName(name: string): SettingName {
   if (!(name in SETTINGS)) throw new Error(`no setting ${JSON.stringify(name)} in src/config/settings.ts`)
   return name as SettingName
-}
-
-/** IMGPIPE_DATABASE_URL's parser on its own; the password as IMGPIPE_DATABASE_PASSWORD would give it. */
-export function parseDatabaseUrl(value: string, cwd: string, env: Env = {}, password?: string): CatalogOptions {
-  return SETTINGS.databaseUrl.parse(value, {
-    ...settingsContext(env, { databasePassword: password ?? '' }, cwd),
-    variable: SETTINGS.databaseUrl.env,
-  })
-}
-
-export function parseObjectStoreUrl(value: string, cwd: string): ObjectStoreOptions {
-  return objectStoreFromUrl(value, { cwd, variable: SETTINGS.objectStoreUrl.env })
-}
-
-/** IMGPIPE_BROKER_URL's parser on its own, with the IMGPIPE_KAFKA_* settings read from `env`. */
-export function parseBrokerUrl(value: string, env: Env = {}, cwd = process.cwd()): BusOptions {
-  return SETTINGS.brokerUrl.parse(value, { ...settingsContext(env, {}, cwd), variable: SETTINGS.brokerUrl.env })
 }

@@ -1,15 +1,17 @@
 import path from 'node:path'
-import { busFromUrl, catalogFromUrl, objectStoreFromUrl } from '../adapters/backend-options.js'
+import { objectStoreFromUrl } from '../adapters/backend-options.js'
 import { DEFAULT_STORE_DIR } from '../adapters/fs/fs-options.js'
 import { KAFKA_SECURITY_VARIABLES } from '../adapters/kafka/kafka-options.js'
 import { DEFAULT_SQLITE_FILE } from '../adapters/sqlite/sqlite-options.js'
 import { isTimeZone } from '../core/alert-text.js'
+import { DEFAULT_MAX_IMAGE_PIXELS } from '../core/analysis-options.js'
 import { DEFAULT_CONSUMER_OPTIONS } from '../core/consumer-options.js'
 import { DELIVERIES_PER_SUBSCRIPTION } from '../core/delivery-options.js'
 import { DEFAULT_RECEIVE_OPTIONS } from '../core/receive-options.js'
 import { LOG_LEVELS } from '../core/logger.js'
 import { invalid } from '../core/setting-values.js'
 import { asGiven, decimal, hostList, integer, oneOf, webToken, type Setting } from './setting.js'
+import { brokerUrl, databaseUrl, publicUrl, schemaRegistryUrl, smtpUrl } from './url-settings.js'
 
 /**
  * Every setting of imgpipe, in the order the README lists them. Only environment variables and flags
@@ -27,12 +29,7 @@ export const SETTINGS = {
     default: `sqlite:${DEFAULT_SQLITE_FILE}`,
     help: '`sqlite:<path>`, `mysql://user@host:3306/db`, `postgres://user@host:5432/db`',
     // The password is a setting of its own (below), else the driver's variable: never the URL.
-    parse: (value, context) =>
-      catalogFromUrl(value, {
-        ...context,
-        password: context.given('databasePassword'),
-        passwordSetting: context.variableOf('databasePassword'),
-      }),
+    parse: databaseUrl,
   },
   databasePassword: {
     env: 'IMGPIPE_DATABASE_PASSWORD',
@@ -54,21 +51,7 @@ export const SETTINGS = {
     default: 'memory:',
     help: '`memory:` (in-process), `kafka://host:port[,host:port]` or `kafkas://…` (TLS)',
     // Reads the four IMGPIPE_KAFKA_* settings below, for a Kafka URL only.
-    parse: (value, context) => {
-      const security = (name: string): { value: string | undefined; variable: string } => ({
-        value: context.given(name),
-        variable: context.variableOf(name),
-      })
-      return busFromUrl(value, {
-        ...context,
-        security: {
-          caFile: security('kafkaCaFile'),
-          saslMechanism: security('kafkaSaslMechanism'),
-          saslUsername: security('kafkaSaslUsername'),
-          saslPassword: security('kafkaSaslPassword'),
-        },
-      })
-    },
+    parse: brokerUrl,
   },
   kafkaCaFile: {
     env: KAFKA_SECURITY_VARIABLES.caFile,
@@ -99,19 +82,7 @@ export const SETTINGS = {
     env: 'IMGPIPE_SCHEMA_REGISTRY_URL',
     arg: 'url',
     help: 'Confluent-compatible schema registry of the Avro alerts, `http(s)://[user@]host:port[/path]` (Apicurio: `…/apis/ccompat/v7`)',
-    parse: (value, context) => {
-      let url: URL
-      try {
-        url = new URL(value)
-      } catch {
-        throw invalid(context.variable, value, 'expected an http:// or https:// URL')
-      }
-      if (url.protocol !== 'http:' && url.protocol !== 'https:')
-        throw invalid(context.variable, value, 'expected an http:// or https:// URL')
-      // Credentials never sit in a URL that may be printed: the password has its own secret setting.
-      if (url.password !== '') throw invalid(context.variable, value, 'put the password in IMGPIPE_SCHEMA_REGISTRY_PASSWORD, not the URL')
-      return value
-    },
+    parse: schemaRegistryUrl,
   },
   schemaRegistryPassword: {
     env: 'IMGPIPE_SCHEMA_REGISTRY_PASSWORD',
@@ -157,7 +128,7 @@ export const SETTINGS = {
   maxImagePixels: {
     env: 'IMGPIPE_MAX_IMAGE_PIXELS',
     arg: 'n',
-    default: 50_000_000,
+    default: DEFAULT_MAX_IMAGE_PIXELS,
     help: 'larger images are rejected before decoding (decompression bombs)',
     parse: integer(1, 2 ** 32),
   },
@@ -315,10 +286,7 @@ export const SETTINGS = {
     env: 'IMGPIPE_PUBLIC_URL',
     arg: 'url',
     help: 'absolute URL of the web viewer (`https://host/imgpipe/`): alert messages link to its alert page and images',
-    parse: (value, context) => {
-      if (!/^https?:\/\/[^/@\s]+(\/\S*)?$/.test(value)) throw invalid(context.variable, value, 'expected http(s)://host[:port][/path]')
-      return value
-    },
+    parse: publicUrl,
   },
   deliveryAllowPrivate: {
     env: 'IMGPIPE_DELIVERY_ALLOW_PRIVATE',
@@ -373,16 +341,7 @@ export const SETTINGS = {
     env: 'IMGPIPE_SMTP_URL',
     arg: 'url',
     help: '`smtp://host:587` (STARTTLS when offered, `?requireTLS=true` insists) or `smtps://host:465`; enables e-mail alerts',
-    parse: (value, context) => {
-      if (!/^smtps?:\/\/[^/@\s]+\/?(\?\S*)?$/.test(value)) {
-        throw invalid(
-          context.variable,
-          value,
-          'expected smtp://host:port or smtps://host:port, the login in IMGPIPE_SMTP_USERNAME/PASSWORD',
-        )
-      }
-      return value
-    },
+    parse: smtpUrl,
   },
   smtpFrom: {
     env: 'IMGPIPE_SMTP_FROM',
@@ -437,16 +396,6 @@ export const SETTING_NAMES = Object.keys(SETTINGS) as SettingName[]
 export const ENV = Object.fromEntries(SETTING_NAMES.map((name) => [name, SETTINGS[name].env])) as {
   readonly [K in SettingName]: (typeof SETTINGS)[K]['env']
 }
-
-type WithDefault = { [K in SettingName]: (typeof SETTINGS)[K] extends { default: string | number } ? K : never }[SettingName]
-
-/** The defaults, as the table writes them (URLs unparsed: relative paths are resolved against the cwd). */
-export const DEFAULTS = Object.fromEntries(
-  SETTING_NAMES.flatMap((name) => {
-    const setting: Setting<unknown> = SETTINGS[name]
-    return setting.default === undefined ? [] : [[name, setting.default]]
-  }),
-) as { readonly [K in WithDefault]: (typeof SETTINGS)[K]['default'] }
 
 /** The flag of a variable: IMGPIPE_TOPIC_PARTITIONS → `topic-partitions` (without the dashes). */
 export function flagName(variable: string): string {

@@ -21,3 +21,9 @@ export interface AnalysisOptions {
    */
   fitsHdu?: string | number | undefined
 }
+
+/**
+ * Decompression-bomb guard: the default of IMGPIPE_MAX_IMAGE_PIXELS (50 megapixels, a 7000×7000 frame fits), and
+ * the viewer's thumbnail guard, which has no setting of its own.
+ */
+export const DEFAULT_MAX_IMAGE_PIXELS = 50_000_000

@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify'
 import { describeError } from '../core/errors.js'
 import type { Catalog } from '../core/ports/catalog.js'
-import { alertJson } from './alert-json.js'
-import { apiSchemaErrorFormatter, GET_ALERT_SCHEMA, LIST_ALERTS_SCHEMA, SHARED_SCHEMAS } from './api-schemas.js'
+import type { AlertView, ImageObservation, ImageRecord } from '../core/types.js'
+import { alertJson, type AlertJson } from './alert-json.js'
+import { apiSchemaErrorFormatter, GET_ALERT_SCHEMA, GET_IMAGE_HEADER_SCHEMA, LIST_ALERTS_SCHEMA, SHARED_SCHEMAS } from './api-schemas.js'
 import { deliveryStatuses } from './render-deliveries.js'
 import { MAX_PAGE_SIZE, parseLimit, parseOptionalId, parsePositiveId } from './web-params.js'
 import { sendError } from './web-responses.js'
@@ -34,7 +35,7 @@ export function registerApiRoutes(app: FastifyInstance, deps: { catalog: Catalog
       const last = page.at(-1)?.alert.imageEventAlertId
       const nextBefore = views.length > limit && last !== undefined ? last : null
       return reply.header('cache-control', 'no-store').send({
-        alerts: page.map((view) => alertJson(view, '../')),
+        alerts: page.map((view) => apiAlert(view, '../')),
         limit,
         nextBefore,
         next: nextBefore === null ? null : `alerts?limit=${limit}&before=${nextBefore}`,
@@ -50,8 +51,22 @@ export function registerApiRoutes(app: FastifyInstance, deps: { catalog: Catalog
     // An alert and its event and images never change once recorded, except for the delivery time.
     return reply
       .header('cache-control', 'no-cache')
-      .send({ ...alertJson(view, '../../'), deliveries: await deliveryStatuses(catalog, number) })
+      .send({ ...apiAlert(view, '../../'), deliveries: await deliveryStatuses(catalog, number) })
   })
+
+  app.get<{ Params: { imageId: string } }>(
+    '/api/images/:imageId/header',
+    { ...options, schema: GET_IMAGE_HEADER_SCHEMA },
+    async (request, reply) => {
+      const imageId = parsePositiveId(request.params.imageId)
+      if (imageId === null) return sendError(request, reply, 400, 'an image id is a whole number of 1 or more')
+      const image = await catalog.getImage(imageId)
+      if (image === null) return sendError(request, reply, 404, `no image ${imageId}`)
+      if (image.observation === null) return sendError(request, reply, 404, `image ${imageId} is no FITS image: it has no header`)
+      // A stored header never changes.
+      return reply.header('cache-control', 'no-cache').type('text/plain; charset=utf-8').send(`${image.observation.header}\n`)
+    },
+  )
 
   // The document of the routes above, made by @fastify/swagger from their schemas (registered in web-app.ts).
   app.get('/api/openapi.json', { schema: { hide: true } }, async (_request, reply) => {
@@ -67,4 +82,32 @@ export function registerApiRoutes(app: FastifyInstance, deps: { catalog: Catalog
     }
     return reply.send({ status: 'ok' })
   })
+}
+
+/** An observation as the API gives it: the header's card count and link instead of its text. */
+export type ObservationJson = Omit<ImageObservation, 'header'> & { headerCards: number; headerUrl: string }
+
+export type ImageJson = Omit<ImageRecord, 'observation'> & { observation: ObservationJson | null }
+
+/**
+ * A header is thousands of characters (up to megabytes) and an alert carries two images: the API lists the
+ * observation's fields and links the header (`/api/images/{id}/header`) instead of repeating it in every alert.
+ */
+export function imageJson(image: ImageRecord, base: string): ImageJson {
+  if (image.observation === null) return { ...image, observation: null }
+  const { header, ...fields } = image.observation
+  const headerCards = header === '' ? 0 : header.split('\n').length
+  return { ...image, observation: { ...fields, headerCards, headerUrl: `${base}api/images/${image.imageId}/header` } }
+}
+
+export function apiAlert(
+  view: AlertView,
+  base: string,
+): Omit<AlertJson, 'image' | 'previousImage'> & { image: ImageJson; previousImage: ImageJson | null } {
+  const json = alertJson(view, base)
+  return {
+    ...json,
+    image: imageJson(json.image, base),
+    previousImage: json.previousImage === null ? null : imageJson(json.previousImage, base),
+  }
 }

@@ -15,6 +15,32 @@ const positiveId = (description: string) => ({ type: 'string', pattern: POSITIVE
 const nullable = (type: 'string' | 'integer' | 'number') => ({ type: [type, 'null'] }) as const
 const dateTime = { type: 'string', format: 'date-time' } as const
 
+/** What a FITS image's header says (migration 0005); the header text itself is one request away (`headerUrl`). */
+const observationSchema = {
+  type: 'object',
+  additionalProperties: true,
+  description: "What a science (FITS) image's header says; null for 8-bit pictures",
+  required: ['hdu', 'obsMjd', 'obsTime', 'filter', 'centerRa', 'centerDec', 'headerCards', 'headerUrl'],
+  properties: {
+    hdu: { type: 'integer', description: 'The HDU the pixels were read from (0: the primary HDU)' },
+    obsMjd: { ...nullable('number'), description: 'Start of the exposure, MJD (UTC)' },
+    obsTime: { type: ['string', 'null'], format: 'date-time', description: 'The same, ISO 8601 UTC' },
+    exposureS: { ...nullable('number'), description: 'Exposure time, seconds' },
+    filter: nullable('string'),
+    field: { ...nullable('string'), description: 'Field or object name' },
+    centerRa: { ...nullable('number'), description: 'Right ascension of the image centre, degrees (ICRS)' },
+    centerDec: { ...nullable('number'), description: 'Declination of the image centre, degrees (ICRS)' },
+    pixelScaleArcsec: { ...nullable('number'), description: 'Arcseconds per pixel' },
+    footprint: {
+      type: ['array', 'null'],
+      description: 'The corners on the sky, [ra, dec] in degrees',
+      items: { type: 'array', items: { type: 'number' }, minItems: 2, maxItems: 2 },
+    },
+    headerCards: { type: 'integer', description: 'Cards in the header' },
+    headerUrl: { type: 'string', description: 'The header as text (80-character cards, one a line), relative to the document' },
+  },
+} as const
+
 const imageSchema = {
   type: 'object',
   additionalProperties: true,
@@ -39,6 +65,7 @@ const imageSchema = {
     l2Norm: nullable('number'),
     changedFraction: nullable('number'),
     maxAbsDifference: nullable('number'),
+    observation: { anyOf: [observationSchema, { type: 'null' }] },
   },
 } as const
 
@@ -147,11 +174,22 @@ export const GET_ALERT_SCHEMA = {
   },
 } satisfies FastifySchema
 
+export const GET_IMAGE_HEADER_SCHEMA = {
+  summary: "A FITS image's header, as text: its 80-character cards, one a line",
+  tags: ['images'],
+  params: { type: 'object', required: ['imageId'], properties: { imageId: positiveId('The image id (imageId)') } },
+  response: {
+    404: { description: 'No image has this id, or it is no FITS image', $ref: 'Error#' },
+    ...errors,
+  },
+} satisfies FastifySchema
+
 /** The messages of the hand-written checks these schemas replace, by parameter. */
 const MESSAGES: Readonly<Record<string, string>> = {
   limit: `limit must be a whole number from 1 (at most ${MAX_PAGE_SIZE} are returned)`,
   before: 'before must be an alert number (a whole number of 1 or more)',
   number: 'an alert number is a whole number of 1 or more',
+  imageId: 'an image id is a whole number of 1 or more',
 }
 
 /** Turns the first schema error into the API's one-line message (Fastify answers it with 400). */

@@ -2,14 +2,11 @@ import { formatTime, MISSING } from '../core/alert-text.js'
 import { html, type SafeHtml } from './html.js'
 
 /**
- * The web page's own formatting: the text of numbers, times and labels comes from `core/alert-text.ts`,
- * shared with the terminal viewer and the log channel; this adds only what needs markup, and the one
- * percent format of every page (and of the e-mail and Slack messages, which may import it).
+ * The web page's own formatting: the text of numbers, times, labels, headlines and escaping comes from
+ * `core/alert-text.ts`, shared with the terminal viewer, the log, Slack and e-mail; this adds only what needs
+ * markup. The two re-exports are the ones the pages import from here.
  */
-export { formatChannelDifference, formatDecimal, formatEventType, formatTime } from '../core/alert-text.js'
-
-/** One percent format everywhere (pages, mail, Slack, terminal): defined beside the alert text. */
-export { formatPercent } from '../core/alert-text.js'
+export { formatEventType, formatPercent } from '../core/alert-text.js'
 
 /** A `<time>` element with the machine-readable instant and the UTC text. */
 export function timeElement(date: Date | null, className?: string): SafeHtml {

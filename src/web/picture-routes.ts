@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
-import { isImgpipeError } from '../core/errors.js'
+import { describeError, isImgpipeError } from '../core/errors.js'
 import { isValidStreamName } from '../core/object-keys.js'
 import type { Catalog } from '../core/ports/catalog.js'
 import type { ObjectStore } from '../core/ports/object-store.js'
+import { FitsImages, isUnreadableFits } from './fits-images.js'
+import { registerFitsRoutes } from './fits-routes.js'
 import { renderStreamPage } from './render-stream.js'
 import { Thumbnails } from './thumbnails.js'
 import { parsePositiveId } from './web-params.js'
@@ -20,11 +22,18 @@ export const STREAM_PAGE_POINTS = 720
 export function registerPictureRoutes(app: FastifyInstance, deps: { catalog: Catalog; store: ObjectStore }): void {
   const { catalog } = deps
   let warned = false
-  const thumbnails = new Thumbnails(deps.store, (error) => {
-    // Once per process: a read-only store would otherwise log a line per thumbnail shown.
-    if (!warned) app.log.warn({ err: error }, 'thumbnails cannot be kept in the object store; they are made on every request')
-    warned = true
-  })
+  const fits = new FitsImages(deps.store)
+  app.addHook('onClose', async () => fits.close())
+  const thumbnails = new Thumbnails(
+    deps.store,
+    (error) => {
+      // Once per process: a read-only store would otherwise log a line per thumbnail shown.
+      if (!warned) app.log.warn({ err: error }, 'thumbnails cannot be kept in the object store; they are made on every request')
+      warned = true
+    },
+    fits,
+  )
+  registerFitsRoutes(app, { catalog, fits })
 
   app.get<{ Params: { imageId: string } }>('/thumbnails/:imageId', async (request, reply) => {
     const imageId = parsePositiveId(request.params.imageId)
@@ -43,6 +52,10 @@ export function registerPictureRoutes(app: FastifyInstance, deps: { catalog: Cat
     } catch (error) {
       if (isImgpipeError(error) && (error.code === 'IMGPIPE_OBJECT_NOT_FOUND' || error.code === 'IMGPIPE_OBJECT_KEY_INVALID')) {
         return sendError(request, reply, 404, `image ${imageId} is missing from the object store`)
+      }
+      if (isUnreadableFits(error)) {
+        request.log.warn({ imageId, reason: describeError(error) }, 'thumbnail: the FITS image cannot be read')
+        return sendError(request, reply, 404, `image ${imageId} cannot be shown as a thumbnail`)
       }
       if (isImgpipeError(error)) throw error
       // sharp could not decode the object: a corrupt image has no thumbnail, and the page shows none.

@@ -1,9 +1,21 @@
-import { formatBytes, formatChannelDifference, formatDecimal, formatEventType, imageLabel, MISSING } from '../core/alert-text.js'
-import type { AlertRecord, AlertView, ImageRecord } from '../core/types.js'
+import {
+  alertHeadline,
+  formatBytes,
+  formatChannelDifference,
+  formatDecimal,
+  formatEventType,
+  headlineFacts,
+  imageLabel,
+  MISSING,
+} from '../core/alert-text.js'
+import type { AlertView, ImageRecord } from '../core/types.js'
 import { alertUrls } from './alert-json.js'
+import { isFitsImage } from './fits-images.js'
 import { formatPercent, timeElement } from './format.js'
 import { html, type SafeHtml } from './html.js'
+import { renderDelivered } from './render-delivered.js'
 import type { DeliveryStatusJson } from './render-deliveries.js'
+import { fitsImg, imagePageUrl, observationLine, previewUrl, readoutLine, renderObservationFacts } from './render-observation.js'
 
 /**
  * The alert panel: the previous image, the image and the difference image side by side with captions,
@@ -16,7 +28,7 @@ export function renderAlert(view: AlertView, deliveries: readonly DeliveryStatus
   const urls = alertUrls(view)
   const number = alert.imageEventAlertId
   return html`<article class="panel alert" data-alert-view="${number}">
-<h1>Alert ${number}: ${formatEventType(event.eventType)} in stream ${image.stream}</h1>
+<h1>${alertHeadline(headlineFacts(view))}</h1>
 <p class="subtitle">Image ${imageLabel(image)} compared with ${
     previousImage === null ? 'no previous image' : html`image ${imageLabel(previousImage)}`
   } · detected ${timeElement(event.detectedAt)}</p>
@@ -56,8 +68,8 @@ ${
   previousImage === null
     ? html`<p>Nothing to blink against: this is the first image of its stream.</p>`
     : html`<div class="blink-stage">
-  <div class="layer"><img src="${urls.previousImage ?? ''}" alt="Previous image ${imageLabel(previousImage)}"><span class="tag">previous · ${imageLabel(previousImage)}</span></div>
-  <div class="layer blink-top"><img src="${urls.image}" alt="Image ${imageLabel(image)}"><span class="tag">image · ${imageLabel(image)}</span></div>
+  <div class="layer"><img src="${pictureUrl(previousImage, urls.previousImage ?? '')}" alt="Previous image ${imageLabel(previousImage)}"><span class="tag">previous · ${imageLabel(previousImage)}</span></div>
+  <div class="layer blink-top"><img src="${pictureUrl(image, urls.image)}" alt="Image ${imageLabel(image)}"><span class="tag">image · ${imageLabel(image)}</span></div>
 </div>
 <p>Alternates between the previous image and this image.</p>
 <button type="button" data-blink-toggle aria-pressed="false" hidden>Pause</button>`
@@ -67,11 +79,12 @@ ${
 <h2>Details</h2>
 <dl class="facts">
   <dt>Alert</dt><dd>${number} · created ${timeElement(alert.createdAt)}</dd>
-  <dt>Delivered</dt><dd data-delivered>${deliveredLine(alert, deliveries)}</dd>
+  <dt>Delivered</dt><dd data-delivered>${renderDelivered(alert, deliveries)}</dd>
   <dt>Image event</dt><dd>${event.imageEventId} · ${formatEventType(event.eventType)}</dd>
   <dt>Analyzer</dt><dd>${event.analyzer ?? 'unknown'}${event.analyzerVersion === null ? '' : ` ${event.analyzerVersion}`}</dd>
   <dt>Stream</dt><dd>${image.stream}</dd>
   <dt>Image</dt><dd>${imageFacts(image)}</dd>
+  ${image.observation == null ? '' : renderObservationFacts(image.observation)}
   <dt>Previous image</dt><dd>${previousImage === null ? 'none (first image of the stream)' : imageFacts(previousImage)}</dd>
   <dt>Received</dt><dd>${timeElement(image.receivedAt)}</dd>
   <dt>Analyzed</dt><dd>${timeElement(image.analyzedAt)}</dd>
@@ -104,36 +117,6 @@ function differenceLegend(): SafeHtml {
 </div>`
 }
 
-/** Each name once, in first-seen order. */
-function distinct(names: readonly string[]): string[] {
-  return [...new Set(names)]
-}
-
-/**
- * Which channels delivered the alert, and when it was first delivered: the channels of the process that recorded it
- * (`delivery_channels`, the log) and the channel of each receiver the Deliveries table shows as delivered; then the
- * channels still trying (pending, failed) and those that gave up (dead), so the line agrees with the table below.
- */
-function deliveredLine(alert: AlertRecord, deliveries: readonly DeliveryStatusJson[]): SafeHtml {
-  const own =
-    alert.deliveredAt === null || alert.deliveryChannels === null ? [] : alert.deliveryChannels.split(',').filter((name) => name !== '')
-  const sent = deliveries.filter((row) => row.status === 'delivered')
-  const delivered = distinct([...own, ...sent.map((row) => row.channel)])
-  const trying = distinct(deliveries.filter((row) => row.status === 'pending' || row.status === 'failed').map((row) => row.channel))
-  const dead = distinct(deliveries.filter((row) => row.status === 'dead').map((row) => row.channel))
-  const times = [
-    ...(alert.deliveredAt === null ? [] : [alert.deliveredAt]),
-    ...sent.flatMap((row) => (row.deliveredAt === null ? [] : [new Date(row.deliveredAt)])),
-  ]
-  const first = times.length === 0 ? null : new Date(Math.min(...times.map((time) => time.getTime())))
-  const parts: SafeHtml[] = []
-  if (delivered.length > 0) parts.push(html`${first === null ? '' : html`${timeElement(first)} `}via ${delivered.join(', ')}`)
-  if (trying.length > 0) parts.push(html`pending via ${trying.join(', ')}`)
-  if (dead.length > 0) parts.push(html`failed via ${dead.join(', ')}`)
-  if (parts.length === 0) return alert.deliveredAt === null ? html`pending` : timeElement(alert.deliveredAt)
-  return html`${parts.map((part, index) => (index === 0 ? part : html` · ${part}`))}`
-}
-
 /** Keeps a size's unit on the line of its number. */
 const NO_BREAK_SPACE = '\u00a0'
 
@@ -150,10 +133,25 @@ function dimensions(image: ImageRecord): SafeHtml {
 }
 
 function renderFigure(role: string, title: string, image: ImageRecord, url: string): SafeHtml {
+  const alt = `${title} ${imageLabel(image)} of stream ${image.stream}`
+  if (isFitsImage(image)) {
+    // A browser cannot show FITS: the zscale preview, linked to the image's page (observation, header, readout).
+    const line = image.observation == null ? '' : observationLine(image.observation)
+    return html`<figure data-role="${role}">
+  <a class="frame" href="${imagePageUrl(image, '')}">${fitsImg(image, '', alt)}</a>
+  <figcaption><strong>${title}</strong>${image.stream} · image ${imageLabel(image)}${line === '' ? '' : ` · ${line}`} · received ${timeElement(image.receivedAt)}</figcaption>
+  ${readoutLine(image)}
+</figure>`
+  }
   return html`<figure data-role="${role}">
-  <a class="frame" href="${url}"><img src="${url}" alt="${title} ${imageLabel(image)} of stream ${image.stream}"${dimensions(image)}></a>
+  <a class="frame" href="${url}"><img src="${url}" alt="${alt}"${dimensions(image)}></a>
   <figcaption><strong>${title}</strong>${image.stream} · image ${imageLabel(image)} · received ${timeElement(image.receivedAt)}</figcaption>
 </figure>`
+}
+
+/** What an `<img>` can show of the image: the original, or a FITS image's preview. */
+function pictureUrl(image: ImageRecord, url: string): string {
+  return isFitsImage(image) ? previewUrl(image, '') : url
 }
 
 /** An event may be recorded before its difference image is made (its key is null until then). */

@@ -1,7 +1,9 @@
 import sharp from 'sharp'
+import { DEFAULT_MAX_IMAGE_PIXELS } from '../core/analysis-options.js'
 import { isImgpipeError } from '../core/errors.js'
 import type { ObjectStore } from '../core/ports/object-store.js'
 import type { ImageRecord } from '../core/types.js'
+import { isFitsImage, type FitsImages } from './fits-images.js'
 
 /**
  * Small JPEG previews for the recent-alerts list, made once per image content and kept in the object
@@ -15,7 +17,7 @@ export const THUMBNAIL_WIDTH = 96
 export const THUMBNAIL_HEIGHT = 72
 const MAX_CONCURRENT = 2
 /** Sharp's decompression-bomb guard, as the pipeline's default IMGPIPE_MAX_IMAGE_PIXELS. */
-const MAX_INPUT_PIXELS = 50_000_000
+const MAX_INPUT_PIXELS = DEFAULT_MAX_IMAGE_PIXELS
 
 /** The store key of an image's thumbnail; null when the image has no recorded content hash (not cached then). */
 export function thumbnailKey(image: Pick<ImageRecord, 'contentSha256'>): string | null {
@@ -30,11 +32,16 @@ export class Thumbnails {
   #active = 0
 
   readonly #onCacheError: (error: unknown) => void
+  readonly #fits: FitsImages | undefined
 
-  /** `onCacheError` hears of thumbnails that could not be kept in the store (they are served all the same). */
-  constructor(store: ObjectStore, onCacheError: (error: unknown) => void = () => undefined) {
+  /**
+   * `onCacheError` hears of thumbnails that could not be kept in the store (they are served all the same);
+   * `fits` makes FITS images' thumbnails from their zscale previews (without it they fail as undecodable).
+   */
+  constructor(store: ObjectStore, onCacheError: (error: unknown) => void = () => undefined, fits?: FitsImages) {
     this.#store = store
     this.#onCacheError = onCacheError
+    this.#fits = fits
   }
 
   /** The thumbnail's JPEG bytes; rejects with the store's ObjectNotFoundError when the image's object is gone. */
@@ -65,11 +72,22 @@ export class Thumbnails {
   }
 
   async #make(image: ImageRecord): Promise<Buffer> {
+    if (this.#fits !== undefined && isFitsImage(image)) return this.#makeFits(this.#fits, image)
     const original = await this.#store.get(image.imageObjectKey)
     return sharp(original, { limitInputPixels: MAX_INPUT_PIXELS })
       .rotate()
       .resize({ width: THUMBNAIL_WIDTH, height: THUMBNAIL_HEIGHT, fit: 'inside', withoutEnlargement: true })
       .flatten({ background: '#ffffff' })
+      .jpeg({ quality: 75 })
+      .toBuffer()
+  }
+
+  /** A FITS image's thumbnail is its zscale + asinh preview, shrunk: the stretch an astronomer expects. */
+  async #makeFits(fits: FitsImages, image: ImageRecord): Promise<Buffer> {
+    // Thumbnails are bounded already (MAX_CONCURRENT): they wait for the renderer rather than fail the list's picture.
+    const loaded = await fits.load(image, { wait: true })
+    return sharp(loaded.png)
+      .resize({ width: THUMBNAIL_WIDTH, height: THUMBNAIL_HEIGHT, fit: 'inside', withoutEnlargement: true })
       .jpeg({ quality: 75 })
       .toBuffer()
   }

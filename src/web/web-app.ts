@@ -72,7 +72,8 @@ export const DEFAULT_WEB_LIMITS: WebLimits = {
 
 /**
  * The image event viewer: the page at `/`, the images at `/images/:imageId` and
- * `/difference/:imageEventId`, thumbnails at `/thumbnails/:imageId`, every stream at `/streams` and a page per
+ * `/difference/:imageEventId`, an image's page at `/images/:imageId/view` (a FITS image's zscale preview at
+ * `…/preview`, its pixel readout at `…/pixel`), thumbnails at `/thumbnails/:imageId`, every stream at `/streams` and a page per
  * stream at `/streams/:stream`, every alert at `/alerts`,
  * the JSON API under `/api/` (its OpenAPI document at `/api/openapi.json`), `/health`, `/metrics` when given
  * a registry, and live alerts on `/events`. Host names, an optional token, connections, event streams and

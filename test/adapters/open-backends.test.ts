@@ -8,7 +8,7 @@ import { MemoryBus } from '../../src/adapters/memory/memory-bus.js'
 import { MemoryObjectStore } from '../../src/adapters/memory/memory-object-store.js'
 import { openBus, openCatalog, openObjectStore } from '../../src/adapters/open-backends.js'
 import { S3ObjectStore } from '../../src/adapters/s3/s3-object-store.js'
-import { parseBrokerUrl, parseObjectStoreUrl } from '../../src/config/load-config.js'
+import { parseBrokerUrl, parseObjectStoreUrl } from '../support/setting-parsers.js'
 import { silentLogger } from '../../src/core/logger.js'
 
 let dir: string

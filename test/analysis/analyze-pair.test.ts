@@ -4,7 +4,10 @@ import { ANALYZER, analyzePair } from '../../src/analysis/analyze-pair.js'
 import { decodeImage } from '../../src/analysis/decode-image.js'
 import type { RawImage } from '../../src/analysis/decode-image.js'
 import { renderTeddyBear } from '../../src/analysis/teddy-bear.js'
-import { DEFAULTS } from '../../src/config/settings.js'
+import { loadConfig } from '../../src/config/load-config.js'
+
+/** The settings table's defaults, as loaded. */
+const DEFAULTS = loadConfig({}, {}, '/').analysis
 
 const LIMITS = { maxImagePixels: DEFAULTS.maxImagePixels, maxImageBytes: DEFAULTS.maxImageBytes }
 const OPTIONS = { pixelTolerance: DEFAULTS.pixelTolerance, eventThreshold: DEFAULTS.eventThreshold }

@@ -6,7 +6,10 @@ import { describe, expect, it } from 'vitest'
 import { analyzePair } from '../../src/analysis/analyze-pair.js'
 import { decodeImage } from '../../src/analysis/decode-image.js'
 import { renderTeddyBearPixels } from '../../src/analysis/teddy-bear.js'
-import { DEFAULTS } from '../../src/config/settings.js'
+import { loadConfig } from '../../src/config/load-config.js'
+
+/** The settings table's defaults, as loaded. */
+const DEFAULTS = loadConfig({}, {}, '/').analysis
 
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures')
 const OPTIONS = {

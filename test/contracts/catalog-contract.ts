@@ -567,6 +567,17 @@ export function catalogContract(name: string, open: () => Promise<OpenedCatalog>
           'l2_norm',
           'changed_fraction',
           'max_abs_difference',
+          'fits_hdu',
+          'obs_mjd',
+          'obs_time',
+          'exposure_s',
+          'filter',
+          'field',
+          'center_ra',
+          'center_dec',
+          'pixel_scale_arcsec',
+          'footprint',
+          'fits_header',
         ])
         expect(images[1]).toMatchObject({ byte_size: 1002, previous_image_id: images[0]!['image_id'], l2_norm: 1234.5 })
         expect(images[1]!['received_at']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/)

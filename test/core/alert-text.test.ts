@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import {
+  alertHeadline,
+  alertSubject,
+  changedText,
+  escapeHtml,
+  escapeMrkdwn,
   formatBytes,
   formatChannelDifference,
   formatDecimal,
@@ -62,5 +67,19 @@ describe('alert text', () => {
   it('knows IANA zone names', () => {
     expect(['UTC', 'Europe/Berlin', 'Etc/GMT-3'].map(isTimeZone)).toEqual([true, true, true])
     expect(['Mars/Olympus_Mons', '', 'Europe/Berlin; DROP'].map(isTimeZone)).toEqual([false, false, false])
+  })
+
+  it('writes one headline and one subject for every channel', () => {
+    const facts = { alertNum: 7, eventType: 'size_changed', stream: 'cam-a', imageNum: 9, imageId: 12, changedFraction: 0.0302 }
+    expect(alertHeadline(facts)).toBe('Alert 7: size changed on stream cam-a, image 9 (id 12)')
+    expect(changedText(facts.changedFraction)).toBe('3.0% of pixels changed')
+    expect(alertSubject([facts])).toBe('[imgpipe] Alert 7: size changed on stream cam-a, image 9 (id 12) (3.0% changed)')
+    expect(alertSubject([facts], true)).toBe('[imgpipe] TEST: Alert 7: size changed on stream cam-a, image 9 (id 12) (3.0% changed)')
+    expect(alertSubject([facts, facts, facts])).toBe('[imgpipe] 3 alerts (digest)')
+  })
+
+  it('escapes HTML (five characters) and Slack mrkdwn (three)', () => {
+    expect(escapeHtml(`<a href="x">&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;')
+    expect(escapeMrkdwn(`<!channel> & "x"`)).toBe('&lt;!channel&gt; &amp; "x"')
   })
 })

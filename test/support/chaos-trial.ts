@@ -36,6 +36,9 @@ export interface TrialResult extends Outcome {
   unclearExits: number
   /** The run did not finish within the trial's time limit. */
   hangs: number
+  /** Services trials: milliseconds from the start to the end of `during` (null without one), and to the end. */
+  duringMs?: number | null
+  elapsedMs?: number
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
@@ -127,6 +130,12 @@ export interface ServicesTrialOptions {
   random: () => number
   /** Time for the whole trial, kills and recovery included (session timeouts of killed consumers: 30 s each). */
   timeoutMs?: number
+  /**
+   * Time to finish once `during` resolved (the services are back), when that ends later than `timeoutMs` allows:
+   * how long stopping and starting a service takes is the machine's business, recovering from it is the
+   * pipeline's. Default: no extension.
+   */
+  recoveryMs?: number
   /** Called while the trial runs (e.g. to stop a service); the trial ends only after it resolved. */
   during?: (stages: StageProcess[]) => Promise<void>
 }
@@ -146,7 +155,8 @@ export async function servicesTrial(deployment: Deployment, options: ServicesTri
   const events = options.reference.events.size
   const catalog = deployment.database.openCatalog()
   const started = Date.now()
-  const deadline = started + (options.timeoutMs ?? 240_000)
+  let deadline = started + (options.timeoutMs ?? 240_000)
+  let duringMs: number | null = null
   const moments = Array.from({ length: options.kills }, () => started + options.random() * options.killSpanMs).sort((a, b) => a - b)
   const restartAt = new Map<StageProcess, number>()
   let hangs = 0
@@ -155,7 +165,11 @@ export async function servicesTrial(deployment: Deployment, options: ServicesTri
     for (const stage of stages) stage.start()
     during = options.during?.(stages)
     let duringDone = during === undefined
-    void during?.then(() => (duringDone = true))
+    void during?.then(() => {
+      duringDone = true
+      duringMs = Date.now() - started
+      if (options.recoveryMs !== undefined) deadline = Math.max(deadline, Date.now() + options.recoveryMs)
+    })
     for (;;) {
       const now = Date.now()
       if (moments.length > 0 && now >= moments[0]!) {
@@ -193,8 +207,12 @@ export async function servicesTrial(deployment: Deployment, options: ServicesTri
     await during
     await Promise.all(consumers.map((stage) => stage.stop()))
     const outcome = await check(catalog, deployment.store.openStore(), options.reference)
-    if (hangs > 0) outcome.problems.unshift(`hang: not finished within ${options.timeoutMs ?? 240_000} ms`)
-    return judgeRuns(stages, outcome, hangs)
+    const elapsedMs = Date.now() - started
+    if (hangs > 0) {
+      const after = duringMs === null ? '' : ` (${duringMs} ms of it until the services were back)`
+      outcome.problems.unshift(`hang: not finished after ${elapsedMs} ms${after}`)
+    }
+    return { ...judgeRuns(stages, outcome, hangs), duringMs, elapsedMs }
   } finally {
     await Promise.allSettled(stages.map((stage) => stage.kill()))
     await Promise.allSettled([catalog.close(), during])

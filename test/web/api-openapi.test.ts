@@ -37,7 +37,7 @@ describe('GET /api/openapi.json', () => {
     const result = await new Validator().validate(document)
     expect(result.errors ?? []).toEqual([])
     expect(result.valid).toBe(true)
-    expect(Object.keys(document.paths as object).sort()).toEqual(['/api/alerts', '/api/alerts/{number}'])
+    expect(Object.keys(document.paths as object).sort()).toEqual(['/api/alerts', '/api/alerts/{number}', '/api/images/{imageId}/header'])
     expect(Object.keys((document.components as { schemas: object }).schemas).sort()).toEqual(['Alert', 'Error'])
   })
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { formatTime, timeElement } from '../../src/web/format.js'
+import { formatTime } from '../../src/core/alert-text.js'
+import { timeElement } from '../../src/web/format.js'
 
 describe('format', () => {
   it('writes times in UTC with the zone spelled out', () => {

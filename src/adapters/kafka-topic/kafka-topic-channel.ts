@@ -9,6 +9,13 @@ export interface KafkaTopicChannelOptions {
 
 const TOPIC = /^[A-Za-z0-9._-]{1,249}$/
 
+/** A subscription's Kafka target: a topic name (letters, digits, `.`, `_`, `-`, at most 249), refused for good otherwise. */
+export function parseTopicTarget(target: string): string {
+  if (!TOPIC.test(target))
+    throw new DeliveryFailedError('a kafka-topic target is a topic name: letters, digits, ".", "_", "-"', { canRetry: false })
+  return target
+}
+
 /**
  * A Kafka alert stream: one topic per subscription (Fink's and Lasair's "one filter = one topic"), one JSON
  * message per alert keyed by stream, valid against `schemas/alert-v1.json`. The message carries the
@@ -24,8 +31,7 @@ export class KafkaTopicChannel implements DeliveryChannel {
   ) {}
 
   async send(delivery: Delivery): Promise<DeliveryReceipt> {
-    const topic = delivery.subscription.target
-    if (!TOPIC.test(topic)) throw new DeliveryFailedError(`"${topic}" is not a Kafka topic name`, { canRetry: false })
+    const topic = parseTopicTarget(delivery.subscription.target)
     if (!this.#ready.has(topic)) {
       await this.bus.ensureTopics([{ name: topic, partitions: this.options.partitions }])
       this.#ready.add(topic)

@@ -4,6 +4,7 @@ import { describeCatalog } from '../../adapters/backend-options.js'
 import { UsageError } from '../../core/errors.js'
 import { CATALOG_TABLES } from '../../core/ports/catalog.js'
 import type { Catalog, CatalogTable } from '../../core/ports/catalog.js'
+import { formatDecDms, formatRaHms } from '../../web/sky-text.js'
 import type { PipelineCounts } from '../../core/types.js'
 import { cliContext, nonNegativeInteger, positiveInteger, printJson } from '../cli-context.js'
 import { cellText, formatRecords, formatTable, outputWidth, tooNarrowForTable } from '../table-format.js'
@@ -37,6 +38,8 @@ const COLUMN_PRIORITY: Readonly<Record<CatalogTable, readonly string[]>> = {
     'stream',
     'image_num',
     'status',
+    'obs_time',
+    'filter',
     'image_object_key',
     'received_at',
     'analyzed_at',
@@ -51,6 +54,16 @@ const COLUMN_PRIORITY: Readonly<Record<CatalogTable, readonly string[]>> = {
     'l2_norm',
     'error_message',
     'content_sha256',
+    'exposure_s',
+    'field',
+    'center',
+    'center_ra',
+    'center_dec',
+    'pixel_scale_arcsec',
+    'obs_mjd',
+    'fits_hdu',
+    'fits_header',
+    'footprint',
   ],
   image_event: ['image_event_id', 'image_id', 'difference_image_object_key', 'event_type', 'detected_at', 'analyzer', 'analyzer_version'],
   image_event_alert: ['image_event_alert_id', 'image_event_id', 'created_at', 'delivered_at', 'delivery_channels'],
@@ -232,12 +245,63 @@ function pageHeading(table: CatalogTable, page: ShownTable, afterId: number | un
   return `${table}: ${page.rows.length} of ${rows(page.total)} shown${range}${next}`
 }
 
+/** What a FITS header says (migration 0005): NULL for pictures. */
+const OBSERVATION_COLUMNS: ReadonlySet<string> = new Set([
+  'fits_hdu',
+  'obs_mjd',
+  'obs_time',
+  'exposure_s',
+  'filter',
+  'field',
+  'center_ra',
+  'center_dec',
+  'pixel_scale_arcsec',
+  'footprint',
+  'fits_header',
+])
+
+function cardCount(header: string): string {
+  const cards = header.split('\n').length
+  return `${cards} card${cards === 1 ? '' : 's'} (--json prints them)`
+}
+
+function fixed(value: unknown, digits: number): unknown {
+  return typeof value === 'number' ? value.toFixed(digits) : value
+}
+
+/**
+ * image_metadata rows as the text views show them (--json prints the rows as stored). A page of pictures only
+ * leaves out the observation columns, all NULL. For science images: the MJD to 1e-6 day (0.09 s) and the centre
+ * to 1e-6° (4 mas) rather than a table cell's six digits, the centre also in sexagesimal (`center`), and the header
+ * as its card count (a header is thousands of characters).
+ */
+export function textRows(table: CatalogTable, rows: readonly Record<string, unknown>[]): Record<string, unknown>[] {
+  if (table !== 'image_metadata') return [...rows]
+  const science = rows.some((row) => row['fits_header'] !== null && row['fits_header'] !== undefined)
+  return rows.map((row) => {
+    const shown: Record<string, unknown> = {}
+    for (const [name, value] of Object.entries(row)) {
+      if (!OBSERVATION_COLUMNS.has(name)) shown[name] = value
+      else if (!science) continue
+      else if (name === 'fits_header') shown[name] = typeof value === 'string' ? cardCount(value) : value
+      else if (name === 'obs_mjd' || name === 'center_ra' || name === 'center_dec') shown[name] = fixed(value, 6)
+      else shown[name] = value
+      if (name === 'center_dec' && science) {
+        const [ra, dec] = [row['center_ra'], row['center_dec']]
+        shown['center'] = typeof ra === 'number' && typeof dec === 'number' ? `${formatRaHms(ra)} ${formatDecDms(dec)}` : null
+      }
+    }
+    return shown
+  })
+}
+
 /** A table (or records) of raw rows; an empty list for no rows, since the heading already says 0. */
 export function renderRows(
   table: CatalogTable,
-  rows: readonly Record<string, unknown>[],
+  stored: readonly Record<string, unknown>[],
   options: { width: number | undefined; vertical: boolean },
 ): string[] {
+  const rows = textRows(table, stored)
   const first = rows[0]
   if (first === undefined) return []
   const names = Object.keys(first)

@@ -1,6 +1,6 @@
 import { resizeRaw, type RawImage } from '../../analysis/decode-image.js'
 import { InternalError } from '../../core/errors.js'
-import { formatEventType, formatPercent, formatTime, imageLabel, MISSING } from '../../core/alert-text.js'
+import { alertHeadline, changedText, formatTime, headlineFacts, imageLabel, MISSING } from '../../core/alert-text.js'
 import type { AlertView } from '../../core/types.js'
 import { composePanels, wrapSegments, type Panel } from './compose-panels.js'
 import { renderHalfBlocks } from './half-block-renderer.js'
@@ -79,13 +79,10 @@ export function captions(view: AlertView): [string, string, string] {
  */
 export function alertHeader(view: AlertView, width: number): string[] {
   const { alert, event, image } = view
-  const what = [
-    `alert ${alert.imageEventAlertId}`,
-    `image event ${event.imageEventId} (${formatEventType(event.eventType)})`,
-    `stream ${image.stream} image ${imageLabel(image)} ${image.imageFilename}`,
-  ]
+  // The headline of the web page, the log, Slack and e-mail (core/alert-text.ts), then what only the terminal adds.
+  const what = [alertHeadline(headlineFacts(view)), `image event ${event.imageEventId}`, image.imageFilename]
   const measured = [
-    `${formatPercent(image.changedFraction)} of pixels changed`,
+    changedText(image.changedFraction),
     `max difference ${image.maxAbsDifference ?? MISSING}`,
     `received ${timestamp(image.receivedAt)}`,
     `detected ${timestamp(event.detectedAt)}`,

@@ -58,10 +58,6 @@ export function setColourDepth(depth: ColourDepth): void {
   currentDepth = depth
 }
 
-export function colourDepth(): ColourDepth {
-  return currentDepth
-}
-
 /** Nearest entry of the xterm palette: the 6×6×6 cube (16–231) or, for greys, the 24-step ramp (232–255). */
 export function xterm256(r: number, g: number, b: number): number {
   if (Math.max(r, g, b) - Math.min(r, g, b) < 10) {
@@ -97,14 +93,6 @@ export function renderAscii(image: RawImage): string[] {
     rows.push(line)
   }
   return rows
-}
-
-/**
- * Renders an image at the given colour depth (the viewer's, by default): half blocks in 24-bit or
- * 256 colours, or ASCII characters without colour.
- */
-export function renderPicture(image: RawImage, depth: ColourDepth = currentDepth): string[] {
-  return depth === 'none' ? renderAscii(image) : renderHalfBlocks(image, depth)
 }
 
 /**

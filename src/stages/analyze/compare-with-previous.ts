@@ -36,8 +36,8 @@ export class PreviousComparison {
     }
   }
 
-  /** Runs the analyzer on a pair already known to compare (recovery: the event's difference image again). */
-  async analyzePair(previous: ImageRecord, image: ImageRecord): Promise<AnalyzerOutput> {
+  /** Runs the analyzer again on a pair it compared before (recovery: the event's difference image, made again). */
+  async reanalyze(previous: ImageRecord, image: ImageRecord): Promise<AnalyzerOutput> {
     const before = await this.pixels.pixels(previous)
     const after = await this.pixels.pixels(image)
     return this.analyzer.analyze({ image: { record: image, pixels: after }, previous: { record: previous, pixels: before } })

@@ -62,7 +62,7 @@ export class EventFinisher {
   private async recomputeDerivative(image: ImageRecord): Promise<Derivative> {
     const previous = image.previousImageId === null ? null : await this.context.catalog.getImage(image.previousImageId)
     if (previous === null) throw new NotFoundError(`image ${image.imageId} has an event but no previous image to compare with`)
-    const output = await this.comparison.analyzePair(previous, image)
+    const output = await this.comparison.reanalyze(previous, image)
     const event = output.events[0]
     const derivative = output.derivatives.find((candidate) => candidate.name === event?.derivative)
     if (derivative === undefined) throw new NotFoundError(`image ${image.imageId} no longer differs from image ${previous.imageId}`)

@@ -3,6 +3,8 @@
  * with no inline script). Plain ES2017 for any current browser, no build step.
  *
  * - Blink comparison: a Pause/Play button for the CSS animation that alternates previous and current image.
+ * - Cursor readout: over a FITS preview (`img[data-fits-pixel]`), the FITS pixel under the pointer (1-based), its
+ *   value and RA/Dec from `images/<id>/pixel`, at most one request in flight (the newest position wins).
  * - Live alerts: on the newest page of the recent-alerts list, an EventSource on `events` inserts each
  *   new alert at the top. Items are built with DOM calls and `textContent` only, never from markup, so
  *   whatever a stream is called it is shown as text. The item layout matches `render-alert-list.ts`.
@@ -17,6 +19,92 @@
       var paused = blink.classList.toggle('paused')
       button.textContent = paused ? 'Play' : 'Pause'
       button.setAttribute('aria-pressed', paused ? 'true' : 'false')
+    })
+  })
+
+  document.querySelectorAll('img[data-fits-pixel]').forEach(function (img) {
+    var figure = img.closest('figure')
+    var readout = figure && figure.querySelector('[data-readout]')
+    if (!readout) return
+    var width = Number(img.getAttribute('data-fits-width'))
+    var height = Number(img.getAttribute('data-fits-height'))
+    var factor = Number(img.getAttribute('data-preview-factor')) || 1
+    var url = img.getAttribute('data-fits-pixel')
+    var busy = false
+    var wanted = null
+    var shown = null
+
+    // The FITS pixel (1-based) under a pointer position, or null over the letterbox of object-fit: contain.
+    function pixelAt(event) {
+      var rect = img.getBoundingClientRect()
+      var natW = img.naturalWidth
+      var natH = img.naturalHeight
+      if (!natW || !natH || !rect.width || !rect.height) return null
+      var scale = Math.min(rect.width / natW, rect.height / natH)
+      var left = rect.left + (rect.width - natW * scale) / 2
+      var top = rect.top + (rect.height - natH * scale) / 2
+      var px = (event.clientX - left) / scale
+      var py = (event.clientY - top) / scale
+      if (px < 0 || py < 0 || px >= natW || py >= natH) return null
+      // Preview pixel (ox, row) is the mean of factor × factor image pixels; FITS row 1 is the bottom row.
+      var x = Math.floor(px * factor)
+      var row = Math.floor(py)
+      var y = (natH - 1 - row) * factor + (factor - 1 - Math.floor((py - row) * factor))
+      if (x >= width || y >= height || y < 0) return null
+      return { x: x + 1, y: y + 1 }
+    }
+
+    function show(pixel, answer) {
+      var text = 'pixel x ' + pixel.x + ', y ' + pixel.y + ' (FITS, 1-based)'
+      if (answer) {
+        text += ' · value ' + (answer.value === null ? 'masked' : Number(answer.value.toPrecision(7)))
+        if (answer.sky) {
+          var equatorial = /^(ICRS|FK4|FK5|FK4-NO-E|GAPPT)$/.test(answer.sky.system)
+          text +=
+            ' · ' +
+            (equatorial ? 'RA ' : 'lon ') +
+            answer.sky.raText +
+            ' (' +
+            answer.sky.ra.toFixed(6) +
+            '°)' +
+            ' · ' +
+            (equatorial ? 'Dec ' : 'lat ') +
+            answer.sky.decText +
+            ' (' +
+            answer.sky.dec.toFixed(6) +
+            '°) ' +
+            answer.sky.system
+        } else text += ' · no sky position (no usable WCS)'
+      }
+      readout.textContent = text
+    }
+
+    function ask() {
+      if (busy || !wanted) return
+      var pixel = wanted
+      wanted = null
+      busy = true
+      fetch(url + '?x=' + pixel.x + '&y=' + pixel.y, { headers: { accept: 'application/json' } })
+        .then(function (response) {
+          return response.ok ? response.json() : null
+        })
+        .catch(function () {
+          return null
+        })
+        .then(function (answer) {
+          busy = false
+          if (shown && shown.x === pixel.x && shown.y === pixel.y) show(pixel, answer)
+          ask()
+        })
+    }
+
+    img.addEventListener('mousemove', function (event) {
+      var pixel = pixelAt(event)
+      if (!pixel || (shown && shown.x === pixel.x && shown.y === pixel.y)) return
+      shown = pixel
+      show(pixel, null)
+      wanted = pixel
+      ask()
     })
   })
 

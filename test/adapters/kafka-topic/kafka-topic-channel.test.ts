@@ -5,7 +5,8 @@ import { Consumer, MessagesStreamModes, stringDeserializers } from '@platformati
 import { Ajv } from 'ajv'
 import addFormats from 'ajv-formats'
 import { describe, expect, it } from 'vitest'
-import { KafkaTopicChannel } from '../../../src/adapters/kafka-topic/kafka-topic-channel.js'
+import { KafkaTopicChannel, parseTopicTarget } from '../../../src/adapters/kafka-topic/kafka-topic-channel.js'
+import { assertValidTarget } from '../../../src/cli/subscription-format.js'
 import { sampleDelivery, subscriptionChannelContract } from '../../contracts/subscription-channel-contract.js'
 import { kafkaBackend, kafkaTestBrokers } from '../../support/bus-backends.js'
 import { uniqueName } from '../../support/integration.js'
@@ -115,5 +116,15 @@ describe.runIf(brokers !== null)('KafkaTopicChannel on a real broker', () => {
     expect(validate({ ...JSON.parse(JSON.stringify(sampleDelivery('t', 'x', [1]).payload)), test: false })).toBe(false)
     expect(validate({ schema: 'imgpipe.alert/1', deliveryId: 'x', subscription: 'y', alerts: [] })).toBe(false)
     expect(validate({ schema: 'imgpipe.alert/1', deliveryId: 'x', subscription: 'y', alerts: [{ alertNum: 1 }] })).toBe(false)
+  })
+})
+
+describe('parseTopicTarget', () => {
+  it('takes a topic name and refuses anything else for good, the same check when adding a subscription', () => {
+    expect(parseTopicTarget('alerts.cam-a_1')).toBe('alerts.cam-a_1')
+    expect(() => parseTopicTarget('two words')).toThrow(expect.objectContaining({ code: 'IMGPIPE_DELIVERY_FAILED', canRetry: false }))
+    expect(() => parseTopicTarget('x'.repeat(250))).toThrow(/topic name/)
+    expect(() => assertValidTarget('kafka-topic', 'two words', false)).toThrow(expect.objectContaining({ code: 'IMGPIPE_USAGE' }))
+    expect(() => assertValidTarget('kafka-topic', 'alerts.cam-a_1', false)).not.toThrow()
   })
 })

@@ -35,7 +35,8 @@ describe('catalog schema constants', () => {
     const integers = new Set<string>()
     for (const table of CATALOG_TABLES) {
       for (const column of await columns(table)) {
-        if (column.type.toLowerCase() === 'text') timestamps.add(column.name)
+        // On SQLite timestamps are text; the FITS footprint (JSON) and header are the only other text columns.
+        if (column.type.toLowerCase() === 'text' && !['footprint', 'fits_header'].includes(column.name)) timestamps.add(column.name)
         if (/^(integer|bigint)$/i.test(column.type)) integers.add(column.name)
       }
     }

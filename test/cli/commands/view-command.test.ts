@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { DEFAULT_MAX_ROWS, DEFAULT_WIDTH, viewMaxRows, viewWidth } from '../../../src/cli/commands/view-command.js'
-import { stripAnsi, terminalWidth } from '../../../src/cli/terminal-width.js'
+import { terminalWidth } from '../../../src/cli/terminal-width.js'
+import { stripAnsi } from '../../support/strip-ansi.js'
 import { PROMPT } from '../../../src/cli/viewer/terminal-viewer.js'
 import { freshDatabaseUrl, testServerConfig, type FreshDatabase } from '../../support/catalog-backends.js'
 import { cleanEnv, cliPath, runCli } from '../../support/cli.js'
@@ -56,7 +57,7 @@ function panelCells(rows: Cell[][], panel: number, width: number): Cell[][] {
 function expectAlertOnePicture(text: string, width: number): void {
   const plain = stripAnsi(text)
   // The header wraps between its fields when the width is short.
-  for (const field of ['alert 1', 'image event 1 (changed)', 'stream default image 3 image_00003.jpg']) expect(plain).toContain(field)
+  for (const field of ['Alert 1: changed on stream default, image 3', 'image event 1', 'image_00003.jpg']) expect(plain).toContain(field)
   expect(plain).toMatch(/\d+\.\d\d?% of pixels changed/)
   expect(plain).toMatch(/detected \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/)
   expect(text).toMatch(TRUE_COLOUR)
@@ -127,7 +128,8 @@ describe('imgpipe view on SQLite and a directory', () => {
       const result = await runCli(['view', '1', '--once'], { ...env, ...extra })
       expect(result.code).toBe(0)
       expect(result.stdout).not.toContain('\x1b')
-      expect(result.stdout).toContain('stream default image 3 image_00003.jpg')
+      expect(result.stdout).toContain('Alert 1: changed on stream default, image 3')
+      expect(result.stdout).toContain('image_00003.jpg')
       expect(result.stdout).toMatch(/[.:\-=+*#%@]{10}/)
       expect(result.stdout).not.toContain('▀')
     }
@@ -312,7 +314,7 @@ describe.skipIf(!tmuxInstalled && !inCi)('imgpipe view in a real terminal (tmux)
     startViewer(['2'])
     await waitForScreen('alert 2 and the prompt', (screen) => stripAnsi(screen).includes(`difference image\n${SHOWN_PROMPT}`))
     const first = stripAnsi(capture())
-    expect(first).toContain('alert 2 · image event 2 (changed) · stream default image 7')
+    expect(first).toContain('Alert 2: changed on stream default, image 7 · image event 2')
     expect(first).toContain('previous image 6 of stream default')
     tmux('send-keys', '-t', 'view', 'abc', 'Enter')
     await waitForScreen('the invalid-input message', (screen) => occurrences(screen, SHOWN_PROMPT) === 2)

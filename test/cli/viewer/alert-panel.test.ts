@@ -8,7 +8,8 @@ import {
   renderAlertView,
   type AlertImages,
 } from '../../../src/cli/viewer/alert-panel.js'
-import { stripAnsi, terminalWidth } from '../../../src/cli/terminal-width.js'
+import { terminalWidth } from '../../../src/cli/terminal-width.js'
+import { stripAnsi } from '../../support/strip-ansi.js'
 import { parseCells } from './support/ansi-cells.js'
 import { imageRecord, sampleView, solidImage } from './support/sample-view.js'
 
@@ -54,12 +55,10 @@ describe('captions and alertHeader', () => {
     expect(captions(sampleView({ image: imageRecord(3, { imageNum: null, imageId: 42 }) }))[1]).toBe('image id 42 of stream mock')
   })
 
-  it('give the alert number, event id and type, changed fraction and timestamps', () => {
+  it('give the headline every channel writes, the event id, file, changed fraction and timestamps', () => {
     const header = alertHeader(sampleView(), 200).join('\n')
     for (const part of [
-      'alert 1',
-      'image event 5 (changed)',
-      'stream mock image 3 image_00003.jpg',
+      'Alert 1: changed on stream mock, image 3 · image event 5 · image_00003.jpg',
       '23.5% of pixels changed',
       'max difference 251',
       'received 2026-03-01 10:00:03 UTC',
@@ -76,7 +75,7 @@ describe('renderAlertView', () => {
   it('draws the three pictures side by side, each a third of the width, captions under their panels', async () => {
     const text = await renderAlertView(sampleView(), images(), { width: 120 })
     const { lines, pictureRows, captionRow } = layout(text)
-    expect(lines[0]).toContain('alert 1')
+    expect(lines[0]).toContain('Alert 1: changed on stream mock, image 3')
     // 350×350 fitted into 38 columns: 38×38 pixels, i.e. 19 rows of 3 × 38 half blocks.
     expect(pictureRows).toHaveLength(19)
     for (const row of pictureRows) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { composePanels, wrapCaption, wrapSegments } from '../../../src/cli/viewer/compose-panels.js'
-import { stripAnsi } from '../../../src/cli/terminal-width.js'
+import { stripAnsi } from '../../support/strip-ansi.js'
 import { renderHalfBlocks } from '../../../src/cli/viewer/half-block-renderer.js'
 
 function solid(width: number, height: number, rgb: [number, number, number]): string[] {

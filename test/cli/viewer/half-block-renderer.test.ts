@@ -8,7 +8,6 @@ import {
   HALF_BLOCK,
   renderAscii,
   renderHalfBlocks,
-  renderPicture,
   RESET,
   xterm256,
 } from '../../../src/cli/viewer/half-block-renderer.js'
@@ -123,7 +122,7 @@ describe('colour depth', () => {
     const image: RawImage = { width: 2, height: 2, channels: 3, data: Uint8Array.from([255, 0, 0, 0, 0, 0, 255, 0, 0, 255, 255, 255]) }
     const [row] = renderHalfBlocks(image, '256')
     expect(row).toBe(`\x1b[38;5;196m\x1b[48;5;196m${HALF_BLOCK}\x1b[38;5;16m\x1b[48;5;231m${HALF_BLOCK}${RESET}`)
-    expect(renderPicture(image, 'none')).toEqual([':='])
+    expect(renderHalfBlocks(image, 'none')).toEqual([':='])
     expect(renderAscii({ width: 1, height: 1, channels: 3, data: Uint8Array.from([255, 255, 255]) })).toEqual(['@'])
   })
 })

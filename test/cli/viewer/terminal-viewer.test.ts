@@ -1,6 +1,6 @@
 import { PassThrough, Writable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { stripAnsi } from '../../../src/cli/terminal-width.js'
+import { stripAnsi } from '../../support/strip-ansi.js'
 import { setColourDepth } from '../../../src/cli/viewer/half-block-renderer.js'
 import {
   loadAlertImages,
@@ -43,7 +43,7 @@ function sink(): Writable & { text(): string } {
 describe('showAlert', () => {
   it('renders alert 1: image 3 of the mock stream beside image 2 and its difference image', async () => {
     const text = stripAnsi(await showAlert(backends, 1, { width: 120, json: false }))
-    expect(text).toContain('alert 1 · image event 1 (changed)')
+    expect(text).toContain('Alert 1: changed on stream mock, image 3 · image event 1 · image_00003.jpg')
     expect(text).toContain('previous image 2 of stream mock')
     expect(text).toContain('image 3 of stream mock')
     expect(text).toContain('difference image')

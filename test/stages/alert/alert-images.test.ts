@@ -1,24 +1,52 @@
 import sharp from 'sharp'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { MemoryObjectStore } from '../../../src/adapters/memory/memory-object-store.js'
 import { SmtpChannel } from '../../../src/adapters/smtp/smtp-channel.js'
 import { silentLogger } from '../../../src/core/logger.js'
 import type { DeliveryChannel } from '../../../src/core/ports/delivery-channel.js'
-import { attachmentName } from '../../../src/stages/alert/alert-images.js'
+import { readAlertImages } from '../../../src/stages/alert/alert-images.js'
 import { loadConfig } from '../../../src/config/load-config.js'
 import { DeliveryWorker } from '../../../src/stages/alert/delivery-worker.js'
+import { imageRecord, sampleView } from '../../cli/viewer/support/sample-view.js'
 import { MailSink } from '../../support/mail-sink.js'
 import { memoryContext, runMockPipeline, type TestContext } from '../../support/memory-context.js'
 
-describe('attachmentName', () => {
-  it('names the difference image by its alert with the stored object’s extension', () => {
-    expect(attachmentName('difference', 7, 'difference_image/cam__image_event_00007.jpg', null)).toBe('difference-7.jpg')
+describe('readAlertImages', () => {
+  it('names and types each image from its object key, and leaves out missing and oversized ones', async () => {
+    const store = new MemoryObjectStore()
+    const view = sampleView({
+      // An upload named without an extension, stored under its format's: the name gets the stored extension.
+      image: imageRecord(3, { imageFilename: 'upload', imageObjectKey: 'image/mock/image_00003.png' }),
+      event: { ...sampleView().event, differenceImageObjectKey: 'difference_image/mock__image_event_00005.jpg' },
+    })
+    await store.put('image/mock/image_00002.jpg', Buffer.from('previous'))
+    await store.put('image/mock/image_00003.png', Buffer.from('image'))
+    await store.put('difference_image/mock__image_event_00005.jpg', Buffer.from('difference'))
+    const images = await readAlertImages(store, [view], silentLogger)
+    expect(images.map(({ role, filename, contentType }) => [role, filename, contentType])).toEqual([
+      ['previous', 'previous-1-image_00002.jpg', 'image/jpeg'],
+      ['image', 'image-1-upload.png', 'image/png'],
+      ['difference', 'difference-1.jpg', 'image/jpeg'],
+    ])
+    expect(images.map((image) => image.bytes.toString())).toEqual(['previous', 'image', 'difference'])
+
+    await store.put('image/mock/image_00002.jpg', Buffer.alloc(1024 * 1024 + 1))
+    await store.delete(['image/mock/image_00003.png'])
+    expect((await readAlertImages(store, [view], silentLogger)).map((image) => image.role)).toEqual(['difference'])
   })
 
-  it('keeps an image’s file name, and adds the stored extension when the name says another type or none', () => {
-    expect(attachmentName('image', 7, 'image/cam/image_00007.jpg', 'image_00007.jpg')).toBe('image-7-image_00007.jpg')
-    expect(attachmentName('previous', 7, 'image/cam/image_00006.jpg', 'IMG_1.JPEG')).toBe('previous-7-IMG_1.JPEG')
-    expect(attachmentName('image', 7, 'image/cam/image_00007.png', 'upload')).toBe('image-7-upload.png')
-    expect(attachmentName('image', 7, 'image/cam/image_00007.png', 'photo.jpg')).toBe('image-7-photo.jpg.png')
+  it('leaves FITS images to the links (no mail client shows them inline) and attaches their JPEG difference image', async () => {
+    const store = new MemoryObjectStore()
+    const fits = (num: number) =>
+      imageRecord(num, { imageFilename: `frame_${num}.fits`, imageObjectKey: `image/sky/image_0000${num}.fits`, format: 'fits' })
+    const view = sampleView({ previousImage: fits(2), image: fits(3) })
+    for (const key of ['image/sky/image_00002.fits', 'image/sky/image_00003.fits', view.event.differenceImageObjectKey!]) {
+      await store.put(key, Buffer.from(key))
+    }
+    const images = await readAlertImages(store, [view], silentLogger)
+    expect(images.map(({ role, filename, contentType }) => [role, filename, contentType])).toEqual([
+      ['difference', 'difference-1.jpg', 'image/jpeg'],
+    ])
   })
 })
 

@@ -4,6 +4,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { writeFits } from '../../../src/analysis/fits/fits-writer.js'
 import type { FloatImage } from '../../../src/analysis/float-image.js'
 import { mulberry32 } from '../../../src/analysis/sensor-noise.js'
+import { renderTeddyBear } from '../../../src/analysis/teddy-bear.js'
 import { addMoffatStar } from '../../../src/analysis/sky/moffat.js'
 import { DEFAULT_MOCK_SKY, renderMockSkyFrame } from '../../../src/analysis/sky/mock-sky.js'
 import { isFloatPixels } from '../../../src/core/ports/analyzer.js'
@@ -38,17 +39,17 @@ function exposure(seed: number, star?: { x: number; y: number; flux: number }): 
   return image
 }
 
-/** Receives FITS bytes as a source that knows them valid would (the FITS check of receive is another helper's). */
-async function receiveFits(imageNum: number, image: FloatImage): Promise<ImageRecord> {
+/** Receives a frame as a FITS file through the real receive stage (its FITS check), with `context` as given. */
+async function receiveFits(imageNum: number, image: FloatImage, on: TestContext = context): Promise<ImageRecord> {
   const bytes = Buffer.from(writeFits(image))
-  const outcome = await new ReceiveStage(context).receive({
+  const outcome = await new ReceiveStage(on).receive({
     stream: 'sky',
     imageNum,
     filename: `frame_${imageNum}.fits`,
     bytes,
     byteSize: bytes.length,
-    known: { format: 'fits', width: image.width, height: image.height },
   })
+  expect(outcome.kind).toBe('received')
   return outcome.image
 }
 
@@ -75,6 +76,22 @@ describe('AnalyzeStage on FITS streams', () => {
     expect(third).toMatchObject({ status: 'analyzed', previousImageId: two.imageId })
     expect(third!.changedFraction).toBeLessThan(0.001)
     expect(await context.catalog.getEventByImageId(three.imageId)).toBeNull()
+  })
+
+  it('takes float pixels handed over for the bytes and the HDU its row names, instead of reading them again', async () => {
+    const pixels = new PixelSource(context.store, context.analysis)
+    const stage = new AnalyzeStage({ ...context, pixels })
+    const frames = [exposure(1), exposure(2)]
+    const rows = [await receiveFits(1, frames[0]!), await receiveFits(2, frames[1]!)]
+    expect(rows.map((row) => row.observation?.hdu)).toEqual([0, 0])
+    // As the receive check of this process offers them (check-fits.ts): the bytes it read, the HDU it read them from.
+    for (const [index, row] of rows.entries()) pixels.handOver.offer(await context.store.get(row.imageObjectKey), frames[index]!, 0)
+    // Under another HDU's key: never handed out for these rows.
+    pixels.handOver.offer(await context.store.get(rows[0]!.imageObjectKey), frames[1]!, 1)
+    expect(pixels.handOver.size).toBe(3 * 160 * 128 * 4)
+    for (const row of rows) await stage.analyzeImage(row.imageId)
+    expect(pixels.handOver.size).toBe(160 * 128 * 4) // both frames handed over, neither read twice
+    expect(await context.catalog.getImage(rows[1]!.imageId)).toMatchObject({ status: 'analyzed', previousImageId: rows[0]!.imageId })
   })
 
   it('a FITS file cut short fails its own image with the FITS reason', async () => {
@@ -131,5 +148,19 @@ describe('PixelSource', () => {
     expect(isFloatPixels(extensionPixels) && isFloatPixels(primaryPixels)).toBe(true)
     expect(extensionPixels.data[1234]).toBe(second.data[1234])
     expect(primaryPixels.data[1234]).not.toBe(second.data[1234])
+  })
+
+  it('keeps nothing receive hands over until an analyze stage of the process accepts it', async () => {
+    const pixels = new PixelSource(context.store, context.analysis)
+    const receive = new ReceiveStage({ ...context, pixels })
+    const offer = async (imageNum: number, size: number) => {
+      const bytes = await renderTeddyBear(size)
+      await receive.receive({ stream: 'cam', imageNum, filename: `t${imageNum}.jpg`, bytes, byteSize: bytes.length })
+    }
+    await offer(1, 32)
+    expect(pixels.handOver.size).toBe(0) // a process that only receives holds no pixels
+    new AnalyzeStage({ ...context, pixels })
+    await offer(2, 48)
+    expect(pixels.handOver.size).toBe(48 * 48 * 3)
   })
 })

@@ -47,4 +47,9 @@ describe('PixelBudget', () => {
     expect(analysisPixelBytes(7000, 7000)).toBe(441_000_000)
     expect(analysisPixelBytes(null, 10)).toBe(0)
   })
+
+  it('counts a FITS image as float32 pixels of it and its predecessor and the 8-bit RGB preview of their difference', () => {
+    expect(analysisPixelBytes(4096, 4096, 'fits')).toBe((4 + 4 + 3) * 4096 * 4096)
+    expect(analysisPixelBytes(4096, 4096, 'jpeg')).toBe(analysisPixelBytes(4096, 4096))
+  })
 })
