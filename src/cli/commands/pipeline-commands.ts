@@ -47,7 +47,7 @@ function addMockOptions(command: Command): Command {
     .addOption(
       new Option(
         '--mock <source>',
-        "the mock images: `teddy`, the original's teddy bear; `sky`, FITS frames of a mock sky (one field per stream)",
+        "the mock images: teddy, the original's teddy bear; sky, FITS frames of a mock sky (one field per stream)",
       )
         .choices(['teddy', 'sky'])
         .default('teddy'),
@@ -66,7 +66,7 @@ function addMockOptions(command: Command): Command {
     .option('--noise <sigma>', 'sensor noise (standard deviation in 8-bit levels, 0 to 64) so every image is distinct', noiseSigma, 0)
     .option('--seed <n>', '--mock sky: random seed; the same seed gives the same frames', positiveInteger, 1)
     .option('--truth <file>', "--mock sky: write the truth table (each injected change's position and flux per frame) to this CSV file")
-    .option('--hdu <name|n>', 'the HDU of FITS files to read (EXTNAME or 0-based index): IMGPIPE_FITS_HDU for short')
+    .option('--hdu <name|n>', 'the HDU of FITS files to read, by EXTNAME or 0-based index (short for --fits-hdu, IMGPIPE_FITS_HDU)')
     .option('--json', 'print the summary as JSON')
 }
 
