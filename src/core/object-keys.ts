@@ -95,9 +95,8 @@ const CONTENT_TYPES: ReadonlyMap<string, string> = new Map([
   ['tiff', 'image/tiff'],
   ['tif', 'image/tiff'],
   ['heic', 'image/heic'],
-  // RFC 4047; `.fits.gz` is served as the gzip file it is.
+  // RFC 4047. A `.fits.gz` object stays application/octet-stream, like any other `.gz`.
   ['fits', 'application/fits'],
-  ['gz', 'application/gzip'],
 ])
 
 /** The MIME type for a key's file extension (after the last dot of its last segment); octet-stream otherwise. */

@@ -161,6 +161,7 @@ describe('extensionForFormat', () => {
     ['avif', 'avif'],
     ['tiff', 'tiff'],
     ['heif', 'heic'],
+    ['fits', 'fits'],
     ['svg', 'bin'],
     [null, 'bin'],
   ] as const)('%s -> %s', (format, extension) => {
@@ -182,6 +183,8 @@ describe('contentTypeForKey', () => {
     ['x.heic', 'image/heic'],
     ['x.bin', 'application/octet-stream'],
     ['x.tar.gz', 'application/octet-stream'],
+    ['image/cam__image_00001.fits', 'application/fits'],
+    ['image/cam__image_00002.fits.gz', 'application/octet-stream'],
     ['no-extension', 'application/octet-stream'],
     ['dir.png/file', 'application/octet-stream'],
     ['trailing.', 'application/octet-stream'],

@@ -115,7 +115,10 @@ function writeHostileFiles(dir: string): void {
     `NAXIS2  = ${String(height).padStart(20)}`,
   ]
   const put = (name: string, bytes: Uint8Array): void => writeFileSync(path.join(dir, name), bytes)
-  put('h-1-no-end.fits', headerBytes(['SIMPLE  =                    T', 'BITPIX  =                    8', 'NAXIS   =                    0'], false))
+  put(
+    'h-1-no-end.fits',
+    headerBytes(['SIMPLE  =                    T', 'BITPIX  =                    8', 'NAXIS   =                    0'], false),
+  )
   put('h-2-huge.fits', image(axes(-32, 1_000_000, 1_000_000)))
   put('h-3-negative.fits', image(axes(16, -5, 10)))
   put('h-4-short.fits', concat(image(axes(-32, 100, 100)), new Uint8Array(1000)))
@@ -204,7 +207,8 @@ describe.runIf(haveAstropy)('imgpipe ingest of a folder of FITS files', () => {
   })
 
   it('runs the pixel-difference analysis on the FITS stream', () => {
-    for (const name of astropy.keys()) expect([name, rows.get(name)!.status, rows.get(name)!.error_message]).toEqual([name, 'analyzed', null])
+    for (const name of astropy.keys())
+      expect([name, rows.get(name)!.status, rows.get(name)!.error_message]).toEqual([name, 'analyzed', null])
   })
 
   it('keeps the header columns: HDU, time and filter as written, the centre where astropy puts it to 1 mas', () => {
@@ -245,9 +249,16 @@ describe.runIf(haveAstropy)('imgpipe ingest of a folder of FITS files', () => {
         new Uint8Array(Math.ceil((width * height * 2) / 2880) * 2880),
       )
     const file = path.join(dir, 'mef.fits')
-    writeFileSync(file, concat(image(['BITPIX  =                    8', 'NAXIS   =                    0']), extension('SCI', 30, 20), extension('ERR', 7, 5)))
+    writeFileSync(
+      file,
+      concat(image(['BITPIX  =                    8', 'NAXIS   =                    0']), extension('SCI', 30, 20), extension('ERR', 7, 5)),
+    )
     const env = (extra: Record<string, string> = {}) =>
-      cleanEnv({ IMGPIPE_DATABASE_URL: `sqlite:${path.join(dir, 'hdu.db')}`, IMGPIPE_OBJECT_STORE_URL: `file:${path.join(dir, 'hdu-objects')}`, ...extra })
+      cleanEnv({
+        IMGPIPE_DATABASE_URL: `sqlite:${path.join(dir, 'hdu.db')}`,
+        IMGPIPE_OBJECT_STORE_URL: `file:${path.join(dir, 'hdu-objects')}`,
+        ...extra,
+      })
     const runs = [
       await runCli(['ingest', file, '--stream', 'first'], env()),
       await runCli(['ingest', file, '--stream', 'by-name', '--hdu', 'err'], env()),
@@ -266,6 +277,8 @@ describe.runIf(haveAstropy)('imgpipe ingest of a folder of FITS files', () => {
     }
     const missing = await runCli(['ingest', file, '--stream', 'missing', '--hdu', 'DQ', '--json'], env())
     expect(missing.code).toBe(3)
-    expect(JSON.parse(missing.stdout)).toMatchObject({ rejected: [{ file: 'mef.fits', code: 'IMGPIPE_IMAGE_INVALID', reason: expect.stringMatching(/^FITS_NO_IMAGE: /) }] })
+    expect(JSON.parse(missing.stdout)).toMatchObject({
+      rejected: [{ file: 'mef.fits', code: 'IMGPIPE_IMAGE_INVALID', reason: expect.stringMatching(/^FITS_NO_IMAGE: /) }],
+    })
   })
 })

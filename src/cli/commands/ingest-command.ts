@@ -34,7 +34,7 @@ export function registerIngestCommand(program: Command): void {
     .option('--stream <name>', 'stream name', 'files')
     .option('-r, --recursive', 'descend into sub-directories')
     .option('--strict', 'record files that are not images by content as failed images too, instead of skipping them')
-    .option('--hdu <name|n>', 'the HDU of FITS files to read (EXTNAME or 0-based index): IMGPIPE_FITS_HDU for short')
+    .option('--hdu <name|n>', 'the HDU of FITS files to read, by EXTNAME or 0-based index (short for --fits-hdu, IMGPIPE_FITS_HDU)')
     .option('--json', 'print the result as JSON')
     .action(async (paths: string[], options: IngestOptions, command: Command) => {
       assertValidStreamName(options.stream)

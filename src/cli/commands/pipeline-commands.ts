@@ -45,7 +45,10 @@ interface MockOptions {
 function addMockOptions(command: Command): Command {
   return command
     .addOption(
-      new Option('--mock <source>', 'the mock images: `teddy`, the original\'s teddy bear; `sky`, FITS frames of a mock sky (one field per stream)')
+      new Option(
+        '--mock <source>',
+        "the mock images: teddy, the original's teddy bear; sky, FITS frames of a mock sky (one field per stream)",
+      )
         .choices(['teddy', 'sky'])
         .default('teddy'),
     )
@@ -54,11 +57,16 @@ function addMockOptions(command: Command): Command {
     .option('--stream <name>', 'stream name (the default stream keeps the original pipeline object keys)', DEFAULT_STREAM)
     .option('--streams <n>', 'number of streams (named <stream>-1, <stream>-2, ...)', positiveInteger, 1)
     .option('--interval <ms>', 'pause between images, like a camera cadence', nonNegativeInteger, 0)
-    .option('--size <px>', `side of the square mock images in pixels (16 to 8192; --mock sky: ${MOCK_SKY_SIZE} unless given)`, imageSide, 350)
+    .option(
+      '--size <px>',
+      `side of the square mock images in pixels (16 to 8192; --mock sky: ${MOCK_SKY_SIZE} unless given)`,
+      imageSide,
+      350,
+    )
     .option('--noise <sigma>', 'sensor noise (standard deviation in 8-bit levels, 0 to 64) so every image is distinct', noiseSigma, 0)
     .option('--seed <n>', '--mock sky: random seed; the same seed gives the same frames', positiveInteger, 1)
     .option('--truth <file>', "--mock sky: write the truth table (each injected change's position and flux per frame) to this CSV file")
-    .option('--hdu <name|n>', 'the HDU of FITS files to read (EXTNAME or 0-based index): IMGPIPE_FITS_HDU for short')
+    .option('--hdu <name|n>', 'the HDU of FITS files to read, by EXTNAME or 0-based index (short for --fits-hdu, IMGPIPE_FITS_HDU)')
     .option('--json', 'print the summary as JSON')
 }
 

@@ -103,7 +103,7 @@ export async function checkFits(bytes: Uint8Array, options: FitsCheckOptions, ha
  * again, so a tile-compressed image gets its image header, not the table's. A card the writer cannot format (a
  * HIERARCH keyword, say) is kept as close to its record as the parsed card allows rather than dropped.
  */
-export function headerText(cards: readonly HeaderCard[]): string {
+function headerText(cards: readonly HeaderCard[]): string {
   const records: string[] = []
   for (const card of cards) {
     try {

@@ -14,7 +14,7 @@ import { gzipLimit } from '../../analysis/fits/fits-reader.js'
 import { FitsError } from '../../core/errors.js'
 
 /** Bytes tolerated after the last HDU a file's headers announce (trailing padding or junk, which readers ignore). */
-export const TRAILING_SLACK = 1024 * 1024
+const TRAILING_SLACK = 1024 * 1024
 
 /** Where the HDUs end, or null while the inflated bytes so far cannot tell (a header or data unit still incomplete). */
 function declaredEnd(bytes: Uint8Array): number | null {

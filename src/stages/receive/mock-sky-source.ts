@@ -27,7 +27,7 @@ export interface MockSkySourceOptions {
  * The fields of `count` streams: `imgpipe sky make --fields n`'s (`field-a` at RA 150.1°, the next 2° further east,
  * so none overlap), hence the same seed gives the same pixels here and there.
  */
-export function mockSkyFields(count: number): MockSkyField[] {
+function mockSkyFields(count: number): MockSkyField[] {
   return Array.from({ length: count }, (_, index) => ({
     name: `field-${String.fromCharCode(97 + (index % 26))}${index >= 26 ? Math.floor(index / 26) : ''}`,
     ra: 150.1 + 2 * index,
@@ -36,7 +36,7 @@ export function mockSkyFields(count: number): MockSkyField[] {
 }
 
 /** The mock sky the source renders: the defaults with its streams' fields, frame count, size and seed. */
-export function mockSkyOptions(options: Pick<MockSkySourceOptions, 'streams' | 'count' | 'seed' | 'size'>): MockSkyOptions {
+function mockSkyOptions(options: Pick<MockSkySourceOptions, 'streams' | 'count' | 'seed' | 'size'>): MockSkyOptions {
   const size = options.size ?? MOCK_SKY_SIZE
   return {
     ...DEFAULT_MOCK_SKY,

@@ -139,7 +139,8 @@ describe('imgpipe run --mock sky', () => {
     // The same seed writes the same bytes (receive alone this time); the same database has them all already.
     const again = await runCli(['receive', ...args, '--json'], envFor('sky-again'))
     expect(again.code, again.stderr).toBe(0)
-    const hashes = (images: Record<string, unknown>[]) => images.map((image) => `${String(image['stream'])}:${String(image['content_sha256'])}`)
+    const hashes = (images: Record<string, unknown>[]) =>
+      images.map((image) => `${String(image['stream'])}:${String(image['content_sha256'])}`)
     expect(hashes(readRows(path.join(dir, 'sky-again.db')).images)).toEqual(hashes(rows.images))
     const rerun = await runCli(['run', ...args], envFor('sky'))
     expect(rerun.code, rerun.stderr).toBe(0)

@@ -47,7 +47,12 @@ function expectFailed(checked: CheckedFields, code: string, reason: string): voi
 describe('the receive check of hostile FITS files', () => {
   // First in the file, before anything else raises the worker's peak RSS above what these would reach.
   it('refuses a header claiming 10^12 pixels from the header alone, fast and without allocating', async () => {
-    const huge = image(['BITPIX  =                  -32', 'NAXIS   =                    2', 'NAXIS1  =              1000000', 'NAXIS2  =              1000000'])
+    const huge = image([
+      'BITPIX  =                  -32',
+      'NAXIS   =                    2',
+      'NAXIS1  =              1000000',
+      'NAXIS2  =              1000000',
+    ])
     let checked: CheckedFields | undefined
     const started = performance.now()
     const growth = await peakGrowthMb(async () => (checked = await check(huge, { maxImagePixels: 50_000_000 })))
@@ -57,7 +62,12 @@ describe('the receive check of hostile FITS files', () => {
   })
 
   it('stops a gzip bomb of a FITS header and 1 GB of zeros where its header says the file ends', async () => {
-    const header = image(['BITPIX  =                  -32', 'NAXIS   =                    2', 'NAXIS1  =                 1000', 'NAXIS2  =                 1000'])
+    const header = image([
+      'BITPIX  =                  -32',
+      'NAXIS   =                    2',
+      'NAXIS1  =                 1000',
+      'NAXIS2  =                 1000',
+    ])
     const zeros = gzipSync(Buffer.alloc(16 * 1024 * 1024), { level: 9 })
     const bomb = concat(gzipSync(header), ...Array.from({ length: 64 }, () => zeros))
     expect(bomb.length).toBeLessThan(2_000_000)
@@ -84,12 +94,22 @@ describe('the receive check of hostile FITS files', () => {
   })
 
   it('refuses a negative NAXISn', async () => {
-    const negative = image(['BITPIX  =                   16', 'NAXIS   =                    2', 'NAXIS1  =                   -5', 'NAXIS2  =                   10'])
+    const negative = image([
+      'BITPIX  =                   16',
+      'NAXIS   =                    2',
+      'NAXIS1  =                   -5',
+      'NAXIS2  =                   10',
+    ])
     expectFailed(await check(negative), 'IMGPIPE_IMAGE_INVALID', 'FITS_BAD_AXIS')
   })
 
   it('refuses a data unit shorter than the header says', async () => {
-    const header = image(['BITPIX  =                  -32', 'NAXIS   =                    2', 'NAXIS1  =                  100', 'NAXIS2  =                  100'])
+    const header = image([
+      'BITPIX  =                  -32',
+      'NAXIS   =                    2',
+      'NAXIS1  =                  100',
+      'NAXIS2  =                  100',
+    ])
     expectFailed(await check(concat(header, new Uint8Array(1000))), 'IMGPIPE_IMAGE_INVALID', 'FITS_TRUNCATED')
   })
 
@@ -200,8 +220,18 @@ describe('the receive check of good FITS files', () => {
         new Uint8Array(Math.ceil((side * side * 4) / 2880) * 2880),
       )
     // 1 MB of SCI pixels first: the ERR extension arrives in later chunks than the first HDUs' end.
-    const file = concat(image(['BITPIX  =                    8', 'NAXIS   =                    0', 'EXTEND  =                    T']), extension('SCI', 512), extension('ERR', 9))
-    expect(await check(gzipSync(file), { fitsHdu: 'ERR' }, 'mef.fits.gz')).toMatchObject({ status: 'received', width: 9, height: 9, extension: 'fits.gz', observation: { hdu: 2 } })
+    const file = concat(
+      image(['BITPIX  =                    8', 'NAXIS   =                    0', 'EXTEND  =                    T']),
+      extension('SCI', 512),
+      extension('ERR', 9),
+    )
+    expect(await check(gzipSync(file), { fitsHdu: 'ERR' }, 'mef.fits.gz')).toMatchObject({
+      status: 'received',
+      width: 9,
+      height: 9,
+      extension: 'fits.gz',
+      observation: { hdu: 2 },
+    })
     const trailing = concat(file, new Uint8Array(100_000).fill(0x20))
     expect(await check(gzipSync(trailing), {}, 'mef.fits.gz')).toMatchObject({ status: 'received', width: 512, observation: { hdu: 1 } })
     const corrupt = gzipSync(file)

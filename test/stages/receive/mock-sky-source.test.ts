@@ -28,9 +28,16 @@ describe('mockSkySource', () => {
       const read = readFits(image.bytes!, { maxPixels: 10_000 })
       expect([read.image.width, read.image.height]).toEqual([64, 64])
       const lookup = headerLookup(read.header)
-      return `${String(lookup.get('FIELD'))}/${String(lookup.get('FRAMENUM'))}/${Number(lookup.get("CRVAL1")).toFixed(1)}`
+      return `${String(lookup.get('FIELD'))}/${String(lookup.get('FRAMENUM'))}/${Number(lookup.get('CRVAL1')).toFixed(1)}`
     })
-    expect(fields).toEqual(['field-a/1/150.1', 'field-b/1/152.1', 'field-a/2/150.1', 'field-b/2/152.1', 'field-a/3/150.1', 'field-b/3/152.1'])
+    expect(fields).toEqual([
+      'field-a/1/150.1',
+      'field-b/1/152.1',
+      'field-a/2/150.1',
+      'field-b/2/152.1',
+      'field-a/3/150.1',
+      'field-b/3/152.1',
+    ])
     // Three injected changes per frame: the new source, the variable star, the moving object.
     expect(truth).toHaveLength(6 * 3)
     expect(new Set(truth.map((row) => row.kind))).toEqual(new Set(['new', 'variable', 'moving']))
