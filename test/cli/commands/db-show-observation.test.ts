@@ -47,7 +47,7 @@ describe('imgpipe db show of science images (SQLite)', () => {
     expect(value('field')).toBe('ZTF field 0700 / ccd 12')
     expect(value('center_ra')).toBe('150.119167')
     expect(value('center_dec')).toBe('-2.205833')
-    expect(value('center')).toBe('10:00:28.600 -02:12:21.00') // as the viewer writes it (core/sexagesimal.ts)
+    expect(value('center')).toBe('10h00m28.600s -02°12′21.00″') // as the viewer writes it (core/sexagesimal.ts)
     expect(value('pixel_scale_arcsec')).toBe('1.01235')
     expect(value('fits_header')).toBe('300 cards (--json prints them)')
     expect(result.stdout).not.toContain('SIMPLE  =')
