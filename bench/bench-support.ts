@@ -19,6 +19,8 @@ export interface ChildResult {
   seconds: number
   maxRssKb: number
   stdout: string
+  /** With `BENCH_OPERATION_COUNTS=1` and a metrics port: the process's service requests (kind → op → count). */
+  operations: Record<string, Record<string, number>> | null
 }
 
 /** Runs `imgpipe <args>` through the built CLI in a child process; resolves with its time and peak RSS. */
@@ -38,6 +40,11 @@ export function runCliChild(
     `let hwm = null`,
     `try { hwm = /VmHWM:\\s+(\\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8')) } catch {}`,
     `process.stderr.write('BENCH_MAX_RSS_KB ' + (hwm === null ? process.resourceUsage().maxRSS : hwm[1]) + '\\n')`,
+    // The same tally the stage shows on /metrics, read after the stage stopped: a scrape could miss its last requests.
+    `if (process.env.BENCH_OPERATION_COUNTS === '1') {`,
+    `  const { operationCounts } = await import(${JSON.stringify(path.join(root, 'dist/adapters/prometheus/operation-counts.js'))})`,
+    `  process.stderr.write('BENCH_OPERATIONS ' + JSON.stringify(operationCounts()) + '\\n')`,
+    `}`,
     `process.exit(code)`,
   ].join('\n')
   const started = process.hrtime.bigint()
@@ -55,7 +62,8 @@ export function runCliChild(
       const seconds = Number(process.hrtime.bigint() - started) / 1e9
       const rss = /BENCH_MAX_RSS_KB (\d+)/.exec(stderr)
       if (code !== 0 || rss === null) return reject(new Error(`imgpipe ${args.join(' ')} failed (${code}): ${stderr.slice(-2000)}`))
-      resolve({ seconds, maxRssKb: Number(rss[1]), stdout })
+      const operations = /BENCH_OPERATIONS (\{.*\})\n/.exec(stderr)
+      resolve({ seconds, maxRssKb: Number(rss[1]), stdout, operations: operations === null ? null : JSON.parse(operations[1]!) })
     })
   })
 }

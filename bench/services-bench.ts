@@ -12,7 +12,12 @@
  *   produced on 6 partitions) drained by one `imgpipe alert` process: the rate between its first alert and the last
  *   delivered one (the catalog's timestamps), and the rate over the process's whole life (start-up and group join
  *   included); with `BENCH_SUBSCRIPTIONS=N`, N subscriptions each get a receiver row per alert;
- * - peak RSS of every process (from the process itself at exit).
+ * - peak RSS of every process (from the process itself at exit);
+ * - `operations` (after `end-to-end` and `latency`): per stage process and per received image, the SQL statements (by
+ *   kind), transactions, object requests (by method) and Kafka requests (by API) it made, counted inside the process
+ *   (the tally its `/metrics` shows as `imgpipe_operations_total`, read at its exit so that nothing is missed; start-up
+ *   before the stage runs is left out); and `mariadb-status`: MariaDB's own `SHOW GLOBAL STATUS` deltas over the run
+ *   (server-wide: other clients of the same server count too) and its `innodb_flush_log_at_trx_commit`.
  * `BENCH_SCENARIOS=limits,end-to-end,all-events-1,all-events-2,latency,alert-drain` picks scenarios (all by default);
  * `BENCH_SCALE=0.2` shortens every run.
  */
@@ -21,7 +26,7 @@ import os from 'node:os'
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3'
 import { Admin, Producer, stringSerializers } from '@platformatic/kafka'
 import mysql from 'mysql2/promise'
-import { kernel, mockStreamImages, percentiles, ratio, round, runCliChild, startCliChild, type RunningChild } from './bench-support.js'
+import { kernel, mockStreamImages, percentiles, ratio, round, runCliChild, startCliChild, type ChildResult, type RunningChild } from './bench-support.js'
 
 const scale = Number(process.env['BENCH_SCALE'] ?? 1)
 const only = process.env['BENCH_SCENARIOS']?.split(',').map((name) => name.trim())
@@ -71,6 +76,9 @@ async function deploy(partitions: number): Promise<Deployment> {
       IMGPIPE_BROKER_URL: kafkaUrl,
       IMGPIPE_TOPIC_PREFIX: prefix,
       IMGPIPE_TOPIC_PARTITIONS: String(partitions),
+      // A metrics endpoint (on a free port) turns the operation counting on; the tally is printed at exit.
+      IMGPIPE_METRICS_PORT: '0',
+      BENCH_OPERATION_COUNTS: '1',
     },
     async cleanup() {
       await admin.query(`DROP DATABASE IF EXISTS \`${database}\``).catch(() => undefined)
@@ -111,10 +119,96 @@ const ANALYZE_MS = 'SELECT TIMESTAMPDIFF(MICROSECOND, MIN(analyzed_at), MAX(anal
 const DRAIN_MS = 'SELECT TIMESTAMPDIFF(MICROSECOND, MIN(created_at), MAX(delivered_at)) / 1000 FROM image_event_alert'
 
 async function stopAll(children: RunningChild[]): Promise<Record<string, number>> {
-  const results = await Promise.all(children.map((child) => child.stop()))
+  return (await stopAllWithResults(children)).rss
+}
+
+async function stopAllWithResults(children: RunningChild[]): Promise<{ rss: Record<string, number>; results: Record<string, ChildResult> }> {
+  const stopped = await Promise.all(children.map((child) => child.stop()))
   const rss: Record<string, number> = {}
-  results.forEach((result, index) => (rss[children[index]!.name] = round(result.maxRssKb / 1024)))
-  return rss
+  const results: Record<string, ChildResult> = {}
+  stopped.forEach((result, index) => {
+    rss[children[index]!.name] = round(result.maxRssKb / 1024)
+    results[children[index]!.name] = result
+  })
+  return { rss, results }
+}
+
+/** Per-image figures are mostly below 1: three decimals, where `round` keeps one. */
+const per = (n: number, images: number): number => Math.round((n / images) * 1000) / 1000
+
+/** One `operations` line per stage process: its counts in all and per received image. */
+function operationLines(scenario: string, images: number, results: Record<string, ChildResult>): Record<string, unknown>[] {
+  return Object.entries(results).map(([stage, result]) => {
+    const counts = result.operations ?? {}
+    const perImage = (kind: string): Record<string, number> =>
+      Object.fromEntries(Object.entries(counts[kind] ?? {}).map(([op, n]) => [op, per(n, images)]))
+    const sum = (kind: string): number => Object.values(counts[kind] ?? {}).reduce((a, b) => a + b, 0)
+    return {
+      measure: 'operations',
+      scenario,
+      stage,
+      images,
+      per_image: {
+        sql_statements: per(sum('sql_statement'), images),
+        sql_statements_by_kind: perImage('sql_statement'),
+        sql_transactions: per(counts['sql_transaction']?.['begin'] ?? 0, images),
+        sql_transactions_by_end: perImage('sql_transaction'),
+        object_requests: per(sum('object_request'), images),
+        object_requests_by_method: perImage('object_request'),
+        kafka_requests: per(sum('kafka_request'), images),
+        kafka_requests_by_api: perImage('kafka_request'),
+      },
+      totals: counts,
+    }
+  })
+}
+
+const MARIADB_STATUS = [
+  'Com_select',
+  'Com_insert',
+  'Com_update',
+  'Com_delete',
+  'Com_begin',
+  'Com_commit',
+  'Com_rollback',
+  'Questions',
+  'Handler_commit',
+  // Gone from MariaDB 10.8 on: absent from the line there (Innodb_data_fsyncs stays).
+  'Innodb_os_log_fsyncs',
+  'Innodb_data_fsyncs',
+  'Binlog_commits',
+] as const
+
+async function mariadbStatus(db: mysql.Connection): Promise<Record<string, number>> {
+  const [rows] = await db.query(`SHOW GLOBAL STATUS WHERE Variable_name IN (${MARIADB_STATUS.map(() => '?').join(',')})`, [
+    ...MARIADB_STATUS,
+  ])
+  return Object.fromEntries((rows as { Variable_name: string; Value: string }[]).map((row) => [row.Variable_name, Number(row.Value)]))
+}
+
+/** MariaDB's own view of a run: status deltas in all and per image, and the durability settings behind the fsyncs. */
+async function mariadbStatusLine(
+  scenario: string,
+  images: number,
+  db: mysql.Connection,
+  before: Record<string, number>,
+): Promise<Record<string, unknown>> {
+  const after = await mariadbStatus(db)
+  const delta = Object.fromEntries(Object.keys(after).map((name) => [name, after[name]! - (before[name] ?? 0)]))
+  const [rows] = await db.query(
+    `SELECT @@version AS version, @@innodb_flush_log_at_trx_commit AS innodb_flush_log_at_trx_commit,
+       @@sync_binlog AS sync_binlog, @@log_bin AS log_bin, @@innodb_flush_method AS innodb_flush_method`,
+  )
+  return {
+    measure: 'mariadb-status',
+    scenario,
+    images,
+    // Server-wide counters: the bench's own polling and anything else using the server are in them too.
+    delta,
+    per_image: Object.fromEntries(Object.entries(delta).map(([name, n]) => [name, per(n, images)])),
+    settings: (rows as Record<string, unknown>[])[0],
+    production_default: { innodb_flush_log_at_trx_commit: 1 },
+  }
 }
 
 async function serviceLimits(): Promise<Record<string, unknown>> {
@@ -183,18 +277,20 @@ async function serviceLimits(): Promise<Record<string, unknown>> {
   }
 }
 
-async function endToEnd(): Promise<Record<string, unknown>> {
+async function endToEnd(): Promise<Record<string, unknown>[]> {
   const images = count(1000)
   const deployment = await deploy(3)
   try {
     const consumers = [startCliChild('analyze', ['analyze'], deployment.env), startCliChild('alert', ['alert'], deployment.env)]
     await Promise.all(consumers.map((child) => child.consuming))
+    const status = await mariadbStatus(deployment.db)
     const started = Date.now()
     const receive = await runCliChild(['receive', '--count', String(images), '--json'], deployment.env)
     const events = Math.floor((images + 1) / 4)
     const done = await until(deployment.db, ALERTED, events)
-    const rss = await stopAll(consumers)
-    return {
+    const { rss, results } = await stopAllWithResults(consumers)
+    const mariadb = await mariadbStatusLine('end-to-end', images, deployment.db, status)
+    const e2e = {
       measure: 'end-to-end',
       images,
       events,
@@ -204,6 +300,7 @@ async function endToEnd(): Promise<Record<string, unknown>> {
       receive_span_images_per_s: round(images / ((await scalar(deployment.db, RECEIVE_MS)) / 1000)),
       peak_rss_mb: { receive: round(receive.maxRssKb / 1024), ...rss },
     }
+    return [e2e, ...operationLines('end-to-end', images, { receive, ...results }), mariadb]
   } finally {
     await deployment.cleanup()
   }
@@ -252,22 +349,28 @@ async function allEvents(analyzers: 1 | 2): Promise<Record<string, unknown>> {
   }
 }
 
-async function latency(): Promise<Record<string, unknown>> {
+async function latency(): Promise<Record<string, unknown>[]> {
   const images = count(600)
   const deployment = await deploy(3)
   try {
     const consumers = [startCliChild('analyze', ['analyze'], deployment.env), startCliChild('alert', ['alert'], deployment.env)]
     await Promise.all(consumers.map((child) => child.consuming))
-    await runCliChild(['receive', '--count', String(images), '--interval', '50', '--json'], deployment.env)
+    const status = await mariadbStatus(deployment.db)
+    const receive = await runCliChild(['receive', '--count', String(images), '--interval', '50', '--json'], deployment.env)
     const events = Math.floor((images + 1) / 4)
     await until(deployment.db, ALERTED, events)
-    await stopAll(consumers)
+    const { results } = await stopAllWithResults(consumers)
+    const mariadb = await mariadbStatusLine('latency', images, deployment.db, status)
     const [rows] = await deployment.db.query(
       `SELECT TIMESTAMPDIFF(MICROSECOND, i.received_at, a.created_at) / 1000 AS ms FROM image_event_alert a
          JOIN image_event e ON e.image_event_id = a.image_event_id JOIN image_metadata i ON i.image_id = e.image_id`,
     )
     const values = (rows as { ms: string | number }[]).map((row) => Number(row.ms))
-    return { measure: 'latency', rate_images_per_s: 20, images, receive_to_alert_ms: percentiles(values) }
+    return [
+      { measure: 'latency', rate_images_per_s: 20, images, receive_to_alert_ms: percentiles(values) },
+      ...operationLines('latency', images, { receive, ...results }),
+      mariadb,
+    ]
   } finally {
     await deployment.cleanup()
   }
@@ -357,11 +460,12 @@ async function alertDrain(): Promise<Record<string, unknown>> {
 }
 
 const base = { bench: 'imgpipe-services', backends: 'kafka 4.4 + mariadb + s3proxy', node: process.version, cpus: os.cpus().length }
-const SCENARIOS: Record<string, () => Promise<Record<string, unknown>>> = {
+type Line = Record<string, unknown>
+const SCENARIOS: Record<string, () => Promise<Line | Line[]>> = {
   limits: serviceLimits,
   'end-to-end': async () => {
-    const e2e = await endToEnd()
-    return { ...e2e, ratio_to_original_85_110: ratio(e2e['images_per_s'] as number, 97.5) }
+    const [e2e, ...rest] = await endToEnd()
+    return [{ ...e2e, ratio_to_original_85_110: ratio(e2e!['images_per_s'] as number, 97.5) }, ...rest]
   },
   'all-events-1': () => allEvents(1),
   'all-events-2': () => allEvents(2),
@@ -371,5 +475,6 @@ const SCENARIOS: Record<string, () => Promise<Record<string, unknown>>> = {
 for (const [name, scenario] of Object.entries(SCENARIOS)) {
   if (only !== undefined && !only.includes(name)) continue
   process.stderr.write(`bench: ${name}\n`)
-  process.stdout.write(`${JSON.stringify({ ...base, ...(await scenario()) })}\n`)
+  const result = await scenario()
+  for (const line of Array.isArray(result) ? result : [result]) process.stdout.write(`${JSON.stringify({ ...base, ...line })}\n`)
 }

@@ -1,4 +1,5 @@
 import { startMetricsServer, type MetricsServer } from '../adapters/prometheus/metrics-server.js'
+import { exposeOperationCounts } from '../adapters/prometheus/operation-counts.js'
 import { PrometheusMetrics } from '../adapters/prometheus/prometheus-metrics.js'
 import type { Bus, ConsumerOf } from '../core/ports/bus.js'
 import type { Catalog } from '../core/ports/catalog.js'
@@ -59,6 +60,15 @@ export async function startStageMetrics(
       broker: () => bus.ping(),
     },
   })
+  // Statements, transactions, object and Kafka requests of this process, as imgpipe_operations_total.
+  const stopCounting = exposeOperationCounts(metrics)
   context.logger.info({ url: server.url }, `metrics on ${server.url}/metrics (health: /health, readiness: /ready)`)
-  return { metrics, server, close: () => server.close() }
+  return {
+    metrics,
+    server,
+    close: async () => {
+      stopCounting()
+      await server.close()
+    },
+  }
 }

@@ -84,6 +84,11 @@ describe('stage metrics endpoint', () => {
     expect(last).toMatch(/^imgpipe_pending_rows\{kind="images_received"\} \d+$/m)
     expect(last).toMatch(/^imgpipe_consumer_lag_messages\{group="image_analysis_group",topic="image_analysis",partition="0"\} \d+$/m)
     expect(last).toContain('# TYPE imgpipe_receive_to_alert_seconds histogram')
+    // Operation counts: SQLite statements and transactions, and nothing for Kafka or S3 (memory bus, file store).
+    expect(sample(last, 'imgpipe_operations_total', { kind: 'sql_statement', op: 'insert' })).toBeGreaterThan(0)
+    expect(sample(last, 'imgpipe_operations_total', { kind: 'sql_transaction', op: 'commit' })).toBeGreaterThan(0)
+    expect(last).not.toContain('kind="kafka_request"')
+    expect(last).not.toContain('kind="object_request"')
     expect(health).toEqual({ status: 200, body: '{"status":"ok"}\n' })
     expect(ready?.status).toBe(200)
     expect(JSON.parse(ready!.body)).toEqual({ status: 'ready', checks: { database: 'ok', store: 'ok', broker: 'ok' } })
@@ -125,6 +130,12 @@ describe('stage metrics endpoint', () => {
       }
       expect(sample(alertText, 'imgpipe_alerts_total')).toBe(2)
       expect(sample(alertText, 'imgpipe_receive_to_alert_seconds_count')).toBe(2)
+      // What the alert stage asked of its services: Kafka fetches and commits, PostgreSQL transactions, no S3 writes.
+      const operations = (kind: string, op: string): number => sample(alertText, 'imgpipe_operations_total', { kind, op })
+      expect(operations('kafka_request', 'Fetch')).toBeGreaterThan(0)
+      expect(operations('kafka_request', 'OffsetCommit')).toBeGreaterThan(0)
+      expect(operations('sql_transaction', 'commit')).toBeGreaterThan(0)
+      expect(operations('object_request', 'PUT')).toBe(0)
       const group = `${deployment.prefix}image_analysis_group`
       for (;;) {
         const text = (await get(analyzePort, '/metrics'))?.body ?? ''
@@ -140,7 +151,11 @@ describe('stage metrics endpoint', () => {
         if (partitions.every(Boolean) && lag === 0) break
         await new Promise((resolve) => setTimeout(resolve, 200))
       }
-      expect(sample((await get(analyzePort, '/metrics'))!.body, 'imgpipe_images_analyzed_total')).toBe(10)
+      const analyzeText = (await get(analyzePort, '/metrics'))!.body
+      expect(sample(analyzeText, 'imgpipe_images_analyzed_total')).toBe(10)
+      // One difference image PUT per event (2 of 10 images), and the alert messages produced.
+      expect(sample(analyzeText, 'imgpipe_operations_total', { kind: 'object_request', op: 'PUT' })).toBe(2)
+      expect(sample(analyzeText, 'imgpipe_operations_total', { kind: 'kafka_request', op: 'Produce' })).toBeGreaterThan(0)
       const readiness = await get(alertPort, '/ready')
       expect(readiness?.status).toBe(200)
       await Promise.all([stopStage(alert), stopStage(analyze)])

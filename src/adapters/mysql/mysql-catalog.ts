@@ -1,6 +1,7 @@
 import { CompiledQuery, Kysely, MysqlDialect } from 'kysely'
 import mysql from 'mysql2'
 import type { CatalogDatabase } from '../sql/catalog-schema.js'
+import { countingDialect } from '../sql/counting-dialect.js'
 import { createSqlCatalog } from '../sql/sql-catalog.js'
 import { describeMysqlCatalog, type MysqlCatalogOptions } from './mysql-options.js'
 import type { SqlBackend, SqlCatalog } from '../sql/sql-catalog.js'
@@ -71,7 +72,7 @@ export function openMysqlCatalog(options: MysqlCatalogOptions): SqlCatalog {
 /** The connection pool and error classifier under {@link openMysqlCatalog}. */
 export function openMysqlBackend(options: MysqlCatalogOptions): SqlBackend {
   const db = new Kysely<CatalogDatabase>({
-    dialect: new MysqlDialect({
+    dialect: countingDialect(new MysqlDialect({
       pool: async () =>
         mysql.createPool({
           host: options.host,
@@ -96,7 +97,7 @@ export function openMysqlBackend(options: MysqlCatalogOptions): SqlBackend {
       onCreateConnection: async (connection) => {
         await connection.executeQuery(CompiledQuery.raw("set time_zone = '+00:00'"))
       },
-    }),
+    })),
   })
   return {
     kind: 'mysql',

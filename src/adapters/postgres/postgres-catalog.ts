@@ -1,6 +1,7 @@
 import { Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
 import type { CatalogDatabase } from '../sql/catalog-schema.js'
+import { countingDialect } from '../sql/counting-dialect.js'
 import { createSqlCatalog } from '../sql/sql-catalog.js'
 import { describePostgresCatalog, type PostgresCatalogOptions } from './postgres-options.js'
 import type { SqlBackend, SqlCatalog } from '../sql/sql-catalog.js'
@@ -54,7 +55,7 @@ export function openPostgresCatalog(options: PostgresCatalogOptions): SqlCatalog
 /** The connection pool and error classifier under {@link openPostgresCatalog}. */
 export function openPostgresBackend(options: PostgresCatalogOptions): SqlBackend {
   const db = new Kysely<CatalogDatabase>({
-    dialect: new PostgresDialect({
+    dialect: countingDialect(new PostgresDialect({
       pool: async () => {
         const pool = new pg.Pool({
           host: options.host,
@@ -76,7 +77,7 @@ export function openPostgresBackend(options: PostgresCatalogOptions): SqlBackend
         pool.on('connect', (client) => client.on('error', () => undefined))
         return pool
       },
-    }),
+    })),
   })
   return {
     kind: 'postgres',

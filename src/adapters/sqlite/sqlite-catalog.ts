@@ -4,6 +4,7 @@ import Database from 'better-sqlite3'
 import { CompiledQuery, Kysely, SqliteAdapter, SqliteDialect, SqliteDriver } from 'kysely'
 import type { DatabaseConnection, DialectAdapter, Driver, SqliteDatabase, SqliteDialectConfig, SqliteStatement } from 'kysely'
 import type { CatalogDatabase } from '../sql/catalog-schema.js'
+import { countingDialect } from '../sql/counting-dialect.js'
 import { createSqlCatalog } from '../sql/sql-catalog.js'
 import type { SqlBackend, SqlCatalog } from '../sql/sql-catalog.js'
 import { catalogMissingError } from '../sql/sql-errors.js'
@@ -102,7 +103,7 @@ class CatalogSqliteDialect extends SqliteDialect {
 
 function createKysely(file: string, create: () => boolean): Kysely<CatalogDatabase> {
   return new Kysely<CatalogDatabase>({
-    dialect: new CatalogSqliteDialect({ database: async () => withStatementCache(connect(file, create())) }),
+    dialect: countingDialect(new CatalogSqliteDialect({ database: async () => withStatementCache(connect(file, create())) })),
   })
 }
 

@@ -18,6 +18,10 @@ export const COUNTERS = {
   imgpipe_alerts_total: { help: 'Alerts recorded by the alert stage', labels: [] },
   imgpipe_deliveries_total: { help: 'Alert deliveries per channel, by outcome (ok, failed)', labels: ['channel', 'outcome'] },
   imgpipe_dead_letters_total: { help: 'Messages parked on a dead-letter topic, by the topic they came from', labels: ['topic'] },
+  imgpipe_operations_total: {
+    help: 'Requests this process made of its services, by kind (sql_statement, sql_transaction, object_request, kafka_request) and op (statement kind, transaction end, HTTP method, Kafka API)',
+    labels: ['kind', 'op'],
+  },
 } as const satisfies Record<string, MetricSpec>
 
 export const HISTOGRAMS = {
