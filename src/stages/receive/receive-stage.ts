@@ -1,15 +1,13 @@
-import { randomUUID } from 'node:crypto'
-import { mkdir, rename, writeFile } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
-import path from 'node:path'
 import pMap from 'p-map'
-import { describeError, ImgpipeError, ObjectNotFoundError } from '../../core/errors.js'
+import { describeError, ObjectNotFoundError, type ImgpipeError } from '../../core/errors.js'
 import { encodeMessage, SCHEMA_VERSION, type ImageAnalysisMessage } from '../../core/messages.js'
-import { assertValidStreamName, contentTypeForKey, DEFAULT_STREAM, imageObjectKey } from '../../core/object-keys.js'
+import { assertValidStreamName, contentTypeForKey, imageObjectKey } from '../../core/object-keys.js'
 import type { Catalog } from '../../core/ports/catalog.js'
 import { DEFAULT_RECEIVE_OPTIONS, type ReceiveOptions } from '../../core/receive-options.js'
 import type { ImageRecord, NewImage } from '../../core/types.js'
 import { forEachPendingPage, retrying, type StageContext } from '../stage-context.js'
+import { AnalysisDirCopy } from './analysis-dir-copy.js'
 import { checkIncoming, sha256, type CheckedFields } from './check-incoming.js'
 import type { IncomingImage } from './image-source.js'
 
@@ -54,9 +52,12 @@ interface Claim {
 export class ReceiveStage {
   /** The windows' limits and the puts in flight: the context's, or the defaults. */
   readonly options: ReceiveOptions
+  /** With IMGPIPE_ANALYSIS_DIR, the copy of each default-stream image for the original's analysis client. */
+  private readonly analysisCopy: AnalysisDirCopy | null
 
   constructor(private readonly context: StageContext) {
     this.options = context.receive ?? DEFAULT_RECEIVE_OPTIONS
+    this.analysisCopy = AnalysisDirCopy.of(context)
   }
 
   /**
@@ -251,8 +252,7 @@ export class ReceiveStage {
         const bytes = items[index]!.incoming.bytes!
         const key = image.imageObjectKey
         await retrying(this.context, 'object put', () => store.put(key, bytes, { contentType: contentTypeForKey(key) }))
-        const copy = this.#analysisPath(image)
-        if (copy !== null && checked.error === null) await writeAnalysisCopy(copy, bytes)
+        if (checked.error === null) await this.analysisCopy?.write(image, bytes)
       },
       { concurrency: this.options.putConcurrency },
     )
@@ -297,16 +297,6 @@ export class ReceiveStage {
     await retrying(this.context, 'image status', () => this.context.catalog.finishStoringImage(image.imageId, status))
   }
 
-  /**
-   * With IMGPIPE_ANALYSIS_DIR, where the original's analysis client finds an image of the default stream:
-   * `<dir>/image_NNNNN.<ext>` (it reads the previous image from the same folder by number).
-   */
-  #analysisPath(image: ImageRecord): string | null {
-    const dir = this.context.analysis.analysisDir
-    if (dir === null || image.stream !== DEFAULT_STREAM || image.imageNum === null) return null
-    return path.join(dir, path.posix.basename(image.imageObjectKey))
-  }
-
   async #publish(images: readonly ImageRecord[]): Promise<void> {
     const messages = images.map((image) => {
       const message: ImageAnalysisMessage = {
@@ -318,7 +308,7 @@ export class ReceiveStage {
         image_object_key: image.imageObjectKey,
         received_at: image.receivedAt.toISOString(),
       }
-      const analysisPath = this.#analysisPath(image)
+      const analysisPath = this.analysisCopy?.pathOf(image) ?? null
       if (analysisPath !== null) message.image_analysis_path = analysisPath
       return { key: image.stream, value: encodeMessage(message) }
     })
@@ -337,19 +327,5 @@ export async function resumeImageNum(catalog: Catalog, stream: string): Promise<
     if (page.length === 0) return resume
     for (const image of page) if (image.stream === stream && image.imageNum !== null) resume = Math.min(resume, image.imageNum)
     afterId = page[page.length - 1]!.imageId
-  }
-}
-
-/** Written whole or not at all (temp file, rename): the original's client may read it at any moment. */
-async function writeAnalysisCopy(file: string, bytes: Uint8Array): Promise<void> {
-  try {
-    await mkdir(path.dirname(file), { recursive: true })
-    const temporary = `${file}.imgpipe-tmp-${process.pid}-${randomUUID()}`
-    await writeFile(temporary, bytes)
-    await rename(temporary, file)
-  } catch (error) {
-    throw new ImgpipeError('IMGPIPE_INTERNAL', `cannot write ${file} (IMGPIPE_ANALYSIS_DIR): ${describeError(error)}`, false, {
-      cause: error,
-    })
   }
 }
