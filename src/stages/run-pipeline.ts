@@ -83,6 +83,7 @@ export async function runPipeline(pipeline: PipelineContext, plan: PipelinePlan)
     logger,
     signal: interrupt.signal,
     metrics: pipeline.metrics,
+    openAnalysisDir: pipeline.openAnalysisDir,
     // One per process, shared by its stages: receive hands the pixels it decoded to analyze through it.
     pixels: pipeline.pixels ?? new PixelSource(pipeline.store, pipeline.analysis),
   }

@@ -58,6 +58,11 @@ export interface StageContext {
    * to analyze through it. Absent: an analyze stage makes its own and receive hands nothing over.
    */
   pixels?: PixelSource
+  /**
+   * Opens a directory object store at IMGPIPE_ANALYSIS_DIR, for receive's copy of each image for the original's
+   * analysis client (analysis-dir-copy.ts); whoever composes the stages picks the adapter. Needed with that setting.
+   */
+  openAnalysisDir?: (dir: string) => ObjectStore
 }
 
 /**

@@ -3,6 +3,7 @@
  * tests of the stages. Real adapters, no mocks: what the stages write is read back through them.
  */
 import { MemoryBus } from '../../src/adapters/memory/memory-bus.js'
+import { FsObjectStore } from '../../src/adapters/fs/fs-object-store.js'
 import { MemoryObjectStore } from '../../src/adapters/memory/memory-object-store.js'
 import { openSqliteBackend } from '../../src/adapters/sqlite/sqlite-catalog.js'
 import { catalogWithRawSql, type SqlCatalogWithRaw } from './raw-sql.js'
@@ -40,6 +41,7 @@ export async function memoryContext(): Promise<TestContext> {
     analysis: loadConfig({}).analysis,
     logger: silentLogger,
     signal: abort.signal,
+    openAnalysisDir: (dir) => new FsObjectStore(dir, { fsync: false }),
     async close() {
       abort.abort()
       await bus.close()

@@ -4,6 +4,7 @@ import { describeBus, describeCatalog, describeObjectStore } from '../../adapter
 import { truthCsv, type TruthRow } from '../../analysis/sky/mock-sky.js'
 import { assertValidStreamName, DEFAULT_STREAM } from '../../core/object-keys.js'
 import type { PipelineCounts } from '../../core/types.js'
+import { FsObjectStore } from '../../adapters/fs/fs-object-store.js'
 import { LogChannel } from '../../adapters/log/log-channel.js'
 import type { ImageSource } from '../../stages/receive/image-source.js'
 import { resumeImageNum, type ReceiveOutcome } from '../../stages/receive/receive-stage.js'
@@ -279,6 +280,8 @@ async function runPipelineWith(
     receive: config.receive,
     partitions: config.topicPartitions,
     logger,
+    // Receive's copy for the original's analysis client: files written whole, as the main store's; no fsync, as before.
+    openAnalysisDir: (dir) => new FsObjectStore(dir, { fsync: false }),
     ...(endpoint === null ? {} : { metrics: endpoint.metrics }),
   }
   let delivery: Awaited<ReturnType<typeof startDelivery>> | undefined

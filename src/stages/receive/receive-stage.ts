@@ -1,39 +1,22 @@
-import { randomUUID } from 'node:crypto'
-import { mkdir, rename, writeFile } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
-import path from 'node:path'
 import pMap from 'p-map'
-import { describeError, ImgpipeError, ObjectNotFoundError } from '../../core/errors.js'
-import { encodeMessage, SCHEMA_VERSION, type ImageAnalysisMessage } from '../../core/messages.js'
-import { assertValidStreamName, contentTypeForKey, DEFAULT_STREAM, imageObjectKey } from '../../core/object-keys.js'
-import type { Catalog } from '../../core/ports/catalog.js'
+import { describeError } from '../../core/errors.js'
+import { assertValidStreamName } from '../../core/object-keys.js'
 import { DEFAULT_RECEIVE_OPTIONS, type ReceiveOptions } from '../../core/receive-options.js'
-import type { ImageRecord, NewImage } from '../../core/types.js'
-import { forEachPendingPage, retrying, type StageContext } from '../stage-context.js'
-import { checkIncoming, sha256, type CheckedFields } from './check-incoming.js'
+import type { ImageRecord } from '../../core/types.js'
+import { forEachPendingPage, type StageContext } from '../stage-context.js'
+import { AnalysisDirCopy } from './analysis-dir-copy.js'
+import { checkIncoming, sha256 } from './check-incoming.js'
+import { claimWindow } from './claim-window.js'
+import { dedupeWindow } from './dedupe-window.js'
 import type { IncomingImage } from './image-source.js'
+import { publishForAnalysis } from './publish-for-analysis.js'
+import { storeClaims } from './store-claims.js'
+import { finishIfStored } from './storing-recovery.js'
+import type { Claim, ReceiveOutcome, WindowItem, WindowOutcomes } from './window-item.js'
 
-export type ReceiveOutcome =
-  /** Stored and published for analysis. */
-  | { kind: 'received'; image: ImageRecord }
-  /** Recorded with status failed (bad bytes); not published. */
-  | { kind: 'failed'; image: ImageRecord; error: ImgpipeError }
-  /** Already in the catalog (a re-run, or the same file ingested again): nothing written. */
-  | { kind: 'duplicate'; image: ImageRecord }
-
-/** One image of a window on its way through the stage. */
-interface Item {
-  incoming: IncomingImage
-  contentSha256: string | null
-  checked?: CheckedFields
-}
-
-/** An image whose row this window owns: its bytes (if any) go under the row's key, then the row is finished. */
-interface Claim {
-  index: number
-  image: ImageRecord
-  checked: CheckedFields
-}
+export type { ReceiveOutcome } from './window-item.js'
+export { resumeImageNum } from './storing-recovery.js'
 
 /**
  * The receive stage: records each incoming image (metadata row in the catalog, bytes in the object store
@@ -54,9 +37,12 @@ interface Claim {
 export class ReceiveStage {
   /** The windows' limits and the puts in flight: the context's, or the defaults. */
   readonly options: ReceiveOptions
+  /** With IMGPIPE_ANALYSIS_DIR, the copy of each default-stream image for the original's analysis client. */
+  private readonly analysisCopy: AnalysisDirCopy | null
 
   constructor(private readonly context: StageContext) {
     this.options = context.receive ?? DEFAULT_RECEIVE_OPTIONS
+    this.analysisCopy = AnalysisDirCopy.of(context)
   }
 
   /**
@@ -70,14 +56,14 @@ export class ReceiveStage {
       (page) => this.context.catalog.listImagesByStatus('storing', page),
       (image) => image.imageId,
       async (images) => {
-        for (const image of images) await this.#finishIfStored(image)
+        for (const image of images) await finishIfStored(this.context, image)
       },
     )
     const republished = await forEachPendingPage(
       this.context,
       (page) => this.context.catalog.listImagesByStatus('received', page),
       (image) => image.imageId,
-      (images) => this.#publish(images),
+      (images) => publishForAnalysis(this.context, images, this.analysisCopy),
     )
     if (republished > 0) this.context.logger.info({ republished }, 'receive: republished images awaiting analysis')
     return republished
@@ -91,184 +77,46 @@ export class ReceiveStage {
   /** Receives a window of images; the outcomes are in the window's order. */
   async receiveWindow(window: readonly IncomingImage[]): Promise<ReceiveOutcome[]> {
     for (const incoming of window) assertValidStreamName(incoming.stream)
-    const items: Item[] = window.map((incoming) => ({
+    const items: WindowItem[] = window.map((incoming) => ({
       incoming,
       contentSha256: incoming.contentSha256 ?? (incoming.bytes === null ? null : sha256(incoming.bytes)),
     }))
-    const outcomes = new Array<ReceiveOutcome | undefined>(items.length)
-    const { unfinished, fresh, repeats } = await this.#sortOut(items, outcomes)
+    const outcomes: WindowOutcomes = new Array<ReceiveOutcome | undefined>(items.length)
+    const { unfinished, fresh, repeats } = await dedupeWindow(this.context, items, outcomes)
+    await this.#check(items, [...unfinished.keys(), ...fresh])
+    const claims = [
+      ...[...unfinished].map(([index, image]) => ({ index, image, checked: items[index]!.checked! })),
+      ...(await claimWindow(this.context, items, fresh, outcomes)),
+    ].sort((a, b) => a.index - b.index) // published in the window's order
+    const finished = await storeClaims(this.context, items, claims, {
+      putConcurrency: this.options.putConcurrency,
+      analysisCopy: this.analysisCopy,
+    })
+    await this.#settle(claims, finished, outcomes)
+    for (const [index, first] of repeats) outcomes[index] = { kind: 'duplicate', image: outcomes[first]!.image }
+    return outcomes.map((outcome) => outcome!)
+  }
+
+  /** Checks the bytes of the images that will be stored (format, size, FITS header), on every core. */
+  async #check(items: WindowItem[], indexes: readonly number[]): Promise<void> {
     await pMap(
-      [...unfinished.keys(), ...fresh],
+      indexes,
       async (index) => {
         const item = items[index]!
         item.checked = await checkIncoming(item.incoming, this.context.analysis, this.context.pixels?.handOver)
       },
       { concurrency: availableParallelism() },
     )
-    const claims = [
-      ...[...unfinished].map(([index, image]) => ({ index, image, checked: items[index]!.checked! })),
-      ...(await this.#claim(items, fresh, outcomes)),
-    ].sort((a, b) => a.index - b.index) // published in the window's order
-    await this.#store(items, claims, outcomes)
-    for (const [index, first] of repeats) {
-      const image = outcomes[first]!.image
-      outcomes[index] = { kind: 'duplicate', image }
-    }
-    return outcomes.map((outcome) => outcome!)
   }
 
-  /**
-   * Sorts a window's images into those already recorded (duplicates, or `storing` rows of an earlier run that
-   * crashed before its bytes were stored: `unfinished`), repeats of an earlier image of the same window, and
-   * `fresh` ones that need a row. Files carry no sequence number: the same bytes under the same name in the
-   * same stream are the same image. A numbered source's image is looked up too, so that a re-run finishes a
-   * `storing` row without an insert attempt (which would use up an id and shift every later id).
-   */
-  async #sortOut(
-    items: readonly Item[],
-    outcomes: (ReceiveOutcome | undefined)[],
-  ): Promise<{ unfinished: Map<number, ImageRecord>; fresh: number[]; repeats: Map<number, number> }> {
-    const { catalog } = this.context
-    const lookups = items.flatMap(({ incoming, contentSha256 }) =>
-      contentSha256 === null ? [] : [{ stream: incoming.stream, contentSha256, imageFilename: incoming.filename }],
-    )
-    const found = lookups.length === 0 ? [] : await retrying(this.context, 'duplicate check', () => catalog.findIngestedImages(lookups))
-    const unfinished = new Map<number, ImageRecord>()
-    const fresh: number[] = []
-    const repeats = new Map<number, number>()
-    const firstIndex = new Map<string, number>()
-    for (const [index, { incoming, contentSha256 }] of items.entries()) {
-      const identity = [incoming.stream, incoming.imageNum ?? '', contentSha256 ?? '', incoming.filename].join('\u0000')
-      const first = firstIndex.get(identity)
-      if (first !== undefined) {
-        repeats.set(index, first)
-        continue
-      }
-      firstIndex.set(identity, index)
-      const existing = found.find(
-        (image) =>
-          image.stream === incoming.stream &&
-          image.contentSha256 === contentSha256 &&
-          image.imageFilename === incoming.filename &&
-          (incoming.imageNum === undefined || image.imageNum === incoming.imageNum),
-      )
-      if (existing !== undefined) {
-        if (existing.status === 'storing' && incoming.bytes !== null) unfinished.set(index, existing)
-        else outcomes[index] = { kind: 'duplicate', image: existing }
-        continue
-      }
-      // A file that could not be read has no hash: its earlier failed row is found by name instead.
-      if (incoming.imageNum === undefined && contentSha256 === null && incoming.readError !== undefined) {
-        const earlier = await retrying(this.context, 'duplicate check', () => catalog.findUnreadFile(incoming.stream, incoming.filename))
-        if (earlier !== null) {
-          outcomes[index] = { kind: 'duplicate', image: earlier }
-          continue
-        }
-      }
-      fresh.push(index)
-    }
-    return { unfinished, fresh, repeats }
-  }
-
-  /**
-   * Inserts the fresh images' rows in one statement, in the `storing` state, each under its source's number or
-   * the next free numbers of its stream. A number another writer took meanwhile is never touched: that image
-   * is claimed again alone, on the next free number (a numbered source's image is then a duplicate).
-   */
-  async #claim(items: readonly Item[], fresh: readonly number[], outcomes: (ReceiveOutcome | undefined)[]): Promise<Claim[]> {
-    const { catalog } = this.context
-    const next = new Map<string, number>()
-    const rows: NewImage[] = []
-    for (const index of fresh) {
-      const { incoming } = items[index]!
-      let imageNum = incoming.imageNum
-      if (imageNum === undefined) {
-        imageNum = next.get(incoming.stream) ?? (await this.#nextNumber(incoming.stream))
-        next.set(incoming.stream, imageNum + 1)
-      }
-      rows.push(this.#newRow(items[index]!, imageNum))
-    }
-    const stored = rows.length === 0 ? [] : await retrying(this.context, 'image insert', () => catalog.insertImages(rows))
-    const claims: Claim[] = []
-    for (const [position, index] of fresh.entries()) {
-      const item = items[index]!
-      const checked = item.checked!
-      const image = stored[position]!
-      const own = image.contentSha256 === item.contentSha256 && image.imageFilename === item.incoming.filename
-      if (own && (image.status === 'storing' || item.incoming.bytes === null)) claims.push({ index, image, checked })
-      else if (own || item.incoming.imageNum !== undefined) outcomes[index] = { kind: 'duplicate', image }
-      else {
-        const alone = await this.#claimAlone(item)
-        if (alone.kind === 'claimed') claims.push({ index, image: alone.image, checked })
-        else outcomes[index] = alone
-      }
-    }
-    return claims
-  }
-
-  /** The row of an image: `storing` until its bytes are stored, or final at once when there are none. */
-  #newRow({ incoming, contentSha256, checked }: Item, imageNum: number): NewImage {
-    return {
-      stream: incoming.stream,
-      imageNum,
-      imageFilename: incoming.filename,
-      imageObjectKey: imageObjectKey(incoming.stream, imageNum, checked!.extension),
-      contentSha256,
-      byteSize: incoming.byteSize,
-      width: checked!.width,
-      height: checked!.height,
-      format: checked!.format,
-      status: incoming.bytes === null ? checked!.status : 'storing',
-      errorCode: checked!.errorCode,
-      errorMessage: checked!.errorMessage,
-      observation: checked!.observation,
-    }
-  }
-
-  /** A file whose number a concurrent writer took: one row at a time, on the next free number, until it holds. */
-  async #claimAlone(item: Item): Promise<{ kind: 'claimed'; image: ImageRecord } | { kind: 'duplicate'; image: ImageRecord }> {
-    for (let attempt = 0; ; attempt += 1) {
-      const row = this.#newRow(item, await this.#nextNumber(item.incoming.stream))
-      const { image, created } = await retrying(this.context, 'image insert', () => this.context.catalog.insertImage(row))
-      if (created) return { kind: 'claimed', image }
-      if (image.contentSha256 !== item.contentSha256 && attempt < 1000) continue
-      return { kind: 'duplicate', image }
-    }
-  }
-
-  /** 1 + the stream's largest number: a guess that the claim confirms with the unique index. */
-  #nextNumber(stream: string): Promise<number> {
-    return retrying(this.context, 'numbering', () => this.context.catalog.nextImageNum(stream))
-  }
-
-  /** Puts the claimed bytes under the keys their rows own, finishes the rows, then publishes the received ones. */
-  async #store(items: readonly Item[], claims: readonly Claim[], outcomes: (ReceiveOutcome | undefined)[]): Promise<void> {
-    const { catalog, logger, store } = this.context
-    const storing = claims.filter((claim) => claim.image.status === 'storing')
-    await pMap(
-      storing,
-      async ({ index, image, checked }) => {
-        const bytes = items[index]!.incoming.bytes!
-        const key = image.imageObjectKey
-        await retrying(this.context, 'object put', () => store.put(key, bytes, { contentType: contentTypeForKey(key) }))
-        const copy = this.#analysisPath(image)
-        if (copy !== null && checked.error === null) await writeAnalysisCopy(copy, bytes)
-      },
-      { concurrency: this.options.putConcurrency },
-    )
-    const finished = new Map<number, ImageRecord>()
-    for (const status of ['received', 'failed'] as const) {
-      const ids = storing.filter((claim) => claim.checked.status === status).map((claim) => claim.image.imageId)
-      if (ids.length === 0) continue
-      const rows = await retrying(this.context, 'image status', () => catalog.finishStoringImages(ids, status))
-      for (const row of rows) finished.set(row.imageId, row)
-    }
+  /** The claims' outcomes, from their finished rows; the received ones are published, in window order. */
+  async #settle(claims: readonly Claim[], finished: ReadonlyMap<number, ImageRecord>, outcomes: WindowOutcomes): Promise<void> {
     const published: ImageRecord[] = []
     for (const { index, image: claimed, checked } of claims) {
       const image = finished.get(claimed.imageId) ?? claimed
       if (checked.error !== null) {
         const error = checked.error
-        logger.warn({ stream: image.stream, imageNum: image.imageNum, code: error.code }, `receive: ${describeError(error)}`)
+        this.context.logger.warn({ stream: image.stream, imageNum: image.imageNum, code: error.code }, `receive: ${describeError(error)}`)
         outcomes[index] = { kind: 'failed', image, error }
       } else if (image.status !== 'received') {
         // Finished by a racing writer of the same bytes, who also published it.
@@ -278,78 +126,7 @@ export class ReceiveStage {
         published.push(image)
       }
     }
-    if (published.length > 0) await this.#publish(published)
-    logger.debug({ images: published.length }, 'receive: images recorded')
-  }
-
-  /** Recovery of a `storing` row without its source: done only when the object is there, whole and its own. */
-  async #finishIfStored(image: ImageRecord): Promise<void> {
-    let bytes: Buffer
-    try {
-      bytes = await retrying(this.context, 'object get', () => this.context.store.get(image.imageObjectKey))
-    } catch (error) {
-      if (error instanceof ObjectNotFoundError) return // a re-run of its source will store it
-      throw error
-    }
-    if (image.contentSha256 !== null && sha256(bytes) !== image.contentSha256) return
-    const status = image.errorCode === null ? 'received' : 'failed'
-    // Published by the pass over `received` images that follows in recover().
-    await retrying(this.context, 'image status', () => this.context.catalog.finishStoringImage(image.imageId, status))
-  }
-
-  /**
-   * With IMGPIPE_ANALYSIS_DIR, where the original's analysis client finds an image of the default stream:
-   * `<dir>/image_NNNNN.<ext>` (it reads the previous image from the same folder by number).
-   */
-  #analysisPath(image: ImageRecord): string | null {
-    const dir = this.context.analysis.analysisDir
-    if (dir === null || image.stream !== DEFAULT_STREAM || image.imageNum === null) return null
-    return path.join(dir, path.posix.basename(image.imageObjectKey))
-  }
-
-  async #publish(images: readonly ImageRecord[]): Promise<void> {
-    const messages = images.map((image) => {
-      const message: ImageAnalysisMessage = {
-        schema_version: SCHEMA_VERSION,
-        image_id: image.imageId,
-        image_num: image.imageNum,
-        image_filename: image.imageFilename,
-        stream: image.stream,
-        image_object_key: image.imageObjectKey,
-        received_at: image.receivedAt.toISOString(),
-      }
-      const analysisPath = this.#analysisPath(image)
-      if (analysisPath !== null) message.image_analysis_path = analysisPath
-      return { key: image.stream, value: encodeMessage(message) }
-    })
-    await retrying(this.context, 'publish', () => this.context.bus.publish(this.context.topics.imageAnalysis, messages))
-  }
-}
-
-/**
- * Where a numbered source (the mock stream) resumes a stream: the first number still `storing` (claimed by a
- * run that died before its bytes were stored, which only the source can finish), else the next free number.
- */
-export async function resumeImageNum(catalog: Catalog, stream: string): Promise<number> {
-  let resume = await catalog.nextImageNum(stream)
-  for (let afterId = 0; ;) {
-    const page = await catalog.listImagesByStatus('storing', { limit: 500, afterId })
-    if (page.length === 0) return resume
-    for (const image of page) if (image.stream === stream && image.imageNum !== null) resume = Math.min(resume, image.imageNum)
-    afterId = page[page.length - 1]!.imageId
-  }
-}
-
-/** Written whole or not at all (temp file, rename): the original's client may read it at any moment. */
-async function writeAnalysisCopy(file: string, bytes: Uint8Array): Promise<void> {
-  try {
-    await mkdir(path.dirname(file), { recursive: true })
-    const temporary = `${file}.imgpipe-tmp-${process.pid}-${randomUUID()}`
-    await writeFile(temporary, bytes)
-    await rename(temporary, file)
-  } catch (error) {
-    throw new ImgpipeError('IMGPIPE_INTERNAL', `cannot write ${file} (IMGPIPE_ANALYSIS_DIR): ${describeError(error)}`, false, {
-      cause: error,
-    })
+    if (published.length > 0) await publishForAnalysis(this.context, published, this.analysisCopy)
+    this.context.logger.debug({ images: published.length }, 'receive: images recorded')
   }
 }

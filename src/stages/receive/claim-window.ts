@@ -1,0 +1,84 @@
+import { imageObjectKey } from '../../core/object-keys.js'
+import type { ImageRecord, NewImage } from '../../core/types.js'
+import { retrying, type StageContext } from '../stage-context.js'
+import type { Claim, WindowItem, WindowOutcomes } from './window-item.js'
+
+/**
+ * The claim race with other writers of the same streams. Inserts the fresh images' rows in one statement, in the
+ * `storing` state, each under its source's number or the next free numbers of its stream: the unique
+ * (stream, image_num) index gives each number and key to exactly one writer. A number another writer took
+ * meanwhile is never touched: that image is claimed again alone, on the next free number (a numbered source's
+ * image is then a duplicate, whose outcome is set here). Returns the claims this window won.
+ */
+export async function claimWindow(
+  context: StageContext,
+  items: readonly WindowItem[],
+  fresh: readonly number[],
+  outcomes: WindowOutcomes,
+): Promise<Claim[]> {
+  const next = new Map<string, number>()
+  const rows: NewImage[] = []
+  for (const index of fresh) {
+    const { incoming } = items[index]!
+    let imageNum = incoming.imageNum
+    if (imageNum === undefined) {
+      imageNum = next.get(incoming.stream) ?? (await nextNumber(context, incoming.stream))
+      next.set(incoming.stream, imageNum + 1)
+    }
+    rows.push(newRow(items[index]!, imageNum))
+  }
+  const stored = rows.length === 0 ? [] : await retrying(context, 'image insert', () => context.catalog.insertImages(rows))
+  const claims: Claim[] = []
+  for (const [position, index] of fresh.entries()) {
+    const item = items[index]!
+    const checked = item.checked!
+    const image = stored[position]!
+    const own = image.contentSha256 === item.contentSha256 && image.imageFilename === item.incoming.filename
+    if (own && (image.status === 'storing' || item.incoming.bytes === null)) claims.push({ index, image, checked })
+    else if (own || item.incoming.imageNum !== undefined) outcomes[index] = { kind: 'duplicate', image }
+    else {
+      const alone = await claimAlone(context, item)
+      if (alone.kind === 'claimed') claims.push({ index, image: alone.image, checked })
+      else outcomes[index] = alone
+    }
+  }
+  return claims
+}
+
+/** The row of an image: `storing` until its bytes are stored, or final at once when there are none. */
+function newRow({ incoming, contentSha256, checked }: WindowItem, imageNum: number): NewImage {
+  return {
+    stream: incoming.stream,
+    imageNum,
+    imageFilename: incoming.filename,
+    imageObjectKey: imageObjectKey(incoming.stream, imageNum, checked!.extension),
+    contentSha256,
+    byteSize: incoming.byteSize,
+    width: checked!.width,
+    height: checked!.height,
+    format: checked!.format,
+    status: incoming.bytes === null ? checked!.status : 'storing',
+    errorCode: checked!.errorCode,
+    errorMessage: checked!.errorMessage,
+    observation: checked!.observation,
+  }
+}
+
+/** A file whose number a concurrent writer took: one row at a time, on the next free number, until it holds. */
+async function claimAlone(
+  context: StageContext,
+  item: WindowItem,
+): Promise<{ kind: 'claimed'; image: ImageRecord } | { kind: 'duplicate'; image: ImageRecord }> {
+  for (let attempt = 0; ; attempt += 1) {
+    const row = newRow(item, await nextNumber(context, item.incoming.stream))
+    const { image, created } = await retrying(context, 'image insert', () => context.catalog.insertImage(row))
+    if (created) return { kind: 'claimed', image }
+    if (image.contentSha256 !== item.contentSha256 && attempt < 1000) continue
+    return { kind: 'duplicate', image }
+  }
+}
+
+/** 1 + the stream's largest number: a guess that the claim confirms with the unique index. */
+function nextNumber(context: StageContext, stream: string): Promise<number> {
+  return retrying(context, 'numbering', () => context.catalog.nextImageNum(stream))
+}
