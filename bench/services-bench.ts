@@ -26,7 +26,17 @@ import os from 'node:os'
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3'
 import { Admin, Producer, stringSerializers } from '@platformatic/kafka'
 import mysql from 'mysql2/promise'
-import { kernel, mockStreamImages, percentiles, ratio, round, runCliChild, startCliChild, type ChildResult, type RunningChild } from './bench-support.js'
+import {
+  kernel,
+  mockStreamImages,
+  percentiles,
+  ratio,
+  round,
+  runCliChild,
+  startCliChild,
+  type ChildResult,
+  type RunningChild,
+} from './bench-support.js'
 
 const scale = Number(process.env['BENCH_SCALE'] ?? 1)
 const only = process.env['BENCH_SCENARIOS']?.split(',').map((name) => name.trim())
@@ -122,7 +132,9 @@ async function stopAll(children: RunningChild[]): Promise<Record<string, number>
   return (await stopAllWithResults(children)).rss
 }
 
-async function stopAllWithResults(children: RunningChild[]): Promise<{ rss: Record<string, number>; results: Record<string, ChildResult> }> {
+async function stopAllWithResults(
+  children: RunningChild[],
+): Promise<{ rss: Record<string, number>; results: Record<string, ChildResult> }> {
   const stopped = await Promise.all(children.map((child) => child.stop()))
   const rss: Record<string, number> = {}
   const results: Record<string, ChildResult> = {}

@@ -72,32 +72,34 @@ export function openMysqlCatalog(options: MysqlCatalogOptions): SqlCatalog {
 /** The connection pool and error classifier under {@link openMysqlCatalog}. */
 export function openMysqlBackend(options: MysqlCatalogOptions): SqlBackend {
   const db = new Kysely<CatalogDatabase>({
-    dialect: countingDialect(new MysqlDialect({
-      pool: async () =>
-        mysql.createPool({
-          host: options.host,
-          port: options.port,
-          user: options.user,
-          password: options.password,
-          database: options.database,
-          ssl: options.ssl ? { rejectUnauthorized: true } : undefined,
-          timezone: 'Z',
-          dateStrings: false,
-          // BIGINT and COUNT(*) as numbers; DECIMAL (from SUM) too, though the catalog avoids it.
-          supportBigNumbers: true,
-          bigNumberStrings: false,
-          decimalNumbers: true,
-          // Affected rows count changed rows, not matched ones: how an idempotent insert tells a new row
-          // (1) from an existing one (0) after ON DUPLICATE KEY UPDATE id = id. See catalog-writes.ts.
-          flags: ['-FOUND_ROWS'],
-          connectionLimit: 10,
-          connectTimeout: 10_000,
-          enableKeepAlive: true,
-        }),
-      onCreateConnection: async (connection) => {
-        await connection.executeQuery(CompiledQuery.raw("set time_zone = '+00:00'"))
-      },
-    })),
+    dialect: countingDialect(
+      new MysqlDialect({
+        pool: async () =>
+          mysql.createPool({
+            host: options.host,
+            port: options.port,
+            user: options.user,
+            password: options.password,
+            database: options.database,
+            ssl: options.ssl ? { rejectUnauthorized: true } : undefined,
+            timezone: 'Z',
+            dateStrings: false,
+            // BIGINT and COUNT(*) as numbers; DECIMAL (from SUM) too, though the catalog avoids it.
+            supportBigNumbers: true,
+            bigNumberStrings: false,
+            decimalNumbers: true,
+            // Affected rows count changed rows, not matched ones: how an idempotent insert tells a new row
+            // (1) from an existing one (0) after ON DUPLICATE KEY UPDATE id = id. See catalog-writes.ts.
+            flags: ['-FOUND_ROWS'],
+            connectionLimit: 10,
+            connectTimeout: 10_000,
+            enableKeepAlive: true,
+          }),
+        onCreateConnection: async (connection) => {
+          await connection.executeQuery(CompiledQuery.raw("set time_zone = '+00:00'"))
+        },
+      }),
+    ),
   })
   return {
     kind: 'mysql',

@@ -55,29 +55,31 @@ export function openPostgresCatalog(options: PostgresCatalogOptions): SqlCatalog
 /** The connection pool and error classifier under {@link openPostgresCatalog}. */
 export function openPostgresBackend(options: PostgresCatalogOptions): SqlBackend {
   const db = new Kysely<CatalogDatabase>({
-    dialect: countingDialect(new PostgresDialect({
-      pool: async () => {
-        const pool = new pg.Pool({
-          host: options.host,
-          port: options.port,
-          user: options.user,
-          password: options.password,
-          database: options.database,
-          ssl: options.ssl ? { rejectUnauthorized: true } : false,
-          max: 10,
-          // pg waits forever for a connection by default; a dead server must fail (and be retried) instead.
-          connectionTimeoutMillis: 10_000,
-          keepAlive: true,
-          application_name: 'imgpipe',
-        })
-        // A client losing its server emits 'error': on the pool while idle, on the client itself while checked
-        // out (between the statements of a transaction, say), where pg-pool listens no more. Either would crash
-        // the process unhandled; the next query fails on its own and is mapped to CatalogUnavailableError.
-        pool.on('error', () => undefined)
-        pool.on('connect', (client) => client.on('error', () => undefined))
-        return pool
-      },
-    })),
+    dialect: countingDialect(
+      new PostgresDialect({
+        pool: async () => {
+          const pool = new pg.Pool({
+            host: options.host,
+            port: options.port,
+            user: options.user,
+            password: options.password,
+            database: options.database,
+            ssl: options.ssl ? { rejectUnauthorized: true } : false,
+            max: 10,
+            // pg waits forever for a connection by default; a dead server must fail (and be retried) instead.
+            connectionTimeoutMillis: 10_000,
+            keepAlive: true,
+            application_name: 'imgpipe',
+          })
+          // A client losing its server emits 'error': on the pool while idle, on the client itself while checked
+          // out (between the statements of a transaction, say), where pg-pool listens no more. Either would crash
+          // the process unhandled; the next query fails on its own and is mapped to CatalogUnavailableError.
+          pool.on('error', () => undefined)
+          pool.on('connect', (client) => client.on('error', () => undefined))
+          return pool
+        },
+      }),
+    ),
   })
   return {
     kind: 'postgres',

@@ -16,8 +16,7 @@ export const SQL_OPERATION_CHANNEL = 'imgpipe:sql:operation'
 export type SqlStatementOp = 'select' | 'insert' | 'update' | 'delete' | 'other'
 export type SqlTransactionOp = 'begin' | 'commit' | 'rollback'
 export type SqlOperation =
-  | { readonly kind: 'sql_statement'; readonly op: SqlStatementOp }
-  | { readonly kind: 'sql_transaction'; readonly op: SqlTransactionOp }
+  { readonly kind: 'sql_statement'; readonly op: SqlStatementOp } | { readonly kind: 'sql_transaction'; readonly op: SqlTransactionOp }
 
 const operations = channel(SQL_OPERATION_CHANNEL)
 

@@ -48,10 +48,19 @@ describe('operation counts', () => {
       await sql`create table t (id integer primary key, name text)`.execute(backend.db)
       const delta = await added(async () => {
         await backend.db.transaction().execute(async (trx) => {
-          await trx.insertInto('t' as never).values({ id: 1, name: 'a' } as never).execute()
-          await trx.updateTable('t' as never).set({ name: 'b' } as never).execute()
+          await trx
+            .insertInto('t' as never)
+            .values({ id: 1, name: 'a' } as never)
+            .execute()
+          await trx
+            .updateTable('t' as never)
+            .set({ name: 'b' } as never)
+            .execute()
         })
-        await backend.db.selectFrom('t' as never).selectAll().execute()
+        await backend.db
+          .selectFrom('t' as never)
+          .selectAll()
+          .execute()
         await sql`select count(*) from t`.execute(backend.db)
         await backend.db.deleteFrom('t' as never).execute()
         await backend.db
