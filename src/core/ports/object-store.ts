@@ -43,5 +43,10 @@ export interface ObjectStore {
    * `imgpipe store empty`; returns how many. Absent where writes leave nothing behind (S3, memory).
    */
   removeLeftovers?(prefix?: string): Promise<number>
+  /**
+   * Optional: makes every put so far durable (the directory store syncs each directory it renamed into, once).
+   * Call it before recording puts as done; absent where a completed put is already durable (S3, memory).
+   */
+  flush?(): Promise<void>
   close(): Promise<void>
 }
