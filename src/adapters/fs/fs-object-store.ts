@@ -52,6 +52,8 @@ export class FsObjectStore implements ObjectStore {
   private readonly fsync: boolean
   /** Directories known to exist and to resolve inside the store: checked once, then trusted. */
   private readonly verifiedDirs = new Set<string>()
+  /** Checks in progress, by `create` and directory: a window's concurrent puts into a new directory share one. */
+  private readonly verifying = new Map<string, Promise<void>>()
   private readonly syncDirectory: (dir: string) => Promise<void>
   /** Directories with entries (renames, new sub-directories) not yet synced: what the next flush syncs. */
   private readonly unsyncedDirs = new Set<string>()
@@ -308,6 +310,16 @@ export class FsObjectStore implements ObjectStore {
    */
   private async verifyDir(key: string, dir: string, create: boolean): Promise<void> {
     if (this.verifiedDirs.has(dir)) return
+    const id = `${create ? 'create' : 'check'}:${dir}`
+    const pending = this.verifying.get(id)
+    // A put that joined another's check redoes its own when that failed, so its error names its own key.
+    if (pending !== undefined) return pending.catch(() => this.checkDir(key, dir, create))
+    const check = this.checkDir(key, dir, create).finally(() => this.verifying.delete(id))
+    this.verifying.set(id, check)
+    return check
+  }
+
+  private async checkDir(key: string, dir: string, create: boolean): Promise<void> {
     const root = await this.root(create)
     if (create) {
       // Check the deepest existing ancestor before mkdir, so a link cannot make us create directories outside.
