@@ -184,14 +184,14 @@ export class FsObjectStore implements ObjectStore {
   }
 
   /**
-   * Makes the puts so far durable: syncs once each directory they renamed into (or created), and waits for the
-   * syncs other flushes have in progress. Without `fsync` there is nothing to do. A failed sync leaves its
-   * directory to the next flush, so a retried flush covers it again.
+   * Makes the puts of `keys` (all puts so far without) durable: syncs once each unsynced directory on their paths
+   * (renamed into, or gained a new sub-directory), and waits for the syncs other flushes have in progress. Without
+   * `fsync` there is nothing to do. A failed sync leaves its directory to the next flush, which retries it.
    */
-  async flush(): Promise<void> {
+  async flush(keys?: readonly string[]): Promise<void> {
     this.checkOpen()
-    const dirs = [...this.unsyncedDirs]
-    this.unsyncedDirs.clear()
+    const dirs = keys === undefined ? [...this.unsyncedDirs] : this.unsyncedDirsOf(keys)
+    for (const dir of dirs) this.unsyncedDirs.delete(dir)
     const pending = [...this.dirSyncs]
     for (const dir of dirs) {
       const sync = this.syncDirectory(dir).catch((error: unknown) => {
@@ -208,6 +208,18 @@ export class FsObjectStore implements ObjectStore {
       pending.push(sync)
     }
     await Promise.all(pending)
+  }
+
+  /** The unsynced directories from each key's parent up to the store directory. */
+  private unsyncedDirsOf(keys: readonly string[]): string[] {
+    const dirs = new Set<string>()
+    for (const key of keys) {
+      for (let dir = path.dirname(this.filePath(key)); ; dir = path.dirname(dir)) {
+        if (this.unsyncedDirs.has(dir)) dirs.add(dir)
+        if (dir === this.dir || dir === path.dirname(dir)) break
+      }
+    }
+    return [...dirs]
   }
 
   async ensureReady(): Promise<void> {

@@ -44,9 +44,9 @@ export interface ObjectStore {
    */
   removeLeftovers?(prefix?: string): Promise<number>
   /**
-   * Optional: makes every put so far durable (the directory store syncs each directory it renamed into, once).
-   * Call it before recording puts as done; absent where a completed put is already durable (S3, memory).
+   * Optional: makes the puts of `keys` (every put so far without) durable: the directory store syncs each directory
+   * they were renamed into, once. Call it before recording puts as done; absent where a put is durable (S3, memory).
    */
-  flush?(): Promise<void>
+  flush?(keys?: readonly string[]): Promise<void>
   close(): Promise<void>
 }

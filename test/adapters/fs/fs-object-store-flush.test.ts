@@ -48,6 +48,18 @@ describe('FsObjectStore directory syncs', () => {
     expect(await readFile(path.join(base, keys[3]!), 'utf8')).toBe(`${keys[3]} again`)
   })
 
+  it('syncs only the directories on the paths of the keys it is given, leaving the others for later', async () => {
+    const store = countingStore()
+    await store.ensureReady()
+    await store.put('image/a.jpg', Buffer.from('a'))
+    await store.put('difference_image/d.png', Buffer.from('d'))
+    await store.flush(['image/a.jpg'])
+    expect([...synced].sort()).toEqual(['', 'image'])
+    synced.length = 0
+    await store.flush()
+    expect(synced).toEqual(['difference_image'])
+  })
+
   it('syncs no directory when fsync is off (the analysis-dir copy)', async () => {
     const store = new FsObjectStore(base, { fsync: false, syncDirectory: async (dir) => void synced.push(dir) })
     await store.put('copy/a.jpg', Buffer.from('a'))
