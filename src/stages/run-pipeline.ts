@@ -166,7 +166,12 @@ export async function runPipeline(pipeline: PipelineContext, plan: PipelinePlan)
  * check: a database that is briefly unavailable skips a poll (the stages' own retries ride it out) instead of
  * ending a long-running stage.
  */
-async function waitUntilDone(catalog: Pick<CatalogReports, 'counts'>, options: PipelinePlan, failed: AbortSignal, logger: Logger): Promise<boolean> {
+async function waitUntilDone(
+  catalog: Pick<CatalogReports, 'counts'>,
+  options: PipelinePlan,
+  failed: AbortSignal,
+  logger: Logger,
+): Promise<boolean> {
   const pollMs = options.pollMs ?? 100
   let waiting = false
   for (;;) {
