@@ -1,9 +1,13 @@
-import type { SingularCatalogMethods } from '../../core/ports/catalog.js'
+import type { Catalog } from '../../core/ports/catalog.js'
 import type { ReceiveLedger } from '../../core/ports/receive-ledger.js'
+
+/** The singular writes the receive stage still calls before issue 15's removal of them, as far as Catalog has them. */
+type SingularReceiveWrites = Extract<keyof Catalog, 'insertImage' | 'finishStoringImage'>
 
 /**
  * What the receive stage uses of the catalog. The claim-alone retry (claim-window.ts) and the storing recovery
- * (storing-recovery.ts) still call two singular writes; when issue 15's removal of the singular methods moves them
- * onto the batch ones, this is `ReceiveLedger` and the file goes.
+ * (storing-recovery.ts) called two singular writes until they moved onto the batch ones; the Extract makes this
+ * exactly `ReceiveLedger` once Catalog no longer has them, on whichever branch lands first. Then replace it by
+ * `ReceiveLedger` and delete this file.
  */
-export type ReceiveStageLedger = ReceiveLedger & Pick<SingularCatalogMethods, 'insertImage' | 'finishStoringImage'>
+export type ReceiveStageLedger = ReceiveLedger & Pick<Catalog, SingularReceiveWrites>
