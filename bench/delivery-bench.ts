@@ -92,7 +92,8 @@ async function run(name: string, catalog: SqlCatalog): Promise<Record<string, un
       })
     }
     const recordStart = process.hrtime.bigint()
-    for (const eventId of events) await subscriptions.recordAlert(eventId, () => true, new Date())
+    // One alert per call, as the alert stage recorded them before it batched: what this bench has always timed.
+    for (const eventId of events) await subscriptions.recordAlerts([{ imageEventId: eventId, wants: () => true }], new Date())
     const recordSeconds = Number(process.hrtime.bigint() - recordStart) / 1e9
     const channels = new Map<string, DeliveryChannel>([
       ['webhook', new WebhookChannel({ allowPrivate: true, resolveSecret: (ref) => ref })],

@@ -1,4 +1,4 @@
-import type { ChannelKind, ReceiverTally, Subscriptions } from '../core/ports/subscriptions.js'
+import type { ChannelKind, DeliveryLedger, ReceiverTally } from '../core/ports/subscriptions.js'
 import type { PipelineReport } from '../stages/run-pipeline.js'
 import { safeText } from './terminal-text.js'
 
@@ -69,8 +69,8 @@ export function summarizeDeliveries(tally: readonly ReceiverTally[], firstDeadEr
   return { channels, subscriptions: [...bySubscription.values()], ...(firstDeadError === undefined ? {} : { firstDeadError }) }
 }
 
-/** The deliveries recorded after receiver `mark` (see Subscriptions.lastReceiverId), with the first dead one's error. */
-export async function deliveriesSince(subscriptions: Subscriptions, mark: number): Promise<DeliverySummary> {
+/** The deliveries recorded after receiver `mark` (see DeliveryLedger.lastReceiverId), with the first dead one's error. */
+export async function deliveriesSince(subscriptions: DeliveryLedger, mark: number): Promise<DeliverySummary> {
   const tally = await subscriptions.tallyReceivers({ afterReceiverId: mark })
   const dead = tally.some((row) => row.status === 'dead')
     ? await subscriptions.listReceivers({ status: 'dead', afterId: mark, limit: 1 })

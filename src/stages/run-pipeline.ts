@@ -5,7 +5,7 @@ import type { AlertLedger } from '../core/ports/alert-ledger.js'
 import type { AnalysisLedger } from '../core/ports/analysis-ledger.js'
 import type { CatalogReports } from '../core/ports/catalog-reports.js'
 import type { DeliveryChannel } from '../core/ports/delivery-channel.js'
-import type { Subscriptions } from '../core/ports/subscriptions.js'
+import type { DeliveryLedger } from '../core/ports/subscriptions.js'
 import type { PipelineCounts } from '../core/types.js'
 import { AlertStage } from './alert/alert-stage.js'
 import { AnalyzeStage } from './analyze/analyze-stage.js'
@@ -32,8 +32,8 @@ export interface PipelineContext extends Omit<StageContext<PipelineLedger>, 'sig
 
 /** What this process does with the pipeline. */
 export interface PipelinePlan {
-  /** Subscriptions to record receiver rows for (sent by a DeliveryWorker), and how to wake that worker. */
-  delivery?: { subscriptions: Subscriptions; onRecorded?: () => void }
+  /** The delivery ledger to record receiver rows in (sent by a DeliveryWorker), and how to wake that worker. */
+  delivery?: { subscriptions: DeliveryLedger; onRecorded?: () => void }
   /** Images to receive; none for a consumer-only process. */
   source?: ImageSource
   analyze: boolean

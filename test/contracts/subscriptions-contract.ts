@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { SqlCatalog } from '../../src/adapters/sql/sql-catalog.js'
 import { CatalogConflictError } from '../../src/core/errors.js'
-import type { NewSubscription, Subscriptions } from '../../src/core/ports/subscriptions.js'
+import type { AlertToRecord, NewSubscription, Subscriptions } from '../../src/core/ports/subscriptions.js'
 import type { OpenedCatalog } from '../support/catalog-backends.js'
 
 /** An image pair with an event on `stream`; returns the event id. */
@@ -32,7 +32,7 @@ export async function seedEvent(catalog: SqlCatalog, stream: string, imageNum: n
   return event!.imageEventId
 }
 
-/** The Subscriptions port's behaviour, on every SQL catalog (SQLite, MariaDB, PostgreSQL). */
+/** The Subscriptions ports' behaviour (SubscriptionAdmin and DeliveryLedger), on every SQL catalog (SQLite, MariaDB, PostgreSQL). */
 export function subscriptionsContract(name: string, open: () => Promise<OpenedCatalog>): void {
   describe(`Subscriptions contract: ${name}`, () => {
     let opened: OpenedCatalog
@@ -49,6 +49,10 @@ export function subscriptionsContract(name: string, open: () => Promise<OpenedCa
       filter: {},
       ...overrides,
     })
+
+    /** One event's alert: a batch of one (the port records alerts in batches only). */
+    const recordOne = async (imageEventId: number, wants: AlertToRecord['wants'], now: Date) =>
+      (await subscriptions.recordAlerts([{ imageEventId, wants }], now))[0]!
 
     beforeEach(async () => {
       opened = await open()
@@ -88,10 +92,10 @@ export function subscriptionsContract(name: string, open: () => Promise<OpenedCa
         .then((off) => subscriptions.setSubscriptionEnabled(off.subscriptionId, false))
       const eventId = await seedEvent(catalog, 'cam', 1)
       const now = new Date()
-      const first = await subscriptions.recordAlert(eventId, (s) => s.name !== 'b', now)
+      const first = await recordOne(eventId, (s) => s.name !== 'b', now)
       expect(first.created).toBe(true)
       expect(first.receivers.map((r) => [r.subscriptionId, r.status, r.attempts])).toEqual([[a.subscriptionId, 'pending', 0]])
-      const again = await subscriptions.recordAlert(eventId, () => true, now)
+      const again = await recordOne(eventId, () => true, now)
       expect(again).toMatchObject({ created: false, alert: { imageEventAlertId: first.alert.imageEventAlertId } })
       expect(again.receivers.map((r) => r.deliveryId)).toEqual(first.receivers.map((r) => r.deliveryId))
       expect(await subscriptions.listReceivers({ limit: 10, subscriptionId: b.subscriptionId })).toEqual([])
@@ -102,7 +106,7 @@ export function subscriptionsContract(name: string, open: () => Promise<OpenedCa
       await subscriptions.addSubscription(subscription({ name: 'a' }))
       const eventId = await seedEvent(catalog, 'cam', 1)
       await expect(
-        subscriptions.recordAlert(
+        recordOne(
           eventId,
           () => {
             throw new Error('filter exploded')
@@ -118,7 +122,7 @@ export function subscriptionsContract(name: string, open: () => Promise<OpenedCa
       await subscriptions.addSubscription(subscription({ name: 'b' }))
       const eventId = await seedEvent(catalog, 'cam', 1)
       const t0 = new Date()
-      await subscriptions.recordAlert(eventId, () => true, t0)
+      await recordOne(eventId, () => true, t0)
       const [one, two] = await Promise.all([subscriptions.claimDue(t0, 10, 60_000), subscriptions.claimDue(t0, 10, 60_000)])
       const claimed = [...one!, ...two!]
       expect(claimed).toHaveLength(2)
@@ -126,8 +130,8 @@ export function subscriptionsContract(name: string, open: () => Promise<OpenedCa
       expect(claimed.every((r) => r.attempts === 1)).toBe(true)
       expect(await subscriptions.claimDue(t0, 10, 60_000)).toEqual([])
       const [first, second] = claimed.sort((x, y) => x.receiverId - y.receiverId)
-      await subscriptions.recordAttempt(first!.receiverId, { kind: 'delivered', responseCode: 204, at: new Date() })
-      await subscriptions.recordAttempt(second!.receiverId, {
+      await subscriptions.recordAttempts([first!.receiverId], { kind: 'delivered', responseCode: 204, at: new Date() })
+      await subscriptions.recordAttempts([second!.receiverId], {
         kind: 'retry',
         error: 'IMGPIPE_DELIVERY_FAILED: 503',
         responseCode: 503,
@@ -139,10 +143,10 @@ export function subscriptionsContract(name: string, open: () => Promise<OpenedCa
       // A worker that died holding the lease: the row is due again when the lease runs out.
       const later = new Date(t0.getTime() + 5_000 + 60_000)
       expect((await subscriptions.claimDue(later, 10, 60_000)).map((r) => r.attempts)).toEqual([3])
-      await subscriptions.recordAttempt(second!.receiverId, { kind: 'dead', error: 'gone', responseCode: 410 })
+      await subscriptions.recordAttempts([second!.receiverId], { kind: 'dead', error: 'gone', responseCode: 410 })
       // A late failure report must not undo a success.
-      await subscriptions.recordAttempt(first!.receiverId, { kind: 'dead', error: 'late', responseCode: null })
-      const rows = await subscriptions.receiversOfAlert((await subscriptions.recordAlert(eventId, () => true, t0)).alert.imageEventAlertId)
+      await subscriptions.recordAttempts([first!.receiverId], { kind: 'dead', error: 'late', responseCode: null })
+      const rows = await subscriptions.receiversOfAlert((await recordOne(eventId, () => true, t0)).alert.imageEventAlertId)
       expect(rows.map((r) => r.status)).toEqual(['delivered', 'dead'])
       expect(rows[0]!.deliveredAt).not.toBeNull()
       expect(await subscriptions.retry({ status: 'dead', now: later })).toBe(1)
@@ -152,10 +156,10 @@ export function subscriptionsContract(name: string, open: () => Promise<OpenedCa
     it('holds alerts within a digest interval until its end', async () => {
       const digest = await subscriptions.addSubscription(subscription({ name: 'digest', filter: { digestSeconds: 60 } }))
       const t0 = new Date('2030-01-01T00:00:00.000Z')
-      const r1 = await subscriptions.recordAlert(await seedEvent(catalog, 'cam', 1), () => true, t0)
-      const r2 = await subscriptions.recordAlert(await seedEvent(catalog, 'cam', 2), () => true, new Date(t0.getTime() + 10_000))
-      const r3 = await subscriptions.recordAlert(await seedEvent(catalog, 'cam', 3), () => true, new Date(t0.getTime() + 20_000))
-      const r4 = await subscriptions.recordAlert(await seedEvent(catalog, 'cam', 4), () => true, new Date(t0.getTime() + 61_000))
+      const r1 = await recordOne(await seedEvent(catalog, 'cam', 1), () => true, t0)
+      const r2 = await recordOne(await seedEvent(catalog, 'cam', 2), () => true, new Date(t0.getTime() + 10_000))
+      const r3 = await recordOne(await seedEvent(catalog, 'cam', 3), () => true, new Date(t0.getTime() + 20_000))
+      const r4 = await recordOne(await seedEvent(catalog, 'cam', 4), () => true, new Date(t0.getTime() + 61_000))
       const rows = [r1, r2, r3, r4].map((r) => r.receivers[0]!)
       expect(rows.map((r) => r.digest)).toEqual([false, true, true, false])
       expect(rows.map((r) => r.nextAttemptAt.getTime() - t0.getTime())).toEqual([0, 60_000, 60_000, 61_000])
@@ -224,7 +228,7 @@ export function subscriptionsContract(name: string, open: () => Promise<OpenedCa
       await subscriptions.addSubscription(subscription({ name: 'a' }))
       await subscriptions.addSubscription(subscription({ name: 'b' }))
       const t0 = new Date()
-      for (let n = 1; n <= 2; n += 1) await subscriptions.recordAlert(await seedEvent(catalog, 'cam', n), () => true, t0)
+      for (let n = 1; n <= 2; n += 1) await recordOne(await seedEvent(catalog, 'cam', n), () => true, t0)
       const [first, ...rest] = (await subscriptions.claimDue(t0, 10, 60_000)).map((r) => r.receiverId)
       await subscriptions.recordAttempts([first!], { kind: 'delivered', responseCode: 204, at: t0 })
       await subscriptions.recordAttempts([first!, ...rest], { kind: 'dead', error: 'gone', responseCode: 410 })
@@ -246,10 +250,10 @@ export function subscriptionsContract(name: string, open: () => Promise<OpenedCa
         subscription({ name: 'topic', channel: 'kafka-topic', target: 'alerts', secret: null }),
       )
       const t0 = new Date()
-      await subscriptions.recordAlert(await seedEvent(catalog, 'cam', 1), () => true, t0)
+      await recordOne(await seedEvent(catalog, 'cam', 1), () => true, t0)
       const before = await subscriptions.lastReceiverId()
       expect(before).toBeGreaterThan(0)
-      for (let n = 2; n <= 3; n += 1) await subscriptions.recordAlert(await seedEvent(catalog, 'cam', n), () => true, t0)
+      for (let n = 2; n <= 3; n += 1) await recordOne(await seedEvent(catalog, 'cam', n), () => true, t0)
       const claimed = await subscriptions.claimDue(t0, 10, 60_000)
       const of = (subscriptionId: number, imageNum: number) =>
         claimed.filter((r) => r.subscriptionId === subscriptionId).sort((x, y) => x.receiverId - y.receiverId)[imageNum - 1]!.receiverId
@@ -306,9 +310,9 @@ export function subscriptionsContract(name: string, open: () => Promise<OpenedCa
     it('replays: resets rows since a time and adds rows for alerts a newer subscription never had', async () => {
       const old = await subscriptions.addSubscription(subscription({ name: 'old' }))
       const t0 = new Date()
-      const alertA = (await subscriptions.recordAlert(await seedEvent(catalog, 'cam', 1), () => true, t0)).alert
+      const alertA = (await recordOne(await seedEvent(catalog, 'cam', 1), () => true, t0)).alert
       const [row] = await subscriptions.claimDue(t0, 10, 1000)
-      await subscriptions.recordAttempt(row!.receiverId, { kind: 'delivered', responseCode: 200, at: t0 })
+      await subscriptions.recordAttempts([row!.receiverId], { kind: 'delivered', responseCode: 200, at: t0 })
       const fresh = await subscriptions.addSubscription(subscription({ name: 'fresh', filter: { streams: ['cam'] } }))
       const count = await subscriptions.replay({
         since: new Date(t0.getTime() - 60_000),
@@ -326,11 +330,11 @@ export function subscriptionsContract(name: string, open: () => Promise<OpenedCa
 
     it('removing a subscription or subscriber removes its receivers; db empty keeps the settings', async () => {
       const a = await subscriptions.addSubscription(subscription({ name: 'a' }))
-      await subscriptions.recordAlert(await seedEvent(catalog, 'cam', 1), () => true, new Date())
+      await recordOne(await seedEvent(catalog, 'cam', 1), () => true, new Date())
       expect(await subscriptions.removeSubscription(a.subscriptionId)).toBe(true)
       expect(await subscriptions.listReceivers({ limit: 10 })).toEqual([])
       await subscriptions.addSubscription(subscription({ name: 'b' }))
-      await subscriptions.recordAlert(await seedEvent(catalog, 'cam', 2), () => true, new Date())
+      await recordOne(await seedEvent(catalog, 'cam', 2), () => true, new Date())
       await catalog.emptyTables()
       expect((await subscriptions.listSubscriptions()).map((s) => s.name)).toEqual(['b'])
       expect(await subscriptions.removeSubscriber('ada')).toBe(true)

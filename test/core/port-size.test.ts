@@ -43,6 +43,12 @@ describe('the ports', () => {
     expect(names).toEqual(expect.arrayContaining(['ReceiveLedger', 'AnalysisLedger', 'AlertLedger', 'CatalogReports', 'CatalogAdmin']))
   })
 
+  it('include the subscriptions split into their admin and the delivery ledger', () => {
+    const names = ports.map((port) => port.name)
+    expect(names).toEqual(expect.arrayContaining(['SubscriptionAdmin', 'DeliveryLedger']))
+    expect(names).not.toContain('Subscriptions')
+  })
+
   it(`declare at most ${MAX_METHODS} methods each`, () => {
     const tooWide = ports
       .filter((port) => !SPLIT_PENDING.has(port.name) && port.methods.length > MAX_METHODS)

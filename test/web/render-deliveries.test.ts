@@ -20,7 +20,7 @@ beforeEach(async () => {
   }
   await subscriptions.replay({ since: new Date(0), now: new Date(), wants: () => true })
   const [first] = await subscriptions.claimDue(new Date(), 1, 60_000)
-  await subscriptions.recordAttempt(first!.receiverId, { kind: 'delivered', responseCode: 204, at: new Date('2026-01-01T00:00:00Z') })
+  await subscriptions.recordAttempts([first!.receiverId], { kind: 'delivered', responseCode: 204, at: new Date('2026-01-01T00:00:00Z') })
 })
 afterEach(async () => {
   await fixture.close()

@@ -275,8 +275,8 @@ describe.skipIf(!available)('the ways around the viewer in chromium (screenshots
       const due = await subscriptions.claimDue(new Date(), 10, 60_000)
       const first = due.filter((receiver) => receiver.imageEventAlertId === secondAlerts[0])
       expect(first).toHaveLength(2)
-      await subscriptions.recordAttempt(first[0]!.receiverId, { kind: 'delivered', responseCode: 204, at: new Date() })
-      await subscriptions.recordAttempt(first[1]!.receiverId, { kind: 'dead', error: 'connection refused', responseCode: null })
+      await subscriptions.recordAttempts([first[0]!.receiverId], { kind: 'delivered', responseCode: 204, at: new Date() })
+      await subscriptions.recordAttempts([first[1]!.receiverId], { kind: 'dead', error: 'connection refused', responseCode: null })
     } finally {
       await catalog.close()
     }

@@ -151,8 +151,8 @@ export async function insertAlerts(
 }
 
 /**
- * Subscriptions.recordAlerts: the alerts and, for those created here, one receiver row per enabled subscription
- * that wants it; a subscription's digest interval holds an alert as recordAlert did one at a time (alerts in
+ * DeliveryLedger.recordAlerts: the alerts and, for those created here, one receiver row per enabled subscription
+ * that wants it; a subscription's digest interval holds an alert as one call per alert would (alerts in
  * ascending event order: the first one after an interval goes at once, the later ones are held until it ends).
  */
 export async function recordAlerts(

@@ -177,14 +177,6 @@ class SqlSubscriptions implements Subscriptions {
     return true
   }
 
-  recordAlert(
-    imageEventId: number,
-    wants: (subscription: SubscriptionRecord) => boolean,
-    now: Date,
-  ): Promise<{ alert: AlertRecord; created: boolean; receivers: ReceiverRecord[] }> {
-    return this.recordAlerts([{ imageEventId, wants }], now).then((outcomes) => outcomes[0]!)
-  }
-
   recordAlerts(
     entries: readonly AlertToRecord[],
     now: Date,
@@ -243,10 +235,6 @@ class SqlSubscriptions implements Subscriptions {
         .where('status', 'in', ['pending', 'failed'])
         .execute()
     })
-  }
-
-  recordAttempt(receiverId: number, outcome: AttemptOutcome): Promise<void> {
-    return this.recordAttempts([receiverId], outcome)
   }
 
   recordAttempts(receiverIds: readonly number[], outcome: AttemptOutcome): Promise<void> {

@@ -45,11 +45,17 @@ export interface ReceiverTable {
   delivered_at: NullableTimestamp
 }
 
-export interface DeliveryDatabase extends CatalogDatabase {
+/**
+ * The delivery tables alone: the catalog's Kysely is widened by them (Kysely.withTables), not cast. A type, not an
+ * interface: withTables wants an indexable record type.
+ */
+type DeliveryTables = {
   image_event_subscriber: SubscriberTable
   image_event_subscription: SubscriptionTable
   image_event_alert_receiver: ReceiverTable
 }
+
+export type DeliveryDatabase = CatalogDatabase & DeliveryTables
 
 export type SubscriberRow = Selectable<SubscriberTable>
 export type SubscriptionRow = Selectable<SubscriptionTable>
@@ -59,5 +65,5 @@ export type ReceiverRow = Selectable<ReceiverTable>
 export const DELIVERY_TABLES_CHILDREN_FIRST = ['image_event_alert_receiver', 'image_event_subscription', 'image_event_subscriber'] as const
 
 export function deliveryDb(db: Kysely<CatalogDatabase>): Kysely<DeliveryDatabase> {
-  return db as unknown as Kysely<DeliveryDatabase>
+  return db.withTables<DeliveryTables>()
 }

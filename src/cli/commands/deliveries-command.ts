@@ -2,7 +2,7 @@ import type { Command } from 'commander'
 import { InvalidArgumentError } from 'commander'
 import { DeliveryFailedError, NotFoundError } from '../../core/errors.js'
 import { RECEIVER_STATUSES } from '../../core/ports/subscriptions.js'
-import type { ReceiverRecord, ReceiverStatus, Subscriptions } from '../../core/ports/subscriptions.js'
+import type { ReceiverRecord, ReceiverStatus, SubscriptionAdmin } from '../../core/ports/subscriptions.js'
 import { matchesFilter } from '../../stages/alert/alert-filter.js'
 import { cliContext, positiveInteger, printJson } from '../cli-context.js'
 import { DELIVERY_BACKENDS, startDelivery } from '../delivery-setup.js'
@@ -41,7 +41,9 @@ function receiverJson(receiver: ReceiverRecord): Record<string, unknown> {
 }
 
 /** Subscription and subscriber names by subscription id: a table of ids tells an operator little. */
-async function subscriptionNames(subscriptions: Subscriptions): Promise<Map<number, { subscription: string; subscriber: string | null }>> {
+async function subscriptionNames(
+  subscriptions: Pick<SubscriptionAdmin, 'listSubscribers' | 'listSubscriptions'>,
+): Promise<Map<number, { subscription: string; subscriber: string | null }>> {
   const subscribers = new Map((await subscriptions.listSubscribers()).map((subscriber) => [subscriber.subscriberId, subscriber.name]))
   const names = new Map<number, { subscription: string; subscriber: string | null }>()
   for (const subscription of await subscriptions.listSubscriptions()) {

@@ -6,13 +6,12 @@ import { closeChannels, openSubscriptionChannels } from '../../adapters/open-cha
 import { newWebhookSecret } from '../../adapters/webhook/webhook-channel.js'
 import type { Config } from '../../config/load-config.js'
 import { NotFoundError, UsageError, describeError, isImgpipeError } from '../../core/errors.js'
-import type { Catalog } from '../../core/ports/catalog.js'
 import type { DeliveryChannel } from '../../core/ports/delivery-channel.js'
-import type { Subscriptions } from '../../core/ports/subscriptions.js'
+import type { SubscriptionAdmin, Subscriptions } from '../../core/ports/subscriptions.js'
 import type { AlertView } from '../../core/types.js'
 import { DeliveryWorker } from '../../stages/alert/delivery-worker.js'
 import { cliContext, printJson } from '../cli-context.js'
-import { DELIVERY_BACKENDS, subscriptionsOf } from '../delivery-setup.js'
+import { DELIVERY_BACKENDS } from '../delivery-setup.js'
 import { assertCatalogExists, withBackends } from '../with-backends.js'
 import {
   assertValidTarget,
@@ -31,28 +30,37 @@ import { cellText, formatTable, outputWidth } from '../table-format.js'
  */
 
 /**
- * Opens the catalog, runs `work` with its Subscriptions, closes it. `write` (the default) creates and migrates
- * the catalog first; `read` (the list commands) creates nothing and migrates nothing: a missing catalog is one
- * line naming `imgpipe db create`.
+ * Opens the catalog, runs `work` with its subscriptions (SubscriptionAdmin and DeliveryLedger: one object on the
+ * catalog's connection), closes it. `write` (the default) creates and migrates the catalog first; `read` (the list
+ * commands) creates nothing and migrates nothing: a missing catalog is one line naming `imgpipe db create`.
  */
 export async function withSubscriptions<T>(
   config: Config,
-  work: (subscriptions: Subscriptions, catalog: Catalog) => Promise<T>,
+  work: (subscriptions: Subscriptions) => Promise<T>,
   access: 'read' | 'write' = 'write',
 ): Promise<T> {
   if (access === 'read') assertCatalogExists(config.database)
   const catalog = await openCatalog(config.database, { create: access === 'write' })
   try {
     if (access === 'write') await catalog.migrate()
-    return await work(subscriptionsOf(catalog), catalog)
+    return await work(catalog.subscriptions)
   } finally {
     await catalog.close()
   }
 }
 
 /** {@link withSubscriptions} for commands that only read (the list commands): nothing created or migrated. */
-export function readSubscriptions<T>(config: Config, work: (subscriptions: Subscriptions, catalog: Catalog) => Promise<T>): Promise<T> {
+export function readSubscriptions<T>(config: Config, work: (subscriptions: Subscriptions) => Promise<T>): Promise<T> {
   return withSubscriptions(config, work, 'read')
+}
+
+/** The subscriber and subscription commands administer; receiver rows are `imgpipe deliveries`'. */
+function withAdmin<T>(config: Config, work: (admin: SubscriptionAdmin) => Promise<T>): Promise<T> {
+  return withSubscriptions(config, work)
+}
+
+function readAdmin<T>(config: Config, work: (admin: SubscriptionAdmin) => Promise<T>): Promise<T> {
+  return readSubscriptions(config, work)
 }
 
 /** A number names the row by id; anything else by name. */
@@ -90,9 +98,7 @@ export function registerSubscriberCommand(program: Command): void {
     .action(async (name: string, options: { contact?: string; json?: boolean }, command: Command) => {
       if (!/^[A-Za-z0-9._-]{1,64}$/.test(name)) throw new UsageError('subscriber name: 1 to 64 letters, digits, ".", "_" or "-"')
       const { config } = cliContext(command)
-      const added = await withSubscriptions(config, (subscriptions) =>
-        subscriptions.addSubscriber({ name, contact: options.contact ?? null }),
-      )
+      const added = await withAdmin(config, (subscriptions) => subscriptions.addSubscriber({ name, contact: options.contact ?? null }))
       if (options.json === true) printJson(added)
       else print([`subscriber ${added.subscriberId} ${added.name} added`])
     })
@@ -102,7 +108,7 @@ export function registerSubscriberCommand(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }, command: Command) => {
       const { config } = cliContext(command)
-      const list = await readSubscriptions(config, (subscriptions) => subscriptions.listSubscribers())
+      const list = await readAdmin(config, (subscriptions) => subscriptions.listSubscribers())
       if (options.json === true) return printJson(list)
       const table = formatTable(
         [{ header: 'id', align: 'right' }, { header: 'name' }, { header: 'contact' }, { header: 'enabled' }],
@@ -118,7 +124,7 @@ export function registerSubscriberCommand(program: Command): void {
     .action(async (which: string, options: { yes?: boolean }, command: Command) => {
       if (options.yes !== true) throw new UsageError('subscriber remove deletes its subscriptions and delivery records: add --yes')
       const { config } = cliContext(command)
-      const removed = await withSubscriptions(config, (subscriptions) => subscriptions.removeSubscriber(idOrName(which)))
+      const removed = await withAdmin(config, (subscriptions) => subscriptions.removeSubscriber(idOrName(which)))
       if (!removed) throw new NotFoundError(`no subscriber ${which}`)
       print([`subscriber ${which} removed`])
     })
@@ -162,7 +168,7 @@ export function registerSubscriptionCommand(program: Command): void {
       const generated = channel === 'webhook' && options.secret === undefined ? newWebhookSecret() : undefined
       const secret = options.secret ?? generated ?? null
       const filter = buildFilter(options)
-      const added = await withSubscriptions(config, async (subscriptions) => {
+      const added = await withAdmin(config, async (subscriptions) => {
         const owner = await subscriptions.findSubscriber(idOrName(options.subscriber))
         if (owner === null) throw new NotFoundError(`no subscriber ${options.subscriber}: add it with imgpipe subscriber add`)
         return subscriptions.addSubscription({ subscriberId: owner.subscriberId, name, channel, target: options.target, secret, filter })
@@ -179,7 +185,7 @@ export function registerSubscriptionCommand(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }, command: Command) => {
       const { config } = cliContext(command)
-      const list = await readSubscriptions(config, (subscriptions) => subscriptions.listSubscriptions())
+      const list = await readAdmin(config, (subscriptions) => subscriptions.listSubscriptions())
       if (options.json === true) return printJson(list.map(subscriptionJson))
       const table = formatTable(
         ['id', 'name', 'subscriber', 'channel', 'target', 'secret', 'filter', 'enabled'].map((header) => ({ header })),
@@ -204,7 +210,7 @@ export function registerSubscriptionCommand(program: Command): void {
     .action(async (which: string, options: { yes?: boolean }, command: Command) => {
       if (options.yes !== true) throw new UsageError('subscription remove deletes its delivery records: add --yes')
       const { config } = cliContext(command)
-      const removed = await withSubscriptions(config, (subscriptions) => subscriptions.removeSubscription(idOrName(which)))
+      const removed = await withAdmin(config, (subscriptions) => subscriptions.removeSubscription(idOrName(which)))
       if (!removed) throw new NotFoundError(`no subscription ${which}`)
       print([`subscription ${which} removed`])
     })
@@ -217,7 +223,7 @@ export function registerSubscriptionCommand(program: Command): void {
       .description(`${verb} a subscription (new alerts ${enabled ? 'reach it again' : 'no longer reach it'})`)
       .action(async (which: string, _options: unknown, command: Command) => {
         const { config } = cliContext(command)
-        const done = await withSubscriptions(config, (subscriptions) => subscriptions.setSubscriptionEnabled(idOrName(which), enabled))
+        const done = await withAdmin(config, (subscriptions) => subscriptions.setSubscriptionEnabled(idOrName(which), enabled))
         if (!done) throw new NotFoundError(`no subscription ${which}`)
         print([`subscription ${which} ${verb}d`])
       })
@@ -235,7 +241,7 @@ export function registerSubscriptionCommand(program: Command): void {
           await openSubscriptionChannels(context.config.delivery, backends.bus, context.config.topicPartitions),
         )
         try {
-          const subscriptions = subscriptionsOf(backends.catalog)
+          const subscriptions = backends.catalog.subscriptions
           const found = await subscriptions.findSubscription(idOrName(which))
           if (found === null) throw new NotFoundError(`no subscription ${which}`)
           const worker = new DeliveryWorker(

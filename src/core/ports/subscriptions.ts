@@ -1,4 +1,8 @@
-import type { AlertRecord } from '../types.js'
+import type { DeliveryLedger } from './delivery-ledger.js'
+import type { SubscriptionAdmin } from './subscription-admin.js'
+
+export type { DeliveryLedger } from './delivery-ledger.js'
+export type { SubscriptionAdmin } from './subscription-admin.js'
 
 /** Where a subscription's alerts go; each is a DeliveryChannel adapter under `src/adapters/<channel>/`. */
 export const CHANNEL_KINDS = ['webhook', 'slack', 'smtp', 'kafka-topic'] as const
@@ -82,13 +86,13 @@ export interface AlertFacts {
   changedFraction: number | null
 }
 
-/** One event for Subscriptions.recordAlerts, and which subscriptions want its alert. */
+/** One event for DeliveryLedger.recordAlerts, and which subscriptions want its alert. */
 export interface AlertToRecord {
   imageEventId: number
   wants: (subscription: SubscriptionRecord) => boolean
 }
 
-/** How many receivers of one subscription are in one status (see Subscriptions.tallyReceivers). */
+/** How many receivers of one subscription are in one status (see DeliveryLedger.tallyReceivers). */
 export interface ReceiverTally {
   subscriptionId: number
   subscription: string
@@ -107,84 +111,14 @@ export interface ReceiverQuery {
 }
 
 /**
- * Subscribers, their subscriptions and one receiver row per alert × subscription: the delivery queue.
+ * Subscribers, their subscriptions and one receiver row per alert × subscription: the delivery queue, as the
+ * two ports callers take: {@link SubscriptionAdmin} (who wants which alerts how; the CLI and the web) and
+ * {@link DeliveryLedger} (the receiver rows; the alert stage, the delivery worker, `imgpipe deliveries`).
  *
  * Kept apart from the Catalog port (same database, same transactions where it matters). Implementations:
- * the three SQL catalogs (`src/adapters/sql/sql-subscriptions.ts`).
+ * the three SQL catalogs (`src/adapters/sql/sql-subscriptions.ts`), which serve both ports as one object.
  *
  * Leaves out: sending (the DeliveryChannel adapters and the delivery worker do that), secrets beyond a
  * stored value or an `env:` reference, and per-subscriber quotas.
  */
-export interface Subscriptions {
-  addSubscriber(subscriber: { name: string; contact: string | null }): Promise<SubscriberRecord>
-  listSubscribers(): Promise<SubscriberRecord[]>
-  /** By number or name; also removes its subscriptions and their receivers. False when there was none. */
-  removeSubscriber(idOrName: number | string): Promise<boolean>
-  findSubscriber(idOrName: number | string): Promise<SubscriberRecord | null>
-
-  addSubscription(subscription: NewSubscription): Promise<SubscriptionRecord>
-  listSubscriptions(options?: { enabledOnly?: boolean }): Promise<SubscriptionRecord[]>
-  findSubscription(idOrName: number | string): Promise<SubscriptionRecord | null>
-  /** Also removes its receiver rows. False when there was none. */
-  removeSubscription(idOrName: number | string): Promise<boolean>
-  setSubscriptionEnabled(idOrName: number | string, enabled: boolean): Promise<boolean>
-
-  /**
-   * In one transaction: inserts the event's alert unless it exists and, when it is new, one receiver row
-   * for each enabled subscription `wants`. A redelivered message finds the alert and adds nothing.
-   */
-  recordAlert(
-    imageEventId: number,
-    wants: (subscription: SubscriptionRecord) => boolean,
-    now: Date,
-  ): Promise<{ alert: AlertRecord; created: boolean; receivers: ReceiverRecord[] }>
-  /**
-   * recordAlert for many events in one transaction and a fixed number of statements (one multi-row insert of the
-   * alerts, one of their receiver rows): the alert stage's batch. Outcomes in the order of `entries`; an event given
-   * twice is `created` once at most. Callers racing on overlapping events get one alert per event, `created` for
-   * exactly one of them, and only that one adds its receivers. Digest intervals hold alerts as one recordAlert call
-   * per event, in ascending event order, would.
-   */
-  recordAlerts(
-    entries: readonly AlertToRecord[],
-    now: Date,
-  ): Promise<{ alert: AlertRecord; created: boolean; receivers: ReceiverRecord[] }[]>
-
-  /**
-   * Claims up to `limit` receivers that are due (pending or failed, next attempt ≤ now) for `leaseMs`:
-   * their next attempt moves to now + lease and `attempts` grows by one, so another worker does not take
-   * them, and a worker that dies mid-delivery gives them back when the lease runs out. Receivers of
-   * `excludeSubscriptionIds` (targets already busy in this worker) are left for later.
-   */
-  claimDue(now: Date, limit: number, leaseMs: number, excludeSubscriptionIds?: readonly number[]): Promise<ReceiverRecord[]>
-  /** Gives claimed receivers back unattempted: due at `now`, attempts as before the claim. */
-  release(receiverIds: readonly number[], now: Date): Promise<void>
-  /** Records one attempt's outcome. */
-  recordAttempt(receiverId: number, outcome: AttemptOutcome): Promise<void>
-  /** recordAttempt of one outcome for many receivers (a digest group, sends that ended together), in one UPDATE. */
-  recordAttempts(receiverIds: readonly number[], outcome: AttemptOutcome): Promise<void>
-  listReceivers(query: ReceiverQuery): Promise<ReceiverRecord[]>
-  /** When the alert's receivers are wanted by the viewer. */
-  receiversOfAlert(imageEventAlertId: number): Promise<ReceiverRecord[]>
-  /** Failed and dead receivers (optionally of one alert) become pending, due now. Returns how many. */
-  retry(options: { imageEventAlertId?: number; status?: 'failed' | 'dead'; now: Date }): Promise<number>
-  /**
-   * Re-delivers alerts created at or after `since` to a subscription (or all): existing receiver rows
-   * become pending again (same delivery id), and alerts the subscription wants but has no row for get one.
-   */
-  replay(options: {
-    since: Date
-    subscriptionId?: number
-    wants: (subscription: SubscriptionRecord, facts: AlertFacts) => boolean
-    now: Date
-  }): Promise<number>
-  /** Receivers not yet delivered or dead: what a drained pipeline waits for. */
-  countOpen(): Promise<number>
-  /** The highest receiver id there is (0 when there is none): receivers recorded later have higher ones. */
-  lastReceiverId(): Promise<number>
-  /**
-   * Receivers per subscription and status, with the subscription's channel and names, ordered by subscription
-   * and status: of those numbered after `afterReceiverId` (what a run recorded) and in `statuses`, when given.
-   */
-  tallyReceivers(query?: { afterReceiverId?: number; statuses?: readonly ReceiverStatus[] }): Promise<ReceiverTally[]>
-}
+export type Subscriptions = SubscriptionAdmin & DeliveryLedger

@@ -9,7 +9,7 @@ export function globToRegExp(glob: string): RegExp {
 /**
  * Whether a subscription with this filter wants an alert. Every criterion given must hold: a stream
  * (exact or glob), an event type, a minimum changed fraction. The digest interval does not filter: it
- * decides when the alert is sent (see Subscriptions.recordAlert).
+ * decides when the alert is sent (see DeliveryLedger.recordAlerts).
  */
 export function matchesFilter(filter: AlertFilter, facts: AlertFacts): boolean {
   if (filter.streams !== undefined && !filter.streams.some((glob) => globToRegExp(glob).test(facts.stream))) return false

@@ -3,7 +3,7 @@ import { NotFoundError } from '../../core/errors.js'
 import { parseImageEventAlertMessage } from '../../core/messages.js'
 import type { ReceivedMessage, Subscription } from '../../core/ports/bus.js'
 import type { Delivery, DeliveryChannel } from '../../core/ports/delivery-channel.js'
-import type { SubscriptionRecord, Subscriptions } from '../../core/ports/subscriptions.js'
+import type { DeliveryLedger, SubscriptionRecord } from '../../core/ports/subscriptions.js'
 import type { AlertRecord, ImageEventRecord, ImageRecord } from '../../core/types.js'
 import { matchesFilter } from './alert-filter.js'
 import { readAlertImages } from './alert-images.js'
@@ -44,8 +44,8 @@ export class AlertStage {
   constructor(
     private readonly context: StageContext<AlertLedger>,
     private readonly channels: readonly DeliveryChannel[],
-    /** Subscriptions: receiver rows are recorded with the alert, and `onRecorded` wakes the delivery worker. */
-    private readonly delivery?: { subscriptions: Subscriptions; onRecorded?: () => void },
+    /** The delivery ledger: receiver rows are recorded with the alert, and `onRecorded` wakes the delivery worker. */
+    private readonly delivery?: { subscriptions: DeliveryLedger; onRecorded?: () => void },
   ) {}
 
   async start(): Promise<Subscription> {

@@ -5,7 +5,13 @@ import type { CatalogReports } from '../../core/ports/catalog-reports.js'
 import type { AlertImage, AlertItem, DeliveryReceipt, DeliveryChannel } from '../../core/ports/delivery-channel.js'
 import type { ObjectStore } from '../../core/ports/object-store.js'
 import type { AlertView } from '../../core/types.js'
-import type { AttemptOutcome, ReceiverRecord, SubscriptionRecord, Subscriptions } from '../../core/ports/subscriptions.js'
+import type {
+  AttemptOutcome,
+  DeliveryLedger,
+  ReceiverRecord,
+  SubscriptionAdmin,
+  SubscriptionRecord,
+} from '../../core/ports/subscriptions.js'
 import { Coalescer } from '../../core/coalescer.js'
 import { sleep } from '../../core/retry.js'
 import { readAlertImages } from './alert-images.js'
@@ -62,8 +68,10 @@ export class DeliveryWorker {
   #loop: Promise<void> | undefined
 
   constructor(
+    /** Only the alert views, for the payloads. */
     private readonly catalog: Pick<CatalogReports, 'getAlertView'>,
-    private readonly subscriptions: Subscriptions,
+    /** The receiver rows it claims and settles, and each send's subscription (target, secret, filter). */
+    private readonly subscriptions: DeliveryLedger & Pick<SubscriptionAdmin, 'findSubscription'>,
     private readonly channels: ReadonlyMap<string, DeliveryChannel>,
     private readonly settings: DeliverySettings,
     private readonly logger: Logger,

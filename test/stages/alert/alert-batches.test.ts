@@ -109,7 +109,6 @@ for (const backend of catalogBackends()) {
       })
       await handleAll(stage, ids)
       expect(calls.get('subscriptions.recordAlerts')).toBe(1)
-      expect(calls.get('subscriptions.recordAlert')).toBeUndefined()
       expect(woken).toBe(1)
       const receivers = await subscriptions.listReceivers({ limit: 100 })
       expect(receivers.filter((receiver) => receiver.subscriptionId === all.subscriptionId)).toHaveLength(5)
