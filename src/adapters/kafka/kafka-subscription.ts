@@ -263,7 +263,7 @@ export class KafkaSubscription implements Subscription {
     }
     while (this.inFlight > 0) await this.sleep()
     await Promise.all(this.committing.values())
-    return this.failure !== null || (this.stopping && broken === null) ? null : broken
+    return this.failure !== null || this.stopping ? null : broken
   }
 
   /** Starts the handler of a message, unless it is not ours any more or was handed out here before. */
