@@ -163,7 +163,7 @@ export const SETTINGS = {
     env: 'IMGPIPE_CONSUMER_BATCH_SIZE',
     arg: 'n',
     default: DEFAULT_CONSUMER_OPTIONS.batchSize,
-    help: 'messages analyze and alert take from the bus at once; offsets are committed once per batch',
+    help: "messages analyze and alert hold beyond their last committed offset; offsets are committed as each partition's handled run advances",
     parse: integer(1, 10_000),
   },
   consumerConcurrency: {
@@ -191,7 +191,7 @@ export const SETTINGS = {
     env: 'IMGPIPE_RECEIVE_LINGER_MS',
     arg: 'ms',
     default: DEFAULT_RECEIVE_OPTIONS.lingerMs,
-    help: 'how long receive waits after an image for more to fill its window',
+    help: 'how long receive waits after an image for more to fill its window, in a burst only (a lone image goes at once)',
     parse: integer(0, 60_000),
   },
   receiveConcurrency: {

@@ -14,13 +14,14 @@
  * (v4+, KIP-464) turns into the broker's `default.replication.factor`. The producer is idempotent with acks from
  * all in-sync replicas, so `publish` resolves only after the ack and a retried request is not duplicated; keys
  * go through the Java client's partitioner (positive murmur2), like every Java or Python producer and like
- * MemoryBus. Publishes are serialised: the idempotent producer numbers its batches per partition, and
- * concurrent sends could reuse a sequence number.
+ * MemoryBus. Publishes are serialised (the idempotent producer numbers its batches per partition, and concurrent
+ * sends could reuse a sequence number), and those waiting for a produce go together in the next one.
  */
 import { Admin, compatibilityPartitioner, ProduceAcks, Producer, stringSerializers } from '@platformatic/kafka'
 import { BusUnavailableError, ClosedError, describeError, MessageInvalidError } from '../../core/errors.js'
 import type { Logger } from '../../core/logger.js'
 import type { Bus, BusMessage, ConsumerOf, PartitionLag, SubscribeOptions, Subscription, TopicSpec } from '../../core/ports/bus.js'
+import { Coalescer } from '../../core/coalescer.js'
 import { sleep, withRetry } from '../../core/retry.js'
 import { kafkaClientConnection } from './kafka-connection.js'
 import type { KafkaClientConnection } from './kafka-connection.js'
@@ -47,6 +48,8 @@ const PRODUCE_RETRIES = 28
  * would otherwise hold the serialised publish queue, and every stage publishing behind it, for good.
  */
 const PRODUCE_DEADLINE_MS = 90_000
+/** Publish calls gathered into one produce request at most (each is already bounded by its caller). */
+const PUBLISHES_PER_PRODUCE = 64
 /** Admin requests fail within about a second, so that ping() reports a broker that does not answer. */
 const ADMIN_RETRIES = 2
 /** ensureTopics (also run by the first publish or subscribe of a topic) retries for about 20 s. */
@@ -55,6 +58,11 @@ const ENSURE_TOPICS_ATTEMPTS = 8
 const LEADER_WAIT_ROUNDS = 50
 
 type StringProducer = Producer<string, string, string, string>
+interface ProduceRecord {
+  topic: string
+  key: string
+  value: string
+}
 
 export class KafkaBus implements Bus {
   readonly description: string
@@ -65,7 +73,17 @@ export class KafkaBus implements Bus {
   private readonly logger: Logger
   private admin: Admin | null = null
   private producer: StringProducer | null = null
-  private publishQueue: Promise<unknown> = Promise.resolve()
+  /**
+   * Publishes, one produce request in flight at a time (the idempotent producer numbers its batches per partition,
+   * and concurrent sends could reuse a sequence number). A lone publish goes at once; those made while a produce is
+   * under way go together in the next one, so waiting publishers cost one round trip, not one each. A permanent
+   * failure of a gathered produce is retried publish by publish, so that only the publish at fault fails.
+   */
+  private readonly publishes = new Coalescer((batches: (readonly ProduceRecord[])[]) => this.sendAll(batches), {
+    maxBatch: PUBLISHES_PER_PRODUCE,
+  })
+  /** Publishes not settled yet: close() waits for them. */
+  private readonly inHand = new Set<Promise<void>>()
   /** Topics known to exist, so publish and subscribe create a missing topic once per process. */
   private readonly knownTopics = new Set<string>()
   private readonly subscriptions = new Set<KafkaSubscription>()
@@ -132,31 +150,45 @@ export class KafkaBus implements Bus {
     }
     if (messages.length === 0) return
     await this.ensureTopics([{ name: topic, partitions: this.options.defaultPartitions }])
-    const records = messages.map(({ key, value }) => ({ topic, key, value }))
-    const send = async (): Promise<void> => {
-      this.assertOpen()
-      const producer = this.producerClient()
-      let timer: NodeJS.Timeout | undefined
-      const deadline = new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new BusUnavailableError(`Kafka publish to ${topic}: no answer within ${PRODUCE_DEADLINE_MS / 1000} s`)),
-          PRODUCE_DEADLINE_MS,
-        )
-      })
-      try {
-        await Promise.race([producer.send({ messages: records }), deadline])
-      } catch (error) {
-        // After an ambiguous failure the broker and this producer may disagree on the batch sequence; a fresh
-        // producer (new producer id) makes a retried publish a possible duplicate instead of a silent drop.
-        this.discardProducer(producer)
-        throw toBusError(`publish to ${topic}`, error, this.connection)
-      } finally {
-        clearTimeout(timer)
-      }
+    const publishing = this.publishes.submit(messages.map(({ key, value }) => ({ topic, key, value })))
+    this.inHand.add(publishing)
+    try {
+      await publishing
+    } finally {
+      this.inHand.delete(publishing)
     }
-    const result = this.publishQueue.then(send)
-    this.publishQueue = result.catch(() => undefined)
-    await result
+  }
+
+  /**
+   * One produce request for the publishes gathered by {@link publishes}. A produce that has neither succeeded nor
+   * failed by {@link PRODUCE_DEADLINE_MS} is given up.
+   */
+  private async send(records: readonly ProduceRecord[]): Promise<void> {
+    const topics = [...new Set(records.map((record) => record.topic))].join(', ')
+    this.assertOpen()
+    const producer = this.producerClient()
+    let timer: NodeJS.Timeout | undefined
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new BusUnavailableError(`Kafka publish to ${topics}: no answer within ${PRODUCE_DEADLINE_MS / 1000} s`)),
+        PRODUCE_DEADLINE_MS,
+      )
+    })
+    try {
+      await Promise.race([producer.send({ messages: [...records] }), deadline])
+    } catch (error) {
+      // After an ambiguous failure the broker and this producer may disagree on the batch sequence; a fresh
+      // producer (new producer id) makes a retried publish a possible duplicate instead of a silent drop.
+      this.discardProducer(producer)
+      throw toBusError(`publish to ${topics}`, error, this.connection)
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  private async sendAll(batches: (readonly ProduceRecord[])[]): Promise<undefined[]> {
+    await this.send(batches.flat())
+    return batches.map(() => undefined)
   }
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
@@ -213,7 +245,7 @@ export class KafkaBus implements Bus {
   private async shutdown(): Promise<void> {
     await Promise.all([...this.subscriptions].map((subscription) => subscription.close()))
     this.closed = true
-    await this.publishQueue
+    await Promise.allSettled(this.inHand)
     const producer = this.producer
     const admin = this.admin
     this.producer = null

@@ -1,7 +1,8 @@
 /**
- * One Bus subscription on Kafka: a consumer group member that takes what its stream has buffered (up to
- * `batchSize` messages), handles the batch (`concurrency` handlers at once) and then commits, once per partition,
- * the offset after the last message of the batch that was handled.
+ * One Bus subscription on Kafka: a consumer group member that hands what its stream has buffered to its handler
+ * (`concurrency` handlers at once, at most `batchSize` messages beyond the last commit point) and commits, per
+ * partition, the offset after the unbroken run of handled messages as it advances (one commit in flight per
+ * partition; a later message never waits for an earlier batch to finish).
  *
  * Client calls used (@platformatic/kafka 1.x; connection options (bootstrapBrokers, tls, tlsServerName, sasl)
  * in kafka-connection.ts):
@@ -25,8 +26,7 @@
 import { Base, Consumer, MessagesStreamFallbackModes, MessagesStreamModes, stringDeserializers } from '@platformatic/kafka'
 import type { Message, MessagesStream } from '@platformatic/kafka'
 import type { Logger } from '../../core/logger.js'
-import { handleBatch } from '../../core/batch.js'
-import type { MessageHandler, ReceivedMessage, Subscription } from '../../core/ports/bus.js'
+import type { MessageHandler, Subscription } from '../../core/ports/bus.js'
 import type { KafkaClientConnection } from './kafka-connection.js'
 import { describeKafkaError, isPermanentKafkaError, toBusError } from './kafka-errors.js'
 
@@ -71,8 +71,18 @@ export class KafkaSubscription implements Subscription {
   private stopping = false
   private failure: { error: unknown } | null = null
   private wakeUp: (() => void) | null = null
-  /** Next offset to handle per partition: everything below was handled (and a commit attempted) here. */
+  /** Next offset to handle per partition: everything below was handled (and a commit requested) here. */
   private readonly positions = new Map<number, bigint>()
+  /** Next offset to hand out per partition: everything below was handled or is in hand. */
+  private readonly handedOut = new Map<number, bigint>()
+  /** Per partition, the messages handed out and not yet passed by its position, in offset order. */
+  private readonly tracked = new Map<number, { message: StringMessage; done: boolean }[]>()
+  /** Messages in `tracked`: at most `batchSize` (or `concurrency`) beyond the last commit point. */
+  private tracking = 0
+  private inFlight = 0
+  /** Per partition, the commit under way and the latest position waiting for it. */
+  private readonly committing = new Map<number, Promise<void>>()
+  private readonly commitWanted = new Map<number, StringMessage>()
   /** Offsets whose commit succeeded, so a skipped duplicate never moves the group's offset backwards. */
   private readonly committed = new Map<number, bigint>()
   private readonly ended: Promise<void>
@@ -211,59 +221,128 @@ export class KafkaSubscription implements Subscription {
     }
   }
 
-  /** Handles messages until close() or a handler failure (null), or until the stream breaks (its error). */
+  /**
+   * Handles messages until close() or a handler failure (null), or until the stream breaks (its error).
+   *
+   * Messages flow through rather than in closed batches, so that one arriving while others are in hand does not wait
+   * for the slowest of them and their commit: what the stream has buffered is handed out at once, up to
+   * `concurrency` handlers in flight and `batchSize` messages beyond the last commit point, and a message that
+   * arrives later starts as soon as a handler is free. Messages handed out in the same turn still reach the
+   * handlers together, so the stages' coalescers batch them as before. Before returning, the handlers in flight
+   * finish and their offsets are committed.
+   */
   private async consumeStream(stream: StringStream): Promise<unknown> {
-    for (;;) {
-      if (this.stopping) return null
-      if (this.consumerError !== null) return this.consumerError
-      const batch: StringMessage[] = []
-      for (let message; batch.length < this.options.batchSize && (message = stream.read() as StringMessage | null) !== null;) {
-        batch.push(message)
+    const limit = Math.max(this.options.batchSize, this.options.concurrency)
+    let broken: unknown = null
+    while (!this.stopping) {
+      if (this.consumerError !== null) {
+        broken = this.consumerError
+        break
       }
-      if (batch.length === 0) {
-        if (stream.errored !== null) return stream.errored
-        if (stream.destroyed || stream.readableEnded) return new Error('the Kafka consumer stream ended')
-        await this.sleep()
-        continue
+      let drained = false
+      while (this.inFlight < this.options.concurrency && this.tracking < limit && !this.stopping) {
+        const message = stream.read() as StringMessage | null
+        if (message === null) {
+          drained = true
+          break
+        }
+        this.dispatch(message)
       }
-      if (!(await this.handle(batch))) return null
+      if (drained) {
+        if (stream.errored !== null) {
+          broken = stream.errored
+          break
+        }
+        if (stream.destroyed || stream.readableEnded) {
+          broken = new Error('the Kafka consumer stream ended')
+          break
+        }
+      }
+      // Woken by the stream (data, error, end), a handler finishing, or close().
+      await this.sleep()
+    }
+    while (this.inFlight > 0) await this.sleep()
+    await Promise.all(this.committing.values())
+    return this.failure !== null || this.stopping ? null : broken
+  }
+
+  /** Starts the handler of a message, unless it is not ours any more or was handed out here before. */
+  private dispatch(message: StringMessage): void {
+    const { partition, offset } = message
+    if (!this.owns(partition)) return
+    const handedOut = this.handedOut.get(partition)
+    if (handedOut !== undefined && offset < handedOut) {
+      // Handled (or in hand) before a rebalance re-read it: never handle it twice, and commit it if it was handled
+      // but its commit never went through.
+      const position = this.positions.get(partition) ?? -1n
+      if (offset < position && (this.committed.get(partition) ?? -1n) < offset + 1n) this.requestCommit(message)
+      return
+    }
+    this.handedOut.set(partition, offset + 1n)
+    const entry = { message, done: false }
+    const queue = this.tracked.get(partition)
+    if (queue === undefined) this.tracked.set(partition, [entry])
+    else queue.push(entry)
+    this.tracking += 1
+    this.inFlight += 1
+    void this.runHandler(entry)
+  }
+
+  private async runHandler(entry: { message: StringMessage; done: boolean }): Promise<void> {
+    const { message } = entry
+    try {
+      await this.options.handler({
+        topic: message.topic,
+        partition: message.partition,
+        offset: message.offset,
+        key: message.key ?? '',
+        value: message.value ?? '',
+      })
+      entry.done = true
+      this.advance(message.partition)
+    } catch (error) {
+      // The subscription ends; this message (and what follows it on its partition) stays uncommitted. Handlers
+      // in flight finish, and no new one starts.
+      this.failure ??= { error }
+      this.stopping = true
+    } finally {
+      this.inFlight -= 1
+      this.wake()
     }
   }
 
-  /** False when a handler threw: the subscription ends and that message (and what follows it) stays uncommitted. */
-  private async handle(batch: readonly StringMessage[]): Promise<boolean> {
-    const fresh: StringMessage[] = []
-    const stale = new Map<number, StringMessage>()
-    for (const message of batch) {
-      const { partition, offset } = message
-      if (!this.owns(partition)) continue
-      const position = this.positions.get(partition)
-      if (position !== undefined && offset < position) {
-        // Handled before a rebalance re-read it: commit it if its commit never went through, never handle it twice.
-        if ((this.committed.get(partition) ?? -1n) < offset + 1n) stale.set(partition, message)
-        continue
+  /** Moves a partition's position past the unbroken run of handled messages at its head, and commits it. */
+  private advance(partition: number): void {
+    const queue = this.tracked.get(partition) ?? []
+    let last: StringMessage | undefined
+    while (queue.length > 0 && queue[0]!.done) {
+      last = queue.shift()!.message
+      this.tracking -= 1
+    }
+    if (last === undefined) return
+    this.positions.set(partition, last.offset + 1n)
+    this.requestCommit(last)
+  }
+
+  /**
+   * One commit per partition in flight at a time, without holding up the handlers: a position reached meanwhile is
+   * committed next (only the latest, as a commit covers everything below it).
+   */
+  private requestCommit(message: StringMessage): void {
+    const { partition } = message
+    const wanted = this.commitWanted.get(partition)
+    if (wanted === undefined || wanted.offset < message.offset) this.commitWanted.set(partition, message)
+    if (this.committing.has(partition)) return
+    const loop = (async () => {
+      // Starts after the map holds it, so its clean-up below cannot run first.
+      await Promise.resolve()
+      for (let next = this.commitWanted.get(partition); next !== undefined; next = this.commitWanted.get(partition)) {
+        this.commitWanted.delete(partition)
+        await this.commit(next)
       }
-      fresh.push(message)
-    }
-    const byOffset = new Map(fresh.map((message) => [`${message.partition}:${message.offset}`, message]))
-    const received: ReceivedMessage[] = fresh.map((message) => ({
-      topic: message.topic,
-      partition: message.partition,
-      offset: message.offset,
-      key: message.key ?? '',
-      value: message.value ?? '',
-    }))
-    const { commits, failure } = await handleBatch(received, this.options.concurrency, this.options.handler)
-    const toCommit = [...stale.values()]
-    for (const [partition, next] of commits) {
-      this.positions.set(partition, next)
-      toCommit.push(byOffset.get(`${partition}:${next - 1n}`)!)
-    }
-    await Promise.all(toCommit.map((message) => this.commit(message)))
-    if (failure === null) return true
-    this.failure ??= failure
-    this.stopping = true
-    return false
+      this.committing.delete(partition)
+    })()
+    this.committing.set(partition, loop)
   }
 
   private owns(partition: number): boolean {

@@ -4,6 +4,7 @@
  * kafka-bus-restart.serial.test.ts: it stops the shared broker, so it runs alone, after the other suites.
  */
 import { execFile } from 'node:child_process'
+import diagnostics from 'node:diagnostics_channel'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { KafkaBus } from '../../../src/adapters/kafka/kafka-bus.js'
@@ -69,6 +70,38 @@ function kafkaOnly(brokers: string[]): void {
       await inbox.count(keys.length)
       // Same partition as MemoryBus computes for each key: both use Kafka's Java partitioner.
       for (const message of inbox.messages) expect(message.partition).toBe(partitionForKey(message.key, 2))
+      await subscription.close()
+    })
+
+    it('gathers the publishes made while a produce is under way into the next one, each caller in its order', async () => {
+      const topic = name('gathered')
+      await bus.ensureTopics([{ name: topic, partitions: 1 }])
+      let produces = 0
+      const onRequest = (message: unknown): void => {
+        if ((message as { apiKey?: unknown }).apiKey === 0) produces += 1
+      }
+      diagnostics.subscribe('tracing:plt:kafka:connections:api:start', onRequest)
+      try {
+        const callers = Array.from({ length: 20 }, (_, caller) => `c${caller}`)
+        // Twenty callers at once, two publishes each: serialised one by one this would be 40 produce requests.
+        await Promise.all(
+          callers.map(async (key) => {
+            await bus.publish(topic, [{ key, value: `${key}-0` }])
+            await bus.publish(topic, [{ key, value: `${key}-1` }])
+          }),
+        )
+      } finally {
+        diagnostics.unsubscribe('tracing:plt:kafka:connections:api:start', onRequest)
+      }
+      expect(produces).toBeGreaterThan(0)
+      expect(produces).toBeLessThanOrEqual(4)
+      const inbox = new Inbox()
+      const subscription = await bus.subscribe({ topic, group: name('gathered-group'), handler: inbox.handler })
+      await inbox.count(40)
+      for (let caller = 0; caller < 20; caller += 1) {
+        const values = inbox.values().filter((value) => value.startsWith(`c${caller}-`))
+        expect(values).toEqual([`c${caller}-0`, `c${caller}-1`])
+      }
       await subscription.close()
     })
 

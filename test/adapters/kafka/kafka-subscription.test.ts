@@ -78,4 +78,61 @@ describe.skipIf(brokers === null)('KafkaSubscription in a changing consumer grou
     await second.close()
     await bus.close()
   }, 120_000)
+
+  it('starts a message that arrives while a slow one is in hand, without waiting for it, and commits both', async () => {
+    const bus = new KafkaBus({ brokers: brokers!, clientId: prefix, defaultPartitions: 1, logger: silentLogger })
+    const topic = name('flow')
+    const group = name('flow-group')
+    await bus.ensureTopics([{ name: topic, partitions: 1 }])
+    let releaseSlow!: () => void
+    const slowReleased = new Promise<void>((resolve) => (releaseSlow = resolve))
+    let slowEntered!: () => void
+    const slowStarted = new Promise<void>((resolve) => (slowEntered = resolve))
+    let fastHandled!: () => void
+    const fastDone = new Promise<void>((resolve) => (fastHandled = resolve))
+    const handled: string[] = []
+    const subscription = await bus.subscribe({
+      topic,
+      group,
+      batchSize: 16,
+      concurrency: 2,
+      handler: async (message) => {
+        if (message.value === 'slow') {
+          slowEntered()
+          await slowReleased
+        }
+        handled.push(message.value)
+        if (message.value === 'fast') fastHandled()
+      },
+    })
+    await bus.publish(topic, [{ key: 'k', value: 'slow' }])
+    await slowStarted
+    await bus.publish(topic, [{ key: 'k', value: 'fast' }])
+    // A batch-at-a-time consumer holds 'fast' until 'slow' finishes, which only happens after this race.
+    const outcome = await Promise.race([
+      fastDone.then(() => 'fast handled while slow in hand'),
+      new Promise((resolve) => setTimeout(() => resolve('fast held back'), 10_000)),
+    ])
+    releaseSlow()
+    expect(outcome).toBe('fast handled while slow in hand')
+    await subscription.close()
+    expect(handled).toEqual(['fast', 'slow'])
+    // Both offsets were committed: the group's next member gets only what is published after.
+    const late: string[] = []
+    let gotAfter!: () => void
+    const after = new Promise<void>((resolve) => (gotAfter = resolve))
+    const next = await bus.subscribe({
+      topic,
+      group,
+      handler: async (message) => {
+        late.push(message.value)
+        if (message.value === 'after') gotAfter()
+      },
+    })
+    await bus.publish(topic, [{ key: 'k', value: 'after' }])
+    await after
+    expect(late).toEqual(['after'])
+    await next.close()
+    await bus.close()
+  }, 60_000)
 })

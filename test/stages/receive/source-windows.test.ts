@@ -51,6 +51,37 @@ describe('sourceWindows', () => {
     expect(result).toEqual([[1], [2], [3], [4]])
   })
 
+  it('lets a lone image through without waiting for the linger when the source has nothing more ready', async () => {
+    // Images 500 ms apart under a 400 ms linger: each is alone, and each window leaves as soon as its image is read.
+    const readAt = new Map<number, number>()
+    async function* timed(): AsyncGenerator<IncomingImage> {
+      for await (const incoming of source(3, { delayMs: (imageNum) => (imageNum === 1 ? 0 : 500) })) {
+        readAt.set(incoming.imageNum!, performance.now())
+        yield incoming
+      }
+    }
+    const held: number[] = []
+    for await (const window of sourceWindows(timed(), { batchSize: 64, batchBytes: 1e9, lingerMs: 400 })) {
+      expect(window).toHaveLength(1)
+      held.push(performance.now() - readAt.get(window[0]!.imageNum!)!)
+    }
+    expect(held).toHaveLength(3)
+    for (const ms of held) expect(ms).toBeLessThan(200)
+  })
+
+  it('lingers again once a burst starts after a pause, filling the window', async () => {
+    // Image 1 alone, then a pause, then 2..6 arriving 2 ms apart: the burst is gathered under a 100 ms linger.
+    const result = await windows(source(6, { delayMs: (imageNum) => (imageNum === 2 ? 60 : imageNum > 2 ? 2 : 0) }), {
+      batchSize: 64,
+      batchBytes: 1e9,
+      lingerMs: 100,
+    })
+    expect(result[0]).toEqual([1])
+    expect(result.flat()).toEqual([1, 2, 3, 4, 5, 6])
+    expect(result.length).toBeLessThanOrEqual(3)
+    expect(Math.max(...result.map((window) => window.length))).toBeGreaterThanOrEqual(4)
+  })
+
   it('closes the source when the consumer stops early', async () => {
     let closed = false
     async function* tracked(): AsyncGenerator<IncomingImage> {
