@@ -119,7 +119,7 @@ export interface StreamActivity {
  * Implementations: SQLite, MySQL/MariaDB and PostgreSQL through one Kysely query module.
  *
  * Leaves out: arbitrary queries, schema customisation, and cross-row transactions other than
- * {@link Catalog.recordAnalysis}; callers never see SQL or connections. Transient failures surface as
+ * {@link Catalog.recordAnalyses}; callers never see SQL or connections. Transient failures surface as
  * `CatalogUnavailableError` (canRetry), constraint violations other than the idempotency keys as
  * `CatalogConflictError`.
  */
@@ -137,20 +137,18 @@ export interface Catalog {
   close(): Promise<void>
 
   // receive
-  /** Inserts the image unless (stream, imageNum) exists; either way returns the stored row. */
-  insertImage(image: NewImage): Promise<{ image: ImageRecord; created: boolean }>
   /**
    * The receive stage's claim of a window of images in one statement: inserts each image whose (stream, imageNum)
    * is free, in the given order, and returns the stored row of every number, in the same order (the new row,
    * or the row another writer or an earlier run put there: the caller tells them apart by its bytes and name).
+   * One image is a window of one.
    */
   insertImages(images: readonly NewImage[]): Promise<ImageRecord[]>
   /**
-   * Ends the `storing` state of an image whose bytes are now in the store: status → `status`. No-op when the
-   * image already left `storing` (a concurrent or earlier finish). Returns the stored row.
+   * Ends the `storing` state of images whose bytes are now in the store, in one statement: status → `status`.
+   * No-op for an image that already left `storing` (a concurrent or earlier finish). Returns the stored rows in
+   * the given order; NotFoundError when one is missing.
    */
-  finishStoringImage(imageId: number, status: 'received' | 'failed'): Promise<ImageRecord>
-  /** {@link finishStoringImage} for many images in one statement; returns their rows in the given order. */
   finishStoringImages(imageIds: readonly number[], status: 'received' | 'failed'): Promise<ImageRecord[]>
   /**
    * Gives a row without a number (written by the original's receiving client) its stream and number.
@@ -175,52 +173,43 @@ export interface Catalog {
   /** The latest image of the same stream before `imageNum` whose status is not `failed`. */
   findPreviousImage(stream: string, imageNum: number): Promise<ImageRecord | null>
   /**
-   * In one transaction: stores the analysis on the image row (status → analyzed) and, when given, inserts
-   * the event unless the image already has one. Returns the image's event (new or existing), or null.
-   */
-  recordAnalysis(
-    imageId: number,
-    result: AnalysisResult,
-    event: NewImageEvent | null,
-  ): Promise<{ event: ImageEventRecord | null; created: boolean }>
-  /**
    * {@link getImage} and {@link findPreviousImage} of its number in one round trip: null when the image is not
    * there; `previous` null when it has no number or no earlier image that is not failed.
    */
   getImageWithPrevious(imageId: number): Promise<{ image: ImageRecord; previous: ImageRecord | null } | null>
   /**
-   * {@link recordAnalysis} for several images at once, in one transaction and a few statements whatever their number
-   * (the analyze stage gathers the writes of its concurrent handlers). Outcomes are in the writes' order; a write
+   * In one transaction and a few statements whatever their number (the analyze stage gathers the writes of its
+   * concurrent handlers): stores each analysis on its image row (status → analyzed) and, when given, inserts the
+   * event unless the image already has one (then returns that one, `created: false`). Outcomes are in the writes' order; a write
    * without an event gets `{ event: null, created: false }` (an existing event is not looked up). A missing image
    * fails the whole batch with NotFoundError.
    */
   recordAnalyses(writes: readonly AnalysisWrite[]): Promise<AnalysisWriteOutcome[]>
-  /** {@link setEventDifferenceKey} for several events in two statements; rows in the given order. */
+  /**
+   * Sets the difference image key of events inserted without one, in two statements (idempotent: a key already
+   * set is kept); rows in the given order.
+   */
   setEventDifferenceKeys(keys: readonly { imageEventId: number; differenceImageObjectKey: string }[]): Promise<ImageEventRecord[]>
   /** Status → failed with a stable error code and a one-line message (kept, never deleted). */
   markImageFailed(imageId: number, errorCode: string, errorMessage: string): Promise<void>
-  /** Sets the difference image key of an event inserted without one (idempotent). */
-  setEventDifferenceKey(imageEventId: number, differenceImageObjectKey: string): Promise<ImageEventRecord>
   getEvent(imageEventId: number): Promise<ImageEventRecord | null>
   getEventByImageId(imageId: number): Promise<ImageEventRecord | null>
 
   // alert
-  /** Inserts the alert unless the event already has one; either way returns the stored row. */
-  insertAlert(imageEventId: number): Promise<{ alert: AlertRecord; created: boolean }>
-  markAlertDelivered(imageEventAlertId: number, channels: string[], deliveredAt: Date): Promise<void>
   /**
    * The events with these ids, each with its image, in one statement: the alert stage reads a batch of events at
    * once. Ids not in image_event are left out; the order is unspecified.
    */
   getEventsWithImages(imageEventIds: readonly number[]): Promise<{ event: ImageEventRecord; image: ImageRecord }[]>
   /**
-   * insertAlert for many events: one transaction, one multi-row insert. Outcomes in the order of the ids; an id given
+   * Inserts the alert of each event unless it already has one (either way its stored row): one transaction, one
+   * multi-row insert. Outcomes in the order of the ids; an id given
    * twice is `created` once at most. Callers racing on overlapping ids get one alert per event, `created` for exactly
    * one of them. Leaves out receiver rows: Subscriptions.recordAlerts writes those with the alerts.
    */
   insertAlerts(imageEventIds: readonly number[], createdAt: Date): Promise<{ alert: AlertRecord; created: boolean }[]>
   /**
-   * markAlertDelivered for many alerts in one UPDATE, with one time and channel list. NotFoundError names the ids
+   * Marks alerts delivered in one UPDATE, with one time and channel list. NotFoundError names the ids
    * not in image_event_alert; the others are marked all the same.
    */
   markAlertsDelivered(imageEventAlertIds: readonly number[], channels: string[], deliveredAt: Date): Promise<void>

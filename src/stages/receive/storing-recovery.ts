@@ -18,7 +18,7 @@ export async function finishIfStored(context: StageContext, image: ImageRecord):
   }
   if (image.contentSha256 !== null && sha256(bytes) !== image.contentSha256) return
   const status = image.errorCode === null ? 'received' : 'failed'
-  await retrying(context, 'image status', () => context.catalog.finishStoringImage(image.imageId, status))
+  await retrying(context, 'image status', () => context.catalog.finishStoringImages([image.imageId], status))
 }
 
 /**
