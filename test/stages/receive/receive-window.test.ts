@@ -7,6 +7,7 @@ import type { IncomingImage } from '../../../src/stages/receive/image-source.js'
 import { ReceiveStage } from '../../../src/stages/receive/receive-stage.js'
 import { ensurePipelineTopics } from '../../../src/stages/run-pipeline.js'
 import { drainTopic, memoryContext, type TestContext } from '../../support/memory-context.js'
+import { insertOneImage } from '../../support/catalog-writes.js'
 
 let context: TestContext
 let teddy: Buffer
@@ -72,7 +73,7 @@ describe('ReceiveStage.receiveWindow', () => {
     const insertImages = catalog.insertImages.bind(catalog)
     // Another ingest claims number 2 between this window's numbering and its insert.
     catalog.insertImages = async (rows: readonly NewImage[]) => {
-      await catalog.insertImage({ ...rows[1]!, imageFilename: 'theirs.jpg', contentSha256: 'f'.repeat(64), status: 'received' })
+      await insertOneImage(catalog, { ...rows[1]!, imageFilename: 'theirs.jpg', contentSha256: 'f'.repeat(64), status: 'received' })
       catalog.insertImages = insertImages
       return insertImages(rows)
     }
