@@ -319,8 +319,9 @@ export function catalogContract(name: string, open: () => Promise<OpenedCatalog>
         })
         const again = await recordOneAnalysis(catalog, second, analysis(first, at), newEvent(second))
         expect(again).toEqual({ event: created.event, created: false })
-        // Without an event, the image's existing event is still reported.
-        expect(await recordOneAnalysis(catalog, second, analysis(first), null)).toEqual({ event: created.event, created: false })
+        // Without an event, the batch does not look the existing one up (a write of its own), and keeps it.
+        expect(await recordOneAnalysis(catalog, second, analysis(first), null)).toEqual({ event: null, created: false })
+        expect((await catalog.tableCounts()).image_event).toBe(1)
         expect(await catalog.getEvent(created.event!.imageEventId)).toEqual(created.event)
         expect(await catalog.getEventByImageId(second)).toEqual(created.event)
         expect(await catalog.getEventByImageId(first)).toBeNull()
