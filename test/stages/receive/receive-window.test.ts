@@ -7,7 +7,6 @@ import type { IncomingImage } from '../../../src/stages/receive/image-source.js'
 import { ReceiveStage } from '../../../src/stages/receive/receive-stage.js'
 import { ensurePipelineTopics } from '../../../src/stages/run-pipeline.js'
 import { drainTopic, memoryContext, type TestContext } from '../../support/memory-context.js'
-import { insertOneImage } from '../../support/catalog-writes.js'
 
 let context: TestContext
 let teddy: Buffer
@@ -73,8 +72,8 @@ describe('ReceiveStage.receiveWindow', () => {
     const insertImages = catalog.insertImages.bind(catalog)
     // Another ingest claims number 2 between this window's numbering and its insert.
     catalog.insertImages = async (rows: readonly NewImage[]) => {
-      await insertOneImage(catalog, { ...rows[1]!, imageFilename: 'theirs.jpg', contentSha256: 'f'.repeat(64), status: 'received' })
       catalog.insertImages = insertImages
+      await insertImages([{ ...rows[1]!, imageFilename: 'theirs.jpg', contentSha256: 'f'.repeat(64), status: 'received' }])
       return insertImages(rows)
     }
     const outcomes = await stage.receiveWindow([file('cam', 'a.jpg', teddy), file('cam', 'b.png', png), file('cam', 'c.jpg', teddy)])
