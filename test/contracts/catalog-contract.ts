@@ -252,7 +252,8 @@ export function catalogContract(name: string, open: () => Promise<OpenedCatalog>
       })
 
       it('keeps failed images with their code and message (truncated to the column), and lists by status', async () => {
-        const { image: failed } = await insertOneImage(catalog, 
+        const { image: failed } = await insertOneImage(
+          catalog,
           newImage('s', 1, {
             status: 'failed',
             errorCode: 'IMGPIPE_IMAGE_TOO_LARGE',
@@ -357,7 +358,8 @@ export function catalogContract(name: string, open: () => Promise<OpenedCatalog>
       it('lists events without an alert, ascending and paged', async () => {
         const ids = await stream('s', 4)
         const events: number[] = []
-        for (const id of ids.slice(1)) events.push((await recordOneAnalysis(catalog, id, analysis(null), newEvent(id)))!.event!.imageEventId)
+        for (const id of ids.slice(1))
+          events.push((await recordOneAnalysis(catalog, id, analysis(null), newEvent(id)))!.event!.imageEventId)
         await insertOneAlert(catalog, events[1]!)
         const page1 = await catalog.listEventsWithoutAlert({ limit: 1 })
         const page2 = await catalog.listEventsWithoutAlert({ limit: 5, afterId: page1[0]!.imageEventId })

@@ -19,7 +19,8 @@ export async function seedEvent(catalog: SqlCatalog, stream: string, imageNum: n
     format: 'png',
     status: 'received',
   })
-  const { event } = await recordOneAnalysis(catalog, 
+  const { event } = await recordOneAnalysis(
+    catalog,
     image.imageId,
     { previousImageId: null, l2Norm: 1, changedFraction, maxAbsDifference: 9, analyzedAt: new Date() },
     {

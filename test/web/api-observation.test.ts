@@ -26,7 +26,8 @@ beforeAll(async () => {
   const { catalog } = fixture.context
   // Image 1 of `sky` is a picture (the previous image), image 2 a FITS frame with an alert.
   pictureImageId = (await insertOneImage(catalog, newImage('sky', 1))).image.imageId
-  fitsImageId = (await insertOneImage(catalog, newImage('sky', 2, { imageFilename: 'frame.fits', format: 'fits', observation }))).image.imageId
+  fitsImageId = (await insertOneImage(catalog, newImage('sky', 2, { imageFilename: 'frame.fits', format: 'fits', observation }))).image
+    .imageId
   const analysis = { previousImageId: pictureImageId, l2Norm: 1, changedFraction: 0.1, maxAbsDifference: 9, analyzedAt: new Date() }
   const { event } = await recordOneAnalysis(catalog, fitsImageId, analysis, {
     imageId: fitsImageId,

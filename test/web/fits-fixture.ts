@@ -88,7 +88,8 @@ export async function insertFitsStream(
     .jpeg()
     .toBuffer()
   await context.store.put(differenceKey, difference)
-  const { event } = await recordOneAnalysis(context.catalog, 
+  const { event } = await recordOneAnalysis(
+    context.catalog,
     second.imageId,
     { previousImageId: first.imageId, l2Norm: 321.5, changedFraction: 0.01, maxAbsDifference: 90, analyzedAt: new Date() },
     { imageId: second.imageId, differenceImageObjectKey: differenceKey, eventType: 'changed', analyzer: 'test', analyzerVersion: '0' },

@@ -199,7 +199,8 @@ describe('hostile stream names and query values', () => {
       format: 'jpeg',
       status: 'received',
     })
-    const { event } = await recordOneAnalysis(fixture.context.catalog, 
+    const { event } = await recordOneAnalysis(
+      fixture.context.catalog,
       image.imageId,
       { previousImageId: null, l2Norm: 1, changedFraction: 0.5, maxAbsDifference: 1, analyzedAt: new Date() },
       { imageId: image.imageId, differenceImageObjectKey: 'd/x.jpg', eventType: 'changed', analyzer: 't', analyzerVersion: '0' },

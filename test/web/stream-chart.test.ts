@@ -112,7 +112,8 @@ describe('pages of a stream with a failed image', () => {
         ...(failed ? { errorCode: 'IMGPIPE_DECODE_FAILED', errorMessage: 'the bytes are not an image' } : {}),
       })
       if (!failed) {
-        await recordOneAnalysis(catalog, 
+        await recordOneAnalysis(
+          catalog,
           image.imageId,
           { previousImageId: null, l2Norm: 10, changedFraction: 0.0004, maxAbsDifference: 3, analyzedAt: new Date() },
           null,

@@ -74,7 +74,8 @@ export async function insertAlert(
     format: 'jpeg',
     status: 'received',
   })
-  const { event } = await recordOneAnalysis(catalog, 
+  const { event } = await recordOneAnalysis(
+    catalog,
     image.imageId,
     {
       previousImageId: options.previousImageId ?? null,

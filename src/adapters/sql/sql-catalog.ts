@@ -15,15 +15,7 @@ import type {
   StreamListOptions,
   StreamSummary,
 } from '../../core/ports/catalog.js'
-import type {
-  AlertRecord,
-  AlertView,
-  ImageEventRecord,
-  ImageRecord,
-  ImageStatus,
-  NewImage,
-  PipelineCounts,
-} from '../../core/types.js'
+import type { AlertRecord, AlertView, ImageEventRecord, ImageRecord, ImageStatus, NewImage, PipelineCounts } from '../../core/types.js'
 import type { Subscriptions } from '../../core/ports/subscriptions.js'
 import type { ObjectLedger, ObjectLedgerDeps } from '../../core/ports/object-ledger.js'
 import { createSqlObjectLedger } from './sql-object-ledger.js'

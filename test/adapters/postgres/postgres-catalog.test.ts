@@ -93,7 +93,8 @@ describe.skipIf(backend === null)('PostgreSQL catalog on IMGPIPE_TEST_POSTGRES_U
         format: 'jpeg',
         status: 'received',
       })
-      await recordOneAnalysis(catalog, 
+      await recordOneAnalysis(
+        catalog,
         image.imageId,
         { previousImageId: null, l2Norm: 0, changedFraction: 0, maxAbsDifference: 0, analyzedAt: at },
         null,

@@ -20,7 +20,8 @@ beforeEach(async () => {
     format: 'jpeg',
     status: 'received',
   })
-  const { event } = await recordOneAnalysis(context.catalog, 
+  const { event } = await recordOneAnalysis(
+    context.catalog,
     image.imageId,
     { previousImageId: null, l2Norm: 1, changedFraction: 0.5, maxAbsDifference: 200, analyzedAt: new Date() },
     {

@@ -87,7 +87,8 @@ describe('AnalyzeStage: difference images named by event id', () => {
     const stage = new AnalyzeStage(context)
     await stage.analyzeImage(one.imageId)
     // What a crash right after the event insert leaves: analysed image, event without key, no object, no alert.
-    const { event } = await recordOneAnalysis(context.catalog, 
+    const { event } = await recordOneAnalysis(
+      context.catalog,
       two.imageId,
       { previousImageId: one.imageId, l2Norm: 5, changedFraction: 0.5, maxAbsDifference: 200, analyzedAt: new Date() },
       { imageId: two.imageId, differenceImageObjectKey: null, eventType: 'changed', analyzer: 'imgpipe-pixel-diff', analyzerVersion: '1' },

@@ -98,7 +98,8 @@ for (const kind of ['sqlite', 'mysql', 'postgres'] as const) {
         expect((await insertOneImage(catalog, again)).image).toEqual(mine.image)
         await catalog.assignImageNum(3, 'default', 3)
         expect(await catalog.findPreviousImage('default', 4)).toMatchObject({ imageId: 3 })
-        const { event } = await recordOneAnalysis(catalog, 
+        const { event } = await recordOneAnalysis(
+          catalog,
           4,
           { previousImageId: null, l2Norm: 1, changedFraction: 1, maxAbsDifference: 1, analyzedAt: new Date() },
           { imageId: 4, differenceImageObjectKey: null, eventType: 'changed', analyzer: 'x', analyzerVersion: '1' },
