@@ -1,5 +1,4 @@
 import { closeChannels, openSubscriptionChannels } from '../adapters/open-channels.js'
-import { ImgpipeError } from '../core/errors.js'
 import type { Catalog } from '../core/ports/catalog.js'
 import type { Subscriptions } from '../core/ports/subscriptions.js'
 import { DeliveryWorker } from '../stages/alert/delivery-worker.js'
@@ -10,11 +9,9 @@ import type { OpenedBackends } from './with-backends.js'
 export const DELIVERY_BACKENDS = { catalog: 'ready', store: 'ready', bus: 'open' } as const
 export type DeliveryBackends = OpenedBackends<typeof DELIVERY_BACKENDS>
 
-/** Every catalog imgpipe opens is a SQL catalog, which serves the Subscriptions port too. */
-export function subscriptionsOf(catalog: Catalog): Subscriptions {
-  const candidate = (catalog as Partial<{ subscriptions: Subscriptions }>).subscriptions
-  if (candidate === undefined) throw new ImgpipeError('IMGPIPE_INTERNAL', `${catalog.description} keeps no subscriptions`, false)
-  return candidate
+/** The subscriptions kept on the catalog's database (typed on the Catalog port: no cast, no missing case). */
+export function subscriptionsOf(catalog: Pick<Catalog, 'subscriptions'>): Subscriptions {
+  return catalog.subscriptions
 }
 
 export interface RunningDelivery {

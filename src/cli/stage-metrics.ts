@@ -2,7 +2,8 @@ import { startMetricsServer, type MetricsServer } from '../adapters/prometheus/m
 import { exposeOperationCounts } from '../adapters/prometheus/operation-counts.js'
 import { PrometheusMetrics } from '../adapters/prometheus/prometheus-metrics.js'
 import type { Bus, ConsumerOf } from '../core/ports/bus.js'
-import type { Catalog } from '../core/ports/catalog.js'
+import type { CatalogAdmin } from '../core/ports/catalog-admin.js'
+import type { CatalogReports } from '../core/ports/catalog-reports.js'
 import type { Metrics } from '../core/ports/metrics.js'
 import type { ObjectStore } from '../core/ports/object-store.js'
 import type { CliContext } from './cli-context.js'
@@ -20,7 +21,7 @@ export interface StageMetrics {
  */
 export async function startStageMetrics(
   context: CliContext,
-  backends: { catalog: Catalog; store: ObjectStore; bus: Bus },
+  backends: { catalog: Pick<CatalogReports, 'counts'> & Pick<CatalogAdmin, 'ping'>; store: ObjectStore; bus: Bus },
   consumers: readonly ConsumerOf[],
 ): Promise<StageMetrics | null> {
   const { port, host } = context.config.metrics

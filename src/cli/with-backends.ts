@@ -7,6 +7,7 @@ import { catalogMissingError } from '../adapters/sql/sql-errors.js'
 import type { Logger } from '../core/logger.js'
 import type { Bus } from '../core/ports/bus.js'
 import type { Catalog } from '../core/ports/catalog.js'
+import type { CatalogAdmin } from '../core/ports/catalog-admin.js'
 import type { ObjectStore } from '../core/ports/object-store.js'
 import { withTimeLimit } from './time-limit.js'
 
@@ -88,7 +89,7 @@ export function assertCatalogExists(database: CatalogOptions): void {
  * without its tables (a new MySQL/PostgreSQL database, an empty SQLite file) is one line naming
  * `imgpipe db create` at start. One query that reads no row.
  */
-export async function assertCatalogTables(catalog: Catalog): Promise<void> {
+export async function assertCatalogTables(catalog: Pick<CatalogAdmin, 'tableRows'>): Promise<void> {
   await catalog.tableRows('image_metadata', { limit: 0 })
 }
 

@@ -1,7 +1,9 @@
 import { ClosedError, ImgpipeError } from '../core/errors.js'
 import type { Logger } from '../core/logger.js'
 import type { Subscription } from '../core/ports/bus.js'
-import type { Catalog } from '../core/ports/catalog.js'
+import type { AlertLedger } from '../core/ports/alert-ledger.js'
+import type { AnalysisLedger } from '../core/ports/analysis-ledger.js'
+import type { CatalogReports } from '../core/ports/catalog-reports.js'
 import type { DeliveryChannel } from '../core/ports/delivery-channel.js'
 import type { Subscriptions } from '../core/ports/subscriptions.js'
 import type { PipelineCounts } from '../core/types.js'
@@ -10,16 +12,20 @@ import { AnalyzeStage } from './analyze/analyze-stage.js'
 import { PixelSource } from './analyze/pixel-source.js'
 import { measuredChannels } from './measured-channel.js'
 import type { ImageSource } from './receive/image-source.js'
+import type { ReceiveStageLedger } from './receive/receive-stage-ledger.js'
 import { ReceiveStage, type ReceiveOutcome } from './receive/receive-stage.js'
 import { sourceWindows } from './receive/source-windows.js'
 import { retrying, type StageContext } from './stage-context.js'
 import { StartUp, StoppedDuringStartUp } from './start-up.js'
 
+/** What the three stages use of the catalog, and the counts that tell when a run is drained. */
+export type PipelineLedger = ReceiveStageLedger & AnalysisLedger & AlertLedger & Pick<CatalogReports, 'counts'>
+
 /**
  * What the stages of a process share: the three ports, the names and settings (a StageContext without its
  * shutdown signal, which runPipeline makes), and the partitions of the topics it creates.
  */
-export interface PipelineContext extends Omit<StageContext, 'signal'> {
+export interface PipelineContext extends Omit<StageContext<PipelineLedger>, 'signal'> {
   /** Partitions of each pipeline topic created when missing. */
   partitions: number
 }
@@ -72,7 +78,7 @@ export async function runPipeline(pipeline: PipelineContext, plan: PipelinePlan)
   const { catalog, logger } = pipeline
   // Separate from `stop`: stopping first lets the message in hand finish; this one breaks retry loops.
   const interrupt = new AbortController()
-  const context: StageContext = {
+  const context: StageContext<PipelineLedger> = {
     catalog,
     store: pipeline.store,
     bus: pipeline.bus,
@@ -160,7 +166,12 @@ export async function runPipeline(pipeline: PipelineContext, plan: PipelinePlan)
  * check: a database that is briefly unavailable skips a poll (the stages' own retries ride it out) instead of
  * ending a long-running stage.
  */
-async function waitUntilDone(catalog: Catalog, options: PipelinePlan, failed: AbortSignal, logger: Logger): Promise<boolean> {
+async function waitUntilDone(
+  catalog: Pick<CatalogReports, 'counts'>,
+  options: PipelinePlan,
+  failed: AbortSignal,
+  logger: Logger,
+): Promise<boolean> {
   const pollMs = options.pollMs ?? 100
   let waiting = false
   for (;;) {

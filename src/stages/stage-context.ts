@@ -4,7 +4,6 @@ import type { ReceiveOptions } from '../core/receive-options.js'
 import type { Logger } from '../core/logger.js'
 import { GROUPS, TOPICS, topicName } from '../core/messages.js'
 import type { Bus } from '../core/ports/bus.js'
-import type { Catalog } from '../core/ports/catalog.js'
 import type { Metrics } from '../core/ports/metrics.js'
 import type { ObjectStore } from '../core/ports/object-store.js'
 import { withRetry } from '../core/retry.js'
@@ -37,9 +36,12 @@ export function deadLetterTopic(topic: string): string {
  * What every stage gets: the three ports, names, settings, a logger and the shutdown signal. The stages share
  * one shape: `recover()` republishes what the catalog shows unfinished; a consuming stage's `start()` recovers
  * and then subscribes. Topics are created by whoever assembles the stages (run-pipeline.ts), not by a stage.
+ *
+ * `Ledger` is the part of the catalog the stage uses (ReceiveLedger, AnalysisLedger, AlertLedger): a stage sees
+ * only its own rows' methods. Helpers that do not touch the catalog take the default.
  */
-export interface StageContext {
-  catalog: Catalog
+export interface StageContext<Ledger = unknown> {
+  catalog: Ledger
   store: ObjectStore
   bus: Bus
   topics: Topics

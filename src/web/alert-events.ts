@@ -1,7 +1,7 @@
 import { PassThrough, type Readable } from 'node:stream'
 import { ClosedError, describeError } from '../core/errors.js'
 import type { Logger } from '../core/logger.js'
-import type { Catalog } from '../core/ports/catalog.js'
+import type { CatalogReports } from '../core/ports/catalog-reports.js'
 import type { AlertView } from '../core/types.js'
 import { apiAlert } from './api-routes.js'
 
@@ -17,7 +17,7 @@ import { apiAlert } from './api-routes.js'
  */
 
 export interface AlertFeedOptions {
-  catalog: Catalog
+  catalog: CatalogReports
   logger: Logger
   /** How often the catalog is asked for new alerts while clients listen. */
   pollIntervalMs: number

@@ -1,19 +1,23 @@
 import type { FastifyInstance } from 'fastify'
 import { describeError } from '../core/errors.js'
-import type { Catalog } from '../core/ports/catalog.js'
+import type { CatalogAdmin } from '../core/ports/catalog-admin.js'
+import type { CatalogReports } from '../core/ports/catalog-reports.js'
 import type { AlertView, ImageObservation, ImageRecord } from '../core/types.js'
 import { alertJson, type AlertJson } from './alert-json.js'
 import { apiSchemaErrorFormatter, GET_ALERT_SCHEMA, GET_IMAGE_HEADER_SCHEMA, LIST_ALERTS_SCHEMA, SHARED_SCHEMAS } from './api-schemas.js'
-import { deliveryStatuses } from './render-deliveries.js'
+import { deliveryStatuses, type DeliveryStatusSource } from './render-deliveries.js'
 import { MAX_PAGE_SIZE, parseLimit, parseOptionalId, parsePositiveId } from './web-params.js'
 import { sendError } from './web-responses.js'
+
+/** What the viewer reads of the catalog: its reports, the receivers of an alert, and a ping for `/api/health`. */
+export type WebCatalog = CatalogReports & Pick<CatalogAdmin, 'ping'> & DeliveryStatusSource
 
 /**
  * The JSON API and the health check. Links in the bodies are relative to the URL that returned them
  * (`next` from `/api/alerts` is `alerts?limit=…&before=…`, image links from `/api/alerts/3` start with
  * `../../`), so they resolve correctly behind any proxy, as a browser resolves them.
  */
-export function registerApiRoutes(app: FastifyInstance, deps: { catalog: Catalog }): void {
+export function registerApiRoutes(app: FastifyInstance, deps: { catalog: WebCatalog }): void {
   const { catalog } = deps
 
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema)

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { describeError, isImgpipeError } from '../core/errors.js'
-import type { Catalog } from '../core/ports/catalog.js'
+import type { CatalogReports } from '../core/ports/catalog-reports.js'
 import type { ImageRecord } from '../core/types.js'
 import { FitsImages, isFitsImage, isUnreadableFits, type LoadedFits } from './fits-images.js'
 import { renderImagePage } from './render-image-page.js'
@@ -15,7 +15,7 @@ import { ASSET_VERSIONS, sendError } from './web-responses.js'
  * `GET /images/:imageId/pixel?x=&y=` (the value and sky position of one FITS pixel, JSON, for the readout).
  * As everywhere in the viewer, the object is found through the row the id names, never through the URL.
  */
-export function registerFitsRoutes(app: FastifyInstance, deps: { catalog: Catalog; fits: FitsImages }): void {
+export function registerFitsRoutes(app: FastifyInstance, deps: { catalog: CatalogReports; fits: FitsImages }): void {
   const { catalog, fits } = deps
 
   app.get<{ Params: { imageId: string } }>('/images/:imageId/view', async (request, reply) => {
@@ -91,7 +91,7 @@ export function registerFitsRoutes(app: FastifyInstance, deps: { catalog: Catalo
 async function imageOf(
   request: FastifyRequest<{ Params: { imageId: string } }>,
   reply: FastifyReply,
-  catalog: Catalog,
+  catalog: CatalogReports,
 ): Promise<ImageRecord | null> {
   const imageId = parsePositiveId(request.params.imageId)
   if (imageId === null) {

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import type { Catalog } from '../core/ports/catalog.js'
+import type { CatalogReports } from '../core/ports/catalog-reports.js'
 import { parseListQuery } from './list-params.js'
 import { ALERTS_PAGE_SIZE, renderAlertsPage } from './render-alerts-page.js'
 import { renderStreamsPage, SPARKLINE_IMAGES, STREAMS_PAGE_SIZE } from './render-streams.js'
@@ -10,7 +10,7 @@ import { ASSET_VERSIONS } from './web-responses.js'
  * and filtered by stream and time range through the query. A query that does not parse gets the page with
  * the form as typed and the reason, with status 400; nothing of it reaches the catalog.
  */
-export function registerListRoutes(app: FastifyInstance, deps: { catalog: Catalog }): void {
+export function registerListRoutes(app: FastifyInstance, deps: { catalog: CatalogReports }): void {
   const { catalog } = deps
 
   app.get<{ Querystring: Record<string, unknown> }>('/streams', async (request, reply) => {

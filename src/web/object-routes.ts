@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { isImgpipeError } from '../core/errors.js'
 import { contentTypeForKey } from '../core/object-keys.js'
-import type { Catalog } from '../core/ports/catalog.js'
+import type { CatalogReports } from '../core/ports/catalog-reports.js'
 import type { ObjectStore } from '../core/ports/object-store.js'
 import { parsePositiveId } from './web-params.js'
 import { contentDisposition, sendError, wantsDownload } from './web-responses.js'
@@ -13,7 +13,7 @@ import { contentDisposition, sendError, wantsDownload } from './web-responses.js
  * id names, never from the URL, so only objects the catalog references can be fetched: there is no path
  * to traverse and no key to guess.
  */
-export function registerObjectRoutes(app: FastifyInstance, deps: { catalog: Catalog; store: ObjectStore }): void {
+export function registerObjectRoutes(app: FastifyInstance, deps: { catalog: CatalogReports; store: ObjectStore }): void {
   const { catalog, store } = deps
 
   app.get<{ Params: { imageId: string }; Querystring: { download?: string } }>('/images/:imageId', async (request, reply) => {

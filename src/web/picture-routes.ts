@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import { describeError, isImgpipeError } from '../core/errors.js'
 import { isValidStreamName } from '../core/object-keys.js'
-import type { Catalog } from '../core/ports/catalog.js'
+import type { CatalogReports } from '../core/ports/catalog-reports.js'
 import type { ObjectStore } from '../core/ports/object-store.js'
 import { FitsImages, isUnreadableFits } from './fits-images.js'
 import { registerFitsRoutes } from './fits-routes.js'
@@ -19,7 +19,7 @@ export const STREAM_PAGE_POINTS = 720
  * `GET /streams/:stream` (the stream's page). Like the image routes, a thumbnail is found through the
  * image row the id names, never through a key from the URL.
  */
-export function registerPictureRoutes(app: FastifyInstance, deps: { catalog: Catalog; store: ObjectStore }): void {
+export function registerPictureRoutes(app: FastifyInstance, deps: { catalog: CatalogReports; store: ObjectStore }): void {
   const { catalog } = deps
   let warned = false
   const fits = new FitsImages(deps.store)

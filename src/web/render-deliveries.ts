@@ -1,4 +1,3 @@
-import type { Catalog } from '../core/ports/catalog.js'
 import type { ReceiverStatus, Subscriptions } from '../core/ports/subscriptions.js'
 import { timeElement } from './format.js'
 import { html, type SafeHtml } from './html.js'
@@ -17,10 +16,14 @@ export interface DeliveryStatusJson {
   nextAttemptAt: string | null
 }
 
-/** The alert's receivers, or [] on a catalog that keeps no subscriptions. */
-export async function deliveryStatuses(catalog: Catalog, imageEventAlertId: number): Promise<DeliveryStatusJson[]> {
-  const subscriptions = (catalog as Partial<{ subscriptions: Subscriptions }>).subscriptions
-  if (subscriptions === undefined) return []
+/** Where the viewer reads an alert's receivers: the subscriptions kept on the catalog's database. */
+export interface DeliveryStatusSource {
+  readonly subscriptions: Pick<Subscriptions, 'receiversOfAlert' | 'listSubscriptions'>
+}
+
+/** The alert's receivers, or [] when it has none. */
+export async function deliveryStatuses(catalog: DeliveryStatusSource, imageEventAlertId: number): Promise<DeliveryStatusJson[]> {
+  const { subscriptions } = catalog
   const receivers = await subscriptions.receiversOfAlert(imageEventAlertId)
   if (receivers.length === 0) return []
   const names = new Map((await subscriptions.listSubscriptions()).map((row) => [row.subscriptionId, row]))

@@ -2,13 +2,13 @@ import swagger from '@fastify/swagger'
 import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import { describeError } from '../core/errors.js'
 import { silentLogger, type Logger } from '../core/logger.js'
-import type { Catalog } from '../core/ports/catalog.js'
+import type { CatalogReports } from '../core/ports/catalog-reports.js'
 import type { ObjectStore } from '../core/ports/object-store.js'
 import type { AlertView } from '../core/types.js'
 import type { Registry } from 'prom-client'
 import { AlertFeed } from './alert-events.js'
 import { ConnectionDrain } from './connection-drain.js'
-import { registerApiRoutes } from './api-routes.js'
+import { registerApiRoutes, type WebCatalog } from './api-routes.js'
 import { FAVICON_SVG, VIEWER_JS } from './assets/web-assets.js'
 import { registerListRoutes } from './list-routes.js'
 import { registerObjectRoutes } from './object-routes.js'
@@ -26,7 +26,7 @@ import { ASSET_VERSIONS, IMMUTABLE, isUnavailable, SECURITY_HEADERS, sendError, 
 const API_VERSION = '1.0.0'
 
 export interface WebAppOptions {
-  catalog: Catalog
+  catalog: WebCatalog
   store: ObjectStore
   /** Request errors and the event stream's outages are logged here; silent by default. */
   logger?: Logger
@@ -238,7 +238,7 @@ function registerAsset(app: FastifyInstance, path: string, type: string, body: s
 }
 
 /** One page of the recent-alerts list, plus whether an older page exists. */
-async function listPage(catalog: Catalog, before: number | undefined, current: number | null): Promise<AlertListOptions> {
+async function listPage(catalog: CatalogReports, before: number | undefined, current: number | null): Promise<AlertListOptions> {
   const limit = DEFAULT_PAGE_SIZE
   const views: AlertView[] = await catalog.listAlertViews(
     before === undefined ? { limit: limit + 1 } : { limit: limit + 1, beforeId: before },
@@ -252,7 +252,7 @@ async function listPage(catalog: Catalog, before: number | undefined, current: n
   }
 }
 
-async function contentFor(catalog: Catalog, input: ReturnType<typeof parseAlertNumber>): Promise<ViewerContent> {
+async function contentFor(catalog: WebCatalog, input: ReturnType<typeof parseAlertNumber>): Promise<ViewerContent> {
   switch (input.kind) {
     case 'absent': {
       const streams = await catalog.listStreamSummaries({ limit: HOME_STREAMS + 1, recentImages: SPARKLINE_IMAGES })

@@ -7,6 +7,7 @@ import { FsObjectStore } from '../../src/adapters/fs/fs-object-store.js'
 import { MemoryObjectStore } from '../../src/adapters/memory/memory-object-store.js'
 import { openSqliteBackend } from '../../src/adapters/sqlite/sqlite-catalog.js'
 import { catalogWithRawSql, type SqlCatalogWithRaw } from './raw-sql.js'
+import type { Catalog } from '../../src/core/ports/catalog.js'
 import { loadConfig } from '../../src/config/load-config.js'
 import { silentLogger } from '../../src/core/logger.js'
 import type { ReceivedMessage } from '../../src/core/ports/bus.js'
@@ -17,7 +18,7 @@ import { ReceiveStage } from '../../src/stages/receive/receive-stage.js'
 import { runPipeline, type PipelineReport } from '../../src/stages/run-pipeline.js'
 import { topicsFor, type StageContext } from '../../src/stages/stage-context.js'
 
-export interface TestContext extends StageContext {
+export interface TestContext extends StageContext<SqlCatalogWithRaw> {
   catalog: SqlCatalogWithRaw
   store: MemoryObjectStore
   bus: MemoryBus
@@ -71,7 +72,7 @@ export function message(topic: string, value: string, key = 'mock'): ReceivedMes
  * (the teddy bear, rotated when n % changeEvery == changeEvery - 1).
  */
 export async function runMockPipeline(
-  context: Omit<StageContext, 'signal'>,
+  context: Omit<StageContext<Catalog>, 'signal'>,
   options: { streams: readonly string[]; count: number; changeEvery?: number; from?: number },
 ): Promise<PipelineReport> {
   const report = await runPipeline(
@@ -97,7 +98,7 @@ export async function runMockPipeline(
 
 /** Receives one numbered image through the real receive stage and returns its row. */
 export async function receiveNumbered(
-  context: StageContext,
+  context: StageContext<Catalog>,
   image: { stream: string; imageNum: number; bytes: Buffer; filename: string },
 ): Promise<ImageRecord> {
   const outcome = await new ReceiveStage(context).receive({ ...image, byteSize: image.bytes.length })

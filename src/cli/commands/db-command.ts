@@ -2,8 +2,8 @@ import { Option } from 'commander'
 import type { Command } from 'commander'
 import { describeCatalog } from '../../adapters/backend-options.js'
 import { UsageError } from '../../core/errors.js'
-import { CATALOG_TABLES } from '../../core/ports/catalog.js'
-import type { Catalog, CatalogTable } from '../../core/ports/catalog.js'
+import { CATALOG_TABLES } from '../../core/ports/catalog-admin.js'
+import type { CatalogAdmin, CatalogTable } from '../../core/ports/catalog-admin.js'
 import { formatDecDms, formatRaHms } from '../../core/sexagesimal.js'
 import type { PipelineCounts } from '../../core/types.js'
 import { cliContext, nonNegativeInteger, positiveInteger, printJson } from '../cli-context.js'
@@ -218,7 +218,7 @@ export function registerDbCommand(program: Command): void {
 }
 
 async function showTables(
-  catalog: Catalog,
+  catalog: CatalogAdmin,
   tables: readonly CatalogTable[],
   limit: number,
   afterId: number | undefined,

@@ -4,9 +4,8 @@ import type { Command } from 'commander'
 import { openCatalog } from '../../adapters/open-backends.js'
 import { objectLedgerDeps } from '../../analysis/association/ledger-deps.js'
 import type { Config } from '../../config/load-config.js'
-import { ImgpipeError, NotFoundError, UsageError } from '../../core/errors.js'
-import type { Catalog } from '../../core/ports/catalog.js'
-import type { NewWatchlistCone, ObjectLedger, ObjectLedgerDeps } from '../../core/ports/object-ledger.js'
+import { NotFoundError, UsageError } from '../../core/errors.js'
+import type { NewWatchlistCone, ObjectLedger } from '../../core/ports/object-ledger.js'
 import { cliContext, printJson } from '../cli-context.js'
 import { cellText, formatTable, outputWidth } from '../table-format.js'
 
@@ -20,17 +19,11 @@ const COLUMNS = ['ra', 'dec', 'radius_arcsec', 'name'] as const
 /** Bad rows listed one per line before giving up; the rest are counted. */
 const MAX_REPORTED = 20
 
-function ledgerOf(catalog: Catalog): ObjectLedger {
-  const factory = (catalog as Partial<{ objectLedger(deps: ObjectLedgerDeps): ObjectLedger }>).objectLedger
-  if (factory === undefined) throw new ImgpipeError('IMGPIPE_INTERNAL', `${catalog.description} keeps no objects or watchlists`, false)
-  return factory.call(catalog, objectLedgerDeps)
-}
-
 async function withLedger<T>(config: Config, work: (ledger: ObjectLedger) => Promise<T>): Promise<T> {
   const catalog = await openCatalog(config.database)
   try {
     await catalog.migrate()
-    return await work(ledgerOf(catalog))
+    return await work(catalog.objectLedger(objectLedgerDeps))
   } finally {
     await catalog.close()
   }

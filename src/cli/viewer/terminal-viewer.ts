@@ -2,7 +2,7 @@ import { createInterface } from 'node:readline'
 import type { Readable, Writable } from 'node:stream'
 import { decodeImage, type ImageLimits } from '../../analysis/decode-image.js'
 import { describeError, isImgpipeError, NotFoundError } from '../../core/errors.js'
-import type { Catalog } from '../../core/ports/catalog.js'
+import type { CatalogReports } from '../../core/ports/catalog-reports.js'
 import type { ObjectStore } from '../../core/ports/object-store.js'
 import type { AlertView } from '../../core/types.js'
 import { safeStrings, safeText } from '../terminal-text.js'
@@ -15,7 +15,7 @@ import { renderAlertView, type AlertImages, type PanelPicture } from './alert-pa
 
 /** Where the viewer reads from. */
 export interface ViewerBackends {
-  catalog: Catalog
+  catalog: Pick<CatalogReports, 'getAlertView'>
   store: ObjectStore
   /** Decoding limits from the config: stored objects are read as untrusted as incoming ones. */
   limits: ImageLimits
@@ -33,7 +33,7 @@ export interface ViewOptions {
 export const PROMPT = 'alert number (q to quit): '
 
 /** The alert, or NotFoundError with the message users (and scripts) see. */
-export async function loadAlertView(catalog: Catalog, alertNumber: number): Promise<AlertView> {
+export async function loadAlertView(catalog: Pick<CatalogReports, 'getAlertView'>, alertNumber: number): Promise<AlertView> {
   const view = await catalog.getAlertView(alertNumber)
   if (view === null) throw new NotFoundError(`no image event for alert ${alertNumber}`)
   return view

@@ -9,6 +9,7 @@ import { matchesFilter } from './alert-filter.js'
 import { readAlertImages } from './alert-images.js'
 import { alertItem, alertPayload } from './alert-payload.js'
 import { consumeTopic } from '../message-worker.js'
+import type { AlertLedger } from '../../core/ports/alert-ledger.js'
 import { forEachPendingPage, retrying, type StageContext } from '../stage-context.js'
 import { ROW_WAIT_MS, waitForRow } from '../wait-for-row.js'
 
@@ -41,7 +42,7 @@ export class AlertStage {
   readonly #delivering = new Map<number, Promise<void>>()
 
   constructor(
-    private readonly context: StageContext,
+    private readonly context: StageContext<AlertLedger>,
     private readonly channels: readonly DeliveryChannel[],
     /** Subscriptions: receiver rows are recorded with the alert, and `onRecorded` wakes the delivery worker. */
     private readonly delivery?: { subscriptions: Subscriptions; onRecorded?: () => void },

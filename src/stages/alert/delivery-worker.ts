@@ -1,7 +1,7 @@
 import type { DeliveryOptions } from '../../core/delivery-options.js'
 import { DeliveryFailedError, toImgpipeError } from '../../core/errors.js'
 import type { Logger } from '../../core/logger.js'
-import type { Catalog } from '../../core/ports/catalog.js'
+import type { CatalogReports } from '../../core/ports/catalog-reports.js'
 import type { AlertImage, AlertItem, DeliveryReceipt, DeliveryChannel } from '../../core/ports/delivery-channel.js'
 import type { ObjectStore } from '../../core/ports/object-store.js'
 import type { AlertView } from '../../core/types.js'
@@ -62,7 +62,7 @@ export class DeliveryWorker {
   #loop: Promise<void> | undefined
 
   constructor(
-    private readonly catalog: Catalog,
+    private readonly catalog: Pick<CatalogReports, 'getAlertView'>,
     private readonly subscriptions: Subscriptions,
     private readonly channels: ReadonlyMap<string, DeliveryChannel>,
     private readonly settings: DeliverySettings,

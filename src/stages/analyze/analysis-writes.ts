@@ -2,6 +2,7 @@ import { Coalescer } from '../../core/coalescer.js'
 import { encodeMessage, SCHEMA_VERSION, type ImageEventAlertMessage } from '../../core/messages.js'
 import type { BusMessage } from '../../core/ports/bus.js'
 import type { AnalysisWrite, AnalysisWriteOutcome } from '../../core/ports/catalog.js'
+import type { AnalysisLedger } from '../../core/ports/analysis-ledger.js'
 import type { ImageEventRecord, ImageRecord } from '../../core/types.js'
 import type { StageContext } from '../stage-context.js'
 
@@ -20,7 +21,7 @@ export class AnalysisWrites {
   private readonly keys: Coalescer<{ imageEventId: number; differenceImageObjectKey: string }, ImageEventRecord>
   private readonly alerts: Coalescer<BusMessage, void>
 
-  constructor(private readonly context: StageContext) {
+  constructor(private readonly context: StageContext<AnalysisLedger>) {
     const batches = { maxBatch: WRITE_BATCH_MAX }
     this.writes = new Coalescer((writes) => context.catalog.recordAnalyses(writes), batches)
     this.keys = new Coalescer((keys) => context.catalog.setEventDifferenceKeys(keys), batches)

@@ -5,6 +5,7 @@ import type { Analyzer } from '../../core/ports/analyzer.js'
 import type { ReceivedMessage, Subscription } from '../../core/ports/bus.js'
 import type { ImageRecord } from '../../core/types.js'
 import { consumeTopic } from '../message-worker.js'
+import type { AnalysisLedger } from '../../core/ports/analysis-ledger.js'
 import type { StageContext } from '../stage-context.js'
 import { ROW_WAIT_MS, waitForRow } from '../wait-for-row.js'
 import { AnalysisWrites } from './analysis-writes.js'
@@ -42,7 +43,7 @@ export class AnalyzeStage {
 
   /** `rowWaitMs`: how long a message may wait for its image row to be committed (tests shorten it). */
   constructor(
-    private readonly context: StageContext,
+    private readonly context: StageContext<AnalysisLedger>,
     private readonly options: { rowWaitMs?: number } = {},
   ) {
     this.pixels = context.pixels ?? new PixelSource(context.store, context.analysis)

@@ -1,4 +1,5 @@
 import { describeError, isImgpipeError, toImgpipeError, type ImgpipeError } from '../../core/errors.js'
+import type { AnalysisLedger } from '../../core/ports/analysis-ledger.js'
 import type { StageContext } from '../stage-context.js'
 
 /**
@@ -15,7 +16,7 @@ export function blamesImage(context: StageContext, failure: ImgpipeError): boole
  * Marks the image failed when the failure is its own and returns the failure; rethrows any other (a service that
  * fails for good stops the stage and the image stays `received`).
  */
-export async function failImage(context: StageContext, imageId: number, error: unknown): Promise<ImgpipeError> {
+export async function failImage(context: StageContext<AnalysisLedger>, imageId: number, error: unknown): Promise<ImgpipeError> {
   const failure = toImgpipeError(error)
   if (!blamesImage(context, failure)) throw failure
   await context.catalog.markImageFailed(imageId, failure.code, describeError(failure).slice(0, 1000))

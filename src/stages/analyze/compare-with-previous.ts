@@ -1,6 +1,7 @@
 import { describeError, NotFoundError } from '../../core/errors.js'
 import type { AnalysisPixels, Analyzer, AnalyzerOutput } from '../../core/ports/analyzer.js'
 import type { AnalysisResult, ImageRecord } from '../../core/types.js'
+import type { AnalysisLedger } from '../../core/ports/analysis-ledger.js'
 import type { StageContext } from '../stage-context.js'
 import { ROW_WAIT_MS } from '../wait-for-row.js'
 import { failImage } from './blame.js'
@@ -20,7 +21,7 @@ export interface Comparison {
  */
 export class PreviousComparison {
   constructor(
-    private readonly context: StageContext,
+    private readonly context: StageContext<AnalysisLedger>,
     private readonly pixels: PixelSource,
     private readonly analyzer: Analyzer,
   ) {}

@@ -2,6 +2,7 @@ import { describeError, NotFoundError, toImgpipeError } from '../../core/errors.
 import { differenceImageObjectKey } from '../../core/object-keys.js'
 import type { Derivative } from '../../core/ports/analyzer.js'
 import type { ImageEventRecord, ImageRecord } from '../../core/types.js'
+import type { AnalysisLedger } from '../../core/ports/analysis-ledger.js'
 import { forEachPendingPage, retrying, type StageContext } from '../stage-context.js'
 import type { AnalysisWrites } from './analysis-writes.js'
 import type { PreviousComparison } from './compare-with-previous.js'
@@ -14,7 +15,7 @@ import type { PreviousComparison } from './compare-with-previous.js'
  */
 export class EventFinisher {
   constructor(
-    private readonly context: StageContext,
+    private readonly context: StageContext<AnalysisLedger>,
     private readonly writes: AnalysisWrites,
     private readonly comparison: PreviousComparison,
   ) {}

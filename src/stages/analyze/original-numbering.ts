@@ -1,5 +1,6 @@
 import { imageNumFromFilename } from '../../core/object-keys.js'
 import type { ImageRecord } from '../../core/types.js'
+import type { AnalysisLedger } from '../../core/ports/analysis-ledger.js'
 import { forEachPendingPage, type StageContext } from '../stage-context.js'
 
 /**
@@ -8,7 +9,11 @@ import { forEachPendingPage, type StageContext } from '../stage-context.js'
  * messages come in, "the previous image" is found by number. Returns the image's row, numbered when a number
  * was found.
  */
-export async function numberOriginalRows(context: StageContext, image: ImageRecord, hint: number | null): Promise<ImageRecord> {
+export async function numberOriginalRows(
+  context: StageContext<AnalysisLedger>,
+  image: ImageRecord,
+  hint: number | null,
+): Promise<ImageRecord> {
   const { catalog } = context
   const own = hint ?? imageNumFromFilename(image.imageFilename)
   if (own === null) return image

@@ -1,6 +1,8 @@
 import { imageObjectKey } from '../../core/object-keys.js'
 import type { ImageRecord, NewImage } from '../../core/types.js'
+import type { ReceiveLedger } from '../../core/ports/receive-ledger.js'
 import { retrying, type StageContext } from '../stage-context.js'
+import type { ReceiveStageLedger } from './receive-stage-ledger.js'
 import type { Claim, WindowItem, WindowOutcomes } from './window-item.js'
 
 /**
@@ -11,7 +13,7 @@ import type { Claim, WindowItem, WindowOutcomes } from './window-item.js'
  * image is then a duplicate, whose outcome is set here). Returns the claims this window won.
  */
 export async function claimWindow(
-  context: StageContext,
+  context: StageContext<ReceiveStageLedger>,
   items: readonly WindowItem[],
   fresh: readonly number[],
   outcomes: WindowOutcomes,
@@ -75,7 +77,7 @@ function newRow({ incoming, contentSha256, checked }: WindowItem, imageNum: numb
 
 /** A file whose number a concurrent writer took: one row at a time, on the next free number, until it holds. */
 async function claimAlone(
-  context: StageContext,
+  context: StageContext<ReceiveStageLedger>,
   item: WindowItem,
 ): Promise<{ kind: 'claimed'; image: ImageRecord } | { kind: 'duplicate'; image: ImageRecord }> {
   for (let attempt = 0; ; attempt += 1) {
@@ -90,6 +92,6 @@ async function claimAlone(
 }
 
 /** 1 + the stream's largest number: a guess that the claim confirms with the unique index. */
-function nextNumber(context: StageContext, stream: string): Promise<number> {
+function nextNumber(context: StageContext<ReceiveLedger>, stream: string): Promise<number> {
   return retrying(context, 'numbering', () => context.catalog.nextImageNum(stream))
 }

@@ -1,4 +1,5 @@
 import type { ImageRecord } from '../../core/types.js'
+import type { ReceiveLedger } from '../../core/ports/receive-ledger.js'
 import { retrying, type StageContext } from '../stage-context.js'
 import type { WindowItem, WindowOutcomes } from './window-item.js'
 
@@ -19,7 +20,11 @@ export interface SortedWindow {
  * looked up too, so that a re-run finishes a `storing` row without an insert attempt (which would use up an id and
  * shift every later id).
  */
-export async function dedupeWindow(context: StageContext, items: readonly WindowItem[], outcomes: WindowOutcomes): Promise<SortedWindow> {
+export async function dedupeWindow(
+  context: StageContext<ReceiveLedger>,
+  items: readonly WindowItem[],
+  outcomes: WindowOutcomes,
+): Promise<SortedWindow> {
   const { catalog } = context
   const lookups = items.flatMap(({ incoming, contentSha256 }) =>
     contentSha256 === null ? [] : [{ stream: incoming.stream, contentSha256, imageFilename: incoming.filename }],

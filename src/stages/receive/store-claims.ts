@@ -1,6 +1,7 @@
 import pMap from 'p-map'
 import { contentTypeForKey } from '../../core/object-keys.js'
 import type { ImageRecord } from '../../core/types.js'
+import type { ReceiveLedger } from '../../core/ports/receive-ledger.js'
 import { retrying, type StageContext } from '../stage-context.js'
 import type { AnalysisDirCopy } from './analysis-dir-copy.js'
 import type { Claim, WindowItem } from './window-item.js'
@@ -11,7 +12,7 @@ import type { Claim, WindowItem } from './window-item.js'
  * Returns the finished rows by id. A crash between put and update leaves the row `storing` for recover().
  */
 export async function storeClaims(
-  context: StageContext,
+  context: StageContext<ReceiveLedger>,
   items: readonly WindowItem[],
   claims: readonly Claim[],
   options: { putConcurrency: number; analysisCopy: AnalysisDirCopy | null },

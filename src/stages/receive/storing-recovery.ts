@@ -1,14 +1,15 @@
 import { ObjectNotFoundError } from '../../core/errors.js'
-import type { Catalog } from '../../core/ports/catalog.js'
+import type { ReceiveLedger } from '../../core/ports/receive-ledger.js'
 import type { ImageRecord } from '../../core/types.js'
 import { retrying, type StageContext } from '../stage-context.js'
+import type { ReceiveStageLedger } from './receive-stage-ledger.js'
 import { sha256 } from './check-incoming.js'
 
 /**
  * Recovery of a `storing` row without its source (a crash between put and status update): finished only when
  * its object is there, whole and its own. Published afterwards by the pass over `received` images in recover().
  */
-export async function finishIfStored(context: StageContext, image: ImageRecord): Promise<void> {
+export async function finishIfStored(context: StageContext<ReceiveStageLedger>, image: ImageRecord): Promise<void> {
   let bytes: Buffer
   try {
     bytes = await retrying(context, 'object get', () => context.store.get(image.imageObjectKey))
@@ -25,7 +26,7 @@ export async function finishIfStored(context: StageContext, image: ImageRecord):
  * Where a numbered source (the mock stream) resumes a stream: the first number still `storing` (claimed by a
  * run that died before its bytes were stored, which only the source can finish), else the next free number.
  */
-export async function resumeImageNum(catalog: Catalog, stream: string): Promise<number> {
+export async function resumeImageNum(catalog: ReceiveLedger, stream: string): Promise<number> {
   let resume = await catalog.nextImageNum(stream)
   for (let afterId = 0; ;) {
     const page = await catalog.listImagesByStatus('storing', { limit: 500, afterId })

@@ -31,7 +31,7 @@ for (const backend of catalogBackends()) {
   describe(`AlertStage batches: ${backend.name}`, () => {
     let opened: OpenedCatalog
     let catalog: SqlCatalog
-    let context: StageContext
+    let context: StageContext<SqlCatalog>
     let abort: AbortController
     const calls = new Map<string, number>()
 
