@@ -2,7 +2,6 @@ import { imageObjectKey } from '../../core/object-keys.js'
 import type { ImageRecord, NewImage } from '../../core/types.js'
 import type { ReceiveLedger } from '../../core/ports/receive-ledger.js'
 import { retrying, type StageContext } from '../stage-context.js'
-import type { ReceiveStageLedger } from './receive-stage-ledger.js'
 import type { Claim, WindowItem, WindowOutcomes } from './window-item.js'
 
 /**
@@ -13,7 +12,7 @@ import type { Claim, WindowItem, WindowOutcomes } from './window-item.js'
  * image is then a duplicate, whose outcome is set here). Returns the claims this window won.
  */
 export async function claimWindow(
-  context: StageContext<ReceiveStageLedger>,
+  context: StageContext<ReceiveLedger>,
   items: readonly WindowItem[],
   fresh: readonly number[],
   outcomes: WindowOutcomes,
@@ -77,7 +76,7 @@ function newRow({ incoming, contentSha256, checked }: WindowItem, imageNum: numb
 
 /** A file whose number a concurrent writer took: one row at a time, on the next free number, until it holds. */
 async function claimAlone(
-  context: StageContext<ReceiveStageLedger>,
+  context: StageContext<ReceiveLedger>,
   item: WindowItem,
 ): Promise<{ kind: 'claimed'; image: ImageRecord } | { kind: 'duplicate'; image: ImageRecord }> {
   for (let attempt = 0; ; attempt += 1) {
