@@ -63,7 +63,7 @@ export function catalogAnalysisContract(name: string, open: () => Promise<Opened
     })
 
     describe('recordAnalyses', () => {
-      it('stores each analysis on its own row, as recordAnalysis does, without events', async () => {
+      it('stores each analysis on its own row, as a batch of one does, without events', async () => {
         const [one, two, three, four] = await stream('s', 4)
         await recordOneAnalysis(catalog, four!, write(four!, three!, false, 7).result, null)
         const expected = await catalog.getImage(four!)

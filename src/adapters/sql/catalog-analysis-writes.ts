@@ -172,7 +172,7 @@ function selectEvents(db: Kysely<CatalogDatabase>, imageIds: readonly number[]):
 }
 
 /**
- * `setEventDifferenceKey` for several events: one conditional UPDATE (only keys still NULL change, so racing or
+ * The difference image keys of several events: one conditional UPDATE (only keys still NULL change, so racing or
  * repeated calls are harmless) and one read-back, in the given order. A missing event fails the batch.
  */
 export async function setEventDifferenceKeys(
