@@ -46,30 +46,34 @@ async function receiver(): Promise<{ url: string; received: () => number; close:
 async function seed(catalog: SqlCatalog): Promise<number[]> {
   const events: number[] = []
   for (let index = 1; index <= alerts; index += 1) {
-    const { image } = await catalog.insertImage({
-      stream: `bench-${index % 8}`,
-      imageNum: index,
-      imageFilename: `image_${index}.png`,
-      imageObjectKey: `image/bench/image_${index}.png`,
-      contentSha256: null,
-      byteSize: 1,
-      width: 1,
-      height: 1,
-      format: 'png',
-      status: 'received',
-    })
-    const { event } = await catalog.recordAnalysis(
-      image.imageId,
-      { previousImageId: null, l2Norm: 1, changedFraction: 0.5, maxAbsDifference: 200, analyzedAt: new Date() },
+    const [image] = await catalog.insertImages([
       {
-        imageId: image.imageId,
-        differenceImageObjectKey: `difference_image/bench/${index}.png`,
-        eventType: 'changed',
-        analyzer: 'bench',
-        analyzerVersion: '1',
+        stream: `bench-${index % 8}`,
+        imageNum: index,
+        imageFilename: `image_${index}.png`,
+        imageObjectKey: `image/bench/image_${index}.png`,
+        contentSha256: null,
+        byteSize: 1,
+        width: 1,
+        height: 1,
+        format: 'png',
+        status: 'received',
       },
-    )
-    events.push(event!.imageEventId)
+    ])
+    const [outcome] = await catalog.recordAnalyses([
+      {
+        imageId: image!.imageId,
+        result: { previousImageId: null, l2Norm: 1, changedFraction: 0.5, maxAbsDifference: 200, analyzedAt: new Date() },
+        event: {
+          imageId: image!.imageId,
+          differenceImageObjectKey: `difference_image/bench/${index}.png`,
+          eventType: 'changed',
+          analyzer: 'bench',
+          analyzerVersion: '1',
+        },
+      },
+    ])
+    events.push(outcome!.event!.imageEventId)
   }
   return events
 }

@@ -29,7 +29,7 @@ export interface NewImage {
   height: number | null
   /** Lower-case format name as sharp reports it: jpeg, png, tiff, webp... */
   format: string | null
-  /** Always `storing` when inserted by the receive stage; `finishStoringImage` sets the final status. */
+  /** Always `storing` when inserted by the receive stage; `finishStoringImages` sets the final status. */
   status: 'storing' | 'received' | 'failed'
   errorCode?: string | null
   errorMessage?: string | null

@@ -3,6 +3,7 @@ import type { Logger } from '../core/logger.js'
 import type { Subscription } from '../core/ports/bus.js'
 import type { AlertLedger } from '../core/ports/alert-ledger.js'
 import type { AnalysisLedger } from '../core/ports/analysis-ledger.js'
+import type { ReceiveLedger } from '../core/ports/receive-ledger.js'
 import type { CatalogReports } from '../core/ports/catalog-reports.js'
 import type { DeliveryChannel } from '../core/ports/delivery-channel.js'
 import type { DeliveryLedger } from '../core/ports/subscriptions.js'
@@ -12,14 +13,13 @@ import { AnalyzeStage } from './analyze/analyze-stage.js'
 import { PixelSource } from './analyze/pixel-source.js'
 import { measuredChannels } from './measured-channel.js'
 import type { ImageSource } from './receive/image-source.js'
-import type { ReceiveStageLedger } from './receive/receive-stage-ledger.js'
 import { ReceiveStage, type ReceiveOutcome } from './receive/receive-stage.js'
 import { sourceWindows } from './receive/source-windows.js'
 import { retrying, type StageContext } from './stage-context.js'
 import { StartUp, StoppedDuringStartUp } from './start-up.js'
 
 /** What the three stages use of the catalog, and the counts that tell when a run is drained. */
-export type PipelineLedger = ReceiveStageLedger & AnalysisLedger & AlertLedger & Pick<CatalogReports, 'counts'>
+export type PipelineLedger = ReceiveLedger & AnalysisLedger & AlertLedger & Pick<CatalogReports, 'counts'>
 
 /**
  * What the stages of a process share: the three ports, the names and settings (a StageContext without its

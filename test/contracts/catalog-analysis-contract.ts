@@ -5,6 +5,7 @@ import type { AnalysisWrite } from '../../src/core/ports/catalog.js'
 import type { AnalysisResult, NewImageEvent } from '../../src/core/types.js'
 import type { OpenedCatalog } from '../support/catalog-backends.js'
 import { migratedCatalogPerTest, newImage } from './catalog-fixtures.js'
+import { recordOneAnalysis, setOneDifferenceKey } from '../support/catalog-writes.js'
 
 /**
  * The analyze stage's few-statement reads and batched writes, on every adapter: part of the catalog contract
@@ -62,9 +63,9 @@ export function catalogAnalysisContract(name: string, open: () => Promise<Opened
     })
 
     describe('recordAnalyses', () => {
-      it('stores each analysis on its own row, as recordAnalysis does, without events', async () => {
+      it('stores each analysis on its own row, as a batch of one does, without events', async () => {
         const [one, two, three, four] = await stream('s', 4)
-        await catalog.recordAnalysis(four!, write(four!, three!, false, 7).result, null)
+        await recordOneAnalysis(catalog, four!, write(four!, three!, false, 7).result, null)
         const expected = await catalog.getImage(four!)
         await catalog.resetForReanalysis({ failedOnly: false })
         const outcomes = await catalog.recordAnalyses([write(two!, one!, false, 3), write(four!, three!, false, 7), write(one!, null)])
@@ -119,7 +120,7 @@ export function catalogAnalysisContract(name: string, open: () => Promise<Opened
         const [one, two, three] = await stream('s', 3)
         const outcomes = await catalog.recordAnalyses([write(two!, one!, true), write(three!, two!, true)])
         const [a, b] = outcomes.map((outcome) => outcome.event!.imageEventId)
-        await catalog.setEventDifferenceKey(b!, 'difference_image/s/first.jpg')
+        await setOneDifferenceKey(catalog, b!, 'difference_image/s/first.jpg')
         const rows = await catalog.setEventDifferenceKeys([
           { imageEventId: b!, differenceImageObjectKey: 'difference_image/s/second.jpg' },
           { imageEventId: a!, differenceImageObjectKey: 'difference_image/s/a.jpg' },

@@ -11,6 +11,7 @@ import { catalogAnalysisContract } from './catalog-analysis-contract.js'
 import { catalogObservationContract } from './catalog-observation-contract.js'
 import { catalogViewerContract } from './catalog-viewer-contract.js'
 import { catalogWindowContract } from './catalog-window-contract.js'
+import { insertOneAlert, insertOneImage, recordOneAnalysis } from '../support/catalog-writes.js'
 
 export type { OpenedCatalog }
 
@@ -71,7 +72,7 @@ export function catalogContract(name: string, open: () => Promise<OpenedCatalog>
     async function stream(streamName: string, count: number): Promise<number[]> {
       const ids: number[] = []
       for (let imageNum = 1; imageNum <= count; imageNum += 1) {
-        ids.push((await catalog.insertImage(newImage(streamName, imageNum))).image.imageId)
+        ids.push((await insertOneImage(catalog, newImage(streamName, imageNum))).image.imageId)
       }
       return ids
     }
@@ -79,9 +80,9 @@ export function catalogContract(name: string, open: () => Promise<OpenedCatalog>
     /** image 1 and image 2 of stream s, image 2 analysed with an event and an alert. */
     async function alertChain(streamName = 's'): Promise<{ first: number; second: number; eventId: number; alertId: number }> {
       const [first, second] = (await stream(streamName, 2)) as [number, number]
-      await catalog.recordAnalysis(first, analysis(null), null)
-      const { event } = await catalog.recordAnalysis(second, analysis(first), newEvent(second, streamName, 2))
-      const { alert } = await catalog.insertAlert(event!.imageEventId)
+      await recordOneAnalysis(catalog, first, analysis(null), null)
+      const { event } = await recordOneAnalysis(catalog, second, analysis(first), newEvent(second, streamName, 2))
+      const { alert } = await insertOneAlert(catalog, event!.imageEventId)
       return { first, second, eventId: event!.imageEventId, alertId: alert.imageEventAlertId }
     }
 
@@ -112,7 +113,7 @@ export function catalogContract(name: string, open: () => Promise<OpenedCatalog>
           await Promise.all([catalog.migrate(), catalog.migrate(), other?.migrate()])
           const history = await opened.executeSql('SELECT name FROM imgpipe_migration')
           expect(history.map((row) => row['name'])).toEqual(Object.keys(catalogMigrations(catalog.dialect)))
-          await catalog.insertImage(newImage('s', 1))
+          await insertOneImage(catalog, newImage('s', 1))
           expect((await catalog.tableCounts()).image_metadata).toBe(1)
         } finally {
           await other?.close()
@@ -142,7 +143,7 @@ export function catalogContract(name: string, open: () => Promise<OpenedCatalog>
           opened.executeSql("INSERT INTO image_event (image_id, difference_image_object_key) VALUES (424242, 'difference_image/x.jpg')"),
         )
         expect(error).toBeInstanceOf(CatalogConflictError)
-        expect(await failure(catalog.insertAlert(424242))).toBeInstanceOf(CatalogConflictError)
+        expect(await failure(insertOneAlert(catalog, 424242))).toBeInstanceOf(CatalogConflictError)
         expect(await catalog.tableCounts()).toEqual({ image_metadata: 0, image_event: 0, image_event_alert: 0 })
       })
 
@@ -153,7 +154,7 @@ export function catalogContract(name: string, open: () => Promise<OpenedCatalog>
         await alertChain()
         await catalog.reset()
         expect(await catalog.tableCounts()).toEqual({ image_metadata: 0, image_event: 0, image_event_alert: 0 })
-        const { image } = await catalog.insertImage(newImage('s', 1))
+        const { image } = await insertOneImage(catalog, newImage('s', 1))
         expect(image.imageId).toBe(1) // recreated tables number from 1 again
       })
 
@@ -180,8 +181,8 @@ export function catalogContract(name: string, open: () => Promise<OpenedCatalog>
       it('stores every field of a new image and reads it back identically', async () => {
         const before = Date.now()
         const input = newImage('cam-1', 1, { imageFilename: 'Bär 🐻 ünïcode.png', format: 'png' })
-        const { image, created } = await catalog.insertImage(input)
-        expect(created).toBe(true)
+        const { image } = await insertOneImage(catalog, input)
+        expect((await catalog.tableCounts()).image_metadata).toBe(1)
         expect(image).toMatchObject({
           stream: 'cam-1',
           imageNum: 1,
@@ -207,28 +208,32 @@ export function catalogContract(name: string, open: () => Promise<OpenedCatalog>
         expect(await catalog.getImage(image.imageId + 1000)).toBeNull()
       })
 
-      it('is idempotent on (stream, image_num): a repeat returns the stored row, created false', async () => {
-        const first = await catalog.insertImage(newImage('s', 1))
-        const again = await catalog.insertImage(newImage('s', 1, { imageFilename: 'other.jpg', byteSize: 1 }))
-        expect(again.created).toBe(false)
+      it('is idempotent on (stream, image_num): a repeat returns the stored row, not its own', async () => {
+        const first = await insertOneImage(catalog, newImage('s', 1))
+        const again = await insertOneImage(catalog, newImage('s', 1, { imageFilename: 'other.jpg', byteSize: 1 }))
+        expect(again.image.imageFilename).toBe(first.image.imageFilename)
         expect(again.image).toEqual(first.image)
-        const other = await catalog.insertImage(newImage('t', 1))
-        expect(other.created).toBe(true)
+        const other = await insertOneImage(catalog, newImage('t', 1))
+        expect(other.image.imageId).not.toBe(first.image.imageId)
+        expect(other.image.stream).toBe('t')
         expect((await catalog.tableCounts()).image_metadata).toBe(2)
       })
 
       it('lets exactly one of racing identical inserts create the row', async () => {
-        const results = await Promise.all(Array.from({ length: 6 }, () => catalog.insertImage(newImage('race', 7))))
-        expect(results.filter((result) => result.created)).toHaveLength(1)
+        // Different files on one number, as racing receivers claim it: one wins, every writer reads the winner's row.
+        const names = Array.from({ length: 6 }, (_, index) => `racer-${index}.jpg`)
+        const results = await Promise.all(names.map((imageFilename) => insertOneImage(catalog, newImage('race', 7, { imageFilename }))))
+        expect(names).toContain(results[0]!.image.imageFilename)
+        expect(new Set(results.map((result) => result.image.imageFilename)).size).toBe(1)
         expect(new Set(results.map((result) => result.image.imageId)).size).toBe(1)
         expect((await catalog.tableCounts()).image_metadata).toBe(1)
       })
 
       it('numbers images per stream', async () => {
         expect(await catalog.nextImageNum('s')).toBe(1)
-        await catalog.insertImage(newImage('s', 1))
-        await catalog.insertImage(newImage('s', 5))
-        await catalog.insertImage(newImage('t', 9))
+        await insertOneImage(catalog, newImage('s', 1))
+        await insertOneImage(catalog, newImage('s', 5))
+        await insertOneImage(catalog, newImage('t', 9))
         expect(await catalog.nextImageNum('s')).toBe(6)
         expect(await catalog.nextImageNum('t')).toBe(10)
         expect(await catalog.nextImageNum('u')).toBe(1)
@@ -242,12 +247,13 @@ export function catalogContract(name: string, open: () => Promise<OpenedCatalog>
         expect((await catalog.findPreviousImage('s', 99))?.imageId).toBe(three)
         await catalog.markImageFailed(two, 'IMGPIPE_IMAGE_INVALID', 'truncated JPEG')
         expect((await catalog.findPreviousImage('s', 3))?.imageId).toBe(one)
-        await catalog.insertImage(newImage('s', 4, { status: 'failed', errorCode: 'IMGPIPE_IMAGE_INVALID', errorMessage: 'empty' }))
+        await insertOneImage(catalog, newImage('s', 4, { status: 'failed', errorCode: 'IMGPIPE_IMAGE_INVALID', errorMessage: 'empty' }))
         expect((await catalog.findPreviousImage('s', 5))?.imageId).toBe(three)
       })
 
       it('keeps failed images with their code and message (truncated to the column), and lists by status', async () => {
-        const { image: failed } = await catalog.insertImage(
+        const { image: failed } = await insertOneImage(
+          catalog,
           newImage('s', 1, {
             status: 'failed',
             errorCode: 'IMGPIPE_IMAGE_TOO_LARGE',
@@ -259,7 +265,7 @@ export function catalogContract(name: string, open: () => Promise<OpenedCatalog>
         )
         expect(failed).toMatchObject({ status: 'failed', errorCode: 'IMGPIPE_IMAGE_TOO_LARGE', width: null, format: null })
         expect(failed.errorMessage).toHaveLength(1024)
-        const [second] = (await Promise.all([catalog.insertImage(newImage('s', 2))])).map((result) => result.image.imageId)
+        const [second] = (await Promise.all([insertOneImage(catalog, newImage('s', 2))])).map((result) => result.image.imageId)
         await catalog.markImageFailed(second!, 'IMGPIPE_IMAGE_INVALID', 'not an image')
         await catalog.markImageFailed(second!, 'IMGPIPE_IMAGE_INVALID', 'not an image') // same values again
         expect(await catalog.getImage(second!)).toMatchObject({
@@ -286,7 +292,7 @@ export function catalogContract(name: string, open: () => Promise<OpenedCatalog>
       it('stores the analysis on the image, without an event', async () => {
         const [first, second] = (await stream('s', 2)) as [number, number]
         const at = new Date('2024-02-29T23:59:59.987Z')
-        const result = await catalog.recordAnalysis(second, { ...analysis(first), analyzedAt: at }, null)
+        const result = await recordOneAnalysis(catalog, second, { ...analysis(first), analyzedAt: at }, null)
         expect(result).toEqual({ event: null, created: false })
         expect(await catalog.getImage(second)).toMatchObject({
           status: 'analyzed',
@@ -302,7 +308,7 @@ export function catalogContract(name: string, open: () => Promise<OpenedCatalog>
       it('inserts the event once, in the same transaction as the analysis', async () => {
         const [first, second] = (await stream('s', 2)) as [number, number]
         const at = new Date('2025-06-01T12:34:56.789Z')
-        const created = await catalog.recordAnalysis(second, analysis(first, at), newEvent(second))
+        const created = await recordOneAnalysis(catalog, second, analysis(first, at), newEvent(second))
         expect(created.created).toBe(true)
         expect(created.event).toMatchObject({
           imageId: second,
@@ -312,10 +318,11 @@ export function catalogContract(name: string, open: () => Promise<OpenedCatalog>
           analyzerVersion: '1.0.0',
           detectedAt: at,
         })
-        const again = await catalog.recordAnalysis(second, analysis(first, at), newEvent(second))
+        const again = await recordOneAnalysis(catalog, second, analysis(first, at), newEvent(second))
         expect(again).toEqual({ event: created.event, created: false })
-        // Without an event, the image's existing event is still reported.
-        expect(await catalog.recordAnalysis(second, analysis(first), null)).toEqual({ event: created.event, created: false })
+        // Without an event, the batch does not look the existing one up (a write of its own), and keeps it.
+        expect(await recordOneAnalysis(catalog, second, analysis(first), null)).toEqual({ event: null, created: false })
+        expect((await catalog.tableCounts()).image_event).toBe(1)
         expect(await catalog.getEvent(created.event!.imageEventId)).toEqual(created.event)
         expect(await catalog.getEventByImageId(second)).toEqual(created.event)
         expect(await catalog.getEventByImageId(first)).toBeNull()
@@ -326,7 +333,7 @@ export function catalogContract(name: string, open: () => Promise<OpenedCatalog>
       it('lets exactly one of racing analyses of an image create its event', async () => {
         const [first, second] = (await stream('s', 2)) as [number, number]
         const results = await Promise.all(
-          Array.from({ length: 5 }, () => catalog.recordAnalysis(second, analysis(first), newEvent(second))),
+          Array.from({ length: 5 }, () => recordOneAnalysis(catalog, second, analysis(first), newEvent(second))),
         )
         expect(results.filter((result) => result.created)).toHaveLength(1)
         expect(new Set(results.map((result) => result.event?.imageEventId)).size).toBe(1)
@@ -336,23 +343,24 @@ export function catalogContract(name: string, open: () => Promise<OpenedCatalog>
       it('rolls the analysis back when the event cannot be written', async () => {
         const [first, second] = (await stream('s', 2)) as [number, number]
         const broken = { ...newEvent(second), eventType: null as unknown as EventType }
-        expect(await failure(catalog.recordAnalysis(second, analysis(first), broken))).toBeInstanceOf(CatalogConflictError)
+        expect(await failure(recordOneAnalysis(catalog, second, analysis(first), broken))).toBeInstanceOf(CatalogConflictError)
         expect(await catalog.getImage(second)).toMatchObject({ status: 'received', analyzedAt: null, previousImageId: null })
         expect((await catalog.tableCounts()).image_event).toBe(0)
       })
 
       it('rejects an analysis of an unknown image or naming an unknown previous image', async () => {
-        expect(await failure(catalog.recordAnalysis(999_999, analysis(null), newEvent(999_999)))).toBeInstanceOf(NotFoundError)
+        expect(await failure(recordOneAnalysis(catalog, 999_999, analysis(null), newEvent(999_999)))).toBeInstanceOf(NotFoundError)
         const [only] = (await stream('s', 1)) as [number]
-        expect(await failure(catalog.recordAnalysis(only, analysis(888_888), null))).toBeInstanceOf(CatalogConflictError)
+        expect(await failure(recordOneAnalysis(catalog, only, analysis(888_888), null))).toBeInstanceOf(CatalogConflictError)
         expect(await catalog.tableCounts()).toEqual({ image_metadata: 1, image_event: 0, image_event_alert: 0 })
       })
 
       it('lists events without an alert, ascending and paged', async () => {
         const ids = await stream('s', 4)
         const events: number[] = []
-        for (const id of ids.slice(1)) events.push((await catalog.recordAnalysis(id, analysis(null), newEvent(id)))!.event!.imageEventId)
-        await catalog.insertAlert(events[1]!)
+        for (const id of ids.slice(1))
+          events.push((await recordOneAnalysis(catalog, id, analysis(null), newEvent(id)))!.event!.imageEventId)
+        await insertOneAlert(catalog, events[1]!)
         const page1 = await catalog.listEventsWithoutAlert({ limit: 1 })
         const page2 = await catalog.listEventsWithoutAlert({ limit: 5, afterId: page1[0]!.imageEventId })
         expect([...page1, ...page2].map((event) => event.imageEventId)).toEqual([events[0], events[2]])
@@ -364,10 +372,10 @@ export function catalogContract(name: string, open: () => Promise<OpenedCatalog>
         const { eventId, alertId } = await alertChain()
         const alert = await getAlert(alertId)
         expect(alert).toMatchObject({ imageEventAlertId: alertId, imageEventId: eventId, deliveredAt: null, deliveryChannels: null })
-        expect(await catalog.insertAlert(eventId)).toEqual({ alert, created: false })
+        expect(await insertOneAlert(catalog, eventId)).toEqual({ alert, created: false })
         const [, second] = (await stream('r', 2)) as [number, number]
-        const { event } = await catalog.recordAnalysis(second, analysis(null), newEvent(second, 'r'))
-        const results = await Promise.all(Array.from({ length: 5 }, () => catalog.insertAlert(event!.imageEventId)))
+        const { event } = await recordOneAnalysis(catalog, second, analysis(null), newEvent(second, 'r'))
+        const results = await Promise.all(Array.from({ length: 5 }, () => insertOneAlert(catalog, event!.imageEventId)))
         expect(results.filter((result) => result.created)).toHaveLength(1)
         expect(new Set(results.map((result) => result.alert.imageEventAlertId)).size).toBe(1)
         expect((await catalog.tableCounts()).image_event_alert).toBe(2)
@@ -378,13 +386,13 @@ export function catalogContract(name: string, open: () => Promise<OpenedCatalog>
         const { alertId } = await alertChain()
         expect((await catalog.listUndeliveredAlerts({ limit: 10 })).map((alert) => alert.imageEventAlertId)).toEqual([alertId])
         const at = new Date('2026-01-02T03:04:05.006Z')
-        await catalog.markAlertDelivered(alertId, ['log', 'webhook'], at)
-        await catalog.markAlertDelivered(alertId, ['log', 'webhook'], at) // same values again
+        await catalog.markAlertsDelivered([alertId], ['log', 'webhook'], at)
+        await catalog.markAlertsDelivered([alertId], ['log', 'webhook'], at) // same values again
         const alert = await getAlert(alertId)
         expect(alert?.deliveredAt?.toISOString()).toBe('2026-01-02T03:04:05.006Z')
         expect(alert?.deliveryChannels).toBe('log,webhook')
         expect(await catalog.listUndeliveredAlerts({ limit: 10 })).toEqual([])
-        expect(await failure(catalog.markAlertDelivered(999_999, ['log'], at))).toBeInstanceOf(NotFoundError)
+        expect(await failure(catalog.markAlertsDelivered([999_999], ['log'], at))).toBeInstanceOf(NotFoundError)
       })
     })
 
@@ -393,7 +401,7 @@ export function catalogContract(name: string, open: () => Promise<OpenedCatalog>
       async function events(streamName: string, count: number): Promise<number[]> {
         const ids: number[] = []
         for (const imageId of await stream(streamName, count)) {
-          const { event } = await catalog.recordAnalysis(imageId, analysis(null), newEvent(imageId, streamName, imageId))
+          const { event } = await recordOneAnalysis(catalog, imageId, analysis(null), newEvent(imageId, streamName, imageId))
           ids.push(event!.imageEventId)
         }
         return ids
@@ -475,8 +483,8 @@ export function catalogContract(name: string, open: () => Promise<OpenedCatalog>
 
       it('shows no previous image for an event without one', async () => {
         const [only] = (await stream('s', 1)) as [number]
-        const { event } = await catalog.recordAnalysis(only, analysis(null), newEvent(only, 's', 1))
-        const { alert } = await catalog.insertAlert(event!.imageEventId)
+        const { event } = await recordOneAnalysis(catalog, only, analysis(null), newEvent(only, 's', 1))
+        const { alert } = await insertOneAlert(catalog, event!.imageEventId)
         const view = await catalog.getAlertView(alert.imageEventAlertId)
         expect(view?.image.imageId).toBe(only)
         expect(view?.previousImage).toBeNull()
@@ -518,8 +526,8 @@ export function catalogContract(name: string, open: () => Promise<OpenedCatalog>
       it('counts images by status, events and alerts, over all streams or some', async () => {
         const chain = await alertChain('s')
         await alertChain('t')
-        await catalog.insertImage(newImage('t', 3, { status: 'failed', errorCode: 'X', errorMessage: 'y' }))
-        await catalog.markAlertDelivered(chain.alertId, ['log'], new Date())
+        await insertOneImage(catalog, newImage('t', 3, { status: 'failed', errorCode: 'X', errorMessage: 'y' }))
+        await catalog.markAlertsDelivered([chain.alertId], ['log'], new Date())
         expect(await catalog.counts()).toEqual({
           images: 5,
           imagesReceived: 0,
@@ -544,7 +552,7 @@ export function catalogContract(name: string, open: () => Promise<OpenedCatalog>
 
       it('lists raw rows with database column names, ascending, with ISO timestamps and numbers', async () => {
         const { alertId } = await alertChain()
-        await catalog.markAlertDelivered(alertId, ['log'], new Date('2026-03-04T05:06:07.089Z'))
+        await catalog.markAlertsDelivered([alertId], ['log'], new Date('2026-03-04T05:06:07.089Z'))
         const images = await catalog.tableRows('image_metadata', { limit: 10 })
         expect(images.map((row) => row['image_num'])).toEqual([1, 2])
         expect(Object.keys(images[0]!)).toEqual([

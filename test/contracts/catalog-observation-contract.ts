@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { ImageObservation } from '../../src/core/types.js'
 import type { OpenedCatalog } from '../support/catalog-backends.js'
 import { migratedCatalogPerTest, newImage } from './catalog-fixtures.js'
+import { insertOneImage } from '../support/catalog-writes.js'
 
 /** One 80-character card. */
 function card(keyword: string, value: string, comment = ''): string {
@@ -50,7 +51,7 @@ export function catalogObservationContract(name: string, open: () => Promise<Ope
       const observation = scienceObservation()
       expect(observation.header.split('\n')).toHaveLength(300)
       expect(observation.header.length).toBe(300 * 81 - 1)
-      const { image } = await catalog.insertImage(newImage('sky', 1, { format: 'fits', observation }))
+      const { image } = await insertOneImage(catalog, newImage('sky', 1, { format: 'fits', observation }))
       expect(image.observation).toEqual(observation)
       // Read back through other queries too: by id, and in a batch with a picture.
       expect((await catalog.getImage(image.imageId))?.observation).toEqual(observation)
@@ -79,7 +80,7 @@ export function catalogObservationContract(name: string, open: () => Promise<Ope
       const { catalog } = fresh
       const header = headerOfCards(36_000)
       expect(header.length).toBeGreaterThan(2_900_000)
-      const { image } = await catalog.insertImage(newImage('sky', 1, { format: 'fits', observation: scienceObservation({ header }) }))
+      const { image } = await insertOneImage(catalog, newImage('sky', 1, { format: 'fits', observation: scienceObservation({ header }) }))
       const stored = (await catalog.getImage(image.imageId))?.observation?.header
       expect(stored?.length).toBe(header.length)
       expect(stored === header).toBe(true) // not toEqual: a 2.9 MB diff is no help
@@ -100,7 +101,7 @@ export function catalogObservationContract(name: string, open: () => Promise<Ope
 
     it('reads null for an image without an observation, and for the original-style row written by hand', async () => {
       const { catalog, executeSql } = fresh.opened
-      const { image } = await catalog.insertImage(newImage('cam', 1))
+      const { image } = await insertOneImage(catalog, newImage('cam', 1))
       expect(image.observation).toBeNull()
       expect((await catalog.getImage(image.imageId))?.observation).toBeNull()
       // The original's programs insert only their own columns: the new ones default to NULL.
@@ -124,7 +125,7 @@ export function catalogObservationContract(name: string, open: () => Promise<Ope
         footprint: null,
         header: headerOfCards(5),
       })
-      const { image } = await catalog.insertImage(newImage('sky', 1, { format: 'fits', observation: sparse }))
+      const { image } = await insertOneImage(catalog, newImage('sky', 1, { format: 'fits', observation: sparse }))
       expect(image.observation).toEqual(sparse)
     })
 
@@ -132,7 +133,7 @@ export function catalogObservationContract(name: string, open: () => Promise<Ope
       const { catalog } = fresh
       const long = 'f'.repeat(100)
       const observation = scienceObservation({ filter: long, field: `${long}x`, header: `${headerOfCards(4)}\n${long}` })
-      const { image } = await catalog.insertImage(newImage('sky', 1, { format: 'fits', observation }))
+      const { image } = await insertOneImage(catalog, newImage('sky', 1, { format: 'fits', observation }))
       expect(image.observation?.filter).toBe('f'.repeat(68))
       expect(image.observation?.field).toBe('f'.repeat(68))
       expect(image.observation?.header).toBe(observation.header)
@@ -141,7 +142,7 @@ export function catalogObservationContract(name: string, open: () => Promise<Ope
     it('stores a non-finite number as null on every dialect rather than failing the write', async () => {
       const { catalog } = fresh
       const observation = scienceObservation({ exposureS: Number.NaN, centerRa: Number.POSITIVE_INFINITY })
-      const { image } = await catalog.insertImage(newImage('sky', 1, { format: 'fits', observation }))
+      const { image } = await insertOneImage(catalog, newImage('sky', 1, { format: 'fits', observation }))
       expect(image.observation).toMatchObject({ exposureS: null, centerRa: null, centerDec: observation.centerDec })
     })
 
@@ -157,7 +158,7 @@ export function catalogObservationContract(name: string, open: () => Promise<Ope
           }),
         ),
       )
-      await catalog.insertImage(newImage('cam', 1))
+      await insertOneImage(catalog, newImage('cam', 1))
       const byTime = await executeSql('SELECT image_num FROM image_metadata WHERE obs_time IS NOT NULL ORDER BY obs_time')
       expect(byTime.map((row) => Number(row.image_num))).toEqual([4, 3, 2, 1])
       // Later than image 3's time, compared as time (not as text of another format).

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { OpenedCatalog } from '../support/catalog-backends.js'
 import { migratedCatalogPerTest, newImage } from './catalog-fixtures.js'
+import { insertOneAlert, insertOneImage, recordOneAnalysis } from '../support/catalog-writes.js'
 
 /** The viewer's index reads: streams with their counts and newest images, and alerts filtered by stream and time. */
 export function catalogViewerContract(name: string, open: () => Promise<OpenedCatalog>): void {
@@ -15,7 +16,7 @@ export function catalogViewerContract(name: string, open: () => Promise<OpenedCa
         const overrides = failed.includes(imageNum)
           ? { status: 'failed' as const, errorCode: 'IMGPIPE_DECODE', errorMessage: 'not an image' }
           : {}
-        const { image } = await catalog.insertImage(newImage(streamName, imageNum, overrides))
+        const { image } = await insertOneImage(catalog, newImage(streamName, imageNum, overrides))
         if (failed.includes(imageNum)) continue
         const result = { previousImageId: null, l2Norm: 1, changedFraction: 0.5, maxAbsDifference: 9, analyzedAt: new Date() }
         const event = events.includes(imageNum)
@@ -27,8 +28,8 @@ export function catalogViewerContract(name: string, open: () => Promise<OpenedCa
               analyzerVersion: '0',
             }
           : null
-        const recorded = await catalog.recordAnalysis(image.imageId, result, event)
-        if (recorded.event !== null) alerts.push((await catalog.insertAlert(recorded.event.imageEventId)).alert.imageEventAlertId)
+        const recorded = await recordOneAnalysis(catalog, image.imageId, result, event)
+        if (recorded.event !== null) alerts.push((await insertOneAlert(catalog, recorded.event.imageEventId)).alert.imageEventAlertId)
       }
       return alerts
     }

@@ -3,6 +3,7 @@ import type { SqlCatalog } from '../../src/adapters/sql/sql-catalog.js'
 import { NotFoundError } from '../../src/core/errors.js'
 import type { OpenedCatalog } from '../support/catalog-backends.js'
 import { migratedCatalogPerTest, newImage, sha256 } from './catalog-fixtures.js'
+import { insertOneImage } from '../support/catalog-writes.js'
 
 /**
  * The catalog's writes for a window of images (the receive stage's batch path), on every adapter: part of the
@@ -31,7 +32,7 @@ export function catalogWindowContract(name: string, open: () => Promise<OpenedCa
     })
 
     it('returns the row already on a taken number unchanged, and inserts the free ones', async () => {
-      const { image: taken } = await catalog.insertImage(newImage('s', 2, { imageFilename: 'first.jpg' }))
+      const { image: taken } = await insertOneImage(catalog, newImage('s', 2, { imageFilename: 'first.jpg' }))
       const rows = await catalog.insertImages([1, 2, 3].map((imageNum) => newImage('s', imageNum, { imageFilename: 'second.jpg' })))
       expect(rows[1]).toEqual(taken)
       expect(rows.map((row) => row.imageFilename)).toEqual(['second.jpg', 'first.jpg', 'second.jpg'])
@@ -54,7 +55,7 @@ export function catalogWindowContract(name: string, open: () => Promise<OpenedCa
     it('ends the storing state of many images at once, leaving finished ones as they are', async () => {
       const rows = await catalog.insertImages([1, 2, 3].map((imageNum) => newImage('s', imageNum, { status: 'storing' })))
       const [one, two, three] = rows.map((row) => row.imageId) as [number, number, number]
-      await catalog.finishStoringImage(two, 'failed')
+      await catalog.finishStoringImages([two], 'failed')
       const finished = await catalog.finishStoringImages([three, one, two], 'received')
       expect(finished.map((row) => [row.imageId, row.status])).toEqual([
         [three, 'received'],
@@ -66,8 +67,8 @@ export function catalogWindowContract(name: string, open: () => Promise<OpenedCa
     })
 
     it('finds already ingested images by exact stream, content hash and file name', async () => {
-      const { image } = await catalog.insertImage(newImage('s', 1, { imageFilename: 'bear.jpg' }))
-      const { image: other } = await catalog.insertImage(newImage('s', 2, { imageFilename: 'cat.jpg' }))
+      const { image } = await insertOneImage(catalog, newImage('s', 1, { imageFilename: 'bear.jpg' }))
+      const { image: other } = await insertOneImage(catalog, newImage('s', 2, { imageFilename: 'cat.jpg' }))
       const hash = image.contentSha256!
       const find = (stream: string, contentSha256: string, imageFilename: string): ReturnType<SqlCatalog['findIngestedImages']> =>
         catalog.findIngestedImages([{ stream, contentSha256, imageFilename }])

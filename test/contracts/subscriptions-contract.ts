@@ -3,10 +3,11 @@ import type { SqlCatalog } from '../../src/adapters/sql/sql-catalog.js'
 import { CatalogConflictError } from '../../src/core/errors.js'
 import type { AlertToRecord, NewSubscription, Subscriptions } from '../../src/core/ports/subscriptions.js'
 import type { OpenedCatalog } from '../support/catalog-backends.js'
+import { insertOneImage, recordOneAnalysis } from '../support/catalog-writes.js'
 
 /** An image pair with an event on `stream`; returns the event id. */
 export async function seedEvent(catalog: SqlCatalog, stream: string, imageNum: number, changedFraction = 0.25): Promise<number> {
-  const { image } = await catalog.insertImage({
+  const { image } = await insertOneImage(catalog, {
     stream,
     imageNum,
     imageFilename: `image_${imageNum}.png`,
@@ -18,7 +19,8 @@ export async function seedEvent(catalog: SqlCatalog, stream: string, imageNum: n
     format: 'png',
     status: 'received',
   })
-  const { event } = await catalog.recordAnalysis(
+  const { event } = await recordOneAnalysis(
+    catalog,
     image.imageId,
     { previousImageId: null, l2Norm: 1, changedFraction, maxAbsDifference: 9, analyzedAt: new Date() },
     {

@@ -11,10 +11,10 @@ import { describe, expect, it } from 'vitest'
 const PORTS_DIR = path.resolve(import.meta.dirname, '../../src/core/ports')
 const MAX_METHODS = 15
 /**
- * Ports still being split by issue 15: `Subscriptions` becomes SubscriptionAdmin and DeliveryLedger, and
- * `SingularCatalogMethods` is the block of singular writes that goes. Remove an entry when its split lands.
+ * Ports still being split by issue 15: `Subscriptions` becomes SubscriptionAdmin and DeliveryLedger.
+ * Remove an entry when its split lands.
  */
-const SPLIT_PENDING = new Set(['Subscriptions', 'SingularCatalogMethods'])
+const SPLIT_PENDING = new Set(['Subscriptions'])
 
 interface PortShape {
   file: string

@@ -11,6 +11,7 @@ import type { ImageJson } from '../../src/web/api-routes.js'
 import { newImage } from '../contracts/catalog-fixtures.js'
 import { scienceObservation } from '../contracts/catalog-observation-contract.js'
 import { webFixture, type WebFixture } from './web-fixture.js'
+import { insertOneAlert, insertOneImage, recordOneAnalysis } from '../support/catalog-writes.js'
 
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv2020) => Ajv2020
 
@@ -24,17 +25,18 @@ beforeAll(async () => {
   fixture = await webFixture({ empty: true })
   const { catalog } = fixture.context
   // Image 1 of `sky` is a picture (the previous image), image 2 a FITS frame with an alert.
-  pictureImageId = (await catalog.insertImage(newImage('sky', 1))).image.imageId
-  fitsImageId = (await catalog.insertImage(newImage('sky', 2, { imageFilename: 'frame.fits', format: 'fits', observation }))).image.imageId
+  pictureImageId = (await insertOneImage(catalog, newImage('sky', 1))).image.imageId
+  fitsImageId = (await insertOneImage(catalog, newImage('sky', 2, { imageFilename: 'frame.fits', format: 'fits', observation }))).image
+    .imageId
   const analysis = { previousImageId: pictureImageId, l2Norm: 1, changedFraction: 0.1, maxAbsDifference: 9, analyzedAt: new Date() }
-  const { event } = await catalog.recordAnalysis(fitsImageId, analysis, {
+  const { event } = await recordOneAnalysis(catalog, fitsImageId, analysis, {
     imageId: fitsImageId,
     differenceImageObjectKey: 'difference_image/sky/2.fits',
     eventType: 'changed',
     analyzer: 'test',
     analyzerVersion: '0',
   })
-  alertNumber = (await catalog.insertAlert(event!.imageEventId)).alert.imageEventAlertId
+  alertNumber = (await insertOneAlert(catalog, event!.imageEventId)).alert.imageEventAlertId
 })
 afterAll(async () => {
   await fixture.close()

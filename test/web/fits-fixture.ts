@@ -16,6 +16,7 @@ import type { Catalog } from '../../src/core/ports/catalog.js'
 import type { AlertView, ImageObservation, ImageRecord } from '../../src/core/types.js'
 import { createHash } from 'node:crypto'
 import type { TestContext } from '../support/memory-context.js'
+import { insertOneAlert, insertOneImage, recordOneAnalysis } from '../support/catalog-writes.js'
 
 /** Small, non-square frames (the orientation and the shrink factor must be right on both axes), fast to make. */
 export const FITS_SKY: MockSkyOptions = { ...DEFAULT_MOCK_SKY, seed: 17, frames: 3, width: 320, height: 240, stars: 60 }
@@ -65,7 +66,7 @@ export async function insertFitsStream(
     const key = `image/${stream}/frame_${frameNumber}.fits`
     await context.store.put(key, bytes)
     const observation = observationOf(frame.cards, bytes, frame.image.width, frame.image.height)
-    const { image } = await context.catalog.insertImage({
+    const { image } = await insertOneImage(context.catalog, {
       stream,
       imageNum: frameNumber,
       imageFilename: `frame_${frameNumber}.fits`,
@@ -87,13 +88,14 @@ export async function insertFitsStream(
     .jpeg()
     .toBuffer()
   await context.store.put(differenceKey, difference)
-  const { event } = await context.catalog.recordAnalysis(
+  const { event } = await recordOneAnalysis(
+    context.catalog,
     second.imageId,
     { previousImageId: first.imageId, l2Norm: 321.5, changedFraction: 0.01, maxAbsDifference: 90, analyzedAt: new Date() },
     { imageId: second.imageId, differenceImageObjectKey: differenceKey, eventType: 'changed', analyzer: 'test', analyzerVersion: '0' },
   )
   if (event === null) throw new Error('no event recorded')
-  const { alert } = await context.catalog.insertAlert(event.imageEventId)
+  const { alert } = await insertOneAlert(context.catalog, event.imageEventId)
   return { rows, catalog: context.catalog, alertNumber: alert.imageEventAlertId }
 }
 

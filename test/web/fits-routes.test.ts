@@ -16,6 +16,7 @@ import { memoryContext, type TestContext } from '../support/memory-context.js'
 import { hasPythonModule, pythonJson } from '../support/python-oracle.js'
 import { insertFitsStream, withObservations, type FitsImageRow } from './fits-fixture.js'
 import type { FastifyInstance } from 'fastify'
+import { insertOneImage } from '../support/catalog-writes.js'
 
 let context: TestContext
 let app: FastifyInstance
@@ -81,7 +82,7 @@ describe('GET /images/:id/preview of a FITS image', () => {
     const first = await app.inject({ url: `/images/${imageId}/preview` })
     const again = await app.inject({ url: `/images/${imageId}/preview`, headers: { 'if-none-match': String(first.headers.etag) } })
     expect(again.statusCode).toBe(304)
-    const picture = await context.catalog.insertImage({
+    const picture = await insertOneImage(context.catalog, {
       stream: 'pictures',
       imageNum: 1,
       imageFilename: 'a.jpg',
@@ -190,7 +191,7 @@ describe('GET /images/:id/view', () => {
   })
 
   it('shows why a failed image has no picture, a picture as it is, and 400/404 for bad or unknown ids', async () => {
-    const { image: failed } = await context.catalog.insertImage({
+    const { image: failed } = await insertOneImage(context.catalog, {
       stream: 'failures',
       imageNum: 1,
       imageFilename: 'bomb.fits.gz',
@@ -208,7 +209,7 @@ describe('GET /images/:id/view', () => {
     expect(page).toContain('Not shown: the image failed (IMGPIPE_IMAGE_TOO_LARGE: FITS_GZIP_LIMIT: gzip data inflates beyond 408 bytes).')
     expect(page).not.toContain('/preview"')
     expect(page).not.toContain('data-readout')
-    const picture = await context.catalog.insertImage({
+    const picture = await insertOneImage(context.catalog, {
       stream: 'pictures',
       imageNum: 2,
       imageFilename: 'b.png',
@@ -290,7 +291,7 @@ describe('a hostile or broken FITS object', () => {
     const bytes = make()
     const key = `image/hostile/${name.replace(/\W+/g, '_')}.fits`
     await context.store.put(key, bytes)
-    const { image } = await context.catalog.insertImage({
+    const { image } = await insertOneImage(context.catalog, {
       stream: 'hostile',
       imageNum: Math.floor(Math.random() * 1e9),
       imageFilename: 'bad.fits',

@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { insertAlert, webFixture, type WebFixture } from './web-fixture.js'
+import { insertOneAlert, insertOneImage, recordOneAnalysis } from '../support/catalog-writes.js'
 
 let fixture: WebFixture
 beforeAll(async () => {
@@ -84,7 +85,7 @@ describe('GET /streams', () => {
 
   it('pages by name and keeps the filter in the links', async () => {
     for (let index = 0; index < 27; index += 1) {
-      await fixture.context.catalog.insertImage({
+      await insertOneImage(fixture.context.catalog, {
         stream: `page-${String(index).padStart(2, '0')}`,
         imageNum: 1,
         imageFilename: 'x.jpg',
@@ -186,7 +187,7 @@ describe('hostile stream names and query values', () => {
   it('are escaped on the home page, /streams and /alerts', async () => {
     const hostile = `<img src=x onerror="alert(1)">`
     // Rows written by the original's receiving client need not follow imgpipe's naming rules.
-    const { image } = await fixture.context.catalog.insertImage({
+    const { image } = await insertOneImage(fixture.context.catalog, {
       stream: hostile,
       imageNum: 1,
       imageFilename: 'x.jpg',
@@ -198,12 +199,13 @@ describe('hostile stream names and query values', () => {
       format: 'jpeg',
       status: 'received',
     })
-    const { event } = await fixture.context.catalog.recordAnalysis(
+    const { event } = await recordOneAnalysis(
+      fixture.context.catalog,
       image.imageId,
       { previousImageId: null, l2Norm: 1, changedFraction: 0.5, maxAbsDifference: 1, analyzedAt: new Date() },
       { imageId: image.imageId, differenceImageObjectKey: 'd/x.jpg', eventType: 'changed', analyzer: 't', analyzerVersion: '0' },
     )
-    await fixture.context.catalog.insertAlert(event?.imageEventId ?? 0)
+    await insertOneAlert(fixture.context.catalog, event?.imageEventId ?? 0)
     const escaped = '&lt;img src=x onerror=&quot;alert(1)&quot;&gt;'
     for (const url of ['/', '/streams', '/alerts']) {
       const page = (await get(url)).body

@@ -8,6 +8,7 @@ import type { StreamPoint } from '../../src/core/ports/catalog.js'
 import { formatPercent } from '../../src/web/format.js'
 import { imageTicks, renderChangeChart } from '../../src/web/render-chart.js'
 import { webFixture, type WebFixture } from './web-fixture.js'
+import { insertOneImage, recordOneAnalysis } from '../support/catalog-writes.js'
 
 function point(imageNum: number, overrides: Partial<StreamPoint> = {}): StreamPoint {
   return {
@@ -97,7 +98,7 @@ describe('pages of a stream with a failed image', () => {
     const { catalog } = fixture.context
     for (const imageNum of [1, 2, 3]) {
       const failed = imageNum === 2
-      const { image } = await catalog.insertImage({
+      const { image } = await insertOneImage(catalog, {
         stream: 'broken',
         imageNum,
         imageFilename: `f${imageNum}.jpg`,
@@ -111,7 +112,8 @@ describe('pages of a stream with a failed image', () => {
         ...(failed ? { errorCode: 'IMGPIPE_DECODE_FAILED', errorMessage: 'the bytes are not an image' } : {}),
       })
       if (!failed) {
-        await catalog.recordAnalysis(
+        await recordOneAnalysis(
+          catalog,
           image.imageId,
           { previousImageId: null, l2Norm: 10, changedFraction: 0.0004, maxAbsDifference: 3, analyzedAt: new Date() },
           null,

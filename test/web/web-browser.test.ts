@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cleanEnv, repoRoot, runCli } from '../support/cli.js'
 import { inCi } from '../support/integration.js'
 import { startWeb, type WebProcess } from './web-process.js'
+import { insertOneImage } from '../support/catalog-writes.js'
 
 const CHROMIUM = '/usr/bin/chromium'
 const available = existsSync(CHROMIUM)
@@ -244,7 +245,7 @@ describe.skipIf(!available)('the ways around the viewer in chromium (screenshots
     expect(run.code, run.stderr).toBe(0)
     const catalog = openSqliteCatalog({ path: path.join(dir, 'imgpipe.db') })
     try {
-      await catalog.insertImage({
+      await insertOneImage(catalog, {
         stream: 'second',
         imageNum: 9,
         imageFilename: 'notes.txt',

@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify'
 import type { AlertView } from '../../src/core/types.js'
 import { buildWebApp, type WebAppOptions } from '../../src/web/web-app.js'
 import { memoryContext, runMockPipeline, type TestContext } from '../support/memory-context.js'
+import { insertOneAlert, insertOneImage, recordOneAnalysis } from '../support/catalog-writes.js'
 
 /** Runs receive → analyze → alert over the context until drained, for images `from`..`count` of each stream. */
 export async function runMock(context: TestContext, streams: readonly string[], count: number, from = 1): Promise<void> {
@@ -61,7 +62,7 @@ export async function insertAlert(
     await store.put(key, options.bytes)
     await store.put(differenceKey, options.bytes)
   }
-  const { image } = await catalog.insertImage({
+  const { image } = await insertOneImage(catalog, {
     stream: options.stream,
     imageNum: options.imageNum,
     imageFilename: options.imageFilename ?? `image_${options.imageNum}.jpg`,
@@ -73,7 +74,8 @@ export async function insertAlert(
     format: 'jpeg',
     status: 'received',
   })
-  const { event } = await catalog.recordAnalysis(
+  const { event } = await recordOneAnalysis(
+    catalog,
     image.imageId,
     {
       previousImageId: options.previousImageId ?? null,
@@ -85,7 +87,7 @@ export async function insertAlert(
     { imageId: image.imageId, differenceImageObjectKey: differenceKey, eventType: 'changed', analyzer: 'test', analyzerVersion: '0' },
   )
   if (event === null) throw new Error('no event recorded')
-  const { alert } = await catalog.insertAlert(event.imageEventId)
+  const { alert } = await insertOneAlert(catalog, event.imageEventId)
   return { alertNumber: alert.imageEventAlertId, imageId: image.imageId, imageEventId: event.imageEventId }
 }
 

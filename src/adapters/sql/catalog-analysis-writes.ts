@@ -4,7 +4,6 @@ import { InternalError, NotFoundError } from '../../core/errors.js'
 import type { AnalysisWrite, AnalysisWriteOutcome } from '../../core/ports/catalog.js'
 import type { ImageEventRecord, ImageRecord } from '../../core/types.js'
 import type { CatalogDatabase, ImageEventRow } from './catalog-schema.js'
-import { assertUpdated, insertEventOnce, selectEventByImageId } from './catalog-writes.js'
 import { toEventRecord, toImageRecord } from './row-mappers.js'
 import { toDbTimestamp, type SqlDialectKind } from './sql-dialect.js'
 
@@ -47,45 +46,7 @@ export async function selectImageWithPrevious(
 }
 
 /**
- * One image's analysis, in one transaction. Updating the image first takes its row lock: two analyses of one
- * image run one after the other. Without an event of its own, the image's existing event (if any) is returned.
- */
-export function recordAnalysis(db: Kysely<CatalogDatabase>, kind: SqlDialectKind, write: AnalysisWrite): Promise<AnalysisWriteOutcome> {
-  const { imageId, result, event } = write
-  return db.transaction().execute(async (trx) => {
-    const updated = await trx
-      .updateTable('image_metadata')
-      .set({
-        status: 'analyzed',
-        previous_image_id: result.previousImageId,
-        l2_norm: result.l2Norm,
-        changed_fraction: result.changedFraction,
-        max_abs_difference: result.maxAbsDifference,
-        analyzed_at: toDbTimestamp(kind, result.analyzedAt),
-        error_code: null,
-        error_message: null,
-      })
-      .where('image_id', '=', imageId)
-      .executeTakeFirst()
-    await assertUpdated(trx, updated.numUpdatedRows, 'image_metadata', imageId)
-    if (event === null) {
-      const existing = await selectEventByImageId(trx, imageId)
-      return { event: existing === undefined ? null : toEventRecord(existing), created: false }
-    }
-    const { row, created } = await insertEventOnce(trx, kind, {
-      image_id: imageId,
-      difference_image_object_key: event.differenceImageObjectKey,
-      event_type: event.eventType,
-      detected_at: toDbTimestamp(kind, result.analyzedAt),
-      analyzer: event.analyzer,
-      analyzer_version: event.analyzerVersion,
-    })
-    return { event: toEventRecord(row), created }
-  })
-}
-
-/**
- * `recordAnalysis` for several images: one UPDATE for all their rows (a CASE per column) and, when some have
+ * The analyses of several images (one image is a batch of one): one UPDATE for all their rows (a CASE per column) and, when some have
  * events, one multi-row INSERT of those, in one transaction. The UPDATE comes first and takes the images' row
  * locks (in index order, so two batches cannot deadlock each other), so two analyses of one image still run one
  * after the other. A missing image row fails the whole batch (NotFoundError naming it): callers write such a
@@ -211,7 +172,7 @@ function selectEvents(db: Kysely<CatalogDatabase>, imageIds: readonly number[]):
 }
 
 /**
- * `setEventDifferenceKey` for several events: one conditional UPDATE (only keys still NULL change, so racing or
+ * The difference image keys of several events: one conditional UPDATE (only keys still NULL change, so racing or
  * repeated calls are harmless) and one read-back, in the given order. A missing event fails the batch.
  */
 export async function setEventDifferenceKeys(

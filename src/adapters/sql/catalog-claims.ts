@@ -17,15 +17,6 @@ async function imageById(db: Kysely<CatalogDatabase>, imageId: number): Promise<
   return toImageRecord(row)
 }
 
-export async function finishStoringImage(
-  db: Kysely<CatalogDatabase>,
-  imageId: number,
-  status: 'received' | 'failed',
-): Promise<ImageRecord> {
-  await db.updateTable('image_metadata').set({ status }).where('image_id', '=', imageId).where('status', '=', 'storing').execute()
-  return imageById(db, imageId)
-}
-
 export async function assignImageNum(db: Kysely<CatalogDatabase>, imageId: number, stream: string, imageNum: number): Promise<ImageRecord> {
   await db
     .updateTable('image_metadata')
@@ -34,18 +25,6 @@ export async function assignImageNum(db: Kysely<CatalogDatabase>, imageId: numbe
     .where('image_num', 'is', null)
     .execute()
   return imageById(db, imageId)
-}
-
-export async function setEventDifferenceKey(db: Kysely<CatalogDatabase>, imageEventId: number, key: string): Promise<ImageEventRecord> {
-  await db
-    .updateTable('image_event')
-    .set({ difference_image_object_key: key })
-    .where('image_event_id', '=', imageEventId)
-    .where('difference_image_object_key', 'is', null)
-    .execute()
-  const row = await db.selectFrom('image_event').selectAll().where('image_event_id', '=', imageEventId).executeTakeFirst()
-  if (row === undefined) throw new NotFoundError(`no image_event row with image_event_id ${imageEventId}`)
-  return toEventRecord(row)
 }
 
 export async function listEventsWithoutKey(db: Kysely<CatalogDatabase>, page: Page): Promise<ImageEventRecord[]> {

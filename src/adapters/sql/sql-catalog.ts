@@ -15,17 +15,7 @@ import type {
   StreamListOptions,
   StreamSummary,
 } from '../../core/ports/catalog.js'
-import type {
-  AlertRecord,
-  AlertView,
-  AnalysisResult,
-  ImageEventRecord,
-  ImageRecord,
-  ImageStatus,
-  NewImage,
-  NewImageEvent,
-  PipelineCounts,
-} from '../../core/types.js'
+import type { AlertRecord, AlertView, ImageEventRecord, ImageRecord, ImageStatus, NewImage, PipelineCounts } from '../../core/types.js'
 import type { Subscriptions } from '../../core/ports/subscriptions.js'
 import type { ObjectLedger, ObjectLedgerDeps } from '../../core/ports/object-ledger.js'
 import { createSqlObjectLedger } from './sql-object-ledger.js'
@@ -36,14 +26,14 @@ import { selectAlertViews, selectCounts, selectTableCounts, selectTableRows } fr
 import type { CatalogDatabase } from './catalog-schema.js'
 import { selectStreamSummaries } from './catalog-stream-index.js'
 import { selectStreamActivity } from './catalog-streams.js'
-import { assertUpdated, insertAlertOnce, insertImageOnce, selectEventByImageId } from './catalog-writes.js'
+import { assertUpdated, selectEventByImageId } from './catalog-writes.js'
 import * as analysisWrites from './catalog-analysis-writes.js'
 import * as claims from './catalog-claims.js'
 import * as imageBatch from './catalog-image-batch.js'
 import { MAX_CHANNELS, MAX_ERROR_CODE, MAX_ERROR_MESSAGE, truncate } from './column-limits.js'
 import * as alertWrites from './catalog-alert-writes.js'
 import * as recovery from './catalog-recovery.js'
-import { toAlertRecord, toEventRecord, toImageRecord, toNumber } from './row-mappers.js'
+import { toEventRecord, toImageRecord, toNumber } from './row-mappers.js'
 import { toDbTimestamp } from './sql-dialect.js'
 import type { SqlDialectKind } from './sql-dialect.js'
 import { classifyDriverError, toCatalogError } from './sql-errors.js'
@@ -144,13 +134,6 @@ class SqlCatalogImpl implements SqlCatalog {
     await this.#backend.release()
   }
 
-  insertImage(image: NewImage): Promise<{ image: ImageRecord; created: boolean }> {
-    return this.#runIdempotent('insertImage', async (db) => {
-      const { row, created } = await insertImageOnce(db, this.dialect, imageBatch.toImageValues(this.dialect, image, new Date()))
-      return { image: toImageRecord(row), created }
-    })
-  }
-
   insertImages(images: readonly NewImage[]): Promise<ImageRecord[]> {
     return this.#runIdempotent('insertImages', (db) => imageBatch.insertImages(db, this.dialect, images))
   }
@@ -163,20 +146,12 @@ class SqlCatalogImpl implements SqlCatalog {
     return this.#run('findIngestedImages', (db) => imageBatch.findIngestedImages(db, lookups))
   }
 
-  finishStoringImage(imageId: number, status: 'received' | 'failed'): Promise<ImageRecord> {
-    return this.#run('finishStoringImage', (db) => claims.finishStoringImage(db, imageId, status))
-  }
-
   assignImageNum(imageId: number, stream: string, imageNum: number): Promise<ImageRecord> {
     return this.#run('assignImageNum', (db) => claims.assignImageNum(db, imageId, stream, imageNum))
   }
 
   listUnnumberedImages(stream: string, page: Page): Promise<ImageRecord[]> {
     return this.#run('listUnnumberedImages', (db) => claims.listUnnumberedImages(db, stream, { ...page, limit: pageLimit(page) }))
-  }
-
-  setEventDifferenceKey(imageEventId: number, differenceImageObjectKey: string): Promise<ImageEventRecord> {
-    return this.#run('setEventDifferenceKey', (db) => claims.setEventDifferenceKey(db, imageEventId, differenceImageObjectKey))
   }
 
   listEventsWithoutKey(page: Page): Promise<ImageEventRecord[]> {
@@ -228,18 +203,6 @@ class SqlCatalogImpl implements SqlCatalog {
     })
   }
 
-  recordAnalysis(
-    imageId: number,
-    result: AnalysisResult,
-    event: NewImageEvent | null,
-  ): Promise<{ event: ImageEventRecord | null; created: boolean }> {
-    if (event !== null && event.imageId !== imageId) {
-      const message = `recordAnalysis: event of image ${event.imageId} given for image ${imageId}`
-      return Promise.reject(new InternalError(message))
-    }
-    return this.#runIdempotent('recordAnalysis', (db) => analysisWrites.recordAnalysis(db, this.dialect, { imageId, result, event }))
-  }
-
   getImageWithPrevious(imageId: number): Promise<{ image: ImageRecord; previous: ImageRecord | null } | null> {
     return this.#run('getImageWithPrevious', (db) => analysisWrites.selectImageWithPrevious(db, imageId))
   }
@@ -278,27 +241,6 @@ class SqlCatalogImpl implements SqlCatalog {
     return this.#run('getEventByImageId', async (db) => {
       const row = await selectEventByImageId(db, imageId)
       return row === undefined ? null : toEventRecord(row)
-    })
-  }
-
-  insertAlert(imageEventId: number): Promise<{ alert: AlertRecord; created: boolean }> {
-    return this.#runIdempotent('insertAlert', async (db) => {
-      const { row, created } = await insertAlertOnce(db, this.dialect, {
-        image_event_id: imageEventId,
-        created_at: this.#timestamp(new Date()),
-      })
-      return { alert: toAlertRecord(row), created }
-    })
-  }
-
-  markAlertDelivered(imageEventAlertId: number, channels: string[], deliveredAt: Date): Promise<void> {
-    return this.#run('markAlertDelivered', async (db) => {
-      const updated = await db
-        .updateTable('image_event_alert')
-        .set({ delivered_at: this.#timestamp(deliveredAt), delivery_channels: truncate(channels.join(','), MAX_CHANNELS) })
-        .where('image_event_alert_id', '=', imageEventAlertId)
-        .executeTakeFirst()
-      await assertUpdated(db, updated.numUpdatedRows, 'image_event_alert', imageEventAlertId)
     })
   }
 

@@ -1,4 +1,3 @@
-import type { AlertRecord, AnalysisResult, ImageEventRecord, ImageRecord, NewImage, NewImageEvent } from '../types.js'
 import type { AlertLedger } from './alert-ledger.js'
 import type { AnalysisLedger } from './analysis-ledger.js'
 import type { CatalogAdmin } from './catalog-admin.js'
@@ -14,34 +13,6 @@ export type { AnalysisWrite, AnalysisWriteOutcome } from './analysis-ledger.js'
 export type { IngestedLookup } from './receive-ledger.js'
 export type { AlertListFilter, StreamActivity, StreamListOptions, StreamPoint, StreamSummary } from './catalog-reports.js'
 export type { Page } from './page.js'
-
-/**
- * The singular writes that the batch methods replaced (issue 15): no stage calls them. Kept in one block so that
- * removing them is one deletion here and in the adapters.
- */
-export interface SingularCatalogMethods {
-  /** Inserts the image unless (stream, imageNum) exists; either way returns the stored row. */
-  insertImage(image: NewImage): Promise<{ image: ImageRecord; created: boolean }>
-  /**
-   * Ends the `storing` state of an image whose bytes are now in the store: status → `status`. No-op when the
-   * image already left `storing` (a concurrent or earlier finish). Returns the stored row.
-   */
-  finishStoringImage(imageId: number, status: 'received' | 'failed'): Promise<ImageRecord>
-  /**
-   * In one transaction: stores the analysis on the image row (status → analyzed) and, when given, inserts
-   * the event unless the image already has one. Returns the image's event (new or existing), or null.
-   */
-  recordAnalysis(
-    imageId: number,
-    result: AnalysisResult,
-    event: NewImageEvent | null,
-  ): Promise<{ event: ImageEventRecord | null; created: boolean }>
-  /** Sets the difference image key of an event inserted without one (idempotent). */
-  setEventDifferenceKey(imageEventId: number, differenceImageObjectKey: string): Promise<ImageEventRecord>
-  /** Inserts the alert unless the event already has one; either way returns the stored row. */
-  insertAlert(imageEventId: number): Promise<{ alert: AlertRecord; created: boolean }>
-  markAlertDelivered(imageEventAlertId: number, channels: string[], deliveredAt: Date): Promise<void>
-}
 
 /**
  * The relational catalog: image metadata, image events and alerts, as one database serves them. Only whoever opens
@@ -60,7 +31,7 @@ export interface SingularCatalogMethods {
  * `CatalogUnavailableError` (canRetry), constraint violations other than the idempotency keys as
  * `CatalogConflictError`.
  */
-export interface Catalog extends ReceiveLedger, AnalysisLedger, AlertLedger, CatalogReports, CatalogAdmin, SingularCatalogMethods {
+export interface Catalog extends ReceiveLedger, AnalysisLedger, AlertLedger, CatalogReports, CatalogAdmin {
   /** Subscribers, subscriptions and alert receivers, on the same database. */
   readonly subscriptions: Subscriptions
   /** Objects, their detections and watchlists, on the same database (the pure sky functions injected). */

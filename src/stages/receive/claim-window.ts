@@ -2,7 +2,6 @@ import { imageObjectKey } from '../../core/object-keys.js'
 import type { ImageRecord, NewImage } from '../../core/types.js'
 import type { ReceiveLedger } from '../../core/ports/receive-ledger.js'
 import { retrying, type StageContext } from '../stage-context.js'
-import type { ReceiveStageLedger } from './receive-stage-ledger.js'
 import type { Claim, WindowItem, WindowOutcomes } from './window-item.js'
 
 /**
@@ -13,7 +12,7 @@ import type { Claim, WindowItem, WindowOutcomes } from './window-item.js'
  * image is then a duplicate, whose outcome is set here). Returns the claims this window won.
  */
 export async function claimWindow(
-  context: StageContext<ReceiveStageLedger>,
+  context: StageContext<ReceiveLedger>,
   items: readonly WindowItem[],
   fresh: readonly number[],
   outcomes: WindowOutcomes,
@@ -35,9 +34,8 @@ export async function claimWindow(
     const item = items[index]!
     const checked = item.checked!
     const image = stored[position]!
-    const own = image.contentSha256 === item.contentSha256 && image.imageFilename === item.incoming.filename
-    if (own && (image.status === 'storing' || item.incoming.bytes === null)) claims.push({ index, image, checked })
-    else if (own || item.incoming.imageNum !== undefined) outcomes[index] = { kind: 'duplicate', image }
+    if (isOwnClaim(image, item)) claims.push({ index, image, checked })
+    else if (isOwnRow(image, item) || item.incoming.imageNum !== undefined) outcomes[index] = { kind: 'duplicate', image }
     else {
       const alone = await claimAlone(context, item)
       if (alone.kind === 'claimed') claims.push({ index, image: alone.image, checked })
@@ -45,6 +43,16 @@ export async function claimWindow(
     }
   }
   return claims
+}
+
+/** The stored row holds this item's bytes under its name (this run's insert, or an earlier run's). */
+function isOwnRow(image: ImageRecord, item: WindowItem): boolean {
+  return image.contentSha256 === item.contentSha256 && image.imageFilename === item.incoming.filename
+}
+
+/** The row is this item's claim to finish: its own, and still `storing` unless the item has no bytes to store. */
+function isOwnClaim(image: ImageRecord, item: WindowItem): boolean {
+  return isOwnRow(image, item) && (image.status === 'storing' || item.incoming.bytes === null)
 }
 
 /** The row of an image: `storing` until its bytes are stored, or final at once when there are none. */
@@ -68,15 +76,17 @@ function newRow({ incoming, contentSha256, checked }: WindowItem, imageNum: numb
 
 /** A file whose number a concurrent writer took: one row at a time, on the next free number, until it holds. */
 async function claimAlone(
-  context: StageContext<ReceiveStageLedger>,
+  context: StageContext<ReceiveLedger>,
   item: WindowItem,
 ): Promise<{ kind: 'claimed'; image: ImageRecord } | { kind: 'duplicate'; image: ImageRecord }> {
   for (let attempt = 0; ; attempt += 1) {
     const row = newRow(item, await nextNumber(context, item.incoming.stream))
-    const { image, created } = await retrying(context, 'image insert', () => context.catalog.insertImage(row))
-    if (created) return { kind: 'claimed', image }
-    if (image.contentSha256 !== item.contentSha256 && attempt < 1000) continue
-    return { kind: 'duplicate', image }
+    const [image] = await retrying(context, 'image insert', () => context.catalog.insertImages([row]))
+    // A window of one: the row is ours when it has our bytes and name and is still `storing` (or final at once
+    // for an image without bytes), as in claimWindow; a row another writer holds on that number is theirs.
+    if (isOwnClaim(image!, item)) return { kind: 'claimed', image: image! }
+    if (image!.contentSha256 !== item.contentSha256 && attempt < 1000) continue
+    return { kind: 'duplicate', image: image! }
   }
 }
 

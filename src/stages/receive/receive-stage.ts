@@ -5,7 +5,7 @@ import { assertValidStreamName } from '../../core/object-keys.js'
 import { DEFAULT_RECEIVE_OPTIONS, type ReceiveOptions } from '../../core/receive-options.js'
 import type { ImageRecord } from '../../core/types.js'
 import { forEachPendingPage, type StageContext } from '../stage-context.js'
-import type { ReceiveStageLedger } from './receive-stage-ledger.js'
+import type { ReceiveLedger } from '../../core/ports/receive-ledger.js'
 import { AnalysisDirCopy } from './analysis-dir-copy.js'
 import { checkIncoming, sha256 } from './check-incoming.js'
 import { claimWindow } from './claim-window.js'
@@ -41,7 +41,7 @@ export class ReceiveStage {
   /** With IMGPIPE_ANALYSIS_DIR, the copy of each default-stream image for the original's analysis client. */
   private readonly analysisCopy: AnalysisDirCopy | null
 
-  constructor(private readonly context: StageContext<ReceiveStageLedger>) {
+  constructor(private readonly context: StageContext<ReceiveLedger>) {
     this.options = context.receive ?? DEFAULT_RECEIVE_OPTIONS
     this.analysisCopy = AnalysisDirCopy.of(context)
   }

@@ -2,14 +2,13 @@ import { ObjectNotFoundError } from '../../core/errors.js'
 import type { ReceiveLedger } from '../../core/ports/receive-ledger.js'
 import type { ImageRecord } from '../../core/types.js'
 import { retrying, type StageContext } from '../stage-context.js'
-import type { ReceiveStageLedger } from './receive-stage-ledger.js'
 import { sha256 } from './check-incoming.js'
 
 /**
  * Recovery of a `storing` row without its source (a crash between put and status update): finished only when
  * its object is there, whole and its own. Published afterwards by the pass over `received` images in recover().
  */
-export async function finishIfStored(context: StageContext<ReceiveStageLedger>, image: ImageRecord): Promise<void> {
+export async function finishIfStored(context: StageContext<ReceiveLedger>, image: ImageRecord): Promise<void> {
   let bytes: Buffer
   try {
     bytes = await retrying(context, 'object get', () => context.store.get(image.imageObjectKey))
@@ -19,7 +18,7 @@ export async function finishIfStored(context: StageContext<ReceiveStageLedger>, 
   }
   if (image.contentSha256 !== null && sha256(bytes) !== image.contentSha256) return
   const status = image.errorCode === null ? 'received' : 'failed'
-  await retrying(context, 'image status', () => context.catalog.finishStoringImage(image.imageId, status))
+  await retrying(context, 'image status', () => context.catalog.finishStoringImages([image.imageId], status))
 }
 
 /**

@@ -7,6 +7,7 @@ import { CatalogUnavailableError } from '../../../src/core/errors.js'
 import { catalogContract } from '../../contracts/catalog-contract.js'
 import type { OpenedCatalog } from '../../support/catalog-backends.js'
 import { postgresBackend, testServerConfig } from '../../support/catalog-backends.js'
+import { insertOneImage, recordOneAnalysis } from '../../support/catalog-writes.js'
 
 function driverError(fields: Partial<DriverError>): DriverError {
   return { message: '', code: undefined, errno: undefined, sqlState: undefined, fatal: false, ...fields }
@@ -80,7 +81,7 @@ describe.skipIf(backend === null)('PostgreSQL catalog on IMGPIPE_TEST_POSTGRES_U
     it('keeps instants whatever the session time zone', async () => {
       const at = new Date('2024-07-01T10:20:30.456Z')
       await opened.executeSql("SET TIME ZONE 'America/Los_Angeles'")
-      const { image } = await catalog.insertImage({
+      const { image } = await insertOneImage(catalog, {
         stream: 's',
         imageNum: 1,
         imageFilename: 'a.jpg',
@@ -92,7 +93,8 @@ describe.skipIf(backend === null)('PostgreSQL catalog on IMGPIPE_TEST_POSTGRES_U
         format: 'jpeg',
         status: 'received',
       })
-      await catalog.recordAnalysis(
+      await recordOneAnalysis(
+        catalog,
         image.imageId,
         { previousImageId: null, l2Norm: 0, changedFraction: 0, maxAbsDifference: 0, analyzedAt: at },
         null,

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { selectAlertViews, selectCounts, selectTableCounts, selectTableRows } from '../../../src/adapters/sql/catalog-reports.js'
-import { insertAlertOnce, insertEventOnce, insertImageOnce } from '../../../src/adapters/sql/catalog-writes.js'
+import type { Insertable, Selectable } from 'kysely'
+import type { CatalogDatabase } from '../../../src/adapters/sql/catalog-schema.js'
 import type { RecordingKysely } from '../../support/catalog-backends.js'
 import { recordingMemoryKysely } from '../../support/catalog-backends.js'
 
@@ -15,30 +16,39 @@ describe('catalog reports', () => {
     await recording.close()
   })
 
+  /** One row, as stored (the fixtures' plain insert; the catalog's idempotent ones are batch writes). */
+  function insertRow<Table extends keyof CatalogDatabase>(table: Table, values: Insertable<CatalogDatabase[Table]>) {
+    return recording.db
+      .insertInto(table)
+      .values(values as never)
+      .returningAll()
+      .executeTakeFirstOrThrow() as Promise<Selectable<CatalogDatabase[Table]>>
+  }
+
   /** `count` streams of two images each; image 2 of each has an event and an alert. Returns the alert ids. */
   async function seed(count: number): Promise<number[]> {
     const alerts: number[] = []
     for (let index = 0; index < count; index += 1) {
       const stream = `s${index}`
-      const first = await insertImageOnce(recording.db, 'sqlite', {
+      const first = await insertRow('image_metadata', {
         stream,
         image_num: 1,
         image_filename: 'a',
         image_object_key: `image/${stream}/1.jpg`,
       })
-      const second = await insertImageOnce(recording.db, 'sqlite', {
+      const second = await insertRow('image_metadata', {
         stream,
         image_num: 2,
         image_filename: 'b',
         image_object_key: `image/${stream}/2.jpg`,
-        previous_image_id: first.row.image_id,
+        previous_image_id: first.image_id,
         status: 'analyzed',
       })
-      const event = await insertEventOnce(recording.db, 'sqlite', {
-        image_id: second.row.image_id,
+      const event = await insertRow('image_event', {
+        image_id: second.image_id,
         difference_image_object_key: `difference_image/${stream}/2.jpg`,
       })
-      alerts.push((await insertAlertOnce(recording.db, 'sqlite', { image_event_id: event.row.image_event_id })).row.image_event_alert_id)
+      alerts.push((await insertRow('image_event_alert', { image_event_id: event.image_event_id })).image_event_alert_id)
     }
     recording.clear()
     return alerts

@@ -8,6 +8,7 @@ import { CatalogUnavailableError, ImgpipeError, NotFoundError } from '../../../s
 import type { CatalogTable } from '../../../src/core/ports/catalog.js'
 import type { NewImage } from '../../../src/core/types.js'
 import { recordingMemoryKysely } from '../../support/catalog-backends.js'
+import { insertOneImage, recordOneAnalysis } from '../../support/catalog-writes.js'
 
 // The catalog's behaviour is the contract suite (test/contracts/catalog-contract.ts, run by each adapter's
 // test); this file covers what the adapters cannot show: retries of idempotent writes after a deadlock.
@@ -72,8 +73,8 @@ describe('createSqlCatalog', () => {
   it('retries an idempotent write that lost a deadlock, and writes the row once', async () => {
     await open()
     plugin.failures = 2
-    const { created } = await catalog.insertImage(image)
-    expect(created).toBe(true)
+    const { image: stored } = await insertOneImage(catalog, image)
+    expect(stored).toMatchObject({ stream: image.stream, imageNum: image.imageNum, imageFilename: image.imageFilename })
     expect(plugin.attempts).toBe(3)
     expect((await catalog.tableCounts()).image_metadata).toBe(1)
   })
@@ -81,7 +82,7 @@ describe('createSqlCatalog', () => {
   it('gives up after three attempts with a retryable CatalogUnavailableError', async () => {
     await open()
     plugin.failures = 3
-    const error = await catalog.insertImage(image).catch((caught: unknown) => caught)
+    const error = await insertOneImage(catalog, image).catch((caught: unknown) => caught)
     expect(error).toBeInstanceOf(CatalogUnavailableError)
     expect((error as CatalogUnavailableError).canRetry).toBe(true)
     expect(plugin.attempts).toBe(3)
@@ -89,7 +90,7 @@ describe('createSqlCatalog', () => {
 
   it('rejects an event that belongs to another image, and a negative page size, as bugs', async () => {
     await open()
-    const { image: stored } = await catalog.insertImage(image)
+    const { image: stored } = await insertOneImage(catalog, image)
     const analysis = { previousImageId: null, l2Norm: 0, changedFraction: 0, maxAbsDifference: 0, analyzedAt: new Date() }
     const event = {
       imageId: stored.imageId + 1,
@@ -98,7 +99,7 @@ describe('createSqlCatalog', () => {
       analyzer: 'a',
       analyzerVersion: '1',
     }
-    const mismatch = await catalog.recordAnalysis(stored.imageId, analysis, event).catch((caught: unknown) => caught)
+    const mismatch = await recordOneAnalysis(catalog, stored.imageId, analysis, event).catch((caught: unknown) => caught)
     expect(mismatch).toBeInstanceOf(ImgpipeError)
     expect((mismatch as ImgpipeError).code).toBe('IMGPIPE_INTERNAL')
     const negative = await catalog.listImagesByStatus('received', { limit: -1 }).catch((caught: unknown) => caught)

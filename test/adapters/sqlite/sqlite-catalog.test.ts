@@ -11,6 +11,7 @@ import { CatalogUnavailableError } from '../../../src/core/errors.js'
 import { catalogContract } from '../../contracts/catalog-contract.js'
 import { sqliteFileBackend, sqliteMemoryBackend } from '../../support/catalog-backends.js'
 import { rawSqlCatalog } from '../../support/raw-sql.js'
+import { insertOneImage } from '../../support/catalog-writes.js'
 
 catalogContract('sqlite-file', sqliteFileBackend.open)
 catalogContract('sqlite-memory', sqliteMemoryBackend.open)
@@ -60,7 +61,7 @@ describe('openSqliteCatalog', () => {
     const { catalog, executeSql } = rawSqlCatalog(openSqliteBackend({ path: ':memory:' }))
     await catalog.migrate()
     await executeSql("INSERT INTO image_metadata (image_filename, image_object_key) VALUES ('a.jpg', 'image/a.jpg')")
-    await catalog.insertImage({
+    await insertOneImage(catalog, {
       stream: 's',
       imageNum: 1,
       imageFilename: 'b.jpg',
@@ -97,7 +98,7 @@ describe('openSqliteCatalog', () => {
     const first = openSqliteCatalog({ path: file })
     const second = openSqliteCatalog({ path: file })
     await Promise.all([first.migrate(), second.migrate()])
-    const { image } = await first.insertImage({
+    const { image } = await insertOneImage(first, {
       stream: 's',
       imageNum: 1,
       imageFilename: 'b.jpg',
@@ -134,7 +135,7 @@ describe('openSqliteCatalog', () => {
     expect(line).toBe('locked')
     const catalog = openSqliteCatalog({ path: file })
     await catalog.migrate()
-    const { created } = await catalog.insertImage({
+    const { image } = await insertOneImage(catalog, {
       stream: 's',
       imageNum: 1,
       imageFilename: 'b.jpg',
@@ -146,7 +147,7 @@ describe('openSqliteCatalog', () => {
       format: 'jpeg',
       status: 'received',
     })
-    expect(created).toBe(true)
+    expect(image.imageFilename).toBe('b.jpg')
     expect((await catalog.tableCounts()).image_metadata).toBe(2)
     await catalog.close()
     await once(holder, 'exit')

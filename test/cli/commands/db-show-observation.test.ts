@@ -5,6 +5,7 @@ import type { FreshDatabase } from '../../support/catalog-backends.js'
 import { cleanEnv, runCli } from '../../support/cli.js'
 import { newImage } from '../../contracts/catalog-fixtures.js'
 import { scienceObservation } from '../../contracts/catalog-observation-contract.js'
+import { insertOneImage } from '../../support/catalog-writes.js'
 
 /** `imgpipe db show` of a catalog holding a FITS image (with its observation columns) and a picture. */
 describe('imgpipe db show of science images (SQLite)', () => {
@@ -20,8 +21,8 @@ describe('imgpipe db show of science images (SQLite)', () => {
     expect((await runCli(['db', 'create'], env)).code).toBe(0)
     const catalog = db.openCatalog()
     try {
-      await catalog.insertImage(newImage('sky', 1, { imageFilename: 'ztf_r.fits', format: 'fits', observation }))
-      await catalog.insertImage(newImage('cam', 1))
+      await insertOneImage(catalog, newImage('sky', 1, { imageFilename: 'ztf_r.fits', format: 'fits', observation }))
+      await insertOneImage(catalog, newImage('cam', 1))
     } finally {
       await catalog.close()
     }

@@ -2,12 +2,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { AlertStage } from '../../../src/stages/alert/alert-stage.js'
 import { memoryContext, message, type TestContext } from '../../support/memory-context.js'
 import { RecordingChannel } from '../../support/recording-channel.js'
+import { insertOneImage, recordOneAnalysis } from '../../support/catalog-writes.js'
 
 let context: TestContext
 let eventId: number
 beforeEach(async () => {
   context = await memoryContext()
-  const { image } = await context.catalog.insertImage({
+  const { image } = await insertOneImage(context.catalog, {
     stream: 'mock',
     imageNum: 3,
     imageFilename: 'image_00003.jpg',
@@ -19,7 +20,8 @@ beforeEach(async () => {
     format: 'jpeg',
     status: 'received',
   })
-  const { event } = await context.catalog.recordAnalysis(
+  const { event } = await recordOneAnalysis(
+    context.catalog,
     image.imageId,
     { previousImageId: null, l2Norm: 1, changedFraction: 0.5, maxAbsDifference: 200, analyzedAt: new Date() },
     {

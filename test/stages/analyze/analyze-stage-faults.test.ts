@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { renderTeddyBear } from '../../../src/analysis/teddy-bear.js'
 import { AnalyzeStage } from '../../../src/stages/analyze/analyze-stage.js'
 import { drainTopic, memoryContext, message, receiveNumbered, type TestContext } from '../../support/memory-context.js'
+import { recordOneAnalysis } from '../../support/catalog-writes.js'
 
 let context: TestContext
 let teddy: Buffer
@@ -86,7 +87,8 @@ describe('AnalyzeStage: difference images named by event id', () => {
     const stage = new AnalyzeStage(context)
     await stage.analyzeImage(one.imageId)
     // What a crash right after the event insert leaves: analysed image, event without key, no object, no alert.
-    const { event } = await context.catalog.recordAnalysis(
+    const { event } = await recordOneAnalysis(
+      context.catalog,
       two.imageId,
       { previousImageId: one.imageId, l2Norm: 5, changedFraction: 0.5, maxAbsDifference: 200, analyzedAt: new Date() },
       { imageId: two.imageId, differenceImageObjectKey: null, eventType: 'changed', analyzer: 'imgpipe-pixel-diff', analyzerVersion: '1' },

@@ -8,6 +8,7 @@ import { renderTeddyBear } from '../../../src/analysis/teddy-bear.js'
 import { ReceiveStage } from '../../../src/stages/receive/receive-stage.js'
 import { ensurePipelineTopics } from '../../../src/stages/run-pipeline.js'
 import { drainTopic, memoryContext, type TestContext } from '../../support/memory-context.js'
+import { insertOneImage } from '../../support/catalog-writes.js'
 
 let context: TestContext
 let teddy: Buffer
@@ -96,7 +97,7 @@ describe('ReceiveStage', () => {
   })
 
   it('republishes images recorded but never analysed when it starts (crash between insert and publish)', async () => {
-    const { image } = await context.catalog.insertImage({
+    const { image } = await insertOneImage(context.catalog, {
       stream: 'mock',
       imageNum: 1,
       imageFilename: 'image_00001.jpg',
@@ -119,7 +120,7 @@ describe('ReceiveStage', () => {
     const stage = new ReceiveStage(context)
     const sha = createHash('sha256').update(teddy).digest('hex')
     // What a crash right after the claim leaves: a storing row, no object, no message.
-    await context.catalog.insertImage({
+    await insertOneImage(context.catalog, {
       stream: 'cam',
       imageNum: 1,
       imageFilename: 'a.jpg',
@@ -140,7 +141,7 @@ describe('ReceiveStage', () => {
 
   it('recovery finishes a storing row whose object was completely written (crash between put and status)', async () => {
     const sha = createHash('sha256').update(teddy).digest('hex')
-    const { image } = await context.catalog.insertImage({
+    const { image } = await insertOneImage(context.catalog, {
       stream: 'cam',
       imageNum: 1,
       imageFilename: 'a.jpg',
@@ -160,7 +161,7 @@ describe('ReceiveStage', () => {
 
   it('never writes bytes under a number another writer holds (it takes the next number)', async () => {
     const other = Buffer.from('someone else')
-    await context.catalog.insertImage({
+    await insertOneImage(context.catalog, {
       stream: 'cam',
       imageNum: 1,
       imageFilename: 'theirs.jpg',

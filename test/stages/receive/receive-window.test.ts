@@ -72,8 +72,8 @@ describe('ReceiveStage.receiveWindow', () => {
     const insertImages = catalog.insertImages.bind(catalog)
     // Another ingest claims number 2 between this window's numbering and its insert.
     catalog.insertImages = async (rows: readonly NewImage[]) => {
-      await catalog.insertImage({ ...rows[1]!, imageFilename: 'theirs.jpg', contentSha256: 'f'.repeat(64), status: 'received' })
       catalog.insertImages = insertImages
+      await insertImages([{ ...rows[1]!, imageFilename: 'theirs.jpg', contentSha256: 'f'.repeat(64), status: 'received' }])
       return insertImages(rows)
     }
     const outcomes = await stage.receiveWindow([file('cam', 'a.jpg', teddy), file('cam', 'b.png', png), file('cam', 'c.jpg', teddy)])

@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { freshDatabaseUrl, type FreshDatabase } from '../../../support/catalog-backends.js'
 import { cleanEnv, runCli } from '../../../support/cli.js'
 import { inCi } from '../../../support/integration.js'
+import { insertOneImage, recordOneAnalysis } from '../../../support/catalog-writes.js'
 
 type Kind = 'sqlite' | 'mysql' | 'postgres'
 
@@ -79,7 +80,7 @@ for (const kind of ['sqlite', 'mysql', 'postgres'] as const) {
           { image_event_id: 1 },
         ])
         // imgpipe's own writes: numbered rows (unique per stream), the same file name in another stream.
-        const mine = await catalog.insertImage({
+        const mine = await insertOneImage(catalog, {
           stream: 'cam',
           imageNum: 1,
           imageFilename: 'image_00001.jpg',
@@ -91,13 +92,14 @@ for (const kind of ['sqlite', 'mysql', 'postgres'] as const) {
           format: null,
           status: 'received',
         })
-        expect(mine).toMatchObject({ created: true, image: { imageId: 4 } })
+        expect(mine).toMatchObject({ image: { imageId: 4, imageFilename: 'image_00001.jpg' } })
         const same = { stream: 'cam', imageNum: 1, imageFilename: 'other.jpg', imageObjectKey: 'image/cam__image_00001.jpg' }
         const again = { ...same, contentSha256: null, byteSize: 1, width: null, height: null, format: null, status: 'received' as const }
-        expect((await catalog.insertImage(again)).created).toBe(false)
+        expect((await insertOneImage(catalog, again)).image).toEqual(mine.image)
         await catalog.assignImageNum(3, 'default', 3)
         expect(await catalog.findPreviousImage('default', 4)).toMatchObject({ imageId: 3 })
-        const { event } = await catalog.recordAnalysis(
+        const { event } = await recordOneAnalysis(
+          catalog,
           4,
           { previousImageId: null, l2Norm: 1, changedFraction: 1, maxAbsDifference: 1, analyzedAt: new Date() },
           { imageId: 4, differenceImageObjectKey: null, eventType: 'changed', analyzer: 'x', analyzerVersion: '1' },
