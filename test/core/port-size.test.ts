@@ -10,11 +10,6 @@ import { describe, expect, it } from 'vitest'
 
 const PORTS_DIR = path.resolve(import.meta.dirname, '../../src/core/ports')
 const MAX_METHODS = 15
-/**
- * Ports still being split by issue 15: `Subscriptions` becomes SubscriptionAdmin and DeliveryLedger.
- * Remove an entry when its split lands.
- */
-const SPLIT_PENDING = new Set(['Subscriptions'])
 
 interface PortShape {
   file: string
@@ -51,15 +46,15 @@ describe('the ports', () => {
 
   it(`declare at most ${MAX_METHODS} methods each`, () => {
     const tooWide = ports
-      .filter((port) => !SPLIT_PENDING.has(port.name) && port.methods.length > MAX_METHODS)
+      .filter((port) => port.methods.length > MAX_METHODS)
       .map((port) => `${port.file} ${port.name}: ${port.methods.length}`)
     expect(tooWide).toEqual([])
   })
 
   it('have no singular method beside its batch one', () => {
-    const pairs = ports
-      .filter((port) => !SPLIT_PENDING.has(port.name))
-      .flatMap((port) => port.methods.filter((method) => port.methods.includes(`${method}s`)).map((method) => `${port.name}.${method}`))
+    const pairs = ports.flatMap((port) =>
+      port.methods.filter((method) => port.methods.includes(`${method}s`)).map((method) => `${port.name}.${method}`),
+    )
     expect(pairs).toEqual([])
   })
 
