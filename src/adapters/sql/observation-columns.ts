@@ -2,6 +2,7 @@ import type { ImageObservation } from '../../core/types.js'
 import { MAX_OBSERVATION_TEXT, truncate } from './column-limits.js'
 import { toDbTimestamp } from './sql-dialect.js'
 import type { SqlDialectKind } from './sql-dialect.js'
+import type { ObservationColumn } from './observation-column-names.js'
 
 /**
  * `ImageObservation` → the observation columns of `image_metadata` (migration 0005); `toObservation` in
@@ -37,7 +38,8 @@ interface ObservationValues {
   fits_header: string | null
 }
 
-const NO_OBSERVATION: ObservationValues = {
+// Typed by both: a column listed in observation-column-names.ts that the values lack does not compile.
+const NO_OBSERVATION: ObservationValues & Record<ObservationColumn, null> = {
   fits_hdu: null,
   obs_mjd: null,
   obs_time: null,

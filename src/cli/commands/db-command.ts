@@ -1,6 +1,7 @@
 import { Option } from 'commander'
 import type { Command } from 'commander'
 import { describeCatalog } from '../../adapters/backend-options.js'
+import { OBSERVATION_COLUMNS } from '../../adapters/sql/observation-column-names.js'
 import { UsageError } from '../../core/errors.js'
 import { CATALOG_TABLES } from '../../core/ports/catalog-admin.js'
 import type { CatalogAdmin, CatalogTable } from '../../core/ports/catalog-admin.js'
@@ -247,19 +248,7 @@ function pageHeading(table: CatalogTable, page: ShownTable, afterId: number | un
 }
 
 /** What a FITS header says (migration 0005): NULL for pictures. */
-const OBSERVATION_COLUMNS: ReadonlySet<string> = new Set([
-  'fits_hdu',
-  'obs_mjd',
-  'obs_time',
-  'exposure_s',
-  'filter',
-  'field',
-  'center_ra',
-  'center_dec',
-  'pixel_scale_arcsec',
-  'footprint',
-  'fits_header',
-])
+const OBSERVATION_COLUMN_SET: ReadonlySet<string> = new Set<string>(OBSERVATION_COLUMNS)
 
 function cardCount(header: string): string {
   const cards = header.split('\n').length
@@ -282,7 +271,7 @@ export function textRows(table: CatalogTable, rows: readonly Record<string, unkn
   return rows.map((row) => {
     const shown: Record<string, unknown> = {}
     for (const [name, value] of Object.entries(row)) {
-      if (!OBSERVATION_COLUMNS.has(name)) shown[name] = value
+      if (!OBSERVATION_COLUMN_SET.has(name)) shown[name] = value
       else if (!science) continue
       else if (name === 'fits_header') shown[name] = typeof value === 'string' ? cardCount(value) : value
       else if (name === 'obs_mjd' || name === 'center_ra' || name === 'center_dec') shown[name] = fixed(value, 6)
