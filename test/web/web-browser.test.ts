@@ -2,24 +2,18 @@
  * The viewer in a real browser (Debian's chromium through playwright-core) against `imgpipe web` spawned
  * after a real `imgpipe run`, on SQLite and a directory in a temp dir.
  */
-import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { openSqliteCatalog } from '../../src/adapters/sqlite/sqlite-catalog.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cleanEnv, repoRoot, runCli } from '../support/cli.js'
-import { inCi } from '../support/integration.js'
 import { startWeb, type WebProcess } from './web-process.js'
 import { insertOneImage } from '../support/catalog-writes.js'
+import { chromiumAvailable, launchChromium } from '../support/browser.js'
 
-const CHROMIUM = '/usr/bin/chromium'
-const available = existsSync(CHROMIUM)
-if (!available) {
-  if (inCi) throw new Error(`CI=true but ${CHROMIUM} is missing: the browser test of the web viewer must run in CI`)
-  console.warn(`web viewer browser test skipped: ${CHROMIUM} is missing (apt-get install chromium)`)
-}
+const available = chromiumAvailable('web viewer browser test')
 
 let dir: string
 let env: Record<string, string>
@@ -39,19 +33,7 @@ beforeAll(async () => {
   const run = await runCli(['run'], env)
   expect(run.code, run.stderr).toBe(0)
   web = await startWeb(['--port', '0', '--poll-interval', '200'], env)
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  })
+  browser = await launchChromium()
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
   page.on('console', (message) => {
     if (message.type() !== 'error') return

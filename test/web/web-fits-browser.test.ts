@@ -5,27 +5,21 @@
  * FITS fixture fills (2000×1500 frames, so the preview is shrunk 2× and the pointer mapping is tested with it).
  * Screenshot: test-results/web-fits-image.png.
  */
-import { existsSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import path from 'node:path'
 import type { FastifyInstance } from 'fastify'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { headerLookup } from '../../src/analysis/fits/header-card.js'
 import { readWcs } from '../../src/analysis/wcs/wcs.js'
 import { buildWebApp } from '../../src/web/web-app.js'
 import { formatDecDms, formatRaHms } from '../../src/web/sky-text.js'
 import { repoRoot } from '../support/cli.js'
-import { inCi } from '../support/integration.js'
 import { memoryContext, type TestContext } from '../support/memory-context.js'
 import { FITS_SKY, insertFitsStream, type FitsImageRow } from './fits-fixture.js'
+import { chromiumAvailable, launchChromium } from '../support/browser.js'
 
-const CHROMIUM = '/usr/bin/chromium'
-const available = existsSync(CHROMIUM)
-if (!available) {
-  if (inCi) throw new Error(`CI=true but ${CHROMIUM} is missing: the browser test of the web viewer must run in CI`)
-  console.warn(`FITS web viewer browser test skipped: ${CHROMIUM} is missing (apt-get install chromium)`)
-}
+const available = chromiumAvailable('FITS web viewer browser test')
 
 let context: TestContext
 let app: FastifyInstance
@@ -46,17 +40,7 @@ beforeAll(async () => {
     },
   ))
   url = await app.listen({ host: '127.0.0.1', port: 0 })
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-    ],
-  })
+  browser = await launchChromium()
   page = await browser.newPage({ viewport: { width: 1280, height: 1000 } })
   page.on('console', (message) => {
     if (message.type() === 'error') problems.push(`console: ${message.text()}`)

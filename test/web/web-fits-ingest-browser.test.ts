@@ -5,26 +5,20 @@
  * RA/Dec under the cursor — checked against the WCS and pixels of the file on disk.
  * Screenshot: test-results/web-fits-ingest.png.
  */
-import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readFits } from '../../src/analysis/fits/fits-reader.js'
 import { headerLookup } from '../../src/analysis/fits/header-card.js'
 import { readWcs } from '../../src/analysis/wcs/wcs.js'
 import { formatDecDms, formatRaHms } from '../../src/web/sky-text.js'
 import { cleanEnv, repoRoot, runCli } from '../support/cli.js'
-import { inCi } from '../support/integration.js'
 import { startWeb, type WebProcess } from './web-process.js'
+import { chromiumAvailable, launchChromium } from '../support/browser.js'
 
-const CHROMIUM = '/usr/bin/chromium'
-const available = existsSync(CHROMIUM)
-if (!available) {
-  if (inCi) throw new Error(`CI=true but ${CHROMIUM} is missing: the browser test of the web viewer must run in CI`)
-  console.warn(`FITS ingest browser test skipped: ${CHROMIUM} is missing (apt-get install chromium)`)
-}
+const available = chromiumAvailable('FITS ingest browser test')
 
 let dir: string
 let web: WebProcess
@@ -45,17 +39,7 @@ beforeAll(async () => {
   expect(ingest.code, ingest.stderr).toBe(0)
   expect(ingest.stdout).toContain('3 analysed, 0 failed')
   web = await startWeb(['--port', '0'], env)
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-    ],
-  })
+  browser = await launchChromium()
   page = await browser.newPage({ viewport: { width: 1280, height: 1000 } })
   page.on('console', (message) => {
     if (message.type() === 'error') problems.push(`console: ${message.text()}`)
