@@ -1,14 +1,13 @@
 import { randomBytes } from 'node:crypto'
 import { constants } from 'node:fs'
 import type { Dirent } from 'node:fs'
-import { lstat, mkdir, open, readdir, realpath, rename, rm, unlink } from 'node:fs/promises'
+import { lstat, mkdir, open, readdir, readFile, realpath, rename, rm, unlink } from 'node:fs/promises'
 import path from 'node:path'
 import type { Readable } from 'node:stream'
 import { errorCode, isTransientCode } from '../../core/error-chain.js'
 import { ClosedError, isImgpipeError, ObjectKeyInvalidError, ObjectNotFoundError, StoreUnavailableError } from '../../core/errors.js'
 import { assertValidObjectKey, assertValidPrefix, compareObjectKeys } from '../../core/object-keys.js'
 import type { ObjectStore, StoredObject } from '../../core/ports/object-store.js'
-import { readWholeFile, syncDirectory } from './fs-file-io.js'
 import { STALE_TEMP_FILE_MS, sweepTempFiles } from './fs-temp-files.js'
 import { describeFsObjectStore, type FsObjectStoreOptions } from './fs-options.js'
 
@@ -19,11 +18,6 @@ import { describeFsObjectStore, type FsObjectStoreOptions } from './fs-options.j
  * A put writes a temporary file beside the target and renames it over the key: rename is atomic on
  * POSIX file systems, so a reader or a crash sees the old object or the new one, never half of one.
  * Temporary names start with {@link FS_TEMP_FILE_PREFIX}; `list` skips them and keys may not use it.
- *
- * Durability (with `fsync`, the default): a put syncs the file's data before its rename, so a name never points at
- * unwritten bytes; the rename itself (the directory entry) is made durable by {@link FsObjectStore.flush}, which syncs
- * each directory touched since the last flush once — a window of N puts into one directory costs N file syncs and
- * one directory sync instead of 2N. Whoever records a put as done (the receive stage's status update) flushes first.
  *
  * A file system cannot hold both a file `a` and a directory `a/`, so keys `a` and `a/b` cannot coexist
  * here (S3 allows it); the pipeline's keys never do that.
@@ -52,20 +46,12 @@ export class FsObjectStore implements ObjectStore {
   private readonly fsync: boolean
   /** Directories known to exist and to resolve inside the store: checked once, then trusted. */
   private readonly verifiedDirs = new Set<string>()
-  /** Checks in progress, by `create` and directory: a window's concurrent puts into a new directory share one. */
-  private readonly verifying = new Map<string, Promise<void>>()
-  private readonly syncDirectory: (dir: string) => Promise<void>
-  /** Directories with entries (renames, new sub-directories) not yet synced: what the next flush syncs. */
-  private readonly unsyncedDirs = new Set<string>()
-  /** Directory syncs in progress: a flush also waits for those another flush started (they may cover its puts). */
-  private readonly dirSyncs = new Set<Promise<void>>()
   private realRoot: Promise<string> | undefined
   private closed = false
 
   constructor(dir: string, options: Omit<FsObjectStoreOptions, 'dir'> = {}) {
     this.dir = path.resolve(dir)
     this.fsync = options.fsync ?? true
-    this.syncDirectory = options.syncDirectory ?? syncDirectory
     this.description = describeFsObjectStore({ dir: this.dir })
   }
 
@@ -84,7 +70,6 @@ export class FsObjectStore implements ObjectStore {
       try {
         await this.writeTemp(temp, bytes)
         await rename(temp, file)
-        if (this.fsync) this.unsyncedDirs.add(parent)
         return
       } catch (error) {
         await rm(temp, { force: true }).catch(() => undefined)
@@ -111,7 +96,8 @@ export class FsObjectStore implements ObjectStore {
     const file = this.filePath(key)
     try {
       await this.verifyDir(key, path.dirname(file), false)
-      return await readWholeFile(file)
+      // O_NOFOLLOW: a symbolic link planted under a key must not expose a file outside the store.
+      return await readFile(file, { flag: constants.O_RDONLY | constants.O_NOFOLLOW })
     } catch (error) {
       if (isAbsent(error)) throw new ObjectNotFoundError(key, { cause: error })
       if (errorCode(error) === 'ELOOP') throw new ObjectKeyInvalidError(key, 'is a symbolic link')
@@ -183,45 +169,6 @@ export class FsObjectStore implements ObjectStore {
     }
   }
 
-  /**
-   * Makes the puts of `keys` (all puts so far without) durable: syncs once each unsynced directory on their paths
-   * (renamed into, or gained a new sub-directory), and waits for the syncs other flushes have in progress. Without
-   * `fsync` there is nothing to do. A failed sync leaves its directory to the next flush, which retries it.
-   */
-  async flush(keys?: readonly string[]): Promise<void> {
-    this.checkOpen()
-    const dirs = keys === undefined ? [...this.unsyncedDirs] : this.unsyncedDirsOf(keys)
-    for (const dir of dirs) this.unsyncedDirs.delete(dir)
-    const pending = [...this.dirSyncs]
-    for (const dir of dirs) {
-      const sync = this.syncDirectory(dir).catch((error: unknown) => {
-        // A directory removed meanwhile (an operator clearing images) has no entries left to make durable.
-        if (errorCode(error) === 'ENOENT') return
-        this.unsyncedDirs.add(dir)
-        throw this.toStoreError(error, 'sync the directory of', path.relative(this.dir, dir))
-      })
-      this.dirSyncs.add(sync)
-      sync.then(
-        () => this.dirSyncs.delete(sync),
-        () => this.dirSyncs.delete(sync),
-      )
-      pending.push(sync)
-    }
-    await Promise.all(pending)
-  }
-
-  /** The unsynced directories from each key's parent up to the store directory. */
-  private unsyncedDirsOf(keys: readonly string[]): string[] {
-    const dirs = new Set<string>()
-    for (const key of keys) {
-      for (let dir = path.dirname(this.filePath(key)); ; dir = path.dirname(dir)) {
-        if (this.unsyncedDirs.has(dir)) dirs.add(dir)
-        if (dir === this.dir || dir === path.dirname(dir)) break
-      }
-    }
-    return [...dirs]
-  }
-
   async ensureReady(): Promise<void> {
     this.checkOpen()
     try {
@@ -262,8 +209,7 @@ export class FsObjectStore implements ObjectStore {
     const handle = await open(temp, 'wx')
     try {
       await handle.writeFile(bytes)
-      // fdatasync: the data and the size (what a read needs), not the times; the rename comes only after it.
-      if (this.fsync) await handle.datasync()
+      if (this.fsync) await handle.sync()
     } finally {
       await handle.close()
     }
@@ -322,16 +268,6 @@ export class FsObjectStore implements ObjectStore {
    */
   private async verifyDir(key: string, dir: string, create: boolean): Promise<void> {
     if (this.verifiedDirs.has(dir)) return
-    const id = `${create ? 'create' : 'check'}:${dir}`
-    const pending = this.verifying.get(id)
-    // A put that joined another's check redoes its own when that failed, so its error names its own key.
-    if (pending !== undefined) return pending.catch(() => this.checkDir(key, dir, create))
-    const check = this.checkDir(key, dir, create).finally(() => this.verifying.delete(id))
-    this.verifying.set(id, check)
-    return check
-  }
-
-  private async checkDir(key: string, dir: string, create: boolean): Promise<void> {
     const root = await this.root(create)
     if (create) {
       // Check the deepest existing ancestor before mkdir, so a link cannot make us create directories outside.
@@ -346,14 +282,7 @@ export class FsObjectStore implements ObjectStore {
         }
       }
       try {
-        const created = await mkdir(dir, { recursive: true })
-        // A new directory's own entry lives in its parent: the next flush syncs each parent of what was created.
-        if (created !== undefined && this.fsync) {
-          for (let made = dir; ; made = path.dirname(made)) {
-            this.unsyncedDirs.add(path.dirname(made))
-            if (made === created || made === path.dirname(made)) break
-          }
-        }
+        await mkdir(dir, { recursive: true })
       } catch (error) {
         if (errorCode(error) === 'EEXIST' || errorCode(error) === 'ENOTDIR') {
           throw new ObjectKeyInvalidError(key, 'an object already has the name of one of its directories')

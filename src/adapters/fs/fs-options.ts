@@ -9,13 +9,10 @@ export interface FsObjectStoreOptions {
   /** The root directory; objects are files below it, named by their keys. */
   dir: string
   /**
-   * fsync each object's data before renaming it into place, and each directory renamed into at `flush()` (default
-   * true). Without it, a power loss (not a process crash) can leave an empty or missing file under a key whose
-   * catalog row was already committed.
+   * fsync each object before renaming it into place (default true). Without it, a power loss (not a
+   * process crash) can leave an empty file under a key whose catalog row was already committed.
    */
   fsync?: boolean
-  /** How a directory is synced (open, fsync, close by default); tests count and fail the calls through it. */
-  syncDirectory?: (dir: string) => Promise<void>
 }
 
 /** `file:<dir>`: where the objects are. */

@@ -43,10 +43,5 @@ export interface ObjectStore {
    * `imgpipe store empty`; returns how many. Absent where writes leave nothing behind (S3, memory).
    */
   removeLeftovers?(prefix?: string): Promise<number>
-  /**
-   * Optional: makes the puts of `keys` (every put so far without) durable: the directory store syncs each directory
-   * they were renamed into, once. Call it before recording puts as done; absent where a put is durable (S3, memory).
-   */
-  flush?(keys?: readonly string[]): Promise<void>
   close(): Promise<void>
 }

@@ -29,9 +29,6 @@ export async function storeClaims(
     },
     { concurrency: options.putConcurrency },
   )
-  // The window's directory entries durable (one sync per directory) before any of its rows says `received`.
-  const keys = storing.map((claim) => claim.image.imageObjectKey)
-  if (keys.length > 0 && store.flush !== undefined) await retrying(context, 'object flush', async () => store.flush?.(keys))
   const finished = new Map<number, ImageRecord>()
   for (const status of ['received', 'failed'] as const) {
     const ids = storing.filter((claim) => claim.checked.status === status).map((claim) => claim.image.imageId)
