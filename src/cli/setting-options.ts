@@ -1,6 +1,6 @@
 import { Option } from 'commander'
 import { flagName, SETTING_NAMES, SETTINGS, type SettingName } from '../config/settings.js'
-import type { ConfigOverrides } from '../config/load-config.js'
+import { WEB_SETTING_NAMES, type ConfigOverrides } from '../config/load-config.js'
 import type { Setting } from '../config/setting.js'
 import { plainText } from '../config/settings-docs.js'
 
@@ -45,19 +45,7 @@ export const SETTING_GROUPS = {
     ],
   },
   email: { heading: 'E-mail', settings: ['smtpUrl', 'smtpFrom', 'smtpUsername', 'smtpPassword', 'timeZone'] },
-  web: {
-    heading: 'Web',
-    settings: [
-      'webPort',
-      'webHost',
-      'webToken',
-      'webAuth',
-      'webAllowedHosts',
-      'webMaxConnections',
-      'webMaxEventStreams',
-      'webMaxEventStreamsPerClient',
-    ],
-  },
+  web: { heading: 'Web', settings: WEB_SETTING_NAMES },
   registry: { heading: 'Registry', settings: ['schemaRegistryUrl', 'schemaRegistryPassword'] },
   metrics: { heading: 'Metrics', settings: ['metricsPort', 'metricsHost'] },
   log: { heading: 'Logging', settings: ['logLevel'] },

@@ -99,19 +99,21 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
   }
 }
 
+/** The settings `imgpipe web` reads, in the table's order (its help group lists the same). */
+export const WEB_SETTING_NAMES = [
+  'webPort',
+  'webHost',
+  'webToken',
+  'webAuth',
+  'webAllowedHosts',
+  'webMaxConnections',
+  'webMaxEventStreams',
+  'webMaxEventStreamsPerClient',
+] as const
+
 /** The web viewer's settings (`imgpipe web`), through the same loader as `loadConfig`. */
 export function loadWebSettings(env: Env = process.env, overrides: ConfigOverrides = {}, cwd = process.cwd()): WebSettings {
-  const names = [
-    'webPort',
-    'webHost',
-    'webToken',
-    'webAuth',
-    'webAllowedHosts',
-    'webMaxConnections',
-    'webMaxEventStreams',
-    'webMaxEventStreamsPerClient',
-  ] as const
-  const value = readSettings(names, env, overrides, cwd)
+  const value = readSettings(WEB_SETTING_NAMES, env, overrides, cwd)
   return {
     port: value.webPort,
     host: value.webHost,
