@@ -13,7 +13,11 @@
 export type ImageStatus = 'storing' | 'received' | 'analyzed' | 'failed'
 
 /** Why an image event was raised. */
-export type EventType = 'changed' | 'size_changed'
+/**
+ * The `image_event_type` rows (migration 0006): `changed` and `size_changed` from the pixel comparison, the rest from
+ * difference imaging (the event's most significant detection says which).
+ */
+export type EventType = 'changed' | 'size_changed' | 'new_source' | 'brightening' | 'fading'
 
 /** What the receive stage knows about a new image before it is stored. */
 export interface NewImage {

@@ -103,6 +103,14 @@ export function createMemoryObjectLedger(deps: ObjectLedgerDeps): ObjectLedger {
       return sources.filter((source) => source.objectId === objectId).sort((a, b) => a.mjd - b.mjd || a.sourceId - b.sourceId)
     },
 
+    async detectionsOfImage(imageId) {
+      return sources.filter((source) => source.imageId === imageId).sort((a, b) => a.sourceId - b.sourceId)
+    },
+
+    async detectionsOfEvent(imageEventId) {
+      return sources.filter((source) => source.imageEventId === imageEventId).sort((a, b) => a.sourceId - b.sourceId)
+    },
+
     async objectsNear(ra, dec, radiusArcsec) {
       const distance = (object: DiaObjectRecord): number => distanceDeg(ra, dec, object.ra, object.dec)
       return near(ra, dec, radiusArcsec * ARCSEC)

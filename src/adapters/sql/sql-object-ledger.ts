@@ -117,6 +117,15 @@ class SqlObjectLedger implements ObjectLedger {
     this.#deps = deps
   }
 
+  // TODO(issue 18, science-ledger helper): real implementations with the 0006 columns.
+  detectionsOfImage(_imageId: number): Promise<DiaSourceRecord[]> {
+    return Promise.reject(new Error('detectionsOfImage: not implemented yet'))
+  }
+
+  detectionsOfEvent(_imageEventId: number): Promise<DiaSourceRecord[]> {
+    return Promise.reject(new Error('detectionsOfEvent: not implemented yet'))
+  }
+
   async #run<T>(operation: string, work: (db: Db) => Promise<T>, retries = 1): Promise<T> {
     const backend = this.#backend
     for (let attempt = 1; ; attempt += 1) {

@@ -1,21 +1,18 @@
 /**
  * The analyzer seam: what the analyze stage hands an analysis and what it gets back. The stage finds the pixels
- * (decode, cache, budget), the predecessor and the rows; an analyzer only looks at pixels and headers and says what
- * it measured, which events it raises and which images it made. Today's comparison with the previous image is the
- * first implementation (`pixel-diff`, analysis/pixel-diff/); difference imaging against a reference is meant to be
- * the second.
+ * (decode, cache, budget), the predecessor, the reference and the rows; an analyzer only looks at pixels and headers
+ * and says what it measured, which events it raises, which detections it found and which images it made.
+ * Implementations: `pixel-diff` (analysis/pixel-diff/), today's comparison with the previous image, for every
+ * stream; `diffim` (analysis/diffim/), difference imaging against the field's reference, for FITS images with a WCS
+ * whose field has a reference.
  *
- * Left out on purpose, until a second analyzer needs them:
- * - Choosing analyzers per stream: the stage runs `pixel-diff` on every image. A table of analyzers per stream (and
- *   the original's planned `image_event_type` table of event type names) comes with the second analyzer.
- * - Measurements beyond the three columns of `image` (l2_norm, changed_fraction, max_abs_difference): there is no
- *   per-analyzer measurement table yet, so `measurements` has exactly today's fields.
- * - More than one derivative per event: `image_event` has one difference image key, so an event names one
- *   derivative; further derivatives an analyzer returns are not stored.
- * - The reference input is in the type but the stage never fills it (no reference images exist yet).
- * - FITS derivatives: derivatives are display images (JPEG) for the viewers and alert channels.
+ * Left out on purpose:
+ * - Measurements beyond the three columns of `image` (l2_norm, changed_fraction, max_abs_difference) for the image
+ *   row; difference imaging's own figures go with `run` and `detections` (ScienceLedger, ObjectLedger).
+ * - More than one event per image: `image_event` is unique per image; an event carries all its image's detections.
  */
 import type { EventType, ImageRecord } from '../types.js'
+import type { DiffimRun } from './science-ledger.js'
 
 /** 8-bit sRGB pixels, 3 interleaved channels, row-major: how pictures (JPEG, PNG, …) are analysed. */
 export interface PicturePixels {
@@ -49,13 +46,46 @@ export interface AnalyzerInput {
   readonly image: AnalyzerImage
   /** The last good image before it in its stream; null for the first image. */
   readonly previous: AnalyzerImage | null
-  /** A reference image of the same field (not filled yet, see above). */
-  readonly reference?: AnalyzerImage | null
+  /** The field's reference (difference imaging); absent or null for analyzers that compare with `previous`. */
+  readonly reference?: AnalyzerReference | null
   /**
    * The caller gives the previous image's pixels up (nobody else holds them): the analyzer may overwrite them, e.g.
    * with the difference (one full-size buffer less: 147 MB for a 7000×7000 picture, 64 MB for a 4096² float frame).
    */
   readonly previousExpendable?: boolean
+}
+
+/** A field's reference as an analyzer gets it: the stored FITS file's two HDUs and the primary header (its WCS). */
+export interface AnalyzerReference {
+  readonly referenceId: number
+  /** Background-subtracted reference pixels, NaN where masked. */
+  readonly image: FloatPixels
+  /** σ per pixel. */
+  readonly noise: FloatPixels
+  /** The primary HDU's header as FITS text (80-character cards). */
+  readonly header: string
+}
+
+/** A source difference imaging found, measured and scored (analysis/diffim/measure.ts, real-bogus.ts). */
+export interface AnalyzerDetection {
+  /** 0-based pixel centroid on the science image, and its sky position (degrees, ICRS). */
+  readonly x: number
+  readonly y: number
+  readonly ra: number
+  readonly dec: number
+  readonly psfFlux: number
+  readonly psfFluxErr: number
+  readonly apFlux: number
+  readonly apFluxErr: number
+  /** psfFlux / psfFluxErr, signed: negative for a fading source. */
+  readonly snr: number
+  readonly fwhm: number
+  readonly elongation: number
+  readonly nbad: number
+  readonly nneg: number
+  readonly edgeDistance: number
+  readonly realBogus: number
+  readonly kind: 'new_source' | 'brightening' | 'fading'
 }
 
 /** What is recorded on the image's row; null when there was nothing to compare. */
@@ -72,6 +102,8 @@ export interface Derivative {
   readonly bytes: Buffer
   /** Its MIME type, e.g. `image/jpeg`. */
   readonly contentType: string
+  /** Index into `detections` of the detection a stamp belongs to; absent for whole-image products. */
+  readonly detection?: number
 }
 
 export interface AnalyzerEvent {
@@ -82,10 +114,17 @@ export interface AnalyzerEvent {
 
 export interface AnalyzerOutput {
   readonly measurements: Measurements
-  /** Zero or more; today at most one. */
+  /** Zero or one (image_event is unique per image). */
   readonly events: readonly AnalyzerEvent[]
-  /** Made only when an event needs them (encoding is most of an event's cost). */
+  /**
+   * Made only when an event needs them (encoding is most of an event's cost). The one an event names is stored as
+   * the event's difference image; the others go to `image_event_derivative_image`.
+   */
   readonly derivatives: readonly Derivative[]
+  /** Difference imaging: the detections that passed the real-bogus cut, fakes excluded, most significant first. */
+  readonly detections?: readonly AnalyzerDetection[]
+  /** Difference imaging: how the run went (method, fit quality, fakes and their recovery). */
+  readonly run?: Omit<DiffimRun, 'imageId'>
 }
 
 export interface Analyzer {

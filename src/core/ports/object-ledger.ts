@@ -25,6 +25,17 @@ export interface DetectionInput {
   /** Pixel position on the image (0-based). */
   readonly x: number
   readonly y: number
+  /** The event of its image (difference imaging records detections with the image's event; null otherwise). */
+  readonly imageEventId?: number | null
+  /** The rest of difference imaging's measurement (measure.ts): stored when given, null otherwise. */
+  readonly apFlux?: number
+  readonly apFluxErr?: number
+  readonly fwhm?: number
+  readonly elongation?: number
+  readonly nbad?: number
+  readonly nneg?: number
+  /** Pixels to the nearest image edge. */
+  readonly edgeDistance?: number
 }
 
 /** Running sums of one filter's PSF fluxes: plain and inverse-variance weighted means follow from them. */
@@ -116,11 +127,17 @@ export interface ObjectLedger {
   /**
    * Associates a batch in one transaction: each detection joins the nearest object within the radius or starts a
    * new one, and is recorded. Concurrent batches over the same sky never create two objects for one source.
+   * Idempotent per image: detections whose `imageId` already has `dia_source` rows are not recorded again (the
+   * outcome gives those rows' objects in the order of their source ids), so an analysis retried after a crash adds
+   * nothing.
    */
   associate(detections: readonly DetectionInput[], options?: AssociationOptions): Promise<AssociationOutcome>
   object(objectId: number): Promise<DiaObjectRecord | null>
   /** The object's detections, oldest first (by MJD, then id). */
   history(objectId: number): Promise<DiaSourceRecord[]>
+  /** The detections recorded on an image / with an event, in source-id order. */
+  detectionsOfImage(imageId: number): Promise<DiaSourceRecord[]>
+  detectionsOfEvent(imageEventId: number): Promise<DiaSourceRecord[]>
   /** Objects within `radiusArcsec` of a position, nearest first. */
   objectsNear(ra: number, dec: number, radiusArcsec: number): Promise<DiaObjectRecord[]>
   /** Creates the watchlist with its cones, or throws CatalogConflictError when the name is taken. */
