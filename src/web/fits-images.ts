@@ -59,6 +59,29 @@ export interface LoadedFits {
   bytes: number
 }
 
+/** A FITS object to load: where it is, what names its version (a content hash, a row id), and which HDU. */
+export interface FitsSource {
+  key: string
+  version: string
+  /** The first image HDU when absent. */
+  hdu?: number
+  /** Its recorded size, to refuse a huge one before reading it; null when not recorded. */
+  byteSize: number | null
+  /** How messages name it, e.g. `image 12`, `reference 3`. */
+  what: string
+}
+
+function fitsSourceOf(image: ImageRecord): FitsSource {
+  const hdu = image.observation?.hdu
+  return {
+    key: image.imageObjectKey,
+    version: image.contentSha256 ?? '',
+    byteSize: image.byteSize,
+    what: `image ${image.imageId}`,
+    ...(hdu === undefined ? {} : { hdu }),
+  }
+}
+
 export interface PixelReadout {
   /** FITS 1-based pixel coordinates: (1, 1) is the centre of the first pixel of the data array. */
   x: number
@@ -110,8 +133,15 @@ export class FitsImages {
   /** `wait`: queue however many wait, for callers that bound their own requests (thumbnails). */
   async load(image: ImageRecord, options: { wait: true }): Promise<LoadedFits>
   async load(image: ImageRecord, options: { wait?: boolean } = {}): Promise<LoadedFits | 'busy'> {
-    const hdu = image.observation?.hdu
-    const key = `${image.imageObjectKey}\n${image.contentSha256 ?? ''}\n${hdu ?? ''}`
+    return this.loadObject(fitsSourceOf(image), options)
+  }
+
+  /**
+   * Any FITS object the catalog references (an image, a reference, a derivative such as `difference.fits`): the
+   * same cache, queue and worker as images, keyed by the object and what names its version.
+   */
+  async loadObject(source: FitsSource, options: { wait?: boolean } = {}): Promise<LoadedFits | 'busy'> {
+    const key = `${source.key}\n${source.version}\n${source.hdu ?? ''}`
     const hit = this.#cache.get(key)
     if (hit !== undefined) {
       this.#cache.delete(key)
@@ -121,7 +151,7 @@ export class FitsImages {
     let loading = this.#loading.get(key)
     if (loading === undefined) {
       if (this.#waiting.length >= MAX_WAITING && options.wait !== true) return 'busy'
-      loading = this.#bounded(() => this.#render(image, hdu))
+      loading = this.#bounded(() => this.#render(source))
         .then((loaded) => {
           this.#remember(key, loaded)
           return loaded
@@ -155,17 +185,16 @@ export class FitsImages {
     await this.#worker?.close()
   }
 
-  async #render(image: ImageRecord, hdu: number | undefined): Promise<LoadedFits> {
+  async #render(source: FitsSource): Promise<LoadedFits> {
+    const { hdu } = source
     // A data unit can hold at most 8 bytes a pixel (BITPIX −64) plus headers; a bigger object is not read at all.
     // gzip is bounded by the reader's inflate limit instead.
     const limit = this.#maxPixels * 8 + 8 * 1024 * 1024
-    if (image.byteSize !== null && image.byteSize > limit) {
-      throw new ImageTooLargeError(
-        `image ${image.imageId} is ${image.byteSize} bytes, more than a ${this.#maxPixels}-pixel FITS file can be`,
-      )
+    if (source.byteSize !== null && source.byteSize > limit) {
+      throw new ImageTooLargeError(`${source.what} is ${source.byteSize} bytes, more than a ${this.#maxPixels}-pixel FITS file can be`)
     }
-    const stored = await this.#store.get(image.imageObjectKey)
-    if (stored.length > limit) throw new ImageTooLargeError(`image ${image.imageId} is ${stored.length} bytes, too large to preview`)
+    const stored = await this.#store.get(source.key)
+    if (stored.length > limit) throw new ImageTooLargeError(`${source.what} is ${stored.length} bytes, too large to preview`)
     // An exclusive buffer: the reader swaps pixels in place, and the worker takes the buffer over.
     const bytes =
       stored.byteOffset === 0 && stored.byteLength === stored.buffer.byteLength ? new Uint8Array(stored.buffer) : new Uint8Array(stored)

@@ -15,7 +15,10 @@ import { ASSET_VERSIONS, sendError } from './web-responses.js'
  * `GET /images/:imageId/pixel?x=&y=` (the value and sky position of one FITS pixel, JSON, for the readout).
  * As everywhere in the viewer, the object is found through the row the id names, never through the URL.
  */
-export function registerFitsRoutes(app: FastifyInstance, deps: { catalog: CatalogReports; fits: FitsImages }): void {
+export function registerFitsRoutes(
+  app: FastifyInstance,
+  deps: { catalog: CatalogReports; fits: FitsImages; /** Link an image to its field's page (difference imaging). */ fieldPages: boolean },
+): void {
   const { catalog, fits } = deps
 
   app.get<{ Params: { imageId: string } }>('/images/:imageId/view', async (request, reply) => {
@@ -24,7 +27,7 @@ export function registerFitsRoutes(app: FastifyInstance, deps: { catalog: Catalo
     return reply
       .header('cache-control', 'no-cache')
       .type('text/html; charset=utf-8')
-      .send(renderImagePage({ image, assets: ASSET_VERSIONS, root: '../../' }).toString())
+      .send(renderImagePage({ image, assets: ASSET_VERSIONS, root: '../../', fieldPages: deps.fieldPages }).toString())
   })
 
   app.get<{ Params: { imageId: string } }>('/images/:imageId/preview', async (request, reply) => {

@@ -49,7 +49,7 @@ export function registerObjectRoutes(app: FastifyInstance, deps: { catalog: Cata
   })
 }
 
-async function sendObject(
+export async function sendObject(
   request: FastifyRequest,
   reply: FastifyReply,
   store: ObjectStore,

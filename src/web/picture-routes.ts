@@ -19,7 +19,10 @@ export const STREAM_PAGE_POINTS = 720
  * `GET /streams/:stream` (the stream's page). Like the image routes, a thumbnail is found through the
  * image row the id names, never through a key from the URL.
  */
-export function registerPictureRoutes(app: FastifyInstance, deps: { catalog: CatalogReports; store: ObjectStore }): void {
+export function registerPictureRoutes(
+  app: FastifyInstance,
+  deps: { catalog: CatalogReports; store: ObjectStore; fieldPages?: boolean },
+): FitsImages {
   const { catalog } = deps
   let warned = false
   const fits = new FitsImages(deps.store)
@@ -33,7 +36,7 @@ export function registerPictureRoutes(app: FastifyInstance, deps: { catalog: Cat
     },
     fits,
   )
-  registerFitsRoutes(app, { catalog, fits })
+  registerFitsRoutes(app, { catalog, fits, fieldPages: deps.fieldPages === true })
 
   app.get<{ Params: { imageId: string } }>('/thumbnails/:imageId', async (request, reply) => {
     const imageId = parsePositiveId(request.params.imageId)
@@ -76,4 +79,5 @@ export function registerPictureRoutes(app: FastifyInstance, deps: { catalog: Cat
       .type('text/html; charset=utf-8')
       .send(renderStreamPage({ activity, now, assets: ASSET_VERSIONS, root: '../' }).toString())
   })
+  return fits
 }

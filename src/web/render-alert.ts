@@ -16,6 +16,8 @@ import { html, type SafeHtml } from './html.js'
 import { renderDelivered } from './render-delivered.js'
 import type { DeliveryStatusJson } from './render-deliveries.js'
 import { fitsImg, imagePageUrl, observationLine, previewUrl, readoutLine, renderObservationFacts } from './render-observation.js'
+import { detectionMarks, renderDetections, renderMarks, type Mark } from './render-detections.js'
+import { derivativeUrl, fieldUrl, NO_SCIENCE, type AlertScience } from './web-science.js'
 
 /**
  * The alert panel: the previous image, the image and the difference image side by side with captions,
@@ -23,16 +25,22 @@ import { fitsImg, imagePageUrl, observationLine, previewUrl, readoutLine, render
  * Every value from the database goes through `html`, which escapes it. `deliveries`: the alert's receivers
  * (its Deliveries table), which the Delivered line sums up.
  */
-export function renderAlert(view: AlertView, deliveries: readonly DeliveryStatusJson[] = []): SafeHtml {
+export function renderAlert(view: AlertView, deliveries: readonly DeliveryStatusJson[] = [], science: AlertScience = NO_SCIENCE): SafeHtml {
   const { alert, event, image, previousImage } = view
   const urls = alertUrls(view)
   const number = alert.imageEventAlertId
+  const marks = detectionMarks(science.detections)
+  const field = image.observation?.field ?? null
   return html`<article class="panel alert" data-alert-view="${number}">
 <h1>${alertHeadline(headlineFacts(view))}</h1>
 <p class="subtitle">Image ${imageLabel(image)} compared with ${
     previousImage === null ? 'no previous image' : html`image ${imageLabel(previousImage)}`
   } · detected ${timeElement(event.detectedAt)}</p>
-<p class="stream-link"><a href="streams/${encodeURIComponent(image.stream)}" data-stream-link>Stream ${image.stream} over time</a></p>
+<p class="stream-link"><a href="streams/${encodeURIComponent(image.stream)}" data-stream-link>Stream ${image.stream} over time</a>${
+    field === null || science.run === null
+      ? ''
+      : html` · <a href="${fieldUrl(image.stream, field, '')}" data-field-link>Field ${field} and its reference</a>`
+  }</p>
 <div class="figures">
 ${
   previousImage === null
@@ -42,9 +50,10 @@ ${
 </figure>`
     : renderFigure('previous', 'Previous image', previousImage, urls.previousImage ?? '')
 }
-${renderFigure('image', 'Image', image, urls.image)}
+${renderFigure('image', 'Image', image, urls.image, marks)}
 ${
-  hasDifferenceImage(event)
+  renderDifferenceFits(view, science, marks) ??
+  (hasDifferenceImage(event)
     ? html`<figure data-role="difference">
   <a class="frame" href="${urls.difference}"><img src="${urls.difference}" alt="Difference image of alert ${number}"></a>
   <figcaption><strong>Difference image</strong>image event ${event.imageEventId} · ${formatEventType(event.eventType)}</figcaption>
@@ -52,10 +61,10 @@ ${
     : html`<figure data-role="difference">
   <div class="frame placeholder" data-difference-pending>The difference image is not available yet.</div>
   <figcaption><strong>Difference image</strong>image event ${event.imageEventId} · not available yet</figcaption>
-</figure>`
+</figure>`)
 }
 </div>
-${hasDifferenceImage(event) ? differenceLegend() : ''}
+${science.detections.length > 0 ? renderDetections(science, '') : hasDifferenceImage(event) ? differenceLegend() : ''}
 <ul class="metrics">
   <li><span class="value" data-metric="l2">${formatDecimal(image.l2Norm)}</span><span class="label">L2 norm of the difference</span></li>
   <li><span class="value" data-metric="changed">${formatPercent(image.changedFraction)}</span><span class="label">pixels changed</span></li>
@@ -132,13 +141,15 @@ function dimensions(image: ImageRecord): SafeHtml {
   return image.width === null || image.height === null ? html`` : html` width="${image.width}" height="${image.height}"`
 }
 
-function renderFigure(role: string, title: string, image: ImageRecord, url: string): SafeHtml {
+function renderFigure(role: string, title: string, image: ImageRecord, url: string, marks: readonly Mark[] = []): SafeHtml {
   const alt = `${title} ${imageLabel(image)} of stream ${image.stream}`
   if (isFitsImage(image)) {
     // A browser cannot show FITS: the zscale preview, linked to the image's page (observation, header, readout).
     const line = image.observation == null ? '' : observationLine(image.observation)
+    const overlay =
+      marks.length === 0 || image.width === null || image.height === null ? null : renderMarks(image.width, image.height, marks)
     return html`<figure data-role="${role}">
-  <a class="frame" href="${imagePageUrl(image, '')}">${fitsImg(image, '', alt)}</a>
+  <a class="frame${overlay === null ? '' : ' marked'}" href="${imagePageUrl(image, '')}">${fitsImg(image, '', alt)}${overlay}</a>
   <figcaption><strong>${title}</strong>${image.stream} · image ${imageLabel(image)}${line === '' ? '' : ` · ${line}`} · received ${timeElement(image.receivedAt)}</figcaption>
   ${readoutLine(image)}
 </figure>`
@@ -146,6 +157,23 @@ function renderFigure(role: string, title: string, image: ImageRecord, url: stri
   return html`<figure data-role="${role}">
   <a class="frame" href="${url}"><img src="${url}" alt="${alt}"${dimensions(image)}></a>
   <figcaption><strong>${title}</strong>${image.stream} · image ${imageLabel(image)} · received ${timeElement(image.receivedAt)}</figcaption>
+</figure>`
+}
+
+/**
+ * Difference imaging's difference: the zscale preview of its `difference.fits` (on the image's pixel grid, so the
+ * detections are circled where they are), linked to the FITS file. Null without one (pixel-difference events).
+ */
+function renderDifferenceFits(view: AlertView, science: AlertScience, marks: readonly Mark[]): SafeHtml | null {
+  const { image, event } = view
+  const fits = science.derivatives.find((derivative) => derivative.name === 'difference.fits')
+  if (fits === undefined || image.width === null || image.height === null) return null
+  const url = derivativeUrl(fits, '')
+  return html`<figure data-role="difference">
+  <a class="frame${marks.length === 0 ? '' : ' marked'}" href="${url}"><img src="${url}/preview" alt="Difference image of alert ${view.alert.imageEventAlertId}" width="${image.width}" height="${image.height}" data-difference-fits>${
+    marks.length === 0 ? '' : renderMarks(image.width, image.height, marks)
+  }</a>
+  <figcaption><strong>Difference image</strong>image − reference · image event ${event.imageEventId} · ${formatEventType(event.eventType)}</figcaption>
 </figure>`
 }
 

@@ -5,6 +5,7 @@ import { timeElement } from './format.js'
 import { html, type SafeHtml } from './html.js'
 import { renderDocument, type AssetVersions } from './render-layout.js'
 import { fitsImg, readoutLine, renderObservationFacts } from './render-observation.js'
+import { fieldUrl } from './web-science.js'
 
 /** Header cards shown on the page; a hostile header of thousands of blocks is cut, the download has it all. */
 const HEADER_CARDS_SHOWN = 2000
@@ -14,8 +15,9 @@ const HEADER_CARDS_SHOWN = 2000
  * pixel value and sky position under the pointer —, what the header says about the observation, the header
  * itself, and the download of the original file.
  */
-export function renderImagePage(options: { image: ImageRecord; assets: AssetVersions; root: string }): SafeHtml {
+export function renderImagePage(options: { image: ImageRecord; assets: AssetVersions; root: string; fieldPages?: boolean }): SafeHtml {
   const { image, root } = options
+  const field = options.fieldPages === true ? (image.observation?.field ?? null) : null
   const fits = isFitsImage(image)
   const observation = image.observation ?? null
   const label = imageLabel(image)
@@ -31,7 +33,11 @@ export function renderImagePage(options: { image: ImageRecord; assets: AssetVers
       image.byteSize,
       '\u00a0',
     )} · received ${timeElement(image.receivedAt)}</p>
-<p class="stream-link"><a href="${root}streams/${encodeURIComponent(image.stream)}" data-stream-link>Stream ${image.stream} over time</a></p>
+<p class="stream-link"><a href="${root}streams/${encodeURIComponent(image.stream)}" data-stream-link>Stream ${image.stream} over time</a>${
+      field === null
+        ? ''
+        : html` · <a href="${fieldUrl(image.stream, field, root)}" data-field-link>Field ${field}: its reference and detections</a>`
+    }</p>
 <div class="image-view">
 <figure data-role="image">
   ${renderPicture(image, root, `Image ${label} of stream ${image.stream}`)}

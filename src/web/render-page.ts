@@ -7,13 +7,14 @@ import { renderDeliveries, type DeliveryStatusJson } from './render-deliveries.j
 import { renderDocument, renderMessage, type AssetVersions } from './render-layout.js'
 import { renderHomeStreams } from './render-streams.js'
 import { echoText } from './web-params.js'
+import type { AlertScience } from './web-science.js'
 
 /** What the viewer page shows in its main column. */
 export type ViewerContent =
   | { kind: 'intro'; streams: readonly StreamSummary[]; hasMoreStreams: boolean }
   | { kind: 'invalid'; text: string; reason: string }
   | { kind: 'unknown'; number: number }
-  | { kind: 'alert'; view: AlertView; deliveries?: readonly DeliveryStatusJson[] }
+  | { kind: 'alert'; view: AlertView; deliveries?: readonly DeliveryStatusJson[]; science?: AlertScience }
   | { kind: 'unavailable'; reason: string }
 
 export interface ViewerPage {
@@ -65,7 +66,7 @@ function typedOf(content: ViewerContent): string {
 function renderMain(content: ViewerContent): SafeHtml {
   switch (content.kind) {
     case 'alert':
-      return html`${renderAlert(content.view, content.deliveries)}${renderDeliveries(content.deliveries)}`
+      return html`${renderAlert(content.view, content.deliveries, content.science)}${renderDeliveries(content.deliveries)}`
     case 'invalid':
       return html`<section class="panel">${renderMessage(
         'error',

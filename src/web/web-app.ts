@@ -14,6 +14,8 @@ import { registerListRoutes } from './list-routes.js'
 import { registerObjectRoutes } from './object-routes.js'
 import { registerPictureRoutes } from './picture-routes.js'
 import { registerWebMetrics } from './web-metrics.js'
+import { registerScienceRoutes } from './science-routes.js'
+import { loadAlertScience, type WebScience } from './web-science.js'
 import { clientErrorHandler, registerWebGuard } from './web-guard.js'
 import type { AlertListOptions } from './render-alert-list.js'
 import { renderViewerPage, type ViewerContent } from './render-page.js'
@@ -45,6 +47,11 @@ export interface WebAppOptions {
   metrics?: Registry
   /** Bounds on connections, event streams and time; see {@link DEFAULT_WEB_LIMITS}. */
   limits?: Partial<WebLimits>
+  /**
+   * Difference imaging's ledgers: with them an alert page shows its detections, stamps and circles, and the field,
+   * reference, derivative and object routes exist. Without them the viewer is what it was for cameras.
+   */
+  science?: WebScience
 }
 
 export interface WebLimits {
@@ -157,7 +164,7 @@ export async function buildWebApp(options: WebAppOptions): Promise<FastifyInstan
     let content: ViewerContent
     try {
       list = await listPage(catalog, before, current)
-      content = await contentFor(catalog, input)
+      content = await contentFor(catalog, input, options.science)
     } catch (error) {
       if (!isUnavailable(error)) throw error
       request.log.warn({ err: error }, 'viewer page: catalog unavailable')
@@ -214,7 +221,8 @@ export async function buildWebApp(options: WebAppOptions): Promise<FastifyInstan
   })
 
   registerObjectRoutes(app, { catalog, store })
-  registerPictureRoutes(app, { catalog, store })
+  const fits = registerPictureRoutes(app, { catalog, store, fieldPages: options.science !== undefined })
+  if (options.science !== undefined) registerScienceRoutes(app, { catalog, store, fits, science: options.science })
   registerListRoutes(app, { catalog })
   registerApiRoutes(app, { catalog })
   await app.ready()
@@ -252,7 +260,11 @@ async function listPage(catalog: CatalogReports, before: number | undefined, cur
   }
 }
 
-async function contentFor(catalog: WebCatalog, input: ReturnType<typeof parseAlertNumber>): Promise<ViewerContent> {
+async function contentFor(
+  catalog: WebCatalog,
+  input: ReturnType<typeof parseAlertNumber>,
+  science: WebScience | undefined,
+): Promise<ViewerContent> {
   switch (input.kind) {
     case 'absent': {
       const streams = await catalog.listStreamSummaries({ limit: HOME_STREAMS + 1, recentImages: SPARKLINE_IMAGES })
@@ -262,9 +274,12 @@ async function contentFor(catalog: WebCatalog, input: ReturnType<typeof parseAle
       return { kind: 'invalid', text: input.text, reason: input.reason }
     case 'valid': {
       const view = await catalog.getAlertView(input.number)
-      return view === null
-        ? { kind: 'unknown', number: input.number }
-        : { kind: 'alert', view, deliveries: await deliveryStatuses(catalog, input.number) }
+      if (view === null) return { kind: 'unknown', number: input.number }
+      const [deliveries, found] = await Promise.all([
+        deliveryStatuses(catalog, input.number),
+        science === undefined ? undefined : loadAlertScience(science, view),
+      ])
+      return { kind: 'alert', view, deliveries, ...(found === undefined ? {} : { science: found }) }
     }
   }
 }
