@@ -15,6 +15,7 @@ import { registerObjectRoutes } from './object-routes.js'
 import { registerPictureRoutes } from './picture-routes.js'
 import { registerWebMetrics } from './web-metrics.js'
 import { registerScienceRoutes } from './science-routes.js'
+import { isFitsImage } from './fits-images.js'
 import { loadAlertScience, type WebScience } from './web-science.js'
 import { clientErrorHandler, registerWebGuard } from './web-guard.js'
 import type { AlertListOptions } from './render-alert-list.js'
@@ -277,7 +278,8 @@ async function contentFor(
       if (view === null) return { kind: 'unknown', number: input.number }
       const [deliveries, found] = await Promise.all([
         deliveryStatuses(catalog, input.number),
-        science === undefined ? undefined : loadAlertScience(science, view),
+        // Difference imaging runs on FITS images only: a camera's alert costs no further queries.
+        science === undefined || !isFitsImage(view.image) ? undefined : loadAlertScience(science, view),
       ])
       return { kind: 'alert', view, deliveries, ...(found === undefined ? {} : { science: found }) }
     }

@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net'
 import { hostname, networkInterfaces } from 'node:os'
 import { InvalidArgumentError, type Command } from 'commander'
 import { collectDefaultMetrics, Registry } from 'prom-client'
+import { objectLedgerDeps } from '../../analysis/association/ledger-deps.js'
 import { ENV } from '../../config/settings.js'
 import { loadWebSettings } from '../../config/load-config.js'
 import type { WebSettings } from '../../config/web-settings.js'
@@ -64,6 +65,8 @@ export function registerWebCommand(program: Command): void {
           metrics: webRegistry(),
           allowedHosts: exposure.allowedHosts,
           ...(web.token === undefined ? {} : { token: web.token }),
+          // Difference imaging's ledgers on the same database: detections, stamps, references, objects.
+          science: { detections: catalog.objectLedger(objectLedgerDeps), ledger: catalog.scienceLedger() },
           limits: {
             maxConnections: web.maxConnections,
             maxEventStreams: web.maxEventStreams,
