@@ -1,4 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander'
+import { objectLedgerDeps } from '../../analysis/association/ledger-deps.js'
 import { UsageError } from '../../core/errors.js'
 import { cliContext, positiveInteger } from '../cli-context.js'
 import { MIN_VIEW_WIDTH } from '../viewer/alert-panel.js'
@@ -81,7 +82,12 @@ export function registerViewCommand(program: Command): void {
       viewWidth(flags.width, process.stdout.columns)
       // `open`: a viewer must not leave an empty database behind where the user mistyped the path.
       await withBackends(context, { catalog: 'open', store: 'open' }, async ({ catalog, store }) => {
-        const backends: ViewerBackends = { catalog, store, limits: context.config.analysis }
+        const backends: ViewerBackends = {
+          catalog,
+          store,
+          limits: context.config.analysis,
+          science: { detections: catalog.objectLedger(objectLedgerDeps), ledger: catalog.scienceLedger() },
+        }
         if (!interactive && alertNumber !== undefined) {
           process.stdout.write(await showAlert(backends, alertNumber, options))
           return

@@ -91,7 +91,8 @@ export function alertHeader(view: AlertView, width: number): string[] {
   return [...wrapSegments(what, ' · ', width), ...wrapSegments(measured, ' · ', width)]
 }
 
-async function pictureLines(picture: PanelPicture | null, columns: number, maxRows: number): Promise<string[]> {
+/** A picture as half-block rows fitted into `columns` × `maxRows` (aspect kept), or why it is unavailable. */
+export async function pictureLines(picture: PanelPicture | null, columns: number, maxRows: number): Promise<string[]> {
   if (picture === null) return []
   if (!isRawImage(picture)) return wrapSegments(`unavailable: ${picture.unavailable}`.split(' '), ' ', columns)
   const size = fitWithin(picture.width, picture.height, columns, maxRows * 2)

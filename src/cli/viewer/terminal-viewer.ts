@@ -6,7 +6,12 @@ import type { CatalogReports } from '../../core/ports/catalog-reports.js'
 import type { ObjectStore } from '../../core/ports/object-store.js'
 import type { AlertView } from '../../core/types.js'
 import { safeStrings, safeText } from '../terminal-text.js'
+import type { ObjectLedger } from '../../core/ports/object-ledger.js'
+import type { ScienceLedger } from '../../core/ports/science-ledger.js'
+import { isFitsImage } from '../../web/fits-images.js'
+import { mostSignificant, stampsOf, type StampKind } from '../../web/web-science.js'
 import { renderAlertView, type AlertImages, type PanelPicture } from './alert-panel.js'
+import { renderDetectionStamps } from './stamp-panel.js'
 
 /**
  * The terminal image event viewer: reads the catalog and the object store directly (no broker, no web
@@ -19,6 +24,11 @@ export interface ViewerBackends {
   store: ObjectStore
   /** Decoding limits from the config: stored objects are read as untrusted as incoming ones. */
   limits: ImageLimits
+  /** Difference imaging's detections and derivative rows: an alert with detections shows its stamps. */
+  science?: {
+    detections: Pick<ObjectLedger, 'detectionsOfEvent'>
+    ledger: Pick<ScienceLedger, 'listDerivatives'>
+  }
 }
 
 export interface ViewOptions {
@@ -73,12 +83,32 @@ export async function showAlert(backends: ViewerBackends, alertNumber: number, o
   const view = await loadAlertView(backends.catalog, alertNumber)
   if (options.json) return `${JSON.stringify(view, null, 2)}\n`
   const images = await loadAlertImages(backends.store, view, backends.limits)
+  const size = options.maxRows === undefined ? { width: options.width } : { width: options.width, maxRows: options.maxRows }
   // File and stream names are anyone's text: the header must not carry their escape sequences to the terminal.
-  return renderAlertView(
-    safeStrings(view),
-    images,
-    options.maxRows === undefined ? { width: options.width } : { width: options.width, maxRows: options.maxRows },
-  )
+  const alert = await renderAlertView(safeStrings(view), images, size)
+  // Difference imaging runs on FITS images only: a camera's alert costs no further queries.
+  if (backends.science === undefined || !isFitsImage(view.image)) return alert
+  return alert + (await detectionText(backends, backends.science, view, size))
+}
+
+/** The most significant detection's measurement and stamps, after a blank line; '' for an event without any. */
+async function detectionText(
+  backends: ViewerBackends,
+  science: NonNullable<ViewerBackends['science']>,
+  view: AlertView,
+  size: { width: number; maxRows?: number },
+): Promise<string> {
+  const detections = await science.detections.detectionsOfEvent(view.event.imageEventId)
+  const best = mostSignificant(detections)
+  if (best === null) return ''
+  const stamps = stampsOf(await science.ledger.listDerivatives(view.event.imageEventId), best.sourceId)
+  const load = (kind: StampKind): Promise<PanelPicture | null> => {
+    const png = stamps[kind].png
+    return png === null ? Promise.resolve(null) : loadPicture(backends.store, png.objectKey, backends.limits)
+  }
+  const [scienceStamp, reference, difference] = await Promise.all([load('science'), load('reference'), load('difference')])
+  const position = { number: detections.indexOf(best) + 1, total: detections.length }
+  return `\n${await renderDetectionStamps(safeStrings(best), position, { science: scienceStamp, reference, difference }, size)}`
 }
 
 /** A parsed answer to {@link PROMPT}. */
