@@ -43,9 +43,13 @@ export function renderMarks(width: number, height: number, marks: readonly Mark[
     (mark) => {
       const cx = round(mark.x + 0.5)
       const cy = round(coveredHeight - mark.y - 0.5)
-      return html`<g class="mark ${mark.kind === 'fading' ? 'negative' : 'positive'}" data-mark="${mark.label}"><circle cx="${cx}" cy="${cy}" r="${radius}"></circle><text x="${round(
-        cx + radius * 1.1,
-      )}" y="${round(cy - radius * 1.1)}" font-size="${radius * 1.6}">${mark.label}</text></g>`
+      // Up and to the right of the circle, or below / to the left where that would leave the picture.
+      const size = radius * 1.6
+      const right = cx + radius * 1.1 + size * mark.label.length < coveredWidth
+      const above = cy - radius * 1.1 - size > 0
+      const tx = round(right ? cx + radius * 1.1 : cx - radius * 1.1)
+      const ty = round(above ? cy - radius * 1.1 : cy + radius * 1.1 + size * 0.8)
+      return html`<g class="mark ${mark.kind === 'fading' ? 'negative' : 'positive'}" data-mark="${mark.label}"><circle cx="${cx}" cy="${cy}" r="${radius}"></circle><text x="${tx}" y="${ty}" font-size="${round(size)}"${right ? '' : html` text-anchor="end"`}>${mark.label}</text></g>`
     },
   )}</svg>`
 }
