@@ -103,6 +103,11 @@ ${
   ${previousImage === null ? '' : html`<li><a href="${urls.previousImageDownload ?? ''}" download>Previous image</a></li>`}
   <li><a href="${urls.imageDownload}" download>Image</a></li>
   <li><a href="${urls.differenceDownload}" download>Difference image</a></li>
+  ${science.derivatives
+    .filter((derivative) => derivative.sourceId === null)
+    .map(
+      (derivative) => html`<li><a href="${derivativeUrl(derivative, '')}?download=1" download data-derivative>${derivative.name}</a></li>`,
+    )}
 </ul>
 </section>
 </div>

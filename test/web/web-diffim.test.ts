@@ -93,6 +93,10 @@ describe('alert page of a difference-imaging event', () => {
       }
     }
     expect(figure(body, 'difference')).toContain(`src="derivatives/${detections[0]!.imageEventId}/difference.fits/preview"`)
+    // Whole-image products are downloads; stamps are only in the card.
+    expect([...body.matchAll(/<a href="([^"]+)" download data-derivative>/g)].map((m) => m[1])).toEqual([
+      `derivatives/${detections[0]!.imageEventId}/difference.fits?download=1`,
+    ])
   })
 
   it('serves the stamps and the FITS derivatives through their rows, byte for byte', async () => {
