@@ -5,6 +5,7 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { fileSource, listImageFiles } from '../../../src/stages/receive/file-source.js'
 import type { IncomingImage } from '../../../src/stages/receive/image-source.js'
+import { sourceWindows } from '../../../src/stages/receive/source-windows.js'
 
 let dir: string
 beforeAll(async () => {
@@ -144,4 +145,25 @@ describe('fileSource', () => {
       await unlink(file)
     }
   }, 10_000)
+
+  it('reads ahead in order, so a folder fills receive windows instead of one image each', async () => {
+    const folder = await mkdtemp(path.join(tmpdir(), 'imgpipe-ahead-'))
+    try {
+      const names = Array.from({ length: 120 }, (_, index) => `f${String(index).padStart(3, '0')}.jpg`)
+      await Promise.all(names.map((name, index) => writeFile(path.join(folder, name), `bytes ${index}`)))
+      const { files } = await listImageFiles([folder], false)
+      const windows: string[][] = []
+      const source = fileSource({ files, stream: 's', maxImageBytes: 1000 })
+      for await (const window of sourceWindows(source, { batchSize: 64, batchBytes: 1 << 30, lingerMs: 5 })) {
+        windows.push(window.map((image) => image.bytes!.toString()))
+        // The stage's work on a window: the reads ahead go on meanwhile.
+        await new Promise((resolve) => setTimeout(resolve, 10))
+      }
+      expect(windows.flat()).toEqual(names.map((_, index) => `bytes ${index}`))
+      // Without read-ahead most reads settled after the window stopped waiting: 17 windows, 14 of one image.
+      expect(windows.length).toBeLessThanOrEqual(10)
+    } finally {
+      await rm(folder, { recursive: true, force: true })
+    }
+  })
 })
