@@ -5,7 +5,6 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { fileSource, listImageFiles } from '../../../src/stages/receive/file-source.js'
 import type { IncomingImage } from '../../../src/stages/receive/image-source.js'
-import { sourceWindows } from '../../../src/stages/receive/source-windows.js'
 
 let dir: string
 beforeAll(async () => {
@@ -146,22 +145,30 @@ describe('fileSource', () => {
     }
   }, 10_000)
 
-  it('reads ahead in order, so a folder fills receive windows instead of one image each', async () => {
+  it('reads the next files ahead while the stage works, in order', async () => {
     const folder = await mkdtemp(path.join(tmpdir(), 'imgpipe-ahead-'))
     try {
-      const names = Array.from({ length: 120 }, (_, index) => `f${String(index).padStart(3, '0')}.jpg`)
+      const names = Array.from({ length: 40 }, (_, index) => `f${String(index).padStart(3, '0')}.jpg`)
       await Promise.all(names.map((name, index) => writeFile(path.join(folder, name), `bytes ${index}`)))
       const { files } = await listImageFiles([folder], false)
-      const windows: string[][] = []
-      const source = fileSource({ files, stream: 's', maxImageBytes: 1000 })
-      for await (const window of sourceWindows(source, { batchSize: 64, batchBytes: 1 << 30, lingerMs: 5 })) {
-        windows.push(window.map((image) => image.bytes!.toString()))
-        // The stage's work on a window: the reads ahead go on meanwhile.
-        await new Promise((resolve) => setTimeout(resolve, 10))
+      const iterator = fileSource({ files, stream: 's', maxImageBytes: 1000 })[Symbol.asyncIterator]()
+      const seen = [(await iterator.next()).value as IncomingImage]
+      // The stage's work on that image: reads go on meanwhile.
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      // What is ready without another trip through the thread pool (the receive window waits one turn for more).
+      let ready = 0
+      for (;;) {
+        const turn = new Promise<'turn'>((resolve) => setImmediate(() => resolve('turn')))
+        const next = iterator.next()
+        const first = await Promise.race([next, turn])
+        seen.push((await next).value as IncomingImage)
+        if (first === 'turn') break
+        ready += 1
       }
-      expect(windows.flat()).toEqual(names.map((_, index) => `bytes ${index}`))
-      // Without read-ahead most reads settled after the window stopped waiting: 17 windows, 14 of one image.
-      expect(windows.length).toBeLessThanOrEqual(10)
+      // Without read-ahead no read had started during the work: 0 ready.
+      expect(ready).toBe(16)
+      for (let result = await iterator.next(); result.done !== true; result = await iterator.next()) seen.push(result.value)
+      expect(seen.map((image) => image.bytes!.toString())).toEqual(names.map((_, index) => `bytes ${index}`))
     } finally {
       await rm(folder, { recursive: true, force: true })
     }
