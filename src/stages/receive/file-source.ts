@@ -3,7 +3,7 @@ import { open, readdir, realpath, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { ImageTooLargeError, InvalidImageError, UsageError } from '../../core/errors.js'
 import { IMAGE_SIGNATURE_BYTES, looksLikeImage } from './check-incoming.js'
-import type { ImageSource } from './image-source.js'
+import type { ImageSource, IncomingImage } from './image-source.js'
 
 export interface FileSourceOptions {
   /** The files, as `listImageFiles` lists them. */
@@ -142,54 +142,80 @@ async function listDirectory(
   }
 }
 
+/** Files read ahead of the receive stage at most, and the bytes they may hold (see {@link fileSource}). */
+const READ_AHEAD_FILES = 16
+const READ_AHEAD_BYTES = 64 * 1024 * 1024
+
 /**
  * Real files as an image stream. A file larger than the limit is not read at all, not even hashed (it is
  * recorded as failed with its size); unreadable files, and paths that turned into something other than a
  * regular file since they were listed, are recorded as failed too, so an operator sees every file. Files
  * are opened non-blocking and checked on the open descriptor: a FIFO put in a file's place cannot hang
  * the ingest.
+ *
+ * Files are read ahead, in order, while the stage works on the ones before: a read is a trip through libuv's
+ * thread pool, and without read-ahead each one settled after the receive window had given up waiting for it
+ * (windows of one image: 292 of 300 windows in a 400-file ingest, issue 20). Up to 16 reads are in flight, and
+ * fewer when files are large: as many as 64 MiB holds at the largest size seen so far (one at a time until the
+ * first is read, so a folder of 4096² frames never has sixteen in memory at once).
  */
 export async function* fileSource(options: FileSourceOptions): ImageSource {
-  for (const file of options.files) {
-    const filename = path.basename(file)
-    let handle
-    try {
-      handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK)
-      const info = await handle.stat()
-      if (!info.isFile()) {
-        yield {
-          stream: options.stream,
-          filename,
-          bytes: null,
-          byteSize: 0,
-          readError: new InvalidImageError(`${filename}: ${kindOf(info)}, not a regular file`),
-        }
-        continue
-      }
-      if (info.size > options.maxImageBytes) {
-        yield {
-          stream: options.stream,
-          filename,
-          bytes: null,
-          byteSize: info.size,
-          readError: new ImageTooLargeError(
-            `${filename}: ${info.size} bytes is over the limit of ${options.maxImageBytes} (IMGPIPE_MAX_IMAGE_BYTES)`,
-          ),
-        }
-        continue
-      }
-      const bytes = await handle.readFile()
-      yield { stream: options.stream, filename, bytes, byteSize: bytes.length }
-    } catch (error) {
-      yield {
+  const ahead: Promise<IncomingImage>[] = []
+  let next = 0
+  let largest = 0
+  const fill = (): void => {
+    while (next < options.files.length && ahead.length < READ_AHEAD_FILES) {
+      if (ahead.length > 0 && (largest === 0 || (ahead.length + 1) * largest > READ_AHEAD_BYTES)) return
+      ahead.push(readFileImage(options.files[next++]!, options))
+    }
+  }
+  fill()
+  while (ahead.length > 0) {
+    const image = await ahead.shift()!
+    largest = Math.max(largest, image.byteSize)
+    fill()
+    yield image
+  }
+}
+
+/** One file as an image, or as a failed one saying why (never rejects: the ingest goes on to the next file). */
+async function readFileImage(file: string, options: FileSourceOptions): Promise<IncomingImage> {
+  const filename = path.basename(file)
+  let handle
+  try {
+    handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK)
+    const info = await handle.stat()
+    if (!info.isFile()) {
+      return {
         stream: options.stream,
         filename,
         bytes: null,
         byteSize: 0,
-        readError: new InvalidImageError(`${filename}: cannot read the file (${errorCode(error)})`, { cause: error }),
+        readError: new InvalidImageError(`${filename}: ${kindOf(info)}, not a regular file`),
       }
-    } finally {
-      await handle?.close()
     }
+    if (info.size > options.maxImageBytes) {
+      return {
+        stream: options.stream,
+        filename,
+        bytes: null,
+        byteSize: info.size,
+        readError: new ImageTooLargeError(
+          `${filename}: ${info.size} bytes is over the limit of ${options.maxImageBytes} (IMGPIPE_MAX_IMAGE_BYTES)`,
+        ),
+      }
+    }
+    const bytes = await handle.readFile()
+    return { stream: options.stream, filename, bytes, byteSize: bytes.length }
+  } catch (error) {
+    return {
+      stream: options.stream,
+      filename,
+      bytes: null,
+      byteSize: 0,
+      readError: new InvalidImageError(`${filename}: cannot read the file (${errorCode(error)})`, { cause: error }),
+    }
+  } finally {
+    await handle?.close()
   }
 }

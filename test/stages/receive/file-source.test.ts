@@ -144,4 +144,33 @@ describe('fileSource', () => {
       await unlink(file)
     }
   }, 10_000)
+
+  it('reads the next files ahead while the stage works, in order', async () => {
+    const folder = await mkdtemp(path.join(tmpdir(), 'imgpipe-ahead-'))
+    try {
+      const names = Array.from({ length: 40 }, (_, index) => `f${String(index).padStart(3, '0')}.jpg`)
+      await Promise.all(names.map((name, index) => writeFile(path.join(folder, name), `bytes ${index}`)))
+      const { files } = await listImageFiles([folder], false)
+      const iterator = fileSource({ files, stream: 's', maxImageBytes: 1000 })[Symbol.asyncIterator]()
+      const seen = [(await iterator.next()).value as IncomingImage]
+      // The stage's work on that image: reads go on meanwhile.
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      // What is ready without another trip through the thread pool (the receive window waits one turn for more).
+      let ready = 0
+      for (;;) {
+        const turn = new Promise<'turn'>((resolve) => setImmediate(() => resolve('turn')))
+        const next = iterator.next()
+        const first = await Promise.race([next, turn])
+        seen.push((await next).value as IncomingImage)
+        if (first === 'turn') break
+        ready += 1
+      }
+      // Without read-ahead no read had started during the work: 0 ready.
+      expect(ready).toBe(16)
+      for (let result = await iterator.next(); result.done !== true; result = await iterator.next()) seen.push(result.value)
+      expect(seen.map((image) => image.bytes!.toString())).toEqual(names.map((_, index) => `bytes ${index}`))
+    } finally {
+      await rm(folder, { recursive: true, force: true })
+    }
+  })
 })
