@@ -47,8 +47,14 @@ export interface DiffimFixture {
   field: string
 }
 
-/** `field`: another field name than the mock sky's (hostile header text), laid over the rows' observations. */
-export async function insertDiffimAlert(context: TestContext, options: { stream?: string; field?: string } = {}): Promise<DiffimFixture> {
+/**
+ * `field`: another field name than the mock sky's (hostile header text), laid over the rows' observations.
+ * `ledgers`: the memory adapters (default) or the SQLite catalog's own (migration 0006).
+ */
+export async function insertDiffimAlert(
+  context: TestContext,
+  options: { stream?: string; field?: string; ledgers?: 'memory' | 'sql' } = {},
+): Promise<DiffimFixture> {
   const stream = options.stream ?? 'deep'
   const inserted = await insertFitsStream(context, stream, FITS_SKY)
   const { rows, alertNumber } = inserted
@@ -63,7 +69,8 @@ export async function insertDiffimAlert(context: TestContext, options: { stream?
   const wcs = readWcs(headerLookup(science.frame.cards))
   const filter = science.observation.filter ?? 'r'
 
-  const objects = createMemoryObjectLedger(objectLedgerDeps)
+  const sql = options.ledgers === 'sql'
+  const objects = sql ? context.catalog.objectLedger(objectLedgerDeps) : createMemoryObjectLedger(objectLedgerDeps)
   await objects.associate(
     DIFFIM_DETECTIONS.map((detection) => {
       const sky = wcs.pixelToSky(detection.x, detection.y)
@@ -72,7 +79,7 @@ export async function insertDiffimAlert(context: TestContext, options: { stream?
   )
   const detections = await objects.detectionsOfEvent(imageEventId)
 
-  const ledger = createMemoryScienceLedger()
+  const ledger = sql ? context.catalog.scienceLedger() : createMemoryScienceLedger()
   const claim = (await ledger.claimReference({ stream, field, filter }, 60_000))!
   const referenceKey = `reference/${stream}/${claim.referenceId}.fits`
   await context.store.put(referenceKey, Buffer.from(rows[0]!.bytes))

@@ -25,7 +25,7 @@ afterEach(async () => {
   context = undefined
 })
 
-async function setUp(options: { field?: string } = {}): Promise<DiffimFixture & { app: FastifyInstance }> {
+async function setUp(options: { field?: string; ledgers?: 'memory' | 'sql' } = {}): Promise<DiffimFixture & { app: FastifyInstance }> {
   context = await memoryContext()
   const fixture = await insertDiffimAlert(context, options)
   app = await buildWebApp({ catalog: fixture.catalog, store: context.store, science: fixture.science })
@@ -141,6 +141,20 @@ describe('alert page of a difference-imaging event', () => {
     }
     expect(rows).toHaveLength(3)
     expect((await app.inject({ url: `/derivatives/x/stamp-0-science.png` })).statusCode).toBe(400)
+  })
+
+  it('reads the same from the SQLite catalog’s own ledgers (migration 0006)', async () => {
+    const { app, alertNumber, detections, objectsByName } = await setUp({ ledgers: 'sql' })
+    const body = (await app.inject({ url: `/?alert_num=${alertNumber}` })).body
+    expect(body).toContain('Detections (3)')
+    expect(circles(figure(body, 'image')).map((circle) => circle.cx)).toEqual(
+      detections.map((detection) => Math.round((detection.x + 0.5) * 100) / 100),
+    )
+    expect(body).toContain(`<dd data-m="fwhm">2.61 px</dd>`)
+    const stamp = await app.inject({ url: `/derivatives/${detections[0]!.imageEventId}/stamp-1-reference.png` })
+    expect(stamp.statusCode).toBe(200)
+    expect(stamp.rawPayload.equals(objectsByName.get('stamp-1-reference.png')!)).toBe(true)
+    expect((await app.inject({ url: `/objects/${detections[1]!.objectId}` })).statusCode).toBe(200)
   })
 
   it('shows a camera alert as before: no detections card, no science routes without the ledgers', async () => {
