@@ -11,9 +11,9 @@ import { derivativeUrl, fieldUrl, STAMP_KINDS, stampsOf, type AlertScience } fro
  */
 
 /** Detections listed with stamps; an image with hundreds gets the most significant ones and a count of the rest. */
-export const DETECTIONS_LISTED = 50
+const DETECTIONS_LISTED = 50
 /** Circles drawn on a preview: beyond this a crowded field is a grey smear of rings anyway. */
-export const MARKS_DRAWN = 500
+const MARKS_DRAWN = 500
 
 /** One position to circle, 0-based pixel coordinates of the image the preview shows. */
 export interface Mark {

@@ -17,7 +17,7 @@ import type { WebScience } from './web-science.js'
 /** Alerts of a stream searched for a field's recent images: the newest ones, as the stream page charts. */
 const FIELD_ALERTS_SEARCHED = 200
 /** Recent alerted images of a field whose detections are marked on its reference. */
-export const FIELD_IMAGES_MARKED = 20
+const FIELD_IMAGES_MARKED = 20
 /** A field is header text (FIELD or OBJECT); a longer one is no field any image has. */
 const MAX_FIELD_LENGTH = 200
 const DERIVATIVE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/

@@ -21,7 +21,7 @@ export interface DetectionStamps {
 const STAMP_PIXELS = 63
 
 /** `Detection 1 of 3 (most significant): 10h00m28.384s +02°11′05.76″ · PSF flux 5230.4 ± 61.2 · S/N 85.5 · …`. */
-export function measurementLine(detection: DiaSourceRecord, number: number, total: number): string[] {
+function measurementLine(detection: DiaSourceRecord, number: number, total: number): string[] {
   return [
     `Detection ${number} of ${total}${total > 1 ? ' (most significant)' : ''}: ${formatRaHms(detection.ra)} ${formatDecDms(detection.dec)}`,
     `PSF flux ${fixed(detection.psfFlux, 1)} ± ${fixed(detection.psfFluxErr, 1)}`,
