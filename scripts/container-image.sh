@@ -18,8 +18,13 @@ node_major=${IMGPIPE_IMAGE_NODE:-24}
 base_name=docker.io/library/node:$node_major-bookworm-slim
 image=localhost/imgpipe:ci
 # The Debian mirror this machine's own apt uses (scripts/debian-mirror.sh), so the base builds wherever apt works;
-# IMGPIPE_DEBIAN_MIRROR overrides.
-mirror=${IMGPIPE_DEBIAN_MIRROR:-$("$root/scripts/debian-mirror.sh")}
+# IMGPIPE_DEBIAN_MIRROR overrides. IMGPIPE_APT_DIR (default /etc/apt) and `--print-mirror` (print it, build nothing)
+# let test/scripts/debian-mirror.test.ts check that this script, not only the helper, follows the apt sources.
+mirror=${IMGPIPE_DEBIAN_MIRROR:-$("$root/scripts/debian-mirror.sh" "${IMGPIPE_APT_DIR:-/etc/apt}")}
+if [[ ${1:-} == --print-mirror ]]; then
+  printf '%s\n' "$mirror"
+  exit 0
+fi
 
 started=$(date +%s)
 step_started=$started

@@ -52,3 +52,26 @@ describe('scripts/debian-mirror.sh', () => {
     expect(await mirror()).toBe('http://deb.debian.org/debian')
   })
 })
+
+describe('scripts/container-image.sh', () => {
+  /** The mirror the container build would bootstrap from, with `apt` as the machine's apt directory. */
+  async function buildMirror(env: Record<string, string> = {}): Promise<string> {
+    const { stdout } = await run('scripts/container-image.sh', ['--print-mirror'], {
+      env: { ...process.env, IMGPIPE_DEBIAN_MIRROR: '', ...env, IMGPIPE_APT_DIR: apt },
+    })
+    return stdout.trim()
+  }
+
+  it("bootstraps the base from the machine's own apt mirror, not a fixed host", async () => {
+    await writeFile(
+      path.join(apt, 'sources.list.d', 'debian.sources'),
+      'Types: deb\nURIs: http://mirror.example.net/debian\nSuites: bookworm bookworm-updates\nComponents: main\n',
+    )
+    expect(await buildMirror()).toBe('http://mirror.example.net/debian')
+  })
+
+  it('takes IMGPIPE_DEBIAN_MIRROR over the apt sources', async () => {
+    await writeFile(path.join(apt, 'sources.list'), 'deb http://mirror.example.net/debian bookworm main\n')
+    expect(await buildMirror({ IMGPIPE_DEBIAN_MIRROR: 'http://local.example/debian' })).toBe('http://local.example/debian')
+  })
+})
