@@ -10,6 +10,7 @@ import type { ImageSource } from '../../stages/receive/image-source.js'
 import { resumeImageNum, type ReceiveOutcome } from '../../stages/receive/receive-stage.js'
 import { mockSource } from '../../stages/receive/mock-source.js'
 import { MOCK_SKY_SIZE, mockSkySource } from '../../stages/receive/mock-sky-source.js'
+import { objectLedgerDeps } from '../../analysis/association/ledger-deps.js'
 import { runPipeline, type PipelineContext, type PipelinePlan } from '../../stages/run-pipeline.js'
 import { topicsFor } from '../../stages/stage-context.js'
 import { startDelivery } from '../delivery-setup.js'
@@ -296,7 +297,16 @@ async function runPipelineWith(
       ...plan,
       channels: [new LogChannel(logger)],
       stop: context.stop,
-      ...(worker === undefined ? {} : { delivery: { subscriptions: worker.subscriptions, onRecorded: () => worker.worker.wake() } }),
+      ...(worker === undefined
+        ? {}
+        : {
+            delivery: {
+              subscriptions: worker.subscriptions,
+              onRecorded: () => worker.worker.wake(),
+              // Filters on detections and watchlists read the objects kept on the same database.
+              facts: { objects: backends.catalog.objectLedger(objectLedgerDeps), subscriptions: worker.subscriptions },
+            },
+          }),
     })
   } finally {
     // A drained run also waits (a bounded time) for its subscriptions' deliveries.
