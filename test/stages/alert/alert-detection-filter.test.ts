@@ -55,11 +55,17 @@ function detection(given: Detection, imageId: number | null, imageEventId: numbe
   }
 }
 
-async function fixture(backend: CatalogBackend): Promise<Fixture> {
+/** The catalog, and where the objects are: the memory adapter, or the catalog's own SQL ObjectLedger. */
+interface Setup {
+  backend: CatalogBackend
+  ledger: 'memory' | 'catalog'
+}
+
+async function fixture({ backend, ledger }: Setup): Promise<Fixture> {
   const opened: OpenedCatalog = await backend.open()
   const catalog = opened.catalog
   await catalog.migrate()
-  const objects = createMemoryObjectLedger(objectLedgerDeps)
+  const objects = ledger === 'memory' ? createMemoryObjectLedger(objectLedgerDeps) : catalog.objectLedger(objectLedgerDeps)
   const abort = new AbortController()
   const context: StageContext<SqlCatalog> = {
     catalog,
@@ -161,11 +167,17 @@ const POLE: NewWatchlistCone = { name: 'pole', ra: 10, dec: 89.999, radiusArcsec
 const postgres = postgresBackend()
 if (postgres === null) throw new Error('IMGPIPE_TEST_POSTGRES_URL is not set: eval "$(scripts/services.sh env)" first')
 
-for (const backend of [sqliteMemoryBackend, postgres]) {
-  describe(`watchlist subscriptions (catalog: ${backend.name})`, () => {
+const SETUPS: Setup[] = [
+  { backend: sqliteMemoryBackend, ledger: 'memory' },
+  { backend: postgres, ledger: 'catalog' },
+]
+
+for (const setup of SETUPS) {
+  const where = `catalog ${setup.backend.name}, objects ${setup.ledger === 'memory' ? 'in memory' : 'on the catalog'}`
+  describe(`watchlist subscriptions (${where})`, () => {
     let f: Fixture
     beforeEach(async () => {
-      f = await fixture(backend)
+      f = await fixture(setup)
     })
     afterEach(async () => {
       await f.close()
@@ -214,102 +226,102 @@ for (const backend of [sqliteMemoryBackend, postgres]) {
       expect((await f.alert([removed])).get('late')).toEqual([])
     })
   })
+
+  describe(`detection filters (${where})`, () => {
+    let f: Fixture
+    beforeEach(async () => {
+      f = await fixture(setup)
+    })
+    afterEach(async () => {
+      await f.close()
+    })
+
+    it('each criterion includes the alerts one of whose detections meets it and excludes the others', async () => {
+      // An object with three detections before C's (no events of their own).
+      await f.objects.associate([1, 2, 3].map(() => detection({ ra: 45, dec: -30 }, null, null)))
+      const a = await f.event('new_source', [{ ra: 20, dec: 5, snr: 12, psfFlux: 2000, realBogus: 0.9 }])
+      const b = await f.event('fading', [{ ra: 21, dec: 5, snr: -8, psfFlux: -800, realBogus: 0.6 }])
+      const c = await f.event('brightening', [{ ra: 45, dec: -30, snr: 4, psfFlux: 300, realBogus: 0.3 }])
+      const d = await f.event('changed', [])
+      // Two detections: one bright but bogus, one real but faint.
+      const e = await f.event('new_source', [
+        { ra: 30, dec: 5, snr: 20, psfFlux: 5000, realBogus: 0.1 },
+        { ra: 31, dec: 5, snr: 3, psfFlux: 100, realBogus: 0.9 },
+      ])
+      const cases: [string, AlertFilter, number[]][] = [
+        ['snr-5', { minSnr: 5 }, [a, b, e]],
+        ['snr-10', { minSnr: 10 }, [a, e]],
+        ['snr-0', { minSnr: 0 }, [a, b, c, e]],
+        ['flux-500', { minFlux: 500 }, [a, b, e]],
+        ['flux-1000', { minFlux: 1000 }, [a, e]],
+        // Zero point 26: 2000 ADU is 17.75, 800 is 18.74, 300 is 19.81, 5000 is 16.75, 100 is 21.0.
+        ['mag-18', { maxMag: 18 }, [a, e]],
+        ['mag-19', { maxMag: 19 }, [a, b, e]],
+        ['rb-0.5', { minRealBogus: 0.5 }, [a, b, e]],
+        ['rb-0.95', { minRealBogus: 0.95 }, []],
+        ['history-1', { minDetections: 1 }, [c]],
+        ['history-3', { minDetections: 3 }, [c]],
+        ['history-4', { minDetections: 4 }, []],
+        ['history-0', { minDetections: 0 }, [a, b, c, e]],
+        ['fading', { eventTypes: ['fading'] }, [b]],
+        ['new-or-brighter', { eventTypes: ['new_source', 'brightening'] }, [a, c, e]],
+        ['pixel-diff', { eventTypes: ['changed'] }, [d]],
+        ['fading-snr', { eventTypes: ['fading'], minSnr: 5 }, [b]],
+        ['new-snr', { eventTypes: ['new_source'], minSnr: 5 }, [a, e]],
+        // One detection must meet both: E's bright one is bogus, its real one faint.
+        ['snr-and-rb', { minSnr: 10, minRealBogus: 0.5 }, [a]],
+      ]
+      for (const [name, filter] of cases) await f.subscribe(name, filter)
+      const got = await f.alert([a, b, c, d, e])
+      expect(Object.fromEntries(got)).toEqual(Object.fromEntries(cases.map(([name, , wanted]) => [name, wanted])))
+    })
+
+    it('sends no alert without detections to a detection-filtered subscription', async () => {
+      await f.subscribe('any-detection', { minSnr: 0 })
+      await f.subscribe('changed', { eventTypes: ['changed'] })
+      const plain = await f.event('changed', [])
+      const got = await f.alert([plain])
+      expect(got.get('any-detection')).toEqual([])
+      expect(got.get('changed')).toEqual([plain])
+    })
+
+    it("counts an object's detections before this one even when it was seen again before the alert", async () => {
+      await f.subscribe('seen-before', { minDetections: 1 })
+      const first = await f.event('new_source', [{ ra: 60, dec: 0 }])
+      // The same object detected again (a later image) before the first event is alerted: its count is 2 now.
+      const second = await f.event('brightening', [{ ra: 60, dec: 0 }])
+      expect((await f.objects.objectsNear(60, 0, 1))[0]?.nDetections).toBe(2)
+      const got = await f.alert([first, second])
+      expect(got.get('seen-before')).toEqual([second])
+    })
+
+    it("takes the magnitude's zero point from the image's MAGZP card", async () => {
+      await f.subscribe('bright', { maxMag: 20 })
+      const card = (keyword: string, value: string): string => `${keyword.padEnd(8)}= ${value.padStart(20)}`.padEnd(80)
+      // 1000 ADU: mag 18.5 at the default zero point 26, 22.5 at 30.
+      const deep = await f.event('new_source', [{ ra: 70, dec: 0, psfFlux: 1000 }], [card('NAXIS', '2'), card('MAGZP', '30.0')].join('\n'))
+      const usual = await f.event('new_source', [{ ra: 71, dec: 0, psfFlux: 1000 }], card('NAXIS', '2'))
+      const got = await f.alert([deep, usual])
+      expect(got.get('bright')).toEqual([usual])
+    })
+
+    it('reads no detections while no enabled subscription has a detection criterion', async () => {
+      let reads = 0
+      const detectionsOfEvent = f.objects.detectionsOfEvent.bind(f.objects)
+      f.objects.detectionsOfEvent = (id) => {
+        reads += 1
+        return detectionsOfEvent(id)
+      }
+      await f.subscribe('streams', { streams: ['sky'] })
+      const id = await f.subscribe('snr', { minSnr: 1 })
+      await f.catalog.subscriptions.setSubscriptionEnabled(id, false)
+      const first = await f.event('new_source', [{ ra: 80, dec: 0 }])
+      expect((await f.alert([first])).get('streams')).toEqual([first])
+      expect(reads).toBe(0)
+      await f.catalog.subscriptions.setSubscriptionEnabled(id, true)
+      const second = await f.event('new_source', [{ ra: 81, dec: 0 }])
+      expect((await f.alert([second])).get('snr')).toEqual([second])
+      expect(reads).toBe(1)
+    })
+  })
 }
-
-describe('detection filters', () => {
-  let f: Fixture
-  beforeEach(async () => {
-    f = await fixture(sqliteMemoryBackend)
-  })
-  afterEach(async () => {
-    await f.close()
-  })
-
-  it('each criterion includes the alerts one of whose detections meets it and excludes the others', async () => {
-    // An object with three detections before C's (no events of their own).
-    await f.objects.associate([1, 2, 3].map(() => detection({ ra: 45, dec: -30 }, null, null)))
-    const a = await f.event('new_source', [{ ra: 20, dec: 5, snr: 12, psfFlux: 2000, realBogus: 0.9 }])
-    const b = await f.event('fading', [{ ra: 21, dec: 5, snr: -8, psfFlux: -800, realBogus: 0.6 }])
-    const c = await f.event('brightening', [{ ra: 45, dec: -30, snr: 4, psfFlux: 300, realBogus: 0.3 }])
-    const d = await f.event('changed', [])
-    // Two detections: one bright but bogus, one real but faint.
-    const e = await f.event('new_source', [
-      { ra: 30, dec: 5, snr: 20, psfFlux: 5000, realBogus: 0.1 },
-      { ra: 31, dec: 5, snr: 3, psfFlux: 100, realBogus: 0.9 },
-    ])
-    const cases: [string, AlertFilter, number[]][] = [
-      ['snr-5', { minSnr: 5 }, [a, b, e]],
-      ['snr-10', { minSnr: 10 }, [a, e]],
-      ['snr-0', { minSnr: 0 }, [a, b, c, e]],
-      ['flux-500', { minFlux: 500 }, [a, b, e]],
-      ['flux-1000', { minFlux: 1000 }, [a, e]],
-      // Zero point 26: 2000 ADU is 17.75, 800 is 18.74, 300 is 19.81, 5000 is 16.75, 100 is 21.0.
-      ['mag-18', { maxMag: 18 }, [a, e]],
-      ['mag-19', { maxMag: 19 }, [a, b, e]],
-      ['rb-0.5', { minRealBogus: 0.5 }, [a, b, e]],
-      ['rb-0.95', { minRealBogus: 0.95 }, []],
-      ['history-1', { minDetections: 1 }, [c]],
-      ['history-3', { minDetections: 3 }, [c]],
-      ['history-4', { minDetections: 4 }, []],
-      ['history-0', { minDetections: 0 }, [a, b, c, e]],
-      ['fading', { eventTypes: ['fading'] }, [b]],
-      ['new-or-brighter', { eventTypes: ['new_source', 'brightening'] }, [a, c, e]],
-      ['pixel-diff', { eventTypes: ['changed'] }, [d]],
-      ['fading-snr', { eventTypes: ['fading'], minSnr: 5 }, [b]],
-      ['new-snr', { eventTypes: ['new_source'], minSnr: 5 }, [a, e]],
-      // One detection must meet both: E's bright one is bogus, its real one faint.
-      ['snr-and-rb', { minSnr: 10, minRealBogus: 0.5 }, [a]],
-    ]
-    for (const [name, filter] of cases) await f.subscribe(name, filter)
-    const got = await f.alert([a, b, c, d, e])
-    expect(Object.fromEntries(got)).toEqual(Object.fromEntries(cases.map(([name, , wanted]) => [name, wanted])))
-  })
-
-  it('sends no alert without detections to a detection-filtered subscription', async () => {
-    await f.subscribe('any-detection', { minSnr: 0 })
-    await f.subscribe('changed', { eventTypes: ['changed'] })
-    const plain = await f.event('changed', [])
-    const got = await f.alert([plain])
-    expect(got.get('any-detection')).toEqual([])
-    expect(got.get('changed')).toEqual([plain])
-  })
-
-  it("counts an object's detections before this one even when it was seen again before the alert", async () => {
-    await f.subscribe('seen-before', { minDetections: 1 })
-    const first = await f.event('new_source', [{ ra: 60, dec: 0 }])
-    // The same object detected again (a later image) before the first event is alerted: its count is 2 now.
-    const second = await f.event('brightening', [{ ra: 60, dec: 0 }])
-    expect((await f.objects.objectsNear(60, 0, 1))[0]?.nDetections).toBe(2)
-    const got = await f.alert([first, second])
-    expect(got.get('seen-before')).toEqual([second])
-  })
-
-  it("takes the magnitude's zero point from the image's MAGZP card", async () => {
-    await f.subscribe('bright', { maxMag: 20 })
-    const card = (keyword: string, value: string): string => `${keyword.padEnd(8)}= ${value.padStart(20)}`.padEnd(80)
-    // 1000 ADU: mag 18.5 at the default zero point 26, 22.5 at 30.
-    const deep = await f.event('new_source', [{ ra: 70, dec: 0, psfFlux: 1000 }], [card('NAXIS', '2'), card('MAGZP', '30.0')].join('\n'))
-    const usual = await f.event('new_source', [{ ra: 71, dec: 0, psfFlux: 1000 }], card('NAXIS', '2'))
-    const got = await f.alert([deep, usual])
-    expect(got.get('bright')).toEqual([usual])
-  })
-
-  it('reads no detections while no enabled subscription has a detection criterion', async () => {
-    let reads = 0
-    const detectionsOfEvent = f.objects.detectionsOfEvent.bind(f.objects)
-    f.objects.detectionsOfEvent = (id) => {
-      reads += 1
-      return detectionsOfEvent(id)
-    }
-    await f.subscribe('streams', { streams: ['sky'] })
-    const id = await f.subscribe('snr', { minSnr: 1 })
-    await f.catalog.subscriptions.setSubscriptionEnabled(id, false)
-    const first = await f.event('new_source', [{ ra: 80, dec: 0 }])
-    expect((await f.alert([first])).get('streams')).toEqual([first])
-    expect(reads).toBe(0)
-    await f.catalog.subscriptions.setSubscriptionEnabled(id, true)
-    const second = await f.event('new_source', [{ ra: 81, dec: 0 }])
-    expect((await f.alert([second])).get('snr')).toEqual([second])
-    expect(reads).toBe(1)
-  })
-})
