@@ -6,6 +6,7 @@ import { closeChannels, openSubscriptionChannels } from '../../adapters/open-cha
 import { newWebhookSecret } from '../../adapters/webhook/webhook-channel.js'
 import type { Config } from '../../config/load-config.js'
 import { NotFoundError, UsageError, describeError, isImgpipeError } from '../../core/errors.js'
+import { EVENT_TYPES } from '../../core/event-types.js'
 import type { DeliveryChannel } from '../../core/ports/delivery-channel.js'
 import type { SubscriptionAdmin, Subscriptions } from '../../core/ports/subscriptions.js'
 import type { AlertView } from '../../core/types.js'
@@ -73,6 +74,14 @@ function fraction(value: string): number {
   const number = Number(value)
   if (!/^\d*\.?\d+$/.test(value) || number > 1) throw new InvalidArgumentError('expected a fraction from 0 to 1')
   return number
+}
+
+const EVENT_TYPE_NAMES = EVENT_TYPES.map((type) => type.name)
+
+/** A misspelt type would match no event, silently. */
+function eventType(value: string, previous: string[] = []): string[] {
+  if (!EVENT_TYPE_NAMES.some((name) => name === value)) throw new InvalidArgumentError(`expected one of ${EVENT_TYPE_NAMES.join(', ')}`)
+  return [...previous, value]
 }
 
 function nonNegative(value: string): number {
@@ -190,7 +199,7 @@ export function registerSubscriptionCommand(program: Command): void {
     .requiredOption('--target <target>', 'URL (webhook, slack), e-mail addresses separated by commas (smtp), topic name (kafka-topic)')
     .option('--secret <secret>', 'webhook signing secret: whsec_… or env:VAR (default: a new whsec_ secret, printed once)')
     .option('--stream <glob>', 'only streams matching this name or glob (repeatable)', collect)
-    .option('--event-type <type>', 'only this event type: changed, size_changed, new_source, brightening, fading (repeatable)', collect)
+    .option('--event-type <type>', `only this event type: ${EVENT_TYPE_NAMES.join(', ')} (repeatable)`, eventType)
     .option('--watchlist <name>', 'only alerts with a detection inside a cone of this watchlist (repeatable: any of them)', collect)
     .option('--min-snr <x>', 'only alerts with a detection of |S/N| at least this', nonNegative)
     .option('--min-flux <adu>', 'only alerts with a detection of |PSF flux| at least this many ADU', nonNegative)

@@ -90,6 +90,7 @@ describe('imgpipe subscription add: detection filters', () => {
       ['--min-real-bogus', '1.5'],
       ['--min-detections', '2.5'],
       ['--max-mag', 'bright'],
+      ['--event-type', 'new-source'],
     ]) {
       const refused = await runCli(['subscription', 'add', 'x', ...flags, flag!, value!], env)
       expect(refused.code, `${flag} ${value}`).toBe(2)
