@@ -77,11 +77,30 @@ export function assertValidTarget(channel: ChannelKind, target: string, allowPri
     throw new UsageError(`--target ${host} is a private or loopback address; IMGPIPE_DELIVERY_ALLOW_PRIVATE=true allows it`)
 }
 
-export function buildFilter(options: { stream?: string[]; eventType?: string[]; minChanged?: number; digest?: number }): AlertFilter {
+interface FilterOptions {
+  stream?: string[]
+  eventType?: string[]
+  minChanged?: number
+  digest?: number
+  watchlist?: string[]
+  minSnr?: number
+  minFlux?: number
+  maxMag?: number
+  minRealBogus?: number
+  minDetections?: number
+}
+
+export function buildFilter(options: FilterOptions): AlertFilter {
   return {
     ...(options.stream === undefined || options.stream.length === 0 ? {} : { streams: options.stream }),
     ...(options.eventType === undefined || options.eventType.length === 0 ? {} : { eventTypes: options.eventType }),
     ...(options.minChanged === undefined ? {} : { minChangedFraction: options.minChanged }),
+    ...(options.watchlist === undefined || options.watchlist.length === 0 ? {} : { watchlists: [...new Set(options.watchlist)] }),
+    ...(options.minSnr === undefined ? {} : { minSnr: options.minSnr }),
+    ...(options.minFlux === undefined ? {} : { minFlux: options.minFlux }),
+    ...(options.maxMag === undefined ? {} : { maxMag: options.maxMag }),
+    ...(options.minRealBogus === undefined ? {} : { minRealBogus: options.minRealBogus }),
+    ...(options.minDetections === undefined ? {} : { minDetections: options.minDetections }),
     ...(options.digest === undefined ? {} : { digestSeconds: options.digest }),
   }
 }
@@ -91,7 +110,21 @@ export function describeFilter(filter: AlertFilter): string {
     filter.streams === undefined ? null : `streams ${filter.streams.join(',')}`,
     filter.eventTypes === undefined ? null : `types ${filter.eventTypes.join(',')}`,
     filter.minChangedFraction === undefined ? null : `changed >= ${filter.minChangedFraction}`,
+    ...describeDetectionCriteria(filter),
     filter.digestSeconds === undefined ? null : `digest ${filter.digestSeconds}s`,
   ].filter((part) => part !== null)
   return parts.length === 0 ? 'all alerts' : parts.join('; ')
+}
+
+/** The detection criteria, shown together: one detection must meet them all. */
+function describeDetectionCriteria(filter: AlertFilter): string[] {
+  const parts = [
+    filter.watchlists === undefined ? null : `in watchlist ${filter.watchlists.join(',')}`,
+    filter.minSnr === undefined ? null : `|S/N| >= ${filter.minSnr}`,
+    filter.minFlux === undefined ? null : `|flux| >= ${filter.minFlux} ADU`,
+    filter.maxMag === undefined ? null : `mag <= ${filter.maxMag}`,
+    filter.minRealBogus === undefined ? null : `real-bogus >= ${filter.minRealBogus}`,
+    filter.minDetections === undefined ? null : `>= ${filter.minDetections} earlier detections`,
+  ].filter((part) => part !== null)
+  return parts.length === 0 ? [] : [`a detection ${parts.join(', ')}`]
 }

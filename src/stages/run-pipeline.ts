@@ -6,9 +6,8 @@ import type { AnalysisLedger } from '../core/ports/analysis-ledger.js'
 import type { ReceiveLedger } from '../core/ports/receive-ledger.js'
 import type { CatalogReports } from '../core/ports/catalog-reports.js'
 import type { DeliveryChannel } from '../core/ports/delivery-channel.js'
-import type { DeliveryLedger } from '../core/ports/subscriptions.js'
 import type { PipelineCounts } from '../core/types.js'
-import { AlertStage } from './alert/alert-stage.js'
+import { AlertStage, type AlertDelivery } from './alert/alert-stage.js'
 import { AnalyzeStage } from './analyze/analyze-stage.js'
 import { PixelSource } from './analyze/pixel-source.js'
 import { measuredChannels } from './measured-channel.js'
@@ -32,8 +31,11 @@ export interface PipelineContext extends Omit<StageContext<PipelineLedger>, 'sig
 
 /** What this process does with the pipeline. */
 export interface PipelinePlan {
-  /** The delivery ledger to record receiver rows in (sent by a DeliveryWorker), and how to wake that worker. */
-  delivery?: { subscriptions: DeliveryLedger; onRecorded?: () => void }
+  /**
+   * The delivery ledger to record receiver rows in (sent by a DeliveryWorker), how to wake that worker, and what the
+   * subscriptions' detection filters read (the ObjectLedger).
+   */
+  delivery?: AlertDelivery
   /** Images to receive; none for a consumer-only process. */
   source?: ImageSource
   analyze: boolean

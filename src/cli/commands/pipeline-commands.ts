@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises'
 import { InvalidArgumentError, Option, type Command } from 'commander'
 import { describeBus, describeCatalog, describeObjectStore } from '../../adapters/backend-options.js'
+import { objectLedgerDeps } from '../../analysis/association/ledger-deps.js'
 import { truthCsv, type TruthRow } from '../../analysis/sky/mock-sky.js'
 import { assertValidStreamName, DEFAULT_STREAM } from '../../core/object-keys.js'
 import type { PipelineCounts } from '../../core/types.js'
@@ -296,7 +297,16 @@ async function runPipelineWith(
       ...plan,
       channels: [new LogChannel(logger)],
       stop: context.stop,
-      ...(worker === undefined ? {} : { delivery: { subscriptions: worker.subscriptions, onRecorded: () => worker.worker.wake() } }),
+      ...(worker === undefined
+        ? {}
+        : {
+            delivery: {
+              subscriptions: worker.subscriptions,
+              onRecorded: () => worker.worker.wake(),
+              // Filters on detections and watchlists read the objects kept on the same database.
+              facts: { objects: backends.catalog.objectLedger(objectLedgerDeps), subscriptions: worker.subscriptions },
+            },
+          }),
     })
   } finally {
     // A drained run also waits (a bounded time) for its subscriptions' deliveries.

@@ -6,9 +6,11 @@ import { closeChannels, openSubscriptionChannels } from '../../adapters/open-cha
 import { newWebhookSecret } from '../../adapters/webhook/webhook-channel.js'
 import type { Config } from '../../config/load-config.js'
 import { NotFoundError, UsageError, describeError, isImgpipeError } from '../../core/errors.js'
+import { EVENT_TYPES } from '../../core/event-types.js'
 import type { DeliveryChannel } from '../../core/ports/delivery-channel.js'
 import type { SubscriptionAdmin, Subscriptions } from '../../core/ports/subscriptions.js'
 import type { AlertView } from '../../core/types.js'
+import { objectLedgerDeps } from '../../analysis/association/ledger-deps.js'
 import { DeliveryWorker } from '../../stages/alert/delivery-worker.js'
 import { cliContext, printJson } from '../cli-context.js'
 import { DELIVERY_BACKENDS } from '../delivery-setup.js'
@@ -74,6 +76,42 @@ function fraction(value: string): number {
   return number
 }
 
+const EVENT_TYPE_NAMES = EVENT_TYPES.map((type) => type.name)
+
+/** A misspelt type would match no event, silently. */
+function eventType(value: string, previous: string[] = []): string[] {
+  if (!EVENT_TYPE_NAMES.some((name) => name === value)) throw new InvalidArgumentError(`expected one of ${EVENT_TYPE_NAMES.join(', ')}`)
+  return [...previous, value]
+}
+
+function nonNegative(value: string): number {
+  if (!/^\d*\.?\d+([eE][-+]?\d+)?$/.test(value)) throw new InvalidArgumentError('expected a number, 0 or more')
+  return Number(value)
+}
+
+function magnitude(value: string): number {
+  if (!/^[-+]?\d*\.?\d+$/.test(value)) throw new InvalidArgumentError('expected a magnitude, e.g. 20.5')
+  return Number(value)
+}
+
+function count(value: string): number {
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) throw new InvalidArgumentError('expected a whole number, 0 or more')
+  return Number(value)
+}
+
+/** A watchlist filter naming no watchlist would match nothing, silently: refused when the subscription is added. */
+async function assertWatchlistsExist(config: Config, names: readonly string[]): Promise<void> {
+  const catalog = await openCatalog(config.database)
+  try {
+    await catalog.migrate()
+    const known = new Set((await catalog.objectLedger(objectLedgerDeps).listWatchlists()).map((list) => list.name))
+    const missing = names.find((name) => !known.has(name))
+    if (missing !== undefined) throw new NotFoundError(`--watchlist ${missing}: no such watchlist; add it with imgpipe watchlist add`)
+  } finally {
+    await catalog.close()
+  }
+}
+
 function seconds(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError('expected a positive number of seconds')
   return Number(value)
@@ -137,6 +175,12 @@ interface AddOptions {
   secret?: string
   stream?: string[]
   eventType?: string[]
+  watchlist?: string[]
+  minSnr?: number
+  minFlux?: number
+  maxMag?: number
+  minRealBogus?: number
+  minDetections?: number
   minChanged?: number
   digest?: number
   json?: boolean
@@ -155,7 +199,13 @@ export function registerSubscriptionCommand(program: Command): void {
     .requiredOption('--target <target>', 'URL (webhook, slack), e-mail addresses separated by commas (smtp), topic name (kafka-topic)')
     .option('--secret <secret>', 'webhook signing secret: whsec_… or env:VAR (default: a new whsec_ secret, printed once)')
     .option('--stream <glob>', 'only streams matching this name or glob (repeatable)', collect)
-    .option('--event-type <type>', 'only this event type: changed, size_changed (repeatable)', collect)
+    .option('--event-type <type>', `only this event type: ${EVENT_TYPE_NAMES.join(', ')} (repeatable)`, eventType)
+    .option('--watchlist <name>', 'only alerts with a detection inside a cone of this watchlist (repeatable: any of them)', collect)
+    .option('--min-snr <x>', 'only alerts with a detection of |S/N| at least this', nonNegative)
+    .option('--min-flux <adu>', 'only alerts with a detection of |PSF flux| at least this many ADU', nonNegative)
+    .option('--max-mag <mag>', "only alerts with a detection at least this bright (|PSF flux| at the image's MAGZP, else 26)", magnitude)
+    .option('--min-real-bogus <score>', 'only alerts with a detection of real-bogus score at least this (0..1)', fraction)
+    .option('--min-detections <n>', 'only alerts with a detection whose object was detected at least n times before', count)
     .option('--min-changed <fraction>', 'only alerts whose changed fraction is at least this (0..1)', fraction)
     .option('--digest <seconds>', 'at most one message per this many seconds; the rest are sent as one digest', seconds)
     .option('--json', 'print the subscription as JSON (secret masked except a newly generated one)')
@@ -168,6 +218,7 @@ export function registerSubscriptionCommand(program: Command): void {
       const generated = channel === 'webhook' && options.secret === undefined ? newWebhookSecret() : undefined
       const secret = options.secret ?? generated ?? null
       const filter = buildFilter(options)
+      if (filter.watchlists !== undefined) await assertWatchlistsExist(config, filter.watchlists)
       const added = await withAdmin(config, async (subscriptions) => {
         const owner = await subscriptions.findSubscriber(idOrName(options.subscriber))
         if (owner === null) throw new NotFoundError(`no subscriber ${options.subscriber}: add it with imgpipe subscriber add`)

@@ -19,10 +19,27 @@ export type ReceiverStatus = (typeof RECEIVER_STATUSES)[number]
 export interface AlertFilter {
   /** Stream names or globs (`*`, `?`): at least one must match the image's stream. */
   streams?: string[]
-  /** Event types (`changed`, `size_changed`): the event's must be one of them. */
+  /** Event types (`changed`, `size_changed`, `new_source`, `brightening`, `fading`): the event's must be one of them. */
   eventTypes?: string[]
   /** The image's changed fraction (0..1) must be at least this. */
   minChangedFraction?: number
+  /*
+   * Detection criteria: the alert passes when one of its event's detections meets all of those given (an alert
+   * without detections fails them). Fluxes are difference fluxes, taken as |flux| so a fading source compares
+   * like a brightening one (`eventTypes` tells them apart).
+   */
+  /** Watchlist names: the detection lies inside a cone of one of them. */
+  watchlists?: string[]
+  /** |S/N| at least this. */
+  minSnr?: number
+  /** |PSF flux| (ADU) at least this. */
+  minFlux?: number
+  /** The magnitude of |PSF flux| at the image's zero point at most this (brighter). */
+  maxMag?: number
+  /** Real-bogus score (0..1) at least this. */
+  minRealBogus?: number
+  /** The object's detections before this one (its history length) at least this. */
+  minDetections?: number
   /**
    * At most one message per this many seconds: alerts within the interval after a message are held and
    * sent together as one digest at the interval's end.
@@ -79,11 +96,26 @@ export type AttemptOutcome =
   | { kind: 'retry'; error: string; responseCode: number | null; nextAttemptAt: Date }
   | { kind: 'dead'; error: string; responseCode: number | null }
 
-/** What filters look at: the alert's image and event. */
+/** One detection of the alert's event as filters see it. */
+export interface DetectionFacts {
+  snr: number
+  psfFlux: number
+  realBogus: number
+  /** The magnitude of |psfFlux| at the image's zero point; null when the flux is 0 or it was not needed. */
+  mag: number | null
+  /** The object's detections before this one; null when not read (no subscription asks). */
+  priorDetections: number | null
+  /** Names of the watchlists with a cone containing the detection. */
+  watchlists: readonly string[]
+}
+
+/** What filters look at: the alert's image and event, and its event's detections when they were read. */
 export interface AlertFacts {
   stream: string
   eventType: string
   changedFraction: number | null
+  /** Absent: not read (no subscription has a detection criterion, or no ObjectLedger): detection criteria fail. */
+  detections?: readonly DetectionFacts[]
 }
 
 /** One event for DeliveryLedger.recordAlerts, and which subscriptions want its alert. */

@@ -3,8 +3,9 @@ import { NotFoundError } from '../../core/errors.js'
 import { parseImageEventAlertMessage } from '../../core/messages.js'
 import type { ReceivedMessage, Subscription } from '../../core/ports/bus.js'
 import type { Delivery, DeliveryChannel } from '../../core/ports/delivery-channel.js'
-import type { DeliveryLedger, SubscriptionRecord } from '../../core/ports/subscriptions.js'
+import type { AlertFacts, DeliveryLedger, SubscriptionRecord } from '../../core/ports/subscriptions.js'
 import type { AlertRecord, ImageEventRecord, ImageRecord } from '../../core/types.js'
+import { AlertFactsReader, type AlertFactsSources } from './alert-facts.js'
 import { matchesFilter } from './alert-filter.js'
 import { readAlertImages } from './alert-images.js'
 import { alertItem, alertPayload } from './alert-payload.js'
@@ -15,6 +16,19 @@ import { ROW_WAIT_MS, waitForRow } from '../wait-for-row.js'
 
 /** Keys per coalesced catalog call at most: a consumer batch, or a page of recovery. */
 const MAX_COALESCED = 500
+
+/** Where the alert stage records receiver rows, and what it reads to evaluate the subscriptions' filters. */
+export interface AlertDelivery {
+  /** Receiver rows are recorded with the alert. */
+  subscriptions: DeliveryLedger
+  /** Wakes the delivery worker when receivers were recorded. */
+  onRecorded?: () => void
+  /**
+   * The ObjectLedger (detections, objects, watchlists) and the enabled filters, for the detection criteria
+   * (alert-facts.ts). Absent: alerts carry no detections, and a subscription with a detection criterion gets none.
+   */
+  facts?: AlertFactsSources
+}
 
 interface EventWithImage {
   event: ImageEventRecord
@@ -40,13 +54,15 @@ export class AlertStage {
   readonly #delivered = new Coalescer((ids: number[]) => this.#markDelivered(ids), { maxBatch: MAX_COALESCED })
   /** Deliveries under way here, by alert: a message repeated within a batch waits for the delivery in hand. */
   readonly #delivering = new Map<number, Promise<void>>()
+  readonly #facts: AlertFactsReader | null
 
   constructor(
     private readonly context: StageContext<AlertLedger>,
     private readonly channels: readonly DeliveryChannel[],
-    /** The delivery ledger: receiver rows are recorded with the alert, and `onRecorded` wakes the delivery worker. */
-    private readonly delivery?: { subscriptions: DeliveryLedger; onRecorded?: () => void },
-  ) {}
+    private readonly delivery?: AlertDelivery,
+  ) {
+    this.#facts = delivery?.facts === undefined ? null : new AlertFactsReader(delivery.facts)
+  }
 
   async start(): Promise<Subscription> {
     await this.recover()
@@ -113,10 +129,14 @@ export class AlertStage {
         now,
       )
     }
-    const entries = events.map(({ event, image }) => {
-      const facts = { stream: image.stream, eventType: event.eventType, changedFraction: image.changedFraction }
-      return { imageEventId: event.imageEventId, wants: (subscription: SubscriptionRecord) => matchesFilter(subscription.filter, facts) }
-    })
+    const facts: AlertFacts[] =
+      this.#facts === null
+        ? events.map(({ event, image }) => ({ stream: image.stream, eventType: event.eventType, changedFraction: image.changedFraction }))
+        : await this.#facts.read(events)
+    const entries = events.map(({ event }, at) => ({
+      imageEventId: event.imageEventId,
+      wants: (subscription: SubscriptionRecord) => matchesFilter(subscription.filter, facts[at]!),
+    }))
     const outcomes = await this.delivery.subscriptions.recordAlerts(entries, now)
     if (outcomes.some(({ created, receivers }) => created && receivers.length > 0)) this.delivery.onRecorded?.()
     return outcomes
