@@ -11,6 +11,7 @@
  *    and 80 % recovery (linear between bins), and false detections per image (detections not at a known change).
  * BENCH_SIZE (default 4096) and BENCH_STARS (default 5000) change the first part.
  */
+import os from 'node:os'
 import { performance } from 'node:perf_hooks'
 import { estimateBackground, subtractBackground } from '../src/analysis/diffim/background.js'
 import { buildReference } from '../src/analysis/diffim/build-reference.js'
@@ -39,9 +40,20 @@ const fakeCount = Number(process.env['BENCH_FAKES'] ?? 200)
 const round = (value: number, digits = 3): number => Math.round(value * 10 ** digits) / 10 ** digits
 const rssMb = (): number => Math.round(process.resourceUsage().maxRSS / 1024)
 
-function timed<T>(work: () => T): [T, number] {
+/** CPU seconds of this process (user + system): the figure "on one core" means on a machine others share. */
+function cpuSeconds(): number {
+  const { user, system } = process.cpuUsage()
+  return (user + system) / 1e6
+}
+
+const cpu: Record<string, number> = {}
+
+/** Runs `work`, returns its result and wall seconds, and records its CPU seconds under `name`. */
+function timed<T>(work: () => T, name?: string): [T, number] {
   const start = performance.now()
+  const cpuStart = cpuSeconds()
   const result = work()
+  if (name !== undefined) cpu[name] = round(cpuSeconds() - cpuStart)
   return [result, (performance.now() - start) / 1000]
 }
 
@@ -57,19 +69,24 @@ function inputOf(frame: MockSkyFrame, imageId: number, reference: AnalyzerRefere
 
 async function steps(): Promise<void> {
   const sky = { ...DEFAULT_MOCK_SKY, width: size, height: size, stars, frames: 8, seed: 3 }
-  const [reference, referenceS] = timed(() =>
-    referenceOf(
-      [1, 2, 3].map((n) => renderMockSkyFrame(sky, 0, n)),
-      1,
-    ),
+  const [reference, referenceS] = timed(
+    () =>
+      referenceOf(
+        [1, 2, 3].map((n) => renderMockSkyFrame(sky, 0, n)),
+        1,
+      ),
+    'referenceFrom3',
   )
   const science = renderMockSkyFrame(sky, 0, 6)
   const cards = science.cards
-  const [referencePsf, referencePsfS] = timed(() => measurePsf(reference.image, { fwhmGuess: 2.5, noise: reference.noise, minSnr: 20 }))
+  const [referencePsf, referencePsfS] = timed(
+    () => measurePsf(reference.image, { fwhmGuess: 2.5, noise: reference.noise, minSnr: 20 }),
+    'referencePsf',
+  )
   // The steps of findTransients, one at a time.
-  const [background, backgroundS] = timed(() => estimateBackground(science.image))
+  const [background, backgroundS] = timed(() => estimateBackground(science.image), 'background')
   const image = subtractBackground(science.image, background)
-  const [psf, psfS] = timed(() => measurePsf(image, { fwhmGuess: 2.5, noise: background.rms, minSnr: 20 }))
+  const [psf, psfS] = timed(() => measurePsf(image, { fwhmGuess: 2.5, noise: background.rms, minSnr: 20 }), 'psf')
   const scienceWcs = readWcs(headerLookup(cards))
   const referenceWcs = readWcs(headerLookup(cardsOfHeaderText(reference.header)))
   const sky2: [number, number] = [0, 0]
@@ -81,21 +98,27 @@ async function steps(): Promise<void> {
       y[i] = sky2[1]
     }
   }
-  const [aligned, alignS] = timed(() => ({
-    image: resample(reference.image, size, size, map),
-    noise: resample(reference.noise, size, size, map),
-  }))
-  const [subtraction, subtractS] = timed(() =>
-    subtractImages({ image, noise: background.rms, psf }, { image: aligned.image, noise: aligned.noise, psf: referencePsf }),
+  const [aligned, alignS] = timed(
+    () => ({
+      image: resample(reference.image, size, size, map),
+      noise: resample(reference.noise, size, size, map),
+    }),
+    'align',
   )
-  const [found, detectS] = timed(() =>
-    detectSources(subtraction.difference, { fwhm: subtraction.psf.fwhm, noise: subtraction.noise, threshold: 5 }),
+  const [subtraction, subtractS] = timed(
+    () => subtractImages({ image, noise: background.rms, psf }, { image: aligned.image, noise: aligned.noise, psf: referencePsf }),
+    'psfMatchSubtract',
   )
-  const [measured, measureS] = timed(() =>
-    measureSources(subtraction.difference, found.detections, { psf: subtraction.psf, noise: subtraction.noise }),
+  const [found, detectS] = timed(
+    () => detectSources(subtraction.difference, { fwhm: subtraction.psf.fwhm, noise: subtraction.noise, threshold: 5 }),
+    'detect',
+  )
+  const [measured, measureS] = timed(
+    () => measureSources(subtraction.difference, found.detections, { psf: subtraction.psf, noise: subtraction.noise }),
+    'measure',
   )
   const rb = realBogusOptions(subtraction.psf)
-  const [passed, realBogusS] = timed(() => measured.filter((m) => realBogusScore(m, rb) >= 0.5).length)
+  const [passed, realBogusS] = timed(() => measured.filter((m) => realBogusScore(m, rb) >= 0.5).length, 'realBogus')
   // The whole pixel work (fakes, sky positions, products) with the reference PSF cached, as the pool's workers have it.
   const request = {
     imageId: 6,
@@ -104,12 +127,15 @@ async function steps(): Promise<void> {
     reference: { referenceId: 1, image: reference.image, noise: reference.noise, header: reference.header },
     referencePsf,
   }
-  const [products, productsS] = timed(() => diffimProducts(request))
+  const [products, productsS] = timed(() => diffimProducts(request), 'productsWithFakes')
   const fitsBytes = products.fits.reduce((sum, p) => sum + p.bytes.length, 0)
   const stampCount = products.fits.filter((p) => p.detection !== undefined).length
   const start = performance.now()
+  const cpuStart = cpuSeconds()
   const output = await diffimAnalyzer().analyze(inputOf(science, 6, reference))
   const analyzerS = (performance.now() - start) / 1000
+  // Includes sharp's JPEG/PNG encoding on libuv's threads.
+  const analyzerCpuS = cpuSeconds() - cpuStart
   console.log(
     JSON.stringify({
       bench: 'science',
@@ -126,8 +152,17 @@ async function steps(): Promise<void> {
       measureS: round(measureS),
       realBogusS: round(realBogusS),
       stepsTotalS: round(backgroundS + psfS + alignS + subtractS + detectS + measureS + realBogusS),
+      // CPU seconds per step: what the wall seconds would be on an idle core (the machine's load is printed too).
+      cpuS: cpu,
+      stepsTotalCpuS: round(
+        ['background', 'psf', 'align', 'psfMatchSubtract', 'detect', 'measure', 'realBogus'].reduce((sum, k) => sum + (cpu[k] ?? 0), 0),
+      ),
+      loadAverage: os.loadavg().map((v) => round(v, 1)),
+      cores: os.availableParallelism(),
       productsWithFakesS: round(productsS),
       analyzerS: round(analyzerS),
+      analyzerCpuS: round(analyzerCpuS),
+      psfMethod: products.run.psfMethod,
       candidates: found.detections.length,
       passedRealBogus: passed,
       detections: output.detections?.length ?? 0,
@@ -182,9 +217,9 @@ async function completeness(): Promise<void> {
   let seconds = 0
   for (let n = 4; n < 4 + noiseImages; n++) {
     const frame = renderMockSkyFrame(noise, 0, n)
-    const start = performance.now()
+    const start = cpuSeconds()
     const output = await analyzer.analyze(inputOf(frame, 1000 + n, reference))
-    seconds += (performance.now() - start) / 1000
+    seconds += cpuSeconds() - start
     fakes.push(...output.run!.fakes)
     // A known change (the new source, the variable, the moving object, or where the moving object was in the
     // reference frames) is not a false detection.
@@ -200,7 +235,7 @@ async function completeness(): Promise<void> {
       size: '2048x2048',
       images: noiseImages,
       fakesPerImage: fakeCount,
-      secondsPerImage: round(seconds / noiseImages),
+      cpuSecondsPerImage: round(seconds / noiseImages),
       recoveredAtSnr10Plus: round(bright.filter((f) => f.recovered).length / bright.length),
       snrAt50: snr50,
       snrAt80: snr80,
