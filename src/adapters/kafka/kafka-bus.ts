@@ -7,7 +7,7 @@
  *   admin.listTopics(), admin.createTopics({ topics, partitions, replicas: -1 }),
  *   admin.metadata({ topics, forceUpdate: true }), admin.close()
  *   new Producer({ clientId, bootstrapBrokers, idempotent: true, acks: ProduceAcks.ALL,
- *                  serializers: stringSerializers, partitioner: compatibilityPartitioner, retries, retryDelay })
+ *                  serializers: (strings; byte values as they are), partitioner: compatibilityPartitioner, retries, retryDelay })
  *   producer.send({ messages }), producer.close(true)
  *
  * Topics are created with the requested partition count and replication factor -1, which the CreateTopics API
@@ -17,10 +17,20 @@
  * MemoryBus. Publishes are serialised (the idempotent producer numbers its batches per partition, and concurrent
  * sends could reuse a sequence number), and those waiting for a produce go together in the next one.
  */
-import { Admin, compatibilityPartitioner, ProduceAcks, Producer, stringSerializers } from '@platformatic/kafka'
+import { Admin, compatibilityPartitioner, ProduceAcks, Producer, stringSerializer, stringSerializers } from '@platformatic/kafka'
+import type { Serializers } from '@platformatic/kafka'
 import { BusUnavailableError, ClosedError, describeError, MessageInvalidError } from '../../core/errors.js'
 import type { Logger } from '../../core/logger.js'
-import type { Bus, BusMessage, ConsumerOf, PartitionLag, SubscribeOptions, Subscription, TopicSpec } from '../../core/ports/bus.js'
+import type {
+  BinaryBusMessage,
+  Bus,
+  BusMessage,
+  ConsumerOf,
+  PartitionLag,
+  SubscribeOptions,
+  Subscription,
+  TopicSpec,
+} from '../../core/ports/bus.js'
 import { Coalescer } from '../../core/coalescer.js'
 import { sleep, withRetry } from '../../core/retry.js'
 import { kafkaClientConnection } from './kafka-connection.js'
@@ -57,11 +67,22 @@ const ENSURE_TOPICS_ATTEMPTS = 8
 /** A new topic's partitions need a leader before producing to them; wait at most this many metadata rounds. */
 const LEADER_WAIT_ROUNDS = 50
 
-type StringProducer = Producer<string, string, string, string>
+type StringProducer = Producer<string, string | Uint8Array, string, string>
 interface ProduceRecord {
   topic: string
   key: string
-  value: string
+  value: string | Uint8Array
+}
+
+/** Text values as UTF-8; byte values (Avro alert packets) as they are, without a copy. */
+const messageSerializers: Serializers<string, string | Uint8Array, string, string> = {
+  ...stringSerializers,
+  value: (data) =>
+    typeof data === 'string'
+      ? stringSerializer(data)
+      : data === undefined
+        ? undefined
+        : Buffer.from(data.buffer, data.byteOffset, data.length),
 }
 
 export class KafkaBus implements Bus {
@@ -141,11 +162,11 @@ export class KafkaBus implements Bus {
     }
   }
 
-  async publish(topic: string, messages: readonly BusMessage[]): Promise<void> {
+  async publish(topic: string, messages: readonly (BusMessage | BinaryBusMessage)[]): Promise<void> {
     this.assertOpen()
     for (const message of messages) {
-      if (typeof message.key !== 'string' || typeof message.value !== 'string') {
-        throw new MessageInvalidError(`a message for ${topic} needs a string key and a string value`)
+      if (typeof message.key !== 'string' || (typeof message.value !== 'string' && !(message.value instanceof Uint8Array))) {
+        throw new MessageInvalidError(`a message for ${topic} needs a string key and a string or byte value`)
       }
     }
     if (messages.length === 0) return
@@ -280,7 +301,7 @@ export class KafkaBus implements Bus {
       clientId: this.options.clientId,
       idempotent: true,
       acks: ProduceAcks.ALL,
-      serializers: stringSerializers,
+      serializers: messageSerializers,
       partitioner: compatibilityPartitioner,
       retries: PRODUCE_RETRIES,
       retryDelay: clientRetryDelay,
