@@ -43,6 +43,7 @@ async function alertPacketSource(config: Config, backends: DeliveryBackends): Pr
   if (registry === null) return undefined
   return new AvroAlertPacketSource({
     objects: backends.catalog.objectLedger(objectLedgerDeps),
+    derivatives: backends.catalog.scienceLedger(),
     store: backends.store,
     registry,
     codec: await AlertCodec.load(),
