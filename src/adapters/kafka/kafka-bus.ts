@@ -62,6 +62,12 @@ const PRODUCE_DEADLINE_MS = 90_000
 const PUBLISHES_PER_PRODUCE = 64
 /** Admin requests fail within about a second, so that ping() reports a broker that does not answer. */
 const ADMIN_RETRIES = 2
+/**
+ * Value bytes in one produce request: under the broker's default `message.max.bytes` (1,048,588), which bounds each
+ * partition's record batch in a request, with room for keys and record headers. (String length is close enough
+ * for text values, which are far smaller.)
+ */
+const MAX_PRODUCE_BYTES = 900 * 1024
 /** ensureTopics (also run by the first publish or subscribe of a topic) retries for about 20 s. */
 const ENSURE_TOPICS_ATTEMPTS = 8
 /** A new topic's partitions need a leader before producing to them; wait at most this many metadata rounds. */
@@ -207,8 +213,24 @@ export class KafkaBus implements Bus {
     }
   }
 
+  /**
+   * The gathered publishes in produce requests of at most MAX_PRODUCE_BYTES of values, one after the other (so in
+   * order). Alert packets are ~60 KB: an image's worth in one request would exceed the broker's batch limit.
+   */
   private async sendAll(batches: (readonly ProduceRecord[])[]): Promise<undefined[]> {
-    await this.send(batches.flat())
+    let request: ProduceRecord[] = []
+    let bytes = 0
+    for (const record of batches.flat()) {
+      const size = record.value.length
+      if (request.length > 0 && bytes + size > MAX_PRODUCE_BYTES) {
+        await this.send(request)
+        request = []
+        bytes = 0
+      }
+      request.push(record)
+      bytes += size
+    }
+    if (request.length > 0) await this.send(request)
     return batches.map(() => undefined)
   }
 

@@ -1,9 +1,12 @@
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import { KafkaTopicChannel } from '../../../src/adapters/kafka-topic/kafka-topic-channel.js'
 import { MemoryBus } from '../../../src/adapters/memory/memory-bus.js'
 import type { AlertPacketSource } from '../../../src/core/ports/alert-packet-source.js'
 import type { BinaryBusMessage, Bus, BusMessage } from '../../../src/core/ports/bus.js'
 import { sampleDelivery } from '../../contracts/subscription-channel-contract.js'
+import { kafkaBackend, kafkaTestBrokers } from '../../support/bus-backends.js'
 
 /** A bus that keeps what is published (the Kafka path is in test/e2e/avro-alert-stream.test.ts). */
 function recordingBus(): Bus & { published: { topic: string; messages: (BusMessage | BinaryBusMessage)[] }[]; ensured: string[] } {
@@ -91,4 +94,42 @@ describe('KafkaTopicChannel, avro: targets', () => {
       await bus.close()
     }
   })
+})
+
+const brokers = kafkaTestBrokers()
+
+describe.runIf(brokers !== null)('KafkaTopicChannel, avro: targets on a real broker', () => {
+  it(
+    'gets an image of 200 detections (200 packets of 61 KB, 12 MB) onto one partition in one delivery, in order',
+    { timeout: 120_000 },
+    async () => {
+      const opened = await kafkaBackend(brokers!).open()
+      try {
+        const topic = opened.topic('avro-big-image')
+        const many: AlertPacketSource = {
+          packetsOf: async () =>
+            Array.from({ length: 200 }, (_, i) => {
+              const value = Buffer.alloc(61_000, i % 251)
+              value.writeUInt32BE(i, 5)
+              return { key: String(i).padStart(3, '0'), value }
+            }),
+        }
+        const receipt = await new KafkaTopicChannel(opened.bus, { partitions: 1, packets: many }).send(
+          sampleDelivery(`avro:${topic}`, 'big', [1]),
+        )
+        expect(receipt.detail).toBe(`200 Avro packet(s) on ${topic}`)
+        const { stdout } = await promisify(execFile)(
+          'kcat',
+          ['-C', '-b', brokers!.join(','), '-t', topic, '-o', 'beginning', '-e', '-q', '-f', '%k %S\n'],
+          { timeout: 60_000, maxBuffer: 16 * 1024 * 1024 },
+        )
+        const lines = stdout.trim().split('\n')
+        expect(lines).toHaveLength(200)
+        expect(lines.map((line) => line.split(' ')[0])).toEqual(Array.from({ length: 200 }, (_, i) => String(i).padStart(3, '0')))
+        expect(new Set(lines.map((line) => line.split(' ')[1]))).toEqual(new Set(['61000']))
+      } finally {
+        await opened.cleanup()
+      }
+    },
+  )
 })
