@@ -12,8 +12,8 @@
  * an event's list of detections, looked up when it is recorded (the SQL ledger's detectionsOfEvent, one indexed
  * query, lands with issue 18's science ledger). Images carry BENCH_PER_IMAGE (default 10) detections, one delivery per image.
  * - `build`: the same packets made (ledger, store, encoding) and not produced, one at a time: the share of Kafka.
- * - `throughput`: BENCH_ALERTS (default 10,000) packets of recorded detections, BENCH_CONCURRENCY (default 16)
- *   deliveries in flight (the delivery worker's default concurrency): alerts/s sustained (goal ≥ 1,333, ZTF's peak).
+ * - `throughput`: BENCH_ALERTS (default 10,000) packets of recorded detections, BENCH_CONCURRENCY (default 4)
+ *   deliveries in flight (the delivery worker's limit per subscription, DELIVERIES_PER_SUBSCRIPTION): alerts/s sustained (goal ≥ 1,333, ZTF's peak).
  * - `latency`: BENCH_RATE (default 300, Rubin's average) alerts/s for BENCH_SECONDS (default 10): each image's
  *   detections recorded (associate), then sent; ms from recorded to acknowledged, p50/p99/max (goal p99 ≤ 1 s).
  *   Not included: the delivery worker's wait for a claim (its poll interval when idle).
@@ -31,6 +31,7 @@ import { AlertCodec } from '../src/alerts/avro/alert-codec.js'
 import { AvroAlertPacketSource } from '../src/alerts/avro/avro-alert-packet-source.js'
 import { SchemaRegistryClient } from '../src/alerts/avro/schema-registry-client.js'
 import { objectLedgerDeps } from '../src/analysis/association/ledger-deps.js'
+import { DELIVERIES_PER_SUBSCRIPTION } from '../src/core/delivery-options.js'
 import { silentLogger } from '../src/core/logger.js'
 import type { AlertItem, Delivery } from '../src/core/ports/delivery-channel.js'
 import type { DetectionInput, DiaSourceRecord } from '../src/core/ports/object-ledger.js'
@@ -40,7 +41,7 @@ import { parseBrokerUrl } from '../test/support/setting-parsers.js'
 import { percentiles, round } from './bench-support.js'
 
 const ALERTS = Number(process.env['BENCH_ALERTS'] ?? 10_000)
-const CONCURRENCY = Number(process.env['BENCH_CONCURRENCY'] ?? 16)
+const CONCURRENCY = Number(process.env['BENCH_CONCURRENCY'] ?? DELIVERIES_PER_SUBSCRIPTION)
 const PER_IMAGE = Number(process.env['BENCH_PER_IMAGE'] ?? 10)
 const PREVIOUS = Number(process.env['BENCH_PREVIOUS'] ?? 10)
 const RATE = Number(process.env['BENCH_RATE'] ?? 300)

@@ -50,12 +50,13 @@ export class AvroAlertPacketSource implements AlertPacketSource {
       this.options.registry.register(`${topic}-value`, this.options.codec.schemaText),
       this.options.derivatives?.listDerivatives(alert.imageEventId) ?? Promise.resolve([]),
     ])
-    const packets: EncodedAlertPacket[] = []
-    for (const detection of detections) {
-      const packet = await this.#packet(alert, topic, detection, stamps)
-      packets.push({ key: String(detection.objectId), value: this.options.codec.encodeFramed(schemaId, packet) })
-    }
-    return packets
+    // Together: each packet waits on its own reads (ledger, three stamps), which overlap; the order stays the detections'.
+    return Promise.all(
+      detections.map(async (detection) => {
+        const packet = await this.#packet(alert, topic, detection, stamps)
+        return { key: String(detection.objectId), value: this.options.codec.encodeFramed(schemaId, packet) }
+      }),
+    )
   }
 
   async #packet(alert: AlertItem, topic: string, detection: DiaSourceRecord, stamps: readonly DerivativeRecord[]): Promise<AlertPacket> {
