@@ -15,7 +15,10 @@ import type {
   WatchlistCone,
   WatchlistRecord,
 } from '../../core/ports/object-ledger.js'
+import { splitRecorded } from '../../core/recorded-detections.js'
 import type { CatalogDatabase } from './catalog-schema.js'
+import { insertSources, selectRecordedObjects, toSource } from './dia-source-rows.js'
+import * as watchlists from './sql-watchlists.js'
 import { lockZoneOf, objectDb } from './object-schema.js'
 import type { ObjectDatabase } from './object-schema.js'
 import { toNumber } from './row-mappers.js'
@@ -117,15 +120,6 @@ class SqlObjectLedger implements ObjectLedger {
     this.#deps = deps
   }
 
-  // TODO(issue 18, science-ledger helper): real implementations with the 0006 columns.
-  detectionsOfImage(_imageId: number): Promise<DiaSourceRecord[]> {
-    return Promise.reject(new Error('detectionsOfImage: not implemented yet'))
-  }
-
-  detectionsOfEvent(_imageEventId: number): Promise<DiaSourceRecord[]> {
-    return Promise.reject(new Error('detectionsOfEvent: not implemented yet'))
-  }
-
   async #run<T>(operation: string, work: (db: Db) => Promise<T>, retries = 1): Promise<T> {
     const backend = this.#backend
     for (let attempt = 1; ; attempt += 1) {
@@ -169,6 +163,28 @@ class SqlObjectLedger implements ObjectLedger {
     radiusArcsec: number,
   ): Promise<AssociationOutcome> {
     await this.#lockBands(trx, detections, radiusDeg)
+    // Per-image idempotency, after the band locks: a concurrent batch of the same image has committed by now (it held
+    // the same bands), so its rows are seen here and replayed instead of being recorded twice.
+    const { fresh, replayed } = splitRecorded(detections, await selectRecordedObjects(trx, detections))
+    if (fresh.length === detections.length) return this.#associateFresh(trx, detections, radiusDeg, radiusArcsec)
+    const outcome = await this.#associateFresh(
+      trx,
+      fresh.map((at) => detections[at]!),
+      radiusDeg,
+      radiusArcsec,
+    )
+    const objectIds = detections.map((_, at) => replayed.get(at) ?? -1)
+    fresh.forEach((at, index) => (objectIds[at] = outcome.objectIds[index]!))
+    return { objectIds, created: outcome.created }
+  }
+
+  async #associateFresh(
+    trx: Transaction<ObjectDatabase>,
+    detections: readonly DetectionInput[],
+    radiusDeg: number,
+    radiusArcsec: number,
+  ): Promise<AssociationOutcome> {
+    if (detections.length === 0) return { objectIds: [], created: 0 }
     const ranges = mergeWithGap(
       detections.flatMap((detection) => this.#deps.coneRanges(detection.ra, detection.dec, radiusDeg)),
       RANGE_GAP_CELLS,
@@ -185,51 +201,8 @@ class SqlObjectLedger implements ObjectLedger {
     const plan = this.#deps.associate(detections, candidates, radiusArcsec)
     const ids = await this.#writeObjects(trx, plan.objects)
     const objectIds = plan.assignment.map((at) => ids[at]!)
-    await this.#insertSources(trx, detections, objectIds)
+    await insertSources(trx, this.#backend.kind, detections, objectIds)
     return { objectIds, created: plan.objects.filter((object) => object.objectId === null).length }
-  }
-
-  async #insertSources(trx: Transaction<ObjectDatabase>, detections: readonly DetectionInput[], objectIds: number[]): Promise<void> {
-    const now = toDbTimestamp(this.#backend.kind, new Date())
-    if (this.#backend.kind === 'postgres') {
-      // One statement of column arrays: a few bind parameters instead of 15 per row, which PostgreSQL parses much faster.
-      const column = <T>(pick: (detection: DetectionInput) => T): T[] => detections.map(pick)
-      await sql`insert into dia_source (object_id, image_id, stream, ra_deg, dec_deg, mjd, filter, psf_flux, psf_flux_err, snr,
-          real_bogus, kind, x, y, created_at)
-        select t.*, ${now}::timestamptz from unnest(${objectIds}::integer[], ${column((d) => d.imageId)}::integer[],
-          ${column((d) => d.stream)}::varchar[], ${column((d) => d.ra)}::float8[], ${column((d) => d.dec)}::float8[],
-          ${column((d) => d.mjd)}::float8[], ${column((d) => d.filter)}::varchar[], ${column((d) => d.psfFlux)}::float8[],
-          ${column((d) => d.psfFluxErr)}::float8[], ${column((d) => d.snr)}::float8[], ${column((d) => d.realBogus)}::float8[],
-          ${column((d) => d.kind)}::varchar[], ${column((d) => d.x)}::float8[], ${column((d) => d.y)}::float8[]) as t`.execute(trx)
-      return
-    }
-    for (const group of chunks(
-      detections.map((detection, index) => ({ detection, objectId: objectIds[index]! })),
-      ROWS_PER_INSERT,
-    )) {
-      await trx
-        .insertInto('dia_source')
-        .values(
-          group.map(({ detection, objectId }) => ({
-            object_id: objectId,
-            image_id: detection.imageId,
-            stream: detection.stream,
-            ra_deg: detection.ra,
-            dec_deg: detection.dec,
-            mjd: detection.mjd,
-            filter: detection.filter,
-            psf_flux: detection.psfFlux,
-            psf_flux_err: detection.psfFluxErr,
-            snr: detection.snr,
-            real_bogus: detection.realBogus,
-            kind: detection.kind,
-            x: detection.x,
-            y: detection.y,
-            created_at: now,
-          })),
-        )
-        .execute()
-    }
   }
 
   /** Locks, in ascending order, every 0.1° band that a detection's cone reaches (runs of bands in one statement). */
@@ -355,24 +328,22 @@ class SqlObjectLedger implements ObjectLedger {
         .orderBy('mjd')
         .orderBy('source_id')
         .execute()
-      return rows.map((row) => ({
-        sourceId: toNumber(row.source_id),
-        objectId: toNumber(row.object_id),
-        imageId: row.image_id === null ? null : toNumber(row.image_id),
-        stream: row.stream,
-        ra: Number(row.ra_deg),
-        dec: Number(row.dec_deg),
-        mjd: Number(row.mjd),
-        filter: row.filter,
-        psfFlux: Number(row.psf_flux),
-        psfFluxErr: Number(row.psf_flux_err),
-        snr: Number(row.snr),
-        realBogus: Number(row.real_bogus),
-        kind: row.kind,
-        x: Number(row.x),
-        y: Number(row.y),
-      }))
+      return rows.map(toSource)
     })
+  }
+
+  detectionsOfImage(imageId: number): Promise<DiaSourceRecord[]> {
+    return this.#run('detectionsOfImage', async (db) =>
+      (await db.selectFrom('dia_source').selectAll().where('image_id', '=', imageId).orderBy('source_id').execute()).map(toSource),
+    )
+  }
+
+  detectionsOfEvent(imageEventId: number): Promise<DiaSourceRecord[]> {
+    return this.#run('detectionsOfEvent', async (db) =>
+      (await db.selectFrom('dia_source').selectAll().where('image_event_id', '=', imageEventId).orderBy('source_id').execute()).map(
+        toSource,
+      ),
+    )
   }
 
   objectsNear(ra: number, dec: number, radiusArcsec: number): Promise<DiaObjectRecord[]> {
@@ -383,7 +354,7 @@ class SqlObjectLedger implements ObjectLedger {
         .select(OBJECT_COLUMNS)
         .where((eb) => eb.or(ranges.map((range) => eb.between('sky_key', range.lo, range.hi))))
         .execute()
-      const found = rows.map(toObject).map((object) => ({ object, distance: distanceArcsec(ra, dec, object.ra, object.dec) }))
+      const found = rows.map(toObject).map((object) => ({ object, distance: watchlists.distanceArcsec(ra, dec, object.ra, object.dec) }))
       return found
         .filter(({ distance }) => distance <= radiusArcsec)
         .sort((a, b) => a.distance - b.distance || a.object.objectId - b.object.objectId)
@@ -393,143 +364,22 @@ class SqlObjectLedger implements ObjectLedger {
 
   addWatchlist(name: string, cones: readonly NewWatchlistCone[]): Promise<WatchlistRecord> {
     if (cones.length === 0) throw new UsageError(`watchlist ${name}: no cones`)
-    return this.#run('addWatchlist', (db) =>
-      db.transaction().execute(async (trx) => {
-        const createdAt = new Date()
-        const [result] = await trx
-          .insertInto('watchlist')
-          .values({ name, created_at: toDbTimestamp(this.#backend.kind, createdAt) })
-          .$if(this.#backend.kind === 'postgres', (query) => query.returning('watchlist_id'))
-          .execute()
-        const row = result as { watchlist_id?: number | string; insertId?: bigint }
-        const watchlistId = toNumber(row.watchlist_id ?? row.insertId!)
-        for (const group of chunks(cones, ROWS_PER_INSERT)) {
-          await trx
-            .insertInto('watchlist_cone')
-            .values(
-              group.map((cone) => ({
-                watchlist_id: watchlistId,
-                name: cone.name,
-                ra_deg: cone.ra,
-                dec_deg: cone.dec,
-                radius_arcsec: cone.radiusArcsec,
-                sky_key: this.#deps.skyKey(cone.ra, cone.dec),
-              })),
-            )
-            .execute()
-        }
-        return { watchlistId, name, cones: cones.length, createdAt }
-      }),
-    )
+    return this.#run('addWatchlist', (db) => watchlists.insertWatchlist(db, this.#backend.kind, this.#deps, name, cones))
   }
 
   listWatchlists(): Promise<WatchlistRecord[]> {
-    return this.#run('listWatchlists', async (db) => {
-      const rows = await db
-        .selectFrom('watchlist')
-        .leftJoin('watchlist_cone', 'watchlist_cone.watchlist_id', 'watchlist.watchlist_id')
-        .select((eb) => [
-          'watchlist.watchlist_id',
-          'watchlist.name',
-          'watchlist.created_at',
-          eb.fn.count('watchlist_cone.cone_id').as('cones'),
-        ])
-        .groupBy(['watchlist.watchlist_id', 'watchlist.name', 'watchlist.created_at'])
-        .orderBy('watchlist.name')
-        .execute()
-      return rows.map((row) => ({
-        watchlistId: toNumber(row.watchlist_id),
-        name: row.name,
-        cones: toNumber(row.cones as number | string),
-        createdAt: new Date(row.created_at),
-      }))
-    })
+    return this.#run('listWatchlists', (db) => watchlists.selectWatchlists(db))
   }
 
   removeWatchlist(which: number | string): Promise<boolean> {
-    return this.#run('removeWatchlist', async (db) => {
-      const found = await db
-        .selectFrom('watchlist')
-        .select('watchlist_id')
-        .where(typeof which === 'number' ? 'watchlist_id' : 'name', '=', which)
-        .executeTakeFirst()
-      if (found === undefined) return false
-      // Cones first: the cascade needs foreign keys on, which a SQLite connection may not have.
-      await db.transaction().execute(async (trx) => {
-        await trx.deleteFrom('watchlist_cone').where('watchlist_id', '=', found.watchlist_id).execute()
-        await trx.deleteFrom('watchlist').where('watchlist_id', '=', found.watchlist_id).execute()
-      })
-      return true
-    })
+    return this.#run('removeWatchlist', (db) => watchlists.deleteWatchlist(db, which))
   }
 
   watchlistCones(): Promise<WatchlistCone[]> {
-    return this.#run('watchlistCones', async (db) => {
-      const rows = await this.#coneQuery(db).orderBy('watchlist_cone.cone_id').execute()
-      return rows.map(toCone)
-    })
+    return this.#run('watchlistCones', (db) => watchlists.selectCones(db))
   }
 
   matchWatchlists(ra: number, dec: number): Promise<WatchlistCone[]> {
-    return this.#run('matchWatchlists', async (db) => {
-      const widest = await db
-        .selectFrom('watchlist_cone')
-        .select((eb) => eb.fn.max('radius_arcsec').as('widest'))
-        .executeTakeFirst()
-      const radius = Number(widest?.widest ?? 0)
-      if (!(radius > 0)) return []
-      const ranges = this.#deps.coneRanges(ra, dec, radius / 3600)
-      const rows = await this.#coneQuery(db)
-        .where((eb) => eb.or(ranges.map((range) => eb.between('watchlist_cone.sky_key', range.lo, range.hi))))
-        .orderBy('watchlist_cone.cone_id')
-        .execute()
-      return rows.map(toCone).filter((cone) => distanceArcsec(ra, dec, cone.ra, cone.dec) <= cone.radiusArcsec)
-    })
+    return this.#run('matchWatchlists', (db) => watchlists.selectMatchingCones(db, this.#deps, ra, dec))
   }
-
-  #coneQuery(db: Db) {
-    return db
-      .selectFrom('watchlist_cone')
-      .innerJoin('watchlist', 'watchlist.watchlist_id', 'watchlist_cone.watchlist_id')
-      .select([
-        'watchlist_cone.cone_id',
-        'watchlist_cone.watchlist_id',
-        'watchlist.name as watchlist',
-        'watchlist_cone.name',
-        'watchlist_cone.ra_deg',
-        'watchlist_cone.dec_deg',
-        'watchlist_cone.radius_arcsec',
-      ])
-  }
-}
-
-function toCone(row: {
-  cone_id: number
-  watchlist_id: number
-  watchlist: string
-  name: string
-  ra_deg: number
-  dec_deg: number
-  radius_arcsec: number
-}): WatchlistCone {
-  return {
-    coneId: toNumber(row.cone_id),
-    watchlistId: toNumber(row.watchlist_id),
-    watchlist: row.watchlist,
-    name: row.name,
-    ra: Number(row.ra_deg),
-    dec: Number(row.dec_deg),
-    radiusArcsec: Number(row.radius_arcsec),
-  }
-}
-
-const RAD = Math.PI / 180
-
-/** Vincenty great-circle distance in arcseconds (adapters cannot import the sky index's own). */
-function distanceArcsec(ra1: number, dec1: number, ra2: number, dec2: number): number {
-  const dra = (ra2 - ra1) * RAD
-  const [s1, c1, s2, c2] = [Math.sin(dec1 * RAD), Math.cos(dec1 * RAD), Math.sin(dec2 * RAD), Math.cos(dec2 * RAD)]
-  const a = c2 * Math.sin(dra)
-  const b = c1 * s2 - s1 * c2 * Math.cos(dra)
-  return (Math.atan2(Math.hypot(a, b), s1 * s2 + c1 * c2 * Math.cos(dra)) / RAD) * 3600
 }
