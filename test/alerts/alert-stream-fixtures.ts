@@ -2,14 +2,15 @@
  * A small recorded sky for the Avro alert stream tests: a variable star seen on four images (one detection each,
  * associated into one object) plus, on the last image, a second source far away (a new object); each detection has
  * its three FITS stamps in an object store and as derivative rows of its event (issue 18's names), and each image
- * an alert. Ledger and store are the memory adapters of the ports.
+ * an alert. The ledgers are the memory adapters unless given (the SQL catalog's, say); the store is in memory.
  */
 import { createMemoryObjectLedger } from '../../src/adapters/memory/memory-object-ledger.js'
 import { MemoryObjectStore } from '../../src/adapters/memory/memory-object-store.js'
+import { createMemoryScienceLedger } from '../../src/adapters/memory/memory-science-ledger.js'
 import { objectLedgerDeps } from '../../src/analysis/association/ledger-deps.js'
 import type { AlertItem } from '../../src/core/ports/delivery-channel.js'
 import type { DetectionInput, ObjectLedger } from '../../src/core/ports/object-ledger.js'
-import type { DerivativeRecord, NewDerivative, ScienceLedger } from '../../src/core/ports/science-ledger.js'
+import type { NewDerivative, ScienceLedger } from '../../src/core/ports/science-ledger.js'
 import { fitsStamp } from './alert-fixtures.js'
 
 export const STAR = { ra: 150.1, dec: 2.2 }
@@ -71,10 +72,14 @@ function detection(imageId: number, imageEventId: number, epoch: number, overrid
 }
 
 /** Records the sky; image ids 1001…, event ids 501…, alerts 1…. */
-export async function recordSky(): Promise<RecordedSky> {
-  const objects = createMemoryObjectLedger(objectLedgerDeps)
+export async function recordSky(
+  ledgers: { objects: ObjectLedger; science: Pick<ScienceLedger, 'recordDerivatives' | 'listDerivatives'> } = {
+    objects: createMemoryObjectLedger(objectLedgerDeps),
+    science: createMemoryScienceLedger(),
+  },
+): Promise<RecordedSky> {
+  const { objects, science } = ledgers
   const store = new MemoryObjectStore()
-  const derivatives: DerivativeRecord[] = []
   const stamps = new Map<string, Buffer>()
   const alerts: AlertItem[] = []
   for (let epoch = 0; epoch < EPOCHS; epoch++) {
@@ -85,31 +90,23 @@ export async function recordSky(): Promise<RecordedSky> {
     if (epoch === EPOCHS - 1) batch.push(detection(imageId, imageEventId, epoch, { ra: STAR.ra + 1, kind: 'new_source', psfFlux: 5000 }))
     await objects.associate(batch)
     const recorded = await objects.detectionsOfEvent(imageEventId)
+    const rows: NewDerivative[] = []
     for (const [i, source] of recorded.entries()) {
       for (const role of ['science', 'reference', 'difference'] as const) {
         const bytes = fitsStamp(source.sourceId * 10 + role.length)
         const objectKey = `derivatives/${imageEventId}/stamp-${i}-${role}.fits`
         await store.put(objectKey, bytes)
         stamps.set(`${source.sourceId}/${role}`, bytes)
-        const row: NewDerivative = {
-          imageEventId,
-          name: `stamp-${i}-${role}.fits`,
-          objectKey,
-          contentType: 'image/fits',
-          sourceId: source.sourceId,
-        }
-        derivatives.push({ ...row, derivativeId: derivatives.length + 1 })
+        rows.push({ imageEventId, name: `stamp-${i}-${role}.fits`, objectKey, contentType: 'image/fits', sourceId: source.sourceId })
       }
     }
+    await science.recordDerivatives(rows)
     alerts.push(alertItem(epoch + 1, imageId, imageEventId))
   }
   return {
     objects,
     store,
-    derivatives: {
-      listDerivatives: async (imageEventId) =>
-        derivatives.filter((row) => row.imageEventId === imageEventId).sort((a, b) => a.name.localeCompare(b.name)),
-    },
+    derivatives: science,
     alerts,
     pixelDiffAlert: alertItem(99, 2001, 601, 'changed'),
     stamp: (sourceId, role) => stamps.get(`${sourceId}/${role}`)!,

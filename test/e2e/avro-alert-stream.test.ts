@@ -1,6 +1,6 @@
 /**
- * Issue 19's first "done when", through imgpipe's own path: recorded detections (object ledger), their stamps (object
- * store, derivative rows), the kafka-topic channel with an `avro:` target on the real Kafka, the schema registered in
+ * Issue 19's first "done when", through imgpipe's own path: detections recorded in a SQLite catalog (object ledger),
+ * their stamps (object store, the science ledger's derivative rows), the kafka-topic channel with an `avro:` target on the real Kafka, the schema registered in
  * the real registry; a community broker's Python consumer (Debian's `confluent-kafka` and `avro`, the registry over
  * HTTP, see PY_CONSUMER) reads the topic and prints every field as JSON.
  */
@@ -12,7 +12,9 @@ import { SchemaRegistryClient } from '../../src/alerts/avro/schema-registry-clie
 import type { AlertItem, Delivery } from '../../src/core/ports/delivery-channel.js'
 import { EPOCHS, recordSky } from '../alerts/alert-stream-fixtures.js'
 import { PY_CONSUMER, type ConsumedPacket } from '../alerts/python-avro.js'
+import { objectLedgerDeps } from '../../src/analysis/association/ledger-deps.js'
 import { kafkaBackend, kafkaTestBrokers } from '../support/bus-backends.js'
+import { sqliteFileBackend } from '../support/catalog-backends.js'
 import { serviceUrl, TEST_ENV } from '../support/integration.js'
 import { hasPythonModule, pythonJson } from '../support/python-oracle.js'
 
@@ -74,7 +76,10 @@ describe.runIf(ready)("a broker's Python consumer reads imgpipe's Avro alert str
     'gets one packet per detection: ids, detection, history in order, object and the stored stamps byte for byte',
     { timeout: 120_000 },
     async () => {
-      const sky = await recordSky()
+      const catalog = await sqliteFileBackend.open()
+      cleanups.push(() => catalog.cleanup())
+      await catalog.catalog.migrate()
+      const sky = await recordSky({ objects: catalog.catalog.objectLedger(objectLedgerDeps), science: catalog.catalog.scienceLedger() })
       const opened = await kafkaBackend(brokers!).open()
       cleanups.push(() => opened.cleanup())
       const topic = opened.topic('avro-stream')
