@@ -8,9 +8,7 @@
  *
  * What is timed is the kafka-topic channel's Avro path from recorded detections to packets acknowledged by Kafka
  * (acks from all in-sync replicas): the alert's detections, each object and history (the SQLite catalog's object
- * ledger in a temp file), the stamps' derivative rows (in memory) and bytes, encoding, framing, producing. Not timed:
- * an event's list of detections, looked up when it is recorded (the SQL ledger's detectionsOfEvent, one indexed
- * query, lands with issue 18's science ledger). Images carry BENCH_PER_IMAGE (default 10) detections, one delivery per image.
+ * ledger in a temp file), the stamps' derivative rows (its science ledger) and bytes, encoding, framing, producing. Images carry BENCH_PER_IMAGE (default 10) detections, one delivery per image.
  * - `build`: the same packets made (ledger, store, encoding) and not produced, one at a time: the share of Kafka.
  * - `throughput`: BENCH_ALERTS (default 10,000) packets of recorded detections, BENCH_CONCURRENCY (default 4)
  *   deliveries in flight (the delivery worker's limit per subscription, DELIVERIES_PER_SUBSCRIPTION): alerts/s sustained (goal ≥ 1,333, ZTF's peak).
@@ -34,8 +32,8 @@ import { objectLedgerDeps } from '../src/analysis/association/ledger-deps.js'
 import { DELIVERIES_PER_SUBSCRIPTION } from '../src/core/delivery-options.js'
 import { silentLogger } from '../src/core/logger.js'
 import type { AlertItem, Delivery } from '../src/core/ports/delivery-channel.js'
-import type { DetectionInput, DiaSourceRecord } from '../src/core/ports/object-ledger.js'
-import type { DerivativeRecord } from '../src/core/ports/science-ledger.js'
+import type { DetectionInput } from '../src/core/ports/object-ledger.js'
+import type { NewDerivative } from '../src/core/ports/science-ledger.js'
 import { deleteKafkaNames } from '../test/support/bus-backends.js'
 import { parseBrokerUrl } from '../test/support/setting-parsers.js'
 import { percentiles, round } from './bench-support.js'
@@ -85,14 +83,8 @@ try {
   const catalog = await openCatalog({ kind: 'sqlite', path: path.join(dir, 'catalog.sqlite') })
   closeCatalog = () => catalog.close()
   await catalog.migrate()
-  const ledger = catalog.objectLedger(objectLedgerDeps)
-  const ofEvent = new Map<number, DiaSourceRecord[]>()
-  const objects = {
-    history: (id: number) => ledger.history(id),
-    object: (id: number) => ledger.object(id),
-    detectionsOfEvent: async (id: number) => ofEvent.get(id) ?? [],
-  }
-  const derivatives = new Map<number, DerivativeRecord[]>()
+  const objects = catalog.objectLedger(objectLedgerDeps)
+  const science = catalog.scienceLedger()
   let nextImage = 1
   let nextEvent = 1
 
@@ -125,19 +117,12 @@ try {
         elongation: 1.1,
       })
     }
-    const { objectIds } = await ledger.associate(batch)
-    const detections: DiaSourceRecord[] = []
-    for (const objectId of objectIds) {
-      const found = (await ledger.history(objectId)).find((source) => source.imageId === imageId)
-      if (found !== undefined) detections.push(found)
-    }
-    ofEvent.set(imageEventId, detections)
-    const rows: DerivativeRecord[] = []
-    for (const [i, source] of detections.entries()) {
+    await objects.associate(batch)
+    const rows: NewDerivative[] = []
+    for (const [i, source] of (await objects.detectionsOfEvent(imageEventId)).entries()) {
       for (const role of ['science', 'reference', 'difference']) {
         const objectKey = `stamps/${(source.sourceId * 3 + role.length) % STAMP_POOL}.fits`
         rows.push({
-          derivativeId: 0,
           imageEventId,
           name: `stamp-${i}-${role}.fits`,
           objectKey,
@@ -146,7 +131,7 @@ try {
         })
       }
     }
-    derivatives.set(imageEventId, rows)
+    await science.recordDerivatives(rows)
     return {
       alertNum: imageEventId,
       imageEventId,
@@ -168,7 +153,7 @@ try {
   const codec = await AlertCodec.load()
   const packets = new AvroAlertPacketSource({
     objects,
-    derivatives: { listDerivatives: async (id) => derivatives.get(id) ?? [] },
+    derivatives: science,
     store,
     registry,
     codec,
