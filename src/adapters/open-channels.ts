@@ -1,3 +1,4 @@
+import type { AlertPacketSource } from '../core/ports/alert-packet-source.js'
 import type { Bus } from '../core/ports/bus.js'
 import type { DeliveryChannel } from '../core/ports/delivery-channel.js'
 import type { SmtpChannelOptions } from './smtp/smtp-channel.js'
@@ -18,11 +19,15 @@ export function resolveSecret(reference: string, env: Record<string, string | un
   return reference
 }
 
-/** The subscription channels this process can send on, by kind. E-mail only when IMGPIPE_SMTP_URL is set. */
+/**
+ * The subscription channels this process can send on, by kind. E-mail only when IMGPIPE_SMTP_URL is set; Avro
+ * kafka-topic subscriptions only with `packets` (the caller builds them when a schema registry is configured).
+ */
 export async function openSubscriptionChannels(
   config: SubscriptionChannelsOptions,
   bus: Bus,
   partitions: number,
+  packets?: AlertPacketSource,
 ): Promise<Map<string, DeliveryChannel>> {
   const channels = new Map<string, DeliveryChannel>()
   const { WebhookChannel } = await import('./webhook/webhook-channel.js')
@@ -30,7 +35,7 @@ export async function openSubscriptionChannels(
   const { KafkaTopicChannel } = await import('./kafka-topic/kafka-topic-channel.js')
   channels.set('webhook', new WebhookChannel({ allowPrivate: config.allowPrivate, resolveSecret: (reference) => resolveSecret(reference) }))
   channels.set('slack', new SlackChannel({ allowPrivate: config.allowPrivate }))
-  channels.set('kafka-topic', new KafkaTopicChannel(bus, { partitions }))
+  channels.set('kafka-topic', new KafkaTopicChannel(bus, { partitions, packets }))
   if (config.smtp !== undefined) {
     const { SmtpChannel } = await import('./smtp/smtp-channel.js')
     channels.set('smtp', new SmtpChannel({ ...config.smtp, timeoutMs: config.timeoutMs }))

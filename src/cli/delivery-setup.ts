@@ -1,5 +1,12 @@
 import { closeChannels, openSubscriptionChannels } from '../adapters/open-channels.js'
+import { AlertCodec } from '../alerts/avro/alert-codec.js'
+import { AvroAlertPacketSource } from '../alerts/avro/avro-alert-packet-source.js'
+import { SchemaRegistryClient } from '../alerts/avro/schema-registry-client.js'
+import { objectLedgerDeps } from '../analysis/association/ledger-deps.js'
+import type { Config } from '../config/load-config.js'
+import type { AlertPacketSource } from '../core/ports/alert-packet-source.js'
 import type { Catalog } from '../core/ports/catalog.js'
+import type { DeliveryChannel } from '../core/ports/delivery-channel.js'
 import type { Subscriptions } from '../core/ports/subscriptions.js'
 import { DeliveryWorker } from '../stages/alert/delivery-worker.js'
 import type { CliContext } from './cli-context.js'
@@ -21,11 +28,38 @@ export interface RunningDelivery {
   close(drainMs?: number): Promise<void>
 }
 
+/** The configured schema registry's client (credentials from the password setting), or null. */
+export function schemaRegistryOf(config: Config): SchemaRegistryClient | null {
+  if (config.schemaRegistry === null) return null
+  const url = new URL(config.schemaRegistry.url)
+  // The client turns URL credentials into a Basic header and strips them; the URL itself is never printed.
+  if (config.schemaRegistry.password !== undefined) url.password = encodeURIComponent(config.schemaRegistry.password)
+  return new SchemaRegistryClient({ url: url.toString() })
+}
+
+/** The Avro packets of `avro:` kafka-topic subscriptions, when a schema registry is configured (else none). */
+async function alertPacketSource(config: Config, backends: DeliveryBackends): Promise<AlertPacketSource | undefined> {
+  const registry = schemaRegistryOf(config)
+  if (registry === null) return undefined
+  return new AvroAlertPacketSource({
+    objects: backends.catalog.objectLedger(objectLedgerDeps),
+    derivatives: backends.catalog.scienceLedger(),
+    store: backends.store,
+    registry,
+    codec: await AlertCodec.load(),
+  })
+}
+
+/** The subscription channels of a process that delivers (the worker, or `subscription test`). */
+export async function openDeliveryChannels(config: Config, backends: DeliveryBackends): Promise<Map<string, DeliveryChannel>> {
+  return openSubscriptionChannels(config.delivery, backends.bus, config.topicPartitions, await alertPacketSource(config, backends))
+}
+
 /** The delivery worker of an alert or deliver process, on the process's backends. */
 export async function startDelivery(context: CliContext, backends: DeliveryBackends): Promise<RunningDelivery> {
   const { config, logger } = context
   const subscriptions = subscriptionsOf(backends.catalog)
-  const channels = await openSubscriptionChannels(config.delivery, backends.bus, config.topicPartitions)
+  const channels = await openDeliveryChannels(config, backends)
   const worker = new DeliveryWorker(backends.catalog, subscriptions, channels, config.delivery, logger, backends.store)
   worker.start()
   return {

@@ -3,7 +3,7 @@ import { CHANNEL_KINDS } from '../core/ports/subscriptions.js'
 import { UsageError } from '../core/errors.js'
 import { isPrivateAddress } from '../adapters/http/http-post.js'
 import { parseMailTarget } from '../adapters/smtp/smtp-channel.js'
-import { parseTopicTarget } from '../adapters/kafka-topic/kafka-topic-channel.js'
+import { parseKafkaTarget } from '../adapters/kafka-topic/kafka-topic-channel.js'
 import { isIP } from 'node:net'
 
 /** `whsec_…` secrets show their last 4 characters; `env:NAME` references are not secret and show as they are. */
@@ -56,7 +56,7 @@ export function assertValidTarget(channel: ChannelKind, target: string, allowPri
   if (channel === 'smtp' || channel === 'kafka-topic') {
     try {
       if (channel === 'smtp') parseMailTarget(target)
-      else parseTopicTarget(target)
+      else parseKafkaTarget(target)
     } catch (error) {
       throw new UsageError((error as Error).message)
     }

@@ -73,3 +73,51 @@ export function toPythonInput(packet: AlertPacket | Record<string, unknown>): un
   }
   return convert(packet)
 }
+
+/** What PY_CONSUMER prints per message. */
+export interface ConsumedPacket {
+  key: string
+  partition: number
+  offset: number
+  schemaId: number
+  packet: unknown
+}
+
+/** The broker's consumer: confluent_kafka.Consumer from the earliest offset, the registry over urllib. */
+export const PY_CONSUMER = String.raw`${PY_PRELUDE}
+import struct, time, urllib.request
+from confluent_kafka import Consumer
+job = json.load(sys.stdin)
+reader = parse_file(job["reader"])
+consumer = Consumer({
+    "bootstrap.servers": job["brokers"],
+    "group.id": job["group"],
+    "auto.offset.reset": "earliest",
+    "enable.auto.commit": False,
+})
+consumer.subscribe([job["topic"]])
+writers, received, deadline = {}, [], time.time() + 60
+try:
+    while len(received) < job["count"] and time.time() < deadline:
+        message = consumer.poll(1.0)
+        if message is None:
+            continue
+        if message.error():
+            raise RuntimeError(str(message.error()))
+        value = message.value()
+        magic, schema_id = struct.unpack(">bI", value[:5])
+        if magic != 0:
+            raise ValueError(f"magic byte {magic}")
+        if schema_id not in writers:
+            with urllib.request.urlopen(f'{job["registry"]}/schemas/ids/{schema_id}') as answer:
+                writers[schema_id] = avro.schema.parse(json.load(answer)["schema"])
+        received.append({
+            "key": message.key().decode(),
+            "partition": message.partition(),
+            "offset": message.offset(),
+            "schemaId": schema_id,
+            "packet": to_json(decode(value[5:], writers[schema_id], reader)),
+        })
+finally:
+    consumer.close()
+print(json.dumps(received))`

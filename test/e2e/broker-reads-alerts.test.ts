@@ -13,7 +13,7 @@ import { AlertCodec, alertSchemaPath } from '../../src/alerts/avro/alert-codec.j
 import type { AlertPacket } from '../../src/alerts/avro/alert-packet.js'
 import { SchemaRegistryClient } from '../../src/alerts/avro/schema-registry-client.js'
 import { samplePacket } from '../alerts/alert-fixtures.js'
-import { PY_PRELUDE, toOracleJson } from '../alerts/python-avro.js'
+import { PY_CONSUMER, toOracleJson, type ConsumedPacket } from '../alerts/python-avro.js'
 import { deleteKafkaNames, kafkaTestBrokers } from '../support/bus-backends.js'
 import { serviceUrl, TEST_ENV, uniqueName } from '../support/integration.js'
 import { hasPythonModule, pythonJson } from '../support/python-oracle.js'
@@ -25,53 +25,6 @@ const ready =
   registryUrl !== null &&
   hasPythonModule('avro', 'python3-avro') &&
   hasPythonModule('confluent_kafka', 'python3-confluent-kafka')
-
-/** The broker's consumer: confluent_kafka.Consumer from the earliest offset, the registry over urllib. */
-const PY_CONSUMER = String.raw`${PY_PRELUDE}
-import struct, time, urllib.request
-from confluent_kafka import Consumer
-job = json.load(sys.stdin)
-reader = parse_file(job["reader"])
-consumer = Consumer({
-    "bootstrap.servers": job["brokers"],
-    "group.id": job["group"],
-    "auto.offset.reset": "earliest",
-    "enable.auto.commit": False,
-})
-consumer.subscribe([job["topic"]])
-writers, received, deadline = {}, [], time.time() + 60
-try:
-    while len(received) < job["count"] and time.time() < deadline:
-        message = consumer.poll(1.0)
-        if message is None:
-            continue
-        if message.error():
-            raise RuntimeError(str(message.error()))
-        value = message.value()
-        magic, schema_id = struct.unpack(">bI", value[:5])
-        if magic != 0:
-            raise ValueError(f"magic byte {magic}")
-        if schema_id not in writers:
-            with urllib.request.urlopen(f'{job["registry"]}/schemas/ids/{schema_id}') as answer:
-                writers[schema_id] = avro.schema.parse(json.load(answer)["schema"])
-        received.append({
-            "key": message.key().decode(),
-            "partition": message.partition(),
-            "offset": message.offset(),
-            "schemaId": schema_id,
-            "packet": to_json(decode(value[5:], writers[schema_id], reader)),
-        })
-finally:
-    consumer.close()
-print(json.dumps(received))`
-
-interface Received {
-  key: string
-  partition: number
-  offset: number
-  schemaId: number
-  packet: unknown
-}
 
 describe.runIf(ready)("a community broker's Python consumer reads imgpipe's alert topic", () => {
   const prefix = uniqueName('imgpipe-test-alerts-')
@@ -126,7 +79,7 @@ describe.runIf(ready)("a community broker's Python consumer reads imgpipe's aler
       await producer.close()
     }
 
-    const received = await pythonJson<Received[]>(PY_CONSUMER, {
+    const received = await pythonJson<ConsumedPacket[]>(PY_CONSUMER, {
       brokers: brokers!.join(','),
       topic,
       group: `${prefix}-python`,

@@ -7,7 +7,7 @@
  *   admin.listTopics(), admin.createTopics({ topics, partitions, replicas: -1 }),
  *   admin.metadata({ topics, forceUpdate: true }), admin.close()
  *   new Producer({ clientId, bootstrapBrokers, idempotent: true, acks: ProduceAcks.ALL,
- *                  serializers: stringSerializers, partitioner: compatibilityPartitioner, retries, retryDelay })
+ *                  serializers: (strings; byte values as they are), partitioner: compatibilityPartitioner, retries, retryDelay })
  *   producer.send({ messages }), producer.close(true)
  *
  * Topics are created with the requested partition count and replication factor -1, which the CreateTopics API
@@ -17,10 +17,20 @@
  * MemoryBus. Publishes are serialised (the idempotent producer numbers its batches per partition, and concurrent
  * sends could reuse a sequence number), and those waiting for a produce go together in the next one.
  */
-import { Admin, compatibilityPartitioner, ProduceAcks, Producer, stringSerializers } from '@platformatic/kafka'
+import { Admin, compatibilityPartitioner, ProduceAcks, Producer, stringSerializer, stringSerializers } from '@platformatic/kafka'
+import type { Serializers } from '@platformatic/kafka'
 import { BusUnavailableError, ClosedError, describeError, MessageInvalidError } from '../../core/errors.js'
 import type { Logger } from '../../core/logger.js'
-import type { Bus, BusMessage, ConsumerOf, PartitionLag, SubscribeOptions, Subscription, TopicSpec } from '../../core/ports/bus.js'
+import type {
+  BinaryBusMessage,
+  Bus,
+  BusMessage,
+  ConsumerOf,
+  PartitionLag,
+  SubscribeOptions,
+  Subscription,
+  TopicSpec,
+} from '../../core/ports/bus.js'
 import { Coalescer } from '../../core/coalescer.js'
 import { sleep, withRetry } from '../../core/retry.js'
 import { kafkaClientConnection } from './kafka-connection.js'
@@ -52,16 +62,33 @@ const PRODUCE_DEADLINE_MS = 90_000
 const PUBLISHES_PER_PRODUCE = 64
 /** Admin requests fail within about a second, so that ping() reports a broker that does not answer. */
 const ADMIN_RETRIES = 2
+/**
+ * Value bytes in one produce request: under the broker's default `message.max.bytes` (1,048,588), which bounds each
+ * partition's record batch in a request, with room for keys and record headers. (String length is close enough
+ * for text values, which are far smaller.)
+ */
+const MAX_PRODUCE_BYTES = 900 * 1024
 /** ensureTopics (also run by the first publish or subscribe of a topic) retries for about 20 s. */
 const ENSURE_TOPICS_ATTEMPTS = 8
 /** A new topic's partitions need a leader before producing to them; wait at most this many metadata rounds. */
 const LEADER_WAIT_ROUNDS = 50
 
-type StringProducer = Producer<string, string, string, string>
+type StringProducer = Producer<string, string | Uint8Array, string, string>
 interface ProduceRecord {
   topic: string
   key: string
-  value: string
+  value: string | Uint8Array
+}
+
+/** Text values as UTF-8; byte values (Avro alert packets) as they are, without a copy. */
+const messageSerializers: Serializers<string, string | Uint8Array, string, string> = {
+  ...stringSerializers,
+  value: (data) =>
+    typeof data === 'string'
+      ? stringSerializer(data)
+      : data === undefined
+        ? undefined
+        : Buffer.from(data.buffer, data.byteOffset, data.length),
 }
 
 export class KafkaBus implements Bus {
@@ -141,11 +168,11 @@ export class KafkaBus implements Bus {
     }
   }
 
-  async publish(topic: string, messages: readonly BusMessage[]): Promise<void> {
+  async publish(topic: string, messages: readonly (BusMessage | BinaryBusMessage)[]): Promise<void> {
     this.assertOpen()
     for (const message of messages) {
-      if (typeof message.key !== 'string' || typeof message.value !== 'string') {
-        throw new MessageInvalidError(`a message for ${topic} needs a string key and a string value`)
+      if (typeof message.key !== 'string' || (typeof message.value !== 'string' && !(message.value instanceof Uint8Array))) {
+        throw new MessageInvalidError(`a message for ${topic} needs a string key and a string or byte value`)
       }
     }
     if (messages.length === 0) return
@@ -186,8 +213,24 @@ export class KafkaBus implements Bus {
     }
   }
 
+  /**
+   * The gathered publishes in produce requests of at most MAX_PRODUCE_BYTES of values, one after the other (so in
+   * order). Alert packets are ~60 KB: an image's worth in one request would exceed the broker's batch limit.
+   */
   private async sendAll(batches: (readonly ProduceRecord[])[]): Promise<undefined[]> {
-    await this.send(batches.flat())
+    let request: ProduceRecord[] = []
+    let bytes = 0
+    for (const record of batches.flat()) {
+      const size = record.value.length
+      if (request.length > 0 && bytes + size > MAX_PRODUCE_BYTES) {
+        await this.send(request)
+        request = []
+        bytes = 0
+      }
+      request.push(record)
+      bytes += size
+    }
+    if (request.length > 0) await this.send(request)
     return batches.map(() => undefined)
   }
 
@@ -280,7 +323,7 @@ export class KafkaBus implements Bus {
       clientId: this.options.clientId,
       idempotent: true,
       acks: ProduceAcks.ALL,
-      serializers: stringSerializers,
+      serializers: messageSerializers,
       partitioner: compatibilityPartitioner,
       retries: PRODUCE_RETRIES,
       retryDelay: clientRetryDelay,

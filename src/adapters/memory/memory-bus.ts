@@ -19,6 +19,7 @@ import { handleBatch } from '../../core/batch.js'
 import { ClosedError, MessageInvalidError } from '../../core/errors.js'
 import type {
   Bus,
+  BinaryBusMessage,
   BusMessage,
   ConsumerOf,
   MessageHandler,
@@ -203,16 +204,19 @@ export class MemoryBus implements Bus {
     for (const spec of topics) this.topic(spec.name, spec.partitions)
   }
 
-  async publish(topic: string, messages: readonly BusMessage[]): Promise<void> {
+  async publish(topic: string, messages: readonly (BusMessage | BinaryBusMessage)[]): Promise<void> {
     this.assertOpen()
+    // Bytes are for readers outside this process (Avro alert streams), which an in-process bus has none of.
+    const texts: BusMessage[] = []
     for (const message of messages) {
       if (typeof message.key !== 'string' || typeof message.value !== 'string') {
-        throw new MessageInvalidError(`a message for ${topic} needs a string key and a string value`)
+        throw new MessageInvalidError(`a message for ${topic} needs a string key and a string value (the in-process bus carries text only)`)
       }
+      texts.push(message as BusMessage)
     }
     const state = this.topic(topic, this.defaultPartitions)
     const touched = new Set<PartitionLog>()
-    for (const { key, value } of messages) {
+    for (const { key, value } of texts) {
       const log = state.partitions[partitionForKey(key, state.partitions.length)]!
       log.entries.push({ key, value })
       touched.add(log)

@@ -2,11 +2,10 @@ import type { Command } from 'commander'
 import { readTopic, type TopicRecord } from '../../adapters/kafka/kafka-topic-reader.js'
 import { AlertMessageDecoder, type DecodedAlertMessage } from '../../alerts/alert-message-decoder.js'
 import type { AlertPacket, DiaSource } from '../../alerts/avro/alert-packet.js'
-import { SchemaRegistryClient } from '../../alerts/avro/schema-registry-client.js'
-import type { Config } from '../../config/load-config.js'
 import { formatPercent } from '../../core/alert-text.js'
 import { ConfigError, describeError, toImgpipeError } from '../../core/errors.js'
 import { cliContext, positiveInteger } from '../cli-context.js'
+import { schemaRegistryOf } from '../delivery-setup.js'
 import { safeText } from '../table-format.js'
 import { PARTIAL_FAILURE_EXIT_CODE } from './ingest-command.js'
 
@@ -20,14 +19,6 @@ export interface TailOptions {
   fromBeginning?: boolean
   count?: number
   json?: boolean
-}
-
-function registryOf(config: Config): SchemaRegistryClient | null {
-  if (config.schemaRegistry === null) return null
-  const url = new URL(config.schemaRegistry.url)
-  // The client turns URL credentials into a Basic header and strips them; the URL itself is never printed.
-  if (config.schemaRegistry.password !== undefined) url.password = encodeURIComponent(config.schemaRegistry.password)
-  return new SchemaRegistryClient({ url: url.toString() })
 }
 
 function kilobytes(bytes: Buffer | null): string {
@@ -96,7 +87,7 @@ async function tail(topic: string, options: TailOptions, command: Command): Prom
       'alerts tail reads a Kafka topic: set IMGPIPE_BROKER_URL to kafka://host:port (the in-process bus has no topics to read)',
     )
   }
-  const decoder = new AlertMessageDecoder(registryOf(config))
+  const decoder = new AlertMessageDecoder(schemaRegistryOf(config))
   let read = 0
   let bad = 0
   for await (const record of readTopic(config.broker, {

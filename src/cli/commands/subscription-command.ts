@@ -2,18 +2,19 @@ import { randomUUID } from 'node:crypto'
 import type { Command } from 'commander'
 import { InvalidArgumentError } from 'commander'
 import { openCatalog } from '../../adapters/open-backends.js'
-import { closeChannels, openSubscriptionChannels } from '../../adapters/open-channels.js'
+import { closeChannels } from '../../adapters/open-channels.js'
+import { KAFKA_TOPIC_FORMATS, kafkaTarget } from '../../adapters/kafka-topic/kafka-topic-channel.js'
 import { newWebhookSecret } from '../../adapters/webhook/webhook-channel.js'
 import type { Config } from '../../config/load-config.js'
 import { NotFoundError, UsageError, describeError, isImgpipeError } from '../../core/errors.js'
 import { EVENT_TYPES } from '../../core/event-types.js'
 import type { DeliveryChannel } from '../../core/ports/delivery-channel.js'
-import type { SubscriptionAdmin, Subscriptions } from '../../core/ports/subscriptions.js'
+import type { ChannelKind, SubscriptionAdmin, Subscriptions } from '../../core/ports/subscriptions.js'
 import type { AlertView } from '../../core/types.js'
 import { objectLedgerDeps } from '../../analysis/association/ledger-deps.js'
 import { DeliveryWorker } from '../../stages/alert/delivery-worker.js'
 import { cliContext, printJson } from '../cli-context.js'
-import { DELIVERY_BACKENDS } from '../delivery-setup.js'
+import { DELIVERY_BACKENDS, openDeliveryChannels } from '../delivery-setup.js'
 import { assertCatalogExists, withBackends } from '../with-backends.js'
 import {
   assertValidTarget,
@@ -183,6 +184,7 @@ interface AddOptions {
   minDetections?: number
   minChanged?: number
   digest?: number
+  format?: string
   json?: boolean
 }
 
@@ -208,12 +210,14 @@ export function registerSubscriptionCommand(program: Command): void {
     .option('--min-detections <n>', 'only alerts with a detection whose object was detected at least n times before', count)
     .option('--min-changed <fraction>', 'only alerts whose changed fraction is at least this (0..1)', fraction)
     .option('--digest <seconds>', 'at most one message per this many seconds; the rest are sent as one digest', seconds)
+    .option('--format <format>', 'kafka-topic only: json (default, a message per alert) or avro (a packet per detection, schema registry)')
     .option('--json', 'print the subscription as JSON (secret masked except a newly generated one)')
     .action(async (name: string, options: AddOptions, command: Command) => {
       if (!/^[A-Za-z0-9._-]{1,64}$/.test(name)) throw new UsageError('subscription name: 1 to 64 letters, digits, ".", "_" or "-"')
       const { config } = cliContext(command)
       const channel = parseChannel(options.channel)
-      assertValidTarget(channel, options.target, config.delivery.allowPrivate)
+      const target = formattedTarget(channel, options.target, options.format)
+      assertValidTarget(channel, target, config.delivery.allowPrivate)
       if (options.secret !== undefined && channel !== 'webhook') throw new UsageError('--secret is for webhook subscriptions only')
       const generated = channel === 'webhook' && options.secret === undefined ? newWebhookSecret() : undefined
       const secret = options.secret ?? generated ?? null
@@ -222,7 +226,7 @@ export function registerSubscriptionCommand(program: Command): void {
       const added = await withAdmin(config, async (subscriptions) => {
         const owner = await subscriptions.findSubscriber(idOrName(options.subscriber))
         if (owner === null) throw new NotFoundError(`no subscriber ${options.subscriber}: add it with imgpipe subscriber add`)
-        return subscriptions.addSubscription({ subscriberId: owner.subscriberId, name, channel, target: options.target, secret, filter })
+        return subscriptions.addSubscription({ subscriberId: owner.subscriberId, name, channel, target, secret, filter })
       })
       if (options.json === true) return printJson({ ...subscriptionJson(added), ...(generated === undefined ? {} : { secret: generated }) })
       print([
@@ -288,9 +292,7 @@ export function registerSubscriptionCommand(program: Command): void {
     .action(async (which: string, options: { json?: boolean }, command: Command) => {
       const context = cliContext(command)
       await withBackends(context, DELIVERY_BACKENDS, async (backends) => {
-        const channels = markedAsTests(
-          await openSubscriptionChannels(context.config.delivery, backends.bus, context.config.topicPartitions),
-        )
+        const channels = markedAsTests(await openDeliveryChannels(context.config, backends))
         try {
           const subscriptions = backends.catalog.subscriptions
           const found = await subscriptions.findSubscription(idOrName(which))
@@ -319,6 +321,16 @@ export function registerSubscriptionCommand(program: Command): void {
         }
       })
     })
+}
+
+/** The target as stored: `--format avro` makes a kafka-topic target `avro:<topic>` (see parseKafkaTarget). */
+function formattedTarget(channel: ChannelKind, target: string, format: string | undefined): string {
+  if (format === undefined) return target
+  const known = KAFKA_TOPIC_FORMATS.find((name) => name === format)
+  if (known === undefined) throw new UsageError(`--format must be one of ${KAFKA_TOPIC_FORMATS.join(', ')}`)
+  if (channel !== 'kafka-topic') throw new UsageError('--format is for kafka-topic subscriptions only')
+  if (target.includes(':')) throw new UsageError('--target with --format is a topic name (without a format: prefix)')
+  return kafkaTarget(target, known)
 }
 
 /**

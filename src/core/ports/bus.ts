@@ -24,6 +24,15 @@ export interface BusMessage {
   value: string
 }
 
+/**
+ * A message whose value is bytes, for readers outside imgpipe (Avro alert packets in the Confluent wire format).
+ * Only published: imgpipe's own subscriptions read JSON text. The in-process bus refuses them.
+ */
+export interface BinaryBusMessage {
+  key: string
+  value: Uint8Array
+}
+
 export interface ReceivedMessage extends BusMessage {
   topic: string
   partition: number
@@ -101,7 +110,7 @@ export interface Bus {
 
   /** Creates missing topics (existing ones are left as they are). */
   ensureTopics(topics: readonly TopicSpec[]): Promise<void>
-  publish(topic: string, messages: readonly BusMessage[]): Promise<void>
+  publish(topic: string, messages: readonly (BusMessage | BinaryBusMessage)[]): Promise<void>
   subscribe(options: SubscribeOptions): Promise<Subscription>
   /** Throws BusUnavailableError when the broker does not answer. */
   ping(): Promise<void>

@@ -5,7 +5,7 @@ import { Consumer, MessagesStreamModes, stringDeserializers } from '@platformati
 import { Ajv } from 'ajv'
 import addFormats from 'ajv-formats'
 import { describe, expect, it } from 'vitest'
-import { KafkaTopicChannel, parseTopicTarget } from '../../../src/adapters/kafka-topic/kafka-topic-channel.js'
+import { KafkaTopicChannel, kafkaTarget, parseKafkaTarget } from '../../../src/adapters/kafka-topic/kafka-topic-channel.js'
 import { assertValidTarget } from '../../../src/cli/subscription-format.js'
 import { sampleDelivery, subscriptionChannelContract } from '../../contracts/subscription-channel-contract.js'
 import { kafkaBackend, kafkaTestBrokers } from '../../support/bus-backends.js'
@@ -119,12 +119,18 @@ describe.runIf(brokers !== null)('KafkaTopicChannel on a real broker', () => {
   })
 })
 
-describe('parseTopicTarget', () => {
-  it('takes a topic name and refuses anything else for good, the same check when adding a subscription', () => {
-    expect(parseTopicTarget('alerts.cam-a_1')).toBe('alerts.cam-a_1')
-    expect(() => parseTopicTarget('two words')).toThrow(expect.objectContaining({ code: 'IMGPIPE_DELIVERY_FAILED', canRetry: false }))
-    expect(() => parseTopicTarget('x'.repeat(250))).toThrow(/topic name/)
+describe('parseKafkaTarget', () => {
+  it('takes a topic name (JSON) or avro:<topic> and refuses anything else for good, the same check when adding a subscription', () => {
+    expect(parseKafkaTarget('alerts.cam-a_1')).toEqual({ topic: 'alerts.cam-a_1', format: 'json' })
+    expect(parseKafkaTarget('avro:alerts.cam-a_1')).toEqual({ topic: 'alerts.cam-a_1', format: 'avro' })
+    expect(kafkaTarget('alerts.x', 'avro')).toBe('avro:alerts.x')
+    expect(kafkaTarget('alerts.x', 'json')).toBe('alerts.x')
+    expect(() => parseKafkaTarget('two words')).toThrow(expect.objectContaining({ code: 'IMGPIPE_DELIVERY_FAILED', canRetry: false }))
+    expect(() => parseKafkaTarget('x'.repeat(250))).toThrow(/topic name/)
+    expect(() => parseKafkaTarget('avro:')).toThrow(/topic name/)
+    expect(() => parseKafkaTarget('json:alerts')).toThrow(/topic name/)
     expect(() => assertValidTarget('kafka-topic', 'two words', false)).toThrow(expect.objectContaining({ code: 'IMGPIPE_USAGE' }))
     expect(() => assertValidTarget('kafka-topic', 'alerts.cam-a_1', false)).not.toThrow()
+    expect(() => assertValidTarget('kafka-topic', 'avro:alerts.cam-a_1', false)).not.toThrow()
   })
 })
