@@ -30,6 +30,7 @@ export const SETTING_GROUPS = {
   },
   limits: { heading: 'Limits', settings: ['maxImagePixels', 'maxImageBytes'] },
   analysis: { heading: 'Analysis', settings: ['eventThreshold', 'pixelTolerance', 'decodeCacheBytes'] },
+  science: { heading: 'Science', settings: ['referenceFrames', 'fakesPerImage', 'detectionSnr', 'realBogusMin'] },
   consumer: { heading: 'Consumer', settings: ['consumerBatchSize', 'consumerConcurrency'] },
   delivery: {
     heading: 'Delivery',
@@ -66,6 +67,7 @@ const PIPELINE: readonly SettingsEntry[] = [
   'receive',
   'limits',
   'analysis',
+  'science',
   'consumer',
   'delivery',
   'email',

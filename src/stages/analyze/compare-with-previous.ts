@@ -12,6 +12,8 @@ export interface Comparison {
   result: AnalysisResult
   /** What the analyzer said; null when there was nothing to compare or the bytes were identical. */
   output: AnalyzerOutput | null
+  /** Who made `output` when it was not the stage's pixel-diff (difference imaging). */
+  analyzer?: Analyzer
 }
 
 /**
