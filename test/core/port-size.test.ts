@@ -58,8 +58,8 @@ describe('the ports', () => {
     expect(pairs).toEqual([])
   })
 
-  it('give the whole Catalog only what it opens beside the ledgers: its subscriptions and object ledger', () => {
+  it('give the whole Catalog only what it opens beside the ledgers: its subscriptions, object and science ledgers', () => {
     const catalog = ports.find((port) => port.name === 'Catalog')
-    expect(catalog?.methods).toEqual(['objectLedger'])
+    expect(catalog?.methods).toEqual(['objectLedger', 'scienceLedger'])
   })
 })

@@ -1,4 +1,5 @@
 import { CatalogConflictError, UsageError } from '../../core/errors.js'
+import { splitRecorded } from '../../core/recorded-detections.js'
 import type {
   AssociationOptions,
   AssociationOutcome,
@@ -22,6 +23,10 @@ function distanceDeg(ra1: number, dec1: number, ra2: number, dec2: number): numb
   const a = c2 * Math.sin(dra)
   const b = c1 * s2 - s1 * c2 * Math.cos(dra)
   return Math.atan2(Math.hypot(a, b), s1 * s2 + c1 * c2 * Math.cos(dra)) / RAD
+}
+
+function copySource(source: DiaSourceRecord): DiaSourceRecord {
+  return { ...source }
 }
 
 function copyObject(object: DiaObjectRecord): DiaObjectRecord {
@@ -66,32 +71,52 @@ export function createMemoryObjectLedger(deps: ObjectLedgerDeps): ObjectLedger {
     return found
   }
 
+  /** The association proper, for detections of images not recorded yet. */
+  const associateFresh = async (detections: readonly DetectionInput[], radiusArcsec: number): Promise<AssociationOutcome> => {
+    const candidates = new Map<number, DiaObjectRecord>()
+    for (const detection of detections) {
+      for (const object of near(detection.ra, detection.dec, radiusArcsec * ARCSEC)) candidates.set(object.objectId, copyObject(object))
+    }
+    const plan = deps.associate(detections, [...candidates.values()], radiusArcsec)
+    let created = 0
+    const ids = plan.objects.map((state) => {
+      if (state.objectId !== null) {
+        keyed(objects.get(state.objectId)!, false)
+        const updated = { ...state, objectId: state.objectId }
+        objects.set(state.objectId, updated)
+        keyed(updated, true)
+        return state.objectId
+      }
+      created += 1
+      const made = { ...state, objectId: nextObject++ }
+      objects.set(made.objectId, made)
+      keyed(made, true)
+      return made.objectId
+    })
+    const objectIds = plan.assignment.map((at) => ids[at]!)
+    detections.forEach((detection, index) => sources.push({ ...detection, sourceId: nextSource++, objectId: objectIds[index]! }))
+    return { objectIds, created }
+  }
+
   return {
     async associate(detections: readonly DetectionInput[], options: AssociationOptions = {}): Promise<AssociationOutcome> {
       const radiusArcsec = options.radiusArcsec ?? 1
-      const candidates = new Map<number, DiaObjectRecord>()
-      for (const detection of detections) {
-        for (const object of near(detection.ra, detection.dec, radiusArcsec * ARCSEC)) candidates.set(object.objectId, copyObject(object))
+      const images = new Set(detections.map((detection) => detection.imageId))
+      const recorded = new Map<number, number[]>()
+      for (const source of sources) {
+        if (source.imageId === null || !images.has(source.imageId)) continue
+        const ids = recorded.get(source.imageId)
+        if (ids === undefined) recorded.set(source.imageId, [source.objectId])
+        else ids.push(source.objectId)
       }
-      const plan = deps.associate(detections, [...candidates.values()], radiusArcsec)
-      let created = 0
-      const ids = plan.objects.map((state) => {
-        if (state.objectId !== null) {
-          keyed(objects.get(state.objectId)!, false)
-          const updated = { ...state, objectId: state.objectId }
-          objects.set(state.objectId, updated)
-          keyed(updated, true)
-          return state.objectId
-        }
-        created += 1
-        const made = { ...state, objectId: nextObject++ }
-        objects.set(made.objectId, made)
-        keyed(made, true)
-        return made.objectId
-      })
-      const objectIds = plan.assignment.map((at) => ids[at]!)
-      detections.forEach((detection, index) => sources.push({ ...detection, sourceId: nextSource++, objectId: objectIds[index]! }))
-      return { objectIds, created }
+      const { fresh, replayed } = splitRecorded(detections, recorded)
+      const outcome = await associateFresh(
+        fresh.map((at) => detections[at]!),
+        radiusArcsec,
+      )
+      const objectIds = detections.map((_, at) => replayed.get(at) ?? -1)
+      fresh.forEach((at, index) => (objectIds[at] = outcome.objectIds[index]!))
+      return { objectIds, created: outcome.created }
     },
 
     async object(objectId) {
@@ -104,11 +129,11 @@ export function createMemoryObjectLedger(deps: ObjectLedgerDeps): ObjectLedger {
     },
 
     async detectionsOfImage(imageId) {
-      return sources.filter((source) => source.imageId === imageId).sort((a, b) => a.sourceId - b.sourceId)
+      return sources.filter((source) => source.imageId === imageId).map(copySource)
     },
 
     async detectionsOfEvent(imageEventId) {
-      return sources.filter((source) => source.imageEventId === imageEventId).sort((a, b) => a.sourceId - b.sourceId)
+      return sources.filter((source) => source.imageEventId === imageEventId).map(copySource)
     },
 
     async objectsNear(ra, dec, radiusArcsec) {

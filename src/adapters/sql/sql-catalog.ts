@@ -19,6 +19,8 @@ import type { AlertRecord, AlertView, ImageEventRecord, ImageRecord, ImageStatus
 import type { Subscriptions } from '../../core/ports/subscriptions.js'
 import type { ObjectLedger, ObjectLedgerDeps } from '../../core/ports/object-ledger.js'
 import { createSqlObjectLedger } from './sql-object-ledger.js'
+import type { ScienceLedger } from '../../core/ports/science-ledger.js'
+import { createSqlScienceLedger } from './sql-science-ledger.js'
 import { dropCatalog, migrateCatalog } from './catalog-migrations.js'
 import { createSqlSubscriptions } from './sql-subscriptions.js'
 import { deliveryDb } from './subscription-schema.js'
@@ -57,6 +59,8 @@ export interface SqlCatalog extends Catalog {
   readonly subscriptions: Subscriptions
   /** Objects, their detections and watchlists, on the same database (the pure sky functions injected). */
   objectLedger(deps: ObjectLedgerDeps): ObjectLedger
+  /** References, difference-imaging runs, derivative images and event types, on the same database. */
+  scienceLedger(): ScienceLedger
 }
 
 /** Immediate retries of an idempotent write that lost a deadlock or serialization race. */
@@ -89,6 +93,10 @@ class SqlCatalogImpl implements SqlCatalog {
 
   objectLedger(deps: ObjectLedgerDeps): ObjectLedger {
     return createSqlObjectLedger({ ...this.#backend, isClosed: () => this.#closed }, deps)
+  }
+
+  scienceLedger(): ScienceLedger {
+    return createSqlScienceLedger({ ...this.#backend, isClosed: () => this.#closed })
   }
 
   /** Every public method runs here: closed check and mapping of driver errors to ours. */

@@ -4,6 +4,7 @@ import type { CatalogAdmin } from './catalog-admin.js'
 import type { CatalogReports } from './catalog-reports.js'
 import type { ObjectLedger, ObjectLedgerDeps } from './object-ledger.js'
 import type { ReceiveLedger } from './receive-ledger.js'
+import type { ScienceLedger } from './science-ledger.js'
 import type { Subscriptions } from './subscriptions.js'
 
 // The types of the narrow ports, where callers of the whole catalog have always found them.
@@ -36,4 +37,6 @@ export interface Catalog extends ReceiveLedger, AnalysisLedger, AlertLedger, Cat
   readonly subscriptions: Subscriptions
   /** Objects, their detections and watchlists, on the same database (the pure sky functions injected). */
   objectLedger(deps: ObjectLedgerDeps): ObjectLedger
+  /** References, difference-imaging runs with their fakes, derivative images and event types, on the same database. */
+  scienceLedger(): ScienceLedger
 }
