@@ -72,12 +72,13 @@ export class ScienceAnalysis {
 
   private async run(image: ImageRecord, record: ReferenceRecord): Promise<AnalyzerOutput> {
     const reference = await this.references.load(record)
-    const pixels = await this.pixels.pixels(image)
+    // Its last use: the image after it is analysed against the reference too, never against this one.
+    const pixels = await this.pixels.pixels(image, true)
     if (!isFloatPixels(pixels)) throw new NotFoundError(`image ${image.imageId} is not a FITS image`)
     this.pixels.lease(pixels, 1)
     try {
-      const output = await this.science.compute.analyzer.analyze({ image: { record: image, pixels }, previous: null, reference })
-      return output
+      const input = { image: { record: image, pixels }, previous: null, reference }
+      return await this.science.compute.analyze(input, this.pixels.soleHolder(pixels))
     } finally {
       this.pixels.lease(pixels, -1)
     }

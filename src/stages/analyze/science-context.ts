@@ -1,4 +1,4 @@
-import type { Analyzer, AnalyzerImage, AnalyzerReference } from '../../core/ports/analyzer.js'
+import type { Analyzer, AnalyzerImage, AnalyzerInput, AnalyzerOutput, AnalyzerReference } from '../../core/ports/analyzer.js'
 import type { ObjectLedger } from '../../core/ports/object-ledger.js'
 import type { ScienceLedger } from '../../core/ports/science-ledger.js'
 import type { ScienceOptions } from '../../core/science-options.js'
@@ -16,9 +16,14 @@ export interface BuiltReferenceFile {
  * the same code in-process.
  */
 export interface ScienceCompute {
-  /** The `diffim` analyzer: the science image against `input.reference`. */
+  /** The `diffim` analyzer (its name and version are recorded with each event; its `analyze` keeps the pixels). */
   readonly analyzer: Analyzer
-  /** A reference from frames of one field and filter (the first frame's grid), as a FITS file. */
+  /**
+   * The analyzer's work on `input.image` against `input.reference`; `givesUp`: nobody else holds the science pixels,
+   * so they may be handed to a worker thread (detached) instead of copied.
+   */
+  analyze(input: AnalyzerInput, givesUp: boolean): Promise<AnalyzerOutput>
+  /** A reference from frames of one field and filter (the oldest frame's grid), as a FITS file; the frames are kept. */
   buildReference(frames: readonly AnalyzerImage[]): Promise<BuiltReferenceFile>
   /** A stored reference file as the analyzer takes it. */
   readReference(referenceId: number, bytes: Buffer): AnalyzerReference
