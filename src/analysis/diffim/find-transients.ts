@@ -53,8 +53,17 @@ export interface FindTransientsOptions {
   readonly fwhmGuess?: number
   readonly threshold?: number
   readonly realBogusThreshold?: number
-  /** Fakes injected per image (0 turns them off), their magnitude range and zero point. */
-  readonly fakes?: { readonly count: number; readonly mags: readonly [number, number]; readonly zeroPoint: number }
+  /**
+   * Fakes injected per image (0 turns them off), the magnitude of 1 ADU, and their brightness: a magnitude range, or
+   * an S/N range on the science image (its background noise through its PSF), drawn uniformly in magnitude — so one
+   * setting spans the detection limit of any image, however deep.
+   */
+  readonly fakes?: {
+    readonly count: number
+    readonly zeroPoint: number
+    readonly mags?: readonly [number, number]
+    readonly snr?: readonly [number, number]
+  }
   readonly seed?: number
 }
 
@@ -69,6 +78,8 @@ export interface TransientSearch {
   readonly sources: DiaSource[]
   /** Detections before the cut. */
   readonly candidates: number
+  /** Of those, how many lie within 1.5 px of a fake (candidates − this = real candidates). */
+  readonly fakeCandidates: number
   readonly fakes: FakeSource[]
   readonly completeness: CompletenessBin[]
   readonly scienceWcs: Wcs
@@ -97,7 +108,14 @@ export function findTransients(science: ScienceInput, reference: ReferenceInput,
   const alignedNoise = resample(reference.noise, width, height, map)
   const fakeOptions = options.fakes
   const fakes =
-    fakeOptions !== undefined && fakeOptions.count > 0 ? injectFakes(image, sciencePsf, { ...fakeOptions, seed: options.seed ?? 1 }) : []
+    fakeOptions !== undefined && fakeOptions.count > 0
+      ? injectFakes(image, sciencePsf, {
+          count: fakeOptions.count,
+          zeroPoint: fakeOptions.zeroPoint,
+          mags: fakeOptions.mags ?? magsForSnr(fakeOptions.snr ?? [3, 50], fakeOptions.zeroPoint, background.globalRms, sciencePsf),
+          seed: options.seed ?? 1,
+        })
+      : []
   const subtraction = subtractImages(
     { image, noise: background.rms, psf: sciencePsf },
     { image: alignedReference, noise: alignedNoise, psf: reference.psf },
@@ -136,9 +154,22 @@ export function findTransients(science: ScienceInput, reference: ReferenceInput,
     differencePsf: psf,
     sources,
     candidates: found.detections.length,
+    fakeCandidates: found.detections.filter((d) => fakes.some((f) => Math.hypot(f.x - d.x, f.y - d.y) <= 1.5)).length,
     fakes,
     completeness: bins,
     scienceWcs,
     noiseCorrection: found.noiseCorrection,
   }
+}
+
+/**
+ * The magnitudes of point sources detected at S/N `snr` on an image of background noise σ and PSF P: PSF-fit flux
+ * error σ_F = σ / √ΣP² (measure.ts), flux = S/N · σ_F. Brighter first, as `mags` ranges are.
+ */
+function magsForSnr(snr: readonly [number, number], zeroPoint: number, sigma: number, psf: PsfModel): [number, number] {
+  let sumP2 = 0
+  for (const p of psf.kernel.data) sumP2 += p * p
+  const fluxError = sigma / Math.sqrt(sumP2)
+  const mag = (s: number): number => zeroPoint - 2.5 * Math.log10(s * fluxError)
+  return [mag(Math.max(snr[0], snr[1])), mag(Math.min(snr[0], snr[1]))]
 }
