@@ -51,14 +51,21 @@ function imageIds(text: string): number[] {
 
 /** The frames of each field to build from: the images given, or each field's latest ones in the stream. */
 async function framesByField(
-  catalog: { getImage(id: number): Promise<ImageRecord | null>; findPreviousImage(stream: string, num: number): Promise<ImageRecord | null> },
+  catalog: {
+    getImage(id: number): Promise<ImageRecord | null>
+    findPreviousImage(stream: string, num: number): Promise<ImageRecord | null>
+  },
   options: BuildOptions,
   perField: number,
 ): Promise<Map<string, { key: ReferenceKey; frames: ImageRecord[] }>> {
   const fields = new Map<string, { key: ReferenceKey; frames: ImageRecord[] }>()
   const add = (image: ImageRecord, limit: number): void => {
     const key = referenceKeyOf(image)
-    if (key === null || (options.field !== undefined && key.field !== options.field) || (options.filter !== undefined && key.filter !== options.filter))
+    if (
+      key === null ||
+      (options.field !== undefined && key.field !== options.field) ||
+      (options.filter !== undefined && key.filter !== options.filter)
+    )
       return
     const name = `${key.field}\u0000${key.filter}`
     const entry = fields.get(name) ?? { key, frames: [] }
@@ -112,7 +119,8 @@ export function registerReferenceCommand(program: Command): void {
           const references: ReferenceRecord[] = []
           for (const { key, frames } of fields.values()) {
             const made = await builder.build(key, frames)
-            if (made === null) throw new CatalogConflictError(`field ${key.field} (${key.filter}): another process is building its reference`)
+            if (made === null)
+              throw new CatalogConflictError(`field ${key.field} (${key.filter}): another process is building its reference`)
             references.push(made)
           }
           return references
@@ -167,7 +175,9 @@ export function registerReferenceCommand(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (options: { stream?: string; json?: boolean }, command: Command) => {
       const context = cliContext(command)
-      const references = await withBackends(context, { catalog: 'open' }, ({ catalog }) => catalog.scienceLedger().listReferences(options.stream))
+      const references = await withBackends(context, { catalog: 'open' }, ({ catalog }) =>
+        catalog.scienceLedger().listReferences(options.stream),
+      )
       if (options.json === true) return printJson(references)
       const table = formatTable(
         ['id', 'stream', 'field', 'filter', 'version', 'status', 'frames', 'FWHM px', 'created'].map((header) => ({ header })),
