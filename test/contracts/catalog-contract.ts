@@ -3,6 +3,7 @@ import { catalogMigrations } from '../../src/adapters/sql/catalog-migrations.js'
 import type { SqlCatalog } from '../../src/adapters/sql/sql-catalog.js'
 import { DELIVERY_TABLES_CHILDREN_FIRST } from '../../src/adapters/sql/subscription-schema.js'
 import { OBJECT_TABLES_CHILDREN_FIRST } from '../../src/adapters/sql/object-schema.js'
+import { SCIENCE_TABLES_CHILDREN_FIRST } from '../../src/adapters/sql/science-schema.js'
 import { CatalogConflictError, CatalogUnavailableError, ClosedError, NotFoundError } from '../../src/core/errors.js'
 import type { AlertRecord, AnalysisResult, EventType, NewImageEvent } from '../../src/core/types.js'
 import type { OpenedCatalog } from '../support/catalog-backends.js'
@@ -98,6 +99,7 @@ export function catalogContract(name: string, open: () => Promise<OpenedCatalog>
       it('survives concurrent migrate() calls on a fresh database, also from a second catalog', async () => {
         // Back to an empty database: no tables, no migration history.
         for (const table of [
+          ...SCIENCE_TABLES_CHILDREN_FIRST,
           ...OBJECT_TABLES_CHILDREN_FIRST,
           ...DELIVERY_TABLES_CHILDREN_FIRST,
           'image_event_alert',

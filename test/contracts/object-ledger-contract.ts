@@ -100,6 +100,74 @@ export function objectLedgerContract(name: string, open: () => Promise<OpenedLed
       expect((await ledger.object(objectIds[0]!))!.firstMjd).toBe(61001)
     })
 
+    it('stores the event and the measurement of each detection and finds them by image and by event', async () => {
+      const measured = {
+        imageEventId: 70,
+        apFlux: 1010.5,
+        apFluxErr: 12.25,
+        fwhm: 3.5,
+        elongation: 1.25,
+        nbad: 1,
+        nneg: 2,
+        edgeDistance: 40.5,
+      }
+      const batch = [
+        detection(33, 12, 61000, { imageId: 7, ...measured }),
+        detection(33.01, 12, 61000, { imageId: 7, ...measured, nbad: 0, kind: 'fading', psfFlux: -400 }),
+        detection(33.02, 12, 61000, { imageId: 7 }),
+      ]
+      const { objectIds } = await ledger.associate(batch)
+      await ledger.associate([detection(33.03, 12, 61001, { imageId: 8, imageEventId: 80 })])
+      const ofImage = await ledger.detectionsOfImage(7)
+      expect(ofImage.map(({ sourceId: _id, ...rest }) => rest)).toEqual([
+        { ...batch[0], objectId: objectIds[0] },
+        { ...batch[1], objectId: objectIds[1] },
+        { ...batch[2], imageEventId: null, objectId: objectIds[2] },
+      ])
+      expect(ofImage[2]).not.toHaveProperty('apFlux')
+      expect(ofImage[0]!.sourceId).toBeLessThan(ofImage[1]!.sourceId)
+      expect((await ledger.detectionsOfEvent(70)).map((source) => source.sourceId)).toEqual(
+        ofImage.slice(0, 2).map((source) => source.sourceId),
+      )
+      expect((await ledger.detectionsOfEvent(80)).map((source) => source.imageId)).toEqual([8])
+      expect((await ledger.history(objectIds[0]!))[0]).toMatchObject(measured)
+      expect(await ledger.detectionsOfImage(9)).toEqual([])
+      expect(await ledger.detectionsOfEvent(90)).toEqual([])
+    })
+
+    it('records an image’s detections once: a retried batch gets the recorded objects back and adds nothing', async () => {
+      const image9 = [
+        detection(60, 5, 61000, { imageId: 9 }),
+        detection(60.01, 5, 61000, { imageId: 9 }),
+        detection(60.02, 5, 61000, { imageId: 9 }),
+      ]
+      const first = await ledger.associate(image9)
+      expect(first.created).toBe(3)
+      expect(await ledger.associate(image9)).toEqual({ objectIds: first.objectIds, created: 0 })
+      // A retry mixed with a new image: image 9's are replayed, image 10's join the objects as usual.
+      const image10 = image9.map((seen) => ({ ...seen, imageId: 10, mjd: 61001 }))
+      const mixed = await ledger.associate([image9[1]!, image10[0]!, image9[0]!, image10[1]!])
+      expect(mixed).toEqual({ objectIds: [first.objectIds[0], first.objectIds[0], first.objectIds[1], first.objectIds[1]], created: 0 })
+      expect(await ledger.detectionsOfImage(9)).toHaveLength(3)
+      expect(await ledger.detectionsOfImage(10)).toHaveLength(2)
+      expect((await ledger.object(first.objectIds[0]!))!.nDetections).toBe(2)
+      expect((await ledger.object(first.objectIds[2]!))!.nDetections).toBe(1)
+      // Detections without an image are never taken for a retry.
+      const loose = await ledger.associate([detection(60, 5, 61002)])
+      expect(loose.objectIds).toEqual([first.objectIds[0]])
+      expect((await ledger.object(first.objectIds[0]!))!.nDetections).toBe(3)
+    })
+
+    it('records an image once when two writers associate it at once', async () => {
+      const other = opened.second ?? ledger
+      const image = Array.from({ length: 25 }, (_, i) => detection(140 + i * 0.001, -20, 61000, { imageId: 12, imageEventId: 120 }))
+      const outcomes = await Promise.all([ledger.associate(image), other.associate(image), ledger.associate([...image])])
+      expect(outcomes[1]!.objectIds).toEqual(outcomes[0]!.objectIds)
+      expect(outcomes[2]!.objectIds).toEqual(outcomes[0]!.objectIds)
+      expect(outcomes.reduce((sum, outcome) => sum + outcome.created, 0)).toBe(25)
+      expect(await ledger.detectionsOfEvent(120)).toHaveLength(25)
+    })
+
     it('creates no duplicate objects when two writers associate overlapping batches at once', async () => {
       const other = opened.second ?? ledger
       // 40 new sources, each seen by both writers in batches that overlap in sky and time.

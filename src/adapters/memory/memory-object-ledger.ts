@@ -94,7 +94,9 @@ export function createMemoryObjectLedger(deps: ObjectLedgerDeps): ObjectLedger {
       return made.objectId
     })
     const objectIds = plan.assignment.map((at) => ids[at]!)
-    detections.forEach((detection, index) => sources.push({ ...detection, sourceId: nextSource++, objectId: objectIds[index]! }))
+    detections.forEach((detection, index) =>
+      sources.push({ ...detection, imageEventId: detection.imageEventId ?? null, sourceId: nextSource++, objectId: objectIds[index]! }),
+    )
     return { objectIds, created }
   }
 

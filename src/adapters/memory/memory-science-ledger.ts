@@ -76,6 +76,7 @@ export function createMemoryScienceLedger(): ScienceLedger {
     },
 
     async claimReference(key, staleMs) {
+      if (!(staleMs >= 0)) throw new UsageError(`reference claim: stale age must be ≥ 0 ms, got ${staleMs}`)
       const now = new Date()
       const field = references.filter((reference) => sameField(reference, key))
       const building = field.find((reference) => reference.status === 'building')
@@ -104,6 +105,8 @@ export function createMemoryScienceLedger(): ScienceLedger {
     async finishReference(referenceId, finish: ReferenceFinish) {
       const found = references.find((reference) => reference.referenceId === referenceId)
       if (found === undefined) throw new NotFoundError(`reference ${referenceId} does not exist`)
+      // Only a claim is finished: the first finish wins, and a repeat returns what it recorded.
+      if (found.status !== 'building') return copyReference(found)
       Object.assign(found, {
         status: 'ready',
         objectKey: finish.objectKey,

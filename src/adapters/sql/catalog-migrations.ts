@@ -10,6 +10,8 @@ import type { SqlDialectKind } from './sql-dialect.js'
 import { objectsMigration } from './migrations/0004-objects.js'
 import { OBJECT_TABLES_CHILDREN_FIRST } from './object-schema.js'
 import { observationColumnsMigration } from './migrations/0005-observation-columns.js'
+import { scienceMigration } from './migrations/0006-science.js'
+import { SCIENCE_TABLES_CHILDREN_FIRST } from './science-schema.js'
 
 /**
  * Versioned, forward-only migrations run by Kysely's `Migrator`. Its lock (GET_LOCK on MySQL, an advisory
@@ -30,6 +32,7 @@ export function catalogMigrations(kind: SqlDialectKind): Record<string, Migratio
     '0003-subscriptions': subscriptionsMigration(kind),
     '0004-objects': objectsMigration(kind),
     '0005-observation-columns': observationColumnsMigration(kind),
+    '0006-science': scienceMigration(kind),
   }
 }
 
@@ -61,6 +64,7 @@ export async function migrateCatalog(db: Kysely<unknown>, kind: SqlDialectKind):
 /** Drops the catalog's tables (children first) and the migration history: `reset()` migrates again after. */
 export async function dropCatalog(db: Kysely<unknown>): Promise<void> {
   for (const table of [
+    ...SCIENCE_TABLES_CHILDREN_FIRST,
     ...OBJECT_TABLES_CHILDREN_FIRST,
     ...DELIVERY_TABLES_CHILDREN_FIRST,
     ...TABLES_CHILDREN_FIRST,

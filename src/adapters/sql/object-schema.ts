@@ -1,9 +1,10 @@
 import type { ColumnType, Generated, Kysely } from 'kysely'
 import type { CatalogDatabase } from './catalog-schema.js'
 
-/** The tables of migration 0004 as Kysely sees them. PostgreSQL may return integers as strings. */
+/** The tables of migration 0004 (and 0006's columns of dia_source) as Kysely sees them. PostgreSQL may return integers as strings. */
 type Int = ColumnType<number | string, number, number>
 type DefaultedTimestamp = ColumnType<Date | string, Date | string | undefined, Date | string>
+type Nullable<T> = ColumnType<T | null, T | null | undefined, T | null>
 
 export interface DiaObjectTable {
   object_id: Generated<number>
@@ -35,6 +36,15 @@ export interface DiaSourceTable {
   x: number
   y: number
   created_at: DefaultedTimestamp
+  // Migration 0006: the event and the rest of difference imaging's measurement, null for 0004's rows.
+  image_event_id: Nullable<number>
+  ap_flux: Nullable<number>
+  ap_flux_err: Nullable<number>
+  fwhm: Nullable<number>
+  elongation: Nullable<number>
+  nbad: Nullable<number>
+  nneg: Nullable<number>
+  edge_distance: Nullable<number>
 }
 
 export interface ZoneLockTable {

@@ -21,6 +21,7 @@ import type { ObjectLedger, ObjectLedgerDeps } from '../../core/ports/object-led
 import { createSqlObjectLedger } from './sql-object-ledger.js'
 import type { ScienceLedger } from '../../core/ports/science-ledger.js'
 import { createSqlScienceLedger } from './sql-science-ledger.js'
+import { SCIENCE_DATA_TABLES, scienceDb } from './science-schema.js'
 import { dropCatalog, migrateCatalog } from './catalog-migrations.js'
 import { createSqlSubscriptions } from './sql-subscriptions.js'
 import { deliveryDb } from './subscription-schema.js'
@@ -334,8 +335,13 @@ class SqlCatalogImpl implements SqlCatalog {
   emptyTables(): Promise<void> {
     return this.#run('emptyTables', (db) =>
       db.transaction().execute(async (trx) => {
-        // Receivers belong to alerts; subscribers and subscriptions are settings and stay.
+        // Receivers belong to alerts; subscribers and subscriptions are settings and stay, as do watchlists and the
+        // event types (the migration's rows). Detections, objects and difference imaging's records are data.
         await deliveryDb(trx).deleteFrom('image_event_alert_receiver').execute()
+        const science = scienceDb(trx)
+        for (const table of SCIENCE_DATA_TABLES) await science.deleteFrom(table).execute()
+        await science.deleteFrom('dia_source').execute()
+        await science.deleteFrom('dia_object').execute()
         await trx.deleteFrom('image_event_alert').execute()
         await trx.deleteFrom('image_event').execute()
         await trx.deleteFrom('image_metadata').execute()

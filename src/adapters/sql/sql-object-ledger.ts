@@ -15,7 +15,9 @@ import type {
   WatchlistCone,
   WatchlistRecord,
 } from '../../core/ports/object-ledger.js'
+import { splitRecorded } from '../../core/recorded-detections.js'
 import type { CatalogDatabase } from './catalog-schema.js'
+import { insertSources, selectRecordedObjects, toSource } from './dia-source-rows.js'
 import { lockZoneOf, objectDb } from './object-schema.js'
 import type { ObjectDatabase } from './object-schema.js'
 import { toNumber } from './row-mappers.js'
@@ -117,15 +119,6 @@ class SqlObjectLedger implements ObjectLedger {
     this.#deps = deps
   }
 
-  // TODO(issue 18, science-ledger helper): real implementations with the 0006 columns.
-  detectionsOfImage(_imageId: number): Promise<DiaSourceRecord[]> {
-    return Promise.reject(new Error('detectionsOfImage: not implemented yet'))
-  }
-
-  detectionsOfEvent(_imageEventId: number): Promise<DiaSourceRecord[]> {
-    return Promise.reject(new Error('detectionsOfEvent: not implemented yet'))
-  }
-
   async #run<T>(operation: string, work: (db: Db) => Promise<T>, retries = 1): Promise<T> {
     const backend = this.#backend
     for (let attempt = 1; ; attempt += 1) {
@@ -169,6 +162,28 @@ class SqlObjectLedger implements ObjectLedger {
     radiusArcsec: number,
   ): Promise<AssociationOutcome> {
     await this.#lockBands(trx, detections, radiusDeg)
+    // Per-image idempotency, after the band locks: a concurrent batch of the same image has committed by now (it held
+    // the same bands), so its rows are seen here and replayed instead of being recorded twice.
+    const { fresh, replayed } = splitRecorded(detections, await selectRecordedObjects(trx, detections))
+    if (fresh.length === detections.length) return this.#associateFresh(trx, detections, radiusDeg, radiusArcsec)
+    const outcome = await this.#associateFresh(
+      trx,
+      fresh.map((at) => detections[at]!),
+      radiusDeg,
+      radiusArcsec,
+    )
+    const objectIds = detections.map((_, at) => replayed.get(at) ?? -1)
+    fresh.forEach((at, index) => (objectIds[at] = outcome.objectIds[index]!))
+    return { objectIds, created: outcome.created }
+  }
+
+  async #associateFresh(
+    trx: Transaction<ObjectDatabase>,
+    detections: readonly DetectionInput[],
+    radiusDeg: number,
+    radiusArcsec: number,
+  ): Promise<AssociationOutcome> {
+    if (detections.length === 0) return { objectIds: [], created: 0 }
     const ranges = mergeWithGap(
       detections.flatMap((detection) => this.#deps.coneRanges(detection.ra, detection.dec, radiusDeg)),
       RANGE_GAP_CELLS,
@@ -185,51 +200,8 @@ class SqlObjectLedger implements ObjectLedger {
     const plan = this.#deps.associate(detections, candidates, radiusArcsec)
     const ids = await this.#writeObjects(trx, plan.objects)
     const objectIds = plan.assignment.map((at) => ids[at]!)
-    await this.#insertSources(trx, detections, objectIds)
+    await insertSources(trx, this.#backend.kind, detections, objectIds)
     return { objectIds, created: plan.objects.filter((object) => object.objectId === null).length }
-  }
-
-  async #insertSources(trx: Transaction<ObjectDatabase>, detections: readonly DetectionInput[], objectIds: number[]): Promise<void> {
-    const now = toDbTimestamp(this.#backend.kind, new Date())
-    if (this.#backend.kind === 'postgres') {
-      // One statement of column arrays: a few bind parameters instead of 15 per row, which PostgreSQL parses much faster.
-      const column = <T>(pick: (detection: DetectionInput) => T): T[] => detections.map(pick)
-      await sql`insert into dia_source (object_id, image_id, stream, ra_deg, dec_deg, mjd, filter, psf_flux, psf_flux_err, snr,
-          real_bogus, kind, x, y, created_at)
-        select t.*, ${now}::timestamptz from unnest(${objectIds}::integer[], ${column((d) => d.imageId)}::integer[],
-          ${column((d) => d.stream)}::varchar[], ${column((d) => d.ra)}::float8[], ${column((d) => d.dec)}::float8[],
-          ${column((d) => d.mjd)}::float8[], ${column((d) => d.filter)}::varchar[], ${column((d) => d.psfFlux)}::float8[],
-          ${column((d) => d.psfFluxErr)}::float8[], ${column((d) => d.snr)}::float8[], ${column((d) => d.realBogus)}::float8[],
-          ${column((d) => d.kind)}::varchar[], ${column((d) => d.x)}::float8[], ${column((d) => d.y)}::float8[]) as t`.execute(trx)
-      return
-    }
-    for (const group of chunks(
-      detections.map((detection, index) => ({ detection, objectId: objectIds[index]! })),
-      ROWS_PER_INSERT,
-    )) {
-      await trx
-        .insertInto('dia_source')
-        .values(
-          group.map(({ detection, objectId }) => ({
-            object_id: objectId,
-            image_id: detection.imageId,
-            stream: detection.stream,
-            ra_deg: detection.ra,
-            dec_deg: detection.dec,
-            mjd: detection.mjd,
-            filter: detection.filter,
-            psf_flux: detection.psfFlux,
-            psf_flux_err: detection.psfFluxErr,
-            snr: detection.snr,
-            real_bogus: detection.realBogus,
-            kind: detection.kind,
-            x: detection.x,
-            y: detection.y,
-            created_at: now,
-          })),
-        )
-        .execute()
-    }
   }
 
   /** Locks, in ascending order, every 0.1° band that a detection's cone reaches (runs of bands in one statement). */
@@ -355,24 +327,22 @@ class SqlObjectLedger implements ObjectLedger {
         .orderBy('mjd')
         .orderBy('source_id')
         .execute()
-      return rows.map((row) => ({
-        sourceId: toNumber(row.source_id),
-        objectId: toNumber(row.object_id),
-        imageId: row.image_id === null ? null : toNumber(row.image_id),
-        stream: row.stream,
-        ra: Number(row.ra_deg),
-        dec: Number(row.dec_deg),
-        mjd: Number(row.mjd),
-        filter: row.filter,
-        psfFlux: Number(row.psf_flux),
-        psfFluxErr: Number(row.psf_flux_err),
-        snr: Number(row.snr),
-        realBogus: Number(row.real_bogus),
-        kind: row.kind,
-        x: Number(row.x),
-        y: Number(row.y),
-      }))
+      return rows.map(toSource)
     })
+  }
+
+  detectionsOfImage(imageId: number): Promise<DiaSourceRecord[]> {
+    return this.#run('detectionsOfImage', async (db) =>
+      (await db.selectFrom('dia_source').selectAll().where('image_id', '=', imageId).orderBy('source_id').execute()).map(toSource),
+    )
+  }
+
+  detectionsOfEvent(imageEventId: number): Promise<DiaSourceRecord[]> {
+    return this.#run('detectionsOfEvent', async (db) =>
+      (await db.selectFrom('dia_source').selectAll().where('image_event_id', '=', imageEventId).orderBy('source_id').execute()).map(
+        toSource,
+      ),
+    )
   }
 
   objectsNear(ra: number, dec: number, radiusArcsec: number): Promise<DiaObjectRecord[]> {

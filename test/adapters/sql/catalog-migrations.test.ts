@@ -3,6 +3,7 @@ import { Kysely, SqliteDialect } from 'kysely'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { DELIVERY_TABLES_CHILDREN_FIRST } from '../../../src/adapters/sql/subscription-schema.js'
 import { OBJECT_TABLES_CHILDREN_FIRST } from '../../../src/adapters/sql/object-schema.js'
+import { SCIENCE_TABLES_CHILDREN_FIRST } from '../../../src/adapters/sql/science-schema.js'
 import {
   catalogMigrations,
   dropCatalog,
@@ -45,6 +46,7 @@ describe('catalog migrations', () => {
       '0003-subscriptions',
       '0004-objects',
       '0005-observation-columns',
+      '0006-science',
     ])
     expect(await migrateCatalog(db, 'sqlite')).toEqual([])
     expect(tables()).toEqual(
@@ -54,6 +56,7 @@ describe('catalog migrations', () => {
         'image_metadata',
         ...DELIVERY_TABLES_CHILDREN_FIRST,
         ...OBJECT_TABLES_CHILDREN_FIRST,
+        ...SCIENCE_TABLES_CHILDREN_FIRST,
         MIGRATION_TABLE,
         MIGRATION_LOCK_TABLE,
       ].sort(),
@@ -64,6 +67,7 @@ describe('catalog migrations', () => {
       { name: '0003-subscriptions' },
       { name: '0004-objects' },
       { name: '0005-observation-columns' },
+      { name: '0006-science' },
     ])
   })
 
@@ -88,6 +92,7 @@ describe('catalog migrations', () => {
       '0003-subscriptions',
       '0004-objects',
       '0005-observation-columns',
+      '0006-science',
     ])
     expect(raw.prepare('SELECT count(*) AS n FROM image_metadata').get()).toEqual({ n: 0 })
   })

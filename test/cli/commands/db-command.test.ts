@@ -91,7 +91,7 @@ for (const backend of backends) {
       expect(first.stderr).toBe('')
       expect(first.code).toBe(0)
       expect(first.stdout).toMatch(
-        /^applied 0001-initial, 0002-nullable-difference-key, 0003-subscriptions, 0004-objects, 0005-observation-columns to .*: tables image_metadata, image_event, image_event_alert \(rows: image_metadata 0, image_event 0, image_event_alert 0\)\n$/,
+        /^applied 0001-initial, 0002-nullable-difference-key, 0003-subscriptions, 0004-objects, 0005-observation-columns, 0006-science to .*: tables image_metadata, image_event, image_event_alert \(rows: image_metadata 0, image_event 0, image_event_alert 0\)\n$/,
       )
       expect(first.stdout).toContain(fixture.where)
       expect(await tableCounts(fixture)).toEqual(EMPTY)

@@ -9,6 +9,8 @@ import { freshDatabaseUrl, type FreshDatabase } from '../../../support/catalog-b
 import { cleanEnv, runCli } from '../../../support/cli.js'
 import { inCi } from '../../../support/integration.js'
 import { insertOneImage, recordOneAnalysis } from '../../../support/catalog-writes.js'
+import { objectLedgerDeps } from '../../../../src/analysis/association/ledger-deps.js'
+import { detection } from '../../../contracts/object-ledger-contract.js'
 
 type Kind = 'sqlite' | 'mysql' | 'postgres'
 
@@ -105,6 +107,30 @@ for (const kind of ['sqlite', 'mysql', 'postgres'] as const) {
           { imageId: 4, differenceImageObjectKey: null, eventType: 'changed', analyzer: 'x', analyzerVersion: '1' },
         )
         expect(event?.imageEventId).toBe(2)
+        // Difference imaging's tables (0006) work beside the adopted ones: a reference, a run, a stamp, a detection.
+        const science = catalog.scienceLedger()
+        const reference = await science.claimReference({ stream: 'cam', field: 'F', filter: 'r' }, 60_000)
+        await science.recordDiffimRuns([
+          {
+            imageId: 4,
+            referenceId: reference!.referenceId,
+            psfMethod: 'gaussian-kernel',
+            scienceFwhm: 3,
+            referenceFwhm: 2,
+            noiseCorrection: 1,
+            candidates: 1,
+            detections: 1,
+            seconds: 0.5,
+            fakes: [],
+          },
+        ])
+        await science.recordDerivatives([
+          { imageEventId: 2, name: 'difference.fits', objectKey: 'd.fits', contentType: 'image/fits', sourceId: null },
+        ])
+        await catalog.objectLedger(objectLedgerDeps).associate([detection(10, 20, 61000, { imageId: 4, imageEventId: 2, apFlux: 5 })])
+        expect(await science.getDiffimRun(4)).toMatchObject({ stream: 'cam', referenceId: reference!.referenceId })
+        expect((await science.listDerivatives(2)).map((row) => row.name)).toEqual(['difference.fits'])
+        expect(await catalog.objectLedger(objectLedgerDeps).detectionsOfEvent(2)).toMatchObject([{ imageId: 4, apFlux: 5 }])
         // And the original's own statements still work on the migrated tables.
         await catalog.executeSql(
           "INSERT INTO image_metadata (image_filename, image_object_key) VALUES ('image_00004.jpg', 'image/image_00004.jpg')",
@@ -135,6 +161,8 @@ for (const kind of ['sqlite', 'mysql', 'postgres'] as const) {
       try {
         expect(await catalog.counts()).toMatchObject({ images: 3, events: 1, alerts: 1 })
         expect(Object.keys(await catalog.tableCounts())).toContain('image_event')
+        // The original's script touches none of 0006's tables: the event types are still there.
+        expect(await catalog.scienceLedger().eventTypes()).toHaveLength(5)
       } finally {
         await catalog.close()
       }
