@@ -35,6 +35,9 @@ export interface ReferenceBuilderDeps {
  * field that has none; the CLI calls {@link build} with frames it chose.
  */
 export class ReferenceBuilder {
+  /** Builds this process runs now, by field: its other handlers of that field wait for them instead of pixel-diff. */
+  private readonly building = new Map<string, Promise<ReferenceRecord | null>>()
+
   constructor(private readonly deps: ReferenceBuilderDeps) {}
 
   /**
@@ -44,7 +47,16 @@ export class ReferenceBuilder {
    */
   async autoBuild(image: ImageRecord, key: ReferenceKey, frames: number): Promise<ReferenceRecord | null> {
     if (frames <= 0 || image.imageNum === null) return null
-    const found = await this.framesOf(key, image.imageNum, frames)
+    const name = JSON.stringify([key.stream, key.field, key.filter])
+    const running = this.building.get(name)
+    if (running !== undefined) return running
+    const build = this.tryBuild(image.imageNum, key, frames).finally(() => this.building.delete(name))
+    this.building.set(name, build)
+    return build
+  }
+
+  private async tryBuild(imageNum: number, key: ReferenceKey, frames: number): Promise<ReferenceRecord | null> {
+    const found = await this.framesOf(key, imageNum, frames)
     if (found.length < frames) return null
     try {
       return await this.build(key, found)
