@@ -1,6 +1,8 @@
 import { closeChannels, openSubscriptionChannels } from '../adapters/open-channels.js'
 import type { Catalog } from '../core/ports/catalog.js'
 import type { Subscriptions } from '../core/ports/subscriptions.js'
+import { objectLedgerDeps } from '../analysis/association/ledger-deps.js'
+import { withDetections } from '../stages/alert/alert-payload.js'
 import { DeliveryWorker } from '../stages/alert/delivery-worker.js'
 import type { CliContext } from './cli-context.js'
 import type { OpenedBackends } from './with-backends.js'
@@ -26,7 +28,10 @@ export async function startDelivery(context: CliContext, backends: DeliveryBacke
   const { config, logger } = context
   const subscriptions = subscriptionsOf(backends.catalog)
   const channels = await openSubscriptionChannels(config.delivery, backends.bus, config.topicPartitions)
-  const worker = new DeliveryWorker(backends.catalog, subscriptions, channels, config.delivery, logger, backends.store)
+  // Payloads carry a diffim event's detections (issue 18): the views are read with them.
+  const science = { objects: backends.catalog.objectLedger(objectLedgerDeps), ledger: backends.catalog.scienceLedger() }
+  const views = withDetections(backends.catalog, science)
+  const worker = new DeliveryWorker(views, subscriptions, channels, config.delivery, logger, backends.store)
   worker.start()
   return {
     worker,

@@ -4,6 +4,7 @@ import { encodeMessage, SCHEMA_VERSION } from '../../../src/core/messages.js'
 import type { TruthRow } from '../../../src/analysis/sky/mock-sky.js'
 import type { ImageRecord } from '../../../src/core/types.js'
 import { AnalyzeStage } from '../../../src/stages/analyze/analyze-stage.js'
+import { alertItem, withDetections } from '../../../src/stages/alert/alert-payload.js'
 import { drainTopic, memoryContext, message, type TestContext } from '../../support/memory-context.js'
 import { memoryScience, receiveSkyFrame, type TestScience } from '../../support/science-context.js'
 
@@ -142,5 +143,40 @@ describe('AnalyzeStage with difference imaging', () => {
     const derivatives = await science.ledger.listDerivatives(finished!.imageEventId)
     expect(derivatives.map((derivative) => derivative.name)).toContain('stamp-0-reference.fits')
     expect(derivatives.every((derivative) => derivative.objectKey.startsWith('derivative/sky__image_event_'))).toBe(true)
+  })
+
+  it("an alert's payload carries its event's detections, most significant first, with links to their stamps", async () => {
+    const stage = new AnalyzeStage({ ...context, science })
+    await analyseFrames(stage, 1, 4)
+    const { image, truth } = (await analyseFrames(stage, 5, 5))[0]!
+    const event = (await context.catalog.getEventByImageId(image.imageId))!
+    const alert = {
+      imageEventAlertId: 9,
+      imageEventId: event.imageEventId,
+      createdAt: new Date(),
+      deliveredAt: null,
+      deliveryChannels: null,
+    }
+    const catalog = {
+      getAlertView: async () => ({ alert, event, image: (await context.catalog.getImage(image.imageId))!, previousImage: null }),
+    }
+    const view = await withDetections(catalog, science).getAlertView(9)
+    const item = alertItem(view!, 'https://viewer.example.org/imgpipe/')
+    expect(item).toMatchObject({ alertNum: 9, imageEventId: event.imageEventId, eventType: event.eventType, stream: 'sky' })
+    const detections = item.detections!
+    expect(detections.length).toBe((await science.objects.detectionsOfEvent(event.imageEventId)).length)
+    const snrs = detections.map((detection) => Math.abs(detection.snr))
+    expect(snrs).toEqual([...snrs].sort((a, b) => b - a))
+    const newSource = truth.find((row) => row.kind === 'new')!
+    const found = detections.find((detection) => Math.hypot(detection.ra - newSource.ra, detection.dec - newSource.dec) * 3600 < 0.5)!
+    expect(found).toMatchObject({ kind: 'new_source', realBogus: expect.any(Number), objectId: expect.any(Number) })
+    expect(found.psfFlux / found.psfFluxErr).toBeCloseTo(found.snr, 1)
+    const names = (await science.ledger.listDerivatives(event.imageEventId))
+      .filter((row) => row.sourceId === found.sourceId)
+      .map((row) => row.name)
+    const science_ = names.find((name) => name.endsWith('-science.fits'))!
+    expect(found.stamps.science).toBe(`https://viewer.example.org/imgpipe/derivatives/${event.imageEventId}/${science_}`)
+    expect(found.stamps.reference).toMatch(/-reference\.fits$/)
+    expect(found.stamps.difference).toMatch(/-difference\.fits$/)
   })
 })
