@@ -6,7 +6,7 @@ import type { ReferenceRecord } from '../../core/ports/science-ledger.js'
 import type { ImageRecord } from '../../core/types.js'
 import type { StageContext } from '../stage-context.js'
 import { referenceKeyOf } from './choose-analyzer.js'
-import type { Comparison } from './compare-with-previous.js'
+import { storedMaxAbsDifference, type Comparison } from './compare-with-previous.js'
 import { ReferenceBuilder } from './reference-builder.js'
 import { ReferenceSource } from './reference-source.js'
 import type { PixelSource } from './pixel-source.js'
@@ -53,7 +53,7 @@ export class ScienceAnalysis {
         previousImageId: null,
         l2Norm: output.measurements.l2Norm,
         changedFraction: output.measurements.changedFraction,
-        maxAbsDifference: output.measurements.maxAbsDifference,
+        maxAbsDifference: storedMaxAbsDifference(output.measurements.maxAbsDifference),
         analyzedAt: new Date(),
       },
       output,
