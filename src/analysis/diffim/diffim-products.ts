@@ -140,19 +140,24 @@ export function diffimProducts(request: DiffimRequest): DiffimProducts {
     },
   )
   const { width, height } = request.science
-  const real = search.sources.filter((source) => source.fake === null).sort((a, b) => Math.abs(b.snr) - Math.abs(a.snr))
-  const detections = real.map((source) => detectionOf(source, width, height))
+  // The measured PSF-fit S/N (errors corrected for correlated noise) must pass the threshold too, not only the
+  // matched filter's peak: a subtraction residual narrower or wider than the PSF peaks higher than it measures.
+  const significant = (source: DiaSource): boolean => Math.abs(source.snr) / search.noiseCorrection >= options.threshold
+  const real = search.sources
+    .filter((source) => source.fake === null && significant(source))
+    .sort((a, b) => Math.abs(b.snr) - Math.abs(a.snr))
+  const detections = real.map((source) => detectionOf(source, width, height, search.noiseCorrection))
   const products = detections.length > 0 ? imageProducts(request, search, real, scienceCards, options) : { fits: [], previews: [] }
   const run: Omit<DiffimRun, 'imageId'> = {
     referenceId: request.reference.referenceId,
-    psfMethod: 'gaussian-kernel',
+    psfMethod: search.psfMethod,
     scienceFwhm: search.sciencePsf.fwhm,
     referenceFwhm: referencePsf.fwhm,
     noiseCorrection: search.noiseCorrection,
     candidates: search.candidates - search.fakeCandidates,
     detections: detections.length,
     seconds: (performance.now() - started) / 1000,
-    fakes: fakeRecords(search),
+    fakes: fakeRecords(search, significant),
   }
   return {
     measurements: measurementsOf(search.difference, search.noise, options.threshold),
@@ -192,17 +197,23 @@ function measurementsOf(difference: FloatImage, noise: FloatImage, threshold: nu
   return { l2Norm: Math.sqrt(sumSq / count), changedFraction: changed / count, maxAbsDifference: maxAbs }
 }
 
-function detectionOf(source: DiaSource, width: number, height: number): AnalyzerDetection {
+/**
+ * A detection as the port carries it. Flux errors are scaled by the noise correction detection measured: the noise
+ * map propagates σ per pixel but not the correlation that resampling and convolution add, which makes the map's
+ * errors too small by that factor (the same factor detection divides its S/N by).
+ */
+function detectionOf(source: DiaSource, width: number, height: number, noiseCorrection: number): AnalyzerDetection {
+  const psfFluxErr = source.psfFluxErr * noiseCorrection
   return {
     x: source.x,
     y: source.y,
     ra: source.ra,
     dec: source.dec,
     psfFlux: source.psfFlux,
-    psfFluxErr: source.psfFluxErr,
+    psfFluxErr,
     apFlux: source.apFlux,
-    apFluxErr: source.apFluxErr,
-    snr: source.snr,
+    apFluxErr: source.apFluxErr * noiseCorrection,
+    snr: source.psfFlux / psfFluxErr,
     fwhm: source.fwhm,
     elongation: source.elongation,
     nbad: source.nbad,
@@ -213,17 +224,20 @@ function detectionOf(source: DiaSource, width: number, height: number): Analyzer
   }
 }
 
-/** Each fake with the S/N it should have had on the difference image (its PSF-fit error there) and what came back. */
-function fakeRecords(search: TransientSearch): FakeRecord[] {
+/**
+ * Each fake with the S/N it should have had on the difference image (its PSF-fit error there, corrected for
+ * correlated noise as the detections' are) and what came back.
+ */
+function fakeRecords(search: TransientSearch, significant: (source: DiaSource) => boolean): FakeRecord[] {
   return search.fakes.map((fake, index) => {
     const expected = measureOne(search.difference, fake.x, fake.y, 1, { psf: search.differencePsf, noise: search.noise })
-    const found = search.sources.find((source) => source.fake === index && source.snr > 0)
+    const found = search.sources.find((source) => source.fake === index && source.snr > 0 && significant(source))
     return {
       x: fake.x,
       y: fake.y,
       flux: fake.flux,
       mag: fake.mag,
-      expectedSnr: fake.flux / expected.psfFluxErr,
+      expectedSnr: fake.flux / (expected.psfFluxErr * search.noiseCorrection),
       recovered: found !== undefined,
       measuredFlux: found?.psfFlux ?? null,
     }

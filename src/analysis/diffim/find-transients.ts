@@ -85,6 +85,8 @@ export interface TransientSearch {
   readonly scienceWcs: Wcs
   /** What the detection S/N was divided by for correlated noise. */
   readonly noiseCorrection: number
+  /** How the PSFs were matched (subtract.ts). */
+  readonly psfMethod: string
 }
 
 /** Finds what changed in `science` against `reference`. */
@@ -159,6 +161,7 @@ export function findTransients(science: ScienceInput, reference: ReferenceInput,
     completeness: bins,
     scienceWcs,
     noiseCorrection: found.noiseCorrection,
+    psfMethod: subtraction.method,
   }
 }
 

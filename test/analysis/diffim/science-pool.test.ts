@@ -1,7 +1,7 @@
 /**
  * The science pool with its worker compiled from the sources (as the build emits it): a reference built in a worker,
- * a 2048² mock-sky frame analysed in a worker while the event loop keeps firing a timer, with the same detections
- * as the inline analyzer; the science pixels handed over (detached), the reference shared.
+ * a 2048² mock-sky frame analysed in a worker while the event loop keeps firing a timer; a small one giving what the
+ * inline analyzer gives; the science pixels handed over (detached) or copied, the reference shared.
  */
 import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -70,18 +70,18 @@ describe('the science pool', () => {
     await pool.close()
   })
 
+  // Minutes on a loaded machine: a 2048² reference and analysis are ~10 s of CPU.
   it('builds a reference and analyses a 2048² frame in a worker while the event loop keeps turning', async () => {
     const pool = new SciencePool({ workerUrl, threads: 2 })
     try {
-      const frames = [1, 2, 3].map((n) => renderMockSkyFrame(sky, 0, n))
+      const frames = [1, 2].map((n) => renderMockSkyFrame(sky, 0, n))
       const file = await pool.buildReference(frames.map((f) => ({ image: f.image, header: headerTextOf(f.cards) })))
       // The frames' pixels went to the worker: their buffers are detached here.
       expect(frames[0]!.image.data.length).toBe(0)
       const reference = decodeReferenceFile(file, 11, 2048 * 2048)
-      expect(reference.frames).toBe(3)
+      expect(reference.frames).toBe(2)
 
       const science = renderMockSkyFrame(sky, 0, 6)
-      const inline = await diffimAnalyzer().analyze(inputOf(renderMockSkyFrame(sky, 0, 6), 6, reference))
 
       let longest = 0
       let ticks = 0
@@ -106,17 +106,16 @@ describe('the science pool', () => {
       expect(longest, `longest stall ${Math.round(longest)} ms in ${seconds.toFixed(1)} s`).toBeLessThan(250)
       expect(ticks).toBeGreaterThan(10)
       expect(science.image.data.length).toBe(0)
-      // The same results as inline: the worker runs the same code on the same pixels.
-      expect(output.detections).toEqual(inline.detections)
-      expect(output.measurements).toEqual(inline.measurements)
-      expect(output.derivatives.map((d) => [d.name, d.bytes.length])).toEqual(inline.derivatives.map((d) => [d.name, d.bytes.length]))
+      // The new source (frame 6 ≥ 5) at least, and a subtraction close to pure noise.
       expect(output.detections!.length).toBeGreaterThan(0)
+      expect(output.events).toHaveLength(1)
+      expect(output.measurements.l2Norm).toBeLessThan(1.5)
     } finally {
       await pool.close()
     }
-  }, 120_000)
+  }, 400_000)
 
-  it('keeps the science pixels when told to copy them', async () => {
+  it('gives what the inline analyzer gives, and keeps the science pixels when told to copy them', async () => {
     const pool = new SciencePool({ workerUrl, threads: 1 })
     try {
       const small = { ...sky, width: 256, height: 256, stars: 40 }
@@ -124,8 +123,14 @@ describe('the science pool', () => {
       const file = await pool.buildReference(frames.map((f) => ({ image: f.image, header: headerTextOf(f.cards) })))
       const reference = decodeReferenceFile(file, 12, 256 * 256)
       const science = renderMockSkyFrame(small, 0, 7)
-      await pool.analyze(inputOf(science, 7, reference), { keepPixels: true })
+      const output = await pool.analyze(inputOf(science, 7, reference), { keepPixels: true })
       expect(science.image.data.length).toBe(256 * 256)
+      const inline = await diffimAnalyzer().analyze(inputOf(science, 7, reference))
+      expect(output.detections!.length).toBeGreaterThan(0)
+      expect(output.detections).toEqual(inline.detections)
+      expect(output.measurements).toEqual(inline.measurements)
+      expect(output.run!.fakes).toEqual(inline.run!.fakes)
+      expect(output.derivatives.map((d) => [d.name, d.bytes.length])).toEqual(inline.derivatives.map((d) => [d.name, d.bytes.length]))
     } finally {
       await pool.close()
     }
