@@ -18,6 +18,7 @@ import type {
 import { splitRecorded } from '../../core/recorded-detections.js'
 import type { CatalogDatabase } from './catalog-schema.js'
 import { insertSources, selectRecordedObjects, toSource } from './dia-source-rows.js'
+import * as watchlists from './sql-watchlists.js'
 import { lockZoneOf, objectDb } from './object-schema.js'
 import type { ObjectDatabase } from './object-schema.js'
 import { toNumber } from './row-mappers.js'
@@ -353,7 +354,7 @@ class SqlObjectLedger implements ObjectLedger {
         .select(OBJECT_COLUMNS)
         .where((eb) => eb.or(ranges.map((range) => eb.between('sky_key', range.lo, range.hi))))
         .execute()
-      const found = rows.map(toObject).map((object) => ({ object, distance: distanceArcsec(ra, dec, object.ra, object.dec) }))
+      const found = rows.map(toObject).map((object) => ({ object, distance: watchlists.distanceArcsec(ra, dec, object.ra, object.dec) }))
       return found
         .filter(({ distance }) => distance <= radiusArcsec)
         .sort((a, b) => a.distance - b.distance || a.object.objectId - b.object.objectId)
@@ -363,143 +364,22 @@ class SqlObjectLedger implements ObjectLedger {
 
   addWatchlist(name: string, cones: readonly NewWatchlistCone[]): Promise<WatchlistRecord> {
     if (cones.length === 0) throw new UsageError(`watchlist ${name}: no cones`)
-    return this.#run('addWatchlist', (db) =>
-      db.transaction().execute(async (trx) => {
-        const createdAt = new Date()
-        const [result] = await trx
-          .insertInto('watchlist')
-          .values({ name, created_at: toDbTimestamp(this.#backend.kind, createdAt) })
-          .$if(this.#backend.kind === 'postgres', (query) => query.returning('watchlist_id'))
-          .execute()
-        const row = result as { watchlist_id?: number | string; insertId?: bigint }
-        const watchlistId = toNumber(row.watchlist_id ?? row.insertId!)
-        for (const group of chunks(cones, ROWS_PER_INSERT)) {
-          await trx
-            .insertInto('watchlist_cone')
-            .values(
-              group.map((cone) => ({
-                watchlist_id: watchlistId,
-                name: cone.name,
-                ra_deg: cone.ra,
-                dec_deg: cone.dec,
-                radius_arcsec: cone.radiusArcsec,
-                sky_key: this.#deps.skyKey(cone.ra, cone.dec),
-              })),
-            )
-            .execute()
-        }
-        return { watchlistId, name, cones: cones.length, createdAt }
-      }),
-    )
+    return this.#run('addWatchlist', (db) => watchlists.insertWatchlist(db, this.#backend.kind, this.#deps, name, cones))
   }
 
   listWatchlists(): Promise<WatchlistRecord[]> {
-    return this.#run('listWatchlists', async (db) => {
-      const rows = await db
-        .selectFrom('watchlist')
-        .leftJoin('watchlist_cone', 'watchlist_cone.watchlist_id', 'watchlist.watchlist_id')
-        .select((eb) => [
-          'watchlist.watchlist_id',
-          'watchlist.name',
-          'watchlist.created_at',
-          eb.fn.count('watchlist_cone.cone_id').as('cones'),
-        ])
-        .groupBy(['watchlist.watchlist_id', 'watchlist.name', 'watchlist.created_at'])
-        .orderBy('watchlist.name')
-        .execute()
-      return rows.map((row) => ({
-        watchlistId: toNumber(row.watchlist_id),
-        name: row.name,
-        cones: toNumber(row.cones as number | string),
-        createdAt: new Date(row.created_at),
-      }))
-    })
+    return this.#run('listWatchlists', (db) => watchlists.selectWatchlists(db))
   }
 
   removeWatchlist(which: number | string): Promise<boolean> {
-    return this.#run('removeWatchlist', async (db) => {
-      const found = await db
-        .selectFrom('watchlist')
-        .select('watchlist_id')
-        .where(typeof which === 'number' ? 'watchlist_id' : 'name', '=', which)
-        .executeTakeFirst()
-      if (found === undefined) return false
-      // Cones first: the cascade needs foreign keys on, which a SQLite connection may not have.
-      await db.transaction().execute(async (trx) => {
-        await trx.deleteFrom('watchlist_cone').where('watchlist_id', '=', found.watchlist_id).execute()
-        await trx.deleteFrom('watchlist').where('watchlist_id', '=', found.watchlist_id).execute()
-      })
-      return true
-    })
+    return this.#run('removeWatchlist', (db) => watchlists.deleteWatchlist(db, which))
   }
 
   watchlistCones(): Promise<WatchlistCone[]> {
-    return this.#run('watchlistCones', async (db) => {
-      const rows = await this.#coneQuery(db).orderBy('watchlist_cone.cone_id').execute()
-      return rows.map(toCone)
-    })
+    return this.#run('watchlistCones', (db) => watchlists.selectCones(db))
   }
 
   matchWatchlists(ra: number, dec: number): Promise<WatchlistCone[]> {
-    return this.#run('matchWatchlists', async (db) => {
-      const widest = await db
-        .selectFrom('watchlist_cone')
-        .select((eb) => eb.fn.max('radius_arcsec').as('widest'))
-        .executeTakeFirst()
-      const radius = Number(widest?.widest ?? 0)
-      if (!(radius > 0)) return []
-      const ranges = this.#deps.coneRanges(ra, dec, radius / 3600)
-      const rows = await this.#coneQuery(db)
-        .where((eb) => eb.or(ranges.map((range) => eb.between('watchlist_cone.sky_key', range.lo, range.hi))))
-        .orderBy('watchlist_cone.cone_id')
-        .execute()
-      return rows.map(toCone).filter((cone) => distanceArcsec(ra, dec, cone.ra, cone.dec) <= cone.radiusArcsec)
-    })
+    return this.#run('matchWatchlists', (db) => watchlists.selectMatchingCones(db, this.#deps, ra, dec))
   }
-
-  #coneQuery(db: Db) {
-    return db
-      .selectFrom('watchlist_cone')
-      .innerJoin('watchlist', 'watchlist.watchlist_id', 'watchlist_cone.watchlist_id')
-      .select([
-        'watchlist_cone.cone_id',
-        'watchlist_cone.watchlist_id',
-        'watchlist.name as watchlist',
-        'watchlist_cone.name',
-        'watchlist_cone.ra_deg',
-        'watchlist_cone.dec_deg',
-        'watchlist_cone.radius_arcsec',
-      ])
-  }
-}
-
-function toCone(row: {
-  cone_id: number
-  watchlist_id: number
-  watchlist: string
-  name: string
-  ra_deg: number
-  dec_deg: number
-  radius_arcsec: number
-}): WatchlistCone {
-  return {
-    coneId: toNumber(row.cone_id),
-    watchlistId: toNumber(row.watchlist_id),
-    watchlist: row.watchlist,
-    name: row.name,
-    ra: Number(row.ra_deg),
-    dec: Number(row.dec_deg),
-    radiusArcsec: Number(row.radius_arcsec),
-  }
-}
-
-const RAD = Math.PI / 180
-
-/** Vincenty great-circle distance in arcseconds (adapters cannot import the sky index's own). */
-function distanceArcsec(ra1: number, dec1: number, ra2: number, dec2: number): number {
-  const dra = (ra2 - ra1) * RAD
-  const [s1, c1, s2, c2] = [Math.sin(dec1 * RAD), Math.cos(dec1 * RAD), Math.sin(dec2 * RAD), Math.cos(dec2 * RAD)]
-  const a = c2 * Math.sin(dra)
-  const b = c1 * s2 - s1 * c2 * Math.cos(dra)
-  return (Math.atan2(Math.hypot(a, b), s1 * s2 + c1 * c2 * Math.cos(dra)) / RAD) * 3600
 }

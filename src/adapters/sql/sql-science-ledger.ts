@@ -15,7 +15,17 @@ import type {
 } from '../../core/ports/science-ledger.js'
 import type { CatalogDatabase } from './catalog-schema.js'
 import { toDate, toNumber, toNumberOrNull } from './row-mappers.js'
-import { MAX_OBSERVATION_TEXT } from './column-limits.js'
+import {
+  byField,
+  checkKey,
+  checkLength,
+  compareText,
+  FAKE_COLUMNS,
+  MAX_PSF_METHOD,
+  REFERENCE_COLUMNS,
+  toFake,
+  toReference,
+} from './science-rows.js'
 import { scienceDb } from './science-schema.js'
 import type { ScienceDatabase } from './science-schema.js'
 import { toDbTimestamp } from './sql-dialect.js'
@@ -37,104 +47,12 @@ type Db = Kysely<ScienceDatabase>
 /** Every write is idempotent: a deadlock or serialization victim runs again and finds or writes the same rows. */
 const CONTENTION_ATTEMPTS = 3
 const ROWS_PER_INSERT = 400
-/** Column widths of migration 0006 (`stream` as everywhere in the catalog). */
-const MAX_STREAM = 255
-const MAX_PSF_METHOD = 64
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = []
   for (let at = 0; at < items.length; at += size) out.push(items.slice(at, at + size))
   return out
 }
-
-/** Code-unit order, whatever the database's collation (PostgreSQL's follows the locale): as the memory ledger. */
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0
-}
-
-interface ReferenceRow {
-  reference_id: number | string
-  stream: string
-  field: string
-  filter: string
-  version: number | string
-  status: string
-  object_key: string | null
-  frames: number | string
-  fwhm: number | null
-  image_ids: string
-  created_at: Date | string
-}
-
-const REFERENCE_COLUMNS = [
-  'reference_id',
-  'stream',
-  'field',
-  'filter',
-  'version',
-  'status',
-  'object_key',
-  'frames',
-  'fwhm',
-  'image_ids',
-  'created_at',
-] as const
-
-function toReference(row: ReferenceRow): ReferenceRecord {
-  return {
-    referenceId: toNumber(row.reference_id),
-    stream: row.stream,
-    field: row.field,
-    filter: row.filter,
-    version: toNumber(row.version),
-    status: row.status === 'ready' ? 'ready' : 'building',
-    objectKey: row.object_key,
-    frames: toNumber(row.frames),
-    fwhm: row.fwhm === null ? null : Number(row.fwhm),
-    imageIds: JSON.parse(row.image_ids) as number[],
-    createdAt: toDate(row.created_at),
-  }
-}
-
-/** Over-long text is refused before the insert: MySQL's INSERT IGNORE would cut it silently. */
-function checkLength(what: string, value: string, max: number): void {
-  if (value.length > max) throw new UsageError(`${what} is longer than ${max} characters: ${value.slice(0, 40)}…`)
-}
-
-function checkKey(key: ReferenceKey): void {
-  checkLength('reference stream', key.stream, MAX_STREAM)
-  checkLength('reference field', key.field, MAX_OBSERVATION_TEXT)
-  checkLength('reference filter', key.filter, MAX_OBSERVATION_TEXT)
-}
-
-function byField(a: ReferenceRecord, b: ReferenceRecord): number {
-  return compareText(a.stream, b.stream) || compareText(a.field, b.field) || compareText(a.filter, b.filter) || a.version - b.version
-}
-
-interface FakeRow {
-  image_id: number | string
-  x: number
-  y: number
-  flux: number
-  mag: number
-  expected_snr: number
-  recovered: number | string
-  measured_flux: number | null
-}
-
-function toFake(row: FakeRow): FakeRecord {
-  return {
-    x: Number(row.x),
-    y: Number(row.y),
-    flux: Number(row.flux),
-    mag: Number(row.mag),
-    expectedSnr: Number(row.expected_snr),
-    recovered: toNumber(row.recovered) !== 0,
-    measuredFlux: row.measured_flux === null ? null : Number(row.measured_flux),
-  }
-}
-
-const FAKE_COLUMNS = ['f.image_id', 'f.x', 'f.y', 'f.flux', 'f.mag', 'f.expected_snr', 'f.recovered', 'f.measured_flux'] as const
 
 export function createSqlScienceLedger(backend: ScienceLedgerBackend): ScienceLedger {
   return new SqlScienceLedger(backend)

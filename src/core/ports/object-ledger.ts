@@ -129,7 +129,8 @@ export interface ObjectLedger {
    * new one, and is recorded. Concurrent batches over the same sky never create two objects for one source.
    * Idempotent per image: detections whose `imageId` already has `dia_source` rows are not recorded again (the
    * outcome gives those rows' objects in the order of their source ids), so an analysis retried after a crash adds
-   * nothing.
+   * nothing. The k-th detection of such an image in the batch gets the object of its k-th recorded row (the last
+   * row's when the retry found more); detections without an image are always associated.
    */
   associate(detections: readonly DetectionInput[], options?: AssociationOptions): Promise<AssociationOutcome>
   object(objectId: number): Promise<DiaObjectRecord | null>

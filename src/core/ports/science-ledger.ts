@@ -126,9 +126,16 @@ export interface ScienceLedger {
    * claim is taken over (its builder died).
    */
   claimReference(key: ReferenceKey, staleMs: number): Promise<ReferenceRecord | null>
-  /** Marks a claimed reference `ready` with its object; idempotent. */
+  /**
+   * Marks a claimed reference `ready` with its object; idempotent: a reference already ready is returned as it is
+   * (the first finish wins, e.g. of a slow builder and the one that took its claim over). NotFoundError if none.
+   */
   finishReference(referenceId: number, finish: ReferenceFinish): Promise<ReferenceRecord>
-  /** Records runs with their fakes in one transaction; a run for an image that has one already is left as it is. */
+  /**
+   * Records runs with their fakes in one transaction; a run for an image that has one already is left as it is (its
+   * fakes too). A run naming a reference that does not exist fails the whole batch with NotFoundError: a run's
+   * stream is its reference's.
+   */
   recordDiffimRuns(runs: readonly DiffimRun[]): Promise<void>
   getDiffimRun(imageId: number): Promise<DiffimRunRecord | null>
   /** The fakes of the runs that match, with their runs' stream: what `imgpipe report completeness` bins. */
