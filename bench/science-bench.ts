@@ -6,7 +6,7 @@
  *    matching + subtraction, detection, measurement, real-bogus, and the products (difference/noise FITS, stamps,
  *    previews) — seconds per step on one core, the same calls findTransients makes; then the whole analyzer
  *    (`analyzerS`, fakes and JPEG/PNG encoding included) and its peak RSS.
- * 2. `completeness`: BENCH_NOISE_IMAGES (default 4) 2048² frames of pure noise but for the mock sky's three known
+ * 2. `completeness`: BENCH_NOISE_IMAGES (default 4; 0 skips it) 2048² frames of pure noise but for the mock sky's three known
  *    changes, each with BENCH_FAKES (default 200) fakes at S/N 2–30: recovered fraction per S/N bin, the S/N at 50 %
  *    and 80 % recovery (linear between bins), and false detections per image (detections not at a known change).
  * BENCH_SIZE (default 4096) and BENCH_STARS (default 5000) change the first part.
@@ -23,7 +23,7 @@ import { measureSources } from '../src/analysis/diffim/measure.js'
 import { measurePsf } from '../src/analysis/diffim/psf-measure.js'
 import { realBogusOptions, realBogusScore } from '../src/analysis/diffim/real-bogus.js'
 import { decodeReferenceFile, encodeReferenceFile } from '../src/analysis/diffim/reference-file.js'
-import { resample } from '../src/analysis/diffim/resample.js'
+import { resampleAll } from '../src/analysis/diffim/resample.js'
 import { subtractImages } from '../src/analysis/diffim/subtract.js'
 import { headerLookup } from '../src/analysis/fits/header-card.js'
 import { DEFAULT_MOCK_SKY, renderMockSkyFrame, type MockSkyFrame } from '../src/analysis/sky/mock-sky.js'
@@ -98,13 +98,10 @@ async function steps(): Promise<void> {
       y[i] = sky2[1]
     }
   }
-  const [aligned, alignS] = timed(
-    () => ({
-      image: resample(reference.image, size, size, map),
-      noise: resample(reference.noise, size, size, map),
-    }),
-    'align',
-  )
+  const [aligned, alignS] = timed(() => {
+    const [alignedImage, alignedNoise] = resampleAll([reference.image, reference.noise], size, size, map)
+    return { image: alignedImage!, noise: alignedNoise! }
+  }, 'align')
   const [subtraction, subtractS] = timed(
     () => subtractImages({ image, noise: background.rms, psf }, { image: aligned.image, noise: aligned.noise, psf: referencePsf }),
     'psfMatchSubtract',
@@ -251,4 +248,4 @@ function arcsec(a: { ra: number; dec: number }, b: { ra: number; dec: number }):
 }
 
 await steps()
-await completeness()
+if (noiseImages > 0) await completeness()

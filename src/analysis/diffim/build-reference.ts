@@ -7,12 +7,13 @@
  */
 import type { HeaderCard } from '../fits/header-card.js'
 import { headerLookup } from '../fits/header-card.js'
+import type { FloatImage } from '../float-image.js'
 import { readWcs } from '../wcs/wcs.js'
 import { estimateBackground, subtractBackground } from './background.js'
 import type { ReferenceInput, ScienceInput } from './find-transients.js'
 import { measurePsf } from './psf-measure.js'
 import { stackFrames } from './reference-stack.js'
-import { resample } from './resample.js'
+import { resampleAll } from './resample.js'
 import { fluxScale } from './subtract.js'
 
 export interface BuiltReference extends ReferenceInput {
@@ -37,8 +38,10 @@ export function buildReference(frames: readonly ScienceInput[], fwhmGuess = 2.5)
         y[i] = sky[1]
       }
     }
-    const image = resample(subtractBackground(frame.image, background), width, height, map)
-    const noise = resample(background.rms, width, height, map)
+    const [image, noise] = resampleAll([subtractBackground(frame.image, background), background.rms], width, height, map) as [
+      FloatImage,
+      FloatImage,
+    ]
     return { image, noise }
   })
   // Bring every frame to the first one's flux scale (transparency and exposure differ from frame to frame).

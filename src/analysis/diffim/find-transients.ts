@@ -18,7 +18,7 @@ import { measureOne, measureSources, type Measurement } from './measure.js'
 import { measurePsf } from './psf-measure.js'
 import type { PsfModel } from './psf-model.js'
 import { REAL_BOGUS_THRESHOLD, realBogusOptions, realBogusScore } from './real-bogus.js'
-import { resample } from './resample.js'
+import { resampleAll } from './resample.js'
 import { subtractImages } from './subtract.js'
 
 export interface ScienceInput {
@@ -106,8 +106,7 @@ export function findTransients(science: ScienceInput, reference: ReferenceInput,
       y[i] = sky[1]
     }
   }
-  const alignedReference = resample(reference.image, width, height, map)
-  const alignedNoise = resample(reference.noise, width, height, map)
+  const [alignedReference, alignedNoise] = resampleAll([reference.image, reference.noise], width, height, map) as [FloatImage, FloatImage]
   const fakeOptions = options.fakes
   const fakes =
     fakeOptions !== undefined && fakeOptions.count > 0

@@ -15,10 +15,6 @@ export function lanczos3(t: number): number {
  * Lanczos-3 tabulated at 1/4096 pixel: two sines per tap made resampling four times slower than the arithmetic it
  * feeds. Nearest-entry error is below 2·10⁻⁴ of a tap's weight, and callers renormalise the weights per pixel.
  */
-const STEPS = 4096
-const TABLE = Float64Array.from({ length: 3 * STEPS + 1 }, (_, i) => lanczos3(i / STEPS))
-
-export function lanczos3Tabulated(t: number): number {
-  const index = Math.round(Math.abs(t) * STEPS)
-  return index >= TABLE.length ? 0 : TABLE[index]!
-}
+export const LANCZOS3_STEPS = 4096
+/** lanczos3(i / LANCZOS3_STEPS) for i = 0 … 3·LANCZOS3_STEPS: read in place by loops that must not call per tap. */
+export const LANCZOS3_TABLE = Float64Array.from({ length: 3 * LANCZOS3_STEPS + 1 }, (_, i) => lanczos3(i / LANCZOS3_STEPS))

@@ -11,7 +11,7 @@
  * touches the reference's edge or a NaN pixel are NaN.
  */
 import { floatImage, type FloatImage } from '../float-image.js'
-import { lanczos3Tabulated } from './lanczos.js'
+import { LANCZOS3_STEPS, LANCZOS3_TABLE } from './lanczos.js'
 
 /** Science pixel → reference pixel, in place over arrays (0-based pixels; NaN where there is no position). */
 export type PixelMapping = (x: Float64Array, y: Float64Array) => void
@@ -28,6 +28,27 @@ export function resample(
   mapping: PixelMapping,
   options: ResampleOptions = {},
 ): FloatImage {
+  return resampleAll([reference], width, height, mapping, options)[0]!
+}
+
+/**
+ * Several images of one grid (a reference and its noise map) resampled in one pass: the mapping, the Lanczos
+ * weights and the mask are worked out once per output pixel and applied to each — half the time of two passes.
+ */
+export function resampleAll(
+  references: readonly FloatImage[],
+  width: number,
+  height: number,
+  mapping: PixelMapping,
+  options: ResampleOptions = {},
+): FloatImage[] {
+  const first = references[0]
+  if (first === undefined) return []
+  for (const other of references) {
+    if (other.width !== first.width || other.height !== first.height) {
+      throw new RangeError(`resampleAll: ${other.width}×${other.height} and ${first.width}×${first.height} are not one grid`)
+    }
+  }
   const step = Math.max(1, options.gridStep ?? 16)
   const gx = Math.ceil((width - 1) / step) + 1
   const gy = Math.ceil((height - 1) / step) + 1
@@ -57,10 +78,12 @@ export function resample(
       if (Number.isFinite(det)) jacobians[a] = det
     }
   }
-  const out = floatImage(width, height, Number.NaN)
+  const outs = references.map(() => floatImage(width, height, Number.NaN))
   const wx = new Float64Array(6)
   const wy = new Float64Array(6)
-  const { data, width: rw, height: rh } = reference
+  const { width: rw, height: rh } = first
+  const table = LANCZOS3_TABLE
+  const last = table.length
   for (let y = 0; y < height; y++) {
     const j = Math.min(Math.floor(y / step), gy - 2 < 0 ? 0 : gy - 2)
     const j1 = Math.min(j + 1, gy - 1)
@@ -80,22 +103,36 @@ export function resample(
       const fy = Math.floor(ry)
       let sumX = 0
       let sumY = 0
+      // The tabulated kernel read in place (lanczos.ts): no call per tap.
       for (let k = 0; k < 6; k++) {
-        wx[k] = lanczos3Tabulated(rx - (fx - 2 + k))
-        wy[k] = lanczos3Tabulated(ry - (fy - 2 + k))
-        sumX += wx[k]!
-        sumY += wy[k]!
+        const ix = Math.round(Math.abs(rx - (fx - 2 + k)) * LANCZOS3_STEPS)
+        const iy = Math.round(Math.abs(ry - (fy - 2 + k)) * LANCZOS3_STEPS)
+        const vx = ix < last ? table[ix]! : 0
+        const vy = iy < last ? table[iy]! : 0
+        wx[k] = vx
+        wy[k] = vy
+        sumX += vx
+        sumY += vy
       }
-      let value = 0
-      for (let q = 0; q < 6; q++) {
-        const row = (fy - 2 + q) * rw + fx - 2
-        let line = 0
-        for (let p = 0; p < 6; p++) line += wx[p]! * data[row + p]!
-        value += wy[q]! * line
+      const scale = jacobians[a]! / (sumX * sumY)
+      const at = y * width + x
+      for (let r = 0; r < references.length; r++) {
+        const data = references[r]!.data
+        let value = 0
+        for (let q = 0; q < 6; q++) {
+          const row = (fy - 2 + q) * rw + fx - 2
+          const line =
+            wx[0]! * data[row]! +
+            wx[1]! * data[row + 1]! +
+            wx[2]! * data[row + 2]! +
+            wx[3]! * data[row + 3]! +
+            wx[4]! * data[row + 4]! +
+            wx[5]! * data[row + 5]!
+          value += wy[q]! * line
+        }
+        outs[r]!.data[at] = value * scale
       }
-      const jacobian = jacobians[a]!
-      out.data[y * width + x] = (value / (sumX * sumY)) * jacobian
     }
   }
-  return out
+  return outs
 }

@@ -165,9 +165,12 @@ export class SciencePool {
   }
 }
 
-/** The `diffim` analyzer with its pixel work in the pool (the science pixels are handed over to it). */
-export function pooledDiffimAnalyzer(pool: SciencePool): Analyzer {
-  return { ...DIFFIM_ANALYZER, analyze: (input) => pool.analyze(input) }
+/**
+ * The `diffim` analyzer with its pixel work in the pool. The science pixels are handed over (detached) unless
+ * `keepPixels`: a caller that keeps them (a decode cache, the next image's `previous`) must say so.
+ */
+export function pooledDiffimAnalyzer(pool: SciencePool, options: AnalyzeOptions = {}): Analyzer {
+  return { ...DIFFIM_ANALYZER, analyze: (input) => pool.analyze(input, options) }
 }
 
 function sharedImage(image: FloatImage): FloatImage {
