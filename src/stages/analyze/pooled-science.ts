@@ -6,7 +6,7 @@ import type { AnalyzerImage } from '../../core/ports/analyzer.js'
 import type { Catalog } from '../../core/ports/catalog.js'
 import { NotFoundError } from '../../core/errors.js'
 import { DEFAULT_REAL_BOGUS_MIN, type ScienceOptions } from '../../core/science-options.js'
-import { SciencePool, type SciencePoolOptions } from './science-pool.js'
+import { pooledDiffimAnalyzer, SciencePool, type SciencePoolOptions } from './science-pool.js'
 import type { BuiltReferenceFile, ScienceCompute, ScienceContext } from './science-context.js'
 
 /** The science compute over a worker pool (science-pool.ts): what an analyze process and `imgpipe reference` use. */
@@ -25,8 +25,9 @@ export function pooledScience(options: SciencePoolOptions, maxPixels: number): P
   let pool: SciencePool | null = null
   const started = (): SciencePool => (pool ??= new SciencePool(options))
   return {
-    analyzer: { ...DIFFIM_ANALYZER, analyze: (input) => started().analyze(input, { keepPixels: true }) },
-    analyze: (input, givesUp) => started().analyze(input, { keepPixels: !givesUp }),
+    // The pool starts on the first call, not here: the analyzer's name and version are needed before.
+    analyzer: { ...DIFFIM_ANALYZER, analyze: (input) => pooledDiffimAnalyzer(started(), { keepPixels: true }).analyze(input) },
+    analyze: (input, givesUp) => pooledDiffimAnalyzer(started(), { keepPixels: !givesUp }).analyze(input),
     async buildReference(frames: readonly AnalyzerImage[]): Promise<BuiltReferenceFile> {
       const given = frames.map(({ record, pixels }) => {
         if (record.observation === null) throw new NotFoundError(`image ${record.imageId} has no FITS header: no reference from it`)
