@@ -55,6 +55,7 @@ describe('loadConfig defaults', () => {
       maxImageBytes: 100 * 1024 * 1024,
       analysisDir: null,
       decodeCacheBytes: 256 * 1024 * 1024,
+      science: { referenceFrames: 3, fakesPerImage: 20, detectionSnr: 5, realBogusMin: 0.5 },
     })
   })
 
@@ -87,6 +88,10 @@ describe('loadConfig defaults', () => {
       IMGPIPE_PIXEL_TOLERANCE: '10',
       IMGPIPE_MAX_IMAGE_PIXELS: '1000',
       IMGPIPE_MAX_IMAGE_BYTES: '2048',
+      IMGPIPE_REFERENCE_FRAMES: '5',
+      IMGPIPE_FAKES_PER_IMAGE: '10',
+      IMGPIPE_DETECTION_SNR: '6',
+      IMGPIPE_REAL_BOGUS_MIN: '0.7',
       IMGPIPE_CONSUMER_BATCH_SIZE: '16',
       IMGPIPE_CONSUMER_CONCURRENCY: '3',
       IMGPIPE_RECEIVE_BATCH_SIZE: '8',
@@ -126,6 +131,7 @@ describe('loadConfig defaults', () => {
         maxImageBytes: 2048,
         analysisDir: null,
         decodeCacheBytes: 256 * 1024 * 1024,
+        science: { referenceFrames: 5, fakesPerImage: 10, detectionSnr: 6, realBogusMin: 0.7 },
       },
       consumer: { batchSize: 16, concurrency: 3 },
       receive: { batchSize: 8, batchBytes: 1048576, lingerMs: 0, putConcurrency: 4 },

@@ -8,6 +8,7 @@ import type { AlertPacketSource } from '../core/ports/alert-packet-source.js'
 import type { Catalog } from '../core/ports/catalog.js'
 import type { DeliveryChannel } from '../core/ports/delivery-channel.js'
 import type { Subscriptions } from '../core/ports/subscriptions.js'
+import { withDetections } from '../stages/alert/alert-payload.js'
 import { DeliveryWorker } from '../stages/alert/delivery-worker.js'
 import type { CliContext } from './cli-context.js'
 import type { OpenedBackends } from './with-backends.js'
@@ -60,7 +61,10 @@ export async function startDelivery(context: CliContext, backends: DeliveryBacke
   const { config, logger } = context
   const subscriptions = subscriptionsOf(backends.catalog)
   const channels = await openDeliveryChannels(config, backends)
-  const worker = new DeliveryWorker(backends.catalog, subscriptions, channels, config.delivery, logger, backends.store)
+  // Payloads carry a diffim event's detections (issue 18): the views are read with them.
+  const science = { objects: backends.catalog.objectLedger(objectLedgerDeps), ledger: backends.catalog.scienceLedger() }
+  const views = withDetections(backends.catalog, science)
+  const worker = new DeliveryWorker(views, subscriptions, channels, config.delivery, logger, backends.store)
   worker.start()
   return {
     worker,

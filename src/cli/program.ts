@@ -39,6 +39,8 @@ const COMMAND_MODULES: readonly { names: readonly string[]; load: () => Promise<
     load: async () => [(await import('./commands/deliveries-command.js')).registerDeliveriesCommand],
   },
   { names: ['watchlist'], load: async () => [(await import('./commands/watchlist-command.js')).registerWatchlistCommand] },
+  { names: ['reference'], load: async () => [(await import('./commands/reference-command.js')).registerReferenceCommand] },
+  { names: ['report'], load: async () => [(await import('./commands/report-command.js')).registerReportCommand] },
   { names: ['alerts'], load: async () => [(await import('./commands/alerts-command.js')).registerAlertsCommand] },
   { names: ['settings'], load: () => Promise.resolve([registerSettingsCommand]) },
 ]

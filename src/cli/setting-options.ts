@@ -28,8 +28,10 @@ export const SETTING_GROUPS = {
     heading: 'Receive',
     settings: ['receiveBatchSize', 'receiveBatchBytes', 'receiveLingerMs', 'receiveConcurrency', 'fitsHdu', 'analysisDir'],
   },
-  limits: { heading: 'Limits', settings: ['maxImagePixels', 'maxImageBytes'] },
-  analysis: { heading: 'Analysis', settings: ['eventThreshold', 'pixelTolerance', 'decodeCacheBytes'] },
+  // The decode cache's budget sits with the limits and the reference frames with the analysis: each group on one line.
+  limits: { heading: 'Limits', settings: ['maxImagePixels', 'maxImageBytes', 'decodeCacheBytes'] },
+  analysis: { heading: 'Analysis', settings: ['eventThreshold', 'pixelTolerance', 'referenceFrames'] },
+  science: { heading: 'Science', settings: ['fakesPerImage', 'detectionSnr', 'realBogusMin'] },
   consumer: { heading: 'Consumer', settings: ['consumerBatchSize', 'consumerConcurrency'] },
   delivery: {
     heading: 'Delivery',
@@ -66,6 +68,7 @@ const PIPELINE: readonly SettingsEntry[] = [
   'receive',
   'limits',
   'analysis',
+  'science',
   'consumer',
   'delivery',
   'email',
@@ -122,6 +125,10 @@ export const COMMAND_SETTINGS: Readonly<Record<string, readonly SettingsEntry[]>
   'watchlist match': CATALOG_ONLY,
   // Reads an alert topic: the broker, and the registry of the Avro schemas.
   'alerts tail': ['broker', 'registry', 'log'],
+  'reference build': ['storage', 'limits', 'referenceFrames', 'science', 'log'],
+  'reference set': ['storage', 'limits', 'log'],
+  'reference list': CATALOG_ONLY,
+  'report completeness': CATALOG_ONLY,
   settings: [],
 }
 

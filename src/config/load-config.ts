@@ -65,6 +65,12 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
       decodeCacheBytes: value.decodeCacheBytes,
       // Absent unless set: the first image HDU is the reader's own default.
       ...(value.fitsHdu === undefined ? {} : { fitsHdu: value.fitsHdu }),
+      science: {
+        referenceFrames: value.referenceFrames,
+        fakesPerImage: value.fakesPerImage,
+        detectionSnr: value.detectionSnr,
+        realBogusMin: value.realBogusMin,
+      },
     },
     consumer: { batchSize: value.consumerBatchSize, concurrency: value.consumerConcurrency },
     receive: {

@@ -8,6 +8,7 @@ import { DEFAULT_MAX_IMAGE_PIXELS } from '../core/analysis-options.js'
 import { DEFAULT_CONSUMER_OPTIONS } from '../core/consumer-options.js'
 import { DELIVERIES_PER_SUBSCRIPTION } from '../core/delivery-options.js'
 import { DEFAULT_RECEIVE_OPTIONS } from '../core/receive-options.js'
+import { DEFAULT_REAL_BOGUS_MIN } from '../core/science-options.js'
 import { LOG_LEVELS } from '../core/logger.js'
 import { invalid } from '../core/setting-values.js'
 import { asGiven, decimal, hostList, integer, oneOf, webToken, type Setting } from './setting.js'
@@ -158,6 +159,37 @@ export const SETTINGS = {
     default: 256 * 1024 * 1024,
     help: 'decoded pixels the analyze stage keeps to spare re-decoding the previous image (0: off)',
     parse: integer(0, 2 ** 40),
+  },
+  referenceFrames: {
+    env: 'IMGPIPE_REFERENCE_FRAMES',
+    arg: 'n',
+    // The fewest frames a sigma-clipped median can reject an outlier from; ZTF stacks 15–40 (issue 18).
+    default: 3,
+    help: "analysed frames of a field after which analyze builds the field's reference (0: never)",
+    parse: integer(0, 1000),
+  },
+  fakesPerImage: {
+    env: 'IMGPIPE_FAKES_PER_IMAGE',
+    arg: 'n',
+    // 20 per frame gives a completeness curve of a few hundred points over a night's run, at no visible cost.
+    default: 20,
+    help: 'fake point sources injected into each science image to measure completeness (0: none)',
+    parse: integer(0, 10_000),
+  },
+  detectionSnr: {
+    env: 'IMGPIPE_DETECTION_SNR',
+    arg: 'snr',
+    // ZTF's and Rubin's 5σ: under one false detection per 2048² frame from Gaussian noise.
+    default: 5,
+    help: 'detection threshold on the difference image, signal-to-noise',
+    parse: decimal(1, 1000),
+  },
+  realBogusMin: {
+    env: 'IMGPIPE_REAL_BOGUS_MIN',
+    arg: 'score',
+    default: DEFAULT_REAL_BOGUS_MIN,
+    help: 'real-bogus score (0..1) a detection needs to be alerted',
+    parse: decimal(0, 1),
   },
   consumerBatchSize: {
     env: 'IMGPIPE_CONSUMER_BATCH_SIZE',

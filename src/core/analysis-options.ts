@@ -1,3 +1,5 @@
+import type { ScienceOptions } from './science-options.js'
+
 /** What the analysis needs to know from the configuration: the event rule and the decoding limits. */
 export interface AnalysisOptions {
   /** Fraction of changed pixels above which an image is an event. */
@@ -20,6 +22,8 @@ export interface AnalysisOptions {
    * default): the first HDU with pixels. The chosen index is recorded (`observation.hdu`) for the analyze stage.
    */
   fitsHdu?: string | number | undefined
+  /** Difference imaging (FITS images with a field, a filter and a WCS); absent: its defaults. */
+  science?: ScienceOptions
 }
 
 /**

@@ -56,6 +56,19 @@ export function differenceImageObjectKey(stream: string, imageEventId: number): 
   return `difference_image/${streamPrefix(stream)}image_event_${imageNumber(imageEventId)}.jpg`
 }
 
+/**
+ * A field's reference (difference imaging) as a FITS file, named by its referenceId: a rebuilt or re-set reference is
+ * a new version with a new id, so an object once written never changes under a run that used it.
+ */
+export function referenceObjectKey(stream: string, referenceId: number): string {
+  return `reference/${streamPrefix(stream)}reference_${imageNumber(referenceId)}.fits`
+}
+
+/** An image an analysis made for an event beside its difference image (noise map, stamps): under the event's name. */
+export function derivativeObjectKey(stream: string, imageEventId: number, name: string): string {
+  return `derivative/${streamPrefix(stream)}image_event_${imageNumber(imageEventId)}/${name}`
+}
+
 /** The original's `image_NNNNN.<ext>` file names carry the image's number: 3 for `image_00003.jpg`. */
 export function imageNumFromFilename(filename: string): number | null {
   const match = /^image_([0-9]{1,15})\.[A-Za-z0-9]{1,8}$/.exec(filename)

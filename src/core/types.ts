@@ -143,6 +143,23 @@ export interface AlertView {
   event: ImageEventRecord
   image: ImageRecord
   previousImage: ImageRecord | null
+  /** Difference imaging: the event's detections with their stamps' names, when the alert's reader looked them up. */
+  detections?: AlertViewDetection[]
+}
+
+/** A detection as an alert carries it (dia_source), with the names of its stamps among the event's derivatives. */
+export interface AlertViewDetection {
+  sourceId: number
+  objectId: number
+  ra: number
+  dec: number
+  psfFlux: number
+  psfFluxErr: number
+  snr: number
+  kind: string
+  realBogus: number
+  /** Derivative names of its science, reference and difference stamps (FITS), when they were made. */
+  stamps: { science?: string; reference?: string; difference?: string }
 }
 
 export interface PipelineCounts {

@@ -92,6 +92,7 @@ export async function runPipeline(pipeline: PipelineContext, plan: PipelinePlan)
     signal: interrupt.signal,
     metrics: pipeline.metrics,
     openAnalysisDir: pipeline.openAnalysisDir,
+    ...(pipeline.science === undefined ? {} : { science: pipeline.science }),
     // One per process, shared by its stages: receive hands the pixels it decoded to analyze through it.
     pixels: pipeline.pixels ?? new PixelSource(pipeline.store, pipeline.analysis),
   }

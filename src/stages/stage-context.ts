@@ -9,6 +9,7 @@ import type { ObjectStore } from '../core/ports/object-store.js'
 import { withRetry } from '../core/retry.js'
 import { ClosedError } from '../core/errors.js'
 import type { PixelSource } from './analyze/pixel-source.js'
+import type { ScienceContext } from './analyze/science-context.js'
 
 /** Topic and group names after the configured prefix. */
 export interface Topics {
@@ -65,6 +66,8 @@ export interface StageContext<Ledger = unknown> {
    * analysis client (analysis-dir-copy.ts); whoever composes the stages picks the adapter. Needed with that setting.
    */
   openAnalysisDir?: (dir: string) => ObjectStore
+  /** Difference imaging's ledgers and compute (issue 18); absent: the analyze stage runs pixel-diff only. */
+  science?: ScienceContext
 }
 
 /**

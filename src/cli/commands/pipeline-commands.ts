@@ -11,6 +11,7 @@ import type { ImageSource } from '../../stages/receive/image-source.js'
 import { resumeImageNum, type ReceiveOutcome } from '../../stages/receive/receive-stage.js'
 import { mockSource } from '../../stages/receive/mock-source.js'
 import { MOCK_SKY_SIZE, mockSkySource } from '../../stages/receive/mock-sky-source.js'
+import { openScience } from '../../stages/analyze/pooled-science.js'
 import { runPipeline, type PipelineContext, type PipelinePlan } from '../../stages/run-pipeline.js'
 import { topicsFor } from '../../stages/stage-context.js'
 import { startDelivery } from '../delivery-setup.js'
@@ -273,8 +274,11 @@ async function runPipelineWith(
 ): Promise<RunReport> {
   const { config, logger } = context
   const endpoint = await startStageMetrics(context, backends, pipelineConsumers(context))
+  // Difference imaging for FITS frames with a field, a filter and a WCS (its worker pool starts with the first one).
+  const science = openScience(backends.catalog, config.analysis)
   const pipeline: PipelineContext = {
     ...backends,
+    science,
     topics: topicsFor(config),
     analysis: config.analysis,
     consumer: config.consumer,
@@ -314,6 +318,7 @@ async function runPipelineWith(
       report !== undefined && !report.stopped && plan.until === 'drained' ? config.delivery.timeoutMs + 5_000 : undefined,
     )
     await endpoint?.close()
+    await science.compute.close()
   }
   let deliveries: DeliverySummary | null = null
   if (delivery !== undefined && mark !== undefined) {

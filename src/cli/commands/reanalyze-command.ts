@@ -27,9 +27,8 @@ export function registerReanalyzeCommand(program: Command): void {
   program
     .command('reanalyze')
     .summary('analyse recorded images again')
-    .description(
-      'analyse images again (e.g. after a corrupt or missing previous image was fixed): set back to received and republished, without duplicate events or alerts',
-    )
+    // One line: the Analysis and Science settings groups take the rest of 25 (after a fixed previous image, say).
+    .description('set images back to received and republish them (no duplicate events or alerts)')
     .option('--stream <name>', 'only this stream')
     .option('--failed', 'only images whose analysis failed')
     .option('--from <n>', 'only images numbered n or later', positiveInteger)

@@ -25,6 +25,23 @@ export interface AlertItem {
   detectedAt: string
   createdAt: string
   links: AlertLinks
+  /** Difference imaging: the event's detections, most significant first; absent for other events. */
+  detections?: AlertDetection[]
+}
+
+/** One detection of an alert (a DIASource), for JSON channels; `stamps` are links under the public URL. */
+export interface AlertDetection {
+  sourceId: number
+  objectId: number
+  /** Degrees, ICRS. */
+  ra: number
+  dec: number
+  psfFlux: number
+  psfFluxErr: number
+  snr: number
+  kind: string
+  realBogus: number
+  stamps: { science?: string; reference?: string; difference?: string }
 }
 
 export interface AlertPayload {

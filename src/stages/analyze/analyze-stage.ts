@@ -12,6 +12,8 @@ import { AnalysisWrites } from './analysis-writes.js'
 import { failImage } from './blame.js'
 import { PreviousComparison, type Comparison } from './compare-with-previous.js'
 import { EventFinisher } from './event-finisher.js'
+import { ScienceAnalysis } from './science-analysis.js'
+import { ScienceWrites } from './science-writes.js'
 import { numberOriginalRows } from './original-numbering.js'
 import { PixelSource } from './pixel-source.js'
 
@@ -31,6 +33,10 @@ import { PixelSource } from './pixel-source.js'
  * the image stays `received`, to be analysed once the service is fixed.
  *
  * Pixels come from the context's pixel source (decode cache, receive hand-over, budget), or one of its own.
+ *
+ * With the context's science (issue 18), a FITS image of a field with a reference is analysed by difference imaging
+ * against it instead (ScienceAnalysis: which reference, building one once a field has enough frames); its run is
+ * recorded before the analysis, its detections and derivatives with the event (EventFinisher).
  */
 export class AnalyzeStage {
   private readonly pixels: PixelSource
@@ -38,6 +44,7 @@ export class AnalyzeStage {
   private readonly writes: AnalysisWrites
   private readonly comparison: PreviousComparison
   private readonly events: EventFinisher
+  private readonly science: { analysis: ScienceAnalysis; writes: ScienceWrites } | null
   /** What this process did (not the catalog's totals): how several analyzers shared the work. */
   readonly stats = { analyzed: 0, failed: 0, events: 0 }
 
@@ -53,7 +60,11 @@ export class AnalyzeStage {
     this.analyzer = pixelDiff(context.analysis)
     this.writes = new AnalysisWrites(context)
     this.comparison = new PreviousComparison(context, this.pixels, this.analyzer)
-    this.events = new EventFinisher(context, this.writes, this.comparison)
+    this.science =
+      context.science === undefined
+        ? null
+        : { analysis: new ScienceAnalysis(context, this.pixels, context.science), writes: new ScienceWrites(context, context.science) }
+    this.events = new EventFinisher(context, this.writes, this.comparison, this.science)
   }
 
   /** Finishes and republishes events that never got an alert (a crash mid-way), then consumes. */
@@ -100,7 +111,7 @@ export class AnalyzeStage {
     }
     try {
       // Rows of the original's client carry no size: counted as nothing (its images are 350 px).
-      const comparison = await this.pixels.withBudget(image, () => this.comparison.compare(image, previous))
+      const comparison = await this.pixels.withBudget(image, () => this.analyze(image, previous))
       await this.record(image, comparison)
       this.stats.analyzed += 1
       this.context.metrics?.increment('imgpipe_images_analyzed_total')
@@ -111,6 +122,16 @@ export class AnalyzeStage {
       this.stats.failed += 1
       this.context.metrics?.increment('imgpipe_images_failed_total')
     }
+  }
+
+  /** Difference imaging when the image's field has a reference (or gets one now), else pixel-diff against its predecessor. */
+  private async analyze(image: ImageRecord, previous: ImageRecord | null | undefined): Promise<Comparison> {
+    const reference = this.science === null ? null : await this.science.analysis.reference(image)
+    if (this.science === null || reference === null) return this.comparison.compare(image, previous)
+    const comparison = await this.science.analysis.analyze(image, reference)
+    // Before the analysis row: a redelivery of an image analysed but not recorded finds the reference it used.
+    if (comparison.output !== null) await this.science.writes.recordRun(image, comparison.output)
+    return comparison
   }
 
   private async record(image: ImageRecord, comparison: Comparison): Promise<void> {
@@ -127,8 +148,8 @@ export class AnalyzeStage {
         imageId: image.imageId,
         differenceImageObjectKey: null,
         eventType: raised.eventType,
-        analyzer: this.analyzer.name,
-        analyzerVersion: this.analyzer.version,
+        analyzer: (comparison.analyzer ?? this.analyzer).name,
+        analyzerVersion: (comparison.analyzer ?? this.analyzer).version,
       },
     })
     if (event === null) return
@@ -145,7 +166,6 @@ export class AnalyzeStage {
         `analyze: image event ${event.imageEventId} (${event.eventType}) on ${image.stream} image ${image.imageNum}`,
       )
     }
-    const derivative = comparison.output?.derivatives.find((candidate) => candidate.name === raised.derivative)
-    await this.events.finish(event, image, derivative)
+    await this.events.finish(event, image, comparison.output ?? undefined)
   }
 }

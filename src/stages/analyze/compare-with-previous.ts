@@ -12,6 +12,8 @@ export interface Comparison {
   result: AnalysisResult
   /** What the analyzer said; null when there was nothing to compare or the bytes were identical. */
   output: AnalyzerOutput | null
+  /** Who made `output` when it was not the stage's pixel-diff (difference imaging). */
+  analyzer?: Analyzer
 }
 
 /**
@@ -108,7 +110,16 @@ function resultOf(previousImageId: number | null, output: AnalyzerOutput | null)
     previousImageId,
     l2Norm: output?.measurements.l2Norm ?? null,
     changedFraction: output?.measurements.changedFraction ?? null,
-    maxAbsDifference: output?.measurements.maxAbsDifference ?? null,
+    maxAbsDifference: storedMaxAbsDifference(output?.measurements.maxAbsDifference ?? null),
     analyzedAt: new Date(),
   }
+}
+
+/**
+ * `image.max_abs_difference` is an integer column (0..255 for pictures); a FITS frame's difference is in ADU, a
+ * fraction: PostgreSQL refuses "3248.64" for an integer (SQLite kept it, MariaDB rounds). Rounded here, for both
+ * analyzers, until the column holds floats.
+ */
+export function storedMaxAbsDifference(value: number | null): number | null {
+  return value === null || !Number.isFinite(value) ? null : Math.round(value)
 }

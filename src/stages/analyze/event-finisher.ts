@@ -1,23 +1,37 @@
 import { describeError, NotFoundError, toImgpipeError } from '../../core/errors.js'
 import { differenceImageObjectKey } from '../../core/object-keys.js'
-import type { Derivative } from '../../core/ports/analyzer.js'
+import type { AnalyzerOutput } from '../../core/ports/analyzer.js'
 import type { ImageEventRecord, ImageRecord } from '../../core/types.js'
 import type { AnalysisLedger } from '../../core/ports/analysis-ledger.js'
 import { forEachPendingPage, retrying, type StageContext } from '../stage-context.js'
 import type { AnalysisWrites } from './analysis-writes.js'
 import type { PreviousComparison } from './compare-with-previous.js'
+import type { ScienceAnalysis } from './science-analysis.js'
+import type { ScienceWrites } from './science-writes.js'
+
+/** Difference imaging's part of finishing an event, when the stage does difference imaging. */
+export interface ScienceFinishing {
+  readonly analysis: ScienceAnalysis
+  readonly writes: ScienceWrites
+}
 
 /**
  * The second half of an event, and its recovery. The difference image is named after the event's id, as the
  * original names it, so the event row is inserted first without a key, then the object is put, then the key set,
  * then the alert published; `recover()` finishes events whose key is still NULL (a crash mid-way) and republishes
  * those that never got an alert.
+ *
+ * A difference-imaging event has more to it, written before its key (the key marks the event finished, so recovery
+ * redoes all of it, each write idempotent): its detections associated with objects and tied to it, and its other
+ * derivatives (noise map, stamps) stored and recorded. Recovery recomputes them by running diffim again against the
+ * reference its run recorded (the same seed: the same fakes, the same detections).
  */
 export class EventFinisher {
   constructor(
     private readonly context: StageContext<AnalysisLedger>,
     private readonly writes: AnalysisWrites,
     private readonly comparison: PreviousComparison,
+    private readonly science: ScienceFinishing | null = null,
   ) {}
 
   /** Finishes and republishes what a crash left unfinished; returns how many events were republished. */
@@ -45,14 +59,18 @@ export class EventFinisher {
   }
 
   /**
-   * Stores the difference image under the event's own name, sets its key, publishes the alert. Without the
-   * image in hand (recovery, a redelivered message), the pair is analysed again from the image and the predecessor
-   * it was compared with.
+   * Stores the difference image (and a diffim event's detections and other derivatives) under the event's own name,
+   * sets its key, publishes the alert. Without the analyzer's output in hand (recovery, a redelivered message), the
+   * image is analysed again as it was: against its predecessor, or against its run's reference.
    */
-  async finish(event: ImageEventRecord, image: ImageRecord, derivative?: Derivative, publish = true): Promise<void> {
+  async finish(event: ImageEventRecord, image: ImageRecord, output?: AnalyzerOutput, publish = true): Promise<void> {
     let finished = event
     if (finished.differenceImageObjectKey === null) {
-      const shown = derivative ?? (await this.recomputeDerivative(image))
+      const made = output ?? (await this.recompute(event, image))
+      const name = made.events[0]?.derivative
+      const shown = made.derivatives.find((candidate) => candidate.name === name)
+      if (name === undefined || shown === undefined) throw new NotFoundError(`image ${image.imageId} no longer raises its event`)
+      if (this.science !== null && made.detections !== undefined) await this.science.writes.finishEvent(event, image, made, name)
       const key = differenceImageObjectKey(image.stream, event.imageEventId)
       await this.context.store.put(key, shown.bytes, { contentType: shown.contentType })
       finished = await this.writes.setDifferenceKey(event.imageEventId, key)
@@ -60,14 +78,15 @@ export class EventFinisher {
     if (publish) await this.writes.publishAlert(finished, image)
   }
 
-  private async recomputeDerivative(image: ImageRecord): Promise<Derivative> {
+  private async recompute(event: ImageEventRecord, image: ImageRecord): Promise<AnalyzerOutput> {
+    if (this.science !== null && event.analyzer === this.science.analysis.analyzer.name) {
+      return this.science.analysis.reanalyze(image)
+    }
     const previous = image.previousImageId === null ? null : await this.context.catalog.getImage(image.previousImageId)
     if (previous === null) throw new NotFoundError(`image ${image.imageId} has an event but no previous image to compare with`)
     const output = await this.comparison.reanalyze(previous, image)
-    const event = output.events[0]
-    const derivative = output.derivatives.find((candidate) => candidate.name === event?.derivative)
-    if (derivative === undefined) throw new NotFoundError(`image ${image.imageId} no longer differs from image ${previous.imageId}`)
-    return derivative
+    if (output.events.length === 0) throw new NotFoundError(`image ${image.imageId} no longer differs from image ${previous.imageId}`)
+    return output
   }
 
   private async finishOrLog(event: ImageEventRecord): Promise<void> {
