@@ -164,7 +164,7 @@ async function stageFilterBench(): Promise<Record<string, unknown>> {
     })
   }
   // The memory adapter scans every source per event; the SQL one reads an index. A map stands in for the index.
-  objects.detectionsOfEvent = async (id) => byEvent.get(id) ?? []
+  objects.detectionsOfEvents = async (ids) => new Map(ids.map((id) => [id, byEvent.get(id) ?? []]))
   const subscription: SubscriptionRecord = {
     subscriptionId: 1,
     subscriberId: 1,

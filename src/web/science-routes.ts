@@ -2,7 +2,6 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { describeError, isImgpipeError } from '../core/errors.js'
 import { isValidStreamName } from '../core/object-keys.js'
 import type { CatalogReports } from '../core/ports/catalog-reports.js'
-import type { DiaSourceRecord } from '../core/ports/object-ledger.js'
 import type { ObjectStore } from '../core/ports/object-store.js'
 import type { ReferenceRecord } from '../core/ports/science-ledger.js'
 import type { AlertView } from '../core/types.js'
@@ -106,8 +105,8 @@ export function registerScienceRoutes(
   app.get<{ Params: { objectId: string } }>('/objects/:objectId', async (request, reply) => {
     const objectId = parsePositiveId(request.params.objectId)
     if (objectId === null) return sendError(request, reply, 400, 'an object id is a whole number of 1 or more')
-    const object = await science.detections.object(objectId)
-    if (object === null) return sendError(request, reply, 404, `no object ${objectId}`)
+    const object = (await science.detections.objects([objectId])).get(objectId)
+    if (object === undefined) return sendError(request, reply, 404, `no object ${objectId}`)
     const history = await science.detections.history(objectId)
     return reply
       .header('cache-control', 'no-cache')
@@ -165,9 +164,13 @@ function latestReady(references: readonly ReferenceRecord[]): ReferenceRecord | 
 }
 
 async function fieldDetections(science: WebScience, views: readonly AlertView[]): Promise<FieldDetection[]> {
-  const lists: DiaSourceRecord[][] = await Promise.all(views.map((view) => science.detections.detectionsOfEvent(view.event.imageEventId)))
-  return views.flatMap((view, index) =>
-    (lists[index] ?? []).map((detection) => ({ detection, alertNumber: view.alert.imageEventAlertId, image: view.image })),
+  const byEvent = await science.detections.detectionsOfEvents(views.map((view) => view.event.imageEventId))
+  return views.flatMap((view) =>
+    (byEvent.get(view.event.imageEventId) ?? []).map((detection) => ({
+      detection,
+      alertNumber: view.alert.imageEventAlertId,
+      image: view.image,
+    })),
   )
 }
 

@@ -8,7 +8,7 @@ import type { AlertView } from '../core/types.js'
  * hands over the catalog: the web layer imports no adapter.
  */
 export interface WebScience {
-  readonly detections: Pick<ObjectLedger, 'detectionsOfEvent' | 'object' | 'history'>
+  readonly detections: Pick<ObjectLedger, 'detectionsOfEvents' | 'objects' | 'history'>
   readonly ledger: Pick<ScienceLedger, 'listDerivatives' | 'listReferences' | 'getReference' | 'getDiffimRun'>
 }
 
@@ -24,8 +24,9 @@ export interface AlertScience {
 export const NO_SCIENCE: AlertScience = { detections: [], derivatives: [], run: null, reference: null }
 
 export async function loadAlertScience(science: WebScience, view: AlertView): Promise<AlertScience> {
+  const id = view.event.imageEventId
   const [detections, derivatives, run] = await Promise.all([
-    science.detections.detectionsOfEvent(view.event.imageEventId),
+    science.detections.detectionsOfEvents([id]).then((byEvent) => byEvent.get(id) ?? []),
     science.ledger.listDerivatives(view.event.imageEventId),
     science.ledger.getDiffimRun(view.image.imageId),
   ])

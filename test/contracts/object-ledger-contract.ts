@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { angularDistance } from '../../src/analysis/sky-index/sky-zones.js'
 import { CatalogConflictError } from '../../src/core/errors.js'
-import type { DetectionInput, ObjectLedger } from '../../src/core/ports/object-ledger.js'
+import type { DetectionInput, DiaObjectRecord, DiaSourceRecord, ObjectLedger } from '../../src/core/ports/object-ledger.js'
 
 /** A ledger to test, a second one on the same store (another process's view) when there can be one, and cleanup. */
 export interface OpenedLedger {
@@ -47,11 +47,19 @@ export function objectLedgerContract(name: string, open: () => Promise<OpenedLed
       await opened.cleanup()
     })
 
+    /** The singular reads the batch ones replace: one id through them. */
+    const objectOf = async (id: number): Promise<DiaObjectRecord | null> => (await ledger.objects([id])).get(id) ?? null
+    const ofEvent = async (id: number): Promise<DiaSourceRecord[]> => {
+      const found = await ledger.detectionsOfEvents([id])
+      expect([...found.keys()]).toEqual([id])
+      return found.get(id)!
+    }
+
     it('makes one object of two detections of a new source in one batch, at their mean position', async () => {
       const outcome = await ledger.associate([detection(150, 2, 61000.1), detection(150 + 0.4 * ARCSEC, 2, 61000.2, { psfFlux: 3000 })])
       expect(outcome.created).toBe(1)
       expect(outcome.objectIds[0]).toBe(outcome.objectIds[1])
-      const object = await ledger.object(outcome.objectIds[0]!)
+      const object = await objectOf(outcome.objectIds[0]!)
       expect(object).not.toBeNull()
       expect(object!.nDetections).toBe(2)
       expect(object!.firstMjd).toBe(61000.1)
@@ -67,7 +75,7 @@ export function objectLedgerContract(name: string, open: () => Promise<OpenedLed
       expect(near).toEqual({ objectIds: [first], created: 0 })
       expect(far.created).toBe(1)
       expect(far.objectIds[0]).not.toBe(first)
-      expect((await ledger.object(first!))!.nDetections).toBe(2)
+      expect((await objectOf(first!))!.nDetections).toBe(2)
       const wide = await ledger.associate([detection(10, -30 + 1.6 * ARCSEC, 61003)], { radiusArcsec: 5 })
       expect(wide.objectIds[0]).toBe(far.objectIds[0])
     })
@@ -97,7 +105,7 @@ export function objectLedgerContract(name: string, open: () => Promise<OpenedLed
       ])
       expect(history[0]).toMatchObject({ x: 1.5, y: 2.5, imageId: null, snr: 100, realBogus: 0.9, psfFluxErr: 10, stream: 'cam' })
       expect(history[1]!.imageId).toBe(42)
-      expect((await ledger.object(objectIds[0]!))!.firstMjd).toBe(61001)
+      expect((await objectOf(objectIds[0]!))!.firstMjd).toBe(61001)
     })
 
     it('stores the event and the measurement of each detection and finds them by image and by event', async () => {
@@ -126,13 +134,52 @@ export function objectLedgerContract(name: string, open: () => Promise<OpenedLed
       ])
       expect(ofImage[2]).not.toHaveProperty('apFlux')
       expect(ofImage[0]!.sourceId).toBeLessThan(ofImage[1]!.sourceId)
-      expect((await ledger.detectionsOfEvent(70)).map((source) => source.sourceId)).toEqual(
-        ofImage.slice(0, 2).map((source) => source.sourceId),
-      )
-      expect((await ledger.detectionsOfEvent(80)).map((source) => source.imageId)).toEqual([8])
+      expect((await ofEvent(70)).map((source) => source.sourceId)).toEqual(ofImage.slice(0, 2).map((source) => source.sourceId))
+      expect((await ofEvent(80)).map((source) => source.imageId)).toEqual([8])
       expect((await ledger.history(objectIds[0]!))[0]).toMatchObject(measured)
       expect(await ledger.detectionsOfImage(9)).toEqual([])
-      expect(await ledger.detectionsOfEvent(90)).toEqual([])
+      expect(await ofEvent(90)).toEqual([])
+    })
+
+    it('reads a batch of events in one call: the per-event lists in source-id order, empty ones for unknown events', async () => {
+      // Three events whose detections interleave across batches, so an event's source ids are not contiguous.
+      const round = (mjd: number, offset: number): DetectionInput[] =>
+        [300, 301, 302].map((event, i) => detection(200 + i + offset * 0.01, 30, mjd, { imageEventId: event, snr: mjd - 60000 }))
+      await ledger.associate([...round(61000, 0), ...round(61000, 1)])
+      await ledger.associate([...round(61001, 2), detection(210, 30, 61001, { imageEventId: 303 })])
+      // Over 1,000 ids, the known ones far apart so that a chunked read finds them in different statements.
+      const unknown = (from: number, count: number): number[] => Array.from({ length: count }, (_, i) => from + i)
+      const ids = [300, ...unknown(10_000, 950), 301, ...unknown(20_000, 250), 302, 303, 304]
+      const found = await ledger.detectionsOfEvents(ids)
+      expect([...found.keys()].sort((a, b) => a - b)).toEqual([...ids].sort((a, b) => a - b))
+      for (const id of [300, 301, 302, 303, 304]) expect(found.get(id)).toEqual(await ofEvent(id))
+      for (const [id, sources] of found) {
+        expect(sources.every((source) => source.imageEventId === id)).toBe(true)
+        const sourceIds = sources.map((source) => source.sourceId)
+        expect(sourceIds).toEqual([...sourceIds].sort((a, b) => a - b))
+      }
+      expect(found.get(300)!.map((source) => [source.ra, source.snr])).toEqual([
+        [200, 1000],
+        [200.01, 1000],
+        [200.02, 1001],
+      ])
+      expect(found.get(303)).toHaveLength(1)
+      expect(found.get(304)).toEqual([])
+      expect(found.get(10_500)).toEqual([])
+      expect(await ledger.detectionsOfEvents([])).toEqual(new Map())
+    })
+
+    it('reads a batch of objects in one call: each as read alone, unknown ids left out', async () => {
+      const { objectIds } = await ledger.associate([detection(220, 40, 61000), detection(221, 40, 61000), detection(220, 40, 61001)])
+      const [a, b] = [objectIds[0]!, objectIds[1]!]
+      const ids = [a, ...Array.from({ length: 1_100 }, (_, i) => 1_000_000 + i), b, a]
+      const found = await ledger.objects(ids)
+      expect([...found.keys()].sort((x, y) => x - y)).toEqual([a, b].sort((x, y) => x - y))
+      expect(found.get(a)).toEqual(await objectOf(a))
+      expect(found.get(b)).toEqual(await objectOf(b))
+      expect(found.get(a)!.nDetections).toBe(2)
+      expect(found.get(b)!.nDetections).toBe(1)
+      expect(await ledger.objects([])).toEqual(new Map())
     })
 
     it('records an image’s detections once: a retried batch gets the recorded objects back and adds nothing', async () => {
@@ -150,12 +197,12 @@ export function objectLedgerContract(name: string, open: () => Promise<OpenedLed
       expect(mixed).toEqual({ objectIds: [first.objectIds[0], first.objectIds[0], first.objectIds[1], first.objectIds[1]], created: 0 })
       expect(await ledger.detectionsOfImage(9)).toHaveLength(3)
       expect(await ledger.detectionsOfImage(10)).toHaveLength(2)
-      expect((await ledger.object(first.objectIds[0]!))!.nDetections).toBe(2)
-      expect((await ledger.object(first.objectIds[2]!))!.nDetections).toBe(1)
+      expect((await objectOf(first.objectIds[0]!))!.nDetections).toBe(2)
+      expect((await objectOf(first.objectIds[2]!))!.nDetections).toBe(1)
       // Detections without an image are never taken for a retry.
       const loose = await ledger.associate([detection(60, 5, 61002)])
       expect(loose.objectIds).toEqual([first.objectIds[0]])
-      expect((await ledger.object(first.objectIds[0]!))!.nDetections).toBe(3)
+      expect((await objectOf(first.objectIds[0]!))!.nDetections).toBe(3)
     })
 
     it('records an image once when two writers associate it at once', async () => {
@@ -165,7 +212,7 @@ export function objectLedgerContract(name: string, open: () => Promise<OpenedLed
       expect(outcomes[1]!.objectIds).toEqual(outcomes[0]!.objectIds)
       expect(outcomes[2]!.objectIds).toEqual(outcomes[0]!.objectIds)
       expect(outcomes.reduce((sum, outcome) => sum + outcome.created, 0)).toBe(25)
-      expect(await ledger.detectionsOfEvent(120)).toHaveLength(25)
+      expect(await ofEvent(120)).toHaveLength(25)
     })
 
     it('creates no duplicate objects when two writers associate overlapping batches at once', async () => {

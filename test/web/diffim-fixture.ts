@@ -77,7 +77,7 @@ export async function insertDiffimAlert(
       return { ...detection, imageId: science.imageId, imageEventId, stream, ra: sky.ra, dec: sky.dec, mjd: science.frame.mjd, filter }
     }),
   )
-  const detections = await objects.detectionsOfEvent(imageEventId)
+  const detections = (await objects.detectionsOfEvents([imageEventId])).get(imageEventId)!
 
   const ledger = sql ? context.catalog.scienceLedger() : createMemoryScienceLedger()
   const claim = (await ledger.claimReference({ stream, field, filter }, 60_000))!

@@ -121,9 +121,13 @@ export function createMemoryObjectLedger(deps: ObjectLedgerDeps): ObjectLedger {
       return { objectIds, created: outcome.created }
     },
 
-    async object(objectId) {
-      const object = objects.get(objectId)
-      return object === undefined ? null : copyObject(object)
+    async objects(objectIds) {
+      const found = new Map<number, DiaObjectRecord>()
+      for (const id of objectIds) {
+        const object = objects.get(id)
+        if (object !== undefined) found.set(id, copyObject(object))
+      }
+      return found
     },
 
     async history(objectId) {
@@ -134,8 +138,14 @@ export function createMemoryObjectLedger(deps: ObjectLedgerDeps): ObjectLedger {
       return sources.filter((source) => source.imageId === imageId).map(copySource)
     },
 
-    async detectionsOfEvent(imageEventId) {
-      return sources.filter((source) => source.imageEventId === imageEventId).map(copySource)
+    async detectionsOfEvents(imageEventIds) {
+      const found = new Map<number, DiaSourceRecord[]>(imageEventIds.map((id) => [id, []]))
+      // Sources are appended in id order, so each list comes out in source-id order.
+      for (const source of sources) {
+        if (source.imageEventId === null || source.imageEventId === undefined) continue
+        found.get(source.imageEventId)?.push(copySource(source))
+      }
+      return found
     },
 
     async objectsNear(ra, dec, radiusArcsec) {

@@ -9,6 +9,11 @@ import type { SqlDialectKind } from './sql-dialect.js'
 /** `dia_source` rows: written by the association, read back as detections (history, per image, per event). */
 
 const ROWS_PER_INSERT = 400
+/**
+ * Ids bound in one `in (…)` read: under SQLite's oldest limit of 999 parameters (MariaDB and PostgreSQL allow
+ * 65,535), and a batch of the alert stage (500 events) still reads in one statement.
+ */
+export const IDS_PER_QUERY = 900
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = []
@@ -74,6 +79,19 @@ export async function selectRecordedObjects(
     }
   }
   return recorded
+}
+
+/** Every event's detections in source-id order, one statement per IDS_PER_QUERY events; every id given is a key. */
+export async function selectSourcesOfEvents(
+  db: Kysely<ObjectDatabase>,
+  imageEventIds: readonly number[],
+): Promise<Map<number, DiaSourceRecord[]>> {
+  const found = new Map<number, DiaSourceRecord[]>(imageEventIds.map((id) => [id, []]))
+  for (const group of chunks([...found.keys()], IDS_PER_QUERY)) {
+    const rows = await db.selectFrom('dia_source').selectAll().where('image_event_id', 'in', group).orderBy('source_id').execute()
+    for (const row of rows) found.get(toNumber(row.image_event_id!))!.push(toSource(row))
+  }
+  return found
 }
 
 export async function insertSources(

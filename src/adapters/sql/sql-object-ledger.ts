@@ -17,7 +17,7 @@ import type {
 } from '../../core/ports/object-ledger.js'
 import { splitRecorded } from '../../core/recorded-detections.js'
 import type { CatalogDatabase } from './catalog-schema.js'
-import { insertSources, selectRecordedObjects, toSource } from './dia-source-rows.js'
+import { IDS_PER_QUERY, insertSources, selectRecordedObjects, selectSourcesOfEvents, toSource } from './dia-source-rows.js'
 import * as watchlists from './sql-watchlists.js'
 import { lockZoneOf, objectDb } from './object-schema.js'
 import type { ObjectDatabase } from './object-schema.js'
@@ -312,10 +312,17 @@ class SqlObjectLedger implements ObjectLedger {
     return this.#consecutiveIds
   }
 
-  object(objectId: number): Promise<DiaObjectRecord | null> {
-    return this.#run('object', async (db) => {
-      const row = await db.selectFrom('dia_object').select(OBJECT_COLUMNS).where('object_id', '=', objectId).executeTakeFirst()
-      return row === undefined ? null : toObject(row)
+  objects(objectIds: readonly number[]): Promise<Map<number, DiaObjectRecord>> {
+    return this.#run('objects', async (db) => {
+      const found = new Map<number, DiaObjectRecord>()
+      for (const group of chunks([...new Set(objectIds)], IDS_PER_QUERY)) {
+        const rows = await db.selectFrom('dia_object').select(OBJECT_COLUMNS).where('object_id', 'in', group).execute()
+        for (const row of rows) {
+          const object = toObject(row)
+          found.set(object.objectId, object)
+        }
+      }
+      return found
     })
   }
 
@@ -338,12 +345,8 @@ class SqlObjectLedger implements ObjectLedger {
     )
   }
 
-  detectionsOfEvent(imageEventId: number): Promise<DiaSourceRecord[]> {
-    return this.#run('detectionsOfEvent', async (db) =>
-      (await db.selectFrom('dia_source').selectAll().where('image_event_id', '=', imageEventId).orderBy('source_id').execute()).map(
-        toSource,
-      ),
-    )
+  detectionsOfEvents(imageEventIds: readonly number[]): Promise<Map<number, DiaSourceRecord[]>> {
+    return this.#run('detectionsOfEvents', (db) => selectSourcesOfEvents(db, imageEventIds))
   }
 
   objectsNear(ra: number, dec: number, radiusArcsec: number): Promise<DiaObjectRecord[]> {

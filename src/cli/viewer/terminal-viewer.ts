@@ -26,7 +26,7 @@ export interface ViewerBackends {
   limits: ImageLimits
   /** Difference imaging's detections and derivative rows: an alert with detections shows its stamps. */
   science?: {
-    detections: Pick<ObjectLedger, 'detectionsOfEvent'>
+    detections: Pick<ObjectLedger, 'detectionsOfEvents'>
     ledger: Pick<ScienceLedger, 'listDerivatives'>
   }
 }
@@ -98,7 +98,8 @@ async function detectionText(
   view: AlertView,
   size: { width: number; maxRows?: number },
 ): Promise<string> {
-  const detections = await science.detections.detectionsOfEvent(view.event.imageEventId)
+  const eventId = view.event.imageEventId
+  const detections = (await science.detections.detectionsOfEvents([eventId])).get(eventId) ?? []
   const best = mostSignificant(detections)
   if (best === null) return ''
   const stamps = stampsOf(await science.ledger.listDerivatives(view.event.imageEventId), best.sourceId)

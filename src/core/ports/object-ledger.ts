@@ -133,12 +133,17 @@ export interface ObjectLedger {
    * row's when the retry found more); detections without an image are always associated.
    */
   associate(detections: readonly DetectionInput[], options?: AssociationOptions): Promise<AssociationOutcome>
-  object(objectId: number): Promise<DiaObjectRecord | null>
+  /** The objects with these ids, by id; an unknown id has no entry. One read for a whole batch (alert facts). */
+  objects(objectIds: readonly number[]): Promise<Map<number, DiaObjectRecord>>
   /** The object's detections, oldest first (by MJD, then id). */
   history(objectId: number): Promise<DiaSourceRecord[]>
-  /** The detections recorded on an image / with an event, in source-id order. */
+  /** The detections recorded on an image, in source-id order. */
   detectionsOfImage(imageId: number): Promise<DiaSourceRecord[]>
-  detectionsOfEvent(imageEventId: number): Promise<DiaSourceRecord[]>
+  /**
+   * The detections recorded with each event, in source-id order: every id given is a key (an event without
+   * detections has an empty list). One read for a whole batch, so a filtered alert batch costs one round trip.
+   */
+  detectionsOfEvents(imageEventIds: readonly number[]): Promise<Map<number, DiaSourceRecord[]>>
   /** Objects within `radiusArcsec` of a position, nearest first. */
   objectsNear(ra: number, dec: number, radiusArcsec: number): Promise<DiaObjectRecord[]>
   /** Creates the watchlist with its cones, or throws CatalogConflictError when the name is taken. */

@@ -23,11 +23,12 @@ export interface AlertFactsSources {
  * Builds the facts subscription filters look at for a batch of events. The image and event facts cost nothing;
  * the detection facts are read only when an enabled subscription has a detection criterion, and each kind only
  * when one asks for it:
- * - detections: one `detectionsOfEvent` per distinct event of the batch, in parallel (the port has no batch read;
- *   on SQL that is one indexed SELECT per event, a batch of 500 costs 500 statements on the pool's connections);
+ * - detections: one `detectionsOfEvents` for the distinct events of the batch (on SQL one indexed SELECT for up to
+ *   900 events: a batch of 500 is one round trip, where a read per event cost 500 statements);
  * - watchlists: a ConeMatcher over every cone, built once and rebuilt only when `listWatchlists` (one small query
  *   per batch) shows another set of watchlists, so each detection costs one in-memory look-up however many cones;
- * - earlier detections: one `object` per distinct object (its count, minus this detection when it is the latest),
+ * - earlier detections: one `objects` read for the batch's distinct objects (each count, minus this detection when
+ *   it is the latest),
  *   and its `history` only when the object was seen again after this detection (a late alert).
  * Which filters are enabled is read once per batch (one query): a subscription enabled during a batch sees the
  * next one's facts.
@@ -49,12 +50,11 @@ export class AlertFactsReader {
     const needs = factNeeds(subscriptions.map((subscription) => subscription.filter))
     if (!needs.detections) return base
     const eventIds = [...new Set(events.map(({ event }) => event.imageEventId))]
-    const [found, matcher] = await Promise.all([
-      Promise.all(eventIds.map((id) => this.sources.objects.detectionsOfEvent(id))),
+    const [byEvent, matcher] = await Promise.all([
+      this.sources.objects.detectionsOfEvents(eventIds),
       needs.watchlists ? this.#watchlistMatcher() : null,
     ])
-    const byEvent = new Map(eventIds.map((id, at) => [id, found[at]!]))
-    const priors = needs.priorDetections ? await this.#priorDetections(found.flat()) : null
+    const priors = needs.priorDetections ? await this.#priorDetections([...byEvent.values()].flat()) : null
     return events.map(({ event, image }, at) => {
       const zeroPoint = needs.mag ? zeroPointOf(image) : DEFAULT_ZERO_POINT
       const detections = (byEvent.get(event.imageEventId) ?? []).map((source) => detectionFacts(source, needs, zeroPoint, matcher, priors))
@@ -80,8 +80,7 @@ export class AlertFactsReader {
   /** Per source id, how many detections its object had before it. */
   async #priorDetections(sources: readonly DiaSourceRecord[]): Promise<Map<number, number>> {
     const objectIds = [...new Set(sources.map((source) => source.objectId))]
-    const objects = await Promise.all(objectIds.map((id) => this.sources.objects.object(id)))
-    const byId = new Map(objects.filter((object) => object !== null).map((object) => [object.objectId, object]))
+    const byId = await this.sources.objects.objects(objectIds)
     const priors = new Map<number, number>()
     const late = new Set<number>()
     for (const source of sources) {

@@ -60,7 +60,7 @@ describe('association on the mock sky', () => {
     expect(fresh).toHaveLength(5)
     expect(new Set(fresh).size).toBe(1)
     expect(new Set(moving).size).toBe(10)
-    const star = (await ledger.object(variable[0]!))!
+    const star = (await ledger.objects([variable[0]!])).get(variable[0]!)!
     expect(star.nDetections).toBe(10)
     const truth = frames[0]!.find(({ truth }) => truth.kind === 'variable')!.truth
     expect(angularDistance(star.ra, star.dec, truth.ra, truth.dec) * 3600).toBeLessThan(0.1)

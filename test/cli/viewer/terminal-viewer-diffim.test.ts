@@ -71,7 +71,10 @@ describe('an alert with detections in the terminal', () => {
     const reversed: ViewerBackends = {
       ...backends,
       science: {
-        detections: { detectionsOfEvent: async (id) => [...(await fixture.objects.detectionsOfEvent(id))].reverse() },
+        detections: {
+          detectionsOfEvents: async (ids) =>
+            new Map([...(await fixture.objects.detectionsOfEvents(ids))].map(([id, list]) => [id, [...list].reverse()])),
+        },
         ledger: fixture.science.ledger,
       },
     }
@@ -83,7 +86,7 @@ describe('an alert with detections in the terminal', () => {
   it('shows no detection part for an alert without detections', async () => {
     const none: ViewerBackends = {
       ...backends,
-      science: { detections: { detectionsOfEvent: async () => [] }, ledger: fixture.science.ledger },
+      science: { detections: { detectionsOfEvents: async (ids) => new Map(ids.map((id) => [id, []])) }, ledger: fixture.science.ledger },
     }
     const text = stripAnsi(await showAlert(none, fixture.alertNumber, { width: 200, json: false }))
     expect(text).not.toContain('Detection 1')

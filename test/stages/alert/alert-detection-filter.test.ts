@@ -307,10 +307,10 @@ for (const setup of SETUPS) {
 
     it('reads no detections while no enabled subscription has a detection criterion', async () => {
       let reads = 0
-      const detectionsOfEvent = f.objects.detectionsOfEvent.bind(f.objects)
-      f.objects.detectionsOfEvent = (id) => {
+      const detectionsOfEvents = f.objects.detectionsOfEvents.bind(f.objects)
+      f.objects.detectionsOfEvents = (ids) => {
         reads += 1
-        return detectionsOfEvent(id)
+        return detectionsOfEvents(ids)
       }
       await f.subscribe('streams', { streams: ['sky'] })
       const id = await f.subscribe('snr', { minSnr: 1 })

@@ -130,7 +130,7 @@ for (const kind of ['sqlite', 'mysql', 'postgres'] as const) {
         await catalog.objectLedger(objectLedgerDeps).associate([detection(10, 20, 61000, { imageId: 4, imageEventId: 2, apFlux: 5 })])
         expect(await science.getDiffimRun(4)).toMatchObject({ stream: 'cam', referenceId: reference!.referenceId })
         expect((await science.listDerivatives(2)).map((row) => row.name)).toEqual(['difference.fits'])
-        expect(await catalog.objectLedger(objectLedgerDeps).detectionsOfEvent(2)).toMatchObject([{ imageId: 4, apFlux: 5 }])
+        expect((await catalog.objectLedger(objectLedgerDeps).detectionsOfEvents([2])).get(2)).toMatchObject([{ imageId: 4, apFlux: 5 }])
         // And the original's own statements still work on the migrated tables.
         await catalog.executeSql(
           "INSERT INTO image_metadata (image_filename, image_object_key) VALUES ('image_00004.jpg', 'image/image_00004.jpg')",
