@@ -4,7 +4,7 @@
  * Two paths over the same rows, alternated BENCH_ROUNDS (default 3) times:
  * - `batched`: the ledger as it is, one `detectionsOfEvents` and one `objects` per batch;
  * - `per-id`: the same ledger behind a wrapper that reads one id per call, in parallel: what the reader did before
- *   the batch reads (one `detectionsOfEvent` per event, one `object` per object).
+ *   the batch reads (one `detectionsOfEvents` and one `objects` per batch).
  * BENCH_EVENTS (default 10,000) events of BENCH_DETECTIONS (default 3) detections each, each detection the latest
  * of an object with one earlier detection (recorded first, without an event): the usual case, no history read.
  * Run: `tsc -p tsconfig.bench.json && node .bench-build/bench/alert-facts-bench.js`.

@@ -119,7 +119,7 @@ try {
     }
     await objects.associate(batch)
     const rows: NewDerivative[] = []
-    for (const [i, source] of (await objects.detectionsOfEvent(imageEventId)).entries()) {
+    for (const [i, source] of ((await objects.detectionsOfEvents([imageEventId])).get(imageEventId) ?? []).entries()) {
       for (const role of ['science', 'reference', 'difference']) {
         const objectKey = `stamps/${(source.sourceId * 3 + role.length) % STAMP_POOL}.fits`
         rows.push({

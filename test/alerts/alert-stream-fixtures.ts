@@ -89,7 +89,7 @@ export async function recordSky(
     // Far from the star (1°): a new object on the last image.
     if (epoch === EPOCHS - 1) batch.push(detection(imageId, imageEventId, epoch, { ra: STAR.ra + 1, kind: 'new_source', psfFlux: 5000 }))
     await objects.associate(batch)
-    const recorded = await objects.detectionsOfEvent(imageEventId)
+    const recorded = (await objects.detectionsOfEvents([imageEventId])).get(imageEventId) ?? []
     const rows: NewDerivative[] = []
     for (const [i, source] of recorded.entries()) {
       for (const role of ['science', 'reference', 'difference'] as const) {

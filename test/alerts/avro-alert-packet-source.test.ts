@@ -28,7 +28,7 @@ describe('AvroAlertPacketSource', () => {
     expect(packets).toHaveLength(2)
     expect(registry.subjects).toEqual(['alerts.avro-a-value'])
 
-    const detections = await sky.objects.detectionsOfEvent(last.imageEventId)
+    const detections = (await sky.objects.detectionsOfEvents([last.imageEventId])).get(last.imageEventId) ?? []
     const decoded = packets.map((packet) => {
       const { schemaId, body } = unframeConfluent(packet.value)
       expect(schemaId).toBe(40)

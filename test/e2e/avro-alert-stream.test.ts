@@ -110,7 +110,13 @@ describe.runIf(ready)("a broker's Python consumer reads imgpipe's Avro alert str
       const schemaId = await registry.register(`${topic}-value`, codec.schemaText)
       expect(new Set(received.map((message) => message.schemaId))).toEqual(new Set([schemaId]))
 
-      const detections = (await Promise.all(sky.alerts.map((alert) => sky.objects.detectionsOfEvent(alert.imageEventId)))).flat()
+      const detections = (
+        await Promise.all(
+          sky.alerts.map((alert) =>
+            sky.objects.detectionsOfEvents([alert.imageEventId]).then((found) => found.get(alert.imageEventId) ?? []),
+          ),
+        )
+      ).flat()
       expect(detections).toHaveLength(EPOCHS + 1)
       const byAlert = new Map(received.map((message) => [(message.packet as PyPacket).alertId, message]))
       for (const [index, detection] of detections.entries()) {
@@ -189,7 +195,7 @@ describe.runIf(ready)("a broker's Python consumer reads imgpipe's Avro alert str
       expect(newer).not.toBe(first)
       expect(message!.schemaId).toBe(newer)
       const packet = message!.packet as PyPacket & Record<string, unknown>
-      const [detection] = await sky.objects.detectionsOfEvent(sky.alerts[1]!.imageEventId)
+      const [detection] = (await sky.objects.detectionsOfEvents([sky.alerts[1]!.imageEventId])).get(sky.alerts[1]!.imageEventId) ?? []
       expect(packet.alertId).toBe(detection!.sourceId)
       expect(packet.prvDiaSources).toHaveLength(1)
       expect('brokerNote' in packet).toBe(false)

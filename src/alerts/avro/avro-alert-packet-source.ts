@@ -27,7 +27,7 @@ const STAMP_SUFFIXES = { cutoutScience: '-science.fits', cutoutTemplate: '-refer
 
 export interface AvroAlertPacketSourceOptions {
   /** The detections, their objects and histories. */
-  objects: Pick<ObjectLedger, 'detectionsOfEvent' | 'history' | 'object'>
+  objects: Pick<ObjectLedger, 'detectionsOfEvents' | 'history' | 'objects'>
   /** The events' stamps (derivative rows naming a sourceId); without it packets carry no cutouts. */
   derivatives?: Pick<ScienceLedger, 'listDerivatives'>
   /** Where the stamps' FITS bytes are. */
@@ -46,12 +46,13 @@ export class AvroAlertPacketSource implements AlertPacketSource {
   }
 
   async packetsOf(alert: AlertItem, topic: string): Promise<EncodedAlertPacket[]> {
-    const detections = await this.options.objects.detectionsOfEvent(alert.imageEventId)
+    const detections = (await this.options.objects.detectionsOfEvents([alert.imageEventId])).get(alert.imageEventId) ?? []
     if (detections.length === 0) return []
     // Confluent's TopicNameStrategy: the value schema of topic T is subject `T-value` (what brokers' deserializers look up).
-    const [schemaId, stamps] = await Promise.all([
+    const [schemaId, stamps, objects] = await Promise.all([
       this.options.registry.register(`${topic}-value`, this.options.codec.schemaText),
       this.options.derivatives?.listDerivatives(alert.imageEventId) ?? Promise.resolve([]),
+      this.options.objects.objects([...new Set(detections.map((detection) => detection.objectId))]),
     ])
     // A few together: each packet waits on its own reads (ledger, three stamps), which overlap (300 → 1,300 packets/s
     // in bench:alerts); a few, so that an image with hundreds of detections does not start all its reads at once.
@@ -59,7 +60,7 @@ export class AvroAlertPacketSource implements AlertPacketSource {
     for (let start = 0; start < detections.length; start += PACKETS_AT_ONCE) {
       const made = await Promise.all(
         detections.slice(start, start + PACKETS_AT_ONCE).map(async (detection) => {
-          const packet = await this.#packet(alert, topic, detection, stamps)
+          const packet = await this.#packet(alert, topic, detection, stamps, objects.get(detection.objectId) ?? null)
           return { key: String(detection.objectId), value: this.options.codec.encodeFramed(schemaId, packet) }
         }),
       )
@@ -68,10 +69,15 @@ export class AvroAlertPacketSource implements AlertPacketSource {
     return packets
   }
 
-  async #packet(alert: AlertItem, topic: string, detection: DiaSourceRecord, stamps: readonly DerivativeRecord[]): Promise<AlertPacket> {
-    const [history, object, cutouts] = await Promise.all([
+  async #packet(
+    alert: AlertItem,
+    topic: string,
+    detection: DiaSourceRecord,
+    stamps: readonly DerivativeRecord[],
+    object: DiaObjectRecord | null,
+  ): Promise<AlertPacket> {
+    const [history, cutouts] = await Promise.all([
       this.#previous === 0 ? Promise.resolve([]) : this.options.objects.history(detection.objectId),
-      this.options.objects.object(detection.objectId),
       this.#cutouts(detection.sourceId, stamps),
     ])
     const earlier = history.filter((other) => isBefore(other, detection))

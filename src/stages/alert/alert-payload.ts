@@ -57,7 +57,7 @@ function alertDetection(view: AlertView, found: AlertViewDetection, publicUrl: s
 
 /** Where the detections of an alert's event are: the object ledger's rows and the science ledger's stamps. */
 export interface AlertScience {
-  readonly objects: Pick<ObjectLedger, 'detectionsOfEvent'>
+  readonly objects: Pick<ObjectLedger, 'detectionsOfEvents'>
   readonly ledger: Pick<ScienceLedger, 'listDerivatives'>
 }
 
@@ -71,7 +71,7 @@ export function withDetections(catalog: Pick<CatalogReports, 'getAlertView'>, sc
       const view = await catalog.getAlertView(alertId)
       if (view === null || view.event.analyzer !== 'diffim') return view
       const [sources, derivatives] = await Promise.all([
-        science.objects.detectionsOfEvent(view.event.imageEventId),
+        science.objects.detectionsOfEvents([view.event.imageEventId]).then((found) => found.get(view.event.imageEventId) ?? []),
         science.ledger.listDerivatives(view.event.imageEventId),
       ])
       const stampOf = (sourceId: number, which: string): string | undefined =>

@@ -72,7 +72,8 @@ export class ScienceWrites {
     }
     const others = output.derivatives.filter((derivative) => derivative.name !== shown)
     if (others.length === 0) return
-    const sources = detections.length > 0 ? await this.science.objects.detectionsOfEvent(event.imageEventId) : []
+    const sources =
+      detections.length > 0 ? ((await this.science.objects.detectionsOfEvents([event.imageEventId])).get(event.imageEventId) ?? []) : []
     const rows: NewDerivative[] = []
     for (let start = 0; start < others.length; start += PUT_CONCURRENCY) {
       const slice = others.slice(start, start + PUT_CONCURRENCY)

@@ -87,7 +87,7 @@ describe('AnalyzeStage with difference imaging', () => {
     expect(event).toMatchObject({ analyzer: 'diffim' })
     expect(['new_source', 'brightening', 'fading']).toContain(event!.eventType)
     expect(event!.differenceImageObjectKey).not.toBeNull()
-    const detections = await science.objects.detectionsOfEvent(event!.imageEventId)
+    const detections = (await science.objects.detectionsOfEvents([event!.imageEventId])).get(event!.imageEventId) ?? []
     const newSource = truth.find((row) => row.kind === 'new')!
     expect(nearest(detections, newSource)).toBeLessThan(1)
     const found = detections.find((detection) => Math.hypot(detection.x - newSource.x, detection.y - newSource.y) < 1)!
@@ -126,7 +126,7 @@ describe('AnalyzeStage with difference imaging', () => {
     const unfinished = await context.catalog.getEventByImageId(image.imageId)
     expect(unfinished).toMatchObject({ analyzer: 'diffim', differenceImageObjectKey: null })
     expect(await science.ledger.listDerivatives(unfinished!.imageEventId)).toEqual([])
-    const detectionsBefore = await science.objects.detectionsOfEvent(unfinished!.imageEventId)
+    const detectionsBefore = (await science.objects.detectionsOfEvents([unfinished!.imageEventId])).get(unfinished!.imageEventId) ?? []
 
     context.store.put = put
     const restarted = new AnalyzeStage({ ...context, science })
@@ -136,7 +136,7 @@ describe('AnalyzeStage with difference imaging', () => {
     const alerts = await drainTopic(context.bus, context.topics.imageEventAlert)
     expect(alerts.filter((alert) => JSON.parse(alert.value).image_event_id === finished!.imageEventId)).toHaveLength(1)
     expect(finished!.differenceImageObjectKey).not.toBeNull()
-    const detections = await science.objects.detectionsOfEvent(finished!.imageEventId)
+    const detections = (await science.objects.detectionsOfEvents([finished!.imageEventId])).get(finished!.imageEventId) ?? []
     expect(detections.length).toBeGreaterThan(0)
     // The associate before the crash recorded them already; the recomputed ones (same seed) added nothing.
     expect(detections).toEqual(detectionsBefore.length > 0 ? detectionsBefore : detections)
@@ -164,7 +164,7 @@ describe('AnalyzeStage with difference imaging', () => {
     const item = alertItem(view!, 'https://viewer.example.org/imgpipe/')
     expect(item).toMatchObject({ alertNum: 9, imageEventId: event.imageEventId, eventType: event.eventType, stream: 'sky' })
     const detections = item.detections!
-    expect(detections.length).toBe((await science.objects.detectionsOfEvent(event.imageEventId)).length)
+    expect(detections.length).toBe(((await science.objects.detectionsOfEvents([event.imageEventId])).get(event.imageEventId) ?? []).length)
     const snrs = detections.map((detection) => Math.abs(detection.snr))
     expect(snrs).toEqual([...snrs].sort((a, b) => b - a))
     const newSource = truth.find((row) => row.kind === 'new')!
