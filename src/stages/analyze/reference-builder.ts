@@ -10,6 +10,7 @@ import type { ImageRecord } from '../../core/types.js'
 import { referenceKeyOf } from './choose-analyzer.js'
 import type { PixelSource } from './pixel-source.js'
 import type { ScienceContext } from './science-context.js'
+import { ROW_WAIT_MS } from '../wait-for-row.js'
 
 /**
  * A claim older than this is a dead builder's: a 4096² build of a handful of frames takes seconds (issue 18's bench),
@@ -48,16 +49,25 @@ export class ReferenceBuilder {
   async autoBuild(image: ImageRecord, key: ReferenceKey, frames: number): Promise<ReferenceRecord | null> {
     if (frames <= 0 || image.imageNum === null) return null
     const name = JSON.stringify([key.stream, key.field, key.filter])
+    // Each image looks for its own earlier frames (an image early in the stream has fewer than a later one); only a
+    // build itself is shared with the other handlers of the field.
+    const { found, pending } = await this.scanFrames(key, image.imageNum, frames)
     const running = this.building.get(name)
     if (running !== undefined) return running
-    const build = this.tryBuild(image.imageNum, key, frames).finally(() => this.building.delete(name))
+    if (found.length < frames && found.length + pending >= frames) {
+      // Enough frames of the field came before this one but some are still being analysed (concurrent handlers, the
+      // first frames of a stream): wait for them (the message is retried) rather than give this frame to pixel-diff.
+      throw new NotFoundError(`field ${key.field} (${key.filter}): ${pending} earlier frame(s) still being analysed for its reference`, {
+        canRetry: true,
+      })
+    }
+    if (found.length < frames) return null
+    const build = this.tryBuild(key, found).finally(() => this.building.delete(name))
     this.building.set(name, build)
     return build
   }
 
-  private async tryBuild(imageNum: number, key: ReferenceKey, frames: number): Promise<ReferenceRecord | null> {
-    const found = await this.framesOf(key, imageNum, frames)
-    if (found.length < frames) return null
+  private async tryBuild(key: ReferenceKey, found: readonly ImageRecord[]): Promise<ReferenceRecord | null> {
     try {
       return await this.build(key, found)
     } catch (error) {
@@ -73,18 +83,27 @@ export class ReferenceBuilder {
 
   /** The latest `count` analysed images of the field before image number `before` (exclusive), newest first. */
   async framesOf(key: ReferenceKey, before: number, count: number): Promise<ImageRecord[]> {
+    return (await this.scanFrames(key, before, count)).found
+  }
+
+  /**
+   * {@link framesOf}, and how many frames of the field seen on the way are still to be analysed (received within
+   * the last ROW_WAIT_MS: an older one waits for something that may never come, and is not counted).
+   */
+  private async scanFrames(key: ReferenceKey, before: number, count: number): Promise<{ found: ImageRecord[]; pending: number }> {
     const found: ImageRecord[] = []
+    let pending = 0
     let cursor = before
     for (let looked = 0; looked < FRAME_SEARCH_LIMIT && found.length < count; looked += 1) {
       const previous = await this.deps.catalog.findPreviousImage(key.stream, cursor)
       if (previous === null || previous.imageNum === null) break
       cursor = previous.imageNum
       const itsKey = referenceKeyOf(previous)
-      if (previous.status === 'analyzed' && itsKey !== null && itsKey.field === key.field && itsKey.filter === key.filter) {
-        found.push(previous)
-      }
+      if (itsKey === null || itsKey.field !== key.field || itsKey.filter !== key.filter) continue
+      if (previous.status === 'analyzed') found.push(previous)
+      else if (previous.status !== 'failed' && Date.now() - previous.receivedAt.getTime() < ROW_WAIT_MS) pending += 1
     }
-    return found
+    return { found, pending }
   }
 
   /** Claims, builds, stores and finishes the next version from these frames; null when another process holds the claim. */

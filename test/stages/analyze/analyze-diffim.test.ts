@@ -53,6 +53,18 @@ describe('AnalyzeStage with difference imaging', () => {
     expect(await context.catalog.getImage(fourth!.image.imageId)).toMatchObject({ status: 'analyzed', previousImageId: null })
   })
 
+  it('a frame handled while the frames before it are still being analysed waits for them and is analysed against the reference they make', async () => {
+    const stage = new AnalyzeStage({ ...context, science })
+    const frames = []
+    for (let frame = 1; frame <= 4; frame++) frames.push(await receiveSkyFrame(context, frame))
+    // As concurrent handlers start them: frame 4 first, while frames 1–3 are still `received`.
+    await expect(stage.analyzeImage(frames[3]!.image.imageId)).rejects.toMatchObject({ canRetry: true })
+    await Promise.all(frames.slice(0, 3).map(({ image }) => stage.analyzeImage(image.imageId)))
+    await stage.analyzeImage(frames[3]!.image.imageId) // the message worker's retry
+    const [reference] = await science.ledger.listReferences('sky')
+    expect(await science.ledger.getDiffimRun(frames[3]!.image.imageId)).toMatchObject({ referenceId: reference!.referenceId })
+  })
+
   it('never builds a reference with IMGPIPE_REFERENCE_FRAMES 0: every frame is compared with its predecessor', async () => {
     const never = memoryScience({ referenceFrames: 0 })
     try {
