@@ -160,7 +160,7 @@ export function subtractImages(science: SubtractInput, reference: SubtractInput,
   }
   // Σk² of the 2-D Gaussian (separable): the factor a convolution puts on white variance.
   const gaussianSquares = (sigma: number): number => gaussianTaps(sigma).reduce((sum, tap) => sum + tap * tap, 0) ** 2
-  addModelNoise(noise, s.image, r.image, scale, {
+  addModelNoise(noise, r.image, r.noise, 1, scale, {
     scienceShot: shotFactor(science, convolved === 'science' ? gaussianSquares(kernelSigma) : 1),
     referenceShot: shotFactor(reference, convolved === 'reference' ? gaussianSquares(kernelSigma) : 1),
     astrometric: options.astrometricSigma ?? ASTROMETRIC_SIGMA,
@@ -209,7 +209,7 @@ function kernelSubtraction(
     const b = (typeof rn === 'number' ? rn : rn.data[i]!) * rRoot * scale
     noise.data[i] = Math.sqrt(a * a + b * b)
   }
-  addModelNoise(noise, s, r, scale, {
+  addModelNoise(noise, r, rn, rRoot, scale, {
     scienceShot: shotFactor(science, sRoot * sRoot),
     referenceShot: shotFactor(reference, rRoot * rRoot),
     astrometric: options.astrometricSigma ?? ASTROMETRIC_SIGMA,
@@ -250,19 +250,27 @@ interface ModelNoise {
 /**
  * Adds to the difference's σ map, in place, the noise the two sky σ maps leave out and that is proportional to the
  * sources themselves — why every static star left a 5–13σ residual without it:
- * - the sources' Poisson noise, from each (matched) image's own pixels: var = max(I, 0)·Σk²/(gain·frames) (the
- *   variance plane every production pipeline carries, e.g. Rubin's and ZTF's; a star of 10⁴ ADU has σ ≈ 80 ADU of
- *   it, more than the sky gives its PSF flux);
- * - ZOGY's astrometric term σ_ast²·|∇(scale·R)|² (Zackay et al. 2016 §3.3): a registration error of σ_ast px moves a
- *   star by that much, leaving a dipole of that amplitude;
+ * - the sources' Poisson noise: var = F·Σk²/(gain·frames) for each image. F is the matched reference's model of the
+ *   static sky, scale·R, in both (the science image's own pixels would add the positive half of the sky noise
+ *   everywhere, +1 % σ, and count a new source's noise against itself); R only where it exceeds 2σ of its own noise,
+ *   so empty sky keeps its σ. A star of 10⁴ ADU has σ ≈ 80 ADU of it, more than the sky gives its PSF flux (the
+ *   variance plane production pipelines carry: Rubin's, ZTF's; ZOGY, Zackay, Ofek & Gal-Yam 2016, eq. 10);
+ * - ZOGY's astrometric term σ_ast²·|∇(scale·R)|² (§3.3): a registration error of σ_ast px moves a star by that much,
+ *   leaving a dipole of that amplitude;
  * - ZOGY's flux-scale term (ε·scale·R)², which also covers the PSF models' per-cent errors (the matched reference's
  *   PSF differs from the science's by that much in the wings).
- * Only a bright star's own pixels change: the sky, where new sources are found, keeps its σ.
+ * `referenceNoise`·`referenceRoot` is σ of the matched reference per pixel.
  */
-function addModelNoise(noise: FloatImage, s: FloatImage, r: FloatImage, scale: number, terms: ModelNoise): void {
+function addModelNoise(
+  noise: FloatImage,
+  r: FloatImage,
+  referenceNoise: number | FloatImage,
+  referenceRoot: number,
+  scale: number,
+  terms: ModelNoise,
+): void {
   const { width, height } = noise
   const n = noise.data
-  const sd = s.data
   const rd = r.data
   const ast2 = terms.astrometric * terms.astrometric * scale * scale
   const flux2 = terms.fluxScale * terms.fluxScale * scale * scale
@@ -283,11 +291,11 @@ function addModelNoise(noise: FloatImage, s: FloatImage, r: FloatImage, scale: n
   }
   const spread = ast2 > 0 ? separableFilter(astrometric, gaussianTaps(terms.smoothing)).data : astrometric.data
   for (let i = 0; i < n.length; i++) {
-    const sv = sd[i]!
     const rv = rd[i]!
-    if (Number.isNaN(sv) || Number.isNaN(rv)) continue
-    const rPositive = rv > 0 ? rv : 0
-    const shot = terms.scienceShot * (sv > 0 ? sv : 0) + scale * scale * terms.referenceShot * rPositive
-    n[i] = Math.sqrt(n[i]! * n[i]! + shot + flux2 * rPositive * rPositive + spread[i]!)
+    if (Number.isNaN(rv) || Number.isNaN(n[i]!)) continue
+    const sigma = (typeof referenceNoise === 'number' ? referenceNoise : referenceNoise.data[i]!) * referenceRoot
+    const model = rv > 2 * sigma ? rv : 0
+    const shot = (terms.scienceShot * scale + terms.referenceShot * scale * scale) * model
+    n[i] = Math.sqrt(n[i]! * n[i]! + shot + flux2 * model * model + spread[i]!)
   }
 }
