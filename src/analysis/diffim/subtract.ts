@@ -11,7 +11,9 @@
  *
  * Noise: each input's σ map is propagated through its convolution as σ·√Σk² (exact for white noise; resampled
  * reference noise is correlated, which makes this an underestimate there — detection thresholds stay conservative
- * because the reference is a stack with far lower noise than the science image).
+ * because the reference is a stack with far lower noise than the science image). The sky σ maps leave out what
+ * scales with the sources — their Poisson noise, the registration error, the flux scale's error — and without those
+ * every bright static star's per-cent residual was a 5–13σ "detection"; `addModelNoise` adds them (ZOGY §3.3).
  */
 import { floatImage, type FloatImage } from '../float-image.js'
 import { detectSources } from './detect.js'
@@ -223,12 +225,18 @@ function kernelSubtraction(
 }
 
 /**
- * The default registration error, pixels per axis: what Lanczos-3 resampling of a 2-pixel PSF through two exact WCSs
- * leaves (a few hundredths of a pixel), rounded up; a survey with a worse astrometric fit should pass its own rms.
+ * The default registration error, pixels per axis: Lanczos-3 alignment through two exact WCSs puts a star within
+ * 0.02 px (subtract.test.ts), and the reference's own centroids scatter by a few hundredths; 0.05 rounds that up. A
+ * survey whose astrometric fit is worse should pass its rms.
  */
 export const ASTROMETRIC_SIGMA = 0.05
 
-/** The default fractional flux-scale / PSF-model error: per cent level, what the measured residuals at bright stars show. */
+/**
+ * The default fractional flux-scale / PSF-model error. The e2e run's false detections were residuals of 3–4 % of a
+ * star's flux, both signs, mostly the PSF models' shape mismatch; the Poisson and registration terms alone already
+ * reject them on that sky (ε = 0 leaves none), and 2 % is a floor for the flux scale's own error (a median of tens
+ * of star ratios) on skies that are not simulated.
+ */
 export const FLUX_SCALE_ERROR = 0.02
 
 /** Variance per ADU of an image's sources after a convolution with Σk² `squares`: Σk²/(gain·frames); 0 without a gain. */
@@ -254,7 +262,7 @@ interface ModelNoise {
  *   static sky, scale·R, in both (the science image's own pixels would add the positive half of the sky noise
  *   everywhere, +1 % σ, and count a new source's noise against itself); R only where it exceeds 2σ of its own noise,
  *   so empty sky keeps its σ. A star of 10⁴ ADU has σ ≈ 80 ADU of it, more than the sky gives its PSF flux (the
- *   variance plane production pipelines carry: Rubin's, ZTF's; ZOGY, Zackay, Ofek & Gal-Yam 2016, eq. 10);
+ *   variance plane production pipelines carry: Rubin's, ZTF's uncertainty images; ZOGY's noise includes it too);
  * - ZOGY's astrometric term σ_ast²·|∇(scale·R)|² (§3.3): a registration error of σ_ast px moves a star by that much,
  *   leaving a dipole of that amplitude;
  * - ZOGY's flux-scale term (ε·scale·R)², which also covers the PSF models' per-cent errors (the matched reference's
