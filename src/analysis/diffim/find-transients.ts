@@ -19,7 +19,7 @@ import { measurePsf } from './psf-measure.js'
 import type { PsfModel } from './psf-model.js'
 import { REAL_BOGUS_THRESHOLD, realBogusOptions, realBogusScore } from './real-bogus.js'
 import { resampleAll } from './resample.js'
-import { subtractImages } from './subtract.js'
+import { subtractImages, type SubtractOptions } from './subtract.js'
 
 export interface ScienceInput {
   readonly image: FloatImage
@@ -65,6 +65,8 @@ export interface FindTransientsOptions {
     readonly snr?: readonly [number, number]
   }
   readonly seed?: number
+  /** The difference's model-noise terms (subtract.ts): registration error and flux-scale error. */
+  readonly subtract?: SubtractOptions
 }
 
 export interface TransientSearch {
@@ -117,9 +119,23 @@ export function findTransients(science: ScienceInput, reference: ReferenceInput,
           seed: options.seed ?? 1,
         })
       : []
+  // The gain (GAIN card, e⁻/ADU) gives the sources' own Poisson noise; a reference stacks NFRAMES frames of it.
+  const scienceHeader = headerLookup(science.cards)
+  const referenceHeader = headerLookup(reference.cards)
+  const gainOf = (value: unknown): number | undefined => (typeof value === 'number' && value > 0 ? value : undefined)
+  const scienceGain = gainOf(scienceHeader.get('GAIN'))
+  const referenceGain = gainOf(referenceHeader.get('GAIN')) ?? scienceGain
+  const frames = referenceHeader.get('NFRAMES')
   const subtraction = subtractImages(
-    { image, noise: background.rms, psf: sciencePsf },
-    { image: alignedReference, noise: alignedNoise, psf: reference.psf },
+    { image, noise: background.rms, psf: sciencePsf, ...(scienceGain === undefined ? {} : { gain: scienceGain }) },
+    {
+      image: alignedReference,
+      noise: alignedNoise,
+      psf: reference.psf,
+      ...(referenceGain === undefined ? {} : { gain: referenceGain }),
+      ...(typeof frames === 'number' && frames >= 1 ? { frames } : {}),
+    },
+    options.subtract,
   )
   const { difference, noise, psf } = subtraction
   const found = detectSources(difference, { fwhm: psf.fwhm, noise, threshold: options.threshold ?? 5 })

@@ -11,7 +11,9 @@
  *
  * Noise: each input's σ map is propagated through its convolution as σ·√Σk² (exact for white noise; resampled
  * reference noise is correlated, which makes this an underestimate there — detection thresholds stay conservative
- * because the reference is a stack with far lower noise than the science image).
+ * because the reference is a stack with far lower noise than the science image). The sky σ maps leave out what
+ * scales with the sources — their Poisson noise, the registration error, the flux scale's error — and without those
+ * every bright static star's per-cent residual was a 5–13σ "detection"; `addModelNoise` adds them (ZOGY §3.3).
  */
 import { floatImage, type FloatImage } from '../float-image.js'
 import { detectSources } from './detect.js'
@@ -23,8 +25,27 @@ import type { PsfModel } from './psf-model.js'
 export interface SubtractInput {
   readonly image: FloatImage
   readonly psf: PsfModel
-  /** σ per pixel (background-subtracted image). */
+  /** σ per pixel (background-subtracted image): the sky's, without the sources' own Poisson noise. */
   readonly noise: number | FloatImage
+  /**
+   * Electrons per ADU, for the sources' own Poisson noise (omitted: none is added). For a stack, the gain of one of
+   * its frames (the stack is on their flux scale), with `frames` how many were averaged: its source variance is /N.
+   */
+  readonly gain?: number
+  readonly frames?: number
+}
+
+export interface SubtractOptions {
+  /**
+   * Registration error, pixels (σ per axis): the difference's variance gets σ²·|∇R|² of the matched reference R
+   * (ZOGY's astrometric term, Zackay, Ofek & Gal-Yam 2016, ApJ 830, 27, §3.3). Default 0.05 (`ASTROMETRIC_SIGMA`).
+   */
+  readonly astrometricSigma?: number
+  /**
+   * Fractional flux-scale / PSF-model error: the variance gets (ε·R)² (ZOGY §3.3's flux-scale term, which also
+   * stands in for the PSF models' own error). Default `FLUX_SCALE_ERROR`.
+   */
+  readonly fluxScaleError?: number
 }
 
 export interface Subtraction {
@@ -107,7 +128,7 @@ function convolvedPsf(psf: PsfModel, sigma: number): PsfModel {
 }
 
 /** science − scale·reference with matched PSFs. */
-export function subtractImages(science: SubtractInput, reference: SubtractInput): Subtraction {
+export function subtractImages(science: SubtractInput, reference: SubtractInput, options: SubtractOptions = {}): Subtraction {
   if (science.image.width !== reference.image.width || science.image.height !== reference.image.height) {
     throw new RangeError(
       `science ${science.image.width}×${science.image.height} and reference ${reference.image.width}×${reference.image.height} are not on one grid`,
@@ -121,7 +142,15 @@ export function subtractImages(science: SubtractInput, reference: SubtractInput)
   const scale = fluxScale(science, reference)
   const half = Math.max(2, Math.ceil(3 * kernelSigma))
   if (science.psf.stars > 0 && reference.psf.stars > 0 && half <= MAX_KERNEL_HALF) {
-    return kernelSubtraction(science, reference, scale, sigmaScience <= sigmaReference ? 'science' : 'reference', half, kernelSigma)
+    return kernelSubtraction(
+      science,
+      reference,
+      scale,
+      sigmaScience <= sigmaReference ? 'science' : 'reference',
+      half,
+      kernelSigma,
+      options,
+    )
   }
   const s = convolved === 'science' ? convolve(science, kernelSigma) : convolve(science, 0)
   const r = convolved === 'reference' ? convolve(reference, kernelSigma) : convolve(reference, 0)
@@ -131,6 +160,15 @@ export function subtractImages(science: SubtractInput, reference: SubtractInput)
     difference.data[i] = s.image.data[i]! - scale * r.image.data[i]!
     noise.data[i] = Math.hypot(s.noise.data[i]!, scale * r.noise.data[i]!)
   }
+  // Σk² of the 2-D Gaussian (separable): the factor a convolution puts on white variance.
+  const gaussianSquares = (sigma: number): number => gaussianTaps(sigma).reduce((sum, tap) => sum + tap * tap, 0) ** 2
+  addModelNoise(noise, r.image, r.noise, 1, scale, {
+    scienceShot: shotFactor(science, convolved === 'science' ? gaussianSquares(kernelSigma) : 1),
+    referenceShot: shotFactor(reference, convolved === 'reference' ? gaussianSquares(kernelSigma) : 1),
+    astrometric: options.astrometricSigma ?? ASTROMETRIC_SIGMA,
+    fluxScale: options.fluxScaleError ?? FLUX_SCALE_ERROR,
+    smoothing: Math.max(sigmaScience, sigmaReference),
+  })
   // Sources that changed are in the science image: the difference shows them with the science PSF as matched.
   const psf = convolved === 'science' ? convolvedPsf(science.psf, kernelSigma) : science.psf
   return { difference, noise, psf, fluxScale: scale, convolved, kernelSigma, method: 'gaussian-kernel' }
@@ -150,6 +188,7 @@ function kernelSubtraction(
   convolved: 'science' | 'reference',
   half: number,
   kernelSigma: number,
+  options: SubtractOptions,
 ): Subtraction {
   const [sharp, blurry] = convolved === 'science' ? [science, reference] : [reference, science]
   const kernel = fitMatchingKernel(sharp.psf, blurry.psf, half)
@@ -172,8 +211,99 @@ function kernelSubtraction(
     const b = (typeof rn === 'number' ? rn : rn.data[i]!) * rRoot * scale
     noise.data[i] = Math.sqrt(a * a + b * b)
   }
+  addModelNoise(noise, r, rn, rRoot, scale, {
+    scienceShot: shotFactor(science, sRoot * sRoot),
+    referenceShot: shotFactor(reference, rRoot * rRoot),
+    astrometric: options.astrometricSigma ?? ASTROMETRIC_SIGMA,
+    fluxScale: options.fluxScaleError ?? FLUX_SCALE_ERROR,
+    smoothing: Math.max(science.psf.fwhm, reference.psf.fwhm) / FWHM_PER_SIGMA,
+  })
   // Changed sources are in the science image: the difference shows them with its PSF as matched.
   const blurrier = Math.max(science.psf.fwhm, reference.psf.fwhm)
   const psf = convolved === 'science' ? convolvedPsfModel(science.psf, kernel, half, blurrier) : science.psf
   return { difference, noise, psf, fluxScale: scale, convolved, kernelSigma, method: 'least-squares-kernel' }
+}
+
+/**
+ * The default registration error, pixels per axis: Lanczos-3 alignment through two exact WCSs puts a star within
+ * 0.02 px (subtract.test.ts), and the reference's own centroids scatter by a few hundredths; 0.05 rounds that up. A
+ * survey whose astrometric fit is worse should pass its rms.
+ */
+export const ASTROMETRIC_SIGMA = 0.05
+
+/**
+ * The default fractional flux-scale / PSF-model error. The e2e run's false detections were residuals of 3–4 % of a
+ * star's flux, both signs, mostly the PSF models' shape mismatch; the Poisson and registration terms alone already
+ * reject them on that sky (ε = 0 leaves none), and 2 % is a floor for the flux scale's own error (a median of tens
+ * of star ratios) on skies that are not simulated.
+ */
+export const FLUX_SCALE_ERROR = 0.02
+
+/** Variance per ADU of an image's sources after a convolution with Σk² `squares`: Σk²/(gain·frames); 0 without a gain. */
+function shotFactor(input: SubtractInput, squares: number): number {
+  const gain = input.gain
+  if (gain === undefined || !(gain > 0)) return 0
+  return squares / (gain * Math.max(1, input.frames ?? 1))
+}
+
+interface ModelNoise {
+  readonly scienceShot: number
+  readonly referenceShot: number
+  readonly astrometric: number
+  readonly fluxScale: number
+  /** σ of the PSF, pixels: the astrometric term is spread over it. */
+  readonly smoothing: number
+}
+
+/**
+ * Adds to the difference's σ map, in place, the noise the two sky σ maps leave out and that is proportional to the
+ * sources themselves — why every static star left a 5–13σ residual without it:
+ * - the sources' Poisson noise: var = F·Σk²/(gain·frames) for each image. F is the matched reference's model of the
+ *   static sky, scale·R, in both (the science image's own pixels would add the positive half of the sky noise
+ *   everywhere, +1 % σ, and count a new source's noise against itself); R only where it exceeds 2σ of its own noise,
+ *   so empty sky keeps its σ. A star of 10⁴ ADU has σ ≈ 80 ADU of it, more than the sky gives its PSF flux (the
+ *   variance plane production pipelines carry: Rubin's, ZTF's uncertainty images; ZOGY's noise includes it too);
+ * - ZOGY's astrometric term σ_ast²·|∇(scale·R)|² (§3.3): a registration error of σ_ast px moves a star by that much,
+ *   leaving a dipole of that amplitude;
+ * - ZOGY's flux-scale term (ε·scale·R)², which also covers the PSF models' per-cent errors (the matched reference's
+ *   PSF differs from the science's by that much in the wings).
+ * `referenceNoise`·`referenceRoot` is σ of the matched reference per pixel.
+ */
+function addModelNoise(
+  noise: FloatImage,
+  r: FloatImage,
+  referenceNoise: number | FloatImage,
+  referenceRoot: number,
+  scale: number,
+  terms: ModelNoise,
+): void {
+  const { width, height } = noise
+  const n = noise.data
+  const rd = r.data
+  const ast2 = terms.astrometric * terms.astrometric * scale * scale
+  const flux2 = terms.fluxScale * terms.fluxScale * scale * scale
+  // The astrometric term is 0 at a star's peak and largest on its flanks, where a shift's dipole lobes are. Per pixel,
+  // it would make the PSF fit (inverse-variance weights) trust the peak alone and the matched filter divide lobes by
+  // a σ they do not have at their centre; ZOGY applies it to the PSF-filtered image (its score), so it is smoothed
+  // here over the PSF (`smoothing`, σ in pixels) — each pixel near a star gets the registration noise of the star.
+  const astrometric = floatImage(width, height)
+  if (ast2 > 0) {
+    for (let y = 1; y < height - 1; y++) {
+      for (let x = 1; x < width - 1; x++) {
+        const i = y * width + x
+        const gx = (rd[i + 1]! - rd[i - 1]!) / 2
+        const gy = (rd[i + width]! - rd[i - width]!) / 2
+        if (Number.isFinite(gx) && Number.isFinite(gy)) astrometric.data[i] = ast2 * (gx * gx + gy * gy)
+      }
+    }
+  }
+  const spread = ast2 > 0 ? separableFilter(astrometric, gaussianTaps(terms.smoothing)).data : astrometric.data
+  for (let i = 0; i < n.length; i++) {
+    const rv = rd[i]!
+    if (Number.isNaN(rv) || Number.isNaN(n[i]!)) continue
+    const sigma = (typeof referenceNoise === 'number' ? referenceNoise : referenceNoise.data[i]!) * referenceRoot
+    const model = rv > 2 * sigma ? rv : 0
+    const shot = (terms.scienceShot * scale + terms.referenceShot * scale * scale) * model
+    n[i] = Math.sqrt(n[i]! * n[i]! + shot + flux2 * model * model + spread[i]!)
+  }
 }
