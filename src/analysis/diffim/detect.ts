@@ -183,15 +183,20 @@ function usableMask(image: FloatImage, edge: number): Uint8Array {
       if (prefix[hi]! - prefix[lo]! > 0) nearNaN[y * width + x] = 1
     }
   }
+  // The column pass runs along rows with a running count per column: reading a column of a 4096² mask touched a new
+  // cache line per pixel.
   const usable = new Uint8Array(width * height)
-  for (let x = 0; x < width; x++) {
-    for (let y = 0; y < height; y++) prefix[y + 1] = prefix[y]! + nearNaN[y * width + x]!
-    for (let y = edge; y < height - edge; y++) {
-      if (x < edge || x >= width - edge) continue
-      const lo = Math.max(0, y - edge)
-      const hi = Math.min(height, y + edge + 1)
-      if (prefix[hi]! - prefix[lo]! === 0) usable[y * width + x] = 1
-    }
+  const count = new Int32Array(width)
+  for (let y = 0; y < Math.min(2 * edge, height); y++) {
+    for (let x = 0; x < width; x++) count[x]! += nearNaN[y * width + x]!
+  }
+  for (let y = edge; y < height - edge; y++) {
+    const enter = (y + edge) * width
+    for (let x = 0; x < width; x++) count[x]! += nearNaN[enter + x]!
+    const row = y * width
+    for (let x = edge; x < width - edge; x++) if (count[x] === 0) usable[row + x] = 1
+    const leave = (y - edge) * width
+    for (let x = 0; x < width; x++) count[x]! -= nearNaN[leave + x]!
   }
   return usable
 }
