@@ -11,7 +11,7 @@ import type { HeaderCard } from '../fits/header-card.js'
 import { headerLookup } from '../fits/header-card.js'
 import type { FloatImage } from '../float-image.js'
 import { readWcs, type Wcs } from '../wcs/wcs.js'
-import { estimateBackground, subtractBackground } from './background.js'
+import { backgroundSubtracted } from './background.js'
 import { detectSources } from './detect.js'
 import { injectFakes, recoverFakes, type CompletenessBin, type FakeSource } from './fakes.js'
 import { measureOne, measureSources, type Measurement } from './measure.js'
@@ -19,7 +19,7 @@ import { measurePsf } from './psf-measure.js'
 import type { PsfModel } from './psf-model.js'
 import { REAL_BOGUS_THRESHOLD, realBogusOptions, realBogusScore } from './real-bogus.js'
 import { resampleAll } from './resample.js'
-import { subtractImages } from './subtract.js'
+import { subtractImages, type Subtraction } from './subtract.js'
 
 export interface ScienceInput {
   readonly image: FloatImage
@@ -93,38 +93,18 @@ export interface TransientSearch {
 export function findTransients(science: ScienceInput, reference: ReferenceInput, options: FindTransientsOptions = {}): TransientSearch {
   const scienceWcs = readWcs(headerLookup(science.cards))
   const referenceWcs = readWcs(headerLookup(reference.cards))
-  const { width, height } = science.image
-  const background = estimateBackground(science.image)
-  const image = subtractBackground(science.image, background)
-  const sciencePsf = measurePsf(image, { fwhmGuess: options.fwhmGuess ?? 2.5, noise: background.rms, minSnr: 20 })
-  const sky: [number, number] = [0, 0]
-  const map = (x: Float64Array, y: Float64Array): void => {
-    for (let i = 0; i < x.length; i++) {
-      scienceWcs.pixelToSkyInto(x[i]!, y[i]!, sky)
-      referenceWcs.skyToPixelInto(sky[0], sky[1], sky)
-      x[i] = sky[0]
-      y[i] = sky[1]
-    }
-  }
-  const [alignedReference, alignedNoise] = resampleAll([reference.image, reference.noise], width, height, map) as [FloatImage, FloatImage]
-  const fakeOptions = options.fakes
-  const fakes =
-    fakeOptions !== undefined && fakeOptions.count > 0
-      ? injectFakes(image, sciencePsf, {
-          count: fakeOptions.count,
-          zeroPoint: fakeOptions.zeroPoint,
-          mags: fakeOptions.mags ?? magsForSnr(fakeOptions.snr ?? [3, 50], fakeOptions.zeroPoint, background.globalRms, sciencePsf),
-          seed: options.seed ?? 1,
-        })
-      : []
-  const subtraction = subtractImages(
-    { image, noise: background.rms, psf: sciencePsf },
-    { image: alignedReference, noise: alignedNoise, psf: reference.psf },
+  const { subtraction, alignedReference, alignedNoise, sciencePsf, fakes } = subtracted(
+    science,
+    reference,
+    scienceWcs,
+    referenceWcs,
+    options,
   )
   const { difference, noise, psf } = subtraction
   const found = detectSources(difference, { fwhm: psf.fwhm, noise, threshold: options.threshold ?? 5 })
   const measured = measureSources(difference, found.detections, { psf, noise })
   const rb = realBogusOptions(psf)
+  const sky: [number, number] = [0, 0]
   const cut = options.realBogusThreshold ?? REAL_BOGUS_THRESHOLD
   const sources: DiaSource[] = []
   measured.forEach((m, i) => {
@@ -162,6 +142,48 @@ export function findTransients(science: ScienceInput, reference: ReferenceInput,
     noiseCorrection: found.noiseCorrection,
     psfMethod: subtraction.method,
   }
+}
+
+/**
+ * The steps up to the difference image, in a function of their own so the background-subtracted science image and its
+ * noise map (two 4096² buffers) can be freed once the difference exists: detection then allocates as many again.
+ */
+function subtracted(
+  science: ScienceInput,
+  reference: ReferenceInput,
+  scienceWcs: Wcs,
+  referenceWcs: Wcs,
+  options: FindTransientsOptions,
+): { subtraction: Subtraction; alignedReference: FloatImage; alignedNoise: FloatImage; sciencePsf: PsfModel; fakes: FakeSource[] } {
+  const { width, height } = science.image
+  const background = backgroundSubtracted(science.image)
+  const image = background.image
+  const sciencePsf = measurePsf(image, { fwhmGuess: options.fwhmGuess ?? 2.5, noise: background.rms, minSnr: 20 })
+  const sky: [number, number] = [0, 0]
+  const map = (x: Float64Array, y: Float64Array): void => {
+    for (let i = 0; i < x.length; i++) {
+      scienceWcs.pixelToSkyInto(x[i]!, y[i]!, sky)
+      referenceWcs.skyToPixelInto(sky[0], sky[1], sky)
+      x[i] = sky[0]
+      y[i] = sky[1]
+    }
+  }
+  const [alignedReference, alignedNoise] = resampleAll([reference.image, reference.noise], width, height, map) as [FloatImage, FloatImage]
+  const fakeOptions = options.fakes
+  const fakes =
+    fakeOptions !== undefined && fakeOptions.count > 0
+      ? injectFakes(image, sciencePsf, {
+          count: fakeOptions.count,
+          zeroPoint: fakeOptions.zeroPoint,
+          mags: fakeOptions.mags ?? magsForSnr(fakeOptions.snr ?? [3, 50], fakeOptions.zeroPoint, background.globalRms, sciencePsf),
+          seed: options.seed ?? 1,
+        })
+      : []
+  const subtraction = subtractImages(
+    { image, noise: background.rms, psf: sciencePsf },
+    { image: alignedReference, noise: alignedNoise, psf: reference.psf },
+  )
+  return { subtraction, alignedReference, alignedNoise, sciencePsf, fakes }
 }
 
 /**

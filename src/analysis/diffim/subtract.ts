@@ -160,7 +160,8 @@ function kernelSubtraction(
   const s = convolved === 'science' ? matched : science.image
   const r = convolved === 'reference' ? matched : reference.image
   const { width, height } = science.image
-  const difference = floatImage(width, height)
+  // The difference goes into the matched image's own buffer, read and written at the same index: one 4096² image less.
+  const difference = matched
   const noise = floatImage(width, height)
   const sn = science.noise
   const rn = reference.noise
