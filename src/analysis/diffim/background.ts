@@ -109,20 +109,33 @@ function interpolate(
 ): FloatImage {
   const out = floatImage(width, height)
   const source = from?.data
+  // Each column's mesh cell and weight, worked out once instead of on every row.
+  const column0 = new Int32Array(width)
+  const column1 = new Int32Array(width)
+  const columnT = new Float64Array(width)
+  for (let x = 0; x < width; x++) {
+    const gx = Math.min(Math.max((x + 0.5) / boxW - 0.5, 0), nx - 1)
+    const i0 = Math.min(Math.floor(gx), nx - 1)
+    column0[x] = i0
+    column1[x] = Math.min(i0 + 1, nx - 1)
+    columnT[x] = gx - i0
+  }
   for (let y = 0; y < height; y++) {
     const gy = Math.min(Math.max((y + 0.5) / boxH - 0.5, 0), ny - 1)
     const j0 = Math.min(Math.floor(gy), ny - 1)
     const j1 = Math.min(j0 + 1, ny - 1)
     const ty = gy - j0
+    const row0 = j0 * nx
+    const row1 = j1 * nx
+    const line = y * width
     for (let x = 0; x < width; x++) {
-      const gx = Math.min(Math.max((x + 0.5) / boxW - 0.5, 0), nx - 1)
-      const i0 = Math.min(Math.floor(gx), nx - 1)
-      const i1 = Math.min(i0 + 1, nx - 1)
-      const tx = gx - i0
-      const top = mesh[j0 * nx + i0]! * (1 - tx) + mesh[j0 * nx + i1]! * tx
-      const bottom = mesh[j1 * nx + i0]! * (1 - tx) + mesh[j1 * nx + i1]! * tx
+      const i0 = column0[x]!
+      const i1 = column1[x]!
+      const tx = columnT[x]!
+      const top = mesh[row0 + i0]! * (1 - tx) + mesh[row0 + i1]! * tx
+      const bottom = mesh[row1 + i0]! * (1 - tx) + mesh[row1 + i1]! * tx
       const value = top * (1 - ty) + bottom * ty
-      out.data[y * width + x] = source === undefined ? value : source[y * width + x]! - Math.fround(value)
+      out.data[line + x] = source === undefined ? value : source[line + x]! - Math.fround(value)
     }
   }
   return out
@@ -182,7 +195,7 @@ function backgroundMesh(image: FloatImage, options: BackgroundOptions): Backgrou
       for (let y = y0; y < y1; y++) {
         for (let x = x0; x < x1; x++) {
           const value = image.data[y * image.width + x]!
-          if (!Number.isNaN(value)) scratch[n++] = value
+          if (value === value) scratch[n++] = value
         }
       }
       const enough = n >= ((x1 - x0) * (y1 - y0)) / 2
