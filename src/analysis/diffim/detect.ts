@@ -31,6 +31,8 @@ export interface DetectOptions {
    * shows dozens of 5σ noise peaks. Never scales down: an image whose noise map is too pessimistic keeps it.
    */
   readonly calibrate?: boolean
+  /** An image of the same size the caller gives up, to hold the S/N image: no new 4096² buffer (default: a new one). */
+  readonly scratch?: FloatImage
 }
 
 export interface Detection {
@@ -65,7 +67,7 @@ export function detectSources(image: FloatImage, options: DetectOptions): Detect
   for (const tap of taps) tapSquares += tap * tap
   // Σk² of the 2-D kernel is the square of the 1-D sum of squares for a separable kernel.
   const noiseScale = Math.sqrt(tapSquares * tapSquares)
-  const filtered = separableFilter(image, taps)
+  const filtered = separableFilter(image, taps, options.scratch)
   const snr = filtered.data
   const noise = options.noise
   for (let i = 0; i < snr.length; i++) {

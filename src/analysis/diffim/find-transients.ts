@@ -145,8 +145,9 @@ export function findTransients(science: ScienceInput, reference: ReferenceInput,
 }
 
 /**
- * The steps up to the difference image, in a function of their own so the background-subtracted science image and its
- * noise map (two 4096² buffers) can be freed once the difference exists: detection then allocates as many again.
+ * The steps up to the difference image. Their two 4096² buffers are reused rather than left to the garbage collector
+ * (which freed them late: the analysis peaked at 880 MB): the science noise map becomes the difference's noise map
+ * and the background-subtracted science image detection's S/N image.
  */
 function subtracted(
   science: ScienceInput,
@@ -154,7 +155,15 @@ function subtracted(
   scienceWcs: Wcs,
   referenceWcs: Wcs,
   options: FindTransientsOptions,
-): { subtraction: Subtraction; alignedReference: FloatImage; alignedNoise: FloatImage; sciencePsf: PsfModel; fakes: FakeSource[] } {
+): {
+  subtraction: Subtraction
+  alignedReference: FloatImage
+  alignedNoise: FloatImage
+  sciencePsf: PsfModel
+  fakes: FakeSource[]
+  /** The background-subtracted science image, no longer needed: detection's S/N image goes into it. */
+  spare: FloatImage
+} {
   const { width, height } = science.image
   const background = backgroundSubtracted(science.image)
   const image = background.image
@@ -182,8 +191,10 @@ function subtracted(
   const subtraction = subtractImages(
     { image, noise: background.rms, psf: sciencePsf },
     { image: alignedReference, noise: alignedNoise, psf: reference.psf },
+    // The science noise map is ours and read only here: the difference's noise map takes its place.
+    background.rms,
   )
-  return { subtraction, alignedReference, alignedNoise, sciencePsf, fakes }
+  return { subtraction, alignedReference, alignedNoise, sciencePsf, fakes, spare: image }
 }
 
 /**

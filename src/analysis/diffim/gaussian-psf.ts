@@ -43,7 +43,7 @@ export function gaussianPsf(fwhm: number): PsfModel {
  * pass runs along rows into a float64 accumulator: the column-by-column pass it replaces read memory a row apart
  * for every tap. The sums are the same as before, in the same order and precision.
  */
-export function separableFilter(image: FloatImage, taps: Float64Array): FloatImage {
+export function separableFilter(image: FloatImage, taps: Float64Array, into?: FloatImage): FloatImage {
   const { width, height } = image
   const size = taps.length
   const half = size >> 1
@@ -52,7 +52,8 @@ export function separableFilter(image: FloatImage, taps: Float64Array): FloatIma
   const line = new Float64Array(width + 2 * half)
   const acc = new Float64Array(width)
   const data = image.data
-  const out = floatImage(width, height)
+  // `into` (another image's buffer the caller gives up) must not be `image`: rows are read after earlier ones are written.
+  const out = into !== undefined && into !== image && into.data.length === width * height ? into : floatImage(width, height)
   for (let y = 0; y < height; y++) {
     acc.fill(0)
     for (let k = 0; k < size; k++) {

@@ -107,7 +107,11 @@ function convolvedPsf(psf: PsfModel, sigma: number): PsfModel {
 }
 
 /** science − scale·reference with matched PSFs. */
-export function subtractImages(science: SubtractInput, reference: SubtractInput): Subtraction {
+/**
+ * `noiseInto`: an image of the grid the caller gives up (e.g. the science noise map it passes, read before written at
+ * each pixel) to hold the difference's noise map instead of a new buffer.
+ */
+export function subtractImages(science: SubtractInput, reference: SubtractInput, noiseInto?: FloatImage): Subtraction {
   if (science.image.width !== reference.image.width || science.image.height !== reference.image.height) {
     throw new RangeError(
       `science ${science.image.width}×${science.image.height} and reference ${reference.image.width}×${reference.image.height} are not on one grid`,
@@ -121,7 +125,15 @@ export function subtractImages(science: SubtractInput, reference: SubtractInput)
   const scale = fluxScale(science, reference)
   const half = Math.max(2, Math.ceil(3 * kernelSigma))
   if (science.psf.stars > 0 && reference.psf.stars > 0 && half <= MAX_KERNEL_HALF) {
-    return kernelSubtraction(science, reference, scale, sigmaScience <= sigmaReference ? 'science' : 'reference', half, kernelSigma)
+    return kernelSubtraction(
+      science,
+      reference,
+      scale,
+      sigmaScience <= sigmaReference ? 'science' : 'reference',
+      half,
+      kernelSigma,
+      noiseInto,
+    )
   }
   const s = convolved === 'science' ? convolve(science, kernelSigma) : convolve(science, 0)
   const r = convolved === 'reference' ? convolve(reference, kernelSigma) : convolve(reference, 0)
@@ -150,6 +162,7 @@ function kernelSubtraction(
   convolved: 'science' | 'reference',
   half: number,
   kernelSigma: number,
+  noiseInto: FloatImage | undefined,
 ): Subtraction {
   const [sharp, blurry] = convolved === 'science' ? [science, reference] : [reference, science]
   const kernel = fitMatchingKernel(sharp.psf, blurry.psf, half)
@@ -162,7 +175,7 @@ function kernelSubtraction(
   const { width, height } = science.image
   // The difference goes into the matched image's own buffer, read and written at the same index: one 4096² image less.
   const difference = matched
-  const noise = floatImage(width, height)
+  const noise = noiseInto !== undefined && noiseInto.data.length === width * height ? noiseInto : floatImage(width, height)
   const sn = science.noise
   const rn = reference.noise
   const sRoot = convolved === 'science' ? root : 1
