@@ -9,9 +9,15 @@
  * 2. `completeness`: BENCH_NOISE_IMAGES (default 4; 0 skips it) 2048² frames of pure noise but for the mock sky's three known
  *    changes, each with BENCH_FAKES (default 200) fakes at S/N 2–30: recovered fraction per S/N bin, the S/N at 50 %
  *    and 80 % recovery (linear between bins), and false detections per image (detections not at a known change).
- * BENCH_SIZE (default 4096) and BENCH_STARS (default 5000) change the first part.
+ * 3. `analysisRss`: the analysis alone in a child process — one science frame and its reference (read from files the
+ *    first part wrote) through SciencePool, as an analyze process runs it — and that process's peak RSS (VmHWM, as
+ *    bench-support.ts reads it): the bench process's own peak counts the reference frames and every step's leftovers.
+ * BENCH_SIZE (default 4096) and BENCH_STARS (default 5000) change the first and third parts.
  */
+import { spawn } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
+import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { estimateBackground, subtractBackground } from '../src/analysis/diffim/background.js'
 import { buildReference } from '../src/analysis/diffim/build-reference.js'
@@ -29,6 +35,7 @@ import { headerLookup } from '../src/analysis/fits/header-card.js'
 import { DEFAULT_MOCK_SKY, renderMockSkyFrame, type MockSkyFrame } from '../src/analysis/sky/mock-sky.js'
 import { readWcs } from '../src/analysis/wcs/wcs.js'
 import type { AnalyzerInput, AnalyzerReference } from '../src/core/ports/analyzer.js'
+import { SciencePool } from '../src/stages/analyze/science-pool.js'
 import type { FakeRecord } from '../src/core/ports/science-ledger.js'
 import type { ImageRecord } from '../src/core/types.js'
 
@@ -57,9 +64,13 @@ function timed<T>(work: () => T, name?: string): [T, number] {
   return [result, (performance.now() - start) / 1000]
 }
 
+/** The reference file's bytes of the last referenceOf, for the analysis child. */
+let lastReferenceFile: Uint8Array | null = null
+
 function referenceOf(frames: readonly MockSkyFrame[], referenceId: number): AnalyzerReference {
   const built = buildReference(frames.map((f) => ({ image: f.image, cards: f.cards })))
-  return decodeReferenceFile(encodeReferenceFile(built), referenceId, size * size)
+  lastReferenceFile = encodeReferenceFile(built)
+  return decodeReferenceFile(lastReferenceFile, referenceId, size * size)
 }
 
 function inputOf(frame: MockSkyFrame, imageId: number, reference: AnalyzerReference): AnalyzerInput {
@@ -79,6 +90,10 @@ async function steps(): Promise<void> {
   )
   const science = renderMockSkyFrame(sky, 0, 6)
   const cards = science.cards
+  writeFileSync(path.join(childDir, 'reference.fits'), lastReferenceFile!)
+  writeFileSync(path.join(childDir, 'science.f32'), science.image.data)
+  writeFileSync(path.join(childDir, 'science.hdr'), headerTextOf(cards))
+  lastReferenceFile = null
   const [referencePsf, referencePsfS] = timed(
     () => measurePsf(reference.image, { fwhmGuess: 2.5, noise: reference.noise, minSnr: 20 }),
     'referencePsf',
@@ -151,6 +166,15 @@ async function steps(): Promise<void> {
       stepsTotalS: round(backgroundS + psfS + alignS + subtractS + detectS + measureS + realBogusS),
       // CPU seconds per step: what the wall seconds would be on an idle core (the machine's load is printed too).
       cpuS: cpu,
+      wallS: {
+        background: round(backgroundS),
+        psf: round(psfS),
+        align: round(alignS),
+        psfMatchSubtract: round(subtractS),
+        detect: round(detectS),
+        measure: round(measureS),
+        realBogus: round(realBogusS),
+      },
       stepsTotalCpuS: round(
         ['background', 'psf', 'align', 'psfMatchSubtract', 'detect', 'measure', 'realBogus'].reduce((sum, k) => sum + (cpu[k] ?? 0), 0),
       ),
@@ -247,5 +271,50 @@ function arcsec(a: { ra: number; dec: number }, b: { ra: number; dec: number }):
   return Math.hypot((a.ra - b.ra) * Math.cos((b.dec * Math.PI) / 180), a.dec - b.dec) * 3600
 }
 
-await steps()
-if (noiseImages > 0) await completeness()
+/** Runs in the child: the analysis of the files `steps` wrote, then this process's peak RSS. */
+async function analysisChild(dir: string): Promise<void> {
+  const reference = decodeReferenceFile(readFileSync(path.join(dir, 'reference.fits')), 1, size * size)
+  const bytes = readFileSync(path.join(dir, 'science.f32'))
+  const pixels = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4)
+  const header = readFileSync(path.join(dir, 'science.hdr'), 'utf8')
+  const record = { imageId: 6, observation: { header } } as unknown as ImageRecord
+  const pool = new SciencePool({ threads: 1 })
+  const start = performance.now()
+  const cpuStart = cpuSeconds()
+  const output = await pool.analyze({ image: { record, pixels: { width: size, height: size, data: pixels } }, previous: null, reference })
+  const seconds = (performance.now() - start) / 1000
+  const cpuS = cpuSeconds() - cpuStart
+  await pool.close()
+  const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))
+  console.log(
+    JSON.stringify({
+      inWorker: pool.inWorker,
+      seconds: round(seconds),
+      cpuS: round(cpuS),
+      detections: output.detections?.length ?? 0,
+      peakRssMb: hwm === null ? null : Math.round(Number(hwm[1]) / 1024),
+    }),
+  )
+}
+
+async function analysisRss(): Promise<void> {
+  const child = spawn(process.execPath, [process.argv[1]!, '--analysis-child', childDir], { stdio: ['ignore', 'pipe', 'inherit'] })
+  let stdout = ''
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+  if (code !== 0) throw new Error(`analysis child failed (${code})`)
+  console.log(JSON.stringify({ bench: 'science', part: 'analysisRss', size: `${size}x${size}`, stars, ...JSON.parse(stdout) }))
+}
+
+const childDir = process.argv[2] === '--analysis-child' ? process.argv[3]! : mkdtempSync(path.join(os.tmpdir(), 'science-bench-'))
+if (process.argv[2] === '--analysis-child') {
+  await analysisChild(childDir)
+} else {
+  try {
+    await steps()
+    await analysisRss()
+    if (noiseImages > 0) await completeness()
+  } finally {
+    rmSync(childDir, { recursive: true, force: true })
+  }
+}

@@ -31,6 +31,8 @@ export interface DetectOptions {
    * shows dozens of 5σ noise peaks. Never scales down: an image whose noise map is too pessimistic keeps it.
    */
   readonly calibrate?: boolean
+  /** An image of the same size the caller gives up, to hold the S/N image: no new 4096² buffer (default: a new one). */
+  readonly scratch?: FloatImage
 }
 
 export interface Detection {
@@ -65,7 +67,7 @@ export function detectSources(image: FloatImage, options: DetectOptions): Detect
   for (const tap of taps) tapSquares += tap * tap
   // Σk² of the 2-D kernel is the square of the 1-D sum of squares for a separable kernel.
   const noiseScale = Math.sqrt(tapSquares * tapSquares)
-  const filtered = separableFilter(image, taps)
+  const filtered = separableFilter(image, taps, options.scratch)
   const snr = filtered.data
   const noise = options.noise
   for (let i = 0; i < snr.length; i++) {
@@ -183,15 +185,20 @@ function usableMask(image: FloatImage, edge: number): Uint8Array {
       if (prefix[hi]! - prefix[lo]! > 0) nearNaN[y * width + x] = 1
     }
   }
+  // The column pass runs along rows with a running count per column: reading a column of a 4096² mask touched a new
+  // cache line per pixel.
   const usable = new Uint8Array(width * height)
-  for (let x = 0; x < width; x++) {
-    for (let y = 0; y < height; y++) prefix[y + 1] = prefix[y]! + nearNaN[y * width + x]!
-    for (let y = edge; y < height - edge; y++) {
-      if (x < edge || x >= width - edge) continue
-      const lo = Math.max(0, y - edge)
-      const hi = Math.min(height, y + edge + 1)
-      if (prefix[hi]! - prefix[lo]! === 0) usable[y * width + x] = 1
-    }
+  const count = new Int32Array(width)
+  for (let y = 0; y < Math.min(2 * edge, height); y++) {
+    for (let x = 0; x < width; x++) count[x]! += nearNaN[y * width + x]!
+  }
+  for (let y = edge; y < height - edge; y++) {
+    const enter = (y + edge) * width
+    for (let x = 0; x < width; x++) count[x]! += nearNaN[enter + x]!
+    const row = y * width
+    for (let x = edge; x < width - edge; x++) if (count[x] === 0) usable[row + x] = 1
+    const leave = (y - edge) * width
+    for (let x = 0; x < width; x++) count[x]! -= nearNaN[leave + x]!
   }
   return usable
 }

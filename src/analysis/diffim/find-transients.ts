@@ -11,7 +11,7 @@ import type { HeaderCard } from '../fits/header-card.js'
 import { headerLookup } from '../fits/header-card.js'
 import type { FloatImage } from '../float-image.js'
 import { readWcs, type Wcs } from '../wcs/wcs.js'
-import { estimateBackground, subtractBackground } from './background.js'
+import { backgroundSubtracted } from './background.js'
 import { detectSources } from './detect.js'
 import { injectFakes, recoverFakes, type CompletenessBin, type FakeSource } from './fakes.js'
 import { measureOne, measureSources, type Measurement } from './measure.js'
@@ -19,7 +19,7 @@ import { measurePsf } from './psf-measure.js'
 import type { PsfModel } from './psf-model.js'
 import { REAL_BOGUS_THRESHOLD, realBogusOptions, realBogusScore } from './real-bogus.js'
 import { resampleAll } from './resample.js'
-import { subtractImages, type SubtractOptions } from './subtract.js'
+import { subtractImages, type SubtractOptions, type Subtraction } from './subtract.js'
 
 export interface ScienceInput {
   readonly image: FloatImage
@@ -95,9 +95,80 @@ export interface TransientSearch {
 export function findTransients(science: ScienceInput, reference: ReferenceInput, options: FindTransientsOptions = {}): TransientSearch {
   const scienceWcs = readWcs(headerLookup(science.cards))
   const referenceWcs = readWcs(headerLookup(reference.cards))
+  const { subtraction, alignedReference, alignedNoise, sciencePsf, fakes } = subtracted(
+    science,
+    reference,
+    scienceWcs,
+    referenceWcs,
+    options,
+  )
+  const { difference, noise, psf } = subtraction
+  const found = detectSources(difference, { fwhm: psf.fwhm, noise, threshold: options.threshold ?? 5 })
+  const measured = measureSources(difference, found.detections, { psf, noise })
+  const rb = realBogusOptions(psf)
+  const sky: [number, number] = [0, 0]
+  const cut = options.realBogusThreshold ?? REAL_BOGUS_THRESHOLD
+  const sources: DiaSource[] = []
+  measured.forEach((m, i) => {
+    const realBogus = realBogusScore(m, rb)
+    if (realBogus < cut) return
+    const detection = found.detections[i]!
+    scienceWcs.pixelToSkyInto(m.x, m.y, sky)
+    const ref = measureOne(alignedReference, m.x, m.y, 1, { psf: reference.psf, noise: alignedNoise })
+    const known = ref.snr >= 5
+    const kind: TransientKind = detection.snr < 0 ? 'fading' : known ? 'brightening' : 'new_source'
+    const fake = fakes.findIndex((f) => Math.hypot(f.x - m.x, f.y - m.y) <= 1.5)
+    sources.push({
+      ...m,
+      ra: sky[0],
+      dec: sky[1],
+      realBogus,
+      referenceFlux: ref.psfFlux,
+      kind,
+      fake: fake >= 0 ? fake : null,
+    })
+  })
+  const { bins } = recoverFakes(fakes, sources, 1.5)
+  return {
+    difference,
+    noise,
+    alignedReference,
+    sciencePsf,
+    differencePsf: psf,
+    sources,
+    candidates: found.detections.length,
+    fakeCandidates: found.detections.filter((d) => fakes.some((f) => Math.hypot(f.x - d.x, f.y - d.y) <= 1.5)).length,
+    fakes,
+    completeness: bins,
+    scienceWcs,
+    noiseCorrection: found.noiseCorrection,
+    psfMethod: subtraction.method,
+  }
+}
+
+/**
+ * The steps up to the difference image. Their two 4096² buffers are reused rather than left to the garbage collector
+ * (which freed them late: the analysis peaked at 880 MB): the science noise map becomes the difference's noise map
+ * and the background-subtracted science image detection's S/N image.
+ */
+function subtracted(
+  science: ScienceInput,
+  reference: ReferenceInput,
+  scienceWcs: Wcs,
+  referenceWcs: Wcs,
+  options: FindTransientsOptions,
+): {
+  subtraction: Subtraction
+  alignedReference: FloatImage
+  alignedNoise: FloatImage
+  sciencePsf: PsfModel
+  fakes: FakeSource[]
+  /** The background-subtracted science image, no longer needed: detection's S/N image goes into it. */
+  spare: FloatImage
+} {
   const { width, height } = science.image
-  const background = estimateBackground(science.image)
-  const image = subtractBackground(science.image, background)
+  const background = backgroundSubtracted(science.image)
+  const image = background.image
   const sciencePsf = measurePsf(image, { fwhmGuess: options.fwhmGuess ?? 2.5, noise: background.rms, minSnr: 20 })
   const sky: [number, number] = [0, 0]
   const map = (x: Float64Array, y: Float64Array): void => {
@@ -136,48 +207,10 @@ export function findTransients(science: ScienceInput, reference: ReferenceInput,
       ...(typeof frames === 'number' && frames >= 1 ? { frames } : {}),
     },
     options.subtract,
+    // The science noise map is ours and read only here: the difference's noise map takes its place.
+    background.rms,
   )
-  const { difference, noise, psf } = subtraction
-  const found = detectSources(difference, { fwhm: psf.fwhm, noise, threshold: options.threshold ?? 5 })
-  const measured = measureSources(difference, found.detections, { psf, noise })
-  const rb = realBogusOptions(psf)
-  const cut = options.realBogusThreshold ?? REAL_BOGUS_THRESHOLD
-  const sources: DiaSource[] = []
-  measured.forEach((m, i) => {
-    const realBogus = realBogusScore(m, rb)
-    if (realBogus < cut) return
-    const detection = found.detections[i]!
-    scienceWcs.pixelToSkyInto(m.x, m.y, sky)
-    const ref = measureOne(alignedReference, m.x, m.y, 1, { psf: reference.psf, noise: alignedNoise })
-    const known = ref.snr >= 5
-    const kind: TransientKind = detection.snr < 0 ? 'fading' : known ? 'brightening' : 'new_source'
-    const fake = fakes.findIndex((f) => Math.hypot(f.x - m.x, f.y - m.y) <= 1.5)
-    sources.push({
-      ...m,
-      ra: sky[0],
-      dec: sky[1],
-      realBogus,
-      referenceFlux: ref.psfFlux,
-      kind,
-      fake: fake >= 0 ? fake : null,
-    })
-  })
-  const { bins } = recoverFakes(fakes, sources, 1.5)
-  return {
-    difference,
-    noise,
-    alignedReference,
-    sciencePsf,
-    differencePsf: psf,
-    sources,
-    candidates: found.detections.length,
-    fakeCandidates: found.detections.filter((d) => fakes.some((f) => Math.hypot(f.x - d.x, f.y - d.y) <= 1.5)).length,
-    fakes,
-    completeness: bins,
-    scienceWcs,
-    noiseCorrection: found.noiseCorrection,
-    psfMethod: subtraction.method,
-  }
+  return { subtraction, alignedReference, alignedNoise, sciencePsf, fakes, spare: image }
 }
 
 /**

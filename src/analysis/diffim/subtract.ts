@@ -128,7 +128,16 @@ function convolvedPsf(psf: PsfModel, sigma: number): PsfModel {
 }
 
 /** science − scale·reference with matched PSFs. */
-export function subtractImages(science: SubtractInput, reference: SubtractInput, options: SubtractOptions = {}): Subtraction {
+/**
+ * `noiseInto`: an image of the grid the caller gives up (e.g. the science noise map it passes, read before written at
+ * each pixel) to hold the difference's noise map instead of a new buffer.
+ */
+export function subtractImages(
+  science: SubtractInput,
+  reference: SubtractInput,
+  options: SubtractOptions = {},
+  noiseInto?: FloatImage,
+): Subtraction {
   if (science.image.width !== reference.image.width || science.image.height !== reference.image.height) {
     throw new RangeError(
       `science ${science.image.width}×${science.image.height} and reference ${reference.image.width}×${reference.image.height} are not on one grid`,
@@ -150,6 +159,7 @@ export function subtractImages(science: SubtractInput, reference: SubtractInput,
       half,
       kernelSigma,
       options,
+      noiseInto,
     )
   }
   const s = convolved === 'science' ? convolve(science, kernelSigma) : convolve(science, 0)
@@ -189,6 +199,7 @@ function kernelSubtraction(
   half: number,
   kernelSigma: number,
   options: SubtractOptions,
+  noiseInto: FloatImage | undefined,
 ): Subtraction {
   const [sharp, blurry] = convolved === 'science' ? [science, reference] : [reference, science]
   const kernel = fitMatchingKernel(sharp.psf, blurry.psf, half)
@@ -199,18 +210,18 @@ function kernelSubtraction(
   const s = convolved === 'science' ? matched : science.image
   const r = convolved === 'reference' ? matched : reference.image
   const { width, height } = science.image
-  const difference = floatImage(width, height)
-  const noise = floatImage(width, height)
+  const noise = noiseInto !== undefined && noiseInto.data.length === width * height ? noiseInto : floatImage(width, height)
   const sn = science.noise
   const rn = reference.noise
   const sRoot = convolved === 'science' ? root : 1
   const rRoot = convolved === 'reference' ? root : 1
-  for (let i = 0; i < difference.data.length; i++) {
-    difference.data[i] = s.data[i]! - scale * r.data[i]!
+  for (let i = 0; i < noise.data.length; i++) {
     const a = (typeof sn === 'number' ? sn : sn.data[i]!) * sRoot
     const b = (typeof rn === 'number' ? rn : rn.data[i]!) * rRoot * scale
     noise.data[i] = Math.sqrt(a * a + b * b)
   }
+  // Before the difference is written: when the reference is the image convolved, `r` is the matched buffer the
+  // difference goes into, and the model terms need the matched reference (its values and gradient).
   addModelNoise(noise, r, rn, rRoot, scale, {
     scienceShot: shotFactor(science, sRoot * sRoot),
     referenceShot: shotFactor(reference, rRoot * rRoot),
@@ -218,6 +229,9 @@ function kernelSubtraction(
     fluxScale: options.fluxScaleError ?? FLUX_SCALE_ERROR,
     smoothing: Math.max(science.psf.fwhm, reference.psf.fwhm) / FWHM_PER_SIGMA,
   })
+  // The difference goes into the matched image's own buffer, read and written at the same index: one 4096² image less.
+  const difference = matched
+  for (let i = 0; i < difference.data.length; i++) difference.data[i] = s.data[i]! - scale * r.data[i]!
   // Changed sources are in the science image: the difference shows them with its PSF as matched.
   const blurrier = Math.max(science.psf.fwhm, reference.psf.fwhm)
   const psf = convolved === 'science' ? convolvedPsfModel(science.psf, kernel, half, blurrier) : science.psf

@@ -6,7 +6,7 @@ import { measureSources } from '../../../src/analysis/diffim/measure.js'
 import { measurePsf } from '../../../src/analysis/diffim/psf-measure.js'
 import { REAL_BOGUS_THRESHOLD, realBogusOptions, realBogusScore } from '../../../src/analysis/diffim/real-bogus.js'
 import { stackFrames } from '../../../src/analysis/diffim/reference-stack.js'
-import { resample } from '../../../src/analysis/diffim/resample.js'
+import { resampleAll } from '../../../src/analysis/diffim/resample.js'
 import { subtractImages } from '../../../src/analysis/diffim/subtract.js'
 import { floatImage, type FloatImage } from '../../../src/analysis/float-image.js'
 import { mulberry32 } from '../../../src/analysis/sensor-noise.js'
@@ -60,7 +60,8 @@ describe('a reference stack, subtraction and the real-bogus score on the mock sk
       const frame = renderMockSkyFrame(options, 0, n)
       const p = prepared(frame)
       const map = mapTo(frame)
-      return { image: resample(p.image, 512, 512, map), noise: resample(p.noise, 512, 512, map) }
+      const [image, noise] = resampleAll([p.image, p.noise], 512, 512, map)
+      return { image: image!, noise: noise! }
     })
     const stack = stackFrames(aligned)
     const referencePsf = measurePsf(stack.image, { fwhmGuess: 2.5, noise: stack.noise, minSnr: 20 })

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { estimateBackground, subtractBackground } from '../../../src/analysis/diffim/background.js'
 import { detectSources } from '../../../src/analysis/diffim/detect.js'
 import { measurePsf } from '../../../src/analysis/diffim/psf-measure.js'
-import { resample } from '../../../src/analysis/diffim/resample.js'
+import { resampleAll } from '../../../src/analysis/diffim/resample.js'
 import { subtractImages, type SubtractInput } from '../../../src/analysis/diffim/subtract.js'
 import { floatImage } from '../../../src/analysis/float-image.js'
 import { addMoffatStar } from '../../../src/analysis/sky/moffat.js'
@@ -24,7 +24,7 @@ describe('resample', () => {
     const star = floatImage(512, 512)
     const [ra, dec] = mockPixelToSky(reference.wcs, 200.3, 300.6)
     addMoffatStar(star, 200.3, 300.6, 10_000, { fwhm: 3, beta: 3 })
-    const aligned = resample(star, 512, 512, (x, y) => {
+    const [aligned] = resampleAll([star], 512, 512, (x, y) => {
       for (let i = 0; i < x.length; i++) {
         const [r, d] = mockPixelToSky(science.wcs, x[i]!, y[i]!)
         const [rx, ry] = mockSkyToPixel(reference.wcs, r, d)!
@@ -38,7 +38,7 @@ describe('resample', () => {
     let cy = 0
     for (let y = Math.round(sy) - 10; y <= Math.round(sy) + 10; y++) {
       for (let x = Math.round(sx) - 10; x <= Math.round(sx) + 10; x++) {
-        const v = aligned.data[y * 512 + x]!
+        const v = aligned!.data[y * 512 + x]!
         w += v
         cx += v * x
         cy += v * y
@@ -47,6 +47,43 @@ describe('resample', () => {
     expect(Math.hypot(cx / w - sx, cy / w - sy)).toBeLessThan(0.02)
     expect(w / 10_000).toBeGreaterThan(0.98)
     expect(w / 10_000).toBeLessThan(1.01)
+  })
+})
+
+describe('resampleAll of a pure translation', () => {
+  it('moves a star by the shift as the per-pixel path does and keeps its flux and noise map', () => {
+    const star = floatImage(256, 256)
+    addMoffatStar(star, 120.4, 130.7, 10_000, { fwhm: 3, beta: 3 })
+    const flat = floatImage(256, 256, 5)
+    // Science pixel (x, y) is reference pixel (x + 7.3, y − 4.6): the star lands at (113.1, 135.3).
+    const [moved, noise] = resampleAll([star, flat], 256, 256, (x, y) => {
+      for (let i = 0; i < x.length; i++) {
+        x[i] = x[i]! + 7.3
+        y[i] = y[i]! - 4.6
+      }
+    })
+    const centroid = (image: ReturnType<typeof floatImage>, x0: number, y0: number): [number, number, number] => {
+      let w = 0
+      let cx = 0
+      let cy = 0
+      for (let y = y0 - 25; y <= y0 + 25; y++) {
+        for (let x = x0 - 25; x <= x0 + 25; x++) {
+          const v = image.data[y * 256 + x]!
+          w += v
+          cx += v * x
+          cy += v * y
+        }
+      }
+      return [cx / w, cy / w, w]
+    }
+    const [ix, iy, iw] = centroid(star, 120, 131)
+    const [mx, my, mw] = centroid(moved!, 113, 135)
+    // Lanczos-3 itself moves a FWHM-3 star's centroid by ~0.02 px at these sub-pixel shifts (the per-pixel path too).
+    expect(Math.hypot(mx - (ix - 7.3), my - (iy + 4.6))).toBeLessThan(0.03)
+    expect(Math.abs(mw / iw - 1)).toBeLessThan(0.005)
+    expect(noise!.data[100 * 256 + 100]).toBeCloseTo(5, 5)
+    // Where the footprint leaves the reference (x + 7.3 > 252.9) there is nothing.
+    expect(noise!.data[100 * 256 + 250]).toBeNaN()
   })
 })
 
@@ -65,11 +102,8 @@ describe('subtractImages on the mock sky', () => {
         y[i] = ry
       }
     }
-    const aligned: SubtractInput = {
-      image: resample(reference.image, 512, 512, map),
-      noise: resample(reference.noise as ReturnType<typeof floatImage>, 512, 512, map),
-      psf: reference.psf,
-    }
+    const [alignedImage, alignedNoise] = resampleAll([reference.image, reference.noise as ReturnType<typeof floatImage>], 512, 512, map)
+    const aligned: SubtractInput = { image: alignedImage!, noise: alignedNoise!, psf: reference.psf }
     const result = subtractImages(science, aligned)
     expect(result.fluxScale).toBeGreaterThan(0.97)
     expect(result.fluxScale).toBeLessThan(1.03)
