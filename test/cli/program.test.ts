@@ -46,6 +46,8 @@ describe('imgpipe program', () => {
       'replay',
       'deliver',
       'watchlist',
+      'reference',
+      'report',
       'alerts',
       'settings',
     ])
@@ -129,8 +131,8 @@ describe('start-up', () => {
     expect(await names('subscription', 'list')).toEqual(['subscriber', 'subscription'])
     expect(await names('settings')).toEqual(['settings'])
     expect(await names('--version')).toEqual([])
-    expect(await names('--help')).toHaveLength(20)
-    expect(await names('frobnicate')).toHaveLength(20)
+    expect(await names('--help')).toHaveLength(22)
+    expect(await names('frobnicate')).toHaveLength(22)
   })
 
   // Each call paid for Fastify, sharp and nodemailer, imported by the web, view and subscription commands: a
