@@ -74,8 +74,10 @@ describe.skipIf(backend === null)('MariaDB/MySQL catalog on IMGPIPE_TEST_MYSQL_U
         { name: 'image_event', engine: 'InnoDB', collation: 'utf8mb4_bin' },
         { name: 'image_event_alert', engine: 'InnoDB', collation: 'utf8mb4_bin' },
         { name: 'image_event_alert_receiver', engine: 'InnoDB', collation: 'utf8mb4_bin' },
+        { name: 'image_event_derivative_image', engine: 'InnoDB', collation: 'utf8mb4_bin' },
         { name: 'image_event_subscriber', engine: 'InnoDB', collation: 'utf8mb4_bin' },
         { name: 'image_event_subscription', engine: 'InnoDB', collation: 'utf8mb4_bin' },
+        { name: 'image_event_type', engine: 'InnoDB', collation: 'utf8mb4_bin' },
         { name: 'image_metadata', engine: 'InnoDB', collation: 'utf8mb4_bin' },
       ])
       const [column] = await opened.executeSql(
