@@ -1,3 +1,5 @@
+import type { AlertViewDetection } from '../types.js'
+
 /** Absolute links of one alert, when IMGPIPE_PUBLIC_URL is set (the viewer's routes). */
 export interface AlertLinks {
   alertPage?: string
@@ -29,20 +31,11 @@ export interface AlertItem {
   detections?: AlertDetection[]
 }
 
-/** One detection of an alert (a DIASource), for JSON channels; `stamps` are links under the public URL. */
-export interface AlertDetection {
-  sourceId: number
-  objectId: number
-  /** Degrees, ICRS. */
-  ra: number
-  dec: number
-  psfFlux: number
-  psfFluxErr: number
-  snr: number
-  kind: string
-  realBogus: number
-  stamps: { science?: string; reference?: string; difference?: string }
-}
+/**
+ * One detection of an alert (a DIASource), for JSON channels: the view's detection, its `stamps` turned from derivative
+ * names into links under the public URL.
+ */
+export type AlertDetection = AlertViewDetection
 
 export interface AlertPayload {
   schema: 'imgpipe.alert/1'
